@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IStatusRegistry} from "./interfaces/IStatusRegistry.sol";
+import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+
+/// @title StatusRegistry
+/// @notice See {IStatusRegistry}. Issuing writes nothing here: only revocation and
+/// suspension do, batched by the agency into word masks.
+contract StatusRegistry is IStatusRegistry {
+    /// Herd privacy: a list this large hides which credential a status read is about.
+    uint32 public constant MIN_LIST_SIZE = 131_072;
+    uint32 public constant MAX_LIST_SIZE = 16_777_216;
+
+    ITrustRegistry private immutable _trust;
+    uint64 private _sequence;
+
+    StatusList[] private _lists;
+    mapping(uint256 => mapping(uint256 => uint256)) private _words;
+    mapping(address => uint256[]) private _listsOf;
+
+    constructor(ITrustRegistry trust) {
+        if (address(trust) == address(0)) revert ZeroAddress();
+        _trust = trust;
+    }
+
+    /// @inheritdoc IStatusRegistry
+    function createList(Purpose purpose, uint32 size) external returns (uint256 listId) {
+        if (!_trust.isAccreditedForAny(msg.sender, uint64(block.timestamp))) revert IssuerNotAccredited(msg.sender);
+        if (size < MIN_LIST_SIZE || size > MAX_LIST_SIZE || size % 256 != 0) {
+            revert InvalidListSize(size, MIN_LIST_SIZE, MAX_LIST_SIZE);
+        }
+        listId = _lists.length;
+        _lists.push(StatusList({issuer: msg.sender, purpose: purpose, size: size, sequence: 0}));
+        _listsOf[msg.sender].push(listId);
+        emit StatusListCreated(++_sequence, listId, msg.sender, purpose, size);
+    }
+
+    /// @inheritdoc IStatusRegistry
+    function updateStatus(uint256 listId, uint256[] calldata wordIndices, uint256[] calldata masks, bool set)
+        external
+    {
+        StatusList storage list = _ownedList(listId);
+        if (!_trust.isActiveIssuer(msg.sender)) revert IssuerNotActive(msg.sender);
+        if (!set && list.purpose == Purpose.Revocation) revert RevocationIsPermanent(listId);
+        uint256 n = wordIndices.length;
+        if (n != masks.length) revert LengthMismatch(n, masks.length);
+        if (n == 0) revert EmptyUpdate();
+
+        uint256 wordCount = uint256(list.size) / 256;
+        mapping(uint256 => uint256) storage words = _words[listId];
+        for (uint256 k = 0; k < n; ++k) {
+            uint256 w = wordIndices[k];
+            if (w >= wordCount) revert WordOutOfRange(listId, w, wordCount);
+            words[w] = set ? words[w] | masks[k] : words[w] & ~masks[k];
+        }
+        uint64 listSeq = ++list.sequence;
+        emit StatusUpdated(++_sequence, listId, listSeq, set, wordIndices, masks);
+    }
+
+    // ----- views -----
+
+    function trustRegistry() external view returns (address) {
+        return address(_trust);
+    }
+
+    function sequence() external view returns (uint64) {
+        return _sequence;
+    }
+
+    function listCount() external view returns (uint256) {
+        return _lists.length;
+    }
+
+    function getList(uint256 listId) external view returns (StatusList memory) {
+        return _existingList(listId);
+    }
+
+    function getWords(uint256 listId, uint256 fromWord, uint256 count) external view returns (uint256[] memory page) {
+        uint256 wordCount = uint256(_existingList(listId).size) / 256;
+        if (fromWord >= wordCount) return new uint256[](0);
+        if (count > wordCount - fromWord) count = wordCount - fromWord;
+        page = new uint256[](count);
+        mapping(uint256 => uint256) storage words = _words[listId];
+        for (uint256 k = 0; k < count; ++k) page[k] = words[fromWord + k];
+    }
+
+    function isSet(uint256 listId, uint256 index) external view returns (bool) {
+        uint256 size = _existingList(listId).size;
+        if (index >= size) revert WordOutOfRange(listId, index / 256, size / 256);
+        return (_words[listId][index / 256] >> (index % 256)) & 1 == 1;
+    }
+
+    function listCountOf(address issuer) external view returns (uint256) {
+        return _listsOf[issuer].length;
+    }
+
+    function listsOf(address issuer, uint256 offset, uint256 limit) external view returns (uint256[] memory page) {
+        uint256[] storage ids = _listsOf[issuer];
+        if (offset >= ids.length) return new uint256[](0);
+        uint256 n = ids.length - offset;
+        if (n > limit) n = limit;
+        page = new uint256[](n);
+        for (uint256 k = 0; k < n; ++k) page[k] = ids[offset + k];
+    }
+
+    // ----- internals -----
+
+    function _existingList(uint256 listId) private view returns (StatusList storage) {
+        if (listId >= _lists.length) revert UnknownList(listId);
+        return _lists[listId];
+    }
+
+    function _ownedList(uint256 listId) private view returns (StatusList storage list) {
+        list = _existingList(listId);
+        if (list.issuer != msg.sender) revert NotListOwner(listId, msg.sender);
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title IStatusRegistry
+/// @notice Bitstring status lists (W3C Bitstring Status List / IETF Token Status List with
+/// one bit per entry), owned by issuers registered in the TrustRegistry. A revocation list
+/// is one-way (a set bit never clears); a suspension list toggles. Bits are packed in
+/// uint256 words, bit `i` of the list being bit `i % 256` (least significant first) of word
+/// `i / 256`; updates are given as (word index, mask) pairs so one transaction sets many bits.
+interface IStatusRegistry {
+    enum Purpose {
+        Revocation,
+        Suspension
+    }
+
+    // One storage slot: 20 + 1 + 4 + 7 bytes (solhint's packing check does not size enums).
+    // solhint-disable-next-line gas-struct-packing
+    struct StatusList {
+        address issuer;
+        Purpose purpose;
+        uint32 size;
+        // Sequence number of the list's latest change (0 = created, never updated).
+        uint56 sequence;
+    }
+
+    /// @notice A list was created. `seq` is the registry-wide sequence number.
+    event StatusListCreated(uint64 indexed seq, uint256 indexed listId, address indexed issuer, Purpose purpose, uint32 size);
+
+    /// @notice Bits changed: for each i, word `wordIndices[i]` was OR-ed with `masks[i]` when
+    /// `set`, AND-ed with its complement otherwise. `listSeq` counts this list's updates.
+    event StatusUpdated(
+        uint64 indexed seq,
+        uint256 indexed listId,
+        uint64 listSeq,
+        bool set,
+        uint256[] wordIndices,
+        uint256[] masks
+    );
+
+    error IssuerNotActive(address issuer);
+    error IssuerNotAccredited(address issuer);
+    error InvalidListSize(uint256 size, uint256 minimum, uint256 maximum);
+    error UnknownList(uint256 listId);
+    error NotListOwner(uint256 listId, address caller);
+    error RevocationIsPermanent(uint256 listId);
+    error WordOutOfRange(uint256 listId, uint256 wordIndex, uint256 wordCount);
+    error LengthMismatch(uint256 wordIndices, uint256 masks);
+    error EmptyUpdate();
+    error ZeroAddress();
+
+    /// @notice Creates a status list owned by the caller.
+    /// Requirements: caller is an active issuer accredited for at least one credential type
+    /// now; `size` is a multiple of 256 in [131072, 16777216].
+    /// @return listId the new list's id.
+    function createList(Purpose purpose, uint32 size) external returns (uint256 listId);
+
+    /// @notice Sets (`set` = true) or clears the bits given as word masks, in one transaction.
+    /// Requirements: caller owns the list and is an active issuer; lengths match and are
+    /// non-zero; every word index is in range; clearing is allowed only on suspension lists.
+    function updateStatus(uint256 listId, uint256[] calldata wordIndices, uint256[] calldata masks, bool set) external;
+
+    function trustRegistry() external view returns (address);
+    function sequence() external view returns (uint64);
+    function listCount() external view returns (uint256);
+    function getList(uint256 listId) external view returns (StatusList memory);
+    /// @notice `count` words of a list starting at word `fromWord` (clamped to the list's end).
+    function getWords(uint256 listId, uint256 fromWord, uint256 count) external view returns (uint256[] memory);
+    /// @notice Whether bit `index` of a list is set.
+    function isSet(uint256 listId, uint256 index) external view returns (bool);
+    function listCountOf(address issuer) external view returns (uint256);
+    function listsOf(address issuer, uint256 offset, uint256 limit) external view returns (uint256[] memory);
+}

@@ -1,0 +1,36 @@
+import { DEFAULT_DEPLOYMENTS_DIR, writeDeployment } from "../../services/chain/deployments.ts";
+import { deployLedger, type Deployment } from "../../services/chain/ledger.ts";
+import { connectRpc, DEFAULT_RPC_URL } from "../../services/chain/rpc.ts";
+import { stringOption, type Command } from "../cli.ts";
+import { deployerFor } from "../keys.ts";
+
+export async function deployTo(rpcUrl: string, dir: string): Promise<{ deployment: Deployment; file: string }> {
+  const provider = connectRpc(rpcUrl);
+  try {
+    const chainId = Number((await provider.getNetwork()).chainId);
+    const deployment = await deployLedger(deployerFor(provider, chainId));
+    return { deployment, file: writeDeployment(deployment, dir) };
+  } finally {
+    provider.destroy();
+  }
+}
+
+export const deployCommand: Command = {
+  name: "deploy",
+  summary: "deploy the DID registry, TrustRegistry and StatusRegistry; write deployments/<chainId>.json",
+  usage: "laissez deploy [--rpc URL] [--deployments DIR] [--json]   (LAISSEZ_DEPLOYER_KEY off the dev chain)",
+  options: {
+    rpc: { type: "string", default: DEFAULT_RPC_URL },
+    deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR },
+    json: { type: "boolean" },
+  },
+  async run({ values }) {
+    const { deployment, file } = await deployTo(stringOption(values, "rpc") ?? DEFAULT_RPC_URL, stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR);
+    if (values.json) console.log(JSON.stringify(deployment));
+    else {
+      console.log(`deployed on chain ${deployment.chainId} (from block ${deployment.deployedAtBlock}) → ${file}`);
+      console.log(`  TrustRegistry  ${deployment.trustRegistry}\n  StatusRegistry ${deployment.statusRegistry}\n  DID registry   ${deployment.didRegistry}`);
+    }
+    return 0;
+  },
+};

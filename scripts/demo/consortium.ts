@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
+import { hashCanonical } from "../../core/hash.ts";
+import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
+
+/**
+ * The demo consortium: three regions, two agencies each, three credential types, and a
+ * recognition policy where not every region accepts every type from every other.
+ * Keys come from Hardhat's public development mnemonic: for the embedded chain and tests
+ * only, never for a real network (the CLI refuses them off chain 31337).
+ */
+export const DEV_CHAIN_ID = 31337;
+const DEV_MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+
+function devKey(path: string): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(DEV_MNEMONIC, path);
+}
+
+/** Hardhat's account #0: funded on the embedded chain; deploys and governs the demo. */
+export const devDeployer = (provider?: Provider): Signer => devKey("m/44'/60'/0'/0/0").connect(provider ?? null);
+
+export const DEMO_TYPES = [
+  { name: "HealthCode", maxStatusAge: 3600 },
+  { name: "DriverLicence", maxStatusAge: 7 * 86400 },
+  { name: "BusinessLicence", maxStatusAge: 7 * 86400 },
+] as const;
+
+export type DemoType = (typeof DEMO_TYPES)[number]["name"];
+
+export function demoSchema(type: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`./schemas/${type}.json`, import.meta.url), "utf8")) as Record<string, unknown>;
+}
+
+export const schemaUri = (type: string): string => `urn:laissez:schema:${type}:1`;
+
+export const DEMO_REGIONS = ["CN-ZJ", "CN-SH", "CN-NM"] as const;
+
+export const DEMO_AGENCIES: readonly { region: string; name: string; types: readonly DemoType[] }[] = [
+  { region: "CN-ZJ", name: "Zhejiang Provincial Health Commission", types: ["HealthCode"] },
+  { region: "CN-ZJ", name: "Zhejiang Traffic Police", types: ["DriverLicence"] },
+  { region: "CN-SH", name: "Shanghai Municipal Health Commission", types: ["HealthCode"] },
+  { region: "CN-SH", name: "Shanghai Administration for Market Regulation", types: ["BusinessLicence"] },
+  { region: "CN-NM", name: "Inner Mongolia Health Commission", types: ["HealthCode"] },
+  { region: "CN-NM", name: "Inner Mongolia Traffic Police", types: ["DriverLicence"] },
+];
+
+/** Which region's checkpoints accept which type from which other region. CN-NM accepts no outside health codes. */
+export const DEMO_RECOGNITION: readonly { verifying: string; issuing: string; type: DemoType }[] = [
+  { verifying: "CN-SH", issuing: "CN-ZJ", type: "HealthCode" },
+  { verifying: "CN-SH", issuing: "CN-ZJ", type: "DriverLicence" },
+  { verifying: "CN-SH", issuing: "CN-NM", type: "DriverLicence" },
+  { verifying: "CN-ZJ", issuing: "CN-SH", type: "HealthCode" },
+  { verifying: "CN-ZJ", issuing: "CN-SH", type: "BusinessLicence" },
+  { verifying: "CN-ZJ", issuing: "CN-NM", type: "DriverLicence" },
+  { verifying: "CN-NM", issuing: "CN-ZJ", type: "DriverLicence" },
+  { verifying: "CN-NM", issuing: "CN-SH", type: "BusinessLicence" },
+];
+
+export const regionAuthorityKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/1'/0/${i}`);
+export const agencyControllerKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/2'/0/${i}`);
+export const agencySigningKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/3'/0/${i}`);
+
+/** Every account the demo needs, connected to `provider`. */
+export function demoAccounts(provider: Provider): { authorities: Signer[]; controllers: Signer[] } {
+  return {
+    authorities: DEMO_REGIONS.map((_, i) => regionAuthorityKey(i).connect(provider)),
+    controllers: DEMO_AGENCIES.map((_, i) => agencyControllerKey(i).connect(provider)),
+  };
+}
+
+/** The demo consortium spec, with accreditations from a day before `now` for two years. */
+export function demoConsortium(provider: Provider, now: number): ConsortiumSpec {
+  const { authorities, controllers } = demoAccounts(provider);
+  return {
+    governance: devDeployer(provider),
+    credentialTypes: DEMO_TYPES.map((t) => ({
+      name: t.name,
+      schemaHash: hashCanonical(demoSchema(t.name)),
+      schemaUri: schemaUri(t.name),
+      maxStatusAge: t.maxStatusAge,
+    })),
+    regions: DEMO_REGIONS.map((code, i) => ({ code, authority: authorities[i] as Signer })),
+    agencies: DEMO_AGENCIES.map((a, i) => ({
+      region: a.region,
+      name: a.name,
+      controller: controllers[i] as Signer,
+      accreditations: a.types.map((type) => ({ type, validFrom: now - 86400, validUntil: now + 2 * 365 * 86400 })),
+      signingKeys: [{ address: agencySigningKey(i).address, validity: 365 * 86400 }],
+    })),
+    recognition: DEMO_RECOGNITION,
+  };
+}

@@ -1,0 +1,148 @@
+import { encodeBytes32String, type Provider, type Signer, type TransactionReceipt, type TransactionResponse } from "ethers";
+import { connectLedger, type Deployment } from "./ledger.ts";
+import { credentialTypeId, regionId } from "./ids.ts";
+
+/** ERC-1056 delegate type for keys that sign on an identity's behalf (what did:ethr calls veriKey). */
+export const VERI_KEY = encodeBytes32String("veriKey");
+
+/** StatusRegistry.Purpose as the contract numbers it. */
+export const PURPOSE = { revocation: 0, suspension: 1 } as const;
+
+export interface CredentialTypeSpec {
+  readonly name: string;
+  readonly schemaHash: string;
+  readonly schemaUri: string;
+  /** Seconds a checkpoint may rely on status data for this type. */
+  readonly maxStatusAge: number;
+}
+
+export interface AgencySpec {
+  readonly region: string;
+  readonly name: string;
+  readonly controller: Signer;
+  /** Credential types with [validFrom, validUntil) in unix seconds. */
+  readonly accreditations: readonly { type: string; validFrom: number; validUntil: number }[];
+  /** secp256k1 signing keys added as ERC-1056 veriKey delegates, with their validity in seconds. */
+  readonly signingKeys?: readonly { address: string; validity: number }[];
+  /** Status lists the agency creates: one per purpose, this many entries. */
+  readonly statusListSize?: number;
+}
+
+export interface ConsortiumSpec {
+  readonly governance: Signer;
+  readonly credentialTypes: readonly CredentialTypeSpec[];
+  readonly regions: readonly { code: string; authority: Signer }[];
+  readonly agencies: readonly AgencySpec[];
+  /** verifying region accepts `type` issued in issuing region */
+  readonly recognition: readonly { verifying: string; issuing: string; type: string }[];
+}
+
+export interface SeededAgency {
+  readonly region: string;
+  readonly name: string;
+  readonly address: string;
+  readonly revocationList: number;
+  readonly suspensionList: number;
+}
+
+type Step = () => Promise<TransactionResponse>;
+
+/**
+ * Runs one phase: each queue is one signer's transactions, sent in order without waiting
+ * for receipts (so a BFT chain packs them into few blocks); queues run side by side. Returns
+ * the receipts once all are mined, because the next phase depends on this one's state.
+ */
+async function runPhase(queues: readonly Step[][]): Promise<TransactionReceipt[]> {
+  const sent = await Promise.all(
+    queues.map(async (queue) => {
+      const out: TransactionResponse[] = [];
+      for (const step of queue) out.push(await step());
+      return out;
+    }),
+  );
+  const receipts = await Promise.all(sent.flat().map((tx) => tx.wait()));
+  return receipts.filter((r): r is TransactionReceipt => r !== null);
+}
+
+/**
+ * Where gas is not free (Hardhat's node), gives each consortium account enough to act.
+ * On the production Besu network gas price is zero and this sends nothing.
+ */
+export async function fundAccounts(funder: Signer, accounts: readonly Signer[], amount: bigint): Promise<void> {
+  const provider = funder.provider as Provider;
+  const fee = await provider.getFeeData();
+  if ((fee.gasPrice ?? 0n) === 0n && (fee.maxFeePerGas ?? 0n) === 0n) return;
+  const txs: TransactionResponse[] = [];
+  for (const account of accounts) {
+    const to = await account.getAddress();
+    if ((await provider.getBalance(to)) >= amount / 2n) continue;
+    txs.push(await funder.sendTransaction({ to, value: amount }));
+  }
+  await Promise.all(txs.map((tx) => tx.wait()));
+}
+
+/**
+ * Writes a consortium to a deployed ledger: types and regions (governance), agencies,
+ * accreditations and recognition (each region's authority), DID signing keys and status
+ * lists (each agency). Returns the agencies with their list ids.
+ */
+export async function applyConsortium(deployment: Deployment, spec: ConsortiumSpec): Promise<SeededAgency[]> {
+  const gov = connectLedger(deployment, spec.governance);
+  const known = new Set(spec.regions.map((r) => r.code));
+  for (const code of [...spec.agencies.map((a) => a.region), ...spec.recognition.flatMap((r) => [r.verifying, r.issuing])]) {
+    if (!known.has(code)) throw new Error(`consortium spec: unknown region ${code}`);
+  }
+
+  await runPhase([
+    [
+      ...spec.credentialTypes.map((t): Step => () =>
+        gov.trust.getFunction("registerCredentialType")(credentialTypeId(t.name), t.schemaHash, t.schemaUri, t.maxStatusAge),
+      ),
+      ...spec.regions.map((r): Step => async () => gov.trust.getFunction("addRegion")(regionId(r.code), await r.authority.getAddress())),
+    ],
+  ]);
+
+  // Each region authority registers and accredits its own agencies and sets its own policy.
+  await runPhase(
+    spec.regions.map((region) => {
+      const trust = connectLedger(deployment, region.authority).trust;
+      const queue: Step[] = [];
+      for (const agency of spec.agencies.filter((a) => a.region === region.code)) {
+        queue.push(async () =>
+          trust.getFunction("registerIssuer")(regionId(region.code), await agency.controller.getAddress(), agency.name),
+        );
+        for (const a of agency.accreditations) {
+          queue.push(async () =>
+            trust.getFunction("accredit")(await agency.controller.getAddress(), credentialTypeId(a.type), a.validFrom, a.validUntil),
+          );
+        }
+      }
+      for (const r of spec.recognition.filter((x) => x.verifying === region.code)) {
+        queue.push(() => trust.getFunction("setRecognition")(regionId(r.verifying), regionId(r.issuing), credentialTypeId(r.type), true));
+      }
+      return queue;
+    }),
+  );
+
+  // Each agency publishes its signing keys in its DID and creates its two status lists.
+  return Promise.all(
+    spec.agencies.map(async (agency): Promise<SeededAgency> => {
+      const ledger = connectLedger(deployment, agency.controller);
+      const address = await agency.controller.getAddress();
+      const size = agency.statusListSize ?? 131_072;
+      const receipts = await runPhase([
+        [
+          ...(agency.signingKeys ?? []).map((k): Step => () => ledger.did.getFunction("addDelegate")(address, VERI_KEY, k.address, k.validity)),
+          () => ledger.status.getFunction("createList")(PURPOSE.revocation, size),
+          () => ledger.status.getFunction("createList")(PURPOSE.suspension, size),
+        ],
+      ]);
+      const created = receipts
+        .flatMap((r) => r.logs)
+        .map((log) => ledger.status.interface.parseLog(log))
+        .filter((e) => e?.name === "StatusListCreated");
+      const listOf = (purpose: number): number => Number(created.find((e) => Number(e?.args.purpose) === purpose)?.args.listId);
+      return { region: agency.region, name: agency.name, address, revocationList: listOf(PURPOSE.revocation), suspensionList: listOf(PURPOSE.suspension) };
+    }),
+  );
+}

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { waitForRpc } from "../../services/chain/rpc.ts";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const LAISSEZ = fileURLToPath(new URL("../../scripts/laissez.ts", import.meta.url));
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the `laissez` CLI as its own process, the way an operator would. */
+export function runLaissez(args: readonly string[], options: { env?: NodeJS.ProcessEnv; prefix?: readonly string[]; input?: string } = {}): Promise<RunResult> {
+  const [cmd, ...pre] = options.prefix ?? [];
+  const argv = [process.execPath, LAISSEZ, ...args];
+  const child = cmd ? spawn(cmd, [...pre, ...argv], { cwd: ROOT, env: options.env ?? process.env }) : spawn(argv[0] as string, argv.slice(1), { cwd: ROOT, env: options.env ?? process.env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  if (options.input !== undefined) child.stdin.end(options.input);
+  else child.stdin.end();
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `laissez chain` (Hardhat's node) as a separate process on a free port. */
+export async function startChainProcess(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [LAISSEZ, "chain", "--port", String(port)], { cwd: ROOT, stdio: "ignore", detached: true });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForRpc(url, 60_000);
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        process.kill(-(child.pid as number), "SIGINT");
+      }),
+  };
+}
