@@ -1,0 +1,136 @@
+import { createJWS, ES256KSigner, EdDSASigner, ES256Signer, type Signer } from "did-jwt";
+import type { JsonValue } from "./json.ts";
+import { validateSchema } from "./schema.ts";
+import { CodedError } from "./errors.ts";
+import type { StatusPurpose } from "./ledger-events.ts";
+
+/** Header `typ` of each token kind: explicit, so one kind is never accepted as another (RFC 8725 §3.11). */
+export const TYP = { credential: "vc+jwt", presentation: "vp+jwt" } as const;
+export const VC_CONTEXT = "https://www.w3.org/2018/credentials/v1";
+
+/** Where a credential's status lives: a list on chain (by id) and the index in it. */
+export interface StatusReference {
+  /** URL of the list's BitstringStatusListCredential: `<issuer service>/status/<chainId>/<listId>`. */
+  readonly listUrl: string;
+  readonly index: number;
+}
+
+/** A W3C BitstringStatusListEntry. */
+export interface StatusEntry {
+  readonly id: string;
+  readonly type: "BitstringStatusListEntry";
+  readonly statusPurpose: StatusPurpose;
+  readonly statusListIndex: string;
+  readonly statusListCredential: string;
+}
+
+export function statusListUrl(base: string, chainId: number, listId: number): string {
+  return `${base.replace(/\/+$/, "")}/status/${chainId}/${listId}`;
+}
+
+const STATUS_URL = /\/status\/(\d{1,12})\/(\d{1,12})$/;
+
+/** The chain and list a statusListCredential URL names, or null. */
+export function parseStatusListUrl(url: string): { chainId: number; listId: number } | null {
+  const m = STATUS_URL.exec(url);
+  return m ? { chainId: Number(m[1]), listId: Number(m[2]) } : null;
+}
+
+/** An issuer's signing key: did-jwt signer plus the `kid` verifiers look it up by. */
+export interface IssuerSigningKey {
+  readonly did: string;
+  readonly kid: string;
+  readonly alg: "ES256K" | "EdDSA";
+  readonly signer: Signer;
+}
+
+export function es256kIssuerKey(did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey {
+  return { did, kid: `${did}#${keyId}`, alg: "ES256K", signer: ES256KSigner(privateKey) };
+}
+
+export function ed25519IssuerKey(did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey {
+  return { did, kid: `${did}#${keyId}`, alg: "EdDSA", signer: EdDSASigner(privateKey) };
+}
+
+export interface IssueCredentialParameters {
+  readonly key: IssuerSigningKey;
+  /** Holder DID (did:key or did:jwk, P-256): the credential's `sub`. */
+  readonly holder: string;
+  readonly credentialType: string;
+  readonly claims: Record<string, JsonValue>;
+  /** The type's JSON Schema: claims are checked against it before anything is signed. */
+  readonly schema: JsonValue;
+  readonly status: { readonly revocation: StatusReference; readonly suspension: StatusReference };
+  /** Unique id, e.g. urn:uuid:… (the `jti`). */
+  readonly id: string;
+  /** Unix seconds. */
+  readonly issuedAt: number;
+  readonly validUntil: number;
+}
+
+export class IssueError extends CodedError<"schema_invalid" | "invalid_request"> {
+  readonly problems: readonly string[];
+  constructor(code: "schema_invalid" | "invalid_request", message: string, problems: readonly string[] = []) {
+    super(code, message);
+    this.problems = problems;
+  }
+}
+
+function statusEntry(purpose: StatusPurpose, ref: StatusReference): StatusEntry {
+  return {
+    id: `${ref.listUrl}#${ref.index}`,
+    type: "BitstringStatusListEntry",
+    statusPurpose: purpose,
+    statusListIndex: String(ref.index),
+    statusListCredential: ref.listUrl,
+  };
+}
+
+/** Signs a jwt_vc credential (W3C VC, `vc` claim form) for a holder. Writes nothing anywhere. */
+export async function issueCredential(p: IssueCredentialParameters): Promise<string> {
+  const problems = validateSchema(p.schema, p.claims);
+  if (problems.length > 0) throw new IssueError("schema_invalid", `claims do not match the ${p.credentialType} schema`, problems);
+  if ("id" in p.claims) throw new IssueError("invalid_request", "claims must not carry id: the subject is the holder DID");
+  if (!(p.validUntil > p.issuedAt)) throw new IssueError("invalid_request", "validUntil must be after issuedAt");
+  const payload = {
+    iss: p.key.did,
+    sub: p.holder,
+    jti: p.id,
+    iat: p.issuedAt,
+    nbf: p.issuedAt,
+    exp: p.validUntil,
+    vc: {
+      "@context": [VC_CONTEXT],
+      type: ["VerifiableCredential", p.credentialType],
+      credentialSubject: p.claims,
+      credentialStatus: [statusEntry("revocation", p.status.revocation), statusEntry("suspension", p.status.suspension)],
+    },
+  };
+  // did-jwt types `typ` as "JWT" only; the header is ours to set.
+  return createJWS(payload, p.key.signer, { alg: p.key.alg, typ: TYP.credential as "JWT", kid: p.key.kid });
+}
+
+export interface PresentParameters {
+  readonly credential: string;
+  readonly holder: string;
+  /** The holder's P-256 private key (or any did-jwt ES256 signer: a WebCrypto key in the browser). */
+  readonly signer: Signer;
+  readonly issuedAt: number;
+  /** Bound to a checkpoint's challenge; omit both for a static (one-way QR) presentation. */
+  readonly audience?: string;
+  readonly nonce?: string;
+}
+
+/** A VP JWT carrying one credential, signed by the holder key (ES256). */
+export async function presentCredential(p: PresentParameters): Promise<string> {
+  const payload: Record<string, JsonValue> = {
+    iss: p.holder,
+    iat: p.issuedAt,
+    vp: { "@context": [VC_CONTEXT], type: ["VerifiablePresentation"], verifiableCredential: [p.credential] },
+  };
+  if (p.audience !== undefined) payload.aud = p.audience;
+  if (p.nonce !== undefined) payload.nonce = p.nonce;
+  return createJWS(payload, p.signer, { alg: "ES256", typ: TYP.presentation as "JWT" });
+}
+
+export const holderSigner = (privateKey: Uint8Array): Signer => ES256Signer(privateKey);
