@@ -99,7 +99,8 @@ export function deserializeBundle(payload: SerializedBundle): TrustBundle {
     const { kind: _kind, statusLists, ...rest } = payload;
     const lists: TrustBundle["statusLists"] = {};
     for (const [id, { encodedList, ...list }] of Object.entries(statusLists)) {
-      const bits = decodeStatusList(encodedList, Math.ceil(list.size / 8));
+      // Sizes are the chain's; a short list is reported per credential (status_list_too_short), not here.
+      const bits = decodeStatusList(encodedList, Math.ceil(list.size / 8), 0);
       if (bits.length * 8 !== list.size) throw new Error(`list ${id}: ${bits.length * 8} entries, expected ${list.size}`);
       lists[id] = { ...list, bits };
     }

@@ -28,8 +28,11 @@ export function encodeStatusList(bits: Uint8Array): string {
   return `u${base64urlEncode(gzipSync(bits, { level: 9, mtime: 0 }))}`;
 }
 
-/** Decodes an `encodedList`; refuses lists under 131,072 entries and anything inflating past `maxBytes`. */
-export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYTES): Uint8Array {
+/**
+ * Decodes an `encodedList`; refuses lists under `minEntries` (131,072: herd privacy) and
+ * anything inflating past `maxBytes` (a gzip bomb).
+ */
+export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYTES, minEntries = MIN_STATUS_LIST_SIZE): Uint8Array {
   let compressed: Uint8Array;
   try {
     compressed = base64urlDecode(encoded.startsWith("u") ? encoded.slice(1) : encoded, "encodedList");
@@ -56,8 +59,8 @@ export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYT
     bits.set(c, o);
     o += c.length;
   }
-  if (bits.length * 8 < MIN_STATUS_LIST_SIZE) {
-    throw new StatusListError("status_list_too_short", `status list has ${bits.length * 8} entries, fewer than ${MIN_STATUS_LIST_SIZE}`);
+  if (bits.length * 8 < minEntries) {
+    throw new StatusListError("status_list_too_short", `status list has ${bits.length * 8} entries, fewer than ${minEntries}`);
   }
   return bits;
 }

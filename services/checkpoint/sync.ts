@@ -1,0 +1,56 @@
+import type { Provider } from "ethers";
+import { BundleError, emptyBundle, type BlockRef, type TrustBundle } from "../../core/bundle.ts";
+import { applyDelta, type BundleDelta } from "../../core/bundle-codec.ts";
+import { hashCanonical } from "../../core/hash.ts";
+import type { JsonValue } from "../../core/json.ts";
+import { readLedgerEvents } from "../chain/events.ts";
+import type { Deployment } from "../chain/ledger.ts";
+
+/** Finds a credential type's JSON Schema by its URI (a directory, an HTTP fetch, …). */
+export type SchemaSource = (uri: string) => Promise<JsonValue | undefined>;
+
+export interface SyncParameters {
+  /** The bundle to bring up to date; without one, a full bundle is built from the deployment block. */
+  readonly base?: TrustBundle;
+  readonly schemas: SchemaSource;
+  /** Sync up to this block (default: latest). */
+  readonly toBlock?: number;
+}
+
+export interface SyncResult {
+  readonly bundle: TrustBundle;
+  /** The events since the base (or since deployment): what a delta file carries. */
+  readonly delta: BundleDelta;
+}
+
+async function blockRef(provider: Provider, tag: number | "latest"): Promise<BlockRef> {
+  const block = await provider.getBlock(tag);
+  if (!block?.hash) throw new Error(`block ${tag} not found`);
+  return { number: block.number, hash: block.hash, timestamp: block.timestamp };
+}
+
+/**
+ * Reads the chain from `base`'s block (or the deployment) to the latest block and returns
+ * the new bundle and the delta that produced it. Schemas of newly registered types are
+ * fetched from `schemas` and checked against the hash on chain.
+ */
+export async function syncBundle(provider: Provider, deployment: Deployment, p: SyncParameters): Promise<SyncResult> {
+  const to = await blockRef(provider, p.toBlock ?? "latest");
+  const base = p.base ?? emptyBundle(deployment.chainId, deployment, { number: deployment.deployedAtBlock - 1, hash: "", timestamp: 0 });
+  if (p.base) {
+    // QBFT blocks are final; a different hash means another chain, not a reorg to follow.
+    const onChain = await blockRef(provider, p.base.block.number);
+    if (onChain.hash !== p.base.block.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} on this chain is not the bundle's`);
+  }
+  const events = to.number > base.block.number ? await readLedgerEvents(provider, deployment, base.block.number + 1, to.number) : [];
+  const schemas: Record<string, JsonValue> = {};
+  for (const e of events) {
+    if (e.source !== "trust" || e.kind !== "CredentialTypeRegistered") continue;
+    const schema = await p.schemas(e.schemaUri);
+    if (schema === undefined) continue;
+    if (hashCanonical(schema) !== e.schemaHash.toLowerCase()) throw new Error(`schema at ${e.schemaUri} does not match the hash registered on chain`);
+    schemas[e.credentialType] = schema;
+  }
+  const delta: BundleDelta = { kind: "delta", version: 1, chainId: deployment.chainId, from: { number: base.block.number, hash: base.block.hash }, to, events, schemas };
+  return { bundle: applyDelta(base, delta), delta };
+}

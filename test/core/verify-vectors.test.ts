@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { deserializeBundle, openEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { nobleVerifier, type SignatureVerifier } from "../../core/crypto.ts";
+import { verifyCredential, verifyPresentation } from "../../core/verify.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { generateVectors, VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
+
+const file = JSON.parse(readFileSync(VECTOR_FILE, "utf8")) as VectorFile;
+const envelope = openEnvelope(JSON.stringify(file.bundle), { chainId: 31337, authorities: [file.authority] });
+const bundle = deserializeBundle(envelope.payload as SerializedBundle);
+
+it("the committed vectors are exactly what the generator makes", async () => {
+  expect(JSON.parse(JSON.stringify(await generateVectors()))).toEqual(file);
+});
+
+describe.each<[string, SignatureVerifier]>([
+  ["noble (browser)", nobleVerifier],
+  ["native (node:crypto + libsecp256k1)", nativeVerifier],
+])("verification vectors with the %s verifier", (_name, verifier) => {
+  it.each(file.vectors.map((v) => [v.name, v] as const))("%s", (_n, v) => {
+    const seen = new Set<string>();
+    const consumeNonce = (k: string): boolean => (seen.has(k) ? false : (seen.add(k), true));
+    const params = { bundle, region: v.region, now: v.now, verifier, keyCache: new Map(), consumeNonce, ...(v.challenge ? { challenge: v.challenge } : {}) };
+    const run = () => (v.kind === "credential" ? verifyCredential(v.token, params) : verifyPresentation(v.token, params));
+    if (v.replay) expect(run().verdict).toBe("accept");
+    const verdict = run();
+    expect({ verdict: verdict.verdict, reason: verdict.reason }).toEqual(v.expect);
+    // Every verdict carries the checks that ran, each with a code; the last failing one names the reason.
+    expect(verdict.checks.length).toBeGreaterThan(0);
+    if (v.expect.reason) expect(verdict.checks.find((c) => !c.ok)?.reason).toBe(v.expect.reason);
+    if (verdict.verdict === "accept") {
+      expect(verdict.claims).toEqual({ healthStatus: "green" });
+      expect(verdict.issuer?.region).toBe("CN-ZJ");
+    }
+  });
+});
+
+it("a warm key cache verifies an address key without recovering it again", () => {
+  const v = file.vectors[0]!;
+  const keyCache = new Map<string, Uint8Array>();
+  let recoveries = 0;
+  const counting: SignatureVerifier = { ...nativeVerifier, recoverSecp256k1: (...a) => (recoveries++, nativeVerifier.recoverSecp256k1(...a)) };
+  for (let i = 0; i < 3; i++) expect(verifyCredential(v.token, { bundle, region: v.region, now: v.now, verifier: counting, keyCache }).verdict).toBe("accept");
+  expect(recoveries).toBeLessThanOrEqual(2);
+  expect(keyCache.size).toBe(1);
+});

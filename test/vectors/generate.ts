@@ -1,0 +1,234 @@
+/**
+ * Builds the verification vectors (test/vectors/verification.json) from fixed keys, a fixed
+ * clock and synthetic ledger events: deterministic, so a test can check the committed file is
+ * what this code makes. Run `node test/vectors/generate.ts --write` after changing it.
+ */
+import { writeFileSync } from "node:fs";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { p256 } from "@noble/curves/nist.js";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { addressKeyId, applyEvents, emptyBundle, publicKeyId } from "../../core/bundle.ts";
+import { serializeBundle, signEnvelope, type SignedEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, presentCredential, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
+import { secp256k1Address } from "../../core/crypto.ts";
+import { ethrDid, p256DidKey, p256DidJwk } from "../../core/did.ts";
+import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../../core/encoding.ts";
+import type { JsonValue } from "../../core/json.ts";
+import type { LedgerEvent } from "../../core/ledger-events.ts";
+import { hashCanonical } from "../../core/hash.ts";
+
+export interface VerificationVector {
+  readonly name: string;
+  readonly kind: "credential" | "presentation";
+  readonly token: string;
+  readonly region: string;
+  readonly now: number;
+  readonly challenge?: { audience: string; nonce: string };
+  /** Present the same token twice: the second must fail as a replay. */
+  readonly replay?: boolean;
+  readonly expect: { verdict: "accept" | "reject" | "unknown"; reason: string | null };
+}
+
+export interface VectorFile {
+  readonly authority: string;
+  readonly bundle: SignedEnvelope<SerializedBundle>;
+  readonly vectors: VerificationVector[];
+}
+
+const CHAIN = 31337;
+const T0 = 1_800_000_000; // bundle block time
+const key = (label: string): Uint8Array => sha256(utf8(`laissez test vector ${label}`));
+const addr = (sk: Uint8Array): string => secp256k1Address(secp256k1.getPublicKey(sk, false));
+
+const SCHEMA: JsonValue = {
+  type: "object",
+  additionalProperties: false,
+  required: ["healthStatus"],
+  properties: { healthStatus: { type: "string", enum: ["green", "yellow", "red"] }, givenName: { type: "string", maxLength: 64 } },
+};
+
+export async function generateVectors(): Promise<VectorFile> {
+  const authorityKey = key("authority CN-SH");
+  const zjController = key("zj controller");
+  const zjDelegate = key("zj delegate");
+  const zjRotated = key("zj rotated delegate");
+  const zjCompromised = key("zj compromised delegate");
+  const zjEd = key("zj ed25519");
+  const shController = key("sh controller");
+  const suspendedController = key("suspended agency");
+  const nmController = key("nm controller");
+  const zj = addr(zjController);
+  const sh = addr(shController);
+  const suspended = addr(suspendedController);
+  const nm = addr(nmController);
+  const edPublic = ed25519.getPublicKey(zjEd);
+
+  let trustSeq = 0;
+  let statusSeq = 0;
+  const t = (e: object): LedgerEvent => ({ source: "trust", seq: ++trustSeq, ...e }) as LedgerEvent;
+  const s = (e: object): LedgerEvent => ({ source: "status", seq: ++statusSeq, ...e }) as LedgerEvent;
+  const d = (e: object): LedgerEvent => ({ source: "did", ...e }) as LedgerEvent;
+  const events: LedgerEvent[] = [
+    t({ kind: "RegionAdded", region: "CN-ZJ", authority: addr(key("authority CN-ZJ")) }),
+    t({ kind: "RegionAdded", region: "CN-SH", authority: addr(authorityKey) }),
+    t({ kind: "RegionAdded", region: "CN-NM", authority: addr(key("authority CN-NM")) }),
+    t({ kind: "CredentialTypeRegistered", credentialType: "HealthCode", schemaHash: hashCanonical(SCHEMA), schemaUri: "urn:laissez:schema:HealthCode:1", maxStatusAge: 3600 }),
+    t({ kind: "CredentialTypeRegistered", credentialType: "DriverLicence", schemaHash: hashCanonical(SCHEMA), schemaUri: "urn:laissez:schema:DriverLicence:1", maxStatusAge: 7 * 86400 }),
+    t({ kind: "IssuerRegistered", issuer: zj, region: "CN-ZJ", name: "Zhejiang Health" }),
+    t({ kind: "IssuerRegistered", issuer: suspended, region: "CN-ZJ", name: "Suspended Agency" }),
+    t({ kind: "IssuerRegistered", issuer: sh, region: "CN-SH", name: "Shanghai Health" }),
+    t({ kind: "IssuerRegistered", issuer: nm, region: "CN-NM", name: "Inner Mongolia Health" }),
+    t({ kind: "IssuerAccredited", issuer: zj, credentialType: "HealthCode", validFrom: T0 - 100_000, validUntil: T0 + 100_000 }),
+    t({ kind: "IssuerAccredited", issuer: suspended, credentialType: "HealthCode", validFrom: T0 - 100_000, validUntil: T0 + 100_000 }),
+    t({ kind: "IssuerAccredited", issuer: sh, credentialType: "HealthCode", validFrom: T0 - 100_000, validUntil: T0 - 50_000 }),
+    t({ kind: "IssuerAccredited", issuer: nm, credentialType: "HealthCode", validFrom: T0 - 100_000, validUntil: T0 + 100_000 }),
+    t({ kind: "IssuerStatusChanged", issuer: suspended, status: "suspended" }),
+    t({ kind: "RecognitionSet", verifyingRegion: "CN-SH", issuingRegion: "CN-ZJ", credentialType: "HealthCode", recognized: true }),
+    s({ kind: "StatusListCreated", listId: 0, issuer: zj, purpose: "revocation", size: 131_072 }),
+    s({ kind: "StatusListCreated", listId: 1, issuer: zj, purpose: "suspension", size: 131_072 }),
+    s({ kind: "StatusListCreated", listId: 2, issuer: sh, purpose: "revocation", size: 131_072 }),
+    s({ kind: "StatusListCreated", listId: 3, issuer: zj, purpose: "revocation", size: 1024 }),
+    s({ kind: "StatusUpdated", listId: 0, listSeq: 1, set: true, words: [[0, "0x20"]] }), // index 5 revoked
+    s({ kind: "StatusUpdated", listId: 1, listSeq: 1, set: true, words: [[0, "0x80"]] }), // index 7 suspended
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjDelegate), validTo: T0 + 365 * 86400 }),
+    d({ kind: "DidAttributeChanged", timestamp: T0 - 90_000, identity: zj, name: "did/pub/Ed25519/veriKey/base64", value: `0x${bytesToHex(edPublic)}`, validTo: T0 + 365 * 86400 }),
+    // Planned rotation: valid until T0 - 10,000, then replaced.
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRotated), validTo: T0 + 365 * 86400 }),
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 20_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRotated), validTo: T0 - 10_000 }),
+    // Compromise: revoked (validTo = the block's own time).
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjCompromised), validTo: T0 + 365 * 86400 }),
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 5_000, identity: zj, delegateType: "veriKey", delegate: addr(zjCompromised), validTo: T0 - 5_000 }),
+  ];
+  const bundle = applyEvents(emptyBundle(CHAIN, { trustRegistry: "0x" + "1".repeat(40), statusRegistry: "0x" + "2".repeat(40), didRegistry: "0x" + "3".repeat(40) }, { number: 0, hash: "", timestamp: 0 }), events, { number: 100, hash: "0x" + "ab".repeat(32), timestamp: T0 });
+  for (const type of Object.values(bundle.credentialTypes)) type.schema = SCHEMA;
+
+  const holderKey = key("holder");
+  const holder = p256DidKey(p256.getPublicKey(holderKey, false));
+  const otherHolderKey = key("other holder");
+  const otherHolder = p256DidJwk(p256.getPublicKey(otherHolderKey, false));
+  const zjDid = ethrDid(CHAIN, zj);
+  const base = "http://127.0.0.1:8700";
+  const status = (rev: number, susp: number, revList = 0, suspList = 1) => ({
+    revocation: { listUrl: statusListUrl(base, CHAIN, revList), index: rev },
+    suspension: { listUrl: statusListUrl(base, CHAIN, suspList), index: susp },
+  });
+  const delegateKey = es256kIssuerKey(zjDid, addressKeyId(addr(zjDelegate)), zjDelegate);
+  const edKey = ed25519IssuerKey(zjDid, publicKeyId(edPublic), zjEd);
+  let n = 0;
+  const issue = (o: { key?: IssuerSigningKey; at?: number; status?: ReturnType<typeof status>; claims?: Record<string, JsonValue>; type?: string; until?: number; holderDid?: string } = {}) =>
+    issueCredential({
+      key: o.key ?? delegateKey,
+      holder: o.holderDid ?? holder,
+      credentialType: o.type ?? "HealthCode",
+      claims: o.claims ?? { healthStatus: "green" },
+      schema: SCHEMA,
+      status: o.status ?? status(100 + n, 100 + n),
+      id: `urn:uuid:00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`,
+      issuedAt: o.at ?? T0 - 600,
+      validUntil: o.until ?? T0 + 86400,
+    });
+  const b64 = (v: unknown) => base64urlEncode(utf8(typeof v === "string" ? v : JSON.stringify(v)));
+  // Signs an arbitrary header/payload with the ZJ delegate key: for tokens issueCredential refuses to make.
+  const raw = async (header: Record<string, JsonValue>, payload: Record<string, JsonValue>, sk = zjDelegate): Promise<string> => {
+    const input = `${b64(header)}.${b64(payload)}`;
+    return `${input}.${base64urlEncode(secp256k1.sign(utf8(input), sk))}`;
+  };
+  const good = await issue();
+  const [gh, gp] = good.split(".") as [string, string, string];
+  const goodPayload = JSON.parse(new TextDecoder().decode(base64urlDecode(gp))) as Record<string, JsonValue>;
+  const goodHeader = JSON.parse(new TextDecoder().decode(base64urlDecode(gh))) as Record<string, JsonValue>;
+  const withSignature = (token: string, sig: Uint8Array) => `${token.split(".").slice(0, 2).join(".")}.${base64urlEncode(sig)}`;
+  const sigOf = (token: string) => base64urlDecode(token.split(".")[2] as string);
+  const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+  const highS = (() => {
+    const sig = sigOf(good);
+    const s = BigInt(`0x${bytesToHex(sig.subarray(32))}`);
+    const twin = (N - s).toString(16).padStart(64, "0");
+    return Uint8Array.from([...sig.subarray(0, 32), ...Array.from({ length: 32 }, (_, i) => parseInt(twin.slice(2 * i, 2 * i + 2), 16))]);
+  })();
+  const holderSign = holderSigner(holderKey);
+  const present = (credential: string, o: { at?: number; audience?: string; nonce?: string; signer?: typeof holderSign; holderDid?: string } = {}) =>
+    presentCredential({ credential, holder: o.holderDid ?? holder, signer: o.signer ?? holderSign, issuedAt: o.at ?? T0 + 60, ...(o.audience ? { audience: o.audience } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
+
+  const now = T0 + 120;
+  const SH = "CN-SH";
+  const v = (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null, extra: Partial<VerificationVector> = {}): VerificationVector => ({
+    name, kind: "credential", token, region: SH, now, expect: { verdict, reason }, ...extra,
+  });
+  const challenge = { audience: "checkpoint:CN-SH:gate-3", nonce: "n-8c1f4e2a" };
+  const vp = (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null, extra: Partial<VerificationVector> = {}) =>
+    v(name, token, verdict, reason, { kind: "presentation", ...extra });
+
+  const vectors: VerificationVector[] = [
+    v("accept: ES256K veriKey delegate", good, "accept", null),
+    v("accept: EdDSA key published as an ERC-1056 attribute", await issue({ key: edKey }), "accept", null),
+    v("accept: ES256K by the DID owner (controller)", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(zj), zjController) }), "accept", null),
+    v("accept: in the issuing region without recognition", good, "accept", null, { region: "CN-ZJ" }),
+    v("reject: revoked", await issue({ status: status(5, 8) }), "reject", "revoked"),
+    v("reject: suspended", await issue({ status: status(9, 7) }), "reject", "suspended"),
+    v("reject: region does not recognize the type", good, "reject", "region_not_recognized", { region: "CN-NM" }),
+    v("unknown: bundle older than the type's maximum status age", good, "unknown", "status_stale", { now: T0 + 3601 }),
+    v("reject: revoked even when the bundle is stale", await issue({ status: status(5, 8) }), "reject", "revoked", { now: T0 + 3601 }),
+    v("unknown: stale bundle cannot say suspended", await issue({ status: status(9, 7) }), "unknown", "status_stale", { now: T0 + 3601 }),
+    v("unknown: device clock set back before the bundle", good, "unknown", "clock_before_bundle", { now: T0 - 3600 }),
+    v("reject: alg none", `${b64({ alg: "none", typ: "vc+jwt", kid: goodHeader.kid })}.${gp}.`, "reject", "unsupported_alg"),
+    v("reject: HS256 with the public key as secret", `${b64({ alg: "HS256", typ: "vc+jwt", kid: goodHeader.kid })}.${gp}.${base64urlEncode(sha256(utf8("x")))}`, "reject", "unsupported_alg"),
+    v("reject: legacy ES256K-R alg", await raw({ ...goodHeader, alg: "ES256K-R" }, goodPayload), "reject", "unsupported_alg"),
+    v("reject: tampered payload", `${gh}.${b64({ ...goodPayload, vc: { ...(goodPayload.vc as object), credentialSubject: { healthStatus: "green", givenName: "Mallory" } } })}.${good.split(".")[2]}`, "reject", "bad_signature"),
+    v("reject: high-s twin of a valid signature", withSignature(good, highS), "reject", "signature_malleable"),
+    v("reject: r = 0", withSignature(good, new Uint8Array(64).fill(1, 32)), "reject", "signature_malformed"),
+    v("reject: s = 0", withSignature(good, new Uint8Array(64).fill(1, 0, 32)), "reject", "signature_malformed"),
+    v("reject: wrong signature length", withSignature(good, sigOf(good).subarray(0, 63)), "reject", "signature_malformed"),
+    v("reject: signed by another DID's key", await raw(goodHeader, goodPayload, shController), "reject", "bad_signature"),
+    v("reject: kid points at a foreign DID", await raw({ ...goodHeader, kid: `${ethrDid(CHAIN, sh)}#${addressKeyId(sh)}` }, goodPayload, shController), "reject", "kid_mismatch"),
+    v("reject: kid names no key of the issuer", await raw({ ...goodHeader, kid: `${zjDid}#key-0x${"9".repeat(40)}` }, goodPayload), "reject", "unknown_key"),
+    v("reject: EdDSA header on a secp256k1 key", await raw({ ...goodHeader, alg: "EdDSA" }, goodPayload), "reject", "alg_key_mismatch"),
+    v("accept: signed before the key's planned rotation", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 15_000, until: T0 + 86400 }), "accept", null),
+    v("reject: signed after the key's planned rotation", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 5_000 }), "reject", "key_not_valid_at_issuance"),
+    v("reject: signed by a key removed for compromise, even before removal", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjCompromised)), zjCompromised), at: T0 - 50_000, until: T0 + 86400 }), "reject", "key_revoked"),
+    v("reject: issuer not registered", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, addr(key("stranger"))), addressKeyId(addr(key("stranger"))), key("stranger")) }), "reject", "unknown_issuer"),
+    v("reject: issuer on another chain", await issue({ key: es256kIssuerKey(ethrDid(1, zj), addressKeyId(zj), zjController) }), "reject", "unknown_issuer"),
+    v("reject: issuer suspended", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, suspended), addressKeyId(suspended), suspendedController) }), "reject", "issuer_suspended", { region: "CN-ZJ" }),
+    v("reject: issuer not accredited for the type", await issue({ type: "DriverLicence" }), "reject", "issuer_not_accredited"),
+    v("reject: issued after the accreditation expired", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, sh), addressKeyId(sh), shController), status: status(1, 1, 2, 2) }), "reject", "accreditation_expired"),
+    v("reject: unknown credential type", await issue({ type: "Passport" }), "reject", "unknown_type"),
+    v("reject: claims fail the type's schema", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialSubject: { healthStatus: "purple" } } }), "reject", "schema_invalid"),
+    v("reject: iss differs from vc.issuer", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), issuer: ethrDid(CHAIN, sh) } }), "reject", "issuer_mismatch"),
+    v("reject: sub differs from credentialSubject.id", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialSubject: { id: otherHolder, healthStatus: "green" } } }), "reject", "subject_mismatch"),
+    v("reject: expired", await issue({ at: T0 - 90_000, until: T0 - 3_600 }), "reject", "expired"),
+    v("reject: not yet valid", await raw(goodHeader, { ...goodPayload, nbf: T0 + 7200 }), "reject", "not_yet_valid"),
+    v("reject: status list not in the bundle", await issue({ status: status(1, 1, 99, 1) }), "reject", "status_list_unknown"),
+    v("reject: status list of another issuer", await issue({ status: status(1, 1, 2, 1) }), "reject", "status_list_wrong_issuer"),
+    v("reject: status purpose mismatch", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialStatus: [{ id: "x", type: "BitstringStatusListEntry", statusPurpose: "revocation", statusListIndex: "1", statusListCredential: statusListUrl(base, CHAIN, 1) }] } }), "reject", "status_purpose_mismatch"),
+    v("reject: status index out of range", await issue({ status: status(131_072, 1) }), "reject", "status_index_out_of_range"),
+    v("reject: status list shorter than 131,072", await issue({ status: status(1, 1, 3, 1) }), "reject", "status_list_too_short"),
+    v("reject: no status at all", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialStatus: [] } }), "reject", "status_missing"),
+    v("reject: a presentation presented as a credential", await present(good), "reject", "wrong_typ"),
+    v("reject: wrong segment count", `${gh}.${gp}`, "reject", "malformed_jwt"),
+    v("reject: bad base64url", `${gh}.${gp}!.${good.split(".")[2]}`, "reject", "malformed_jwt"),
+    v("reject: payload is not JSON", `${gh}.${b64("not json")}.${good.split(".")[2]}`, "reject", "json_syntax"),
+    v("reject: duplicate JSON keys", `${gh}.${b64(`{"iss":"${zjDid}","iss":"${ethrDid(CHAIN, sh)}"}`)}.${good.split(".")[2]}`, "reject", "json_duplicate_key"),
+    v("reject: huge number", `${gh}.${b64('{"exp":123456789012345678901234567890}')}.${good.split(".")[2]}`, "reject", "json_unsafe_number"),
+    v("reject: deeply nested JSON", `${gh}.${b64("[".repeat(200) + "]".repeat(200))}.${good.split(".")[2]}`, "reject", "json_too_deep"),
+    vp("accept: static presentation (one-way QR)", await present(good), "accept", null),
+    vp("accept: presentation bound to the checkpoint's challenge", await present(good, challenge), "accept", null, { challenge }),
+    vp("reject: presentation nonce reused", await present(good, challenge), "reject", "nonce_reused", { challenge, replay: true }),
+    vp("reject: presentation for another checkpoint", await present(good, { ...challenge, audience: "checkpoint:CN-SH:gate-9" }), "reject", "wrong_audience", { challenge }),
+    vp("reject: presentation without the nonce asked for", await present(good, { audience: challenge.audience }), "reject", "nonce_missing", { challenge }),
+    vp("reject: presentation with a wrong nonce", await present(good, { ...challenge, nonce: "n-00000000" }), "reject", "wrong_nonce", { challenge }),
+    vp("reject: static presentation too old", await present(good, { at: T0 - 600 }), "reject", "presentation_expired"),
+    vp("reject: presented by someone other than the subject", await present(good, { holderDid: otherHolder, signer: holderSigner(otherHolderKey) }), "reject", "holder_mismatch"),
+    vp("reject: holder signature by another key", await present(good, { signer: holderSigner(otherHolderKey) }), "reject", "bad_signature"),
+    vp("reject: revoked credential inside a valid presentation", await present(await issue({ status: status(5, 8) })), "reject", "revoked"),
+    vp("reject: a credential presented as a presentation", good, "reject", "wrong_typ"),
+  ];
+  return { authority: addr(authorityKey), bundle: signEnvelope(serializeBundle(bundle), authorityKey), vectors };
+}
+
+export const VECTOR_FILE = new URL("./verification.json", import.meta.url);
+
+if (process.argv.includes("--write")) {
+  writeFileSync(VECTOR_FILE, `${JSON.stringify(await generateVectors(), null, 1)}\n`);
+  console.log(`wrote ${VECTOR_FILE.pathname}`);
+}
