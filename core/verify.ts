@@ -331,7 +331,7 @@ function checkStatus(run: Run, p: VerifyCredentialParameters, status: JsonValue 
   }
   // Fail closed: a credential that names no revocation status cannot be checked for it.
   if (!purposes.has("revocation")) return run.fail("status", "status_missing", "credential has no revocation status entry");
-  const age = p.now - p.bundle.block.timestamp;
+  const age = Math.max(0, p.now - p.bundle.block.timestamp);
   if (age > maxAge) {
     return run.fail("freshness", "status_stale", `status data is ${age} s old; this type allows ${maxAge} s: sync the bundle`);
   }

@@ -9,8 +9,21 @@ import { chainCommand } from "./commands/chain.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { seedCommand } from "./commands/seed.ts";
 import { upCommand } from "./commands/up.ts";
+import { issueCommand, reinstateCommand, revokeCommand, suspendCommand } from "./commands/credentials.ts";
+import { syncCommand, verifyCommand } from "./commands/checkpoint.ts";
 
-const COMMANDS: readonly Command[] = [chainCommand, deployCommand, seedCommand, upCommand];
+const COMMANDS: readonly Command[] = [
+  chainCommand,
+  deployCommand,
+  seedCommand,
+  upCommand,
+  issueCommand,
+  revokeCommand,
+  suspendCommand,
+  reinstateCommand,
+  syncCommand,
+  verifyCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { getBytes, HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
+import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
+import { ed25519IssuerKey, es256kIssuerKey, type IssuerSigningKey } from "../../core/credential.ts";
+import { ethrDid } from "../../core/did.ts";
+import { utf8 } from "../../core/encoding.ts";
 import { hashCanonical } from "../../core/hash.ts";
 import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
 
@@ -59,6 +65,26 @@ export const DEMO_RECOGNITION: readonly { verifying: string; issuing: string; ty
 export const regionAuthorityKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/1'/0/${i}`);
 export const agencyControllerKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/2'/0/${i}`);
 export const agencySigningKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/3'/0/${i}`);
+/** The demo agencies' Ed25519 signing keys (32-byte seeds), derived from the same public mnemonic. */
+export const agencyEd25519Key = (i: number): Uint8Array => sha256(utf8(`${DEV_MNEMONIC.phrase}/laissez/ed25519/${i}`));
+
+/** A demo agency's signing key for credentials: its ES256K veriKey delegate, or its Ed25519 key. */
+export function demoIssuerKey(chainId: number, agency: number, alg: "ES256K" | "EdDSA"): IssuerSigningKey {
+  const did = ethrDid(chainId, agencyControllerKey(agency).address);
+  if (alg === "EdDSA") {
+    const secret = agencyEd25519Key(agency);
+    return ed25519IssuerKey(did, publicKeyId(ed25519.getPublicKey(secret)), secret);
+  }
+  const delegate = agencySigningKey(agency);
+  return es256kIssuerKey(did, addressKeyId(delegate.address), getBytes(delegate.privateKey));
+}
+
+/** The demo region authority's key, which signs its checkpoints' bundles. */
+export const demoAuthorityKey = (region: string): HDNodeWallet => {
+  const i = DEMO_REGIONS.indexOf(region as (typeof DEMO_REGIONS)[number]);
+  if (i < 0) throw new Error(`no demo region ${region}`);
+  return regionAuthorityKey(i);
+};
 
 /** Every account the demo needs, connected to `provider`. */
 export function demoAccounts(provider: Provider): { authorities: Signer[]; controllers: Signer[] } {
@@ -86,6 +112,7 @@ export function demoConsortium(provider: Provider, now: number): ConsortiumSpec 
       controller: controllers[i] as Signer,
       accreditations: a.types.map((type) => ({ type, validFrom: now - 86400, validUntil: now + 2 * 365 * 86400 })),
       signingKeys: [{ address: agencySigningKey(i).address, validity: 365 * 86400 }],
+      ed25519Keys: [{ publicKey: ed25519.getPublicKey(agencyEd25519Key(i)), validity: 365 * 86400 }],
     })),
     recognition: DEMO_RECOGNITION,
   };

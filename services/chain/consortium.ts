@@ -4,6 +4,8 @@ import { credentialTypeId, regionId } from "./ids.ts";
 
 /** ERC-1056 delegate type for keys that sign on an identity's behalf (what did:ethr calls veriKey). */
 export const VERI_KEY = encodeBytes32String("veriKey");
+/** ERC-1056 attribute name under which ethr-did-resolver (and our sync) read an Ed25519 signing key. */
+export const ED25519_ATTRIBUTE = encodeBytes32String("did/pub/Ed25519/veriKey/base64");
 
 /** StatusRegistry.Purpose as the contract numbers it. */
 export const PURPOSE = { revocation: 0, suspension: 1 } as const;
@@ -24,6 +26,8 @@ export interface AgencySpec {
   readonly accreditations: readonly { type: string; validFrom: number; validUntil: number }[];
   /** secp256k1 signing keys added as ERC-1056 veriKey delegates, with their validity in seconds. */
   readonly signingKeys?: readonly { address: string; validity: number }[];
+  /** Ed25519 public keys published as ERC-1056 attributes (did/pub/Ed25519/veriKey/base64). */
+  readonly ed25519Keys?: readonly { publicKey: Uint8Array; validity: number }[];
   /** Status lists the agency creates: one per purpose, this many entries. */
   readonly statusListSize?: number;
 }
@@ -133,6 +137,7 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
       const receipts = await runPhase([
         [
           ...(agency.signingKeys ?? []).map((k): Step => () => ledger.did.getFunction("addDelegate")(address, VERI_KEY, k.address, k.validity)),
+          ...(agency.ed25519Keys ?? []).map((k): Step => () => ledger.did.getFunction("setAttribute")(address, ED25519_ATTRIBUTE, k.publicKey, k.validity)),
           () => ledger.status.getFunction("createList")(PURPOSE.revocation, size),
           () => ledger.status.getFunction("createList")(PURPOSE.suspension, size),
         ],

@@ -1,0 +1,166 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { getBytes, Wallet } from "ethers";
+import type { TrustBundle } from "../../core/bundle.ts";
+import { acceptBundle, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { regionId } from "../../services/chain/ids.ts";
+import { BundleError } from "../../core/bundle.ts";
+import { decodeJwt } from "../../core/jwt.ts";
+import { TYP } from "../../core/credential.ts";
+import { verifyCredential, verifyPresentation, type Verdict } from "../../core/verify.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { directorySchemaSource } from "../../services/checkpoint/schemas.ts";
+import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, withChain } from "../context.ts";
+import { demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
+
+/** The region authority's key that signs bundles: LAISSEZ_AUTHORITY_KEY, or the demo authority on the dev chain. */
+function authorityKey(region: string, chainId: number): Wallet {
+  const key = process.env.LAISSEZ_AUTHORITY_KEY;
+  if (key) return new Wallet(key);
+  if (chainId !== DEV_CHAIN_ID) throw new UsageError("set LAISSEZ_AUTHORITY_KEY to the region authority's key");
+  const demo = demoAuthorityKey(region);
+  return new Wallet(demo.privateKey);
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+export const syncCommand: Command = {
+  name: "sync",
+  summary: "build a region's signed trust bundle from the chain (full, or a delta from --from)",
+  usage: "laissez sync --region CN-SH --out bundle.json [--from bundle.json] [--delta-out delta.json] [--schemas DIR]",
+  options: {
+    ...CHAIN_OPTIONS,
+    region: { type: "string" },
+    out: { type: "string" },
+    from: { type: "string" },
+    "delta-out": { type: "string" },
+    schemas: { type: "string", default: DEMO_SCHEMAS_DIR },
+  },
+  async run({ values }) {
+    const region = requireString(values, "region");
+    const out = requireString(values, "out");
+    return withChain(values, async (provider, ledger) => {
+      const { chainId } = ledger.deployment;
+      const signer = authorityKey(region, chainId);
+      const onChainAuthority = (await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string;
+      if (onChainAuthority.toLowerCase() !== signer.address.toLowerCase()) throw new UsageError(`the key given is not ${region}'s authority on chain`);
+      const fromPath = stringOption(values, "from");
+      let base: TrustBundle | undefined;
+      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.address] }).payload as SerializedBundle);
+      const started = performance.now();
+      const { bundle, delta } = await syncBundle(provider, ledger.deployment, { base, schemas: directorySchemaSource(stringOption(values, "schemas") as string) });
+      const key = getBytes(signer.privateKey);
+      const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key));
+      writeAtomically(out, bundleText);
+      const deltaOut = stringOption(values, "delta-out");
+      const deltaText = JSON.stringify(signEnvelope(delta, key));
+      if (deltaOut) writeAtomically(deltaOut, deltaText);
+      const summary = {
+        region,
+        block: bundle.block,
+        from: base?.block.number ?? null,
+        events: delta.events.length,
+        bundleBytes: bundleText.length,
+        deltaBytes: deltaText.length,
+        milliseconds: Math.round(performance.now() - started),
+      };
+      console.log(values.json ? JSON.stringify(summary) : `bundle for ${region} at block ${bundle.block.number} (${summary.events} events${base ? ` since block ${base.block.number}` : ""}) → ${out}, ${summary.bundleBytes} bytes`);
+      return 0;
+    });
+  },
+};
+
+const EXIT_OF: Record<Verdict["verdict"], number> = { accept: EXIT.ok, reject: EXIT.reject, unknown: EXIT.unknown };
+
+function printVerdict(v: Verdict, json: boolean): void {
+  if (json) {
+    console.log(
+      JSON.stringify({
+        verdict: v.verdict,
+        reason: v.reason,
+        checks: v.checks.map((c) => ({ code: c.code, ok: c.ok, ...(c.reason ? { reason: c.reason } : {}), detail: c.detail })),
+        issuer: v.issuer ?? null,
+        type: v.credentialType ?? null,
+        region: v.issuer?.region ?? null,
+        claims: v.claims ?? null,
+        presentation: v.presentation ?? null,
+        bundle: { block: v.bundle.block.number, blockTime: v.bundle.block.timestamp, ageSeconds: v.bundle.ageSeconds },
+      }),
+    );
+    return;
+  }
+  console.log(`${v.verdict.toUpperCase()}${v.reason ? ` — ${v.reason}` : ""}`);
+  if (v.issuer) console.log(`  ${v.credentialType} from ${v.issuer.name} (${v.issuer.region})`);
+  if (v.claims) console.log(`  claims: ${JSON.stringify(v.claims)}`);
+  console.log(`  bundle: block ${v.bundle.block.number}, ${v.bundle.ageSeconds} s old`);
+  for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);
+}
+
+/** A verdict of `unknown` for a bundle this checkpoint cannot use (bad signature, rollback, …). */
+function bundleVerdict(e: BundleError): Verdict {
+  return {
+    verdict: "unknown",
+    reason: e.code,
+    checks: [{ code: "bundle", ok: false, reason: e.code, detail: e.message }],
+    bundle: { block: { number: 0, hash: "", timestamp: 0 }, ageSeconds: 0 },
+  };
+}
+
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "verify a credential or presentation OFFLINE against a signed bundle (opens no network connection)",
+  usage: "laissez verify --bundle FILE --region CN-SH [--authority 0x…] [--state FILE] [--audience A --nonce N] [--now UNIX] [--json] [FILE|-]",
+  options: {
+    bundle: { type: "string" },
+    region: { type: "string" },
+    authority: { type: "string" },
+    "chain-id": { type: "string", default: String(DEV_CHAIN_ID) },
+    state: { type: "string" },
+    audience: { type: "string" },
+    nonce: { type: "string" },
+    now: { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run({ values, positionals }) {
+    const region = requireString(values, "region");
+    const bundlePath = requireString(values, "bundle");
+    const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
+    const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
+    if (!authority) throw new UsageError("--authority (the region authority's address) is required off the development chain");
+    const audience = stringOption(values, "audience");
+    const nonce = stringOption(values, "nonce");
+    if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
+    const statePath = stringOption(values, "state") ?? `.data/checkpoint-${region}.json`;
+    const token = readInput(positionals[0]);
+    const now = stringOption(values, "now") !== undefined ? integerOption(values, "now") : Math.floor(Date.now() / 1000);
+    const json = values.json === true;
+
+    let bundle: TrustBundle;
+    try {
+      bundle = deserializeBundle(openEnvelope(readFileSync(bundlePath, "utf8"), { chainId, authorities: [authority] }).payload as SerializedBundle);
+      const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as CheckpointState) : undefined;
+      const state = acceptBundle(bundle, previous);
+      if (state.highestBlock !== previous?.highestBlock) writeAtomically(statePath, JSON.stringify(state));
+    } catch (e) {
+      if (!(e instanceof BundleError)) throw e;
+      printVerdict(bundleVerdict(e), json);
+      return EXIT.unknown;
+    }
+    let typ: unknown;
+    try {
+      typ = decodeJwt(token).header.typ;
+    } catch {
+      typ = undefined;
+    }
+    const params = { bundle, region, now, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), ...(audience && nonce ? { challenge: { audience, nonce } } : {}) };
+    const verdict = typ === TYP.presentation ? verifyPresentation(token, params) : verifyCredential(token, params);
+    printVerdict(verdict, json);
+    return EXIT_OF[verdict.verdict];
+  },
+};

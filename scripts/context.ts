@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { JsonRpcProvider } from "ethers";
+import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deployments.ts";
+import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
+import { connectRpc, DEFAULT_RPC_URL } from "../services/chain/rpc.ts";
+import { directorySchemaSource } from "../services/checkpoint/schemas.ts";
+import { stringOption, UsageError } from "./cli.ts";
+
+export const DEMO_SCHEMAS_DIR = fileURLToPath(new URL("./demo/schemas", import.meta.url));
+export const demoSchemas = directorySchemaSource(DEMO_SCHEMAS_DIR);
+
+/** Options every chain-facing command takes. */
+export const CHAIN_OPTIONS = {
+  rpc: { type: "string", default: DEFAULT_RPC_URL },
+  deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR },
+  json: { type: "boolean" },
+} as const;
+
+/** Runs `fn` with a provider and the deployment of the chain it serves; always closes the provider. */
+export async function withChain<T>(values: Record<string, unknown>, fn: (provider: JsonRpcProvider, ledger: Ledger) => Promise<T>): Promise<T> {
+  const provider = connectRpc(stringOption(values, "rpc") ?? DEFAULT_RPC_URL);
+  try {
+    const chainId = Number((await provider.getNetwork()).chainId);
+    const deployment = readDeployment(chainId, stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR);
+    return await fn(provider, connectLedger(deployment, provider));
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** Reads a file, or standard input for "-" / no path. */
+export function readInput(path: string | undefined): string {
+  return readFileSync(path === undefined || path === "-" ? 0 : path, "utf8").trim();
+}
+
+export function integerOption(values: Record<string, unknown>, name: string, fallback?: number): number {
+  const raw = stringOption(values, name);
+  if (raw === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required`);
+    return fallback;
+  }
+  if (!/^\d{1,15}$/.test(raw)) throw new UsageError(`--${name} must be a non-negative integer`);
+  return Number(raw);
+}

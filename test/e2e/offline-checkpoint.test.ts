@@ -1,0 +1,149 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { p256 } from "@noble/curves/nist.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holderSigner, presentCredential } from "../../core/credential.ts";
+import { p256DidKey } from "../../core/did.ts";
+import { runLaissez, startChainProcess, type RunResult } from "../helpers/processes.ts";
+
+/**
+ * The product's core promise, through the `laissez` CLI and `hardhat node` as separate
+ * processes: an agency in CN-ZJ issues a health code; a CN-SH checkpoint syncs, then verifies
+ * offline; revocation reaches it only through a new bundle.
+ */
+const dir = mkdtempSync(join(tmpdir(), "laissez-e2e-"));
+const file = (name: string) => join(dir, name);
+let chain: Awaited<ReturnType<typeof startChainProcess>>;
+const holderKey = p256.utils.randomSecretKey();
+const holder = p256DidKey(p256.getPublicKey(holderKey, false));
+
+const chainArgs = () => ["--rpc", chain.url, "--deployments", file("deployments")];
+async function ok(args: string[]): Promise<RunResult> {
+  const run = await runLaissez(args);
+  expect(run.code, `laissez ${args[0]}: ${run.stderr}`).toBe(0);
+  return run;
+}
+async function issue(agency: number, type: string, claims: object, alg = "ES256K"): Promise<string> {
+  const run = await ok(["issue", ...chainArgs(), "--agency", String(agency), "--type", type, "--holder", holder, "--claims", JSON.stringify(claims), "--alg", alg]);
+  return run.stdout.trim();
+}
+async function sync(region: string, out: string, from?: string): Promise<{ block: { number: number; timestamp: number }; events: number; deltaBytes: number }> {
+  const run = await ok(["sync", ...chainArgs(), "--region", region, "--out", file(out), "--json", ...(from ? ["--from", file(from), "--delta-out", file(`${out}.delta`)] : [])]);
+  return JSON.parse(run.stdout);
+}
+/** A static (one-way QR) presentation of `credential` by the holder, made now. */
+async function present(credential: string): Promise<string> {
+  const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000) });
+  const path = file(`vp-${Math.random().toString(36).slice(2)}.jwt`);
+  writeFileSync(path, token);
+  return path;
+}
+interface CliVerdict {
+  verdict: string;
+  reason: string | null;
+  checks: { code: string; ok: boolean; reason?: string }[];
+  issuer: { name: string; region: string } | null;
+  type: string | null;
+  claims: Record<string, unknown> | null;
+  presentation: { mode: string } | null;
+  bundle: { block: number; ageSeconds: number };
+}
+async function verify(region: string, bundle: string, token: string, extra: string[] = [], prefix?: string[]): Promise<{ code: number | null; v: CliVerdict }> {
+  const run = await runLaissez(["verify", "--bundle", file(bundle), "--region", region, "--state", file(`state-${region}.json`), "--json", ...extra, token], prefix ? { prefix } : {});
+  expect(run.stderr).toBe("");
+  return { code: run.code, v: JSON.parse(run.stdout) as CliVerdict };
+}
+
+beforeAll(async () => {
+  chain = await startChainProcess();
+  await ok(["deploy", ...chainArgs()]);
+  await ok(["seed", ...chainArgs()]);
+}, 120_000);
+afterAll(async () => chain?.stop());
+
+describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke → sync → reject", () => {
+  let healthCode: string;
+
+  it("accepts a CN-ZJ health code at CN-SH, with the checks, claims and bundle age", async () => {
+    healthCode = await issue(0, "HealthCode", { healthStatus: "green" });
+    await sync("CN-SH", "sh-1.json");
+    const { code, v } = await verify("CN-SH", "sh-1.json", await present(healthCode));
+    expect(code).toBe(0);
+    expect(v.verdict).toBe("accept");
+    expect(v.presentation?.mode).toBe("static");
+    expect(v.issuer).toMatchObject({ name: "Zhejiang Provincial Health Commission", region: "CN-ZJ" });
+    expect(v.type).toBe("HealthCode");
+    expect(v.claims).toEqual({ healthStatus: "green" });
+    expect(v.checks.map((c) => c.code)).toEqual(expect.arrayContaining(["signature", "accreditation", "recognition", "schema", "status", "freshness", "holder_binding"]));
+    expect(v.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it("verifies with networking unavailable (an empty network namespace)", async () => {
+    // Proof that `laissez verify` needs no network: it runs where no connection can be opened.
+    const probe = execFileSync("unshare", ["-n", process.execPath, "-e", "fetch('http://127.0.0.1:8999').then(()=>console.log('net'),e=>console.log(e.cause?.code))"]).toString().trim();
+    expect(probe).toBe("ENETUNREACH");
+    const { code, v } = await verify("CN-SH", "sh-1.json", await present(healthCode), [], ["unshare", "-n"]);
+    expect([code, v.verdict]).toEqual([0, "accept"]);
+  });
+
+  it("still accepts after the revocation until it re-syncs, saying how old its bundle is", async () => {
+    await ok(["revoke", ...chainArgs(), "--agency", "0", writeTemp(healthCode)]);
+    // The checkpoint's clock 20 minutes after its bundle: still within the health code's hour.
+    const at = (JSON.parse(readFileSync(file("sh-1.json"), "utf8")).payload.block.timestamp as number) + 1200;
+    const token = await presentCredential({ credential: healthCode, holder, signer: holderSigner(holderKey), issuedAt: at });
+    const { code, v } = await verify("CN-SH", "sh-1.json", writeTemp(token), ["--now", String(at)]);
+    expect([code, v.verdict]).toEqual([0, "accept"]);
+    expect(v.bundle.ageSeconds).toBe(1200);
+    expect(v.checks.find((c) => c.code === "freshness")).toMatchObject({ ok: true });
+  });
+
+  it("rejects as revoked after a delta sync, and the delta is small", async () => {
+    const before = JSON.parse(readFileSync(file("sh-1.json"), "utf8")).payload.block.number as number;
+    const delta = await sync("CN-SH", "sh-2.json", "sh-1.json");
+    expect(delta.block.number).toBeGreaterThan(before);
+    expect(delta.events).toBe(1);
+    expect(delta.deltaBytes).toBeLessThan(2000);
+    const { code, v } = await verify("CN-SH", "sh-2.json", await present(healthCode));
+    expect([code, v.verdict, v.reason]).toEqual([1, "reject", "revoked"]);
+  });
+
+  it("refuses to go back to the older bundle (rollback)", async () => {
+    const { code, v } = await verify("CN-SH", "sh-1.json", await present(healthCode));
+    expect([code, v.verdict, v.reason]).toEqual([2, "unknown", "bundle_rollback"]);
+  });
+
+  it("suspend → reject (suspended); reinstate → accept", async () => {
+    const credential = await issue(0, "HealthCode", { healthStatus: "yellow" }, "EdDSA");
+    await ok(["suspend", ...chainArgs(), "--agency", "0", writeTemp(credential)]);
+    await sync("CN-SH", "sh-3.json", "sh-2.json");
+    let r = await verify("CN-SH", "sh-3.json", await present(credential));
+    expect([r.code, r.v.verdict, r.v.reason]).toEqual([1, "reject", "suspended"]);
+    await ok(["reinstate", ...chainArgs(), "--agency", "0", writeTemp(credential)]);
+    await sync("CN-SH", "sh-4.json", "sh-3.json");
+    r = await verify("CN-SH", "sh-4.json", await present(credential));
+    expect([r.code, r.v.verdict]).toEqual([0, "accept"]);
+  });
+
+  it("a CN-NM checkpoint, which does not recognize CN-ZJ health codes, rejects", async () => {
+    const credential = await issue(0, "HealthCode", { healthStatus: "green" });
+    await sync("CN-NM", "nm-1.json");
+    const { code, v } = await verify("CN-NM", "nm-1.json", await present(credential));
+    expect([code, v.verdict, v.reason]).toEqual([1, "reject", "region_not_recognized"]);
+  });
+
+  it("a bundle past the type's maximum status age gives unknown, with the reason", async () => {
+    const credential = await issue(0, "HealthCode", { healthStatus: "green" });
+    const { block } = await sync("CN-SH", "sh-5.json", "sh-4.json");
+    const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: block.timestamp + 3601 });
+    const { code, v } = await verify("CN-SH", "sh-5.json", writeTemp(token), ["--now", String(block.timestamp + 3601)]);
+    expect([code, v.verdict, v.reason]).toEqual([2, "unknown", "status_stale"]);
+  });
+});
+
+function writeTemp(text: string): string {
+  const path = file(`t-${Math.random().toString(36).slice(2)}.jwt`);
+  writeFileSync(path, text);
+  return path;
+}
