@@ -1,26 +1,32 @@
 /** Byte encodings, strict: a malformed input throws a TypeError naming the field. */
 
+/**
+ * Node's Buffer when present (found on globalThis, never imported: this module also runs in
+ * browsers). Its base64 and UTF-8 codecs are native and several times faster than atob or
+ * TextEncoder on the verification hot path; the strictness checks below run either way.
+ */
+interface BufferLike {
+  from(text: string, encoding: "base64url" | "utf8" | "latin1"): Uint8Array;
+}
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+
 const B64URL = /^[A-Za-z0-9_-]*$/;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
 export function base64urlDecode(text: string, field = "value"): Uint8Array {
-  if (!B64URL.test(text) || text.length % 4 === 1) throw new TypeError(`${field}: not base64url`);
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < text.length; i++) {
-    acc = (acc << 6) | (LOOKUP[text.charCodeAt(i)] as number);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
+  const rest = text.length % 4;
+  if (!B64URL.test(text) || rest === 1) throw new TypeError(`${field}: not base64url`);
   // Non-canonical trailing bits would let two strings decode to the same bytes.
-  if ((acc & ((1 << bits) - 1)) !== 0) throw new TypeError(`${field}: non-canonical base64url`);
+  if (rest !== 0 && ((LOOKUP[text.charCodeAt(text.length - 1)] as number) & (rest === 2 ? 0x0f : 0x03)) !== 0) {
+    throw new TypeError(`${field}: non-canonical base64url`);
+  }
+  if (NodeBuffer) return NodeBuffer.from(text, "base64url");
+  // atob is native in browsers: several times faster than decoding in JS.
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
 }
 
@@ -45,7 +51,7 @@ export function base64urlEncode(bytes: Uint8Array): string {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export const utf8 = (text: string): Uint8Array => encoder.encode(text);
+export const utf8 = (text: string): Uint8Array => (NodeBuffer ? NodeBuffer.from(text, "utf8") : encoder.encode(text));
 
 export function fromUtf8(bytes: Uint8Array, field = "value"): string {
   try {

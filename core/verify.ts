@@ -120,7 +120,12 @@ function checkSignature(run: Run, p: VerifyCredentialParameters, jwt: DecodedJwt
       }
     }
   } else {
-    const pub = "kind" in key ? base64urlDecode(key.publicKey as string, "publicKey") : key.publicKey;
+    let pub: Uint8Array;
+    if ("kind" in key) {
+      const cacheKey = `${key.kind}:${key.publicKey as string}`;
+      pub = p.keyCache?.get(cacheKey) ?? base64urlDecode(key.publicKey as string, "publicKey");
+      p.keyCache?.set(cacheKey, pub);
+    } else pub = key.publicKey;
     ok = p.verifier.verify(alg, pub, jwt.signingInput, jwt.signature);
   }
   if (!ok) return run.fail("signature", "bad_signature", `${alg} signature does not verify`);

@@ -3,6 +3,8 @@
  * bench/results.json and rewrites BENCHMARKS.md. Speed goals live here, not in tests.
  */
 import { benchGas } from "../bench/gas.ts";
+import { benchVerify } from "../bench/verify.ts";
+import { benchBundle } from "../bench/bundle.ts";
 import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
 import { writeFileSync } from "node:fs";
 
@@ -25,6 +27,12 @@ async function main(): Promise<void> {
       "On the production Besu network gas price is zero: gas bounds block capacity, not cost.",
     ].join("\n"),
   });
+
+  const verify = await benchVerify();
+  sections.push({ title: "Verification: bare signature vs laissez offline vs did-jwt + ethr-did-resolver", figures: verify.figures, notes: verify.notes });
+
+  const big = await benchBundle();
+  sections.push({ title: "Trust bundle at scale: 10 regions, 100 agencies, 1M status entries", figures: big.figures, notes: big.notes });
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);

@@ -6,6 +6,7 @@ import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
 import { ed25519IssuerKey, es256kIssuerKey, type IssuerSigningKey } from "../../core/credential.ts";
 import { ethrDid } from "../../core/did.ts";
 import { utf8 } from "../../core/encoding.ts";
+import type { JsonValue } from "../../core/json.ts";
 import { hashCanonical } from "../../core/hash.ts";
 import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
 
@@ -33,8 +34,8 @@ export const DEMO_TYPES = [
 
 export type DemoType = (typeof DEMO_TYPES)[number]["name"];
 
-export function demoSchema(type: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./schemas/${type}.json`, import.meta.url), "utf8")) as Record<string, unknown>;
+export function demoSchema(type: string): JsonValue {
+  return JSON.parse(readFileSync(new URL(`./schemas/${type}.json`, import.meta.url), "utf8")) as JsonValue;
 }
 
 export const schemaUri = (type: string): string => `urn:laissez:schema:${type}:1`;

@@ -28,7 +28,7 @@ export interface AgencySpec {
   readonly signingKeys?: readonly { address: string; validity: number }[];
   /** Ed25519 public keys published as ERC-1056 attributes (did/pub/Ed25519/veriKey/base64). */
   readonly ed25519Keys?: readonly { publicKey: Uint8Array; validity: number }[];
-  /** Status lists the agency creates: one per purpose, this many entries. */
+  /** Status lists the agency creates: one per purpose, this many entries (default 131,072); 0 = none yet. */
   readonly statusListSize?: number;
 }
 
@@ -138,8 +138,9 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
         [
           ...(agency.signingKeys ?? []).map((k): Step => () => ledger.did.getFunction("addDelegate")(address, VERI_KEY, k.address, k.validity)),
           ...(agency.ed25519Keys ?? []).map((k): Step => () => ledger.did.getFunction("setAttribute")(address, ED25519_ATTRIBUTE, k.publicKey, k.validity)),
-          () => ledger.status.getFunction("createList")(PURPOSE.revocation, size),
-          () => ledger.status.getFunction("createList")(PURPOSE.suspension, size),
+          ...(size > 0
+            ? [(): ReturnType<Step> => ledger.status.getFunction("createList")(PURPOSE.revocation, size), (): ReturnType<Step> => ledger.status.getFunction("createList")(PURPOSE.suspension, size)]
+            : []),
         ],
       ]);
       const created = receipts

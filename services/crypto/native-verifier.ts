@@ -15,7 +15,11 @@ const sha256 = (data: Uint8Array): Uint8Array => createHash("sha256").update(dat
 
 /** KeyObjects by raw key: building one costs more than a verification. Bounded: issuer keys are few. */
 const keyObjects = new Map<string, KeyObject>();
+/** The same key array (from a verifier's key cache) skips even the hex lookup. */
+const byArray = new WeakMap<Uint8Array, KeyObject>();
 function keyObject(kind: "Ed25519" | "P-256", raw: Uint8Array): KeyObject {
+  const known = byArray.get(raw);
+  if (known) return known;
   const id = `${kind}:${bytesToHex(raw)}`;
   let key = keyObjects.get(id);
   if (!key) {
@@ -27,6 +31,7 @@ function keyObject(kind: "Ed25519" | "P-256", raw: Uint8Array): KeyObject {
     if (keyObjects.size > 4096) keyObjects.clear();
     keyObjects.set(id, key);
   }
+  byArray.set(raw, key);
   return key;
 }
 

@@ -1,0 +1,99 @@
+import { p256 } from "@noble/curves/nist.js";
+import { type Signer } from "ethers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { addressKeyId } from "../../core/bundle.ts";
+import { es256kIssuerKey, issueCredential, statusListUrl } from "../../core/credential.ts";
+import { ethrDid, p256DidKey } from "../../core/did.ts";
+import { verifyCredential } from "../../core/verify.ts";
+import { VERI_KEY } from "../../services/chain/consortium.ts";
+import { regionId, credentialTypeId } from "../../services/chain/ids.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import { seededChain, type SeededChain } from "../helpers/chain.ts";
+import { Wallet, getBytes } from "ethers";
+
+let chain: SeededChain;
+const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
+const controller = (i: number): Signer => chain.accounts.controllers[i] as Signer;
+
+beforeAll(async () => {
+  chain = await seededChain();
+});
+
+async function credentialSignedBy(key: ReturnType<typeof demoIssuerKey>, issuedAt: number, index: number): Promise<string> {
+  const agency = chain.agencies[0]!;
+  return issueCredential({
+    key, holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
+    status: {
+      revocation: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.revocationList), index },
+      suspension: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.suspensionList), index },
+    },
+    id: `urn:uuid:test-${index}`, issuedAt, validUntil: issuedAt + 86400,
+  });
+}
+
+describe("sync from the chain", () => {
+  it("builds the whole consortium into a bundle: regions, types with schemas, agencies, keys, recognition, lists", async () => {
+    const { bundle, delta } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    expect(Object.keys(bundle.regions)).toEqual([...DEMO_REGIONS]);
+    expect(Object.keys(bundle.issuers)).toHaveLength(DEMO_AGENCIES.length);
+    expect(bundle.credentialTypes.HealthCode?.schema).toEqual(demoSchema("HealthCode"));
+    expect(bundle.recognition["CN-SH"]?.["CN-ZJ"]).toEqual(["DriverLicence", "HealthCode"]);
+    expect(Object.keys(bundle.statusLists)).toHaveLength(DEMO_AGENCIES.length * 2);
+    // Each agency: its controller, its veriKey delegate, its Ed25519 attribute key.
+    const zj = bundle.keys[chain.agencies[0]!.address.toLowerCase()]!;
+    expect(zj.map((k) => k.kind).sort()).toEqual(["Ed25519", "secp256k1-address", "secp256k1-address"]);
+    expect(bundle.sequences.trust).toBe(Number(await chain.as(chain.governance).trust.getFunction("sequence")()));
+    expect(delta.events.length).toBeGreaterThan(40);
+  });
+
+  it("a delta from a bundle carries only the changes, and gives the same bundle as a full sync", async () => {
+    const first = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    const zj = chain.as(chain.accounts.authorities[0] as Signer).trust;
+    await (await zj.getFunction("setRecognition")(regionId("CN-ZJ"), regionId("CN-NM"), credentialTypeId("HealthCode"), true)).wait();
+    const next = await syncBundle(chain.provider, chain.deployment, { base: first.bundle, schemas: demoSchemas });
+    expect(next.delta.events.map((e) => e.kind)).toEqual(["RecognitionSet"]);
+    const full = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    expect(next.bundle).toEqual(full.bundle);
+  });
+
+  it("refuses a base bundle whose block is not on this chain", async () => {
+    const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    await expect(syncBundle(chain.provider, chain.deployment, { base: { ...bundle, block: { ...bundle.block, hash: "0x" + "00".repeat(32) } }, schemas: demoSchemas })).rejects.toMatchObject({ code: "delta_base_mismatch" });
+  });
+});
+
+describe("key rotation on the ERC-1056 registry", () => {
+  it("keeps what a key signed before its planned rotation; rejects what a compromised key signed", async () => {
+    const agency = chain.agencies[0]!;
+    const did = chain.as(controller(0)).did;
+    const now = await chain.networkHelpers.time.latest();
+
+    // Planned rotation: a new delegate; the old one's validity is cut to end in 100 s.
+    const oldKey = demoIssuerKey(31337, 0, "ES256K");
+    const beforeRotation = await credentialSignedBy(oldKey, now, 11);
+    const oldAddress = oldKey.kid.split("#key-")[1]!;
+    await (await did.getFunction("addDelegate")(agency.address, VERI_KEY, oldAddress, 100)).wait();
+    const next = Wallet.createRandom();
+    await (await did.getFunction("addDelegate")(agency.address, VERI_KEY, next.address, 365 * 86400)).wait();
+    await chain.networkHelpers.time.increase(200);
+    const later = await chain.networkHelpers.time.latest();
+    const afterRotation = await credentialSignedBy(oldKey, later, 12);
+    const newKey = es256kIssuerKey(ethrDid(31337, agency.address), addressKeyId(next.address), getBytes(next.privateKey));
+    const byNewKey = await credentialSignedBy(newKey, later, 13);
+
+    let { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    const check = (token: string) => verifyCredential(token, { bundle, region: "CN-SH", now: later + 1, verifier: nativeVerifier });
+    expect(check(beforeRotation).verdict).toBe("accept");
+    expect(check(afterRotation).reason).toBe("key_not_valid_at_issuance");
+    expect(check(byNewKey).verdict).toBe("accept");
+
+    // Compromise: the new key is revoked; everything it signed goes, even from before.
+    await (await did.getFunction("revokeDelegate")(agency.address, VERI_KEY, next.address)).wait();
+    ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
+    expect(verifyCredential(byNewKey, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).reason).toBe("key_revoked");
+    expect(verifyCredential(beforeRotation, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).verdict).toBe("accept");
+  });
+});
