@@ -4,23 +4,10 @@ import { credentialTypeId } from "../services/chain/ids.ts";
 import { PURPOSE } from "../services/chain/consortium.ts";
 import { seededChain } from "../test/helpers/chain.ts";
 import type { Figures } from "./report.ts";
+import { randomIndices } from "./random.ts";
 
 const LIST_SIZE = 131_072;
 
-/** Deterministic random indices (xorshift), distinct, so runs compare. */
-function randomIndices(n: number, seed: number): number[] {
-  const out = new Set<number>();
-  let x = seed >>> 0 || 1;
-  while (out.size < n) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out.add(x % LIST_SIZE);
-  }
-  return [...out];
-}
 
 /**
  * Gas of the ledger's writes on the in-process EDR chain (cancun): creating a list,
@@ -41,7 +28,7 @@ export async function benchGas(): Promise<Figures> {
   figures["gas.create_list_131072"] = { value: Number((await create()).gas), unit: "gas" };
 
   for (const [kind, pick] of [
-    ["random", (n: number) => randomIndices(n, 0x5eed + n)],
+    ["random", (n: number) => randomIndices(n, LIST_SIZE, 0x5eed + n)],
     ["consecutive", (n: number) => Array.from({ length: n }, (_, i) => 1000 + i)],
   ] as const) {
     for (const n of [1, 100, 1000]) {

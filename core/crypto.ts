@@ -22,14 +22,28 @@ export interface SignatureVerifier {
   recoverSecp256k1(data: Uint8Array, signature: Uint8Array, recovery: 0 | 1): Uint8Array | null;
 }
 
-/** secp256k1 group order and its half: ES256K signatures must have 0 < r, s and s ≤ n/2 (no malleable twin). */
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+/** Group orders (big-endian bytes): ES256K and ES256 signatures need 0 < r, s < n; ES256K also s ≤ n/2. */
+const SECP256K1_N = hexBytes("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+const SECP256K1_HALF_N = hexBytes("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+const P256_N = hexBytes("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
 
-function scalar(bytes: Uint8Array, from: number): bigint {
-  let n = 0n;
-  for (let i = from; i < from + 32; i++) n = (n << 8n) | BigInt(bytes[i] as number);
-  return n;
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+}
+
+/** Compares the 32-byte big-endian scalar at `from` with `limit`: -1, 0 or 1. Byte-wise: no BigInt on the hot path. */
+function compareScalar(sig: Uint8Array, from: number, limit: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const a = sig[from + i] as number;
+    const b = limit[i] as number;
+    if (a !== b) return a < b ? -1 : 1;
+  }
+  return 0;
+}
+
+function isZero(sig: Uint8Array, from: number): boolean {
+  for (let i = from; i < from + 32; i++) if (sig[i] !== 0) return false;
+  return true;
 }
 
 export type SignatureShapeProblem = "wrong_length" | "zero_scalar" | "scalar_out_of_range" | "high_s";
@@ -43,11 +57,9 @@ export function signatureShapeProblem(alg: JwsAlg, signature: Uint8Array): Signa
   if (signature.length !== 64) return "wrong_length";
   if (alg === "EdDSA") return null;
   const n = alg === "ES256K" ? SECP256K1_N : P256_N;
-  const r = scalar(signature, 0);
-  const s = scalar(signature, 32);
-  if (r === 0n || s === 0n) return "zero_scalar";
-  if (r >= n || s >= n) return "scalar_out_of_range";
-  if (alg === "ES256K" && s > SECP256K1_N >> 1n) return "high_s";
+  if (isZero(signature, 0) || isZero(signature, 32)) return "zero_scalar";
+  if (compareScalar(signature, 0, n) >= 0 || compareScalar(signature, 32, n) >= 0) return "scalar_out_of_range";
+  if (alg === "ES256K" && compareScalar(signature, 32, SECP256K1_HALF_N) > 0) return "high_s";
   return null;
 }
 
