@@ -28,8 +28,10 @@ contract TrustRegistry is ITrustRegistry {
     mapping(address => mapping(bytes32 => Accreditation)) private _accreditations;
     mapping(address => bytes32[]) private _accreditedTypes;
 
-    // verifying region => issuing region => credential type => recognized
-    mapping(bytes32 => mapping(bytes32 => mapping(bytes32 => bool))) private _recognition;
+    // verifying region => issuing region => credential types recognized (enumerable), and each
+    // type's position in that list plus one (0 = not recognized).
+    mapping(bytes32 => mapping(bytes32 => bytes32[])) private _recognizedTypes;
+    mapping(bytes32 => mapping(bytes32 => mapping(bytes32 => uint256))) private _recognizedAt;
 
     modifier onlyGovernance() {
         if (msg.sender != _governance) revert NotGovernance(msg.sender);
@@ -157,7 +159,19 @@ contract TrustRegistry is ITrustRegistry {
         _existingRegion(issuingRegion);
         if (verifyingRegion == issuingRegion) revert SameRegion(verifyingRegion);
         if (!_types[credentialType].exists) revert UnknownCredentialType(credentialType);
-        _recognition[verifyingRegion][issuingRegion][credentialType] = recognized;
+        bytes32[] storage types = _recognizedTypes[verifyingRegion][issuingRegion];
+        mapping(bytes32 => uint256) storage at = _recognizedAt[verifyingRegion][issuingRegion];
+        uint256 position = at[credentialType];
+        if (recognized && position == 0) {
+            types.push(credentialType);
+            at[credentialType] = types.length;
+        } else if (!recognized && position != 0) {
+            bytes32 last = types[types.length - 1];
+            types[position - 1] = last;
+            at[last] = position;
+            types.pop();
+            delete at[credentialType];
+        }
         emit RecognitionSet(_next(), verifyingRegion, issuingRegion, credentialType, recognized);
     }
 
@@ -203,7 +217,11 @@ contract TrustRegistry is ITrustRegistry {
         // A region always accepts its own accredited agencies; recognition is about other regions.
         return verifyingRegion == issuingRegion
             ? _regions[verifyingRegion].exists
-            : _recognition[verifyingRegion][issuingRegion][credentialType];
+            : _recognizedAt[verifyingRegion][issuingRegion][credentialType] != 0;
+    }
+
+    function recognizedTypes(bytes32 verifyingRegion, bytes32 issuingRegion) external view returns (bytes32[] memory) {
+        return _recognizedTypes[verifyingRegion][issuingRegion];
     }
 
     function isAccredited(address issuer, bytes32 credentialType, uint64 timestamp) public view returns (bool) {

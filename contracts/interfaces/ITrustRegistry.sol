@@ -149,6 +149,8 @@ interface ITrustRegistry {
         external
         view
         returns (bool);
+    /// @notice The credential types `verifyingRegion` accepts from `issuingRegion` (unordered).
+    function recognizedTypes(bytes32 verifyingRegion, bytes32 issuingRegion) external view returns (bytes32[] memory);
     /// @notice True when the issuer is active and accredited for the type at `timestamp`.
     function isAccredited(address issuer, bytes32 credentialType, uint64 timestamp) external view returns (bool);
     /// @notice True when the issuer is active and accredited for at least one type at `timestamp`.

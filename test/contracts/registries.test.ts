@@ -56,6 +56,24 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
     expect(await recognized("CN-SH", "CN-NM", "HealthCode")).toBe(false);
     // A region always accepts its own agencies.
     expect(await recognized("CN-NM", "CN-NM", "HealthCode")).toBe(true);
+    const types = async (v: string, i: string) => ((await trust.getFunction("recognizedTypes")(regionId(v), regionId(i))) as string[]).map(idToString).sort();
+    expect(await types("CN-SH", "CN-ZJ")).toEqual(["DriverLicence", "HealthCode"]);
+    expect(await types("CN-NM", "CN-SH")).toEqual(["BusinessLicence"]);
+  });
+
+  it("withdraws recognition and reads the list back", async () => {
+    const nm = chain.as(authority(2)).trust;
+    const set = async (type: string, on: boolean) => (await nm.getFunction("setRecognition")(NM, ZJ, credentialTypeId(type), on)).wait();
+    await set("HealthCode", true);
+    await set("BusinessLicence", true);
+    await set("HealthCode", true); // idempotent
+    await set("DriverLicence", false);
+    expect(((await nm.getFunction("recognizedTypes")(NM, ZJ)) as string[]).map(idToString).sort()).toEqual(["BusinessLicence", "HealthCode"]);
+    await set("HealthCode", false);
+    await set("BusinessLicence", false);
+    expect(await nm.getFunction("recognizedTypes")(NM, ZJ)).toEqual([]);
+    expect(await nm.getFunction("isRecognized")(NM, ZJ, credentialTypeId("DriverLicence"))).toBe(false);
+    await set("DriverLicence", true);
   });
 
   it("numbers every event with a gap-free sequence that matches sequence()", async () => {
