@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../../services/files.ts";
 import { getBytes, Wallet } from "ethers";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { acceptBundle, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
@@ -22,12 +22,6 @@ function authorityKey(region: string, chainId: number): Wallet {
   if (chainId !== DEV_CHAIN_ID) throw new UsageError("set LAISSEZ_AUTHORITY_KEY to the region authority's key");
   const demo = demoAuthorityKey(region);
   return new Wallet(demo.privateKey);
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
 }
 
 export const syncCommand: Command = {
@@ -57,10 +51,10 @@ export const syncCommand: Command = {
       const { bundle, delta } = await syncBundle(provider, ledger.deployment, { base, schemas: directorySchemaSource(stringOption(values, "schemas") as string) });
       const key = getBytes(signer.privateKey);
       const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key));
-      writeAtomically(out, bundleText);
+      writeFileAtomic(out, bundleText);
       const deltaOut = stringOption(values, "delta-out");
       const deltaText = JSON.stringify(signEnvelope(delta, key));
-      if (deltaOut) writeAtomically(deltaOut, deltaText);
+      if (deltaOut) writeFileAtomic(deltaOut, deltaText);
       const summary = {
         region,
         block: bundle.block,
@@ -146,7 +140,7 @@ export const verifyCommand: Command = {
       bundle = deserializeBundle(openEnvelope(readFileSync(bundlePath, "utf8"), { chainId, authorities: [authority] }).payload as SerializedBundle);
       const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as CheckpointState) : undefined;
       const state = acceptBundle(bundle, previous);
-      if (state.highestBlock !== previous?.highestBlock) writeAtomically(statePath, JSON.stringify(state));
+      if (state.highestBlock !== previous?.highestBlock) writeFileAtomic(statePath, JSON.stringify(state));
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;
       printVerdict(bundleVerdict(e), json);

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../../services/files.ts";
 import { join } from "node:path";
 import { applyConsortium, fundAccounts, type SeededAgency } from "../../services/chain/consortium.ts";
 import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../../services/chain/deployments.ts";
@@ -31,7 +31,7 @@ export async function seedDemo(rpcUrl: string, dir: string): Promise<SeedResult>
     const now = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
     const agencies = await applyConsortium(deployment, demoConsortium(provider, now));
     const result = { chainId, agencies };
-    writeFileSync(seedFile(chainId, dir), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileAtomic(seedFile(chainId, dir), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
     provider.destroy();

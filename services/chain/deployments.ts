@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../files.ts";
 import { isAddress } from "ethers";
 import type { Deployment } from "./ledger.ts";
 
@@ -12,9 +13,7 @@ export function deploymentFile(chainId: number, dir = DEFAULT_DEPLOYMENTS_DIR): 
 /** Writes deployments/<chainId>.json atomically (a crash never leaves half a file). */
 export function writeDeployment(deployment: Deployment, dir = DEFAULT_DEPLOYMENTS_DIR): string {
   const file = deploymentFile(deployment.chainId, dir);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(deployment, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, `${JSON.stringify(deployment, null, 2)}\n`);
   return file;
 }
 
