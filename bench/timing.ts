@@ -37,3 +37,20 @@ export function percentiles(fn: () => unknown, n: number): { p50: number; p99: n
 }
 
 export const round = (ms: number, digits = 4): number => Number(ms.toPrecision(digits));
+
+/**
+ * Median time per operation of several functions measured in interleaved rounds (a, b, c, a,
+ * b, c, …): on a noisy 2-core machine a slow spell then lands on all of them, not on one.
+ */
+export function perOpInterleaved(fns: readonly (() => unknown)[], { batch = 1000, rounds = 21, warmup = 500 } = {}): number[] {
+  for (const fn of fns) for (let i = 0; i < warmup; i++) fn();
+  const samples: number[][] = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, k) => {
+      const start = performance.now();
+      for (let i = 0; i < batch; i++) fn();
+      samples[k]!.push((performance.now() - start) / batch);
+    });
+  }
+  return samples.map((s) => s.sort((x, y) => x - y)[Math.floor(s.length / 2)] as number);
+}

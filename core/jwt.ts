@@ -6,12 +6,20 @@ import { isObject, JsonError, parseJson, type JsonValue } from "./json.ts";
 export const MAX_JWT_CHARS = 16 * 1024;
 
 export interface DecodedJwt {
-  readonly header: Record<string, JsonValue>;
+  readonly header: Readonly<Record<string, JsonValue>>;
   readonly payload: Record<string, JsonValue>;
   readonly signature: Uint8Array;
   /** ASCII bytes of `header.payload`: what the signature covers. */
   readonly signingInput: Uint8Array;
 }
+
+/**
+ * Parsed headers by their encoded segment. Every credential an issuer key signs carries the
+ * same header (alg, typ, kid), so a checkpoint parses each once; payloads are always parsed.
+ * Frozen: a cached header cannot be changed by one caller under another.
+ */
+const MAX_CACHED_HEADERS = 256;
+const headers = new Map<string, Readonly<Record<string, JsonValue>>>();
 
 export class JwtFormatError extends CodedError<"malformed_jwt" | JsonError["code"]> {}
 
@@ -32,7 +40,12 @@ export function decodeJwt(token: string): DecodedJwt {
     if (!isObject(value)) throw new JwtFormatError("malformed_jwt", `${name} is not a JSON object`);
     return value;
   };
-  const header = section(h, "header");
+  let header = headers.get(h);
+  if (!header) {
+    header = Object.freeze(section(h, "header"));
+    if (headers.size >= MAX_CACHED_HEADERS) headers.clear();
+    headers.set(h, header);
+  }
   const payload = section(p, "payload");
   let signature: Uint8Array;
   try {
