@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { z } from "zod";
+import { CodedError } from "../../core/errors.ts";
+import { JsonError, parseJson, type JsonValue } from "../../core/json.ts";
+import { HttpError, statusOf } from "./errors.ts";
+import { Metrics } from "./metrics.ts";
+
+/** Who is calling: what `authenticate` returns for a valid bearer token. */
+export interface Caller {
+  readonly id: string;
+  readonly roles: readonly string[];
+}
+
+export interface RouteContext<B> {
+  readonly body: B;
+  readonly params: Record<string, string>;
+  readonly header: (name: string) => string | undefined;
+  readonly caller: Caller | undefined;
+  readonly requestId: string;
+}
+
+export interface RouteResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly contentType?: string;
+}
+
+/** One route: the single source of its request type (zod), its auth, its OpenAPI entry. */
+export interface Route<B = unknown> {
+  readonly method: "get" | "post";
+  /** Express path, e.g. /credentials/:id */
+  readonly path: string;
+  readonly summary: string;
+  /** Roles allowed (any one suffices); "public" needs no token. */
+  readonly auth: readonly string[] | "public";
+  readonly body?: z.ZodType<B>;
+  readonly responses: Record<number, string>;
+  handle(ctx: RouteContext<B>): Promise<RouteResult>;
+}
+
+export const route = <B>(r: Route<B>): Route<unknown> => r as Route<unknown>;
+
+export type Log = (entry: Record<string, unknown>) => void;
+
+/** One JSON object per line on stdout: what log collectors expect. LAISSEZ_LOG=off silences it (benchmarks). */
+export const jsonLog: Log = (entry) => {
+  if (process.env.LAISSEZ_LOG !== "off") process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`);
+};
+
+export interface HttpAppOptions {
+  readonly title: string;
+  readonly version: string;
+  readonly routes: readonly Route<unknown>[];
+  readonly authenticate: (token: string) => Caller | undefined;
+  readonly log?: Log;
+  readonly metrics?: Metrics;
+  /** Largest request body accepted (bytes). */
+  readonly bodyLimit?: number;
+  /** Requests per minute per client address. */
+  readonly rateLimit?: number;
+}
+
+const openApiPath = (p: string): string => p.replace(/:([A-Za-z]+)/g, "{$1}");
+
+/** The OpenAPI 3.1 document of a route table: generated from the same zod schemas the handlers use. */
+export function openApiDocument(title: string, version: string, routes: readonly Route<unknown>[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const params = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    (paths[openApiPath(r.path)] ??= {})[r.method] = {
+      summary: r.summary,
+      ...(params.length ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body) } } } } : {}),
+      ...(r.auth === "public" ? { security: [] } : { security: [{ bearer: [] }] }),
+      responses: Object.fromEntries(Object.entries(r.responses).map(([s, d]) => [s, { description: d }])),
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title, version },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    paths,
+  };
+}
+
+/**
+ * The express app both services share: request ids and a log line per request, strict JSON
+ * bodies with a size limit, a per-client rate limit, bearer auth with roles, zod validation,
+ * and one error → HTTP status map. Errors never leak a stack, a key or a token.
+ */
+export function createHttpApp(o: HttpAppOptions): express.Express {
+  const log = o.log ?? jsonLog;
+  const metrics = o.metrics ?? new Metrics();
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+
+  const window = new Map<string, { start: number; count: number }>();
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    const requestId = /^[A-Za-z0-9._-]{1,64}$/.test(req.get("x-request-id") ?? "") ? (req.get("x-request-id") as string) : randomUUID();
+    res.locals.requestId = requestId;
+    res.set("x-request-id", requestId);
+    res.on("finish", () => {
+      const ms = performance.now() - started;
+      const routePath = (res.locals.route as string | undefined) ?? "unmatched";
+      metrics.inc("http_requests_total", "HTTP requests", { method: req.method, route: routePath, status: String(res.statusCode) });
+      metrics.observe("http_request_duration_ms", "HTTP request latency", { route: routePath }, ms);
+      log({ level: "info", requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, caller: res.locals.caller ?? null });
+    });
+    if (o.rateLimit) {
+      const client = req.socket.remoteAddress ?? "unknown";
+      const now = Date.now();
+      const w = window.get(client);
+      if (!w || now - w.start >= 60_000) window.set(client, { start: now, count: 1 });
+      else if (++w.count > o.rateLimit) return next(new HttpError("rate_limited", "too many requests: slow down"));
+    }
+    next();
+  });
+
+  // Bodies are read as text and parsed strictly (duplicate keys, huge numbers, depth refused).
+  app.use(express.text({ type: () => true, limit: o.bodyLimit ?? 64 * 1024 }));
+
+  for (const r of o.routes) {
+    app[r.method](r.path, async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = r.path;
+      try {
+        let caller: Caller | undefined;
+        if (r.auth !== "public") {
+          const m = /^Bearer ([A-Za-z0-9._~+/-]{1,256}=*)$/.exec(req.get("authorization") ?? "");
+          caller = m ? o.authenticate(m[1] as string) : undefined;
+          if (!caller) throw new HttpError("unauthorized", "a valid bearer token is required");
+          res.locals.caller = caller.id;
+          if (!r.auth.some((role) => caller?.roles.includes(role))) throw new HttpError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
+        }
+        let body: unknown = undefined;
+        if (r.body) {
+          if (!(req.get("content-type") ?? "").startsWith("application/json")) throw new HttpError("unsupported_media_type", "send application/json");
+          let raw: JsonValue;
+          try {
+            raw = parseJson(typeof req.body === "string" ? req.body : "", { maxDepth: 16 });
+          } catch (e) {
+            throw new HttpError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
+          }
+          const parsed = r.body.safeParse(raw);
+          if (!parsed.success) throw new HttpError("invalid_request", "the request does not match its schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+          body = parsed.data;
+        }
+        const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), caller, requestId: res.locals.requestId as string });
+        res.status(result.status);
+        if (result.contentType) res.type(result.contentType).send(result.body);
+        else res.json(result.body);
+      } catch (e) {
+        next(e);
+      }
+    });
+  }
+
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new HttpError("not_found", `no route ${req.method} ${req.path}`)));
+
+  // The one error → HTTP map.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    void _next;
+    let code = "internal";
+    let message = "internal error";
+    let details: unknown;
+    const type = (err as { type?: string }).type;
+    if (type === "entity.too.large") [code, message] = ["payload_too_large", `body larger than ${o.bodyLimit ?? 65536} bytes`];
+    else if (err instanceof HttpError) [code, message, details] = [err.code, err.message, err.details];
+    else if (err instanceof CodedError) [code, message, details] = [err.code, err.message, (err as { problems?: unknown }).problems];
+    if (code === "internal") log({ level: "error", requestId: res.locals.requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    res.status(statusOf(code)).json({ error: { code, message, ...(details === undefined ? {} : { details }), requestId: res.locals.requestId } });
+  });
+  return app;
+}

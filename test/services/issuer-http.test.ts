@@ -1,0 +1,184 @@
+import { mkdtempSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { p256 } from "@noble/curves/nist.js";
+import type { Signer } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { base64urlDecode } from "../../core/encoding.ts";
+import { p256DidKey } from "../../core/did.ts";
+import { decodeJwt } from "../../core/jwt.ts";
+import { decodeStatusList, getBit } from "../../core/status-list.ts";
+import { verifyCredential } from "../../core/verify.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { Anchorer } from "../../services/issuer/anchor.ts";
+import { createIssuerApp } from "../../services/issuer/app.ts";
+import { IssuerStore } from "../../services/issuer/store.ts";
+import { demoIssuerKey } from "../../scripts/demo/consortium.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import { seededChain, type SeededChain } from "../helpers/chain.ts";
+
+let chain: SeededChain;
+let store: IssuerStore;
+let otherStore: IssuerStore;
+let server: Server;
+let base: string;
+const tokens: Record<string, string> = {};
+const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
+
+beforeAll(async () => {
+  chain = await seededChain();
+  const dir = mkdtempSync(join(tmpdir(), "laissez-issuer-"));
+  store = new IssuerStore(join(dir, "zj-health.db"));
+  otherStore = new IssuerStore(join(dir, "sh-health.db"));
+  tokens.issuer = store.createOperator("issuer", ["issue"]).token;
+  tokens.revoker = store.createOperator("revoker", ["revoke"]).token;
+  tokens.admin = store.createOperator("admin", ["admin"]).token;
+  tokens.otherAgency = otherStore.createOperator("sh issuer", ["issue", "revoke", "admin"]).token;
+  const agency = chain.agencies[0]!;
+  // The in-process chain stamps each block a second after the last, so its clock runs ahead of
+  // the wall clock after seeding: the service takes the chain's time, as it would on Besu.
+  const chainNow = await chain.networkHelpers.time.latest();
+  const started = Math.floor(Date.now() / 1000);
+  const { app } = createIssuerApp({
+    now: () => chainNow + (Math.floor(Date.now() / 1000) - started),
+    store,
+    key: demoIssuerKey(31337, 0, "ES256K"),
+    agency: agency.address,
+    provider: chain.provider,
+    deployment: chain.deployment,
+    lists: { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } },
+    schemas: demoSchemas,
+    publicUrl: "http://127.0.0.1:8701",
+    log: () => {},
+    bodyLimit: 16 * 1024,
+  });
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server?.close());
+
+async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}),
+      ...opts.headers,
+    },
+    ...(opts.raw !== undefined ? { body: opts.raw } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+const issueBody = { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } };
+const credentialCount = () => Number((store.db.prepare("SELECT count(*) AS n FROM credentials").get() as { n: number }).n);
+const errorCode = (r: { json: Record<string, unknown> }) => (r.json.error as { code?: string } | undefined)?.code;
+
+describe("issuer service over HTTP", () => {
+  it("issues a credential that a checkpoint in another region accepts", async () => {
+    const r = await call("POST", "/credentials", { token: tokens.issuer, body: issueBody });
+    expect(r.status).toBe(201);
+    expect(r.headers.get("x-request-id")).toBeTruthy();
+    const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    const v = verifyCredential(r.json.credential as string, { bundle, region: "CN-SH", now: bundle.block.timestamp + 5, verifier: nativeVerifier });
+    expect([v.verdict, v.reason, v.checks.at(-1)?.detail]).toEqual(["accept", null, expect.any(String)]);
+    // No claims in the store: only what revocation and audit need.
+    expect(JSON.stringify(store.db.prepare("SELECT * FROM credentials").all())).not.toContain("green");
+  });
+
+  it("refuses no token, a wrong token, another agency's token, and a role without the right", async () => {
+    const before = credentialCount();
+    expect((await call("POST", "/credentials", { body: issueBody })).status).toBe(401);
+    expect((await call("POST", "/credentials", { token: "lz_wrong", body: issueBody })).status).toBe(401);
+    expect((await call("POST", "/credentials", { token: tokens.otherAgency, body: issueBody })).status).toBe(401);
+    const r = await call("POST", "/credentials", { token: tokens.revoker, body: issueBody });
+    expect([r.status, errorCode(r)]).toEqual([403, "forbidden"]);
+    expect((await call("POST", "/operators", { token: tokens.issuer, body: { name: "x", roles: ["admin"] } })).status).toBe(403);
+    expect(credentialCount()).toBe(before);
+    expect(r.text).not.toMatch(/at .*\.ts|lz_/); // no stack, no token in errors
+  });
+
+  it("answers bad input with a 4xx and a code, and stores nothing", async () => {
+    const before = credentialCount();
+    const cases: [Parameters<typeof call>[2], number, string][] = [
+      [{ raw: "{not json" }, 400, "malformed_json"],
+      [{ raw: '{"type":"HealthCode","type":"DriverLicence"}' }, 400, "malformed_json"],
+      [{ raw: JSON.stringify({ ...issueBody, claims: { healthStatus: "green", pad: "x".repeat(20_000) } }) }, 413, "payload_too_large"],
+      [{ body: { ...issueBody, type: "Passport" } }, 422, "unknown_type"],
+      [{ body: { ...issueBody, claims: { healthStatus: "purple" } } }, 422, "schema_invalid"],
+      [{ body: { ...issueBody, subject: "did:web:example" } }, 422, "invalid_holder"],
+      [{ body: { ...issueBody, type: "DriverLicence", claims: {} } }, 422, "not_accredited"],
+      [{ body: { type: "HealthCode" } }, 400, "invalid_request"],
+      [{ raw: "{}", headers: { "content-type": "text/plain" } }, 415, "unsupported_media_type"],
+    ];
+    for (const [opts, status, code] of cases) {
+      const r = await call("POST", "/credentials", { token: tokens.issuer, ...opts });
+      expect([r.status, errorCode(r)], JSON.stringify(opts).slice(0, 80)).toEqual([status, code]);
+    }
+    expect(credentialCount()).toBe(before);
+  });
+
+  it("returns the same credential for a retried Idempotency-Key, also when the retries race", async () => {
+    const headers = { "idempotency-key": "order-77" };
+    const results = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/credentials", { token: tokens.issuer, body: issueBody, headers })));
+    expect(new Set(results.map((r) => r.status))).toEqual(new Set([201]));
+    expect(new Set(results.map((r) => r.json.credential)).size).toBe(1);
+    expect(store.db.prepare("SELECT count(*) AS n FROM credentials WHERE idempotency_key = 'order-77'").get()).toEqual({ n: 1 });
+    const conflict = await call("POST", "/credentials", { token: tokens.issuer, body: { ...issueBody, claims: { healthStatus: "red" } }, headers });
+    expect([conflict.status, errorCode(conflict)]).toEqual([409, "idempotency_conflict"]);
+  });
+
+  it("revokes: 202 pending, anchored by the worker with transaction and block, then served in the status list", async () => {
+    const issued = await call("POST", "/credentials", { token: tokens.issuer, body: issueBody });
+    const id = issued.json.id as string;
+    const r = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: [id] } });
+    expect([r.status, r.json.state]).toEqual([202, "pending"]);
+    expect(((await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json.requests as { state: string }[])[0]!.state).toBe("pending");
+    const unknown = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: ["urn:uuid:not-ours"] } });
+    expect([unknown.status, errorCode(unknown)]).toEqual([404, "unknown_credential"]);
+
+    await new Anchorer(store, chain.deployment, chain.accounts.controllers[0] as Signer).drain();
+    const after = (await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json;
+    const [request] = after.requests as { state: string; transaction: string; block: number }[];
+    expect(request!.state).toBe("anchored");
+    expect(request!.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+
+    const { revocation } = issued.json.status as { revocation: { list: number; index: number } };
+    const list = await call("GET", `/status/31337/${revocation.list}`);
+    expect(list.status).toBe(200);
+    const vc = decodeJwt(list.text).payload.vc as { type: string[]; credentialSubject: { encodedList: string; statusPurpose: string } };
+    expect(vc.type).toContain("BitstringStatusListCredential");
+    expect(vc.credentialSubject.statusPurpose).toBe("revocation");
+    expect(getBit(decodeStatusList(vc.credentialSubject.encodedList), revocation.index)).toBe(true);
+    expect((await call("GET", "/status/31337/999")).status).toBe(404);
+    expect(base64urlDecode(list.text.split(".")[2]!).length).toBe(64);
+  });
+
+  it("serves health, Prometheus metrics, and an OpenAPI document that matches the routes", async () => {
+    const health = await call("GET", "/health");
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ status: "ok", chain: { reachable: true }, outbox: { depth: 0 } });
+    const metrics = await call("GET", "/metrics");
+    expect(metrics.text).toMatch(/laissez_credentials_issued_total\{type="HealthCode"\} \d+/);
+    expect(metrics.text).toMatch(/http_request_duration_ms_bucket/);
+    const doc = (await call("GET", "/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    expect(documented).toEqual(["GET /credentials/{id}", "GET /health", "GET /metrics", "GET /openapi.json", "GET /status/{chainId}/{listId}", "POST /credentials", "POST /credentials/status", "POST /operators"]);
+    // Every documented route answers (not 404).
+    for (const entry of documented) {
+      const [method, path] = entry.split(" ") as [string, string];
+      const r = await call(method, path.replace("{id}", "x").replace("{chainId}", "31337").replace("{listId}", "0"), { token: tokens.admin, ...(method === "POST" ? { body: {} } : {}) });
+      expect(errorCode(r) === "not_found" && !path.includes("{"), entry).toBe(false);
+    }
+  });
+});
