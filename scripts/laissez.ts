@@ -11,6 +11,7 @@ import { seedCommand } from "./commands/seed.ts";
 import { upCommand } from "./commands/up.ts";
 import { issueCommand, reinstateCommand, revokeCommand, suspendCommand } from "./commands/credentials.ts";
 import { syncCommand, verifyCommand } from "./commands/checkpoint.ts";
+import { issuerCommand } from "./commands/issuer.ts";
 
 const COMMANDS: readonly Command[] = [
   chainCommand,
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   reinstateCommand,
   syncCommand,
   verifyCommand,
+  issuerCommand,
 ];
 
 function overview(): string {

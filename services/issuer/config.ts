@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/** The issuer service's configuration: environment variables, validated before anything starts. */
+export const IssuerConfig = z.object({
+  LAISSEZ_RPC_URL: z.url().default("http://127.0.0.1:8545"),
+  LAISSEZ_DEPLOYMENTS: z.string().min(1).default("deployments"),
+  LAISSEZ_DB: z.string().min(1),
+  /** The agency's controller key: writes its status lists. */
+  LAISSEZ_AGENCY_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key"),
+  /** The credential signing key: an ES256K veriKey delegate, or an Ed25519 seed published as a DID attribute. */
+  LAISSEZ_SIGNING_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key"),
+  LAISSEZ_SIGNING_ALG: z.enum(["ES256K", "EdDSA"]).default("ES256K"),
+  LAISSEZ_HOST: z.string().default("127.0.0.1"),
+  LAISSEZ_PORT: z.coerce.number().int().min(0).max(65535).default(8701),
+  /** Base URL the credentials name for their status lists (what verifiers online fetch). Keep it stable: it is part of every credential, and a retried Idempotency-Key re-signs with it. */
+  LAISSEZ_PUBLIC_URL: z.url().optional(),
+  LAISSEZ_SCHEMAS: z.string().min(1).optional(),
+  LAISSEZ_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(60_000),
+  LAISSEZ_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+});
+export type IssuerConfig = z.infer<typeof IssuerConfig>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming every bad or missing variable (never their values). */
+export function loadIssuerConfig(env: NodeJS.ProcessEnv): IssuerConfig {
+  const parsed = IssuerConfig.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+  }
+  return parsed.data;
+}
