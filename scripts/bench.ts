@@ -5,6 +5,7 @@
 import { benchGas } from "../bench/gas.ts";
 import { benchVerify } from "../bench/verify.ts";
 import { benchBundle } from "../bench/bundle.ts";
+import { benchIssuer } from "../bench/issuer.ts";
 import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
 import { writeFileSync } from "node:fs";
 
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
 
   const big = await benchBundle();
   sections.push({ title: "Trust bundle at scale: 10 regions, 100 agencies, 1M status entries", figures: big.figures, notes: big.notes });
+
+  const issuer = await benchIssuer();
+  sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);

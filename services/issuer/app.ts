@@ -124,7 +124,7 @@ export function createIssuerApp(d: IssuerDeps) {
         const problems = validateSchema(info.schema, body.claims);
         if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${body.type} schema`, problems);
         const issuedAt = now();
-        const record = d.store.recordIssuance(
+        const record = await d.store.recordIssuanceGrouped(
           {
             id: `urn:uuid:${randomUUID()}`,
             type: body.type,

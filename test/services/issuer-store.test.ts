@@ -46,4 +46,20 @@ describe("the issuer store (SQLite on disk)", () => {
     expect(() => store.db.exec("DELETE FROM audit")).toThrow(/append-only/);
     expect(() => store.db.exec("UPDATE audit SET operator = 'x'")).toThrow(/append-only/);
   });
+
+  it("group commit: requests arriving together share a transaction, and one failure fails only itself", async () => {
+    const store = fresh();
+    store.recordIssuance(record("c0"), "taken", "op");
+    const results = await Promise.allSettled([
+      store.recordIssuanceGrouped(record("g1"), undefined, "op"),
+      store.recordIssuanceGrouped(record("g2", "different"), "taken", "op"),
+      store.recordIssuanceGrouped(record("g3"), "fresh-key", "op"),
+      store.recordIssuanceGrouped(record("g4"), "fresh-key", "op"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect((results[3] as PromiseFulfilledResult<{ id: string }>).value.id).toBe("g3"); // same key in one group: the first wins
+    expect(store.getCredential("g2")).toBeUndefined();
+    expect(store.db.prepare("SELECT count(*) AS n FROM credentials").get()).toEqual({ n: 3 });
+    expect(store.db.prepare("SELECT count(*) AS n FROM allocated_indices").get()).toEqual({ n: 6 });
+  });
 });
