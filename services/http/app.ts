@@ -35,6 +35,8 @@ export interface Route<B = unknown> {
   /** Roles allowed (any one suffices); "public" needs no token. */
   readonly auth: readonly string[] | "public";
   readonly body?: z.ZodType<B>;
+  /** How the body is encoded: JSON (default) or a form (OAuth token requests). */
+  readonly bodyFormat?: "json" | "form";
   readonly responses: Record<number, string>;
   handle(ctx: RouteContext<B>): Promise<RouteResult>;
 }
@@ -61,6 +63,14 @@ export interface HttpAppOptions {
   readonly rateLimit?: number;
 }
 
+/** Private keys (32-byte hex), operator tokens and bearer credentials never reach a log line. */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/0x[0-9a-fA-F]{64}(?![0-9a-fA-F])/g, "0x[redacted]")
+    .replace(/lz_[A-Za-z0-9_-]{16,}/g, "lz_[redacted]")
+    .replace(/Bearer\s+\S+/gi, "Bearer [redacted]");
+}
+
 const openApiPath = (p: string): string => p.replace(/:([A-Za-z]+)/g, "{$1}");
 
 /** The OpenAPI 3.1 document of a route table: generated from the same zod schemas the handlers use. */
@@ -71,7 +81,7 @@ export function openApiDocument(title: string, version: string, routes: readonly
     (paths[openApiPath(r.path)] ??= {})[r.method] = {
       summary: r.summary,
       ...(params.length ? { parameters: params } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body) } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { [r.bodyFormat === "form" ? "application/x-www-form-urlencoded" : "application/json"]: { schema: z.toJSONSchema(r.body) } } } } : {}),
       ...(r.auth === "public" ? { security: [] } : { security: [{ bearer: [] }] }),
       responses: Object.fromEntries(Object.entries(r.responses).map(([s, d]) => [s, { description: d }])),
     };
@@ -136,10 +146,13 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
         }
         let body: unknown = undefined;
         if (r.body) {
-          if (!(req.get("content-type") ?? "").startsWith("application/json")) throw new HttpError("unsupported_media_type", "send application/json");
+          const form = r.bodyFormat === "form";
+          const mediaType = form ? "application/x-www-form-urlencoded" : "application/json";
+          if (!(req.get("content-type") ?? "").startsWith(mediaType)) throw new HttpError("unsupported_media_type", `send ${mediaType}`);
+          const text = typeof req.body === "string" ? req.body : "";
           let raw: JsonValue;
           try {
-            raw = parseJson(typeof req.body === "string" ? req.body : "", { maxDepth: 16 });
+            raw = form ? Object.fromEntries(new URLSearchParams(text)) : parseJson(text, { maxDepth: 16 });
           } catch (e) {
             throw new HttpError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
           }
@@ -169,7 +182,7 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     if (type === "entity.too.large") [code, message] = ["payload_too_large", `body larger than ${o.bodyLimit ?? 65536} bytes`];
     else if (err instanceof HttpError) [code, message, details] = [err.code, err.message, err.details];
     else if (err instanceof CodedError) [code, message, details] = [err.code, err.message, (err as { problems?: unknown }).problems];
-    if (code === "internal") log({ level: "error", requestId: res.locals.requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    if (code === "internal") log({ level: "error", requestId: res.locals.requestId, error: scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err)) });
     res.status(statusOf(code)).json({ error: { code, message, ...(details === undefined ? {} : { details }), requestId: res.locals.requestId } });
   });
   return app;

@@ -18,6 +18,9 @@ export const HTTP_STATUS: Record<string, number> = {
   index_space_exhausted: 503,
   chain_unavailable: 503,
   rate_limited: 429,
+  invalid_grant: 400,
+  invalid_proof: 400,
+  invalid_token: 401,
   internal: 500,
 };
 

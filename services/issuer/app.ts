@@ -5,6 +5,9 @@ import { z } from "zod";
 import { hashCanonical } from "../../core/hash.ts";
 import { issueCredential, statusListUrl, TYP, VC_CONTEXT, type IssuerSigningKey } from "../../core/credential.ts";
 import { holderPublicKey } from "../../core/did.ts";
+import { nobleVerifier, type SignatureVerifier } from "../../core/crypto.ts";
+import { verifyHolderProof } from "../../core/holder-proof.ts";
+import { idToString } from "../chain/ids.ts";
 import type { JsonValue } from "../../core/json.ts";
 import { encodeStatusList, setBit } from "../../core/status-list.ts";
 import { validateSchema } from "../../core/schema.ts";
@@ -37,6 +40,8 @@ export interface IssuerDeps {
   readonly metrics?: Metrics;
   readonly bodyLimit?: number;
   readonly rateLimit?: number;
+  /** Checks wallets' proofs of possession (default: noble). */
+  readonly verifier?: SignatureVerifier;
 }
 
 const IssueRequest = z.object({
@@ -55,6 +60,23 @@ const OperatorRequest = z.object({
   name: z.string().min(1).max(128),
   roles: z.array(z.enum(["issue", "revoke", "admin"])).min(1),
 });
+
+const OfferRequest = z.object({
+  type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
+  claims: z.record(z.string(), z.json()),
+  validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
+});
+
+const PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+const TokenRequest = z.object({ grant_type: z.literal(PRE_AUTHORIZED), "pre-authorized_code": z.string().min(20).max(100) });
+const CredentialRequest = z.object({
+  format: z.literal("jwt_vc_json").optional(),
+  credential_configuration_id: z.string().max(64).optional(),
+  proof: z.object({ proof_type: z.literal("jwt"), jwt: z.string().min(20).max(4096) }),
+});
+
+/** How long an offer (and its access token) stays redeemable, seconds. */
+const OFFER_TTL = 600;
 
 /** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
 const CHAIN_CACHE_MS = 10_000;
@@ -77,6 +99,11 @@ export function createIssuerApp(d: IssuerDeps) {
     chainCache.set(type, { at: Date.now(), value });
     value.catch(() => chainCache.delete(type));
     return value;
+  }
+
+  async function listTypes(): Promise<string[]> {
+    const ids = (await trust.getFunction("credentialTypes")(0, 100)) as string[];
+    return ids.map(idToString);
   }
 
   const chainCall = async <T>(p: Promise<T>): Promise<T> => {
@@ -104,6 +131,34 @@ export function createIssuerApp(d: IssuerDeps) {
       validUntil: r.validUntil,
     });
 
+  /** Checks, records (group commit) and signs one credential: shared by direct issuance and offer redemption. */
+  async function issueTo(p: { type: string; holder: string; claims: Record<string, JsonValue>; validFor: number | undefined; idempotencyKey: string | undefined; operator: string }) {
+    if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+    const info = await chainCall(typeInfo(p.type));
+    if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${p.type} is not registered (or its schema is unavailable)`);
+    if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${p.type} now`);
+    const problems = validateSchema(info.schema, p.claims);
+    if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${p.type} schema`, problems);
+    const issuedAt = now();
+    const record = await d.store.recordIssuanceGrouped(
+      {
+        id: `urn:uuid:${randomUUID()}`,
+        type: p.type,
+        holder: p.holder,
+        issuedAt,
+        validUntil: issuedAt + (p.validFor ?? 86400),
+        requestHash: hashCanonical({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
+        lists: d.lists,
+      },
+      p.idempotencyKey,
+      p.operator,
+    );
+    metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
+    // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
+    const credential = await sign(record, p.claims, info.schema);
+    return { id: record.id, credential, status: { revocation: record.revocation, suspension: record.suspension } };
+  }
+
   const statusListCache = new Map<string, { at: number; jwt: Promise<string> }>();
 
   const routes: Route<unknown>[] = [
@@ -115,32 +170,10 @@ export function createIssuerApp(d: IssuerDeps) {
       body: IssueRequest,
       responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
       async handle({ body, header, caller }) {
-        if (!holderPublicKey(body.subject)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
         const idempotencyKey = header("idempotency-key");
         if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-        const info = await chainCall(typeInfo(body.type));
-        if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${body.type} is not registered (or its schema is unavailable)`);
-        if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${body.type} now`);
-        const problems = validateSchema(info.schema, body.claims);
-        if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${body.type} schema`, problems);
-        const issuedAt = now();
-        const record = await d.store.recordIssuanceGrouped(
-          {
-            id: `urn:uuid:${randomUUID()}`,
-            type: body.type,
-            holder: body.subject,
-            issuedAt,
-            validUntil: issuedAt + (body.validFor ?? 86400),
-            requestHash: hashCanonical(body),
-            lists: d.lists,
-          },
-          idempotencyKey,
-          caller?.id ?? "unknown",
-        );
-        metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: body.type });
-        // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
-        const credential = await sign(record, body.claims, info.schema);
-        return { status: 201, body: { id: record.id, credential, status: { revocation: record.revocation, suspension: record.suspension } } };
+        const issued = await issueTo({ type: body.type, holder: body.subject, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" });
+        return { status: 201, body: issued };
       },
     }),
     route<z.infer<typeof StatusRequest>>({
@@ -199,6 +232,79 @@ export function createIssuerApp(d: IssuerDeps) {
       async handle({ body, caller }) {
         const { operator, token } = d.store.createOperator(body.name, body.roles as Role[], caller?.id ?? "unknown");
         return { status: 201, body: { ...operator, token } };
+      },
+    }),
+    route<z.infer<typeof OfferRequest>>({
+      method: "post",
+      path: "/offers",
+      summary: "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
+      auth: ["issue"],
+      body: OfferRequest,
+      responses: { 201: "the offer and its openid-credential-offer URI", 422: "not accredited, unknown type or bad claims" },
+      async handle({ body, caller }) {
+        const info = await chainCall(typeInfo(body.type));
+        if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${body.type} is not registered`);
+        if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${body.type} now`);
+        const problems = validateSchema(info.schema, body.claims);
+        if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${body.type} schema`, problems);
+        const expiresAt = now() + OFFER_TTL;
+        d.store.purgeOffers(now());
+        const code = d.store.createOffer({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt });
+        const offer = { credential_issuer: d.publicUrl, credential_configuration_ids: [body.type], grants: { [PRE_AUTHORIZED]: { "pre-authorized_code": code } } };
+        return { status: 201, body: { credential_offer: offer, offerUri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, expiresAt } };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/.well-known/openid-credential-issuer",
+      summary: "OpenID4VCI credential issuer metadata",
+      auth: "public",
+      responses: { 200: "metadata" },
+      async handle() {
+        const types = await chainCall(listTypes());
+        return {
+          status: 200,
+          body: {
+            credential_issuer: d.publicUrl,
+            token_endpoint: `${d.publicUrl}/token`,
+            credential_endpoint: `${d.publicUrl}/credential`,
+            credential_configurations_supported: Object.fromEntries(
+              types.map((t) => [t, { format: "jwt_vc_json", credential_definition: { type: ["VerifiableCredential", t] }, cryptographic_binding_methods_supported: ["did:key", "did:jwk"], proof_types_supported: { jwt: { proof_signing_alg_values_supported: ["ES256"] } } }]),
+            ),
+          },
+        };
+      },
+    }),
+    route<z.infer<typeof TokenRequest>>({
+      method: "post",
+      path: "/token",
+      summary: "Exchange a pre-authorized code (once) for an access token and a c_nonce",
+      auth: "public",
+      body: TokenRequest,
+      bodyFormat: "form",
+      responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
+      async handle({ body }) {
+        const redeemed = d.store.redeemOfferCode(body["pre-authorized_code"], now());
+        if (!redeemed) throw new HttpError("invalid_grant", "the pre-authorized code is unknown, used or expired");
+        return { status: 200, body: { access_token: redeemed.accessToken, token_type: "Bearer", expires_in: OFFER_TTL, c_nonce: redeemed.cNonce, c_nonce_expires_in: OFFER_TTL } };
+      },
+    }),
+    route<z.infer<typeof CredentialRequest>>({
+      method: "post",
+      path: "/credential",
+      summary: "The wallet redeems its offer, proving possession of its holder key (proof JWT with the c_nonce)",
+      auth: "public",
+      body: CredentialRequest,
+      responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
+      async handle({ body, header }) {
+        const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1];
+        const offer = token ? d.store.offerForToken(token, now()) : undefined;
+        if (!offer) throw new HttpError("invalid_token", "the access token is unknown, used or expired");
+        const proof = verifyHolderProof(body.proof.jwt, { audience: d.publicUrl, nonce: offer.cNonce, now: now(), verifier: d.verifier ?? nobleVerifier });
+        if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
+        const issued = await issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
+        d.store.completeOffer(offer.codeHash, issued.id);
+        return { status: 200, body: { credential: issued.credential, format: "jwt_vc_json" } };
       },
     }),
     route({

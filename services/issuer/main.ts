@@ -10,6 +10,7 @@ import { connectLedger } from "../chain/ledger.ts";
 import { connectRpc } from "../chain/rpc.ts";
 import { directorySchemaSource } from "../checkpoint/schemas.ts";
 import { nativeEd25519Signer, nativeES256KSigner } from "../crypto/native-signer.ts";
+import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";
 import { Anchorer } from "./anchor.ts";
 import { createIssuerApp, type AgencyLists } from "./app.ts";
@@ -50,6 +51,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     lists: lists as AgencyLists,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
     publicUrl: config.LAISSEZ_PUBLIC_URL ?? `http://${config.LAISSEZ_HOST}:${config.LAISSEZ_PORT}`,
+    verifier: nativeVerifier,
     bodyLimit: config.LAISSEZ_BODY_LIMIT,
     rateLimit: config.LAISSEZ_RATE_LIMIT,
   });

@@ -65,6 +65,10 @@ CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, list_id);
 CREATE TABLE IF NOT EXISTS batches (
   id INTEGER PRIMARY KEY AUTOINCREMENT, list_id INTEGER NOT NULL, set_bits INTEGER NOT NULL,
   raw_tx TEXT, tx_hash TEXT, state TEXT NOT NULL, block INTEGER, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS offers (
+  code_hash BLOB PRIMARY KEY, type TEXT NOT NULL, claims TEXT, valid_for INTEGER NOT NULL,
+  operator TEXT NOT NULL, expires_at INTEGER NOT NULL, token_hash BLOB UNIQUE, c_nonce TEXT,
+  credential_id TEXT);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, operator TEXT NOT NULL,
   action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
@@ -259,6 +263,52 @@ export class IssuerStore {
   lastAnchoredBlock(): number | null {
     const row = this.db.prepare("SELECT max(block) AS b FROM batches WHERE state = 'anchored'").get() as { b: number | null };
     return row.b === null ? null : Number(row.b);
+  }
+
+  // ----- credential offers (OpenID4VCI pre-authorized code) -----
+
+  /**
+   * Records an offer; returns its one-time pre-authorized code. The claims wait here until the
+   * wallet redeems the offer or it expires, and are erased then (purgeOffers).
+   */
+  createOffer(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number }): string {
+    const code = randomBytes(32).toString("base64url");
+    this.transaction(() => {
+      this.db.prepare("INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt);
+      this.audit(o.operator, "offer.create", o.type, { expiresAt: o.expiresAt });
+    });
+    return code;
+  }
+
+  /** Exchanges a pre-authorized code (once, before expiry) for an access token and a c_nonce. */
+  redeemOfferCode(code: string, now: number): { accessToken: string; cNonce: string } | undefined {
+    return this.transaction(() => {
+      const row = this.db.prepare("SELECT expires_at, token_hash FROM offers WHERE code_hash = ?").get(hashToken(code)) as { expires_at: number; token_hash: Uint8Array | null } | undefined;
+      if (!row || row.token_hash !== null || Number(row.expires_at) < now) return undefined;
+      const accessToken = randomBytes(32).toString("base64url");
+      const cNonce = randomBytes(16).toString("base64url");
+      this.db.prepare("UPDATE offers SET token_hash = ?, c_nonce = ? WHERE code_hash = ?").run(hashToken(accessToken), cNonce, hashToken(code));
+      return { accessToken, cNonce };
+    });
+  }
+
+  /** The offer an access token was issued for, while it is unredeemed and unexpired. */
+  offerForToken(accessToken: string, now: number): { codeHash: Uint8Array; type: string; claims: unknown; validFor: number; operator: string; cNonce: string } | undefined {
+    const row = this.db.prepare("SELECT code_hash, type, claims, valid_for, operator, c_nonce, expires_at FROM offers WHERE token_hash = ? AND credential_id IS NULL").get(hashToken(accessToken)) as
+      | { code_hash: Uint8Array; type: string; claims: string; valid_for: number; operator: string; c_nonce: string; expires_at: number }
+      | undefined;
+    if (!row || Number(row.expires_at) < now) return undefined;
+    return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce };
+  }
+
+  /** Marks an offer redeemed and erases its claims: they now live only in the holder's credential. */
+  completeOffer(codeHash: Uint8Array, credentialId: string): void {
+    this.db.prepare("UPDATE offers SET credential_id = ?, claims = NULL WHERE code_hash = ?").run(credentialId, codeHash);
+  }
+
+  /** Erases the claims of offers that expired unredeemed. */
+  purgeOffers(now: number): number {
+    return Number(this.db.prepare("UPDATE offers SET claims = NULL WHERE expires_at < ? AND claims IS NOT NULL").run(now).changes);
   }
 
   // ----- audit -----

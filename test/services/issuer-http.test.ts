@@ -7,6 +7,8 @@ import { p256 } from "@noble/curves/nist.js";
 import type { Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64urlDecode } from "../../core/encoding.ts";
+import { holderSigner } from "../../core/credential.ts";
+import { createHolderProof } from "../../core/holder-proof.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { decodeStatusList, getBit } from "../../core/status-list.ts";
@@ -26,7 +28,8 @@ let otherStore: IssuerStore;
 let server: Server;
 let base: string;
 const tokens: Record<string, string> = {};
-const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
+const holderKey = p256.utils.randomSecretKey();
+const holder = p256DidKey(p256.getPublicKey(holderKey, false));
 
 beforeAll(async () => {
   chain = await seededChain();
@@ -173,12 +176,50 @@ describe("issuer service over HTTP", () => {
     expect(metrics.text).toMatch(/http_request_duration_ms_bucket/);
     const doc = (await call("GET", "/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`)).sort();
-    expect(documented).toEqual(["GET /credentials/{id}", "GET /health", "GET /metrics", "GET /openapi.json", "GET /status/{chainId}/{listId}", "POST /credentials", "POST /credentials/status", "POST /operators"]);
+    expect(documented).toEqual([
+      "GET /.well-known/openid-credential-issuer", "GET /credentials/{id}", "GET /health", "GET /metrics", "GET /openapi.json", "GET /status/{chainId}/{listId}",
+      "POST /credential", "POST /credentials", "POST /credentials/status", "POST /offers", "POST /operators", "POST /token",
+    ]);
     // Every documented route answers (not 404).
     for (const entry of documented) {
       const [method, path] = entry.split(" ") as [string, string];
       const r = await call(method, path.replace("{id}", "x").replace("{chainId}", "31337").replace("{listId}", "0"), { token: tokens.admin, ...(method === "POST" ? { body: {} } : {}) });
       expect(errorCode(r) === "not_found" && !path.includes("{"), entry).toBe(false);
     }
+  });
+
+  it("a wallet picks up a credential offer: pre-authorized code once, proof of its holder key, claims erased after", async () => {
+    const created = await call("POST", "/offers", { token: tokens.issuer, body: { type: "HealthCode", claims: { healthStatus: "yellow" } } });
+    expect(created.status).toBe(201);
+    expect(created.json.offerUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer=/);
+    const offer = created.json.credential_offer as { credential_issuer: string; grants: Record<string, { "pre-authorized_code": string }> };
+    const code = offer.grants["urn:ietf:params:oauth:grant-type:pre-authorized_code"]!["pre-authorized_code"];
+    const meta = await call("GET", "/.well-known/openid-credential-issuer");
+    expect(Object.keys(meta.json.credential_configurations_supported as object)).toContain("HealthCode");
+
+    const form = (c: string) => ({ raw: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:pre-authorized_code", "pre-authorized_code": c }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const token = await call("POST", "/token", form(code));
+    expect(token.status).toBe(200);
+    const again = await call("POST", "/token", form(code));
+    expect([again.status, errorCode(again)]).toEqual([400, "invalid_grant"]);
+
+    const { access_token, c_nonce } = token.json as { access_token: string; c_nonce: string };
+    const at = await chain.networkHelpers.time.latest();
+    const proofWith = (o: { nonce?: string; key?: Uint8Array; audience?: string }) =>
+      createHolderProof({ holder, signer: holderSigner(o.key ?? holderKey), audience: o.audience ?? offer.credential_issuer, nonce: o.nonce ?? c_nonce, issuedAt: at });
+    const redeem = async (jwt: string, bearer = access_token) =>
+      call("POST", "/credential", { body: { format: "jwt_vc_json", proof: { proof_type: "jwt", jwt } }, headers: { authorization: `Bearer ${bearer}` } });
+    for (const bad of [await proofWith({ nonce: "wrong" }), await proofWith({ key: p256.utils.randomSecretKey() }), await proofWith({ audience: "https://elsewhere" })]) {
+      const r = await redeem(bad);
+      expect([r.status, errorCode(r)]).toEqual([400, "invalid_proof"]);
+    }
+    const r = await redeem(await proofWith({}));
+    expect(r.status).toBe(200);
+    const payload = decodeJwt(r.json.credential as string).payload as { sub: string; vc: { credentialSubject: unknown } };
+    expect(payload.sub).toBe(holder);
+    expect(payload.vc.credentialSubject).toEqual({ healthStatus: "yellow" });
+    const reuse = await redeem(await proofWith({}));
+    expect([reuse.status, errorCode(reuse)]).toEqual([401, "invalid_token"]);
+    expect(JSON.stringify(store.db.prepare("SELECT claims FROM offers").all())).not.toContain("yellow");
   });
 });
