@@ -7,7 +7,7 @@ import { isObject, parseJson, type JsonValue } from "../../core/json.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { toWordMasks } from "../../core/status-words.ts";
 import { credentialTypeId } from "../../services/chain/ids.ts";
-import { PURPOSE } from "../../services/chain/consortium.ts";
+import { agencyLists } from "../../services/chain/lists.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { stringOption, requireString, UsageError, type Command } from "../cli.ts";
 import { CHAIN_OPTIONS, demoSchemas, integerOption, readInput, withChain } from "../context.ts";
@@ -39,18 +39,6 @@ function agencyKeys(values: Record<string, unknown>, chainId: number, alg: "ES25
   const i = integerOption(values, "agency");
   if (i >= DEMO_AGENCIES.length) throw new UsageError(`--agency must be 0..${DEMO_AGENCIES.length - 1}`);
   return { controller: agencyControllerKey(i), signing: () => demoIssuerKey(chainId, i, alg) };
-}
-
-async function listsByPurpose(ledger: ReturnType<typeof connectLedger>, agency: string): Promise<{ revocation: { id: number; size: number }; suspension: { id: number; size: number } }> {
-  const ids = (await ledger.status.getFunction("listsOf")(agency, 0, 100)) as bigint[];
-  const found: Partial<Record<"revocation" | "suspension", { id: number; size: number }>> = {};
-  for (const id of ids) {
-    const list = await ledger.status.getFunction("getList")(id);
-    const purpose = Number(list.purpose) === PURPOSE.revocation ? "revocation" : "suspension";
-    found[purpose] ??= { id: Number(id), size: Number(list.size) };
-  }
-  if (!found.revocation || !found.suspension) throw new Error(`agency ${agency} has no revocation and suspension lists on chain`);
-  return found as { revocation: { id: number; size: number }; suspension: { id: number; size: number } };
 }
 
 export const issueCommand: Command = {
@@ -90,7 +78,7 @@ export const issueCommand: Command = {
       const typeEntry = await ledger.trust.getFunction("getCredentialType")(credentialTypeId(type));
       const schema = await demoSchemas(typeEntry.schemaUri);
       if (schema === undefined) throw new Error(`no schema found for ${typeEntry.schemaUri}`);
-      const lists = await listsByPurpose(ledger, keys.controller.address);
+      const lists = await agencyLists(ledger.status, keys.controller.address);
       const base = stringOption(values, "status-base") as string;
       // Random indices: a status read reveals nothing about which credential was checked.
       // (Collision-free allocation is the issuer service's job; this CLI is for operators and demos.)

@@ -13,16 +13,14 @@ import { encodeStatusList, setBit } from "../../core/status-list.ts";
 import { validateSchema } from "../../core/schema.ts";
 import { credentialTypeId } from "../chain/ids.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
+import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../checkpoint/sync.ts";
 import { createHttpApp, openApiDocument, route, type Log, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { Metrics } from "../http/metrics.ts";
 import type { IssuerStore, Role } from "./store.ts";
 
-export interface AgencyLists {
-  readonly revocation: { readonly id: number; readonly size: number };
-  readonly suspension: { readonly id: number; readonly size: number };
-}
+export type { AgencyLists };
 
 export interface IssuerDeps {
   readonly store: IssuerStore;
@@ -131,14 +129,20 @@ export function createIssuerApp(d: IssuerDeps) {
       validUntil: r.validUntil,
     });
 
+  /** The type's schema, once the type is known, this agency accredited for it now, and the claims valid against it. */
+  async function checkIssuable(type: string, claims: Record<string, JsonValue>): Promise<JsonValue> {
+    const info = await chainCall(typeInfo(type));
+    if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
+    if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${type} now`);
+    const problems = validateSchema(info.schema, claims);
+    if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
+    return info.schema;
+  }
+
   /** Checks, records (group commit) and signs one credential: shared by direct issuance and offer redemption. */
   async function issueTo(p: { type: string; holder: string; claims: Record<string, JsonValue>; validFor: number | undefined; idempotencyKey: string | undefined; operator: string }) {
     if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
-    const info = await chainCall(typeInfo(p.type));
-    if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${p.type} is not registered (or its schema is unavailable)`);
-    if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${p.type} now`);
-    const problems = validateSchema(info.schema, p.claims);
-    if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${p.type} schema`, problems);
+    const schema = await checkIssuable(p.type, p.claims);
     const issuedAt = now();
     const record = await d.store.recordIssuanceGrouped(
       {
@@ -155,7 +159,7 @@ export function createIssuerApp(d: IssuerDeps) {
     );
     metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
     // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
-    const credential = await sign(record, p.claims, info.schema);
+    const credential = await sign(record, p.claims, schema);
     return { id: record.id, credential, status: { revocation: record.revocation, suspension: record.suspension } };
   }
 
@@ -242,11 +246,7 @@ export function createIssuerApp(d: IssuerDeps) {
       body: OfferRequest,
       responses: { 201: "the offer and its openid-credential-offer URI", 422: "not accredited, unknown type or bad claims" },
       async handle({ body, caller }) {
-        const info = await chainCall(typeInfo(body.type));
-        if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${body.type} is not registered`);
-        if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${body.type} now`);
-        const problems = validateSchema(info.schema, body.claims);
-        if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${body.type} schema`, problems);
+        await checkIssuable(body.type, body.claims);
         const expiresAt = now() + OFFER_TTL;
         d.store.purgeOffers(now());
         const code = d.store.createOffer({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt });

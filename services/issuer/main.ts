@@ -4,7 +4,7 @@ import { getBytes, Wallet } from "ethers";
 import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
 import type { IssuerSigningKey } from "../../core/credential.ts";
 import { ethrDid } from "../../core/did.ts";
-import { PURPOSE } from "../chain/consortium.ts";
+import { agencyLists } from "../chain/lists.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { connectRpc } from "../chain/rpc.ts";
@@ -13,7 +13,7 @@ import { nativeEd25519Signer, nativeES256KSigner } from "../crypto/native-signer
 import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";
 import { Anchorer } from "./anchor.ts";
-import { createIssuerApp, type AgencyLists } from "./app.ts";
+import { createIssuerApp } from "./app.ts";
 import type { IssuerConfig } from "./config.ts";
 import { IssuerStore } from "./store.ts";
 
@@ -34,13 +34,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
   const controller = new Wallet(config.LAISSEZ_AGENCY_KEY, provider);
   const { status } = connectLedger(deployment, provider);
-  const lists: Partial<Record<"revocation" | "suspension", { id: number; size: number }>> = {};
-  for (const id of (await status.getFunction("listsOf")(controller.address, 0, 100)) as bigint[]) {
-    const list = await status.getFunction("getList")(id);
-    const purpose = Number(list.purpose) === PURPOSE.revocation ? "revocation" : "suspension";
-    lists[purpose] ??= { id: Number(id), size: Number(list.size) };
-  }
-  if (!lists.revocation || !lists.suspension) throw new Error(`agency ${controller.address} has no revocation and suspension lists on chain ${chainId}`);
+  const lists = await agencyLists(status, controller.address);
   const store = new IssuerStore(config.LAISSEZ_DB);
   const { app } = createIssuerApp({
     store,
@@ -48,7 +42,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     agency: controller.address,
     provider,
     deployment,
-    lists: lists as AgencyLists,
+    lists,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
     publicUrl: config.LAISSEZ_PUBLIC_URL ?? `http://${config.LAISSEZ_HOST}:${config.LAISSEZ_PORT}`,
     verifier: nativeVerifier,
