@@ -1,5 +1,4 @@
 import { mkdtempSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,9 +15,8 @@ import { verifyCredential } from "../../core/verify.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { Anchorer } from "../../services/issuer/anchor.ts";
-import { createIssuerApp } from "../../services/issuer/app.ts";
+import { startIssuerService } from "../helpers/issuer.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
-import { demoIssuerKey } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 
@@ -33,34 +31,12 @@ const holder = p256DidKey(p256.getPublicKey(holderKey, false));
 
 beforeAll(async () => {
   chain = await seededChain();
-  const dir = mkdtempSync(join(tmpdir(), "laissez-issuer-"));
-  store = new IssuerStore(join(dir, "zj-health.db"));
-  otherStore = new IssuerStore(join(dir, "sh-health.db"));
+  otherStore = new IssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "sh-health.db"));
+  ({ store, server, url: base } = await startIssuerService(chain, 0, { bodyLimit: 16 * 1024 }));
   tokens.issuer = store.createOperator("issuer", ["issue"]).token;
   tokens.revoker = store.createOperator("revoker", ["revoke"]).token;
   tokens.admin = store.createOperator("admin", ["admin"]).token;
   tokens.otherAgency = otherStore.createOperator("sh issuer", ["issue", "revoke", "admin"]).token;
-  const agency = chain.agencies[0]!;
-  // The in-process chain stamps each block a second after the last, so its clock runs ahead of
-  // the wall clock after seeding: the service takes the chain's time, as it would on Besu.
-  const chainNow = await chain.networkHelpers.time.latest();
-  const started = Math.floor(Date.now() / 1000);
-  const { app } = createIssuerApp({
-    now: () => chainNow + (Math.floor(Date.now() / 1000) - started),
-    store,
-    key: demoIssuerKey(31337, 0, "ES256K"),
-    agency: agency.address,
-    provider: chain.provider,
-    deployment: chain.deployment,
-    lists: { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } },
-    schemas: demoSchemas,
-    publicUrl: "http://127.0.0.1:8701",
-    log: () => {},
-    bodyLimit: 16 * 1024,
-  });
-  server = app.listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => server?.close());
 

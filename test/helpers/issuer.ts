@@ -1,0 +1,43 @@
+import { mkdtempSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createIssuerApp, type IssuerDeps } from "../../services/issuer/app.ts";
+import { IssuerStore } from "../../services/issuer/store.ts";
+import { demoIssuerKey } from "../../scripts/demo/consortium.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import type { SeededChain } from "./chain.ts";
+import { freePort } from "./processes.ts";
+
+/**
+ * Demo agency `agency`'s issuer service on 127.0.0.1 over a seeded in-process chain, with its
+ * SQLite store in a temp dir. The in-process chain stamps each block a second after the last,
+ * so its clock runs ahead of the wall clock after seeding: the service takes the chain's time,
+ * as it would on Besu.
+ */
+export async function startIssuerService(chain: SeededChain, agency = 0, overrides: Partial<IssuerDeps> = {}) {
+  const store = new IssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "issuer.db"));
+  const a = chain.agencies[agency]!;
+  const chainNow = await chain.networkHelpers.time.latest();
+  const started = Math.floor(Date.now() / 1000);
+  const now = () => chainNow + (Math.floor(Date.now() / 1000) - started);
+  // Reserve the port first so the public URL (what offers and credentials name) is the real one.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { app } = createIssuerApp({
+    store,
+    key: demoIssuerKey(31337, agency, "ES256K"),
+    agency: a.address,
+    provider: chain.provider,
+    deployment: chain.deployment,
+    lists: { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } },
+    schemas: demoSchemas,
+    publicUrl: url,
+    now,
+    log: () => {},
+    ...overrides,
+  });
+  const server: Server = app.listen(port, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  return { store, server, url, now };
+}

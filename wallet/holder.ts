@@ -1,0 +1,26 @@
+import { p256 } from "@noble/curves/nist.js";
+import type { Signer } from "did-jwt";
+import { holderSigner } from "../core/credential.ts";
+import { p256DidKey } from "../core/did.ts";
+
+/**
+ * The citizen's key: P-256, what phones keep in secure hardware. `sign` is all the wallet
+ * needs; a software key (CLI, tests) also exposes its secret for the encrypted file store,
+ * while the browser's WebCrypto key never does.
+ */
+export interface HolderKey {
+  readonly did: string;
+  readonly sign: Signer;
+}
+
+export interface SoftwareHolderKey extends HolderKey {
+  readonly secret: Uint8Array;
+}
+
+export function holderKeyFromSecret(secret: Uint8Array): SoftwareHolderKey {
+  return { did: p256DidKey(p256.getPublicKey(secret, false)), sign: holderSigner(secret), secret };
+}
+
+export function createHolderKey(): SoftwareHolderKey {
+  return holderKeyFromSecret(p256.utils.randomSecretKey());
+}
