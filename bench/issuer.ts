@@ -1,21 +1,15 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { p256 } from "@noble/curves/nist.js";
-import type { Signer } from "ethers";
+import { getBytes, type Signer } from "ethers";
 import { p256DidKey } from "../core/did.ts";
 import { issueCredential, statusListUrl } from "../core/credential.ts";
 import { nativeES256KSigner } from "../services/crypto/native-signer.ts";
 import { Anchorer } from "../services/issuer/anchor.ts";
-import { createIssuerApp } from "../services/issuer/app.ts";
 import { IssuerStore } from "../services/issuer/store.ts";
 import { agencySigningKey, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
-import { demoSchemas } from "../scripts/context.ts";
 import { seededChain } from "../test/helpers/chain.ts";
-import { getBytes } from "ethers";
+import { startIssuerService } from "../test/helpers/issuer.ts";
 import type { Figures } from "./report.ts";
 import { round } from "./timing.ts";
 
@@ -29,21 +23,12 @@ const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.leng
 export async function benchIssuer(): Promise<{ figures: Figures; notes: string }> {
   const chain = await seededChain();
   const agency = chain.agencies[0]!;
-  const dir = mkdtempSync(join(tmpdir(), "laissez-bench-issuer-"));
-  const store = new IssuerStore(join(dir, "issuer.db"));
-  const { token } = store.createOperator("bench", ["issue", "revoke"]);
-  const chainNow = await chain.networkHelpers.time.latest();
-  const t0 = Math.floor(Date.now() / 1000);
-  const demoKey = demoIssuerKey(31337, 0, "ES256K");
-  const key = { ...demoKey, signer: nativeES256KSigner(getBytes(agencySigningKey(0).privateKey)) };
   const lists = { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } };
-  const { app } = createIssuerApp({
-    store, key, agency: agency.address, provider: chain.provider, deployment: chain.deployment, lists, schemas: demoSchemas,
-    publicUrl: "http://127.0.0.1:8701", now: () => chainNow + Math.floor(Date.now() / 1000) - t0, log: () => {}, rateLimit: 10_000_000,
-  });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The demo key, signing natively (libsecp256k1), as the service process does.
+  const key = { ...demoIssuerKey(31337, 0, "ES256K"), signer: nativeES256KSigner(getBytes(agencySigningKey(0).privateKey)) };
+  const { store, server, url, now } = await startIssuerService(chain, 0, { key, rateLimit: 10_000_000 });
+  const chainNow = now();
+  const { token } = store.createOperator("bench", ["issue", "revoke"]);
   const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
 
   // Warm up, then the measured run.

@@ -122,6 +122,8 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     if (o.rateLimit) {
       const client = req.socket.remoteAddress ?? "unknown";
       const now = Date.now();
+      // Forget finished windows now and then, so addresses seen once do not accumulate.
+      if (window.size > 10_000) for (const [c, w] of window) if (now - w.start >= 60_000) window.delete(c);
       const w = window.get(client);
       if (!w || now - w.start >= 60_000) window.set(client, { start: now, count: 1 });
       else if (++w.count > o.rateLimit) return next(new HttpError("rate_limited", "too many requests: slow down"));
