@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "artifacts/", "cache/", "types/", "coverage/", ".data/", "test-output/"] },
+  { ignores: ["node_modules/", "artifacts/", "cache/", "types/", "coverage/", ".data/", "test-output/", "dist/"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -27,6 +27,15 @@ export default defineConfig({
     },
   },
   networks: {
+    // What `npm start` runs (`hardhat node --network embedded`): like a QBFT network, a block
+    // every 2 s whether or not there are transactions, stamped with the wall clock, so a
+    // checkpoint's bundle is as fresh as its last sync and chain time never runs ahead.
+    embedded: {
+      type: "edr-simulated",
+      chainId: 31337,
+      mining: { auto: true, interval: 2000 },
+      allowBlocksWithSameTimestamp: true,
+    },
     // The embedded chain that `npm start` runs: zero gas price, like the production Besu QBFT network.
     localhost: {
       type: "http",

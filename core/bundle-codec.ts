@@ -142,3 +142,12 @@ export function acceptBundle(bundle: TrustBundle, state: CheckpointState | undef
   }
   return { highestBlock: Math.max(bundle.block.number, state?.highestBlock ?? 0) };
 }
+
+/**
+ * What a checkpoint does with a bundle file or download: check its signature against the
+ * anchor, decode it, and refuse a rollback. Returns the bundle and the state to remember.
+ */
+export function loadSignedBundle(text: string, anchor: TrustAnchor, previous: CheckpointState | undefined): { bundle: TrustBundle; state: CheckpointState } {
+  const bundle = deserializeBundle(openEnvelope(text, anchor).payload as SerializedBundle);
+  return { bundle, state: acceptBundle(bundle, previous) };
+}

@@ -1,5 +1,6 @@
 import { CodedError } from "./errors.ts";
-import { Gunzip, gzipSync } from "fflate";
+import { gzipSync } from "fflate";
+import { inflateCapped, InflateLimitError } from "./inflate.ts";
 import { base64urlDecode, base64urlEncode } from "./encoding.ts";
 
 /** Herd privacy floor (W3C Bitstring Status List §6.1): a list this large hides which credential was checked. */
@@ -39,25 +40,12 @@ export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYT
   } catch (e) {
     throw new StatusListError("status_list_malformed", (e as Error).message);
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const gunzip = new Gunzip((chunk) => {
-    total += chunk.length;
-    if (total > maxBytes) throw new StatusListError("status_list_too_large", `status list inflates past ${maxBytes} bytes`);
-    chunks.push(chunk);
-  });
+  let bits: Uint8Array;
   try {
-    // Feed in small pieces so an oversized output is caught after at most one piece's worth.
-    for (let i = 0; i < compressed.length; i += 1024) gunzip.push(compressed.subarray(i, i + 1024), i + 1024 >= compressed.length);
+    bits = inflateCapped(compressed, maxBytes, "gzip");
   } catch (e) {
-    if (e instanceof StatusListError) throw e;
+    if (e instanceof InflateLimitError) throw new StatusListError("status_list_too_large", `status list ${e.message}`);
     throw new StatusListError("status_list_malformed", `status list is not valid GZIP: ${(e as Error).message}`);
-  }
-  const bits = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    bits.set(c, o);
-    o += c.length;
   }
   if (bits.length * 8 < minEntries) {
     throw new StatusListError("status_list_too_short", `status list has ${bits.length * 8} entries, fewer than ${minEntries}`);

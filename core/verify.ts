@@ -1,4 +1,5 @@
 import type { BlockRef, IssuerKey, TrustBundle } from "./bundle.ts";
+import { CompactError, COMPACT_PREFIX, expandPresentation } from "./compact.ts";
 import { parseStatusListUrl, TYP } from "./credential.ts";
 import { secp256k1Address, signatureShapeProblem, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 import { holderPublicKey, parseEthrDid } from "./did.ts";
@@ -357,9 +358,19 @@ export function verifyCredential(token: string, p: VerifyCredentialParameters): 
  * Verifies a holder's presentation: the VP JWT's signature by the holder's P-256 key, the
  * credential inside it, holder = subject, and either the checkpoint's challenge (aud,
  * nonce, once) or, for a static QR, a short iat window. The verdict says which mode.
+ * Takes the VP JWT or its compact QR form (`LZ1:`, core/compact.ts).
  */
 export function verifyPresentation(token: string, p: VerifyPresentationParameters): Verdict {
   const run = new Run();
+  if (typeof token === "string" && token.startsWith(COMPACT_PREFIX)) {
+    try {
+      token = expandPresentation(token);
+      run.pass("encoding", `compact QR form (${COMPACT_PREFIX})`);
+    } catch (e) {
+      run.fail("encoding", e instanceof CompactError ? e.code : "compact_malformed", (e as Error).message);
+      return finish(run, p);
+    }
+  }
   const jwt = decode(run, token);
   if (!jwt) return finish(run, p);
   const { header, payload } = jwt;

@@ -8,7 +8,7 @@ import { EXIT, helpText, parseCommandArgs, UsageError, type Command } from "./cl
 import { chainCommand } from "./commands/chain.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { seedCommand } from "./commands/seed.ts";
-import { upCommand } from "./commands/up.ts";
+import { demoCommand, upCommand } from "./commands/up.ts";
 import { issueCommand, reinstateCommand, revokeCommand, suspendCommand } from "./commands/credentials.ts";
 import { syncCommand, verifyCommand } from "./commands/checkpoint.ts";
 import { issuerCommand } from "./commands/issuer.ts";
@@ -18,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   deployCommand,
   seedCommand,
   upCommand,
+  demoCommand,
   issueCommand,
   revokeCommand,
   suspendCommand,

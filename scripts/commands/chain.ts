@@ -7,10 +7,13 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * Starts Hardhat's node (EDR over JSON-RPC) on 127.0.0.1 as a child process and waits until
- * it answers. The node's own output goes to `logTo` ("inherit" in the foreground).
+ * it answers. The node's own output goes to `logTo` ("inherit" in the foreground). The
+ * `embedded` network mines a block every 2 s (what `laissez up` runs); the default one mines
+ * only on transactions (tests that count blocks).
  */
-export async function startEmbeddedChain(port: number, logTo: "inherit" | "ignore" = "ignore"): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../../node_modules/hardhat/dist/src/cli.js", import.meta.url)), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+export async function startEmbeddedChain(port: number, logTo: "inherit" | "ignore" = "ignore", network: "default" | "embedded" = "default"): Promise<ChildProcess> {
+  const networkArgs = network === "embedded" ? ["--network", "embedded"] : [];
+  const child = spawn(process.execPath, [fileURLToPath(new URL("../../node_modules/hardhat/dist/src/cli.js", import.meta.url)), ...networkArgs, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
     stdio: ["ignore", logTo, logTo],
   });

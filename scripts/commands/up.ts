@@ -1,37 +1,92 @@
+import { join } from "node:path";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
-import { stringOption, type Command } from "../cli.ts";
-import { startEmbeddedChain } from "./chain.ts";
-import { deployTo } from "./deploy.ts";
-import { seedDemo } from "./seed.ts";
+import { EXIT, stringOption, type Command } from "../cli.ts";
+import { integerOption } from "../context.ts";
+import { runScenario, scenarioPassed } from "../demo/scenario.ts";
+import { startSystem, type RunningSystem } from "../system.ts";
+
+const SYSTEM_OPTIONS = {
+  port: { type: "string", default: "8545" },
+  "base-port": { type: "string", default: "8700" },
+  "state-dir": { type: "string", default: join(".data", "system") },
+  deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR },
+} as const;
+
+function systemOptions(values: Record<string, unknown>) {
+  return {
+    chainPort: integerOption(values, "port", 8545),
+    basePort: integerOption(values, "base-port", 8700),
+    stateDir: stringOption(values, "state-dir") ?? join(".data", "system"),
+    deploymentsDir: stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR,
+  };
+}
+
+function guide(s: RunningSystem): string {
+  const zj = s.agencies[0]!;
+  const offer = `curl -s -X POST ${zj.url}/offers -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '{"type":"HealthCode","claims":{"healthStatus":"green","givenName":"Mei","familyName":"Li"}}'`;
+  return [
+    "",
+    "Laissez is running (all on 127.0.0.1):",
+    `  chain (JSON-RPC)         ${s.rpc}   chain id ${s.chainId}, a block every 2 s`,
+    ...s.agencies.map((a) => `  issuer ${a.region}  ${a.url}   ${a.name}`),
+    ...Object.entries(s.checkpoints).map(([region, url]) => `  checkpoint ${region}    ${url}/   (page; API: /bundle /verify /health)`),
+    `  web wallet               ${s.wallet}/`,
+    "  operator tokens (development only) and URLs: .data/system/system.json; service logs: .data/system/services.log",
+    "",
+    "Guided scenario:",
+    `  1. Issue a health code in CN-ZJ (${zj.name}) as an offer:`,
+    `       ${offer}`,
+    `  2. Open the web wallet ${s.wallet}/ and paste the "offerUri" from step 1: the card appears, status Valid.`,
+    "  3. Press Show QR. Save the QR image (or keep it on screen for a camera).",
+    `  4. Open the CN-SH checkpoint ${s.checkpoints["CN-SH"]}/ — it syncs. Go offline (devtools → Network → Offline, or unplug):`,
+    "     read the QR image (or scan it) → ACCEPT, with the bundle's age. The CN-NM checkpoint says REJECT: region not recognized.",
+    "  5. Revoke it (the id is on the wallet's card, or in the offer's credential record):",
+    `       curl -s -X POST ${zj.url}/credentials/status -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '{"action":"revoke","ids":["<credential id>"]}'`,
+    "  6. Offline, the checkpoint still accepts: it cannot know. Go online, press Sync now, scan again → REJECT: revoked.",
+    "",
+    "Or run it all unattended: npm run demo.   Ctrl-C stops everything.",
+  ].join("\n");
+}
+
+/** Resolves on the first Ctrl-C or SIGTERM. */
+const interrupted = (): Promise<void> =>
+  new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 
 export const upCommand: Command = {
   name: "up",
-  summary: "start the whole system on one machine: embedded chain, deployment, demo consortium",
-  usage: "laissez up [--port 8545]",
-  options: { port: { type: "string", default: "8545" }, deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR } },
+  summary: "start the whole system: embedded chain, deployment, demo consortium, issuer and checkpoint services, web pages",
+  usage: "laissez up [--port 8545] [--base-port 8700] [--state-dir .data/system]",
+  options: SYSTEM_OPTIONS,
   async run({ values }) {
-    const port = Number(stringOption(values, "port") ?? 8545);
-    const dir = stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR;
-    const rpc = `http://127.0.0.1:${port}`;
-    console.log(`starting the embedded chain on ${rpc} …`);
-    const chain = await startEmbeddedChain(port);
-    const stop = (): void => {
-      console.log("\nstopping …");
-      chain.kill("SIGINT");
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    const stop = interrupted();
+    const system = await startSystem(systemOptions(values));
+    console.log(guide(system));
+    console.log("\nready");
+    await stop;
+    console.log("\nstopping …");
+    await system.stop();
+    console.log("stopped");
+    return EXIT.ok;
+  },
+};
+
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "run the guided scenario unattended on a fresh system, printing each step and its verdict",
+  usage: "laissez demo [--port 8545] [--base-port 8700] [--state-dir .data/system]",
+  options: SYSTEM_OPTIONS,
+  async run({ values }) {
+    const system = await startSystem(systemOptions(values));
     try {
-      const { deployment, file } = await deployTo(rpc, dir);
-      console.log(`deployed on chain ${deployment.chainId} → ${file}`);
-      const { agencies } = await seedDemo(rpc, dir);
-      console.log("demo consortium:");
-      for (const a of agencies) console.log(`  ${a.region}  ${a.name}  did:ethr:0x${deployment.chainId.toString(16)}:${a.address}`);
-      console.log(`\nchain: ${rpc}   (Ctrl-C to stop)`);
-    } catch (e) {
-      chain.kill("SIGINT");
-      throw e;
+      const steps = await runScenario(system);
+      const passed = scenarioPassed(steps);
+      console.log(passed ? "\nscenario complete: every verdict as expected" : "\nscenario FAILED: a verdict differed from the expected one");
+      return passed ? EXIT.ok : EXIT.failure;
+    } finally {
+      await system.stop();
     }
-    return new Promise((resolve) => chain.once("exit", () => resolve(0)));
   },
 };

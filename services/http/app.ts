@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { CodedError } from "../../core/errors.ts";
@@ -38,6 +39,12 @@ export interface Route<B = unknown> {
   /** How the body is encoded: JSON (default) or a form (OAuth token requests). */
   readonly bodyFormat?: "json" | "form";
   readonly responses: Record<number, string>;
+  /**
+   * Callable from any web origin (the web wallet, a checkpoint page): answers CORS preflights
+   * and sets `Access-Control-Allow-Origin: *`. Safe because nothing here rides on cookies:
+   * a bearer token has to be sent explicitly.
+   */
+  readonly cors?: boolean;
   handle(ctx: RouteContext<B>): Promise<RouteResult>;
 }
 
@@ -45,9 +52,19 @@ export const route = <B>(r: Route<B>): Route<unknown> => r as Route<unknown>;
 
 export type Log = (entry: Record<string, unknown>) => void;
 
-/** One JSON object per line on stdout: what log collectors expect. LAISSEZ_LOG=off silences it (benchmarks). */
+let logFile: WriteStream | undefined;
+
+/**
+ * One JSON object per line: what log collectors expect. On stdout by default; LAISSEZ_LOG=off
+ * silences it (benchmarks), LAISSEZ_LOG=<file> appends to a file (`npm start` keeps the
+ * terminal for its guided scenario).
+ */
 export const jsonLog: Log = (entry) => {
-  if (process.env.LAISSEZ_LOG !== "off") process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`);
+  const target = process.env.LAISSEZ_LOG;
+  if (target === "off") return;
+  const line = `${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`;
+  if (!target || target === "stdout") process.stdout.write(line);
+  else (logFile ??= createWriteStream(target, { flags: "a" })).write(line);
 };
 
 export interface HttpAppOptions {
@@ -61,7 +78,13 @@ export interface HttpAppOptions {
   readonly bodyLimit?: number;
   /** Requests per minute per client address. */
   readonly rateLimit?: number;
+  /** A built web page served at `/` (index.html, its script, service worker), under a strict CSP. */
+  readonly page?: { readonly dir: string; readonly csp: string };
 }
+
+/** The page's own files are its code: nothing else may run, frame it, or be loaded into it. */
+export const pageCsp = (connect: string): string =>
+  `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self'; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 
 /** Private keys (32-byte hex), operator tokens and bearer credentials never reach a log line. */
 export function scrubSecrets(text: string): string {
@@ -92,6 +115,33 @@ export function openApiDocument(title: string, version: string, routes: readonly
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     paths,
   };
+}
+
+/** Appends what every service exposes: Prometheus `/metrics` and `/openapi.json` of the whole table. */
+export function withServiceRoutes(title: string, metrics: Metrics, routes: Route<unknown>[]): Route<unknown>[] {
+  routes.push(
+    route({
+      method: "get",
+      path: "/metrics",
+      summary: "Prometheus metrics",
+      auth: "public",
+      responses: { 200: "text exposition format" },
+      async handle() {
+        return { status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4" };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/openapi.json",
+      summary: "This API's OpenAPI document",
+      auth: "public",
+      responses: { 200: "OpenAPI 3.1" },
+      async handle() {
+        return { status: 200, body: openApiDocument(title, "1", routes) };
+      },
+    }),
+  );
+  return routes;
 }
 
 /**
@@ -135,8 +185,15 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
   app.use(express.text({ type: () => true, limit: o.bodyLimit ?? 64 * 1024 }));
 
   for (const r of o.routes) {
+    if (r.cors) {
+      app.options(r.path, (_req: Request, res: Response) => {
+        res.set({ "access-control-allow-origin": "*", "access-control-allow-methods": r.method.toUpperCase(), "access-control-allow-headers": "authorization, content-type, idempotency-key", "access-control-max-age": "600" });
+        res.status(204).end();
+      });
+    }
     app[r.method](r.path, async (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = r.path;
+      if (r.cors) res.set({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-request-id" });
       try {
         let caller: Caller | undefined;
         if (r.auth !== "public") {
@@ -170,6 +227,18 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
         next(e);
       }
     });
+  }
+
+  if (o.page) {
+    const csp = o.page.csp;
+    app.use(
+      express.static(o.page.dir, {
+        index: "index.html",
+        setHeaders: (res) => {
+          res.set({ "content-security-policy": csp, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-cache" });
+        },
+      }),
+    );
   }
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new HttpError("not_found", `no route ${req.method} ${req.path}`)));

@@ -21,6 +21,8 @@ export const HTTP_STATUS: Record<string, number> = {
   invalid_grant: 400,
   invalid_proof: 400,
   invalid_token: 401,
+  bundle_unavailable: 503,
+  challenge_unknown: 400,
   internal: 500,
 };
 

@@ -15,7 +15,7 @@ import { credentialTypeId } from "../chain/ids.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../checkpoint/sync.ts";
-import { createHttpApp, openApiDocument, route, type Log, type Route } from "../http/app.ts";
+import { createHttpApp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { Metrics } from "../http/metrics.ts";
 import type { IssuerStore, Role } from "./store.ts";
@@ -211,6 +211,7 @@ export function createIssuerApp(d: IssuerDeps) {
       path: "/status/:chainId/:listId",
       summary: "A status list as a signed W3C BitstringStatusListCredential, built from chain state",
       auth: "public",
+      cors: true,
       responses: { 200: "the status list credential (JWT)", 404: "not a list of this agency" },
       async handle({ params }) {
         const listId = Number(params.listId);
@@ -259,6 +260,7 @@ export function createIssuerApp(d: IssuerDeps) {
       path: "/.well-known/openid-credential-issuer",
       summary: "OpenID4VCI credential issuer metadata",
       auth: "public",
+      cors: true,
       responses: { 200: "metadata" },
       async handle() {
         const types = await chainCall(listTypes());
@@ -280,6 +282,7 @@ export function createIssuerApp(d: IssuerDeps) {
       path: "/token",
       summary: "Exchange a pre-authorized code (once) for an access token and a c_nonce",
       auth: "public",
+      cors: true,
       body: TokenRequest,
       bodyFormat: "form",
       responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
@@ -294,6 +297,7 @@ export function createIssuerApp(d: IssuerDeps) {
       path: "/credential",
       summary: "The wallet redeems its offer, proving possession of its holder key (proof JWT with the c_nonce)",
       auth: "public",
+      cors: true,
       body: CredentialRequest,
       responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
       async handle({ body, header }) {
@@ -324,29 +328,8 @@ export function createIssuerApp(d: IssuerDeps) {
         return { status: block === null ? 503 : 200, body };
       },
     }),
-    route({
-      method: "get",
-      path: "/metrics",
-      summary: "Prometheus metrics",
-      auth: "public",
-      responses: { 200: "text exposition format" },
-      async handle() {
-        return { status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4" };
-      },
-    }),
   ];
-  routes.push(
-    route({
-      method: "get",
-      path: "/openapi.json",
-      summary: "This API's OpenAPI document",
-      auth: "public",
-      responses: { 200: "OpenAPI 3.1" },
-      async handle() {
-        return { status: 200, body: openApiDocument("Laissez issuer service", "1", routes) };
-      },
-    }),
-  );
+  withServiceRoutes("Laissez issuer service", metrics, routes);
 
   /** W3C BitstringStatusListCredential from the list's words on chain (bit order converted). */
   async function buildStatusListCredential(listId: number, size: number, purpose: "revocation" | "suspension"): Promise<string> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnv } from "../config.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
 export const IssuerConfig = z.object({
@@ -21,13 +22,6 @@ export const IssuerConfig = z.object({
 });
 export type IssuerConfig = z.infer<typeof IssuerConfig>;
 
-export class ConfigError extends Error {}
+export { ConfigError } from "../config.ts";
 
-/** Parses the environment; throws ConfigError naming every bad or missing variable (never their values). */
-export function loadIssuerConfig(env: NodeJS.ProcessEnv): IssuerConfig {
-  const parsed = IssuerConfig.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
-  }
-  return parsed.data;
-}
+export const loadIssuerConfig = (env: NodeJS.ProcessEnv): IssuerConfig => parseEnv(IssuerConfig, env);

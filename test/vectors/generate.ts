@@ -4,6 +4,9 @@
  * what this code makes. Run `node test/vectors/generate.ts --write` after changing it.
  */
 import { writeFileSync } from "node:fs";
+import { deflateSync } from "fflate";
+import { base45Encode } from "../../core/base45.ts";
+import { compactPresentation, COMPACT_PREFIX, MAX_COMPACT_CHARS } from "../../core/compact.ts";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
@@ -222,6 +225,12 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: holder signature by another key", await present(good, { signer: holderSigner(otherHolderKey) }), "reject", "bad_signature"),
     vp("reject: revoked credential inside a valid presentation", await present(await issue({ status: status(5, 8) })), "reject", "revoked"),
     vp("reject: a credential presented as a presentation", good, "reject", "wrong_typ"),
+    vp("accept: static presentation in its compact QR form", compactPresentation(await present(good)), "accept", null),
+    vp("reject: compact QR form of a revoked credential's presentation", compactPresentation(await present(await issue({ status: status(5, 8) }))), "reject", "revoked"),
+    vp("reject: compact QR text that is not base45", `${COMPACT_PREFIX}abc?`, "reject", "compact_malformed"),
+    vp("reject: compact QR text that is not DEFLATE", `${COMPACT_PREFIX}${base45Encode(utf8("not a presentation"))}`, "reject", "compact_malformed"),
+    vp("reject: compact QR bomb (inflates past the cap)", `${COMPACT_PREFIX}${base45Encode(deflateSync(new Uint8Array(200_000)))}`, "reject", "compact_too_large"),
+    vp("reject: oversized QR payload", `${COMPACT_PREFIX}${"0".repeat(MAX_COMPACT_CHARS)}`, "reject", "compact_too_large"),
   ];
   return { authority: addr(authorityKey), bundle: signEnvelope(serializeBundle(bundle), authorityKey), vectors };
 }

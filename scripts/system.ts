@@ -1,0 +1,159 @@
+/**
+ * The whole system on one machine, as `npm start` (laissez up) and `npm run demo` run it:
+ * the embedded chain (a child process), deployment, the demo consortium, then in this process
+ * one issuer service per demo agency, one checkpoint service per region (each serving the
+ * checkpoint page), and the web wallet. All on 127.0.0.1; state in a fresh directory each run,
+ * since the embedded chain starts empty each time.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { ethrDid } from "../core/did.ts";
+import { startCheckpoint, type RunningCheckpoint } from "../services/checkpoint/main.ts";
+import { loadCheckpointConfig } from "../services/checkpoint/config.ts";
+import { createHttpApp, pageCsp, route } from "../services/http/app.ts";
+import { loadIssuerConfig } from "../services/issuer/config.ts";
+import { startIssuer } from "../services/issuer/main.ts";
+import { IssuerStore } from "../services/issuer/store.ts";
+import { buildWeb, webDir } from "./build-web.ts";
+import { startEmbeddedChain } from "./commands/chain.ts";
+import { deployTo } from "./commands/deploy.ts";
+import { seedDemo } from "./commands/seed.ts";
+import { DEMO_SCHEMAS_DIR } from "./context.ts";
+import { agencyControllerKey, agencySigningKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey } from "./demo/consortium.ts";
+
+export interface SystemOptions {
+  /** JSON-RPC port of the embedded chain. */
+  readonly chainPort: number;
+  /** Issuers listen on base+1…, checkpoints on base+101…, the wallet on base+200. */
+  readonly basePort: number;
+  readonly stateDir: string;
+  readonly deploymentsDir: string;
+  /** How often checkpoint services re-sync their bundle. */
+  readonly syncIntervalMs?: number;
+}
+
+export interface RunningAgency {
+  readonly index: number;
+  readonly region: string;
+  readonly name: string;
+  readonly did: string;
+  readonly url: string;
+  /** An operator token with every role (development only: printed for the guided scenario). */
+  readonly token: string;
+}
+
+export interface RunningSystem {
+  readonly rpc: string;
+  readonly chainId: number;
+  readonly agencies: readonly RunningAgency[];
+  readonly checkpoints: Readonly<Record<string, string>>;
+  readonly wallet: string;
+  stop(): Promise<void>;
+}
+
+/** The web wallet's server: the built page plus its configuration (where to sync status, whom to trust). */
+async function startWalletWeb(port: number, info: { bundleUrl: string; authority: string; chainId: number }): Promise<Server> {
+  const app = createHttpApp({
+    title: "Laissez web wallet",
+    version: "1",
+    authenticate: () => undefined,
+    routes: [
+      route({
+        method: "get",
+        path: "/config.json",
+        summary: "Where the wallet syncs status from, and the region authority that signs it",
+        auth: "public",
+        responses: { 200: "wallet configuration" },
+        async handle() {
+          return { status: 200, body: info };
+        },
+      }),
+    ],
+    // The wallet talks to any agency's issuer service (offers name them), so connect-src is open.
+    page: { dir: webDir("wallet"), csp: pageCsp("'self' http: https:") },
+  });
+  const server = app.listen(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  return server;
+}
+
+export async function startSystem(o: SystemOptions, say: (line: string) => void = console.log): Promise<RunningSystem> {
+  rmSync(o.stateDir, { recursive: true, force: true });
+  mkdirSync(o.stateDir, { recursive: true });
+  process.env.LAISSEZ_LOG ??= join(o.stateDir, "services.log");
+  await buildWeb();
+  const rpc = `http://127.0.0.1:${o.chainPort}`;
+  say(`starting the embedded chain on ${rpc} …`);
+  const chain: ChildProcess = await startEmbeddedChain(o.chainPort, "ignore", "embedded");
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    if (chain.exitCode === null) {
+      const exited = new Promise((r) => chain.once("exit", r));
+      chain.kill("SIGINT");
+      await exited;
+    }
+  };
+  try {
+    const { deployment } = await deployTo(rpc, o.deploymentsDir);
+    say(`deployed on chain ${deployment.chainId}; seeding the demo consortium …`);
+    await seedDemo(rpc, o.deploymentsDir);
+    const common = { LAISSEZ_RPC_URL: rpc, LAISSEZ_DEPLOYMENTS: o.deploymentsDir, LAISSEZ_HOST: "127.0.0.1" };
+
+    const agencies: RunningAgency[] = [];
+    for (const [i, a] of DEMO_AGENCIES.entries()) {
+      const db = join(o.stateDir, `issuer-${i}.db`);
+      const store = new IssuerStore(db);
+      const { token } = store.createOperator("demo-operator", ["admin", "issue", "revoke"]);
+      store.close();
+      const port = o.basePort + 1 + i;
+      const service = await startIssuer(
+        loadIssuerConfig({ ...common, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY_KEY: agencyControllerKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
+        DEMO_SCHEMAS_DIR,
+      );
+      stops.push(() => service.stop());
+      agencies.push({ index: i, region: a.region, name: a.name, did: ethrDid(deployment.chainId, agencyControllerKey(i).address), url: service.url, token });
+    }
+
+    const checkpoints: Record<string, string> = {};
+    const running: RunningCheckpoint[] = [];
+    for (const [i, region] of DEMO_REGIONS.entries()) {
+      const port = o.basePort + 101 + i;
+      const cp = await startCheckpoint(
+        loadCheckpointConfig({
+          ...common,
+          LAISSEZ_REGION: region,
+          LAISSEZ_AUTHORITY_KEY: demoAuthorityKey(region).privateKey,
+          LAISSEZ_PORT: String(port),
+          LAISSEZ_STATE_DIR: o.stateDir,
+          LAISSEZ_CHECKPOINT_ID: `checkpoint:${region}:gate-1`,
+          LAISSEZ_SYNC_INTERVAL_MS: String(o.syncIntervalMs ?? 2000),
+        }),
+        { schemasDir: DEMO_SCHEMAS_DIR, pageDir: webDir("checkpoint") },
+      );
+      stops.push(() => cp.stop());
+      running.push(cp);
+      checkpoints[region] = cp.url;
+    }
+
+    // The citizen lives in CN-ZJ: the wallet checks status with CN-ZJ's signed bundle.
+    const home = "CN-ZJ";
+    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl: `${checkpoints[home]}/bundle`, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId });
+    stops.push(
+      () =>
+        new Promise((r) => {
+          walletServer.closeAllConnections();
+          walletServer.close(() => r());
+        }),
+    );
+    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, stop };
+    const { stop: _stop, ...record } = system;
+    writeFileSync(join(o.stateDir, "system.json"), JSON.stringify(record, null, 2), { mode: 0o600 });
+    return system;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

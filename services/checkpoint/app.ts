@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { SignatureVerifier } from "../../core/crypto.ts";
+import { MAX_COMPACT_CHARS } from "../../core/compact.ts";
+import { verifyPresentation } from "../../core/verify.ts";
+import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
+import { HttpError } from "../http/errors.ts";
+import { Metrics } from "../http/metrics.ts";
+import type { BundleKeeper } from "./keeper.ts";
+
+export interface CheckpointAppDeps {
+  readonly keeper: BundleKeeper;
+  readonly region: string;
+  readonly chainId: number;
+  /** The `aud` challenge-bound presentations must carry. */
+  readonly checkpointId: string;
+  readonly verifier: SignatureVerifier;
+  /** Built checkpoint page (dist/web/checkpoint), served at `/`. */
+  readonly pageDir?: string;
+  readonly now?: () => number;
+  readonly log?: Log;
+  readonly rateLimit?: number;
+}
+
+/** How long a challenge nonce may wait for its presentation. */
+const CHALLENGE_SECONDS = 120;
+const MAX_OPEN_CHALLENGES = 10_000;
+
+const VerifyRequest = z.strictObject({
+  /** The scanned QR text (`LZ1:…`) or a VP JWT. */
+  presentation: z.string().min(1).max(MAX_COMPACT_CHARS * 4),
+  /** The nonce of a challenge this service issued, for a challenge-bound presentation. */
+  nonce: z.string().min(1).max(64).optional(),
+});
+
+/**
+ * The checkpoint service: keeps its region's signed bundle current (for its web page and for
+ * checkpoints that sync by file), hands out challenges, and verifies presentations with the
+ * same core the page runs offline.
+ */
+export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typeof createHttpApp>; metrics: Metrics } {
+  const now = d.now ?? (() => Math.floor(Date.now() / 1000));
+  const metrics = new Metrics();
+  /** Open challenges; a used one stays until it expires, so a replay gets `nonce_reused`. */
+  const challenges = new Map<string, { expires: number; used: boolean }>();
+  const keyCache = new Map<string, Uint8Array>();
+
+  const routes: Route<unknown>[] = [
+    route({
+      method: "get",
+      path: "/bundle",
+      summary: "This region's trust bundle, signed by its region authority (verify the signature before use)",
+      auth: "public",
+      cors: true,
+      responses: { 200: "signed bundle envelope", 503: "bundle_unavailable: no sync has succeeded yet" },
+      async handle() {
+        const current = d.keeper.current;
+        if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
+        return { status: 200, body: current.envelope, contentType: "application/json" };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/checkpoint.json",
+      summary: "What a checkpoint page trusts and applies: region, chain, the region authority's address, its checkpoint id",
+      auth: "public",
+      cors: true,
+      responses: { 200: "checkpoint configuration" },
+      async handle() {
+        return { status: 200, body: { region: d.region, chainId: d.chainId, authority: d.keeper.authority, checkpointId: d.checkpointId, bundle: "bundle" } };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/challenges",
+      summary: "A fresh nonce for a challenge-bound presentation (aud = this checkpoint's id)",
+      auth: "public",
+      responses: { 201: "challenge" },
+      async handle() {
+        const t = now();
+        if (challenges.size >= MAX_OPEN_CHALLENGES) for (const [n, c] of challenges) if (c.expires < t) challenges.delete(n);
+        if (challenges.size >= MAX_OPEN_CHALLENGES) throw new HttpError("rate_limited", "too many open challenges");
+        const nonce = randomBytes(16).toString("base64url");
+        challenges.set(nonce, { expires: t + CHALLENGE_SECONDS, used: false });
+        return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt: t + CHALLENGE_SECONDS } };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/verify",
+      summary: "Verify a presentation (QR text or VP JWT) against this checkpoint's bundle: always a verdict",
+      auth: "public",
+      body: VerifyRequest,
+      responses: { 200: "verdict (accept / reject / unknown) with every check", 400: "challenge_unknown", 503: "bundle_unavailable" },
+      async handle({ body }) {
+        const req = body as z.infer<typeof VerifyRequest>;
+        const current = d.keeper.current;
+        if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
+        const t = now();
+        const challenge = req.nonce === undefined ? undefined : challenges.get(req.nonce);
+        if (req.nonce !== undefined) {
+          if (challenge === undefined || challenge.expires < t) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge, or it expired");
+        }
+        const verdict = verifyPresentation(req.presentation, {
+          bundle: current.bundle,
+          region: d.region,
+          now: t,
+          verifier: d.verifier,
+          keyCache,
+          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce }, consumeNonce: () => !challenge?.used && ((challenge as { used: boolean }).used = true) } : {}),
+        });
+        metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
+        return { status: 200, body: verdict };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/health",
+      summary: "The bundle's block and age, and whether the last sync succeeded",
+      auth: "public",
+      responses: { 200: "healthy", 503: "no bundle yet" },
+      async handle() {
+        const current = d.keeper.current;
+        const body = {
+          status: current ? "ok" : "degraded",
+          region: d.region,
+          bundle: current ? { block: current.bundle.block.number, ageSeconds: Math.max(0, now() - current.bundle.block.timestamp), syncedAt: current.syncedAt } : null,
+        };
+        return { status: current ? 200 : 503, body };
+      },
+    }),
+  ];
+  withServiceRoutes("Laissez checkpoint service", metrics, routes);
+  metrics.gauge("laissez_bundle_block", "block the served bundle reflects", () => d.keeper.current?.bundle.block.number ?? 0);
+
+  const app = createHttpApp({
+    title: "Laissez checkpoint service",
+    version: "1",
+    routes,
+    authenticate: () => undefined,
+    metrics,
+    ...(d.log ? { log: d.log } : {}),
+    ...(d.rateLimit ? { rateLimit: d.rateLimit } : {}),
+    ...(d.pageDir ? { page: { dir: d.pageDir, csp: pageCsp("'self'") } } : {}),
+  });
+  return { app, metrics };
+}

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Provider } from "ethers";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
+import type { TrustBundle } from "../../core/bundle.ts";
+import { secp256k1Address } from "../../core/crypto.ts";
+import type { Deployment } from "../chain/ledger.ts";
+import { writeFileAtomic } from "../files.ts";
+import { syncBundle, type SchemaSource } from "./sync.ts";
+
+export interface SignedBundle {
+  readonly bundle: TrustBundle;
+  /** The signed envelope as served: what a page or a USB stick carries. */
+  readonly envelope: string;
+  readonly syncedAt: number;
+}
+
+/**
+ * Keeps a region's signed trust bundle current: each `sync` reads the chain from the last
+ * bundle's block (a delta), applies it, signs the result with the region authority's key and
+ * writes it to disk, so a restarted service resumes from it instead of from the deployment.
+ */
+export class BundleKeeper {
+  current: SignedBundle | undefined;
+  readonly authority: string;
+  private readonly authorityKey: Uint8Array;
+  private readonly provider: Provider;
+  private readonly deployment: Deployment;
+  private readonly schemas: SchemaSource;
+  private readonly path: string;
+
+  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; authorityKey: Uint8Array; path: string }) {
+    this.provider = o.provider;
+    this.deployment = o.deployment;
+    this.schemas = o.schemas;
+    this.authorityKey = o.authorityKey;
+    this.path = o.path;
+    this.authority = secp256k1Address(secp256k1.getPublicKey(o.authorityKey, false));
+    if (existsSync(this.path)) {
+      try {
+        const envelope = readFileSync(this.path, "utf8");
+        const bundle = deserializeBundle(openEnvelope(envelope, { chainId: o.deployment.chainId, authorities: [this.authority] }).payload as SerializedBundle);
+        this.current = { bundle, envelope, syncedAt: 0 };
+      } catch {
+        // A damaged or foreign file is rebuilt from the chain by the first sync.
+        this.current = undefined;
+      }
+    }
+  }
+
+  /** One sync step; returns how many ledger events it applied. Chain errors propagate (the old bundle stays). */
+  async sync(now = Math.floor(Date.now() / 1000)): Promise<number> {
+    let result;
+    try {
+      result = await syncBundle(this.provider, this.deployment, { base: this.current?.bundle, schemas: this.schemas });
+    } catch (e) {
+      // A base from another chain (a reset development chain): start over from the deployment.
+      if ((e as { code?: string }).code !== "delta_base_mismatch") throw e;
+      result = await syncBundle(this.provider, this.deployment, { schemas: this.schemas });
+    }
+    if (this.current && result.bundle.block.number === this.current.bundle.block.number) {
+      this.current = { ...this.current, syncedAt: now };
+      return 0;
+    }
+    const envelope = JSON.stringify(signEnvelope(serializeBundle(result.bundle), this.authorityKey));
+    writeFileAtomic(this.path, envelope);
+    this.current = { bundle: result.bundle, envelope, syncedAt: now };
+    return result.delta.events.length;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { getBytes } from "ethers";
+import { readDeployment } from "../chain/deployments.ts";
+import { connectRpc } from "../chain/rpc.ts";
+import { nativeVerifier } from "../crypto/native-verifier.ts";
+import { jsonLog } from "../http/app.ts";
+import { createCheckpointApp } from "./app.ts";
+import type { CheckpointConfig } from "./config.ts";
+import { BundleKeeper } from "./keeper.ts";
+import { directorySchemaSource } from "./schemas.ts";
+
+export interface RunningCheckpoint {
+  readonly server: Server;
+  readonly url: string;
+  readonly keeper: BundleKeeper;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the checkpoint service: config → chain → the bundle keeper → app.listen, plus the
+ * sync loop. Resolves once listening with a first bundle (or without one if the chain is down:
+ * /bundle answers 503 until a sync succeeds).
+ */
+export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir: string; pageDir?: string }): Promise<RunningCheckpoint> {
+  const provider = connectRpc(config.LAISSEZ_RPC_URL);
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
+  const keeper = new BundleKeeper({
+    provider,
+    deployment,
+    schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? o.schemasDir),
+    authorityKey: getBytes(config.LAISSEZ_AUTHORITY_KEY),
+    path: join(config.LAISSEZ_STATE_DIR, `bundle-${config.LAISSEZ_REGION}.json`),
+  });
+  const step = async (): Promise<void> => {
+    try {
+      const events = await keeper.sync();
+      if (events > 0) jsonLog({ level: "info", msg: "synced", region: config.LAISSEZ_REGION, block: keeper.current?.bundle.block.number, events });
+    } catch (e) {
+      jsonLog({ level: "warn", msg: "sync failed; serving the last bundle", region: config.LAISSEZ_REGION, error: (e as Error).message.slice(0, 200) });
+    }
+  };
+  await step();
+  const { app } = createCheckpointApp({
+    keeper,
+    region: config.LAISSEZ_REGION,
+    chainId,
+    checkpointId: config.LAISSEZ_CHECKPOINT_ID ?? `checkpoint:${config.LAISSEZ_REGION}:${config.LAISSEZ_PORT}`,
+    verifier: nativeVerifier,
+    rateLimit: config.LAISSEZ_RATE_LIMIT,
+    ...(o.pageDir ? { pageDir: o.pageDir } : {}),
+  });
+  const server = app.listen(config.LAISSEZ_PORT, config.LAISSEZ_HOST);
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const address = server.address();
+  const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, config.LAISSEZ_SYNC_INTERVAL_MS));
+      if (running) await step();
+    }
+  })();
+  return {
+    server,
+    url,
+    keeper,
+    async stop() {
+      running = false;
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await loop;
+      provider.destroy();
+    },
+  };
+}

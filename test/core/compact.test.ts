@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { p256 } from "@noble/curves/nist.js";
+import { base45Decode, base45Encode } from "../../core/base45.ts";
+import { compactPresentation, CompactError, expandPresentation, readPresentation } from "../../core/compact.ts";
+import { holderSigner, presentCredential } from "../../core/credential.ts";
+import { p256DidKey } from "../../core/did.ts";
+import { utf8 } from "../../core/encoding.ts";
+import vectors from "../vectors/verification.json" with { type: "json" };
+
+describe("base45 (RFC 9285)", () => {
+  it("matches the RFC's examples and round-trips any bytes", () => {
+    expect(base45Encode(utf8("AB"))).toBe("BB8");
+    expect(base45Encode(utf8("Hello!!"))).toBe("%69 VD92EX0");
+    expect(base45Encode(utf8("base-45"))).toBe("UJCLQE7W581");
+    expect(new TextDecoder().decode(base45Decode("QED8WEX0"))).toBe("ietf!");
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(base45Decode(base45Encode(bytes))).toEqual(bytes);
+      }),
+    );
+  });
+  it("refuses characters outside the alphabet, a dangling character and out-of-range groups", () => {
+    expect(() => base45Decode("ab")).toThrow(TypeError);
+    expect(() => base45Decode("BB8B")).toThrow(/length/);
+    expect(() => base45Decode("GGW")).toThrow(/group/);
+  });
+});
+
+describe("compact QR form of a presentation", () => {
+  const vc = (vectors.vectors as { name: string; token: string }[]).find((v) => v.name === "accept: ES256K veriKey delegate")!.token;
+  const key = p256.utils.randomSecretKey();
+  const holder = p256DidKey(p256.getPublicKey(key, false));
+
+  it("is lossless for static and challenge-bound presentations, and less than a third of the VP JWT", async () => {
+    for (const extra of [{}, { audience: "checkpoint:CN-SH:gate-3", nonce: "n-1" }]) {
+      const vp = await presentCredential({ credential: vc, holder, signer: holderSigner(key), issuedAt: 1_763_700_000, ...extra });
+      const qr = compactPresentation(vp);
+      expect(qr).toMatch(/^LZ1:[0-9A-Z $%*+\-./:]+$/);
+      expect(expandPresentation(qr)).toBe(vp);
+      expect(readPresentation(` ${qr}\n`)).toBe(vp);
+      expect(readPresentation(vp)).toBe(vp);
+      expect(qr.length).toBeLessThan(vp.length / 3);
+    }
+  });
+
+  it("refuses what it cannot repack, and truncated or trailing data, with stable codes", async () => {
+    expect(() => compactPresentation(vc)).toThrow(expect.objectContaining({ code: "compact_unsupported" }));
+    const qr = compactPresentation(await presentCredential({ credential: vc, holder, signer: holderSigner(key), issuedAt: 1 }));
+    for (const bad of [qr.slice(0, -6), qr.slice(0, 40), "LZ1:", `LZ1:${"A".repeat(30)}`]) {
+      const error = (() => {
+        try {
+          expandPresentation(bad);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(CompactError);
+      expect((error as CompactError).code).toBe("compact_malformed");
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import QRCode from "qrcode";
+import jsQRModule from "jsqr";
+import { compactPresentation, CompactError } from "../core/compact.ts";
+
+// jsqr's UMD build exports the function itself; its typings claim an ES default export.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
+
+/** Error correction M (15 %): what the issue's size goal is stated at, and what phone screens read well. */
+export const QR_ERROR_CORRECTION = "M";
+
+/**
+ * The text a presentation's QR code carries: the compact form (`LZ1:` + base45, alphanumeric
+ * mode), or the VP JWT itself when it is not a shape the compact form repacks.
+ */
+export function presentationQrText(vpJwt: string): string {
+  try {
+    return compactPresentation(vpJwt);
+  } catch (e) {
+    if (e instanceof CompactError) return vpJwt;
+    throw e;
+  }
+}
+
+export interface QrSize {
+  readonly characters: number;
+  readonly version: number;
+  readonly modules: number;
+}
+
+export function qrSize(text: string): QrSize {
+  const qr = QRCode.create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
+  return { characters: text.length, version: qr.version, modules: qr.modules.size };
+}
+
+/** SVG markup of the code (4-module quiet zone), for a page. */
+export const qrSvg = (text: string): Promise<string> => QRCode.toString(text, { type: "svg", errorCorrectionLevel: QR_ERROR_CORRECTION, margin: 4 });
+
+/** Reads a QR code from RGBA pixels (a canvas, a camera frame, a decoded PNG); null when none is found. */
+export function decodeQrPixels(rgba: Uint8ClampedArray, width: number, height: number): string | null {
+  return jsQR(rgba, width, height, { inversionAttempts: "attemptBoth" })?.data ?? null;
+}

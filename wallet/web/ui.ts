@@ -1,0 +1,126 @@
+/**
+ * What both web pages (the wallet and the checkpoint) share: DOM building, the service worker,
+ * the signed bundle kept in localStorage, QR images, ages in words. Browser only.
+ */
+import { loadSignedBundle, type CheckpointState, type TrustAnchor } from "../../core/bundle-codec.ts";
+import type { TrustBundle } from "../../core/bundle.ts";
+import { decodeQrPixels } from "../qr.ts";
+
+type Child = Node | string | null | undefined | false;
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
+  return node;
+}
+
+export const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`page is missing #${id}`);
+  return node as T;
+};
+
+/** The service worker keeps the page (and the last bundle) available with no network. */
+export async function registerServiceWorker(): Promise<void> {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("sw.js", { scope: "./" });
+  } catch (e) {
+    console.warn("service worker not registered:", e);
+  }
+}
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export function ageInWords(seconds: number): string {
+  if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
+export const dateInWords = (unix: number): string => new Date(unix * 1000).toLocaleString();
+
+/**
+ * The signed bundle this page trusts, kept in localStorage with the highest block accepted:
+ * a download or a cached copy older than that is refused (rollback), and every load checks
+ * the region authority's signature again.
+ */
+export class BundleStore {
+  private readonly key: string;
+  private readonly anchor: TrustAnchor;
+  bundle: TrustBundle | undefined;
+  constructor(name: string, anchor: TrustAnchor) {
+    this.key = `laissez.${name}`;
+    this.anchor = anchor;
+    const text = localStorage.getItem(`${this.key}.bundle`);
+    if (text) {
+      try {
+        this.bundle = loadSignedBundle(text, anchor, undefined).bundle;
+      } catch (e) {
+        console.warn("stored bundle refused:", e);
+      }
+    }
+  }
+  private get state(): CheckpointState | undefined {
+    const raw = localStorage.getItem(`${this.key}.state`);
+    return raw ? (JSON.parse(raw) as CheckpointState) : undefined;
+  }
+  /** Accepts a downloaded bundle (throws BundleError: bad signature, wrong chain, rollback). */
+  accept(text: string): TrustBundle {
+    const { bundle, state } = loadSignedBundle(text, this.anchor, this.state);
+    localStorage.setItem(`${this.key}.bundle`, text);
+    localStorage.setItem(`${this.key}.state`, JSON.stringify(state));
+    this.bundle = bundle;
+    return bundle;
+  }
+}
+
+/** Downloads a signed bundle; `fromCache` when the service worker answered for a missing network. */
+export async function downloadBundle(url: string): Promise<{ text: string; fromCache: boolean }> {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new Error(`bundle download failed: HTTP ${res.status}`);
+  return { text: await res.text(), fromCache: res.headers.get("x-laissez-cache") === "hit" };
+}
+
+/** Pixels of an image (file or blob) → the QR text in it, trying a smaller copy when the first pass finds none. */
+export async function decodeQrImage(image: Blob): Promise<string | null> {
+  const bitmap = await createImageBitmap(image);
+  for (const scale of [1, 0.5, 2]) {
+    const w = Math.max(1, Math.round(bitmap.width * scale));
+    const h = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    if (!ctx) return null;
+    ctx.imageSmoothingEnabled = scale < 1;
+    ctx.drawImage(bitmap, 0, 0, w, h);
+    const text = decodeQrPixels(ctx.getImageData(0, 0, w, h).data, w, h);
+    if (text) return text;
+  }
+  return null;
+}
+
+/** Reads frames from a video element until one holds a QR code (BarcodeDetector where the browser has it, jsQR otherwise). */
+export async function scanVideo(video: HTMLVideoElement, signal: AbortSignal): Promise<string | null> {
+  const Detector = (globalThis as { BarcodeDetector?: new (o: { formats: string[] }) => { detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]> } }).BarcodeDetector;
+  const detector = Detector ? new Detector({ formats: ["qr_code"] }) : undefined;
+  const canvas = document.createElement("canvas");
+  while (!signal.aborted) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (video.readyState < 2) continue;
+    if (detector) {
+      const found = await detector.detect(video).catch(() => []);
+      if (found[0]) return found[0].rawValue;
+      continue;
+    }
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    if (!ctx) return null;
+    ctx.drawImage(video, 0, 0);
+    const text = decodeQrPixels(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+    if (text) return text;
+  }
+  return null;
+}

@@ -1,0 +1,27 @@
+import { base64urlEncode, utf8 } from "../core/encoding.ts";
+import { p256DidKey } from "../core/did.ts";
+import type { HolderKey } from "./holder.ts";
+
+const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
+
+/**
+ * A new holder key pair whose private half is a non-extractable WebCrypto key: script in the
+ * page can sign with it but never read it, and IndexedDB stores it as an opaque handle.
+ */
+export function generateWebCryptoKeyPair(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(ECDSA_P256, false, ["sign", "verify"]);
+}
+
+/** The wallet's HolderKey over a WebCrypto pair: did:key from the public half, ES256 signatures (r‖s, as JWS wants). */
+export async function webCryptoHolderKey(pair: CryptoKeyPair): Promise<HolderKey> {
+  if (pair.privateKey.extractable) throw new TypeError("privateKey: the holder key must be non-extractable");
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  return {
+    did: p256DidKey(publicKey),
+    sign: async (data: string | Uint8Array) => {
+      const bytes = typeof data === "string" ? utf8(data) : data;
+      const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, bytes as Uint8Array<ArrayBuffer>);
+      return base64urlEncode(new Uint8Array(signature));
+    },
+  };
+}
