@@ -12,6 +12,7 @@ import { demoCommand, upCommand } from "./commands/up.ts";
 import { issueCommand, reinstateCommand, revokeCommand, suspendCommand } from "./commands/credentials.ts";
 import { syncCommand, verifyCommand } from "./commands/checkpoint.ts";
 import { issuerCommand } from "./commands/issuer.ts";
+import { walletCommand } from "./commands/wallet.ts";
 
 const COMMANDS: readonly Command[] = [
   chainCommand,
@@ -26,6 +27,7 @@ const COMMANDS: readonly Command[] = [
   syncCommand,
   verifyCommand,
   issuerCommand,
+  walletCommand,
 ];
 
 function overview(): string {

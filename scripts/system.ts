@@ -5,7 +5,7 @@
  * checkpoint page), and the web wallet. All on 127.0.0.1; state in a fresh directory each run,
  * since the embedded chain starts empty each time.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
@@ -83,14 +83,16 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
   rmSync(o.stateDir, { recursive: true, force: true });
   mkdirSync(o.stateDir, { recursive: true });
   process.env.LAISSEZ_LOG ??= join(o.stateDir, "services.log");
-  await buildWeb();
+  // `npm start`, `npm run demo` and `npm test` build the pages first; a bare `laissez up` builds them if missing.
+  if (!existsSync(join(webDir("checkpoint"), "app.js")) || !existsSync(join(webDir("wallet"), "app.js"))) await buildWeb();
   const rpc = `http://127.0.0.1:${o.chainPort}`;
   say(`starting the embedded chain on ${rpc} …`);
   const chain: ChildProcess = await startEmbeddedChain(o.chainPort, "ignore", "embedded");
   const stops: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch(() => {});
-    if (chain.exitCode === null) {
+    // A terminal's Ctrl-C reaches the chain too (same process group): it may be gone already.
+    if (chain.exitCode === null && chain.signalCode === null) {
       const exited = new Promise((r) => chain.once("exit", r));
       chain.kill("SIGINT");
       await exited;

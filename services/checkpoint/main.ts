@@ -56,9 +56,13 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
   const address = server.address();
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
   let running = true;
+  let wake: (() => void) | undefined;
   const loop = (async () => {
     while (running) {
-      await new Promise((r) => setTimeout(r, config.LAISSEZ_SYNC_INTERVAL_MS));
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, config.LAISSEZ_SYNC_INTERVAL_MS);
+      });
       if (running) await step();
     }
   })();
@@ -68,9 +72,11 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
     keeper,
     async stop() {
       running = false;
+      wake?.();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await loop;
+      // A sync caught mid-request by a chain that is already gone may never settle: give it a moment, then go.
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())]);
       provider.destroy();
     },
   };

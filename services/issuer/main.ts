@@ -78,7 +78,9 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     async stop() {
       running = false;
       await new Promise((r) => server.close(r));
-      await loop;
+      // A step caught mid-request by a chain that is already gone may never settle. Leaving it is
+      // safe: a signed transaction is stored before it is sent and re-sent on the next start.
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())]);
       provider.destroy();
       store.close();
     },

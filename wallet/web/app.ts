@@ -62,6 +62,7 @@ async function main(): Promise<void> {
           el("p", { class: "issuer" }, `${c.issuer.name ?? c.issuer.did} · ${c.issuer.region ?? "?"}`),
           el("p", { class: "validity" }, `Valid until ${dateInWords(c.validUntil)}`),
           el("p", { class: "status" }, el("strong", {}, s.word), ` ${s.detail}`),
+          el("p", { class: "credential-id" }, `ID ${c.id}`),
           button,
         );
       }),

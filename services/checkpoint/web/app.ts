@@ -104,6 +104,7 @@ async function main(): Promise<void> {
 
   showBundle();
   if (navigator.onLine) await sync();
+  else network.textContent = "Offline: verifying with the bundle this device has.";
   // Keep the bundle fresh while a network is there; the age line ticks either way.
   setInterval(() => (navigator.onLine ? void sync() : showBundle()), 60_000);
   document.body.dataset.ready = "true";

@@ -1,0 +1,159 @@
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import { randomBytes } from "node:crypto";
+import { loadSignedBundle } from "../../core/bundle-codec.ts";
+import { decodeJwt } from "../../core/jwt.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { writeFileAtomic } from "../../services/files.ts";
+import { FileWallet } from "../../wallet/file-store.ts";
+import { present } from "../../wallet/present.ts";
+import { presentationQrText, qrSize } from "../../wallet/qr.ts";
+import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
+import { receiveOffer } from "../../wallet/receive.ts";
+import type { StoredCredential } from "../../wallet/store.ts";
+import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { integerOption } from "../context.ts";
+import { demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+/** The passphrase from the environment (scripts, tests) or asked for on a terminal. */
+async function passphrase(variable: string, prompt: string): Promise<string> {
+  const fromEnv = process.env[variable];
+  if (fromEnv) return fromEnv;
+  if (!process.stdin.isTTY) throw new UsageError(`set ${variable}, or run on a terminal to be asked`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(prompt);
+  } finally {
+    rl.close();
+  }
+}
+
+const walletPassphrase = (): Promise<string> => passphrase("LAISSEZ_WALLET_PASSPHRASE", "wallet passphrase: ");
+
+async function openWallet(values: Record<string, unknown>): Promise<FileWallet> {
+  const path = stringOption(values, "wallet") as string;
+  try {
+    return FileWallet.open(path, await walletPassphrase());
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`no wallet at ${path}: run \`laissez wallet init\` first`);
+    throw e;
+  }
+}
+
+/** A credential by id, by its number in `list` (1…), or by type when only one has it. */
+function pick(credentials: StoredCredential[], which: string | undefined): StoredCredential {
+  if (which === undefined) throw new UsageError("name the credential: its id, its number in `laissez wallet list`, or its type");
+  const sorted = [...credentials].sort((a, b) => a.receivedAt - b.receivedAt);
+  const byNumber = /^\d+$/.test(which) ? sorted[Number(which) - 1] : undefined;
+  const byType = sorted.filter((c) => c.type === which);
+  const found = sorted.find((c) => c.id === which) ?? byNumber ?? (byType.length === 1 ? byType[0] : undefined);
+  if (!found) throw new UsageError(byType.length > 1 ? `${byType.length} credentials of type ${which}: name one by id or number` : `no credential ${JSON.stringify(which)} in this wallet`);
+  return found;
+}
+
+/** The signed bundle the wallet checks credentials against: a file, or a checkpoint service's /bundle URL. */
+async function bundleFrom(values: Record<string, unknown>) {
+  const source = requireString(values, "bundle");
+  const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
+  const region = stringOption(values, "region") ?? "CN-ZJ";
+  const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
+  if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
+  const text = /^https?:\/\//.test(source) ? await (await fetch(source)).text() : readFileSync(source, "utf8");
+  return loadSignedBundle(text, { chainId, authorities: [authority] }, undefined).bundle;
+}
+
+const line = (c: StoredCredential, i: number): string =>
+  `${String(i + 1).padStart(2)}. ${c.type.padEnd(16)} ${(c.issuer.name ?? c.issuer.did).padEnd(48)} ${(c.issuer.region ?? "").padEnd(6)} valid until ${new Date(c.validUntil * 1000).toISOString()}  ${c.id}`;
+
+export const walletCommand: Command = {
+  name: "wallet",
+  summary: "the citizen's wallet: init, receive, list, show, present (QR), backup, restore",
+  usage: [
+    "laissez wallet init                      [--wallet FILE]",
+    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…]",
+    "       laissez wallet list | show WHICH",
+    "       laissez wallet present WHICH      [--png FILE] [--audience A --nonce N] [--json]",
+    "       laissez wallet backup --out FILE  |  laissez wallet restore --from FILE",
+    "       (passphrases: LAISSEZ_WALLET_PASSPHRASE, LAISSEZ_BACKUP_PASSPHRASE, or asked on a terminal)",
+  ].join("\n"),
+  options: {
+    wallet: { type: "string", default: ".data/wallet.json" },
+    bundle: { type: "string" },
+    region: { type: "string" },
+    authority: { type: "string" },
+    "chain-id": { type: "string", default: String(DEV_CHAIN_ID) },
+    png: { type: "string" },
+    audience: { type: "string" },
+    nonce: { type: "string" },
+    out: { type: "string" },
+    from: { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run({ values, positionals }) {
+    const [sub, arg] = positionals;
+    const path = stringOption(values, "wallet") as string;
+    switch (sub) {
+      case "init": {
+        const wallet = FileWallet.create(path, await walletPassphrase(), randomBytes(32));
+        console.log(`wallet created at ${path}\nholder: ${wallet.key.did}`);
+        return EXIT.ok;
+      }
+      case "receive": {
+        if (!arg) throw new UsageError("give the credential offer URI (openid-credential-offer://…)");
+        const wallet = await openWallet(values);
+        const credential = await receiveOffer({ offerUri: arg, key: wallet.key, fetch, now: now(), verify: { bundle: await bundleFrom(values), verifier: nativeVerifier } });
+        await wallet.put(credential);
+        console.log(values.json ? JSON.stringify(credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}`);
+        return EXIT.ok;
+      }
+      case "list": {
+        const credentials = (await (await openWallet(values)).list()).sort((a, b) => a.receivedAt - b.receivedAt);
+        if (values.json) console.log(JSON.stringify(credentials.map(({ jwt: _jwt, ...c }) => c)));
+        else console.log(credentials.length ? credentials.map(line).join("\n") : "no credentials yet");
+        return EXIT.ok;
+      }
+      case "show": {
+        const c = pick(await (await openWallet(values)).list(), arg);
+        const vc = decodeJwt(c.jwt).payload.vc as { credentialSubject?: unknown } | undefined;
+        const shown = { id: c.id, type: c.type, issuer: c.issuer, validUntil: new Date(c.validUntil * 1000).toISOString(), receivedAt: new Date(c.receivedAt * 1000).toISOString(), claims: vc?.credentialSubject ?? null };
+        console.log(JSON.stringify(shown, null, 2));
+        return EXIT.ok;
+      }
+      case "present": {
+        const wallet = await openWallet(values);
+        const c = pick(await wallet.list(), arg);
+        const audience = stringOption(values, "audience");
+        const nonce = stringOption(values, "nonce");
+        if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
+        const text = presentationQrText(await present(c.jwt, wallet.key, now(), audience && nonce ? { audience, nonce } : undefined));
+        const size = qrSize(text);
+        const png = stringOption(values, "png") ?? "presentation.png";
+        writeFileAtomic(png, await qrPng(text));
+        if (values.json) console.log(JSON.stringify({ text, ...size, png }));
+        else {
+          console.log(await qrTerminal(text));
+          console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : "static: valid for 5 minutes"} → ${png}`);
+        }
+        return EXIT.ok;
+      }
+      case "backup": {
+        const out = requireString(values, "out");
+        const wallet = await openWallet(values);
+        writeFileAtomic(out, wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ")));
+        console.log(`encrypted backup of ${(await wallet.list()).length} credentials and the holder key → ${out}`);
+        return EXIT.ok;
+      }
+      case "restore": {
+        const from = requireString(values, "from");
+        const backupPassphrase = await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ");
+        const wallet = FileWallet.restore(path, readFileSync(from, "utf8"), backupPassphrase, await walletPassphrase());
+        console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}`);
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError("expected one of: init, receive, list, show, present, backup, restore");
+    }
+  },
+};

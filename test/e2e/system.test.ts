@@ -1,0 +1,157 @@
+/**
+ * `npm start` and `npm run demo` as a user runs them: `laissez up` as its own process group
+ * (stopped the way a terminal's Ctrl-C does), the `laissez wallet` CLI against it, and
+ * `laissez demo` unattended.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readQrPng } from "../../wallet/qr-file.ts";
+import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
+import { freePortBlock } from "../helpers/system.ts";
+
+const LAISSEZ = fileURLToPath(new URL("../../scripts/laissez.ts", import.meta.url));
+const tmp = (name: string) => mkdtempSync(join(tmpdir(), `laissez-${name}-`));
+
+interface SystemRecord {
+  chainId: number;
+  agencies: { region: string; name: string; url: string; token: string }[];
+  checkpoints: Record<string, string>;
+  wallet: string;
+}
+
+const portOpen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+describe("laissez up: the whole system as one command", () => {
+  let up: ChildProcess;
+  let out = "";
+  let record: SystemRecord;
+  let chainPort: number;
+  const stateDir = tmp("up-state");
+
+  beforeAll(async () => {
+    chainPort = await freePort();
+    const base = await freePortBlock();
+    up = spawn(process.execPath, [LAISSEZ, "up", "--port", String(chainPort), "--base-port", String(base), "--state-dir", stateDir, "--deployments", tmp("up-deployments")], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    up.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    up.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    for (let waited = 0; !/\nready\n/.test(out); waited += 250) {
+      if (up.exitCode !== null || waited > 90_000) throw new Error(`laissez up did not get ready:\n${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    record = JSON.parse(readFileSync(join(stateDir, "system.json"), "utf8")) as SystemRecord;
+  });
+
+  afterAll(() => {
+    if (up.exitCode === null) process.kill(-(up.pid as number), "SIGKILL");
+  });
+
+  it("prints the URLs and the guided scenario, and every service answers", async () => {
+    expect(out).toContain("Guided scenario:");
+    expect(out).toContain(`${record.checkpoints["CN-SH"]}/`);
+    expect(out).toContain(`${record.wallet}/`);
+    for (const a of record.agencies) expect(out).toContain(a.url);
+    for (const url of [...record.agencies.map((a) => a.url), ...Object.values(record.checkpoints)]) {
+      expect((await fetch(`${url}/health`)).status, url).toBe(200);
+    }
+    for (const page of [record.wallet, record.checkpoints["CN-SH"]!]) {
+      const res = await fetch(`${page}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+      expect(await res.text()).toContain('<script type="module" src="app.js">');
+      expect((await fetch(`${page}/sw.js`)).status).toBe(200);
+    }
+  });
+
+  it("the wallet CLI: init, receive from an offer, list, show, present as a QR PNG that the checkpoint accepts, backup, restore", async () => {
+    const dir = tmp("wallet");
+    const env = { ...process.env, LAISSEZ_WALLET_PASSPHRASE: "correct horse battery staple", LAISSEZ_BACKUP_PASSPHRASE: "another long passphrase" };
+    const wallet = ["--wallet", join(dir, "wallet.json")];
+    const init = await runLaissez(["wallet", "init", ...wallet], { env });
+    expect(init.code, init.stderr).toBe(0);
+    const holder = /holder: (did:key:\S+)/.exec(init.stdout)?.[1];
+    expect(holder).toMatch(/^did:key:zDn/);
+
+    const zj = record.agencies[0]!;
+    const offerRes = await fetch(`${zj.url}/offers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } }),
+    });
+    const { offerUri } = (await offerRes.json()) as { offerUri: string };
+    const received = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--region", "CN-ZJ", ...wallet], { env });
+    expect(received.code, received.stderr).toBe(0);
+    expect(received.stdout).toMatch(/^received HealthCode from Zhejiang Provincial Health Commission: urn:uuid:/);
+    // The offer is one use: a second redemption is refused with a clear message and exit 1.
+    const again = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, ...wallet], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/refused the offer code/);
+
+    const list = await runLaissez(["wallet", "list", ...wallet], { env });
+    expect(list.stdout).toMatch(/^ 1\. HealthCode\s+Zhejiang Provincial Health Commission\s+CN-ZJ/);
+    const show = JSON.parse((await runLaissez(["wallet", "show", "HealthCode", ...wallet], { env })).stdout) as { claims: Record<string, string> };
+    expect(show.claims).toEqual({ healthStatus: "green", givenName: "Mei", familyName: "Li" });
+
+    const png = join(dir, "qr.png");
+    const presented = await runLaissez(["wallet", "present", "1", "--png", png, "--json", ...wallet], { env });
+    expect(presented.code, presented.stderr).toBe(0);
+    const qr = JSON.parse(presented.stdout) as { text: string; version: number };
+    expect(qr.version).toBeLessThanOrEqual(20);
+    expect(readQrPng(readFileSync(png))).toBe(qr.text);
+    const terminal = await runLaissez(["wallet", "present", "1", "--png", png, ...wallet], { env });
+    expect(terminal.stdout).toMatch(/[▀▄█]/);
+    expect(terminal.stdout).toMatch(/HealthCode: \d+ characters, QR version \d+ \(M\), static/);
+
+    const verdict = (await (await fetch(`${record.checkpoints["CN-SH"]}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: qr.text }) })).json()) as { verdict: string; presentation: { mode: string } };
+    expect(verdict.verdict).toBe("accept");
+    expect(verdict.presentation.mode).toBe("static");
+
+    // Challenge-bound: the checkpoint's nonce, once.
+    const challenge = (await (await fetch(`${record.checkpoints["CN-SH"]}/challenges`, { method: "POST" })).json()) as { audience: string; nonce: string };
+    const bound = JSON.parse((await runLaissez(["wallet", "present", "1", "--png", png, "--json", "--audience", challenge.audience, "--nonce", challenge.nonce, ...wallet], { env })).stdout) as { text: string };
+    const verifyBound = async () => (await (await fetch(`${record.checkpoints["CN-SH"]}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: bound.text, nonce: challenge.nonce }) })).json()) as { verdict: string; reason: string | null };
+    expect(await verifyBound()).toMatchObject({ verdict: "accept" });
+    expect(await verifyBound()).toMatchObject({ verdict: "reject", reason: "nonce_reused" });
+
+    const backup = join(dir, "backup.json");
+    expect((await runLaissez(["wallet", "backup", "--out", backup, ...wallet], { env })).code).toBe(0);
+    const restoredPath = ["--wallet", join(dir, "restored.json")];
+    const restored = await runLaissez(["wallet", "restore", "--from", backup, ...restoredPath], { env });
+    expect(restored.stdout).toContain(`holder: ${holder}`);
+    expect((await runLaissez(["wallet", "list", ...restoredPath], { env })).stdout).toContain("HealthCode");
+    const wrong = await runLaissez(["wallet", "list", ...wallet], { env: { ...env, LAISSEZ_WALLET_PASSPHRASE: "wrong" } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("wrong passphrase");
+  });
+
+  it("stops cleanly on Ctrl-C: every service and the chain close", async () => {
+    const exited = new Promise<number | null>((resolve) => up.once("exit", resolve));
+    process.kill(-(up.pid as number), "SIGINT");
+    expect(await exited).toBe(0);
+    expect(out.slice(-200)).toMatch(/stopping …\nstopped\n$/);
+    expect(await portOpen(chainPort)).toBe(false);
+    expect(await portOpen(Number(new URL(record.wallet).port))).toBe(false);
+  });
+});
+
+describe("laissez demo: the scenario unattended", () => {
+  it("prints each step with its verdict and exits 0", async () => {
+    const run = await runLaissez(["demo", "--port", String(await freePort()), "--base-port", String(await freePortBlock()), "--state-dir", tmp("demo-state"), "--deployments", tmp("demo-deployments")]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/✓ CN-SH checkpoint, offline: ACCEPT/);
+    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline .*: REJECT — region_not_recognized/);
+    expect(run.stdout).toMatch(/✓ CN-SH checkpoint, old bundle: ACCEPT/);
+    expect(run.stdout).toMatch(/✓ CN-SH checkpoint, after re-sync: REJECT — revoked/);
+    expect(run.stdout).toMatch(/QR version (1\d|20) at level M/);
+    expect(run.stdout).toContain("scenario complete: every verdict as expected");
+  });
+});
