@@ -6,6 +6,7 @@ import { benchGas } from "../bench/gas.ts";
 import { benchVerify } from "../bench/verify.ts";
 import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
+import { benchQr } from "../bench/qr.ts";
 import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
 import { writeFileSync } from "node:fs";
 
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
 
   const issuer = await benchIssuer();
   sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
+
+  const qr = await benchQr();
+  sections.push({ title: "Presentation QR codes: VP JWT vs the compact QR form", figures: qr.figures, notes: qr.notes });
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);

@@ -23,13 +23,18 @@ export function presentationQrText(vpJwt: string): string {
 
 export interface QrSize {
   readonly characters: number;
-  readonly version: number;
-  readonly modules: number;
+  /** QR version (1–40) at level M; null when the text fits no QR code at that level. */
+  readonly version: number | null;
+  readonly modules: number | null;
 }
 
 export function qrSize(text: string): QrSize {
-  const qr = QRCode.create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
-  return { characters: text.length, version: qr.version, modules: qr.modules.size };
+  try {
+    const qr = QRCode.create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
+    return { characters: text.length, version: qr.version, modules: qr.modules.size };
+  } catch {
+    return { characters: text.length, version: null, modules: null };
+  }
 }
 
 /** SVG markup of the code (4-module quiet zone), for a page. */

@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../services/files.ts";
 import { getBytes, Wallet } from "ethers";
 import type { TrustBundle } from "../../core/bundle.ts";
-import { acceptBundle, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { BundleError } from "../../core/bundle.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { TYP } from "../../core/credential.ts";
+import { COMPACT_PREFIX } from "../../core/compact.ts";
 import { verifyCredential, verifyPresentation, type Verdict } from "../../core/verify.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
@@ -137,9 +138,9 @@ export const verifyCommand: Command = {
 
     let bundle: TrustBundle;
     try {
-      bundle = deserializeBundle(openEnvelope(readFileSync(bundlePath, "utf8"), { chainId, authorities: [authority] }).payload as SerializedBundle);
       const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as CheckpointState) : undefined;
-      const state = acceptBundle(bundle, previous);
+      let state: CheckpointState;
+      ({ bundle, state } = loadSignedBundle(readFileSync(bundlePath, "utf8"), { chainId, authorities: [authority] }, previous));
       if (state.highestBlock !== previous?.highestBlock) writeFileAtomic(statePath, JSON.stringify(state));
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;
@@ -153,7 +154,7 @@ export const verifyCommand: Command = {
       typ = undefined;
     }
     const params = { bundle, region, now, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), ...(audience && nonce ? { challenge: { audience, nonce } } : {}) };
-    const verdict = typ === TYP.presentation ? verifyPresentation(token, params) : verifyCredential(token, params);
+    const verdict = typ === TYP.presentation || token.startsWith(COMPACT_PREFIX) ? verifyPresentation(token, params) : verifyCredential(token, params);
     printVerdict(verdict, json);
     return EXIT_OF[verdict.verdict];
   },

@@ -69,6 +69,13 @@ export const agencySigningKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/3
 /** The demo agencies' Ed25519 signing keys (32-byte seeds), derived from the same public mnemonic. */
 export const agencyEd25519Key = (i: number): Uint8Array => sha256(utf8(`${DEV_MNEMONIC.phrase}/laissez/ed25519/${i}`));
 
+/** What the demo issues for each type: the claims the scenario, the tests and the QR benchmark use. */
+export const DEMO_CLAIMS: Readonly<Record<DemoType, Record<string, JsonValue>>> = {
+  HealthCode: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
+  DriverLicence: { licenceNumber: "330106199004120011", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12", categories: ["C1"] },
+  BusinessLicence: { unifiedSocialCreditCode: "91330106MA2H0X1234", entityName: "Hangzhou West Lake Tea Trading Co., Ltd.", legalRepresentative: "Li Mei" },
+};
+
 /** A demo agency's signing key for credentials: its ES256K veriKey delegate, or its Ed25519 key. */
 export function demoIssuerKey(chainId: number, agency: number, alg: "ES256K" | "EdDSA"): IssuerSigningKey {
   const did = ethrDid(chainId, agencyControllerKey(agency).address);

@@ -4,7 +4,7 @@
  * `laissez demo` unattended.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -115,12 +115,31 @@ describe("laissez up: the whole system as one command", () => {
     expect(verdict.verdict).toBe("accept");
     expect(verdict.presentation.mode).toBe("static");
 
+    // The CLI checkpoint reads the same QR text from a file, offline.
+    const bundleFile = join(dir, "sh.json");
+    writeFileSync(bundleFile, await (await fetch(`${record.checkpoints["CN-SH"]}/bundle`)).text());
+    const cli = await runLaissez(["verify", "--bundle", bundleFile, "--region", "CN-SH", "--state", join(dir, "state.json"), "--json", "-"], { input: qr.text });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ verdict: "accept", presentation: { mode: "static" } });
+
     // Challenge-bound: the checkpoint's nonce, once.
     const challenge = (await (await fetch(`${record.checkpoints["CN-SH"]}/challenges`, { method: "POST" })).json()) as { audience: string; nonce: string };
     const bound = JSON.parse((await runLaissez(["wallet", "present", "1", "--png", png, "--json", "--audience", challenge.audience, "--nonce", challenge.nonce, ...wallet], { env })).stdout) as { text: string };
     const verifyBound = async () => (await (await fetch(`${record.checkpoints["CN-SH"]}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: bound.text, nonce: challenge.nonce }) })).json()) as { verdict: string; reason: string | null };
     expect(await verifyBound()).toMatchObject({ verdict: "accept" });
     expect(await verifyBound()).toMatchObject({ verdict: "reject", reason: "nonce_reused" });
+
+    // Bad input to the checkpoint service: a verdict or a clear 4xx, never a 500.
+    const post = async (body: string) => {
+      const res = await fetch(`${record.checkpoints["CN-SH"]}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      return { status: res.status, body: (await res.json()) as { verdict?: string; reason?: string; error?: { code: string } } };
+    };
+    expect(await post(JSON.stringify({ presentation: "LZ1:%%%" }))).toMatchObject({ status: 200, body: { verdict: "reject", reason: "compact_malformed" } });
+    expect(await post(JSON.stringify({ presentation: "eyJhbGciOiJub25lIn0.e30." }))).toMatchObject({ status: 200, body: { verdict: "reject" } });
+    expect(await post(JSON.stringify({ presentation: 42 }))).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+    expect(await post(JSON.stringify({ presentation: qr.text, nonce: "never-issued" }))).toMatchObject({ status: 400, body: { error: { code: "challenge_unknown" } } });
+    expect(await post('{"presentation":"a","presentation":"b"}')).toMatchObject({ status: 400, body: { error: { code: "malformed_json" } } });
+    expect(await post(JSON.stringify({ presentation: "x".repeat(100_000) }))).toMatchObject({ status: 413, body: { error: { code: "payload_too_large" } } });
 
     const backup = join(dir, "backup.json");
     expect((await runLaissez(["wallet", "backup", "--out", backup, ...wallet], { env })).code).toBe(0);
