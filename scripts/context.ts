@@ -6,6 +6,7 @@ import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
 import { connectRpc, DEFAULT_RPC_URL } from "../services/chain/rpc.ts";
 import { directorySchemaSource } from "../services/checkpoint/schemas.ts";
 import { stringOption, UsageError } from "./cli.ts";
+import { demoAuthorityKey, DEV_CHAIN_ID } from "./demo/consortium.ts";
 
 export const DEMO_SCHEMAS_DIR = fileURLToPath(new URL("./demo/schemas", import.meta.url));
 export const demoSchemas = directorySchemaSource(DEMO_SCHEMAS_DIR);
@@ -42,4 +43,16 @@ export function integerOption(values: Record<string, unknown>, name: string, fal
   }
   if (!/^\d{1,15}$/.test(raw)) throw new UsageError(`--${name} must be a non-negative integer`);
   return Number(raw);
+}
+
+/**
+ * The trust anchor a checkpoint command checks bundles against: `--chain-id` and the region
+ * authority's `--authority` address, which defaults to the demo authority of `region` on the
+ * development chain only.
+ */
+export function anchorOption(values: Record<string, unknown>, region: string): { chainId: number; authorities: string[] } {
+  const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
+  const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
+  if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
+  return { chainId, authorities: [authority] };
 }

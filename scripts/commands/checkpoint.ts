@@ -13,7 +13,7 @@ import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/checkpoint/schemas.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, withChain } from "../context.ts";
+import { anchorOption, CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, withChain } from "../context.ts";
 import { demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
 /** The region authority's key that signs bundles: LAISSEZ_AUTHORITY_KEY, or the demo authority on the dev chain. */
@@ -125,9 +125,7 @@ export const verifyCommand: Command = {
   async run({ values, positionals }) {
     const region = requireString(values, "region");
     const bundlePath = requireString(values, "bundle");
-    const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
-    const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
-    if (!authority) throw new UsageError("--authority (the region authority's address) is required off the development chain");
+    const anchor = anchorOption(values, region);
     const audience = stringOption(values, "audience");
     const nonce = stringOption(values, "nonce");
     if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
@@ -140,7 +138,7 @@ export const verifyCommand: Command = {
     try {
       const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as CheckpointState) : undefined;
       let state: CheckpointState;
-      ({ bundle, state } = loadSignedBundle(readFileSync(bundlePath, "utf8"), { chainId, authorities: [authority] }, previous));
+      ({ bundle, state } = loadSignedBundle(readFileSync(bundlePath, "utf8"), anchor, previous));
       if (state.highestBlock !== previous?.highestBlock) writeFileAtomic(statePath, JSON.stringify(state));
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;

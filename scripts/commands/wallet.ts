@@ -12,8 +12,8 @@ import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { integerOption } from "../context.ts";
-import { demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
+import { anchorOption } from "../context.ts";
+import { DEV_CHAIN_ID } from "../demo/consortium.ts";
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -56,12 +56,9 @@ function pick(credentials: StoredCredential[], which: string | undefined): Store
 /** The signed bundle the wallet checks credentials against: a file, or a checkpoint service's /bundle URL. */
 async function bundleFrom(values: Record<string, unknown>) {
   const source = requireString(values, "bundle");
-  const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
-  const region = stringOption(values, "region") ?? "CN-ZJ";
-  const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
-  if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
+  const anchor = anchorOption(values, stringOption(values, "region") ?? "CN-ZJ");
   const text = /^https?:\/\//.test(source) ? await (await fetch(source)).text() : readFileSync(source, "utf8");
-  return loadSignedBundle(text, { chainId, authorities: [authority] }, undefined).bundle;
+  return loadSignedBundle(text, anchor, undefined).bundle;
 }
 
 const line = (c: StoredCredential, i: number): string =>

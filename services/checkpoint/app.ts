@@ -26,6 +26,13 @@ export interface CheckpointAppDeps {
 const CHALLENGE_SECONDS = 120;
 const MAX_OPEN_CHALLENGES = 10_000;
 
+/** Marks a challenge used; false when it already was (a replay). */
+function useChallenge(challenge: { used: boolean } | undefined): boolean {
+  if (!challenge || challenge.used) return false;
+  challenge.used = true;
+  return true;
+}
+
 const VerifyRequest = z.strictObject({
   /** The scanned QR text (`LZ1:…`) or a VP JWT. */
   presentation: z.string().min(1).max(MAX_COMPACT_CHARS * 4),
@@ -107,7 +114,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
           now: t,
           verifier: d.verifier,
           keyCache,
-          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce }, consumeNonce: () => !challenge?.used && ((challenge as { used: boolean }).used = true) } : {}),
+          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce }, consumeNonce: () => useChallenge(challenge) } : {}),
         });
         metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
         return { status: 200, body: verdict };

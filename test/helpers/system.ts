@@ -1,18 +1,18 @@
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSystem, type RunningSystem } from "../../scripts/system.ts";
 import { freePort } from "./processes.ts";
 
 /**
- * A block of `count` consecutive free ports (what `laissez up --base-port` needs: issuers at
+ * A base port whose offsets are free (what `laissez up --base-port` needs: issuers at
  * base+1…, checkpoints at base+101…, the wallet at base+200), found by probing.
  */
 export async function freePortBlock(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 30_000);
     const wanted = [1, 2, 3, 4, 5, 6, 101, 102, 103, 200].map((o) => base + o);
-    const { createServer } = await import("node:net");
     const free = await Promise.all(
       wanted.map(
         (port) =>
