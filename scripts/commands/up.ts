@@ -21,7 +21,7 @@ function systemOptions(values: Record<string, unknown>) {
   };
 }
 
-function guide(s: RunningSystem): string {
+function guide(s: RunningSystem, stateDir: string): string {
   const zj = s.agencies[0]!;
   const offer = `curl -s -X POST ${zj.url}/offers -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '{"type":"HealthCode","claims":{"healthStatus":"green","givenName":"Mei","familyName":"Li"}}'`;
   return [
@@ -31,7 +31,7 @@ function guide(s: RunningSystem): string {
     ...s.agencies.map((a) => `  issuer ${a.region}  ${a.url}   ${a.name}`),
     ...Object.entries(s.checkpoints).map(([region, url]) => `  checkpoint ${region}    ${url}/   (page; API: /bundle /verify /health)`),
     `  web wallet               ${s.wallet}/`,
-    "  operator tokens (development only) and URLs: .data/system/system.json; service logs: .data/system/services.log",
+    `  operator tokens (development only) and URLs: ${join(stateDir, "system.json")}; service logs: ${join(stateDir, "services.log")}`,
     "",
     "Guided scenario:",
     `  1. Issue a health code in CN-ZJ (${zj.name}) as an offer:`,
@@ -62,8 +62,9 @@ export const upCommand: Command = {
   options: SYSTEM_OPTIONS,
   async run({ values }) {
     const stop = interrupted();
-    const system = await startSystem(systemOptions(values));
-    console.log(guide(system));
+    const options = systemOptions(values);
+    const system = await startSystem(options);
+    console.log(guide(system, options.stateDir));
     console.log("\nready");
     await stop;
     console.log("\nstopping …");
