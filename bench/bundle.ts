@@ -38,7 +38,7 @@ export async function benchBundle(): Promise<{ figures: Figures; notes: string }
   const regionCode = (r: number) => `CN-R${String(r).padStart(2, "0")}`;
   const spec: ConsortiumSpec = {
     governance: chain.governance,
-    credentialTypes: DEMO_TYPES.map((t) => ({ name: t.name, schemaHash: hashCanonical(demoSchema(t.name)), schemaUri: schemaUri(t.name), maxStatusAge: t.maxStatusAge })),
+    credentialTypes: DEMO_TYPES.map((t) => ({ name: t.name, schemaHash: hashCanonical(demoSchema(t.name)), schemaUri: schemaUri(t.name), maxStatusAge: t.maxStatusAge, maxValidity: t.maxValidity, paperAllowed: t.paperAllowed })),
     regions: authorities.map((authority, r) => ({ code: regionCode(r), authority })),
     agencies: controllers.map((controller, i) => ({
       region: regionCode(i % REGIONS),

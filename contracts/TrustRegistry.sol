@@ -11,6 +11,7 @@ import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
 contract TrustRegistry is ITrustRegistry {
     uint64 private constant MAX_STATUS_AGE = 365 days;
     uint256 private constant MAX_NAME_BYTES = 128;
+    uint64 private constant MAX_VALIDITY = 20 * 365 days;
 
     address private _governance;
     address private _pendingGovernance;
@@ -21,6 +22,7 @@ contract TrustRegistry is ITrustRegistry {
 
     mapping(bytes32 => CredentialType) private _types;
     bytes32[] private _typeIds;
+    mapping(bytes32 => CredentialTypePolicy) private _policies;
 
     mapping(address => Issuer) private _issuers;
     address[] private _issuerIds;
@@ -55,7 +57,8 @@ contract TrustRegistry is ITrustRegistry {
 
     /// @inheritdoc ITrustRegistry
     function acceptGovernance() external {
-        if (msg.sender != _pendingGovernance) revert NotPendingGovernance(msg.sender);
+        // No transfer pending means no one may accept (not even a zero-address caller).
+        if (_pendingGovernance == address(0) || msg.sender != _pendingGovernance) revert NotPendingGovernance(msg.sender);
         address previous = _governance;
         _governance = msg.sender;
         delete _pendingGovernance;
@@ -94,6 +97,14 @@ contract TrustRegistry is ITrustRegistry {
             CredentialType({schemaHash: schemaHash, schemaUri: schemaUri, maxStatusAge: maxStatusAge, exists: true});
         _typeIds.push(credentialType);
         emit CredentialTypeRegistered(_next(), credentialType, schemaHash, schemaUri, maxStatusAge);
+    }
+
+    /// @inheritdoc ITrustRegistry
+    function setCredentialTypePolicy(bytes32 credentialType, uint64 maxValidity, bool paperAllowed) external onlyGovernance {
+        if (!_types[credentialType].exists) revert UnknownCredentialType(credentialType);
+        if (maxValidity == 0 || maxValidity > MAX_VALIDITY) revert InvalidMaxValidity(maxValidity);
+        _policies[credentialType] = CredentialTypePolicy({maxValidity: maxValidity, paperAllowed: paperAllowed});
+        emit CredentialTypePolicySet(_next(), credentialType, maxValidity, paperAllowed);
     }
 
     // ----- region authorities -----
@@ -195,6 +206,10 @@ contract TrustRegistry is ITrustRegistry {
 
     function getCredentialType(bytes32 credentialType) external view returns (CredentialType memory) {
         return _types[credentialType];
+    }
+
+    function getCredentialTypePolicy(bytes32 credentialType) external view returns (CredentialTypePolicy memory) {
+        return _policies[credentialType];
     }
 
     function getIssuer(address issuer) external view returns (Issuer memory) {

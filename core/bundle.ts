@@ -40,6 +40,14 @@ export interface CredentialTypeEntry {
   readonly schemaUri: string;
   /** Seconds a checkpoint may rely on status data for this type. */
   readonly maxStatusAge: number;
+  /**
+   * Longest a credential of this type may be valid (exp − iat), seconds; also how long after a
+   * key retired or an accreditation ended what it signed is still accepted. Null until governance
+   * sets the type's policy: verifiers refuse the type until then.
+   */
+  maxValidity: number | null;
+  /** Whether the type may be carried on paper (no holder key). */
+  paperAllowed: boolean;
   /** The JSON Schema, pinned by schemaHash; null until sync has found it. */
   schema: JsonValue | null;
 }
@@ -182,8 +190,14 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         bundle.regions[e.region] = { authority: lower(e.authority) };
         break;
       case "CredentialTypeRegistered":
-        bundle.credentialTypes[e.credentialType] = { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, schema: null };
+        bundle.credentialTypes[e.credentialType] = { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null };
         break;
+      case "CredentialTypePolicySet": {
+        const type = bundle.credentialTypes[e.credentialType] ?? fail("event_invalid", `policy for unknown type ${e.credentialType}`);
+        type.maxValidity = e.maxValidity;
+        type.paperAllowed = e.paperAllowed;
+        break;
+      }
       case "IssuerRegistered":
         bundle.issuers[lower(e.issuer)] = { region: e.region, name: e.name, status: "active", accreditations: {} };
         keysOf(bundle, e.issuer);

@@ -27,6 +27,7 @@ export type TrustEvent = Sequenced &
         readonly schemaUri: string;
         readonly maxStatusAge: number;
       }
+    | { readonly kind: "CredentialTypePolicySet"; readonly credentialType: string; readonly maxValidity: number; readonly paperAllowed: boolean }
     | { readonly kind: "IssuerRegistered"; readonly issuer: string; readonly region: string; readonly name: string }
     | { readonly kind: "IssuerStatusChanged"; readonly issuer: string; readonly status: IssuerStatus }
     | {

@@ -18,6 +18,8 @@ const REASONS: Record<string, string> = {
   issuer_removed: "The issuing agency has been removed from the registry.",
   unknown_issuer: "The issuer is not a registered agency.",
   unknown_type: "This credential type is not registered.",
+  type_policy_missing: "This credential type has no validity policy on the ledger yet.",
+  validity_exceeds_type_maximum: "This credential claims a longer validity than its type allows.",
   bad_signature: "The signature does not match: the credential or presentation was altered or forged.",
   signature_malformed: "The signature is malformed.",
   signature_malleable: "The signature is in a non-canonical form.",

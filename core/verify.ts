@@ -254,6 +254,11 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
     run.fail("credential", "unknown_type", `credential type ${credentialType.slice(0, 40)} is not registered`);
     return undefined;
   }
+  const maxValidity = typeEntry.maxValidity;
+  if (typeof maxValidity !== "number") {
+    run.fail("credential", "type_policy_missing", `credential type ${credentialType} has no policy (maximum validity) on chain`);
+    return undefined;
+  }
   run.pass("credential", `${credentialType} ${payload.jti}`);
 
   const accreditation = issuer.accreditations[credentialType];
@@ -283,6 +288,11 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
   }
   if (now - skew >= exp) {
     run.fail("validity", "expired", `expired at ${exp}`);
+    return undefined;
+  }
+  // The issuer's iat is its word: a credential may never outlive iat + the type's bound.
+  if (exp - Math.min(iat, nbf) > maxValidity) {
+    run.fail("validity", "validity_exceeds_type_maximum", `valid for ${exp - Math.min(iat, nbf)} s; ${credentialType} allows at most ${maxValidity} s`);
     return undefined;
   }
   run.pass("validity", `valid until ${exp} (skew ${skew} s)`);

@@ -28,6 +28,16 @@ interface ITrustRegistry {
         bool exists;
     }
 
+    /// What a credential of a type may be: set by governance with `setCredentialTypePolicy`.
+    /// A type without a policy (maxValidity 0) is refused by verifiers.
+    struct CredentialTypePolicy {
+        // Longest a credential of this type may be valid (exp - iat), seconds. Also how long a
+        // credential signed before a key retired (or an accreditation ended) at T is accepted: until T + maxValidity.
+        uint64 maxValidity;
+        // Whether a holder may carry it on paper (no holder key; checked against an ID document).
+        bool paperAllowed;
+    }
+
     struct Issuer {
         bytes32 region;
         IssuerStatus status;
@@ -46,6 +56,9 @@ interface ITrustRegistry {
     event RegionAuthorityChanged(uint64 indexed seq, bytes32 indexed region, address authority);
     event CredentialTypeRegistered(
         uint64 indexed seq, bytes32 indexed credentialType, bytes32 schemaHash, string schemaUri, uint64 maxStatusAge
+    );
+    event CredentialTypePolicySet(
+        uint64 indexed seq, bytes32 indexed credentialType, uint64 maxValidity, bool paperAllowed
     );
     event IssuerRegistered(uint64 indexed seq, address indexed issuer, bytes32 indexed region, string name);
     event IssuerStatusChanged(uint64 indexed seq, address indexed issuer, IssuerStatus status);
@@ -72,6 +85,7 @@ interface ITrustRegistry {
     error CredentialTypeExists(bytes32 credentialType);
     error UnknownCredentialType(bytes32 credentialType);
     error InvalidMaxStatusAge(uint64 maxStatusAge);
+    error InvalidMaxValidity(uint64 maxValidity);
     error IssuerExists(address issuer);
     error UnknownIssuer(address issuer);
     error IssuerRemoved(address issuer);
@@ -103,6 +117,11 @@ interface ITrustRegistry {
     /// Requirements: caller is governance; type is new and non-zero; 0 < maxStatusAge <= 365 days.
     function registerCredentialType(bytes32 credentialType, bytes32 schemaHash, string calldata schemaUri, uint64 maxStatusAge)
         external;
+
+    /// @notice Sets a credential type's policy: its maximum validity and whether paper copies are allowed.
+    /// Each change is an event; verifiers apply the newest to every credential of the type.
+    /// Requirements: caller is governance; type registered; 0 < maxValidity <= 20 years.
+    function setCredentialTypePolicy(bytes32 credentialType, uint64 maxValidity, bool paperAllowed) external;
 
     // ----- region authorities -----
 
@@ -143,6 +162,7 @@ interface ITrustRegistry {
     function sequence() external view returns (uint64);
     function getRegion(bytes32 region) external view returns (Region memory);
     function getCredentialType(bytes32 credentialType) external view returns (CredentialType memory);
+    function getCredentialTypePolicy(bytes32 credentialType) external view returns (CredentialTypePolicy memory);
     function getIssuer(address issuer) external view returns (Issuer memory);
     function getAccreditation(address issuer, bytes32 credentialType) external view returns (Accreditation memory);
     function isRecognized(bytes32 verifyingRegion, bytes32 issuingRegion, bytes32 credentialType)

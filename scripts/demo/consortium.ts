@@ -26,10 +26,15 @@ function devKey(path: string): HDNodeWallet {
 /** Hardhat's account #0: funded on the embedded chain; deploys and governs the demo. */
 export const devDeployer = (provider?: Provider): Signer => devKey("m/44'/60'/0'/0/0").connect(provider ?? null);
 
+/**
+ * Policies: a health code lives at most 7 days, a licence at most 5 years (the issuer service's
+ * longest). Paper is allowed for all three: health codes for citizens without a phone, licences
+ * because their holders have always carried them on paper (docs/decisions.md).
+ */
 export const DEMO_TYPES = [
-  { name: "HealthCode", maxStatusAge: 3600 },
-  { name: "DriverLicence", maxStatusAge: 7 * 86400 },
-  { name: "BusinessLicence", maxStatusAge: 7 * 86400 },
+  { name: "HealthCode", maxStatusAge: 3600, maxValidity: 7 * 86400, paperAllowed: true },
+  { name: "DriverLicence", maxStatusAge: 7 * 86400, maxValidity: 5 * 365 * 86400, paperAllowed: true },
+  { name: "BusinessLicence", maxStatusAge: 7 * 86400, maxValidity: 5 * 365 * 86400, paperAllowed: true },
 ] as const;
 
 export type DemoType = (typeof DEMO_TYPES)[number]["name"];
@@ -112,6 +117,8 @@ export function demoConsortium(provider: Provider, now: number): ConsortiumSpec 
       schemaHash: hashCanonical(demoSchema(t.name)),
       schemaUri: schemaUri(t.name),
       maxStatusAge: t.maxStatusAge,
+      maxValidity: t.maxValidity,
+      paperAllowed: t.paperAllowed,
     })),
     regions: DEMO_REGIONS.map((code, i) => ({ code, authority: authorities[i] as Signer })),
     agencies: DEMO_AGENCIES.map((a, i) => ({

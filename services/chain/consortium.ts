@@ -16,6 +16,10 @@ export interface CredentialTypeSpec {
   readonly schemaUri: string;
   /** Seconds a checkpoint may rely on status data for this type. */
   readonly maxStatusAge: number;
+  /** Longest a credential of this type may be valid, seconds (its on-chain policy). */
+  readonly maxValidity: number;
+  /** Whether paper copies (no holder key) are allowed. */
+  readonly paperAllowed: boolean;
 }
 
 export interface AgencySpec {
@@ -101,6 +105,9 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
     [
       ...spec.credentialTypes.map((t): Step => () =>
         gov.trust.getFunction("registerCredentialType")(credentialTypeId(t.name), t.schemaHash, t.schemaUri, t.maxStatusAge),
+      ),
+      ...spec.credentialTypes.map((t): Step => () =>
+        gov.trust.getFunction("setCredentialTypePolicy")(credentialTypeId(t.name), t.maxValidity, t.paperAllowed),
       ),
       ...spec.regions.map((r): Step => async () => gov.trust.getFunction("addRegion")(regionId(r.code), await r.authority.getAddress())),
     ],

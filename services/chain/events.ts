@@ -39,6 +39,8 @@ function trustEvent(e: LogDescription): TrustEvent | undefined {
       return { kind: e.name, seq, region: idToString(a.region), authority: String(a.authority).toLowerCase() };
     case "CredentialTypeRegistered":
       return { kind: e.name, seq, credentialType: idToString(a.credentialType), schemaHash: a.schemaHash, schemaUri: a.schemaUri, maxStatusAge: Number(a.maxStatusAge) };
+    case "CredentialTypePolicySet":
+      return { kind: e.name, seq, credentialType: idToString(a.credentialType), maxValidity: Number(a.maxValidity), paperAllowed: Boolean(a.paperAllowed) };
     case "IssuerRegistered":
       return { kind: e.name, seq, issuer: String(a.issuer).toLowerCase(), region: idToString(a.region), name: a.name };
     case "IssuerStatusChanged":

@@ -68,6 +68,9 @@ contract RegistriesAccessTest is CheatTest {
         trust.registerCredentialType("DriverLicence", bytes32(0), "", 7 days);
         vm.prank(caller);
         vm.expectRevert(_notGov(caller));
+        trust.setCredentialTypePolicy(HEALTH, 7 days, true);
+        vm.prank(caller);
+        vm.expectRevert(_notGov(caller));
         trust.transferGovernance(caller);
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSelector(ITrustRegistry.NotPendingGovernance.selector, caller));

@@ -45,6 +45,8 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
     const type = await trust.getFunction("getCredentialType")(HEALTH);
     expect(type.maxStatusAge).toBe(3600n);
     expect(type.schemaUri).toBe("urn:laissez:schema:HealthCode:1");
+    const policy = await trust.getFunction("getCredentialTypePolicy")(HEALTH);
+    expect([policy.maxValidity, policy.paperAllowed]).toEqual([7n * 86400n, true]);
   });
 
   it("applies the recognition policy: not every region accepts every type", async () => {
@@ -104,6 +106,9 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
     await expectRevert(trust.getFunction("addRegion")(ZJ, await authority(0).getAddress()), "RegionExists", [ZJ]);
     await expectRevert(trust.getFunction("registerCredentialType")(HEALTH, HEALTH, "", 60), "CredentialTypeExists", [HEALTH]);
     await expectRevert(trust.getFunction("registerCredentialType")(credentialTypeId("Passport"), HEALTH, "", 0), "InvalidMaxStatusAge", [0n]);
+    await expectRevert(trust.getFunction("setCredentialTypePolicy")(HEALTH, 0, true), "InvalidMaxValidity", [0n]);
+    await expectRevert(trust.getFunction("setCredentialTypePolicy")(HEALTH, 21 * 365 * 86400, true), "InvalidMaxValidity", [BigInt(21 * 365 * 86400)]);
+    await expectRevert(trust.getFunction("setCredentialTypePolicy")(credentialTypeId("Passport"), 60, true), "UnknownCredentialType", [credentialTypeId("Passport")]);
     const zj = chain.as(authority(0)).trust;
     await expectRevert(zj.getFunction("accredit")(await controller(0).getAddress(), HEALTH, 10, 10), "InvalidValidity", [10n, 10n]);
     await expectRevert(zj.getFunction("setRecognition")(ZJ, ZJ, HEALTH, true), "SameRegion", [ZJ]);

@@ -40,6 +40,7 @@ describe("sync from the chain", () => {
     expect(Object.keys(bundle.regions)).toEqual([...DEMO_REGIONS]);
     expect(Object.keys(bundle.issuers)).toHaveLength(DEMO_AGENCIES.length);
     expect(bundle.credentialTypes.HealthCode?.schema).toEqual(demoSchema("HealthCode"));
+    expect([bundle.credentialTypes.HealthCode?.maxValidity, bundle.credentialTypes.DriverLicence?.paperAllowed]).toEqual([7 * 86400, true]);
     expect(bundle.recognition["CN-SH"]?.["CN-ZJ"]).toEqual(["DriverLicence", "HealthCode"]);
     expect(Object.keys(bundle.statusLists)).toHaveLength(DEMO_AGENCIES.length * 2);
     // Each agency: its controller, its veriKey delegate, its Ed25519 attribute key.
