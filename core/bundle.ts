@@ -3,6 +3,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlEncode, bytesToHex, hexToBytes } from "./encoding.ts";
 import type { JsonValue } from "./json.ts";
 import type { IssuerStatus, LedgerEvent, StatusPurpose } from "./ledger-events.ts";
+import { own, setOwn } from "./own.ts";
 import { setBit } from "./status-list.ts";
 
 /**
@@ -22,7 +23,7 @@ export interface TrustBundle {
   issuers: Record<string, IssuerEntry>;
   /** Signing keys of each DID (by identity address), with the windows they were valid in. */
   keys: Record<string, IssuerKey[]>;
-  /** DID owners that are not the identity itself (after an ERC-1056 owner change). */
+  /** DID owners that are not the identity itself (after an ERC-1056 owner change). Owners sign nothing. */
   owners: Record<string, string>;
   /** verifying region → issuing region → credential types it accepts from there. */
   recognition: Record<string, Record<string, string[]>>;
@@ -56,13 +57,30 @@ export interface IssuerEntry {
   readonly region: string;
   readonly name: string;
   status: IssuerStatus;
-  accreditations: Record<string, { validFrom: number; validUntil: number }>;
+  /** Every accreditation window per credential type, oldest first (the history, never overwritten). */
+  accreditations: Record<string, AccreditationWindow[]>;
 }
 
 /**
- * A key that signs for a DID. `validUntil` null = open-ended. A planned rotation closes the
- * window (what the key signed inside it stays valid); `revoked` = removed for compromise
- * (ERC-1056 revokeDelegate / revokeAttribute): nothing it ever signed is accepted.
+ * One accreditation window [validFrom, validUntil) and how it ends: `scheduled` runs to its
+ * end (expired once past); `renewed` was cut where a re-accreditation starts; `withdrawn` was
+ * withdrawn for cause. What an agency signed inside a scheduled or renewed window stays valid
+ * (for at most the type's maximum validity); nothing signed inside a withdrawn window is
+ * accepted (docs/decisions.md, "Accreditation history").
+ */
+export interface AccreditationWindow {
+  readonly validFrom: number;
+  validUntil: number;
+  end: "scheduled" | "renewed" | "withdrawn";
+}
+
+/**
+ * One validity window of a key that signs for a DID (a key has one entry per window: rotated
+ * out and re-added, it has two). `validUntil` null = open-ended. A planned rotation, also one
+ * effective immediately (ERC-1056 revokeDelegate), closes the window: what the key signed
+ * inside it stays valid. `revoked` = compromise, recorded explicitly (the DID attribute
+ * `laissez/compromised` naming the key), never inferred from a zero validity: nothing the key
+ * ever signed is accepted. The DID's owner is no key: only delegates and attributes sign.
  */
 export interface IssuerKey {
   /** Fragment of the kid: `${did}#${id}`. */
@@ -130,45 +148,71 @@ const lower = (a: string): string => a.toLowerCase();
 export const addressKeyId = (address: string): string => `key-${lower(address)}`;
 export const publicKeyId = (publicKey: Uint8Array): string => `key-${bytesToHex(sha256(publicKey)).slice(0, 16)}`;
 
+/** The identity's signing keys: none until a delegate or attribute key is added (the owner signs nothing). */
 function keysOf(bundle: TrustBundle, identity: string): IssuerKey[] {
-  const id = lower(identity);
-  let keys = bundle.keys[id];
-  if (!keys) {
-    // ERC-1056: an identity owns itself until its owner changes.
-    keys = [{ id: addressKeyId(id), kind: "secp256k1-address", address: id, validFrom: 0, validUntil: null, revoked: false }];
-    bundle.keys[id] = keys;
-  }
-  return keys;
+  return own(bundle.keys, lower(identity)) ?? setOwn(bundle.keys, lower(identity), []);
 }
 
-const isOpenAt = (k: IssuerKey, t: number): boolean => k.validFrom <= t && (k.validUntil === null || t < k.validUntil);
+export const isOpenAt = (k: { validFrom: number; validUntil: number | null }, t: number): boolean => k.validFrom <= t && (k.validUntil === null || t < k.validUntil);
 
 /**
- * One key's change at time t: validTo ≤ t is ERC-1056's revocation (compromise: every
- * window of the key is marked revoked); otherwise the open window's end moves to validTo
- * (a planned rotation or an extension), or a new window opens.
+ * One key's change at time t (ERC-1056 validTo ≥ t): the open window's end moves to validTo
+ * (a planned rotation, effective now when validTo = t, or an extension), or a new window opens.
+ * A key once recorded as compromised stays so in every window.
  */
 function changeKey(keys: IssuerKey[], fresh: Omit<IssuerKey, "validFrom" | "validUntil" | "revoked">, t: number, validTo: number): void {
   const same = keys.filter((k) => k.id === fresh.id);
-  if (validTo <= t) {
-    for (const k of same) k.revoked = true;
-    return;
-  }
   const open = same.find((k) => isOpenAt(k, t));
-  if (open) open.validUntil = validTo;
-  else keys.push({ ...fresh, validFrom: t, validUntil: validTo, revoked: false });
+  if (open) open.validUntil = Math.max(open.validFrom, validTo);
+  else if (validTo > t) keys.push({ ...fresh, validFrom: t, validUntil: validTo, revoked: same.some((k) => k.revoked) });
+}
+
+/** Compromise of a key, recorded for good: every window of it (and any later one) is refused. */
+function compromiseKey(keys: IssuerKey[], fresh: Omit<IssuerKey, "validFrom" | "validUntil" | "revoked">, t: number): void {
+  const same = keys.filter((k) => k.id === fresh.id);
+  for (const k of same) k.revoked = true;
+  // An empty window keeps the record when the key had none yet.
+  if (same.length === 0) keys.push({ ...fresh, validFrom: t, validUntil: t, revoked: true });
 }
 
 const VERI_KEY = "veriKey";
 /** ERC-1056 attribute names ethr-did-resolver reads as verification keys; we take Ed25519 ones. */
 const ED25519_ATTRIBUTE = /^did\/pub\/Ed25519\/veriKey(\/(hex|base64|base58))?$/;
+/**
+ * The DID attribute an identity's owner sets to record that one of its keys is compromised:
+ * the value is the key (20-byte address of a secp256k1 delegate, or a 32-byte Ed25519 key).
+ */
+export const COMPROMISED_ATTRIBUTE = "laissez/compromised";
+
+/** The key a 20- or 32-byte attribute value names. */
+function keyOfValue(raw: Uint8Array): Omit<IssuerKey, "validFrom" | "validUntil" | "revoked"> | undefined {
+  if (raw.length === 20) {
+    const address = `0x${bytesToHex(raw)}`;
+    return { id: addressKeyId(address), kind: "secp256k1-address", address };
+  }
+  return raw.length === 32 ? { id: publicKeyId(raw), kind: "Ed25519", publicKey: base64urlEncode(raw) } : undefined;
+}
+
+/**
+ * A re-accreditation cuts the live window where the new one starts (renewal keeps what was
+ * issued before); the history keeps every window.
+ */
+function accredit(issuer: IssuerEntry, type: string, validFrom: number, validUntil: number): void {
+  const windows = own(issuer.accreditations, type) ?? setOwn(issuer.accreditations, type, []);
+  const last = windows.at(-1);
+  if (last && last.end !== "withdrawn" && last.validUntil > validFrom) {
+    last.validUntil = Math.max(last.validFrom, validFrom);
+    last.end = "renewed";
+  }
+  windows.push({ validFrom, validUntil, end: "scheduled" });
+}
 
 function fail(code: BundleErrorCode, message: string): never {
   throw new BundleError(code, message);
 }
 
 function issuerOf(bundle: TrustBundle, address: string): IssuerEntry {
-  return bundle.issuers[lower(address)] ?? fail("event_invalid", `event names unknown issuer ${address}`);
+  return own(bundle.issuers, lower(address)) ?? fail("event_invalid", `event names unknown issuer ${address}`);
 }
 
 /**
@@ -187,46 +231,47 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         break;
       case "RegionAdded":
       case "RegionAuthorityChanged":
-        bundle.regions[e.region] = { authority: lower(e.authority) };
+        setOwn(bundle.regions, e.region, { authority: lower(e.authority) });
         break;
       case "CredentialTypeRegistered":
-        bundle.credentialTypes[e.credentialType] = { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null };
+        setOwn(bundle.credentialTypes, e.credentialType, { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null });
         break;
       case "CredentialTypePolicySet": {
-        const type = bundle.credentialTypes[e.credentialType] ?? fail("event_invalid", `policy for unknown type ${e.credentialType}`);
+        const type = own(bundle.credentialTypes, e.credentialType) ?? fail("event_invalid", `policy for unknown type ${e.credentialType}`);
         type.maxValidity = e.maxValidity;
         type.paperAllowed = e.paperAllowed;
         break;
       }
       case "IssuerRegistered":
-        bundle.issuers[lower(e.issuer)] = { region: e.region, name: e.name, status: "active", accreditations: {} };
+        setOwn(bundle.issuers, lower(e.issuer), { region: e.region, name: e.name, status: "active", accreditations: {} });
         keysOf(bundle, e.issuer);
         break;
       case "IssuerStatusChanged":
         issuerOf(bundle, e.issuer).status = e.status;
         break;
       case "IssuerAccredited":
-        issuerOf(bundle, e.issuer).accreditations[e.credentialType] = { validFrom: e.validFrom, validUntil: e.validUntil };
+        accredit(issuerOf(bundle, e.issuer), e.credentialType, e.validFrom, e.validUntil);
         break;
       case "AccreditationWithdrawn": {
-        const a = issuerOf(bundle, e.issuer).accreditations[e.credentialType];
-        if (a) a.validFrom = a.validUntil;
+        // For cause: the live (newest) window; earlier windows keep their credentials.
+        const last = own(issuerOf(bundle, e.issuer).accreditations, e.credentialType)?.at(-1);
+        if (last) last.end = "withdrawn";
         break;
       }
       case "RecognitionSet": {
-        const byIssuing = (bundle.recognition[e.verifyingRegion] ??= {});
-        const types = new Set(byIssuing[e.issuingRegion] ?? []);
+        const byIssuing = own(bundle.recognition, e.verifyingRegion) ?? setOwn(bundle.recognition, e.verifyingRegion, {});
+        const types = new Set(own(byIssuing, e.issuingRegion) ?? []);
         if (e.recognized) types.add(e.credentialType);
         else types.delete(e.credentialType);
-        byIssuing[e.issuingRegion] = [...types].sort();
+        setOwn(byIssuing, e.issuingRegion, [...types].sort());
         break;
       }
       case "StatusListCreated":
         if (e.size % 256 !== 0 || e.size <= 0) fail("event_invalid", `list ${e.listId}: size ${e.size}`);
-        bundle.statusLists[String(e.listId)] = { issuer: lower(e.issuer), purpose: e.purpose, size: e.size, sequence: 0, bits: new Uint8Array(e.size / 8) };
+        setOwn(bundle.statusLists, String(e.listId), { issuer: lower(e.issuer), purpose: e.purpose, size: e.size, sequence: 0, bits: new Uint8Array(e.size / 8) });
         break;
       case "StatusUpdated": {
-        const list = bundle.statusLists[String(e.listId)] ?? fail("event_invalid", `update of unknown list ${e.listId}`);
+        const list = own(bundle.statusLists, String(e.listId)) ?? fail("event_invalid", `update of unknown list ${e.listId}`);
         if (e.listSeq !== list.sequence + 1) fail("sequence_gap", `list ${e.listId}: expected update #${list.sequence + 1}, got #${e.listSeq}`);
         list.sequence = e.listSeq;
         for (const [word, maskHex] of e.words) {
@@ -236,26 +281,21 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         }
         break;
       }
-      case "DidOwnerChanged": {
-        const identity = lower(e.identity);
-        const keys = keysOf(bundle, identity);
-        const previous = bundle.owners[identity] ?? identity;
-        if (previous === lower(e.owner)) break;
-        // The previous owner's window closes: what it signed before the handover stays valid.
-        for (const k of keys) if (k.id === addressKeyId(previous) && isOpenAt(k, e.timestamp)) k.validUntil = e.timestamp;
-        bundle.owners[identity] = lower(e.owner);
-        keys.push({ id: addressKeyId(e.owner), kind: "secp256k1-address", address: lower(e.owner), validFrom: e.timestamp, validUntil: null, revoked: false });
+      case "DidOwnerChanged":
+        // Recorded for the record only: an owner governs the DID's keys but signs no credential.
+        setOwn(bundle.owners, lower(e.identity), lower(e.owner));
         break;
-      }
       case "DidDelegateChanged":
         if (e.delegateType !== VERI_KEY) break;
         changeKey(keysOf(bundle, e.identity), { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) }, e.timestamp, e.validTo);
         break;
       case "DidAttributeChanged": {
-        if (!ED25519_ATTRIBUTE.test(e.name)) break;
-        const raw = hexToBytes(e.value, "attribute value");
-        if (raw.length !== 32) break;
-        changeKey(keysOf(bundle, e.identity), { id: publicKeyId(raw), kind: "Ed25519", publicKey: base64urlEncode(raw) }, e.timestamp, e.validTo);
+        const compromise = e.name === COMPROMISED_ATTRIBUTE;
+        if (!compromise && !ED25519_ATTRIBUTE.test(e.name)) break;
+        const key = keyOfValue(hexToBytes(e.value, "attribute value"));
+        if (!key) break;
+        if (compromise) compromiseKey(keysOf(bundle, e.identity), key, e.timestamp);
+        else if (key.kind === "Ed25519") changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo);
         break;
       }
     }

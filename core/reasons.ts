@@ -13,6 +13,7 @@ const REASONS: Record<string, string> = {
   region_not_recognized: "This region does not accept this kind of credential from the issuing region.",
   issuer_not_accredited: "The issuing agency is not accredited for this kind of credential.",
   accreditation_expired: "The issuing agency's accreditation had ended when it issued this.",
+  accreditation_withdrawn: "The issuing agency's accreditation in force when it issued this was withdrawn for cause.",
   accreditation_not_yet_valid: "The issuing agency was not yet accredited when it issued this.",
   issuer_suspended: "The issuing agency is suspended.",
   issuer_removed: "The issuing agency has been removed from the registry.",
@@ -23,7 +24,7 @@ const REASONS: Record<string, string> = {
   bad_signature: "The signature does not match: the credential or presentation was altered or forged.",
   signature_malformed: "The signature is malformed.",
   signature_malleable: "The signature is in a non-canonical form.",
-  key_revoked: "The key that signed this was withdrawn after a compromise.",
+  key_revoked: "The key that signed this is recorded as compromised.",
   key_not_valid_at_issuance: "The key that signed this was not valid at the time of issuance.",
   unknown_key: "The signing key is not one of the issuer's keys.",
   holder_mismatch: "The person presenting is not the holder the credential was issued to.",
@@ -45,5 +46,5 @@ const REASONS: Record<string, string> = {
 /** A reason code in words; unknown codes fall back to the code itself, never to silence. */
 export function describeReason(code: string | null): string {
   if (code === null) return "All checks passed.";
-  return REASONS[code] ?? `Check failed: ${code.replace(/_/g, " ")}.`;
+  return (Object.hasOwn(REASONS, code) ? REASONS[code] : undefined) ?? `Check failed: ${code.replace(/_/g, " ")}.`;
 }

@@ -1,4 +1,4 @@
-import type { BlockRef, IssuerKey, TrustBundle } from "./bundle.ts";
+import { isOpenAt, type AccreditationWindow, type BlockRef, type IssuerKey, type TrustBundle } from "./bundle.ts";
 import { CompactError, COMPACT_PREFIX, expandPresentation } from "./compact.ts";
 import { parseStatusListUrl, TYP } from "./credential.ts";
 import { secp256k1Address, signatureShapeProblem, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
@@ -6,6 +6,7 @@ import { holderPublicKey, parseEthrDid } from "./did.ts";
 import { base64urlDecode } from "./encoding.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
+import { own } from "./own.ts";
 import { validateSchema } from "./schema.ts";
 import { getBit, MIN_STATUS_LIST_SIZE } from "./status-list.ts";
 
@@ -182,7 +183,7 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
   // Issuer and key: the kid's DID must be the issuer; the key's type pins the algorithm.
   const iss = typeof payload.iss === "string" ? payload.iss : "";
   const ethr = parseEthrDid(iss);
-  const issuer = ethr && ethr.chainId === bundle.chainId ? bundle.issuers[ethr.address] : undefined;
+  const issuer = ethr && ethr.chainId === bundle.chainId ? own(bundle.issuers, ethr.address) : undefined;
   if (!ethr || !issuer) {
     run.fail("issuer", "unknown_issuer", `issuer ${iss.slice(0, 80)} is not registered on chain ${bundle.chainId}`);
     return undefined;
@@ -194,7 +195,9 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
     run.fail("key", "kid_mismatch", `kid ${kid.slice(0, 80)} does not belong to the issuer`);
     return undefined;
   }
-  const key = bundle.keys[ethr.address]?.find((k) => k.id === kid.slice(hash + 1));
+  // Every window of the key counts (a key rotated out and re-added has two).
+  const windows = (own(bundle.keys, ethr.address) ?? []).filter((k) => k.id === kid.slice(hash + 1));
+  const key = windows[0];
   if (!key) {
     run.fail("key", "unknown_key", `issuer has no key ${kid.slice(hash + 1, hash + 60)}`);
     return undefined;
@@ -213,15 +216,16 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
     run.fail("validity", "missing_time_claims", "iat and exp are required");
     return undefined;
   }
-  if (key.revoked) {
-    run.fail("key_validity", "key_revoked", `key ${key.id} was revoked (compromise): nothing it signed is accepted`);
+  if (windows.some((k) => k.revoked)) {
+    run.fail("key_validity", "key_revoked", `key ${key.id} is recorded as compromised: nothing it signed is accepted`);
     return undefined;
   }
-  if (iat < key.validFrom || (key.validUntil !== null && iat >= key.validUntil)) {
-    run.fail("key_validity", "key_not_valid_at_issuance", `key ${key.id} was not valid at iat ${iat}`);
+  const window = windows.find((k) => isOpenAt(k, iat));
+  if (!window) {
+    run.fail("key_validity", "key_not_valid_at_issuance", `key ${key.id} was not valid at iat ${iat} (${windows.length} window${windows.length > 1 ? "s" : ""})`);
     return undefined;
   }
-  run.pass("key_validity", `key valid at issuance (${iat})`);
+  run.pass("key_validity", `key valid at issuance (${iat})${window.validUntil !== null && window.validUntil <= now ? `; retired at ${window.validUntil}` : ""}`);
 
   if (issuer.status !== "active") {
     run.fail("issuer_status", issuer.status === "suspended" ? "issuer_suspended" : "issuer_removed", `issuer is ${issuer.status}`);
@@ -249,7 +253,7 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
     return undefined;
   }
   const credentialType = types[0] as string;
-  const typeEntry = bundle.credentialTypes[credentialType];
+  const typeEntry = own(bundle.credentialTypes, credentialType);
   if (!typeEntry) {
     run.fail("credential", "unknown_type", `credential type ${credentialType.slice(0, 40)} is not registered`);
     return undefined;
@@ -261,22 +265,9 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
   }
   run.pass("credential", `${credentialType} ${payload.jti}`);
 
-  const accreditation = issuer.accreditations[credentialType];
-  if (!accreditation || accreditation.validFrom >= accreditation.validUntil) {
-    run.fail("accreditation", "issuer_not_accredited", `issuer is not accredited for ${credentialType}`);
-    return undefined;
-  }
-  if (iat >= accreditation.validUntil) {
-    run.fail("accreditation", "accreditation_expired", `accreditation for ${credentialType} ended at ${accreditation.validUntil}, before issuance`);
-    return undefined;
-  }
-  if (iat < accreditation.validFrom) {
-    run.fail("accreditation", "accreditation_not_yet_valid", `accreditation for ${credentialType} starts at ${accreditation.validFrom}, after issuance`);
-    return undefined;
-  }
-  run.pass("accreditation", `accredited for ${credentialType} at issuance`);
+  if (!checkAccreditation(run, own(issuer.accreditations, credentialType) ?? [], credentialType, iat)) return undefined;
 
-  if (issuer.region !== p.region && !(bundle.recognition[p.region]?.[issuer.region] ?? []).includes(credentialType)) {
+  if (issuer.region !== p.region && !(own(own(bundle.recognition, p.region), issuer.region) ?? []).includes(credentialType)) {
     run.fail("recognition", "region_not_recognized", `${p.region} does not recognize ${credentialType} from ${issuer.region}`);
     return undefined;
   }
@@ -321,6 +312,27 @@ function checkCredential(run: Run, p: VerifyCredentialParameters, token: string)
   };
 }
 
+/**
+ * The accreditation window holding iat, from the whole history: a renewal never turns earlier
+ * honest credentials away; a window withdrawn for cause turns away all it covered.
+ */
+function checkAccreditation(run: Run, history: readonly AccreditationWindow[], credentialType: string, iat: number): boolean {
+  const windows = history.filter((w) => w.validFrom < w.validUntil);
+  if (windows.length === 0) return run.fail("accreditation", "issuer_not_accredited", `issuer is not accredited for ${credentialType}`);
+  const at = windows.find((w) => isOpenAt(w, iat));
+  if (at?.end === "withdrawn") {
+    return run.fail("accreditation", "accreditation_withdrawn", `the accreditation for ${credentialType} in force at issuance [${at.validFrom}, ${at.validUntil}) was withdrawn for cause`);
+  }
+  if (!at) {
+    const first = Math.min(...windows.map((w) => w.validFrom));
+    return iat < first
+      ? run.fail("accreditation", "accreditation_not_yet_valid", `accreditation for ${credentialType} starts at ${first}, after issuance`)
+      : run.fail("accreditation", "accreditation_expired", `no accreditation for ${credentialType} was in force at issuance (${iat})`);
+  }
+  run.pass("accreditation", `accredited for ${credentialType} at issuance (window [${at.validFrom}, ${at.validUntil}), ${at.end})`);
+  return true;
+}
+
 function checkStatus(run: Run, p: VerifyCredentialParameters, status: JsonValue | undefined, issuer: string, maxAge: number): boolean {
   const entries = Array.isArray(status) ? status : status === undefined ? [] : [status];
   const purposes = new Set<string>();
@@ -332,7 +344,7 @@ function checkStatus(run: Run, p: VerifyCredentialParameters, status: JsonValue 
     const purpose = e.statusPurpose;
     if (purpose !== "revocation" && purpose !== "suspension") return run.fail("status", "status_purpose_mismatch", `unknown status purpose ${String(purpose)}`);
     const ref = parseStatusListUrl(e.statusListCredential);
-    const list = ref && ref.chainId === p.bundle.chainId ? p.bundle.statusLists[String(ref.listId)] : undefined;
+    const list = ref && ref.chainId === p.bundle.chainId ? own(p.bundle.statusLists, String(ref.listId)) : undefined;
     if (!list) return run.fail("status", "status_list_unknown", `status list ${e.statusListCredential.slice(0, 100)} is not in the bundle`);
     if (list.issuer !== issuer) return run.fail("status", "status_list_wrong_issuer", "status list belongs to another issuer");
     if (list.purpose !== purpose) return run.fail("status", "status_purpose_mismatch", `list is a ${list.purpose} list, entry says ${purpose}`);

@@ -130,12 +130,14 @@ interface ITrustRegistry {
     function registerIssuer(bytes32 region, address issuer, string calldata name) external;
 
     /// @notice Accredits an issuer for a credential type in [validFrom, validUntil).
-    /// Re-accrediting replaces the window.
+    /// Re-accrediting replaces the live window from the new validFrom on; verifiers keep the
+    /// earlier windows (from the events) so renewal never invalidates earlier credentials.
     /// Requirements: caller is the authority of the issuer's region; issuer not removed;
     /// type registered; validFrom < validUntil.
     function accredit(address issuer, bytes32 credentialType, uint64 validFrom, uint64 validUntil) external;
 
-    /// @notice Withdraws an issuer's accreditation for a type.
+    /// @notice Withdraws an issuer's accreditation for a type, for cause: verifiers refuse every
+    /// credential issued inside the live window (earlier windows are unaffected).
     /// Requirements: caller is the authority of the issuer's region; the accreditation exists.
     function withdrawAccreditation(address issuer, bytes32 credentialType) external;
 

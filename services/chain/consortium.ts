@@ -1,4 +1,5 @@
 import { encodeBytes32String, type Provider, type Signer, type TransactionReceipt, type TransactionResponse } from "ethers";
+import { COMPROMISED_ATTRIBUTE } from "../../core/bundle.ts";
 import { connectLedger, type Deployment } from "./ledger.ts";
 import { credentialTypeId, regionId } from "./ids.ts";
 
@@ -6,6 +7,9 @@ import { credentialTypeId, regionId } from "./ids.ts";
 export const VERI_KEY = encodeBytes32String("veriKey");
 /** ERC-1056 attribute name under which ethr-did-resolver (and our sync) read an Ed25519 signing key. */
 export const ED25519_ATTRIBUTE = encodeBytes32String("did/pub/Ed25519/veriKey/base64");
+
+/** ERC-1056 attribute an identity's owner sets to record a key's compromise (value: the key). See core/bundle.ts. */
+export const COMPROMISED = encodeBytes32String(COMPROMISED_ATTRIBUTE);
 
 /** StatusRegistry.Purpose as the contract numbers it. */
 export const PURPOSE = { revocation: 0, suspension: 1 } as const;

@@ -5,14 +5,14 @@ import { addressKeyId } from "../../core/bundle.ts";
 import { es256kIssuerKey, issueCredential, statusListUrl } from "../../core/credential.ts";
 import { ethrDid, p256DidKey } from "../../core/did.ts";
 import { verifyCredential } from "../../core/verify.ts";
-import { VERI_KEY } from "../../services/chain/consortium.ts";
+import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
 import { regionId, credentialTypeId } from "../../services/chain/ids.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
+import { agencyControllerKey, DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
-import { Wallet, getBytes } from "ethers";
+import { Wallet, getBytes, type HDNodeWallet } from "ethers";
 
 let chain: SeededChain;
 const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
@@ -22,8 +22,8 @@ beforeAll(async () => {
   chain = await seededChain();
 });
 
-async function credentialSignedBy(key: ReturnType<typeof demoIssuerKey>, issuedAt: number, index: number): Promise<string> {
-  const agency = chain.agencies[0]!;
+async function credentialSignedBy(key: ReturnType<typeof demoIssuerKey>, issuedAt: number, index: number, agencyIndex = 0): Promise<string> {
+  const agency = chain.agencies[agencyIndex]!;
   return issueCredential({
     key, holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
     status: {
@@ -43,9 +43,9 @@ describe("sync from the chain", () => {
     expect([bundle.credentialTypes.HealthCode?.maxValidity, bundle.credentialTypes.DriverLicence?.paperAllowed]).toEqual([7 * 86400, true]);
     expect(bundle.recognition["CN-SH"]?.["CN-ZJ"]).toEqual(["DriverLicence", "HealthCode"]);
     expect(Object.keys(bundle.statusLists)).toHaveLength(DEMO_AGENCIES.length * 2);
-    // Each agency: its controller, its veriKey delegate, its Ed25519 attribute key.
+    // Each agency: its veriKey delegate and its Ed25519 attribute key; its controller (the DID owner) signs nothing.
     const zj = bundle.keys[chain.agencies[0]!.address.toLowerCase()]!;
-    expect(zj.map((k) => k.kind).sort()).toEqual(["Ed25519", "secp256k1-address", "secp256k1-address"]);
+    expect(zj.map((k) => k.kind).sort()).toEqual(["Ed25519", "secp256k1-address"]);
     expect(bundle.sequences.trust).toBe(Number(await chain.as(chain.governance).trust.getFunction("sequence")()));
     expect(delta.events.length).toBeGreaterThan(40);
   });
@@ -67,6 +67,21 @@ describe("sync from the chain", () => {
 });
 
 describe("key rotation on the ERC-1056 registry", () => {
+  it("the DID owner signs nothing, before or after changeOwner", async () => {
+    const agency = chain.agencies[1]!;
+    const now = await chain.networkHelpers.time.latest();
+    const ownerKey = (signer: Wallet | HDNodeWallet) => es256kIssuerKey(ethrDid(31337, agency.address), addressKeyId(signer.address), getBytes(signer.privateKey));
+    const owner = agencyControllerKey(1);
+    const byOwner = await credentialSignedBy(ownerKey(owner), now, 21, 1);
+    const next = Wallet.createRandom(chain.provider);
+    await chain.networkHelpers.setBalance(next.address, 10n ** 18n);
+    await (await chain.as(controller(1)).did.getFunction("changeOwner")(agency.address, next.address)).wait();
+    const byNewOwner = await credentialSignedBy(ownerKey(next), now + 5, 22, 1);
+    const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    expect(bundle.owners[agency.address.toLowerCase()]).toBe(next.address.toLowerCase());
+    for (const token of [byOwner, byNewOwner]) expect(verifyCredential(token, { bundle, region: "CN-ZJ", now: now + 10, verifier: nativeVerifier }).reason).toBe("unknown_key");
+  });
+
   it("keeps what a key signed before its planned rotation; rejects what a compromised key signed", async () => {
     const agency = chain.agencies[0]!;
     const did = chain.as(controller(0)).did;
@@ -91,10 +106,21 @@ describe("key rotation on the ERC-1056 registry", () => {
     expect(check(afterRotation).reason).toBe("key_not_valid_at_issuance");
     expect(check(byNewKey).verdict).toBe("accept");
 
-    // Compromise: the new key is revoked; everything it signed goes, even from before.
+    // A planned rotation effective immediately (revokeDelegate: zero validity) is not a compromise.
     await (await did.getFunction("revokeDelegate")(agency.address, VERI_KEY, next.address)).wait();
     ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
-    expect(verifyCredential(byNewKey, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).reason).toBe("key_revoked");
-    expect(verifyCredential(beforeRotation, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).verdict).toBe("accept");
+    expect(verifyCredential(byNewKey, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).verdict).toBe("accept");
+    // Re-added: its second window counts.
+    await (await did.getFunction("addDelegate")(agency.address, VERI_KEY, next.address, 86400)).wait();
+    const secondWindow = await chain.networkHelpers.time.latest();
+    const inSecondWindow = await credentialSignedBy(newKey, secondWindow, 14);
+    ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
+    expect(verifyCredential(inSecondWindow, { bundle, region: "CN-SH", now: secondWindow + 2, verifier: nativeVerifier }).verdict).toBe("accept");
+
+    // Compromise, recorded explicitly: everything the key signed goes, even from before.
+    await (await did.getFunction("setAttribute")(agency.address, COMPROMISED, next.address, 1)).wait();
+    ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
+    for (const token of [byNewKey, inSecondWindow]) expect(verifyCredential(token, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier }).reason).toBe("key_revoked");
+    expect(verifyCredential(beforeRotation, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier }).verdict).toBe("accept");
   });
 });

@@ -11,7 +11,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { addressKeyId, applyEvents, emptyBundle, publicKeyId } from "../../core/bundle.ts";
+import { addressKeyId, applyEvents, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "../../core/bundle.ts";
 import { serializeBundle, signEnvelope, type SignedEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
 import { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, presentCredential, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
@@ -57,7 +57,10 @@ export async function generateVectors(): Promise<VectorFile> {
   const zjDelegate = key("zj delegate");
   const zjRotated = key("zj rotated delegate");
   const zjCompromised = key("zj compromised delegate");
+  const zjRetiredNow = key("zj delegate retired with zero validity");
   const zjEd = key("zj ed25519");
+  const shDelegate = key("sh delegate");
+  const suspendedDelegate = key("suspended delegate");
   const shController = key("sh controller");
   const suspendedController = key("suspended agency");
   const nmController = key("nm controller");
@@ -81,6 +84,8 @@ export async function generateVectors(): Promise<VectorFile> {
     t({ kind: "CredentialTypeRegistered", credentialType: "Permit", schemaHash: hashCanonical(SCHEMA), schemaUri: "urn:laissez:schema:Permit:1", maxStatusAge: 3600 }),
     t({ kind: "CredentialTypePolicySet", credentialType: "HealthCode", maxValidity: 7 * 86400, paperAllowed: true }),
     t({ kind: "CredentialTypePolicySet", credentialType: "DriverLicence", maxValidity: 5 * 365 * 86400, paperAllowed: false }),
+    t({ kind: "CredentialTypeRegistered", credentialType: "Visa", schemaHash: hashCanonical(SCHEMA), schemaUri: "urn:laissez:schema:Visa:1", maxStatusAge: 3600 }),
+    t({ kind: "CredentialTypePolicySet", credentialType: "Visa", maxValidity: 86400 * 90, paperAllowed: false }),
     t({ kind: "IssuerRegistered", issuer: zj, region: "CN-ZJ", name: "Zhejiang Health" }),
     t({ kind: "IssuerRegistered", issuer: suspended, region: "CN-ZJ", name: "Suspended Agency" }),
     t({ kind: "IssuerRegistered", issuer: sh, region: "CN-SH", name: "Shanghai Health" }),
@@ -90,6 +95,12 @@ export async function generateVectors(): Promise<VectorFile> {
     t({ kind: "IssuerAccredited", issuer: sh, credentialType: "HealthCode", validFrom: T0 - 100_000, validUntil: T0 - 50_000 }),
     t({ kind: "IssuerAccredited", issuer: nm, credentialType: "HealthCode", validFrom: T0 - 100_000, validUntil: T0 + 100_000 }),
     t({ kind: "IssuerAccredited", issuer: zj, credentialType: "Permit", validFrom: T0 - 100_000, validUntil: T0 + 100_000 }),
+    // Renewal: a new window from T0 - 1,000 cuts the first there; what was issued before stays valid.
+    t({ kind: "IssuerAccredited", issuer: zj, credentialType: "HealthCode", validFrom: T0 - 1_000, validUntil: T0 + 200_000 }),
+    // DriverLicence: a window that expired, then one withdrawn for cause.
+    t({ kind: "IssuerAccredited", issuer: zj, credentialType: "DriverLicence", validFrom: T0 - 300_000, validUntil: T0 - 200_000 }),
+    t({ kind: "IssuerAccredited", issuer: zj, credentialType: "DriverLicence", validFrom: T0 - 100_000, validUntil: T0 + 100_000 }),
+    t({ kind: "AccreditationWithdrawn", issuer: zj, credentialType: "DriverLicence" }),
     t({ kind: "IssuerStatusChanged", issuer: suspended, status: "suspended" }),
     t({ kind: "RecognitionSet", verifyingRegion: "CN-SH", issuingRegion: "CN-ZJ", credentialType: "HealthCode", recognized: true }),
     s({ kind: "StatusListCreated", listId: 0, issuer: zj, purpose: "revocation", size: 131_072 }),
@@ -98,14 +109,22 @@ export async function generateVectors(): Promise<VectorFile> {
     s({ kind: "StatusListCreated", listId: 3, issuer: zj, purpose: "revocation", size: 1024 }),
     s({ kind: "StatusUpdated", listId: 0, listSeq: 1, set: true, words: [[0, "0x20"]] }), // index 5 revoked
     s({ kind: "StatusUpdated", listId: 1, listSeq: 1, set: true, words: [[0, "0x80"]] }), // index 7 suspended
-    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjDelegate), validTo: T0 + 365 * 86400 }),
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 400_000, identity: zj, delegateType: "veriKey", delegate: addr(zjDelegate), validTo: T0 + 365 * 86400 }),
     d({ kind: "DidAttributeChanged", timestamp: T0 - 90_000, identity: zj, name: "did/pub/Ed25519/veriKey/base64", value: `0x${bytesToHex(edPublic)}`, validTo: T0 + 365 * 86400 }),
     // Planned rotation: valid until T0 - 10,000, then replaced.
     d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRotated), validTo: T0 + 365 * 86400 }),
     d({ kind: "DidDelegateChanged", timestamp: T0 - 20_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRotated), validTo: T0 - 10_000 }),
-    // Compromise: revoked (validTo = the block's own time).
+    // ... and re-added later: its second window counts too.
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 3_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRotated), validTo: T0 + 365 * 86400 }),
+    // Compromise: recorded explicitly (the laissez/compromised attribute), besides the revocation.
     d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjCompromised), validTo: T0 + 365 * 86400 }),
     d({ kind: "DidDelegateChanged", timestamp: T0 - 5_000, identity: zj, delegateType: "veriKey", delegate: addr(zjCompromised), validTo: T0 - 5_000 }),
+    d({ kind: "DidAttributeChanged", timestamp: T0 - 5_000, identity: zj, name: COMPROMISED_ATTRIBUTE, value: addr(zjCompromised), validTo: T0 + 365 * 86400 }),
+    // A planned rotation effective immediately (revokeDelegate, zero validity): not a compromise.
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRetiredNow), validTo: T0 + 365 * 86400 }),
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 5_000, identity: zj, delegateType: "veriKey", delegate: addr(zjRetiredNow), validTo: T0 - 5_000 }),
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: sh, delegateType: "veriKey", delegate: addr(shDelegate), validTo: T0 + 365 * 86400 }),
+    d({ kind: "DidDelegateChanged", timestamp: T0 - 90_000, identity: suspended, delegateType: "veriKey", delegate: addr(suspendedDelegate), validTo: T0 + 365 * 86400 }),
   ];
   const bundle = applyEvents(emptyBundle(CHAIN, { trustRegistry: "0x" + "1".repeat(40), statusRegistry: "0x" + "2".repeat(40), didRegistry: "0x" + "3".repeat(40) }, { number: 0, hash: "", timestamp: 0 }), events, { number: 100, hash: "0x" + "ab".repeat(32), timestamp: T0 });
   for (const type of Object.values(bundle.credentialTypes)) type.schema = SCHEMA;
@@ -170,7 +189,7 @@ export async function generateVectors(): Promise<VectorFile> {
   const vectors: VerificationVector[] = [
     v("accept: ES256K veriKey delegate", good, "accept", null),
     v("accept: EdDSA key published as an ERC-1056 attribute", await issue({ key: edKey }), "accept", null),
-    v("accept: ES256K by the DID owner (controller)", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(zj), zjController) }), "accept", null),
+    v("reject: signed by the DID owner (owners sign nothing; only delegated keys do)", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(zj), zjController) }), "reject", "unknown_key"),
     v("accept: in the issuing region without recognition", good, "accept", null, { region: "CN-ZJ" }),
     v("reject: revoked", await issue({ status: status(5, 8) }), "reject", "revoked"),
     v("reject: suspended", await issue({ status: status(9, 7) }), "reject", "suspended"),
@@ -193,13 +212,23 @@ export async function generateVectors(): Promise<VectorFile> {
     v("reject: EdDSA header on a secp256k1 key", await raw({ ...goodHeader, alg: "EdDSA" }, goodPayload), "reject", "alg_key_mismatch"),
     v("accept: signed before the key's planned rotation", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 15_000, until: T0 + 86400 }), "accept", null),
     v("reject: signed after the key's planned rotation", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 5_000 }), "reject", "key_not_valid_at_issuance"),
-    v("reject: signed by a key removed for compromise, even before removal", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjCompromised)), zjCompromised), at: T0 - 50_000, until: T0 + 86400 }), "reject", "key_revoked"),
+    v("accept: a key rotated out and re-added signs in its second window", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated) }), "accept", null),
+    v("accept: signed before a planned rotation effective immediately (zero validity is not compromise)", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRetiredNow)), zjRetiredNow), at: T0 - 50_000, until: T0 + 86400 }), "accept", null),
+    v("reject: a retired key backdates iat into its window with a 5-year exp", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 15_000, until: T0 + 5 * 365 * 86400 }), "reject", "validity_exceeds_type_maximum"),
+    v("reject: a retired key's backdated credential dies by retirement + the type's maximum validity", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 10_001, until: T0 - 10_001 + 7 * 86400 }), "reject", "expired", { now: T0 - 10_000 + 7 * 86400 + 61 }),
+    v("reject: signed by a key recorded as compromised, even before the record", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjCompromised)), zjCompromised), at: T0 - 50_000, until: T0 + 86400 }), "reject", "key_revoked"),
     v("reject: issuer not registered", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, addr(key("stranger"))), addressKeyId(addr(key("stranger"))), key("stranger")) }), "reject", "unknown_issuer"),
     v("reject: issuer on another chain", await issue({ key: es256kIssuerKey(ethrDid(1, zj), addressKeyId(zj), zjController) }), "reject", "unknown_issuer"),
-    v("reject: issuer suspended", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, suspended), addressKeyId(suspended), suspendedController) }), "reject", "issuer_suspended", { region: "CN-ZJ" }),
-    v("reject: issuer not accredited for the type", await issue({ type: "DriverLicence" }), "reject", "issuer_not_accredited"),
-    v("reject: issued after the accreditation expired", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, sh), addressKeyId(sh), shController), status: status(1, 1, 2, 2) }), "reject", "accreditation_expired"),
+    v("reject: issuer suspended", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, suspended), addressKeyId(addr(suspendedDelegate)), suspendedDelegate) }), "reject", "issuer_suspended", { region: "CN-ZJ" }),
+    v("reject: issuer not accredited for the type", await issue({ type: "Visa" }), "reject", "issuer_not_accredited", { region: "CN-ZJ" }),
+    v("reject: issued after the accreditation expired", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, sh), addressKeyId(addr(shDelegate)), shDelegate), status: status(1, 1, 2, 2) }), "reject", "accreditation_expired"),
+    v("accept: issued in the accreditation window before a renewal", await issue({ at: T0 - 50_000 }), "accept", null),
+    v("reject: issued before the first accreditation window", await issue({ at: T0 - 150_000 }), "reject", "accreditation_not_yet_valid"),
+    v("accept: issued inside an accreditation window that has since expired", await issue({ type: "DriverLicence", at: T0 - 250_000 }), "accept", null, { region: "CN-ZJ" }),
+    v("reject: issued inside an accreditation window withdrawn for cause", await issue({ type: "DriverLicence" }), "reject", "accreditation_withdrawn", { region: "CN-ZJ" }),
     v("reject: unknown credential type", await issue({ type: "Passport" }), "reject", "unknown_type"),
+    ...(await Promise.all(["constructor", "__proto__", "toString"].map(async (name) =>
+      v(`reject: credential type named ${name} (no inherited lookups)`, await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), type: ["VerifiableCredential", name] } }), "reject", "unknown_type")))),
     v("reject: credential type without a policy on chain", await issue({ type: "Permit" }), "reject", "type_policy_missing", { region: "CN-ZJ" }),
     v("reject: validity longer than the type's maximum (backdated iat, 5-year exp)", await issue({ at: T0 - 600, until: T0 + 5 * 365 * 86400 }), "reject", "validity_exceeds_type_maximum"),
     v("accept: validity exactly the type's maximum", await issue({ at: T0 - 600, until: T0 - 600 + 7 * 86400 }), "accept", null),
