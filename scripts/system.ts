@@ -108,7 +108,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
     for (const [i, a] of DEMO_AGENCIES.entries()) {
       const db = join(o.stateDir, `issuer-${i}.db`);
       const store = new IssuerStore(db);
-      const { token } = store.createOperator("demo-operator", ["admin", "issue", "revoke"]);
+      const { token } = store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
       store.close();
       const port = o.basePort + 1 + i;
       const service = await startIssuer(

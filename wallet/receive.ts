@@ -3,12 +3,11 @@ import { isObject, parseJson } from "../core/json.ts";
 import { decodeJwt } from "../core/jwt.ts";
 import { verifyCredential, type VerifyCredentialParameters } from "../core/verify.ts";
 import { CodedError } from "../core/errors.ts";
+import { CREDENTIAL_FORMAT, ENDPOINTS, PRE_AUTHORIZED_GRANT, PROOF_TYPE } from "../core/openid4vci.ts";
 import type { HolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 
 export class ReceiveError extends CodedError<"offer_malformed" | "offer_refused" | "credential_invalid" | "holder_mismatch"> {}
-
-const PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
 
 /** The issuer and pre-authorized code of an `openid-credential-offer://?credential_offer=…` URI. */
 export function parseOffer(uri: string): { issuer: string; code: string; type: string } {
@@ -16,7 +15,7 @@ export function parseOffer(uri: string): { issuer: string; code: string; type: s
     const query = uri.slice(uri.indexOf("?") + 1);
     const offer = parseJson(new URLSearchParams(query).get("credential_offer") ?? "", { maxLength: 8192, maxDepth: 6 });
     if (!isObject(offer) || typeof offer.credential_issuer !== "string" || !isObject(offer.grants)) throw new Error();
-    const grant = offer.grants[PRE_AUTHORIZED];
+    const grant = offer.grants[PRE_AUTHORIZED_GRANT];
     const code = isObject(grant) ? grant["pre-authorized_code"] : undefined;
     const ids = offer.credential_configuration_ids;
     if (typeof code !== "string" || !Array.isArray(ids) || typeof ids[0] !== "string") throw new Error();
@@ -43,18 +42,18 @@ export interface ReceiveParameters {
  */
 export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredential> {
   const { issuer, code } = parseOffer(p.offerUri);
-  const tokenRes = await p.fetch(`${issuer}/token`, {
+  const tokenRes = await p.fetch(`${issuer}${ENDPOINTS.token}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: PRE_AUTHORIZED, "pre-authorized_code": code }).toString(),
+    body: new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString(),
   });
   const token = (await tokenRes.json()) as { access_token?: string; c_nonce?: string; error?: { message?: string } };
   if (!tokenRes.ok || !token.access_token || !token.c_nonce) throw new ReceiveError("offer_refused", `the issuer refused the offer code: ${token.error?.message ?? tokenRes.status}`);
   const proof = await createHolderProof({ holder: p.key.did, signer: p.key.sign, audience: issuer, nonce: token.c_nonce, issuedAt: p.now });
-  const credRes = await p.fetch(`${issuer}/credential`, {
+  const credRes = await p.fetch(`${issuer}${ENDPOINTS.credential}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token.access_token}` },
-    body: JSON.stringify({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: proof } }),
+    body: JSON.stringify({ format: CREDENTIAL_FORMAT, proof: { proof_type: PROOF_TYPE, jwt: proof } }),
   });
   const body = (await credRes.json()) as { credential?: string; error?: { message?: string } };
   if (!credRes.ok || typeof body.credential !== "string") throw new ReceiveError("offer_refused", `the issuer did not deliver the credential: ${body.error?.message ?? credRes.status}`);

@@ -35,7 +35,7 @@ export const issuerCommand: Command = {
       const db = requireString(values, "db");
       mkdirSync(dirname(db), { recursive: true });
       const store = new IssuerStore(db);
-      const { operator, token } = store.createOperator(stringOption(values, "name") ?? "admin", ["admin", "issue", "revoke"] as Role[]);
+      const { operator, token } = store.operators.create(stringOption(values, "name") ?? "admin", ["admin", "issue", "revoke"] as Role[]);
       store.close();
       console.log(JSON.stringify({ ...operator, token }));
       console.error("keep this token: it is stored only as a hash and cannot be shown again");

@@ -64,7 +64,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
         const anchored = await anchorer.step();
         if (anchored > 0) jsonLog({ level: "info", msg: "anchored", requests: anchored });
         failures = 0;
-        if (store.outboxDepth() === 0) await new Promise((r) => setTimeout(r, config.LAISSEZ_ANCHOR_INTERVAL_MS));
+        if (store.outbox.depth() === 0) await new Promise((r) => setTimeout(r, config.LAISSEZ_ANCHOR_INTERVAL_MS));
       } catch (e) {
         failures++;
         jsonLog({ level: "warn", msg: "anchoring failed; will retry", error: (e as Error).message.slice(0, 200), failures });

@@ -1,5 +1,6 @@
 import { mkdtempSync } from "node:fs";
 import type { Server } from "node:http";
+import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIssuerApp, type IssuerDeps } from "../../services/issuer/app.ts";
@@ -40,4 +41,13 @@ export async function startIssuerService(chain: SeededChain, agency = 0, overrid
   const server: Server = app.listen(port, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   return { store, server, url, now };
+}
+
+const rawConnections = new Map<string, DatabaseSync>();
+
+/** A second connection to a store's database file, to look at (or try to tamper with) what it wrote. */
+export function rawDb(store: IssuerStore): DatabaseSync {
+  let db = rawConnections.get(store.path);
+  if (!db) rawConnections.set(store.path, (db = new DatabaseSync(store.path)));
+  return db;
 }

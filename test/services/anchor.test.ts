@@ -5,6 +5,7 @@ import type { EventLog, Signer } from "ethers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { Anchorer } from "../../services/issuer/anchor.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
+import { rawDb } from "../helpers/issuer.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 
 let chain: SeededChain;
@@ -19,7 +20,7 @@ beforeEach(async () => {
 function issue(n: number): string[] {
   const a = chain.agencies[0]!;
   const lists = { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } };
-  return Array.from({ length: n }, (_, i) => store.recordIssuance({ id: `urn:uuid:c${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op").id);
+  return Array.from({ length: n }, (_, i) => store.credentials.record({ id: `urn:uuid:c${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op").id);
 }
 
 const isSet = (list: number, index: number) => chain.as(controller()).status.getFunction("isSet")(list, index) as Promise<boolean>;
@@ -28,42 +29,42 @@ const statusEvents = async () => (await chain.as(controller()).status.queryFilte
 describe("the anchoring worker", () => {
   it("batches pending requests into one transaction per list and marks them anchored from the receipt", async () => {
     const ids = issue(5);
-    store.enqueueStatus(ids.slice(0, 3), "revoke", "op");
-    store.enqueueStatus([ids[3]!], "suspend", "op");
+    store.outbox.enqueue(ids.slice(0, 3), "revoke", "op");
+    store.outbox.enqueue([ids[3]!], "suspend", "op");
     const before = (await statusEvents()).length;
     expect(await new Anchorer(store, chain.deployment, controller()).drain()).toBe(4);
     expect((await statusEvents()).length - before).toBe(2);
     for (const id of ids.slice(0, 3)) {
-      const c = store.getCredential(id)!;
+      const c = store.credentials.get(id)!;
       expect(await isSet(c.revocation.list, c.revocation.index)).toBe(true);
-      const [entry] = store.statusOf(id);
+      const [entry] = store.outbox.statusOf(id);
       expect(entry).toMatchObject({ state: "anchored" });
       expect(entry!.transaction).toMatch(/^0x[0-9a-f]{64}$/);
       expect(entry!.block).toBeGreaterThan(0);
     }
-    expect(store.outboxDepth()).toBe(0);
-    expect(store.lastAnchoredBlock()).toBeGreaterThan(0);
+    expect(store.outbox.depth()).toBe(0);
+    expect(store.outbox.lastAnchoredBlock()).toBeGreaterThan(0);
   });
 
   it("keeps suspend → reinstate in order", async () => {
     const [id] = issue(1);
-    store.enqueueStatus([id!], "suspend", "op");
-    store.enqueueStatus([id!], "reinstate", "op");
+    store.outbox.enqueue([id!], "suspend", "op");
+    store.outbox.enqueue([id!], "reinstate", "op");
     await new Anchorer(store, chain.deployment, controller()).drain();
-    const c = store.getCredential(id!)!;
+    const c = store.credentials.get(id!)!;
     expect(await isSet(c.suspension.list, c.suspension.index)).toBe(false);
-    expect(store.statusOf(id!).map((e) => e.state)).toEqual(["anchored", "anchored"]);
+    expect(store.outbox.statusOf(id!).map((e) => e.state)).toEqual(["anchored", "anchored"]);
   });
 
   it("after a crash with the transaction in flight, or lost from the mempool, lands it exactly once", async () => {
     const ids = issue(3);
-    store.enqueueStatus(ids, "revoke", "op");
+    store.outbox.enqueue(ids, "revoke", "op");
     const rpc = chain.connection.provider;
     await rpc.request({ method: "evm_setAutomine", params: [false] });
     // Signed, stored and broadcast, but no receipt before the "crash".
     expect(await new Anchorer(store, chain.deployment, controller(), { receiptTimeoutMs: 300 }).step()).toBe(0);
-    expect(store.statusOf(ids[0]!)[0]!.state).toBe("sending");
-    const [hash] = (store.db.prepare("SELECT tx_hash FROM batches").all() as { tx_hash: string }[]).map((r) => r.tx_hash);
+    expect(store.outbox.statusOf(ids[0]!)[0]!.state).toBe("sending");
+    const [hash] = (rawDb(store).prepare("SELECT tx_hash FROM batches").all() as { tx_hash: string }[]).map((r) => r.tx_hash);
     // The node loses it (as a restarted node would): the restarted worker sends the same bytes again.
     await rpc.request({ method: "hardhat_dropTransaction", params: [hash] });
     await rpc.request({ method: "evm_setAutomine", params: [true] });
@@ -72,6 +73,6 @@ describe("the anchoring worker", () => {
     const after = await statusEvents();
     expect(after.length - before).toBe(1);
     expect(after.at(-1)!.transactionHash).toBe(hash);
-    expect(store.outboxDepth()).toBe(0);
+    expect(store.outbox.depth()).toBe(0);
   });
 });

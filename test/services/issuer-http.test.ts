@@ -15,7 +15,7 @@ import { verifyCredential } from "../../core/verify.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { Anchorer } from "../../services/issuer/anchor.ts";
-import { startIssuerService } from "../helpers/issuer.ts";
+import { rawDb, startIssuerService } from "../helpers/issuer.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
@@ -33,10 +33,10 @@ beforeAll(async () => {
   chain = await seededChain();
   otherStore = new IssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "sh-health.db"));
   ({ store, server, url: base } = await startIssuerService(chain, 0, { bodyLimit: 16 * 1024 }));
-  tokens.issuer = store.createOperator("issuer", ["issue"]).token;
-  tokens.revoker = store.createOperator("revoker", ["revoke"]).token;
-  tokens.admin = store.createOperator("admin", ["admin"]).token;
-  tokens.otherAgency = otherStore.createOperator("sh issuer", ["issue", "revoke", "admin"]).token;
+  tokens.issuer = store.operators.create("issuer", ["issue"]).token;
+  tokens.revoker = store.operators.create("revoker", ["revoke"]).token;
+  tokens.admin = store.operators.create("admin", ["admin"]).token;
+  tokens.otherAgency = otherStore.operators.create("sh issuer", ["issue", "revoke", "admin"]).token;
 });
 afterAll(() => server?.close());
 
@@ -60,7 +60,7 @@ async function call(method: string, path: string, opts: { token?: string; body?:
   return { status: res.status, json, text, headers: res.headers };
 }
 const issueBody = { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } };
-const credentialCount = () => Number((store.db.prepare("SELECT count(*) AS n FROM credentials").get() as { n: number }).n);
+const credentialCount = () => Number((rawDb(store).prepare("SELECT count(*) AS n FROM credentials").get() as { n: number }).n);
 const errorCode = (r: { json: Record<string, unknown> }) => (r.json.error as { code?: string } | undefined)?.code;
 
 describe("issuer service over HTTP", () => {
@@ -72,7 +72,7 @@ describe("issuer service over HTTP", () => {
     const v = verifyCredential(r.json.credential as string, { bundle, region: "CN-SH", now: bundle.block.timestamp + 5, verifier: nativeVerifier });
     expect([v.verdict, v.reason, v.checks.at(-1)?.detail]).toEqual(["accept", null, expect.any(String)]);
     // No claims in the store: only what revocation and audit need.
-    expect(JSON.stringify(store.db.prepare("SELECT * FROM credentials").all())).not.toContain("green");
+    expect(JSON.stringify(rawDb(store).prepare("SELECT * FROM credentials").all())).not.toContain("green");
   });
 
   it("refuses no token, a wrong token, another agency's token, and a role without the right", async () => {
@@ -112,7 +112,7 @@ describe("issuer service over HTTP", () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/credentials", { token: tokens.issuer, body: issueBody, headers })));
     expect(new Set(results.map((r) => r.status))).toEqual(new Set([201]));
     expect(new Set(results.map((r) => r.json.credential)).size).toBe(1);
-    expect(store.db.prepare("SELECT count(*) AS n FROM credentials WHERE idempotency_key = 'order-77'").get()).toEqual({ n: 1 });
+    expect(rawDb(store).prepare("SELECT count(*) AS n FROM credentials WHERE idempotency_key = 'order-77'").get()).toEqual({ n: 1 });
     const conflict = await call("POST", "/credentials", { token: tokens.issuer, body: { ...issueBody, claims: { healthStatus: "red" } }, headers });
     expect([conflict.status, errorCode(conflict)]).toEqual([409, "idempotency_conflict"]);
   });
@@ -196,6 +196,6 @@ describe("issuer service over HTTP", () => {
     expect(payload.vc.credentialSubject).toEqual({ healthStatus: "yellow" });
     const reuse = await redeem(await proofWith({}));
     expect([reuse.status, errorCode(reuse)]).toEqual([401, "invalid_token"]);
-    expect(JSON.stringify(store.db.prepare("SELECT claims FROM offers").all())).not.toContain("yellow");
+    expect(JSON.stringify(rawDb(store).prepare("SELECT claims FROM offers").all())).not.toContain("yellow");
   });
 });

@@ -25,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), "laissez-wallet-"));
 beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
-  operator = issuer.store.createOperator("desk", ["issue"]).token;
+  operator = issuer.store.operators.create("desk", ["issue"]).token;
   ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
 });
 afterAll(() => issuer?.server.close());

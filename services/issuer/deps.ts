@@ -1,0 +1,33 @@
+import type { Provider } from "ethers";
+import type { IssuerSigningKey } from "../../core/credential.ts";
+import type { SignatureVerifier } from "../../core/crypto.ts";
+import type { Deployment } from "../chain/ledger.ts";
+import type { AgencyLists } from "../chain/lists.ts";
+import type { SchemaSource } from "../checkpoint/sync.ts";
+import type { Log } from "../http/app.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { IssuerStore } from "./store.ts";
+
+/** What the issuer service is built from: its adapters and settings, each passed in. */
+export interface IssuerDeps {
+  readonly store: IssuerStore;
+  readonly key: IssuerSigningKey;
+  /** The agency's controller address (its identity on chain). */
+  readonly agency: string;
+  readonly provider: Provider;
+  readonly deployment: Deployment;
+  readonly lists: AgencyLists;
+  readonly schemas: SchemaSource;
+  /** Base URL the credentials name for their status lists. */
+  readonly publicUrl: string;
+  readonly now?: () => number;
+  readonly log?: Log;
+  readonly metrics?: Metrics;
+  readonly bodyLimit?: number;
+  readonly rateLimit?: number;
+  /** Checks wallets' proofs of possession (default: noble). */
+  readonly verifier?: SignatureVerifier;
+}
+
+/** IssuerDeps with the defaults filled in. */
+export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly metrics: Metrics };

@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import { hashCanonical } from "../../core/hash.ts";
+import { issueCredential, statusListUrl } from "../../core/credential.ts";
+import { holderPublicKey } from "../../core/did.ts";
+import type { JsonValue } from "../../core/json.ts";
+import { validateSchema } from "../../core/schema.ts";
+import { credentialTypeId, idToString } from "../chain/ids.ts";
+import { connectLedger } from "../chain/ledger.ts";
+import { HttpError } from "../http/errors.ts";
+import type { IssuerContext } from "./deps.ts";
+import type { CredentialRecord } from "./store.ts";
+import { TtlCache } from "./ttl-cache.ts";
+
+/** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
+const CHAIN_CACHE_MS = 10_000;
+/** Type names come from clients: the cache holds at most this many. */
+const TYPE_CACHE_MAX = 256;
+
+export interface TypeInfo {
+  readonly accredited: boolean;
+  readonly schema: JsonValue | undefined;
+}
+
+export interface IssueTo {
+  readonly type: string;
+  readonly holder: string;
+  readonly claims: Record<string, JsonValue>;
+  readonly validFor: number | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly operator: string;
+}
+
+export interface Issued {
+  readonly id: string;
+  readonly credential: string;
+  readonly status: Pick<CredentialRecord, "revocation" | "suspension">;
+}
+
+/** A chain call's failure as the client sees it: 503 `chain_unavailable`. */
+export async function chainCall<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError("chain_unavailable", "the chain node cannot be reached; try again");
+  }
+}
+
+/**
+ * The issuance use case, shared by direct issuance and offer redemption: is the type known and
+ * this agency accredited for it now (asked on chain, cached briefly), do the claims match the
+ * type's schema, then record (group commit) and sign.
+ */
+export function createIssuance(d: IssuerContext) {
+  const { trust } = connectLedger(d.deployment, d.provider);
+  const types = new TtlCache<TypeInfo>({ ttlMs: CHAIN_CACHE_MS, max: TYPE_CACHE_MAX });
+
+  function typeInfo(type: string): Promise<TypeInfo> {
+    return types.get(type, async () => {
+      const id = credentialTypeId(type);
+      const [accredited, entry] = await Promise.all([trust.getFunction("isAccredited")(d.agency, id, d.now()), trust.getFunction("getCredentialType")(id)]);
+      return { accredited: accredited as boolean, schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined };
+    });
+  }
+
+  /** The credential types registered on chain (the issuer metadata lists them). */
+  async function listTypes(): Promise<string[]> {
+    const ids = (await chainCall(trust.getFunction("credentialTypes")(0, 100))) as string[];
+    return ids.map(idToString);
+  }
+
+  /** The type's schema, once the type is known, this agency accredited for it now, and the claims valid against it. */
+  async function checkIssuable(type: string, claims: Record<string, JsonValue>): Promise<JsonValue> {
+    const info = await chainCall(typeInfo(type));
+    if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
+    if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${type} now`);
+    const problems = validateSchema(info.schema, claims);
+    if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
+    return info.schema;
+  }
+
+  const sign = (r: CredentialRecord, claims: Record<string, JsonValue>, schema: JsonValue) =>
+    issueCredential({
+      key: d.key,
+      holder: r.holder,
+      credentialType: r.type,
+      claims,
+      schema,
+      status: {
+        revocation: { listUrl: statusListUrl(d.publicUrl, d.deployment.chainId, r.revocation.list), index: r.revocation.index },
+        suspension: { listUrl: statusListUrl(d.publicUrl, d.deployment.chainId, r.suspension.list), index: r.suspension.index },
+      },
+      id: r.id,
+      issuedAt: r.issuedAt,
+      validUntil: r.validUntil,
+    });
+
+  /** Checks, records and signs one credential. */
+  async function issueTo(p: IssueTo): Promise<Issued> {
+    if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+    const schema = await checkIssuable(p.type, p.claims);
+    const issuedAt = d.now();
+    const record = await d.store.credentials.recordGrouped(
+      {
+        id: `urn:uuid:${randomUUID()}`,
+        type: p.type,
+        holder: p.holder,
+        issuedAt,
+        validUntil: issuedAt + (p.validFor ?? 86400),
+        requestHash: hashCanonical({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
+        lists: d.lists,
+      },
+      p.idempotencyKey,
+      p.operator,
+    );
+    d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
+    // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
+    const credential = await sign(record, p.claims, schema);
+    return { id: record.id, credential, status: { revocation: record.revocation, suspension: record.suspension } };
+  }
+
+  return { typeInfo, listTypes, checkIssuable, issueTo };
+}
+
+export type Issuance = ReturnType<typeof createIssuance>;

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { nobleVerifier } from "../../core/crypto.ts";
+import { verifyHolderProof } from "../../core/holder-proof.ts";
+import type { JsonValue } from "../../core/json.ts";
+import {
+  credentialConfiguration,
+  CREDENTIAL_FORMAT,
+  ENDPOINTS,
+  offerUri,
+  PRE_AUTHORIZED_GRANT,
+  PROOF_TYPE,
+  type CredentialOffer,
+  type CredentialResponse,
+  type TokenResponse,
+} from "../../core/openid4vci.ts";
+import { route, type Route } from "../http/app.ts";
+import { HttpError } from "../http/errors.ts";
+import type { IssuerContext } from "./deps.ts";
+import { chainCall, type Issuance } from "./issuance.ts";
+
+/** How long an offer (and its access token) stays redeemable, seconds. */
+export const OFFER_TTL = 600;
+
+const OfferRequest = z.object({
+  type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
+  claims: z.record(z.string(), z.json()),
+  validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
+});
+const TokenRequest = z.object({ grant_type: z.literal(PRE_AUTHORIZED_GRANT), "pre-authorized_code": z.string().min(20).max(100) });
+const CredentialRequest = z.object({
+  format: z.literal(CREDENTIAL_FORMAT).optional(),
+  credential_configuration_id: z.string().max(64).optional(),
+  proof: z.object({ proof_type: z.literal(PROOF_TYPE), jwt: z.string().min(20).max(4096) }),
+});
+
+/** OpenID4VCI, pre-authorized code flow: an operator makes an offer, the citizen's wallet redeems it. */
+export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<unknown>[] {
+  return [
+    route<z.infer<typeof OfferRequest>>({
+      method: "post",
+      path: "/offers",
+      summary: "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
+      auth: ["issue"],
+      body: OfferRequest,
+      responses: { 201: "the offer and its openid-credential-offer URI", 422: "not accredited, unknown type or bad claims" },
+      async handle({ body, caller }) {
+        await issuance.checkIssuable(body.type, body.claims);
+        const expiresAt = d.now() + OFFER_TTL;
+        d.store.offers.purgeExpired(d.now());
+        const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt }, d.now());
+        const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: [body.type], grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
+        return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
+      },
+    }),
+    route({
+      method: "get",
+      path: ENDPOINTS.metadata,
+      summary: "OpenID4VCI credential issuer metadata",
+      auth: "public",
+      cors: true,
+      responses: { 200: "metadata" },
+      async handle() {
+        const types = await chainCall(issuance.listTypes());
+        return {
+          status: 200,
+          body: {
+            credential_issuer: d.publicUrl,
+            token_endpoint: d.publicUrl + ENDPOINTS.token,
+            credential_endpoint: d.publicUrl + ENDPOINTS.credential,
+            credential_configurations_supported: Object.fromEntries(types.map((t) => [t, credentialConfiguration(t)])),
+          },
+        };
+      },
+    }),
+    route<z.infer<typeof TokenRequest>>({
+      method: "post",
+      path: ENDPOINTS.token,
+      summary: "Exchange a pre-authorized code (once) for an access token and a c_nonce",
+      auth: "public",
+      cors: true,
+      body: TokenRequest,
+      bodyFormat: "form",
+      responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
+      async handle({ body }) {
+        const redeemed = d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
+        if (!redeemed) throw new HttpError("invalid_grant", "the pre-authorized code is unknown, used or expired");
+        const token: TokenResponse = { access_token: redeemed.accessToken, token_type: "Bearer", expires_in: OFFER_TTL, c_nonce: redeemed.cNonce, c_nonce_expires_in: OFFER_TTL };
+        return { status: 200, body: token };
+      },
+    }),
+    route<z.infer<typeof CredentialRequest>>({
+      method: "post",
+      path: ENDPOINTS.credential,
+      summary: "The wallet redeems its offer, proving possession of its holder key (proof JWT with the c_nonce)",
+      auth: "public",
+      cors: true,
+      body: CredentialRequest,
+      responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
+      async handle({ body, header }) {
+        const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1];
+        const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
+        if (!offer) throw new HttpError("invalid_token", "the access token is unknown, used or expired");
+        const proof = verifyHolderProof(body.proof.jwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
+        if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
+        const issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
+        d.store.offers.complete(offer.codeHash, issued.id);
+        const response: CredentialResponse = { credential: issued.credential, format: CREDENTIAL_FORMAT };
+        return { status: 200, body: response };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { STATUS_ACTIONS } from "../../core/status-action.ts";
+import { route, type Route } from "../http/app.ts";
+import { HttpError } from "../http/errors.ts";
+import type { IssuerContext } from "./deps.ts";
+import type { Issuance } from "./issuance.ts";
+
+const IssueRequest = z.object({
+  type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
+  subject: z.string().min(8).max(512),
+  claims: z.record(z.string(), z.json()),
+  validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
+});
+
+const StatusRequest = z.object({
+  action: z.enum(STATUS_ACTIONS),
+  ids: z.array(z.string().min(1).max(128)).min(1).max(1000),
+});
+
+const OperatorRequest = z.object({
+  name: z.string().min(1).max(128),
+  roles: z.array(z.enum(["issue", "revoke", "admin"])).min(1),
+});
+
+/** The agency's operators at work: issue, change status, look up a record, add operators. */
+export function operatorRoutes(d: IssuerContext, issuance: Issuance): Route<unknown>[] {
+  return [
+    route<z.infer<typeof IssueRequest>>({
+      method: "post",
+      path: "/credentials",
+      summary: "Issue a credential to a holder (Idempotency-Key makes a retry return the same credential)",
+      auth: ["issue"],
+      body: IssueRequest,
+      responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
+      async handle({ body, header, caller }) {
+        const idempotencyKey = header("idempotency-key");
+        if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
+        const issued = await issuance.issueTo({ type: body.type, holder: body.subject, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" });
+        return { status: 201, body: issued };
+      },
+    }),
+    route<z.infer<typeof StatusRequest>>({
+      method: "post",
+      path: "/credentials/status",
+      summary: "Revoke, suspend or reinstate credentials: recorded in the outbox and answered 202 pending",
+      auth: ["revoke"],
+      body: StatusRequest,
+      responses: { 202: "accepted as pending", 401: "no or bad token", 403: "no revoke role", 404: "a credential was not issued here" },
+      async handle({ body, caller }) {
+        const entries = d.store.outbox.enqueue(body.ids, body.action, caller?.id ?? "unknown", d.now());
+        d.metrics.inc("laissez_status_requests_total", "status change requests", { action: body.action }, entries.length);
+        return { status: 202, body: { state: "pending", requests: entries } };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/credentials/:id",
+      summary: "A credential's record and the state of its status requests (pending or anchored, with transaction and block)",
+      auth: ["issue", "revoke", "admin"],
+      responses: { 200: "the record", 404: "not issued here" },
+      async handle({ params }) {
+        const record = d.store.credentials.get(params.id as string);
+        if (!record) throw new HttpError("not_found", "no such credential issued here");
+        const { requestHash: _h, ...visible } = record;
+        return { status: 200, body: { ...visible, requests: d.store.outbox.statusOf(record.id) } };
+      },
+    }),
+    route<z.infer<typeof OperatorRequest>>({
+      method: "post",
+      path: "/operators",
+      summary: "Create an operator of this agency; its token is shown once",
+      auth: ["admin"],
+      body: OperatorRequest,
+      responses: { 201: "the operator and its token", 403: "no admin role" },
+      async handle({ body, caller }) {
+        const { operator, token } = d.store.operators.create(body.name, body.roles, caller?.id ?? "unknown", d.now());
+        return { status: 201, body: { ...operator, token } };
+      },
+    }),
+  ];
+}
+
+/** `GET /health`: chain reachability, outbox depth, last anchored block. */
+export function healthRoutes(d: IssuerContext): Route<unknown>[] {
+  d.metrics.gauge("laissez_outbox_depth", "status requests not yet anchored", () => d.store.outbox.depth());
+  d.metrics.gauge("laissez_last_anchored_block", "block of the last anchored batch", () => d.store.outbox.lastAnchoredBlock() ?? 0);
+  return [
+    route({
+      method: "get",
+      path: "/health",
+      summary: "Chain reachability, outbox depth, last anchored block",
+      auth: "public",
+      responses: { 200: "healthy", 503: "chain unreachable" },
+      async handle() {
+        let block: number | null = null;
+        try {
+          block = await Promise.race([d.provider.getBlockNumber(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000))]);
+        } catch {
+          block = null;
+        }
+        const body = { status: block === null ? "degraded" : "ok", chain: { reachable: block !== null, block }, outbox: { depth: d.store.outbox.depth() }, lastAnchoredBlock: d.store.outbox.lastAnchoredBlock() };
+        return { status: block === null ? 503 : 200, body };
+      },
+    }),
+  ];
+}

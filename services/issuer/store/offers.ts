@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { hashToken } from "./operators.ts";
+import { unixNow, type Sqlite } from "./sqlite.ts";
+
+export const OFFERS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS offers (
+  code_hash BLOB PRIMARY KEY, type TEXT NOT NULL, claims TEXT, valid_for INTEGER NOT NULL,
+  operator TEXT NOT NULL, expires_at INTEGER NOT NULL, token_hash BLOB UNIQUE, c_nonce TEXT,
+  credential_id TEXT);
+`;
+
+export interface RedeemableOffer {
+  readonly codeHash: Uint8Array;
+  readonly type: string;
+  readonly claims: unknown;
+  readonly validFor: number;
+  readonly operator: string;
+  readonly cNonce: string;
+}
+
+/**
+ * Credential offers (OpenID4VCI pre-authorized code). The claims wait here until the wallet
+ * redeems the offer or it expires, and are erased then; codes and tokens are stored hashed.
+ */
+export class Offers {
+  readonly #sql: Sqlite;
+
+  constructor(sql: Sqlite) {
+    this.#sql = sql;
+  }
+
+  /** Records an offer; returns its one-time pre-authorized code. */
+  create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number }, now = unixNow()): string {
+    const code = randomBytes(32).toString("base64url");
+    this.#sql.transaction(() => {
+      this.#sql.sql("INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt);
+      this.#sql.audit(o.operator, "offer.create", o.type, { expiresAt: o.expiresAt }, now);
+    });
+    return code;
+  }
+
+  /** Exchanges a pre-authorized code (once, before expiry) for an access token and a c_nonce. */
+  redeemCode(code: string, now: number): { accessToken: string; cNonce: string } | undefined {
+    return this.#sql.transaction(() => {
+      const row = this.#sql.sql("SELECT expires_at, token_hash FROM offers WHERE code_hash = ?").get(hashToken(code)) as { expires_at: number; token_hash: Uint8Array | null } | undefined;
+      if (!row || row.token_hash !== null || Number(row.expires_at) < now) return undefined;
+      const accessToken = randomBytes(32).toString("base64url");
+      const cNonce = randomBytes(16).toString("base64url");
+      this.#sql.sql("UPDATE offers SET token_hash = ?, c_nonce = ? WHERE code_hash = ?").run(hashToken(accessToken), cNonce, hashToken(code));
+      return { accessToken, cNonce };
+    });
+  }
+
+  /** The offer an access token was issued for, while it is unredeemed and unexpired. */
+  forToken(accessToken: string, now: number): RedeemableOffer | undefined {
+    const row = this.#sql.sql("SELECT code_hash, type, claims, valid_for, operator, c_nonce, expires_at FROM offers WHERE token_hash = ? AND credential_id IS NULL").get(hashToken(accessToken)) as
+      | { code_hash: Uint8Array; type: string; claims: string; valid_for: number; operator: string; c_nonce: string; expires_at: number }
+      | undefined;
+    if (!row || Number(row.expires_at) < now) return undefined;
+    return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce };
+  }
+
+  /** Marks an offer redeemed and erases its claims: they now live only in the holder's credential. */
+  complete(codeHash: Uint8Array, credentialId: string): void {
+    this.#sql.sql("UPDATE offers SET credential_id = ?, claims = NULL WHERE code_hash = ?").run(credentialId, codeHash);
+  }
+
+  /** Erases the claims of offers that expired unredeemed. */
+  purgeExpired(now: number): number {
+    return Number(this.#sql.sql("UPDATE offers SET claims = NULL WHERE expires_at < ? AND claims IS NOT NULL").run(now).changes);
+  }
+}

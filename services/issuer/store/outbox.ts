@@ -1,0 +1,170 @@
+import { purposeOf, setsBit, type StatusAction } from "../../../core/status-action.ts";
+import { StoreError, type Credentials } from "./credentials.ts";
+import { unixNow, type Sqlite } from "./sqlite.ts";
+
+export interface OutboxEntry {
+  readonly seq: number;
+  readonly credentialId: string;
+  readonly action: StatusAction;
+  readonly list: number;
+  readonly index: number;
+  readonly state: "pending" | "sending" | "anchored";
+  readonly transaction: string | null;
+  readonly block: number | null;
+}
+
+/** The next status changes to put in one transaction: one list, one direction. */
+export interface BatchPlan {
+  readonly listId: number;
+  readonly set: boolean;
+  readonly seqs: readonly number[];
+  /** Distinct indices (a repeated request for one bit costs nothing more). */
+  readonly indices: readonly number[];
+}
+
+/** A batch's signed transaction, stored before it is broadcast. */
+export interface SignedBatch {
+  readonly id: number;
+  readonly rawTx: string;
+  readonly txHash: string;
+}
+
+export const OUTBOX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, credential_id TEXT NOT NULL REFERENCES credentials(id),
+  action TEXT NOT NULL, list_id INTEGER NOT NULL, idx INTEGER NOT NULL, state TEXT NOT NULL,
+  batch_id INTEGER, requested_at INTEGER NOT NULL, requested_by TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, list_id);
+CREATE TABLE IF NOT EXISTS batches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, list_id INTEGER NOT NULL, set_bits INTEGER NOT NULL,
+  raw_tx TEXT, tx_hash TEXT, state TEXT NOT NULL, block INTEGER, created_at INTEGER NOT NULL);
+`;
+
+/**
+ * The revocation outbox: status requests wait here as `pending`, go `sending` in a signed batch,
+ * and turn `anchored` only from a receipt. The anchoring worker moves them through these states
+ * with the methods below and never touches the tables itself.
+ */
+export class Outbox {
+  readonly #sql: Sqlite;
+  readonly #credentials: Credentials;
+
+  constructor(sql: Sqlite, credentials: Credentials) {
+    this.#sql = sql;
+    this.#credentials = credentials;
+  }
+
+  /** Queues status changes as `pending`, all or none; nothing is reported done until anchored. */
+  enqueue(credentialIds: readonly string[], action: StatusAction, operator: string, now = unixNow()): OutboxEntry[] {
+    return this.#sql.transaction(() =>
+      credentialIds.map((id) => {
+        const c = this.#credentials.get(id);
+        if (!c) throw new StoreError("unknown_credential", `no credential ${id} issued here`);
+        const { list, index } = c[purposeOf(action)];
+        const insert = "INSERT INTO outbox (credential_id, action, list_id, idx, state, requested_at, requested_by) VALUES (?, ?, ?, ?, 'pending', ?, ?)";
+        const seq = Number(this.#sql.sql(insert).run(id, action, list, index, now, operator).lastInsertRowid);
+        this.#sql.audit(operator, `credential.${action}`, id, { seq }, now);
+        return { seq, credentialId: id, action, list, index, state: "pending" as const, transaction: null, block: null };
+      }),
+    );
+  }
+
+  /** The status requests of a credential, oldest first. */
+  statusOf(credentialId: string): OutboxEntry[] {
+    const rows = this.#sql
+      .sql("SELECT o.seq, o.credential_id, o.action, o.list_id, o.idx, o.state, b.tx_hash, b.block FROM outbox o LEFT JOIN batches b ON b.id = o.batch_id WHERE o.credential_id = ? ORDER BY o.seq")
+      .all(credentialId) as unknown as OutboxRow[];
+    return rows.map(toEntry);
+  }
+
+  /** Requests not yet anchored. */
+  depth(): number {
+    return Number((this.#sql.sql("SELECT count(*) AS n FROM outbox WHERE state != 'anchored'").get() as { n: number }).n);
+  }
+
+  lastAnchoredBlock(): number | null {
+    const row = this.#sql.sql("SELECT max(block) AS b FROM batches WHERE state = 'anchored'").get() as { b: number | null };
+    return row.b === null ? null : Number(row.b);
+  }
+
+  /**
+   * The oldest pending requests of one list that change bits the same way, stopping before an
+   * opposite change (suspend → reinstate of one list stays in order), at most `maxBits` bits.
+   */
+  nextBatch(maxBits: number): BatchPlan | undefined {
+    const first = this.#sql.sql("SELECT list_id FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1").get() as { list_id: number } | undefined;
+    if (!first) return undefined;
+    const listId = Number(first.list_id);
+    const rows = this.#sql.sql("SELECT seq, idx, action FROM outbox WHERE state = 'pending' AND list_id = ? ORDER BY seq LIMIT ?").all(listId, maxBits * 4) as unknown as { seq: number; idx: number; action: StatusAction }[];
+    const set = setsBit(rows[0]!.action);
+    const seqs: number[] = [];
+    const indices = new Set<number>();
+    for (const r of rows) {
+      if (setsBit(r.action) !== set) break;
+      if (indices.size >= maxBits && !indices.has(Number(r.idx))) break;
+      seqs.push(Number(r.seq));
+      indices.add(Number(r.idx));
+    }
+    return { listId, set, seqs, indices: [...indices] };
+  }
+
+  /** Records a batch's signed transaction and moves its requests to `sending`, before anything is broadcast. */
+  recordSigned(plan: BatchPlan, rawTx: string, txHash: string, now: number): SignedBatch {
+    return this.#sql.transaction(() => {
+      const insert = "INSERT INTO batches (list_id, set_bits, raw_tx, tx_hash, state, created_at) VALUES (?, ?, ?, ?, 'signed', ?)";
+      const id = Number(this.#sql.sql(insert).run(plan.listId, plan.set ? 1 : 0, rawTx, txHash, now).lastInsertRowid);
+      const mark = this.#sql.sql("UPDATE outbox SET state = 'sending', batch_id = ? WHERE seq = ? AND state = 'pending'");
+      for (const seq of plan.seqs) mark.run(id, seq);
+      return { id, rawTx, txHash };
+    });
+  }
+
+  /** Batches signed and not yet settled (possibly broadcast before a crash), oldest first. */
+  signedBatches(): SignedBatch[] {
+    const rows = this.#sql.sql("SELECT id, raw_tx, tx_hash FROM batches WHERE state = 'signed' ORDER BY id").all() as unknown as { id: number; raw_tx: string; tx_hash: string }[];
+    return rows.map((r) => ({ id: Number(r.id), rawTx: r.raw_tx, txHash: r.tx_hash }));
+  }
+
+  /** A receipt says the batch's transaction succeeded in `block`: its requests are anchored. Returns how many. */
+  markAnchored(batch: SignedBatch, block: number, now: number): number {
+    return this.#sql.transaction(() => {
+      this.#sql.sql("UPDATE batches SET state = 'anchored', block = ? WHERE id = ?").run(block, batch.id);
+      const changes = Number(this.#sql.sql("UPDATE outbox SET state = 'anchored' WHERE batch_id = ?").run(batch.id).changes);
+      this.#sql.audit("anchorer", "status.anchored", `batch:${batch.id}`, { transaction: batch.txHash, block, requests: changes }, now);
+      return changes;
+    });
+  }
+
+  /** The batch will never land as signed (`why`: replaced, reverted, …): its requests go back to pending. */
+  requeue(batch: SignedBatch, why: string, now: number): void {
+    this.#sql.transaction(() => {
+      this.#sql.sql("UPDATE batches SET state = ? WHERE id = ?").run(why, batch.id);
+      this.#sql.sql("UPDATE outbox SET state = 'pending', batch_id = NULL WHERE batch_id = ?").run(batch.id);
+      this.#sql.audit("anchorer", "status.requeued", `batch:${batch.id}`, { transaction: batch.txHash, why }, now);
+    });
+  }
+}
+
+interface OutboxRow {
+  seq: number;
+  credential_id: string;
+  action: StatusAction;
+  list_id: number;
+  idx: number;
+  state: OutboxEntry["state"];
+  tx_hash: string | null;
+  block: number | null;
+}
+
+function toEntry(r: OutboxRow): OutboxEntry {
+  return {
+    seq: Number(r.seq),
+    credentialId: r.credential_id,
+    action: r.action,
+    list: Number(r.list_id),
+    index: Number(r.idx),
+    state: r.state,
+    transaction: r.tx_hash,
+    block: r.block === null ? null : Number(r.block),
+  };
+}

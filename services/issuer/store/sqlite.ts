@@ -1,0 +1,54 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+
+/**
+ * The one SQLite connection of an issuer store, shared by its parts (operators, credentials,
+ * outbox, offers) and seen by nothing outside `store/`: every statement lives next to the table
+ * it concerns, so a table has one owner.
+ */
+export class Sqlite {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string, schema: string) {
+    this.#db = new DatabaseSync(path);
+    // WAL + FULL: an answered request survives a crash or power loss; readers never block the writer.
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    this.#db.exec(schema);
+  }
+
+  /** A prepared statement, prepared once per connection. */
+  sql(text: string): StatementSync {
+    let s = this.#statements.get(text);
+    if (!s) this.#statements.set(text, (s = this.#db.prepare(text)));
+    return s;
+  }
+
+  exec(text: string): void {
+    this.#db.exec(text);
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction: all of it lands, or none. */
+  transaction<T>(fn: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** Appends to the audit log (the table refuses UPDATE and DELETE). */
+  audit(operator: string, action: string, subject: string, detail: unknown, now: number): void {
+    this.sql("INSERT INTO audit (at, operator, action, subject, detail) VALUES (?, ?, ?, ?, ?)").run(now, operator, action, subject, JSON.stringify(detail));
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#db.close();
+  }
+}
+
+export const unixNow = (): number => Math.floor(Date.now() / 1000);
