@@ -45,6 +45,8 @@ export interface Route<B = unknown> {
    * a bearer token has to be sent explicitly.
    */
   readonly cors?: boolean;
+  /** The response carries a secret (a token, a one-time code): `Cache-Control: no-store`, errors included. */
+  readonly noStore?: boolean;
   handle(ctx: RouteContext<B>): Promise<RouteResult>;
 }
 
@@ -194,6 +196,7 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     app[r.method](r.path, async (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = r.path;
       if (r.cors) res.set({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-request-id" });
+      if (r.noStore) res.set("cache-control", "no-store");
       try {
         let caller: Caller | undefined;
         if (r.auth !== "public") {

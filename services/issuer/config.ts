@@ -19,6 +19,10 @@ export const IssuerConfig = z.object({
   LAISSEZ_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(60_000),
   LAISSEZ_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  /** How long an on-chain answer (accreditation, type, schema) is reused, ms. */
+  LAISSEZ_CHAIN_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** How often expired offers lose their claims and old request hashes are forgotten, ms. */
+  LAISSEZ_HOUSEKEEPING_MS: z.coerce.number().int().min(10).default(60_000),
 });
 export type IssuerConfig = z.infer<typeof IssuerConfig>;
 

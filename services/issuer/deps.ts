@@ -25,6 +25,8 @@ export interface IssuerDeps {
   readonly metrics?: Metrics;
   readonly bodyLimit?: number;
   readonly rateLimit?: number;
+  /** How long an on-chain answer (accreditation, type, schema) is reused, ms (default 10 s). */
+  readonly chainCacheMs?: number;
   /** Checks wallets' proofs of possession (default: noble). */
   readonly verifier?: SignatureVerifier;
 }

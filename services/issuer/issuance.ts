@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { hashCanonical } from "../../core/hash.ts";
 import { issueCredential, statusListUrl } from "../../core/credential.ts";
 import { holderPublicKey } from "../../core/did.ts";
 import type { JsonValue } from "../../core/json.ts";
@@ -12,7 +11,7 @@ import type { CredentialRecord } from "./store.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
-const CHAIN_CACHE_MS = 10_000;
+export const CHAIN_CACHE_MS = 10_000;
 /** Type names come from clients: the cache holds at most this many. */
 const TYPE_CACHE_MAX = 256;
 
@@ -53,7 +52,7 @@ export async function chainCall<T>(p: Promise<T>): Promise<T> {
  */
 export function createIssuance(d: IssuerContext) {
   const { trust } = connectLedger(d.deployment, d.provider);
-  const types = new TtlCache<TypeInfo>({ ttlMs: CHAIN_CACHE_MS, max: TYPE_CACHE_MAX });
+  const types = new TtlCache<TypeInfo>({ ttlMs: d.chainCacheMs ?? CHAIN_CACHE_MS, max: TYPE_CACHE_MAX });
 
   function typeInfo(type: string): Promise<TypeInfo> {
     return types.get(type, async () => {
@@ -107,7 +106,7 @@ export function createIssuance(d: IssuerContext) {
         holder: p.holder,
         issuedAt,
         validUntil: issuedAt + (p.validFor ?? 86400),
-        requestHash: hashCanonical({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
+        requestHash: d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
         lists: d.lists,
       },
       p.idempotencyKey,

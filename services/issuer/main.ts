@@ -14,6 +14,7 @@ import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";
 import { Anchorer } from "./anchor.ts";
 import { createIssuerApp } from "./app.ts";
+import { startHousekeeping } from "./housekeeping.ts";
 import type { IssuerConfig } from "./config.ts";
 import { IssuerStore } from "./store.ts";
 
@@ -46,6 +47,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
     publicUrl: config.LAISSEZ_PUBLIC_URL ?? `http://${config.LAISSEZ_HOST}:${config.LAISSEZ_PORT}`,
     verifier: nativeVerifier,
+    chainCacheMs: config.LAISSEZ_CHAIN_CACHE_MS,
     bodyLimit: config.LAISSEZ_BODY_LIMIT,
     rateLimit: config.LAISSEZ_RATE_LIMIT,
   });
@@ -53,6 +55,8 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const address = server.address();
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
+
+  const stopHousekeeping = startHousekeeping(store, { intervalMs: config.LAISSEZ_HOUSEKEEPING_MS, now: () => Math.floor(Date.now() / 1000), log: jsonLog });
 
   // The anchoring loop: one step at a time; a chain outage leaves requests pending and is retried.
   const anchorer = new Anchorer(store, deployment, controller);
@@ -77,6 +81,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     url,
     async stop() {
       running = false;
+      stopHousekeeping();
       await new Promise((r) => server.close(r));
       // A step caught mid-request by a chain that is already gone may never settle. Leaving it is
       // safe: a signed transaction is stored before it is sent and re-sent on the next start.

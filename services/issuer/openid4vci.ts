@@ -21,7 +21,8 @@ import { chainCall, type Issuance } from "./issuance.ts";
 /** How long an offer (and its access token) stays redeemable, seconds. */
 export const OFFER_TTL = 600;
 
-const OfferRequest = z.object({
+// The operator's request is strict; the wallet's (token, credential) follow OAuth: unknown parameters are ignored (RFC 6749 §3.1).
+const OfferRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
@@ -42,11 +43,11 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       summary: "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
       auth: ["issue"],
       body: OfferRequest,
+      noStore: true,
       responses: { 201: "the offer and its openid-credential-offer URI", 422: "not accredited, unknown type or bad claims" },
       async handle({ body, caller }) {
         await issuance.checkIssuable(body.type, body.claims);
         const expiresAt = d.now() + OFFER_TTL;
-        d.store.offers.purgeExpired(d.now());
         const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt }, d.now());
         const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: [body.type], grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
         return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
@@ -80,6 +81,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       cors: true,
       body: TokenRequest,
       bodyFormat: "form",
+      noStore: true,
       responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
       async handle({ body }) {
         const redeemed = d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
@@ -95,14 +97,24 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       auth: "public",
       cors: true,
       body: CredentialRequest,
+      noStore: true,
       responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
       async handle({ body, header }) {
         const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1];
+        const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
         const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
-        if (!offer) throw new HttpError("invalid_token", "the access token is unknown, used or expired");
+        if (!token || !offer) throw unusable();
         const proof = verifyHolderProof(body.proof.jwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
         if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
-        const issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
+        // Claimed in one UPDATE before the first await: of racing redemptions, one issues.
+        if (!d.store.offers.claim(token, d.now())) throw unusable();
+        let issued;
+        try {
+          issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
+        } catch (e) {
+          d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
+          throw e;
+        }
         d.store.offers.complete(offer.codeHash, issued.id);
         const response: CredentialResponse = { credential: issued.credential, format: CREDENTIAL_FORMAT };
         return { status: 200, body: response };

@@ -5,21 +5,24 @@ import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
 import type { Issuance } from "./issuance.ts";
 
-const IssueRequest = z.object({
+// Strict: a field the service does not know is a mistake or a probe, never silently dropped.
+const IssueRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   subject: z.string().min(8).max(512),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
 });
 
-const StatusRequest = z.object({
+const StatusRequest = z.strictObject({
   action: z.enum(STATUS_ACTIONS),
   ids: z.array(z.string().min(1).max(128)).min(1).max(1000),
 });
 
-const OperatorRequest = z.object({
+const OperatorRequest = z.strictObject({
   name: z.string().min(1).max(128),
   roles: z.array(z.enum(["issue", "revoke", "admin"])).min(1),
+  /** Seconds until the token stops working (none: until disabled). */
+  expiresIn: z.number().int().min(60).max(5 * 365 * 86400).optional(),
 });
 
 /** The agency's operators at work: issue, change status, look up a record, add operators. */
@@ -68,13 +71,27 @@ export function operatorRoutes(d: IssuerContext, issuance: Issuance): Route<unkn
     route<z.infer<typeof OperatorRequest>>({
       method: "post",
       path: "/operators",
-      summary: "Create an operator of this agency; its token is shown once",
+      summary: "Create an operator of this agency (optionally expiring); its token is shown once",
       auth: ["admin"],
       body: OperatorRequest,
+      noStore: true,
       responses: { 201: "the operator and its token", 403: "no admin role" },
       async handle({ body, caller }) {
-        const { operator, token } = d.store.operators.create(body.name, body.roles, caller?.id ?? "unknown", d.now());
+        const now = d.now();
+        const expiresAt = body.expiresIn === undefined ? undefined : now + body.expiresIn;
+        const { operator, token } = d.store.operators.create(body.name, body.roles, { by: caller?.id ?? "unknown", now, ...(expiresAt ? { expiresAt } : {}) });
         return { status: 201, body: { ...operator, token } };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/operators/:id/disable",
+      summary: "Disable an operator's token for good: refused (401) from the next request on",
+      auth: ["admin"],
+      responses: { 200: "disabled", 403: "no admin role", 404: "no such operator" },
+      async handle({ params, caller }) {
+        if (!d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now())) throw new HttpError("not_found", "no such operator");
+        return { status: 200, body: { id: params.id, disabled: true } };
       },
     }),
   ];

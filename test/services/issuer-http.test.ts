@@ -154,7 +154,7 @@ describe("issuer service over HTTP", () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     expect(documented).toEqual([
       "GET /.well-known/openid-credential-issuer", "GET /credentials/{id}", "GET /health", "GET /metrics", "GET /openapi.json", "GET /status/{chainId}/{listId}",
-      "POST /credential", "POST /credentials", "POST /credentials/status", "POST /offers", "POST /operators", "POST /token",
+      "POST /credential", "POST /credentials", "POST /credentials/status", "POST /offers", "POST /operators", "POST /operators/{id}/disable", "POST /token",
     ]);
     // Every documented route answers (not 404).
     for (const entry of documented) {

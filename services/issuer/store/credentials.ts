@@ -1,4 +1,5 @@
-import { randomInt } from "node:crypto";
+import { createHmac, randomBytes, randomInt } from "node:crypto";
+import { canonicalize } from "../../../core/canonical.ts";
 import { CodedError } from "../../../core/errors.ts";
 import type { Sqlite } from "./sqlite.ts";
 
@@ -34,7 +35,11 @@ CREATE TABLE IF NOT EXISTS credentials (
 CREATE TABLE IF NOT EXISTS allocated_indices (
   list_id INTEGER NOT NULL, idx INTEGER NOT NULL, credential_id TEXT NOT NULL,
   PRIMARY KEY (list_id, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS service_secrets (name TEXT PRIMARY KEY, secret BLOB NOT NULL);
 `;
+
+/** How long an Idempotency-Key is honoured: after it, the key and the request's hash are forgotten. */
+export const IDEMPOTENCY_WINDOW = 86_400;
 
 /** How many random draws before concluding a list is (nearly) full. */
 const ALLOCATION_ATTEMPTS = 64;
@@ -51,10 +56,28 @@ interface Pending {
  */
 export class Credentials {
   readonly #sql: Sqlite;
+  readonly #hashKey: Buffer;
   #pending: Pending[] = [];
 
   constructor(sql: Sqlite) {
     this.#sql = sql;
+    sql.sql("INSERT OR IGNORE INTO service_secrets (name, secret) VALUES ('request_hash', ?)").run(randomBytes(32));
+    this.#hashKey = Buffer.from((sql.sql("SELECT secret FROM service_secrets WHERE name = 'request_hash'").get() as { secret: Uint8Array }).secret);
+  }
+
+  /**
+   * What tells a retried Idempotency-Key from a different request: an HMAC under this store's
+   * own secret, so the few values a claim can take cannot be tried against it (an unkeyed hash
+   * of an enum gives the claim away).
+   */
+  requestHash(request: unknown): string {
+    return `hmac:${createHmac("sha256", this.#hashKey).update(canonicalize(request)).digest("base64url")}`;
+  }
+
+  /** Forgets the idempotency keys and request hashes of issuances older than the window. */
+  forgetRequestHashes(now: number): number {
+    const sql = "UPDATE credentials SET request_hash = '', idempotency_key = NULL WHERE issued_at < ? AND request_hash != ''";
+    return Number(this.#sql.sql(sql).run(now - IDEMPOTENCY_WINDOW).changes);
   }
 
   /** A previous issuance under this idempotency key, if any. */

@@ -6,7 +6,7 @@ export const OFFERS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS offers (
   code_hash BLOB PRIMARY KEY, type TEXT NOT NULL, claims TEXT, valid_for INTEGER NOT NULL,
   operator TEXT NOT NULL, expires_at INTEGER NOT NULL, token_hash BLOB UNIQUE, c_nonce TEXT,
-  credential_id TEXT);
+  credential_id TEXT, claimed_at INTEGER);
 `;
 
 export interface RedeemableOffer {
@@ -27,6 +27,7 @@ export class Offers {
 
   constructor(sql: Sqlite) {
     this.#sql = sql;
+    sql.addColumn("offers", "claimed_at", "INTEGER");
   }
 
   /** Records an offer; returns its one-time pre-authorized code. */
@@ -51,13 +52,26 @@ export class Offers {
     });
   }
 
-  /** The offer an access token was issued for, while it is unredeemed and unexpired. */
+  /** The offer an access token was issued for, while it is unredeemed, unclaimed and unexpired. */
   forToken(accessToken: string, now: number): RedeemableOffer | undefined {
-    const row = this.#sql.sql("SELECT code_hash, type, claims, valid_for, operator, c_nonce, expires_at FROM offers WHERE token_hash = ? AND credential_id IS NULL").get(hashToken(accessToken)) as
-      | { code_hash: Uint8Array; type: string; claims: string; valid_for: number; operator: string; c_nonce: string; expires_at: number }
-      | undefined;
-    if (!row || Number(row.expires_at) < now) return undefined;
-    return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce };
+    const sql = "SELECT code_hash, type, claims, valid_for, operator, c_nonce FROM offers WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?";
+    return toOffer(this.#sql.sql(sql).get(hashToken(accessToken), now) as OfferRow | undefined);
+  }
+
+  /**
+   * Takes the offer for one redemption, atomically (one UPDATE): of racing redemptions exactly
+   * one gets it, the others undefined. Call `complete` once the credential is recorded, or
+   * `release` if issuing failed so the wallet may retry.
+   */
+  claim(accessToken: string, now: number): RedeemableOffer | undefined {
+    const sql = `UPDATE offers SET claimed_at = ? WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?
+      RETURNING code_hash, type, claims, valid_for, operator, c_nonce`;
+    return toOffer(this.#sql.sql(sql).get(now, hashToken(accessToken), now) as OfferRow | undefined);
+  }
+
+  /** Gives a claimed, unredeemed offer back (issuing failed before anything was recorded). */
+  release(codeHash: Uint8Array): void {
+    this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE code_hash = ? AND credential_id IS NULL").run(codeHash);
   }
 
   /** Marks an offer redeemed and erases its claims: they now live only in the holder's credential. */
@@ -69,4 +83,18 @@ export class Offers {
   purgeExpired(now: number): number {
     return Number(this.#sql.sql("UPDATE offers SET claims = NULL WHERE expires_at < ? AND claims IS NOT NULL").run(now).changes);
   }
+}
+
+interface OfferRow {
+  code_hash: Uint8Array;
+  type: string;
+  claims: string | null;
+  valid_for: number;
+  operator: string;
+  c_nonce: string;
+}
+
+function toOffer(row: OfferRow | undefined): RedeemableOffer | undefined {
+  if (!row || row.claims === null) return undefined;
+  return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce };
 }

@@ -7,12 +7,13 @@ export interface Operator {
   readonly id: string;
   readonly name: string;
   readonly roles: readonly Role[];
+  readonly expiresAt?: number;
 }
 
 export const OPERATORS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS operators (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE, roles TEXT NOT NULL,
-  created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+  created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, expires_at INTEGER);
 `;
 
 /** Bearer tokens are stored as their SHA-256 only (they are 256-bit random: no salt needed). */
@@ -24,23 +25,37 @@ export class Operators {
 
   constructor(sql: Sqlite) {
     this.#sql = sql;
+    sql.addColumn("operators", "expires_at", "INTEGER");
   }
 
-  /** Creates an operator and returns its bearer token: shown once, stored only as a hash. */
-  create(name: string, roles: readonly Role[], by = "bootstrap", now = unixNow()): { operator: Operator; token: string } {
+  /**
+   * Creates an operator and returns its bearer token: shown once, stored only as a hash.
+   * `expiresAt` (unix seconds) bounds a token handed to a temporary clerk or a script.
+   */
+  create(name: string, roles: readonly Role[], o: { by?: string; now?: number; expiresAt?: number } = {}): { operator: Operator; token: string } {
+    const { by = "bootstrap", now = unixNow(), expiresAt = null } = o;
     const id = `op_${randomBytes(8).toString("hex")}`;
     const token = `lz_${randomBytes(32).toString("base64url")}`;
     this.#sql.transaction(() => {
-      this.#sql.sql("INSERT INTO operators (id, name, token_hash, roles, created_at) VALUES (?, ?, ?, ?, ?)").run(id, name, hashToken(token), roles.join(","), now);
-      this.#sql.audit(by, "operator.create", id, { name, roles }, now);
+      this.#sql.sql("INSERT INTO operators (id, name, token_hash, roles, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(id, name, hashToken(token), roles.join(","), now, expiresAt);
+      this.#sql.audit(by, "operator.create", id, { name, roles, expiresAt }, now);
     });
-    return { operator: { id, name, roles }, token };
+    return { operator: { id, name, roles, ...(expiresAt === null ? {} : { expiresAt }) }, token };
   }
 
-  /** The operator a bearer token belongs to, or undefined. The hash comparison is constant-time. */
-  authenticate(token: string): Operator | undefined {
+  /** Disables an operator's token for good (the row stays: the audit log names it). False if there is no such operator. */
+  disable(id: string, by: string, now = unixNow()): boolean {
+    return this.#sql.transaction(() => {
+      const changed = Number(this.#sql.sql("UPDATE operators SET disabled = 1 WHERE id = ?").run(id).changes) === 1;
+      if (changed) this.#sql.audit(by, "operator.disable", id, {}, now);
+      return changed;
+    });
+  }
+
+  /** The operator a bearer token belongs to while enabled and unexpired, or undefined. The hash comparison is constant-time. */
+  authenticate(token: string, now = unixNow()): Operator | undefined {
     const hash = hashToken(token);
-    const row = this.#sql.sql("SELECT id, name, roles, token_hash FROM operators WHERE token_hash = ? AND disabled = 0").get(hash) as
+    const row = this.#sql.sql("SELECT id, name, roles, token_hash FROM operators WHERE token_hash = ? AND disabled = 0 AND (expires_at IS NULL OR expires_at > ?)").get(hash, now) as
       | { id: string; name: string; roles: string; token_hash: Uint8Array }
       | undefined;
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), hash)) return undefined;

@@ -23,6 +23,12 @@ export class Sqlite {
     return s;
   }
 
+  /** Adds a column that an older database file lacks (CREATE TABLE IF NOT EXISTS keeps old tables as they were). */
+  addColumn(table: string, column: string, declaration: string): void {
+    const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === column)) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+  }
+
   exec(text: string): void {
     this.#db.exec(text);
   }

@@ -1,0 +1,158 @@
+import type { Server } from "node:http";
+import { p256 } from "@noble/curves/nist.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { holderSigner } from "../../core/credential.ts";
+import { p256DidKey } from "../../core/did.ts";
+import { hashCanonical } from "../../core/hash.ts";
+import { createHolderProof } from "../../core/holder-proof.ts";
+import { PRE_AUTHORIZED_GRANT } from "../../core/openid4vci.ts";
+import { startHousekeeping } from "../../services/issuer/housekeeping.ts";
+import type { IssuerStore } from "../../services/issuer/store.ts";
+import { TtlCache } from "../../services/issuer/ttl-cache.ts";
+import { seededChain, type SeededChain } from "../helpers/chain.ts";
+import { rawDb, startIssuerService } from "../helpers/issuer.ts";
+
+// Issue 10 items 1, 6 (issuer part), 7, 8: what an attacker at the issuer's HTTP door tries.
+let chain: SeededChain;
+let store: IssuerStore;
+let server: Server;
+let base: string;
+/** The service's clock: the chain's time plus a skew the tests move forward. */
+let skew = 0;
+let now: () => number;
+let admin: string;
+let issuer: string;
+
+beforeAll(async () => {
+  chain = await seededChain();
+  const chainNow = await chain.networkHelpers.time.latest();
+  const started = Math.floor(Date.now() / 1000);
+  now = () => chainNow + (Math.floor(Date.now() / 1000) - started) + skew;
+  // chainCacheMs 0: every issuance asks the chain, as after the cache has expired.
+  ({ store, server, url: base } = await startIssuerService(chain, 0, { now: () => now(), chainCacheMs: 0 }));
+  admin = store.operators.create("admin", ["admin"]).token;
+  issuer = store.operators.create("issuer", ["issue", "revoke"]).token;
+});
+afterAll(() => server?.close());
+
+async function call(method: string, path: string, o: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.body !== undefined ? { "content-type": "application/json" } : {}), ...o.headers },
+    ...(o.raw !== undefined ? { body: o.raw } : o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+  });
+  const text = await res.text();
+  const json = (text.startsWith("{") ? JSON.parse(text) : {}) as Record<string, unknown>;
+  return { status: res.status, json, headers: res.headers, code: (json.error as { code?: string } | undefined)?.code };
+}
+const count = (sql: string) => Number((rawDb(store).prepare(sql).get() as { n: number }).n);
+const holderOf = (key: Uint8Array) => p256DidKey(p256.getPublicKey(key, false));
+
+async function offerToken(claims: Record<string, string> = { healthStatus: "yellow" }) {
+  const created = await call("POST", "/offers", { token: issuer, body: { type: "HealthCode", claims } });
+  expect(created.status).toBe(201);
+  expect(created.headers.get("cache-control")).toBe("no-store");
+  const code = (created.json.credential_offer as { grants: Record<string, { "pre-authorized_code": string }> }).grants[PRE_AUTHORIZED_GRANT]!["pre-authorized_code"];
+  const form = new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString();
+  const token = await call("POST", "/token", { raw: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
+  expect(token.status).toBe(200);
+  expect(token.headers.get("cache-control")).toBe("no-store");
+  return token.json as { access_token: string; c_nonce: string };
+}
+
+describe("issuer service under attack", () => {
+  it("one offer, one credential: N racing redemptions with N holder proofs give exactly one", async () => {
+    const { access_token, c_nonce } = await offerToken();
+    const credentialsBefore = count("SELECT count(*) AS n FROM credentials");
+    const auditBefore = count("SELECT count(*) AS n FROM audit WHERE action = 'credential.issue'");
+    const keys = Array.from({ length: 8 }, () => p256.utils.randomSecretKey());
+    const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: holderOf(k), signer: holderSigner(k), audience: base, nonce: c_nonce, issuedAt: now() })));
+    const results = await Promise.all(
+      proofs.map((jwt) => call("POST", "/credential", { body: { format: "jwt_vc_json", proof: { proof_type: "jwt", jwt } }, headers: { authorization: `Bearer ${access_token}` } })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
+    expect(count("SELECT count(*) AS n FROM credentials") - credentialsBefore).toBe(1);
+    expect(count("SELECT count(*) AS n FROM audit WHERE action = 'credential.issue'") - auditBefore).toBe(1);
+  });
+
+  it("keeps no request hash that a dictionary of claims can reverse", async () => {
+    const subject = holderOf(p256.utils.randomSecretKey());
+    const r = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subject, claims: { healthStatus: "red" } } });
+    expect(r.status).toBe(201);
+    const { request_hash } = rawDb(store).prepare("SELECT request_hash FROM credentials WHERE id = ?").get(r.json.id as string) as { request_hash: string };
+    const guesses = ["green", "yellow", "red"].map((healthStatus) => hashCanonical({ type: "HealthCode", subject, claims: { healthStatus }, validFor: undefined }));
+    expect(guesses).not.toContain(request_hash);
+  });
+
+  it("erases the claims of an expired, unredeemed offer on a timer, and request hashes after the idempotency window", async () => {
+    await call("POST", "/offers", { token: issuer, body: { type: "HealthCode", claims: { healthStatus: "green" } } });
+    const waiting = () => count("SELECT count(*) AS n FROM offers WHERE claims IS NOT NULL AND credential_id IS NULL");
+    const hashes = () => count("SELECT count(*) AS n FROM credentials WHERE request_hash != ''");
+    expect(waiting()).toBeGreaterThan(0);
+    expect(hashes()).toBeGreaterThan(0);
+    const stop = startHousekeeping(store, { intervalMs: 20, now: () => now(), log: () => {} });
+    try {
+      skew += 601; // every offer so far has expired; no request arrives
+      await vi.waitFor(() => expect(waiting()).toBe(0), { timeout: 5000, interval: 20 });
+      expect(hashes()).toBeGreaterThan(0);
+      skew += 86_400; // the idempotency window has closed
+      await vi.waitFor(() => expect(hashes()).toBe(0), { timeout: 5000, interval: 20 });
+    } finally {
+      stop();
+    }
+  });
+
+  it("operator tokens can be disabled and can expire: 401 at once", async () => {
+    const created = await call("POST", "/operators", { token: admin, body: { name: "temp", roles: ["issue"], expiresIn: 120 } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("cache-control")).toBe("no-store");
+    const { token, id } = created.json as { token: string; id: string };
+    const probe = () => call("GET", "/credentials/urn:uuid:nothing", { token });
+    expect((await probe()).status).toBe(404); // authenticated, nothing there
+    skew += 121;
+    expect((await probe()).code).toBe("unauthorized");
+
+    const other = (await call("POST", "/operators", { token: admin, body: { name: "clerk", roles: ["issue"] } })).json as { token: string; id: string };
+    expect((await call("GET", "/credentials/urn:uuid:nothing", { token: other.token })).status).toBe(404);
+    const disabled = await call("POST", `/operators/${other.id}/disable`, { token: admin });
+    expect(disabled.status).toBe(200);
+    expect((await call("GET", "/credentials/urn:uuid:nothing", { token: other.token })).code).toBe("unauthorized");
+    expect((await call("POST", `/operators/op_nobody/disable`, { token: admin })).code).toBe("not_found");
+    expect((await call("POST", `/operators/${id}/disable`, { token: issuer })).status).toBe(403);
+    expect(store.auditLog().map((a) => a.action)).toContain("operator.disable");
+  });
+
+  it("refuses unknown fields in operator requests (400), storing nothing", async () => {
+    const before = count("SELECT count(*) AS n FROM credentials");
+    const subject = holderOf(p256.utils.randomSecretKey());
+    const cases: [string, unknown][] = [
+      ["/credentials", { type: "HealthCode", subject, claims: { healthStatus: "green" }, operator: "someone-else" }],
+      ["/offers", { type: "HealthCode", claims: { healthStatus: "green" }, expiresAt: 9e9 }],
+      ["/credentials/status", { action: "revoke", ids: ["x"], force: true }],
+      ["/operators", { name: "x", roles: ["issue"], id: "op_chosen" }],
+    ];
+    for (const [path, body] of cases) {
+      const r = await call("POST", path, { token: path === "/operators" ? admin : issuer, body });
+      expect([r.status, r.code], path).toEqual([400, "invalid_request"]);
+    }
+    expect(count("SELECT count(*) AS n FROM credentials")).toBe(before);
+  });
+});
+
+describe("TtlCache (caches keyed by client input)", () => {
+  it("holds at most its bound, forgets failures, and reuses an answer within its TTL", async () => {
+    let t = 0;
+    const cache = new TtlCache<number>({ ttlMs: 100, max: 3, clock: () => t });
+    let loads = 0;
+    const load = async () => ++loads;
+    for (let i = 0; i < 50; i++) await cache.get(`type-${i}`, load);
+    expect(cache.size).toBe(3);
+    expect(await cache.get("type-49", load)).toBe(50);
+    t = 100;
+    expect(await cache.get("type-49", load)).toBe(51);
+    await expect(cache.get("bad", () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+    expect(await cache.get("bad", load)).toBe(52);
+  });
+});
