@@ -112,6 +112,7 @@ export type BundleErrorCode =
   | "bundle_rollback"
   | "delta_base_mismatch"
   | "sequence_gap"
+  | "sync_incomplete"
   | "event_invalid";
 
 export class BundleError extends CodedError<BundleErrorCode> {}

@@ -1,4 +1,5 @@
-import { decodeBytes32String, Interface, toBeHex, type Log, type LogDescription, type Provider } from "ethers";
+import { Contract, decodeBytes32String, Interface, toBeHex, zeroPadValue, type LogDescription, type Provider } from "ethers";
+import { BundleError } from "../../core/bundle.ts";
 import type { DidEvent, IssuerStatus, LedgerEvent, StatusEvent, TrustEvent } from "../../core/ledger-events.ts";
 import { didRegistryArtifact, loadArtifact } from "./artifacts.ts";
 import { idToString } from "./ids.ts";
@@ -82,18 +83,78 @@ function didEvent(e: LogDescription, timestamp: number): DidEvent | undefined {
   return undefined;
 }
 
-/**
- * Every ledger event in [fromBlock, toBlock], in chain order, from the three registries.
- * Standard eth_getLogs only (Besu and Hardhat alike), paged by block range.
- */
-export async function readLedgerEvents(provider: Provider, deployment: Deployment, fromBlock: number, toBlock: number): Promise<LedgerEvent[]> {
-  const { trust, status, did } = ifaces();
-  const addresses = { trust: deployment.trustRegistry.toLowerCase(), status: deployment.statusRegistry.toLowerCase(), did: deployment.didRegistry.toLowerCase() };
-  const logs: Log[] = [];
-  for (let from = fromBlock; from <= toBlock; from += LOG_PAGE) {
-    logs.push(...(await provider.getLogs({ address: [addresses.trust, addresses.status, addresses.did], fromBlock: from, toBlock: Math.min(toBlock, from + LOG_PAGE - 1) })));
+/** A ledger event with where it sits on chain, for ordering events read by different queries. */
+interface Placed {
+  readonly block: number;
+  readonly index: number;
+  readonly event: LedgerEvent;
+}
+
+/** Thrown when what the node answered cannot be the whole history (dropped or missing events). */
+export class IncompleteSyncError extends BundleError {
+  constructor(message: string) {
+    super("sync_incomplete", message);
   }
-  logs.sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);
+}
+
+const byPosition = (x: { block: number; index: number }, y: { block: number; index: number }): number => x.block - y.block || x.index - y.index;
+
+/** The TrustRegistry and StatusRegistry events in [fromBlock, toBlock], paged by block range. */
+async function readRegistryEvents(provider: Provider, deployment: Deployment, fromBlock: number, toBlock: number): Promise<Placed[]> {
+  const { trust, status } = ifaces();
+  const addresses = { trust: deployment.trustRegistry.toLowerCase(), status: deployment.statusRegistry.toLowerCase() };
+  const placed: Placed[] = [];
+  for (let from = fromBlock; from <= toBlock; from += LOG_PAGE) {
+    const logs = await provider.getLogs({ address: [addresses.trust, addresses.status], fromBlock: from, toBlock: Math.min(toBlock, from + LOG_PAGE - 1) });
+    for (const log of logs) {
+      const isTrust = log.address.toLowerCase() === addresses.trust;
+      const parsed = (isTrust ? trust : status).parseLog(log);
+      const e = parsed && (isTrust ? trustEvent(parsed) : statusEvent(parsed));
+      if (e) placed.push({ block: log.blockNumber, index: log.index, event: (isTrust ? { source: "trust", ...e } : { source: "status", ...e }) as LedgerEvent });
+    }
+  }
+  return placed;
+}
+
+/**
+ * One identity's ERC-1056 events after `afterBlock`, up to `atBlock`, found the way
+ * ethr-did-resolver finds them: from `changed(identity)` back along each event's
+ * `previousChange`. The chain's own pointer says where the history is, so a node that leaves
+ * events out is caught (a block it points at with no event of the identity).
+ */
+async function readDidHistory(provider: Provider, deployment: Deployment, identity: string, atBlock: number, afterBlock: number, timestampOf: (block: number) => Promise<number>): Promise<Placed[]> {
+  const { did } = ifaces();
+  const registry = new Contract(deployment.didRegistry, did, provider);
+  const topic = zeroPadValue(identity, 32);
+  const placed: Placed[] = [];
+  let block = Number(await registry.getFunction("changed")(identity, { blockTag: atBlock }));
+  while (block > afterBlock) {
+    const logs = await provider.getLogs({ address: deployment.didRegistry, topics: [null, topic], fromBlock: block, toBlock: block });
+    let previous = block;
+    for (const log of logs) {
+      const parsed = did.parseLog(log);
+      if (!parsed) continue;
+      previous = Math.min(previous, Number(parsed.args.previousChange));
+      const e = didEvent(parsed, await timestampOf(block));
+      if (e) placed.push({ block, index: log.index, event: { source: "did", ...e } });
+    }
+    // The block's first event of the identity links to an earlier block (0 for its first ever).
+    if (previous >= block) throw new IncompleteSyncError(`DID registry: identity ${identity} changed in block ${block}, but the node returned no event that links back from there`);
+    block = previous;
+  }
+  return placed;
+}
+
+/**
+ * The ledger events from `fromBlock` to `toBlock`, in chain order: every TrustRegistry and
+ * StatusRegistry event in the range, and the ERC-1056 history of each registered issuer only
+ * (DID events of other identities are ignored). `issuers` maps each issuer to the block after
+ * which its history is needed: the base bundle's block for issuers it already has, before the
+ * deployment for issuers registered since (their keys may predate their registration).
+ */
+export async function readLedgerEvents(provider: Provider, deployment: Deployment, fromBlock: number, toBlock: number, issuers: (registered: readonly string[]) => ReadonlyMap<string, number>): Promise<LedgerEvent[]> {
+  const registryEvents = await readRegistryEvents(provider, deployment, fromBlock, toBlock);
+  const registered = registryEvents.flatMap((p) => (p.event.source === "trust" && p.event.kind === "IssuerRegistered" ? [p.event.issuer] : []));
   const timestamps = new Map<number, number>();
   const timestampOf = async (block: number): Promise<number> => {
     let t = timestamps.get(block);
@@ -103,22 +164,24 @@ export async function readLedgerEvents(provider: Provider, deployment: Deploymen
     }
     return t;
   };
-  const events: LedgerEvent[] = [];
-  for (const log of logs) {
-    const address = log.address.toLowerCase();
-    if (address === addresses.trust) {
-      const parsed = trust.parseLog(log);
-      const e = parsed && trustEvent(parsed);
-      if (e) events.push({ source: "trust", ...e });
-    } else if (address === addresses.status) {
-      const parsed = status.parseLog(log);
-      const e = parsed && statusEvent(parsed);
-      if (e) events.push({ source: "status", ...e });
-    } else {
-      const parsed = did.parseLog(log);
-      const e = parsed && didEvent(parsed, await timestampOf(log.blockNumber));
-      if (e) events.push({ source: "did", ...e });
+  const placed = [...registryEvents];
+  for (const [identity, after] of issuers(registered)) placed.push(...(await readDidHistory(provider, deployment, identity, toBlock, after, timestampOf)));
+  return placed.sort(byPosition).map((p) => p.event);
+}
+
+/**
+ * Proves the registries' events are complete: each registry's sequence number at `block` must
+ * be the last one the bundle applied (events dropped at the tail leave no gap to see).
+ */
+export async function checkSequencesAt(provider: Provider, deployment: Deployment, block: number, applied: { trust: number; status: number }): Promise<void> {
+  const { trust, status } = ifaces();
+  const onChain = {
+    trust: Number(await new Contract(deployment.trustRegistry, trust, provider).getFunction("sequence")({ blockTag: block })),
+    status: Number(await new Contract(deployment.statusRegistry, status, provider).getFunction("sequence")({ blockTag: block })),
+  };
+  for (const registry of ["trust", "status"] as const) {
+    if (onChain[registry] !== applied[registry]) {
+      throw new IncompleteSyncError(`${registry} registry is at event #${onChain[registry]} in block ${block}, but sync read up to #${applied[registry]}`);
     }
   }
-  return events;
 }

@@ -3,7 +3,7 @@ import { BundleError, emptyBundle, type BlockRef, type TrustBundle } from "../..
 import { applyDelta, type BundleDelta } from "../../core/bundle-codec.ts";
 import { hashCanonical } from "../../core/hash.ts";
 import type { JsonValue } from "../../core/json.ts";
-import { readLedgerEvents } from "../chain/events.ts";
+import { checkSequencesAt, readLedgerEvents } from "../chain/events.ts";
 import type { Deployment } from "../chain/ledger.ts";
 
 /** Finds a credential type's JSON Schema by its URI (a directory, an HTTP fetch, …). */
@@ -31,7 +31,9 @@ async function blockRef(provider: Provider, tag: number | "latest"): Promise<Blo
 
 /**
  * Reads the chain from `base`'s block (or the deployment) to the latest block and returns
- * the new bundle and the delta that produced it. Schemas of newly registered types are
+ * the new bundle and the delta that produced it. Refuses (BundleError `sync_incomplete`) when
+ * the node's answers cannot be complete: a registry's sequence at the target block differs
+ * from the last event read, or an issuer's ERC-1056 `previousChange` chain is broken. Schemas of newly registered types are
  * fetched from `schemas` and checked against the hash on chain.
  */
 export async function syncBundle(provider: Provider, deployment: Deployment, p: SyncParameters): Promise<SyncResult> {
@@ -42,7 +44,10 @@ export async function syncBundle(provider: Provider, deployment: Deployment, p: 
     const onChain = await blockRef(provider, p.base.block.number);
     if (onChain.hash !== p.base.block.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} on this chain is not the bundle's`);
   }
-  const events = to.number > base.block.number ? await readLedgerEvents(provider, deployment, base.block.number + 1, to.number) : [];
+  // Issuers the base has need their DID history since its block; new ones, all of it.
+  const issuers = (registered: readonly string[]): Map<string, number> =>
+    new Map([...registered.map((a): [string, number] => [a, deployment.deployedAtBlock - 1]), ...Object.keys(base.issuers).map((a): [string, number] => [a, base.block.number])]);
+  const events = to.number > base.block.number ? await readLedgerEvents(provider, deployment, base.block.number + 1, to.number, issuers) : [];
   const schemas: Record<string, JsonValue> = {};
   for (const e of events) {
     if (e.source !== "trust" || e.kind !== "CredentialTypeRegistered") continue;
@@ -52,5 +57,7 @@ export async function syncBundle(provider: Provider, deployment: Deployment, p: 
     schemas[e.credentialType] = schema;
   }
   const delta: BundleDelta = { kind: "delta", version: 1, chainId: deployment.chainId, from: { number: base.block.number, hash: base.block.hash }, to, events, schemas };
-  return { bundle: applyDelta(base, delta), delta };
+  const bundle = applyDelta(base, delta);
+  await checkSequencesAt(provider, deployment, to.number, bundle.sequences);
+  return { bundle, delta };
 }

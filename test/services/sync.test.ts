@@ -12,9 +12,23 @@ import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { agencyControllerKey, DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
-import { Wallet, getBytes, type HDNodeWallet } from "ethers";
+import { Wallet, getBytes, type Filter, type HDNodeWallet, type Provider } from "ethers";
 
 let chain: SeededChain;
+
+/** The real node behind a proxy that drops the last log of the getLogs answers `drops` picks. */
+function droppingTail(provider: Provider, drops: (filter: Filter) => boolean): Provider {
+  return new Proxy(provider, {
+    get(target, name) {
+      if (name === "getLogs") return async (filter: Filter) => {
+        const logs = await target.getLogs(filter);
+        return drops(filter) ? logs.slice(0, -1) : logs;
+      };
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
 const controller = (i: number): Signer => chain.accounts.controllers[i] as Signer;
 
@@ -58,6 +72,30 @@ describe("sync from the chain", () => {
     expect(next.delta.events.map((e) => e.kind)).toEqual(["RecognitionSet"]);
     const full = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
     expect(next.bundle).toEqual(full.bundle);
+  });
+
+  it("refuses when the node leaves out the registries' tail events, or an issuer's DID events", async () => {
+    const { bundle: base } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    const zj = chain.as(chain.accounts.authorities[0] as Signer).trust;
+    await (await zj.getFunction("setRecognition")(regionId("CN-ZJ"), regionId("CN-NM"), credentialTypeId("DriverLicence"), true)).wait();
+    await (await chain.as(controller(2)).did.getFunction("addDelegate")(chain.agencies[2]!.address, VERI_KEY, Wallet.createRandom().address, 86400)).wait();
+    // A node (or a proxy in front of it) that drops the last log of each answer: no gap in the middle to see.
+    const registries = (filter: Filter) => Array.isArray(filter.address);
+    for (const drops of [registries, (filter: Filter) => !registries(filter)]) {
+      const lossy = droppingTail(chain.provider, drops);
+      await expect(syncBundle(lossy, chain.deployment, { schemas: demoSchemas })).rejects.toMatchObject({ code: "sync_incomplete" });
+      await expect(syncBundle(lossy, chain.deployment, { base, schemas: demoSchemas })).rejects.toMatchObject({ code: "sync_incomplete" });
+    }
+    expect((await syncBundle(chain.provider, chain.deployment, { base, schemas: demoSchemas })).delta.events.map((e) => e.kind)).toEqual(["RecognitionSet", "DidDelegateChanged"]);
+  });
+
+  it("ignores DID events of identities that are not registered issuers", async () => {
+    const stranger = Wallet.createRandom(chain.provider);
+    await chain.networkHelpers.setBalance(stranger.address, 10n ** 18n);
+    await (await chain.as(stranger).did.getFunction("addDelegate")(stranger.address, VERI_KEY, Wallet.createRandom().address, 86400)).wait();
+    const { bundle, delta } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    expect(bundle.keys[stranger.address.toLowerCase()]).toBeUndefined();
+    expect(delta.events.some((e) => e.source === "did" && e.identity === stranger.address.toLowerCase())).toBe(false);
   });
 
   it("refuses a base bundle whose block is not on this chain", async () => {
