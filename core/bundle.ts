@@ -109,6 +109,7 @@ export type BundleErrorCode =
   | "bundle_bad_signature"
   | "bundle_untrusted_signer"
   | "bundle_wrong_chain"
+  | "bundle_wrong_scope"
   | "bundle_rollback"
   | "delta_base_mismatch"
   | "sequence_gap"

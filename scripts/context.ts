@@ -50,9 +50,9 @@ export function integerOption(values: Record<string, unknown>, name: string, fal
  * authority's `--authority` address, which defaults to the demo authority of `region` on the
  * development chain only.
  */
-export function anchorOption(values: Record<string, unknown>, region: string): { chainId: number; authorities: string[] } {
+export function anchorOption(values: Record<string, unknown>, region: string): { chainId: number; authorities: string[]; region: string } {
   const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
   const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
   if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
-  return { chainId, authorities: [authority] };
+  return { chainId, authorities: [authority], region };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../services/files.ts";
 import { getBytes, Wallet } from "ethers";
 import type { TrustBundle } from "../../core/bundle.ts";
-import { deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { bundleScope, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { BundleError } from "../../core/bundle.ts";
 import { decodeJwt } from "../../core/jwt.ts";
@@ -43,18 +43,22 @@ export const syncCommand: Command = {
     return withChain(values, async (provider, ledger) => {
       const { chainId } = ledger.deployment;
       const signer = authorityKey(region, chainId);
-      const onChainAuthority = (await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string;
-      if (onChainAuthority.toLowerCase() !== signer.address.toLowerCase()) throw new UsageError(`the key given is not ${region}'s authority on chain`);
+      const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string).toLowerCase();
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
-      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.address] }).payload as SerializedBundle);
+      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.address], region }).payload as SerializedBundle);
       const started = performance.now();
       const { bundle, delta } = await syncBundle(provider, ledger.deployment, { base, schemas: directorySchemaSource(stringOption(values, "schemas") as string) });
+      // The current authority signs; a former one may sign the hand-over bundle that records its successor
+      // (checkpoints follow the rotation only through a bundle they already trust).
+      const former = delta.events.some((e) => e.source === "trust" && (e.kind === "RegionAdded" || e.kind === "RegionAuthorityChanged") && e.region === region && e.authority === signer.address.toLowerCase());
+      if (onChainAuthority !== signer.address.toLowerCase() && !former) throw new UsageError(`the key given is not ${region}'s authority on chain`);
       const key = getBytes(signer.privateKey);
-      const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key));
+      const scope = bundleScope(bundle, region);
+      const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key, scope));
       writeFileAtomic(out, bundleText);
       const deltaOut = stringOption(values, "delta-out");
-      const deltaText = JSON.stringify(signEnvelope(delta, key));
+      const deltaText = JSON.stringify(signEnvelope(delta, key, scope));
       if (deltaOut) writeFileAtomic(deltaOut, deltaText);
       const summary = {
         region,

@@ -35,7 +35,7 @@ async function call(url: string, token: string, body?: unknown): Promise<Record<
 /** What a checkpoint in `region` holds after a sync: its service's bundle, signature checked against the region authority. */
 async function syncCheckpoint(system: RunningSystem, region: string): Promise<TrustBundle> {
   const text = await (await fetch(`${system.checkpoints[region]}/bundle`)).text();
-  return loadSignedBundle(text, { chainId: system.chainId, authorities: [demoAuthorityKey(region).address] }, undefined).bundle;
+  return loadSignedBundle(text, { chainId: system.chainId, authorities: [demoAuthorityKey(region).address], region }, undefined).bundle;
 }
 
 export interface ScenarioStep {

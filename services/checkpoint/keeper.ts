@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Provider } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { bundleScope, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import type { Deployment } from "../chain/ledger.ts";
@@ -23,13 +23,15 @@ export interface SignedBundle {
 export class BundleKeeper {
   current: SignedBundle | undefined;
   readonly authority: string;
+  readonly region: string;
   private readonly authorityKey: Uint8Array;
   private readonly provider: Provider;
   private readonly deployment: Deployment;
   private readonly schemas: SchemaSource;
   private readonly path: string;
 
-  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; authorityKey: Uint8Array; path: string }) {
+  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; authorityKey: Uint8Array; path: string; region: string }) {
+    this.region = o.region;
     this.provider = o.provider;
     this.deployment = o.deployment;
     this.schemas = o.schemas;
@@ -39,7 +41,7 @@ export class BundleKeeper {
     if (existsSync(this.path)) {
       try {
         const envelope = readFileSync(this.path, "utf8");
-        const bundle = deserializeBundle(openEnvelope(envelope, { chainId: o.deployment.chainId, authorities: [this.authority] }).payload as SerializedBundle);
+        const bundle = deserializeBundle(openEnvelope(envelope, { chainId: o.deployment.chainId, authorities: [this.authority], region: o.region, contracts: o.deployment }).payload as SerializedBundle);
         this.current = { bundle, envelope, syncedAt: 0 };
       } catch {
         // A damaged or foreign file is rebuilt from the chain by the first sync.
@@ -62,7 +64,7 @@ export class BundleKeeper {
       this.current = { ...this.current, syncedAt: now };
       return 0;
     }
-    const envelope = JSON.stringify(signEnvelope(serializeBundle(result.bundle), this.authorityKey));
+    const envelope = JSON.stringify(signEnvelope(serializeBundle(result.bundle), this.authorityKey, bundleScope(result.bundle, this.region)));
     writeFileAtomic(this.path, envelope);
     this.current = { bundle: result.bundle, envelope, syncedAt: now };
     return result.delta.events.length;

@@ -32,6 +32,7 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? o.schemasDir),
     authorityKey: getBytes(config.LAISSEZ_AUTHORITY_KEY),
     path: join(config.LAISSEZ_STATE_DIR, `bundle-${config.LAISSEZ_REGION}.json`),
+    region: config.LAISSEZ_REGION,
   });
   const step = async (): Promise<void> => {
     try {

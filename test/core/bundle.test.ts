@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { applyEvents, BundleError, cloneBundle, type TrustBundle } from "../../core/bundle.ts";
-import { acceptBundle, applyDelta, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type BundleDelta, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { acceptBundle, applyDelta, bundleScope, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type BundleDelta, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { secp256k1Address } from "../../core/crypto.ts";
+import { utf8 } from "../../core/encoding.ts";
 import { base64urlEncode } from "../../core/encoding.ts";
 import { parseJson } from "../../core/json.ts";
 import { decodeStatusList, encodeStatusList, getBit, setBit, StatusListError } from "../../core/status-list.ts";
@@ -10,7 +14,7 @@ import { validateSchema } from "../../core/schema.ts";
 import { VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 
 const file = JSON.parse(readFileSync(VECTOR_FILE, "utf8")) as VectorFile;
-const anchor = { chainId: 31337, authorities: [file.authority] };
+const anchor = { chainId: 31337, authorities: [file.authority], region: "CN-SH" };
 const text = JSON.stringify(file.bundle);
 const bundle = (): TrustBundle => deserializeBundle(openEnvelope(text, anchor).payload as SerializedBundle);
 const code = (f: () => unknown): string | undefined => {
@@ -42,6 +46,43 @@ describe("signed bundles", () => {
     expect(code(() => openEnvelope(JSON.stringify({ payload: 1 }), anchor))).toBe("bundle_malformed");
   });
 
+  it("binds the envelope to its region, chain and registries", () => {
+    expect(openEnvelope(text, { ...anchor, contracts: file.bundle.payload.contracts }).scope).toEqual({ region: "CN-SH", chainId: 31337, contracts: file.bundle.payload.contracts });
+    // The same authority's bundle offered to another region's checkpoint, or for other registries.
+    expect(code(() => openEnvelope(text, { ...anchor, region: "CN-ZJ" }))).toBe("bundle_wrong_scope");
+    expect(code(() => openEnvelope(text, { ...anchor, contracts: { ...file.bundle.payload.contracts, trustRegistry: "0x" + "9".repeat(40) } }))).toBe("bundle_wrong_scope");
+    // The scope is signed: renaming the region breaks the signature; dropping it is malformed.
+    expect(code(() => openEnvelope(JSON.stringify({ ...file.bundle, scope: { ...file.bundle.scope, region: "CN-ZJ" } }), { ...anchor, region: "CN-ZJ" }))).toBe("bundle_bad_signature");
+    const { scope: _scope, ...unscoped } = file.bundle;
+    expect(code(() => openEnvelope(JSON.stringify(unscoped), anchor))).toBe("bundle_malformed");
+    // A bundle whose registries differ from the scope it was signed under.
+    const key = sha256(utf8("laissez test vector authority CN-SH"));
+    const other = signEnvelope(file.bundle.payload, key, { ...file.bundle.scope, contracts: { ...file.bundle.scope.contracts, didRegistry: "0x" + "8".repeat(40) } });
+    expect(code(() => openEnvelope(JSON.stringify(other), anchor))).toBe("bundle_wrong_scope");
+  });
+
+  it("follows a region authority rotation through the chain's record, and refuses the old key from then on", () => {
+    const oldKey = sha256(utf8("laissez test vector authority CN-SH"));
+    const newKey = sha256(utf8("laissez test vector authority CN-SH rotated"));
+    const newAuthority = secp256k1Address(secp256k1.getPublicKey(newKey, false));
+    const b = bundle();
+    const at = (n: number) => ({ number: b.block.number + n, hash: `0x${String(n).repeat(64)}`, timestamp: b.block.timestamp + n });
+    const signed = (t: TrustBundle, key: Uint8Array) => JSON.stringify(signEnvelope(serializeBundle(t), key, bundleScope(t, "CN-SH")));
+    const rotated = applyEvents(cloneBundle(b), [{ source: "trust", seq: b.sequences.trust + 1, kind: "RegionAuthorityChanged", region: "CN-SH", authority: newAuthority }], at(1));
+    const later = applyEvents(cloneBundle(rotated), [], at(2));
+
+    let state: CheckpointState | undefined = loadSignedBundle(text, anchor, undefined).state;
+    expect(state.authority).toBe(file.authority);
+    // A new authority is not taken from a bundle it signed itself.
+    expect(code(() => loadSignedBundle(signed(rotated, newKey), anchor, state))).toBe("bundle_untrusted_signer");
+    // The hand-over: the old authority's bundle that records the rotation.
+    state = loadSignedBundle(signed(rotated, oldKey), anchor, state).state;
+    expect(state.authority).toBe(newAuthority);
+    // From then on the old key is refused, even for a newer block; the new one is followed.
+    expect(code(() => loadSignedBundle(signed(later, oldKey), anchor, state))).toBe("bundle_untrusted_signer");
+    expect(loadSignedBundle(signed(later, newKey), anchor, state).state).toEqual({ highestBlock: later.block.number, authority: newAuthority });
+  });
+
   it("refuses a bundle older than the newest accepted (rollback)", () => {
     const b = bundle();
     const state = acceptBundle(b, undefined);
@@ -70,8 +111,9 @@ describe("signed bundles", () => {
   it("a signed delta opens like a bundle", () => {
     const d: BundleDelta = { kind: "delta", version: 1, chainId: 31337, from: { number: 1, hash: "0x" }, to: { number: 2, hash: "0x", timestamp: 3 }, events: [], schemas: {} };
     const key = new Uint8Array(32).fill(7);
-    const env = signEnvelope(d, key);
-    expect(openEnvelope(JSON.stringify(env), { chainId: 31337, authorities: [env.signer] }).payload).toEqual(d);
+    const scope = bundleScope({ chainId: 31337, contracts: file.bundle.payload.contracts }, "CN-SH");
+    const env = signEnvelope(d, key, scope);
+    expect(openEnvelope(JSON.stringify(env), { chainId: 31337, authorities: [env.signer], region: "CN-SH" }).payload).toEqual(d);
   });
 
   it("is compact: the vector bundle is a few KB", () => {

@@ -7,7 +7,7 @@ import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { generateVectors, VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 
 const file = JSON.parse(readFileSync(VECTOR_FILE, "utf8")) as VectorFile;
-const envelope = openEnvelope(JSON.stringify(file.bundle), { chainId: 31337, authorities: [file.authority] });
+const envelope = openEnvelope(JSON.stringify(file.bundle), { chainId: 31337, authorities: [file.authority], region: "CN-SH" });
 const bundle = deserializeBundle(envelope.payload as SerializedBundle);
 
 it("the committed vectors are exactly what the generator makes", async () => {

@@ -12,7 +12,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { addressKeyId, applyEvents, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "../../core/bundle.ts";
-import { serializeBundle, signEnvelope, type SignedEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { bundleScope, serializeBundle, signEnvelope, type SignedEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
 import { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, presentCredential, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { ethrDid, p256DidKey, p256DidJwk } from "../../core/did.ts";
@@ -268,7 +268,7 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: compact QR bomb (inflates past the cap)", `${COMPACT_PREFIX}${base45Encode(deflateSync(new Uint8Array(200_000)))}`, "reject", "compact_too_large"),
     vp("reject: oversized QR payload", `${COMPACT_PREFIX}${"0".repeat(MAX_COMPACT_CHARS)}`, "reject", "compact_too_large"),
   ];
-  return { authority: addr(authorityKey), bundle: signEnvelope(serializeBundle(bundle), authorityKey), vectors };
+  return { authority: addr(authorityKey), bundle: signEnvelope(serializeBundle(bundle), authorityKey, bundleScope(bundle, SH)), vectors };
 }
 
 export const VECTOR_FILE = new URL("./verification.json", import.meta.url);

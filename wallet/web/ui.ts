@@ -57,7 +57,7 @@ export class BundleStore {
     const text = localStorage.getItem(`${this.key}.bundle`);
     if (text) {
       try {
-        this.bundle = loadSignedBundle(text, anchor, undefined).bundle;
+        this.bundle = loadSignedBundle(text, anchor, this.state).bundle;
       } catch (e) {
         console.warn("stored bundle refused:", e);
       }

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   void registerServiceWorker();
   const info = (await (await fetch("checkpoint.json")).json()) as CheckpointInfo;
   byId("region").textContent = info.region;
-  const store = new BundleStore(`checkpoint.${info.region}.${info.chainId}`, { chainId: info.chainId, authorities: [info.authority] });
+  const store = new BundleStore(`checkpoint.${info.region}.${info.chainId}`, { chainId: info.chainId, authorities: [info.authority], region: info.region });
   const network = byId("network");
 
   const showBundle = (): void => {
