@@ -122,6 +122,12 @@ export interface PresentParameters {
 }
 
 /** A VP JWT carrying one credential, signed by the holder key (ES256). */
+/**
+ * The `aud` of a static presentation: the region whose checkpoints it is for. A static QR has
+ * no checkpoint challenge, so this is what stops it being shown in another region.
+ */
+export const regionAudience = (region: string): string => `urn:laissez:region:${region}`;
+
 export async function presentCredential(p: PresentParameters): Promise<string> {
   const payload: Record<string, JsonValue> = {
     iss: p.holder,

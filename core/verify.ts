@@ -1,6 +1,6 @@
 import { isOpenAt, type AccreditationWindow, type BlockRef, type IssuerKey, type TrustBundle } from "./bundle.ts";
 import { CompactError, COMPACT_PREFIX, expandPresentation } from "./compact.ts";
-import { parseStatusListUrl, TYP } from "./credential.ts";
+import { parseStatusListUrl, regionAudience, TYP } from "./credential.ts";
 import { secp256k1Address, signatureShapeProblem, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 import { holderPublicKey, parseEthrDid } from "./did.ts";
 import { base64urlDecode } from "./encoding.ts";
@@ -32,7 +32,8 @@ export interface Verdict {
   readonly validUntil?: number;
   /** Only the claims the credential disclosed. */
   readonly claims?: Record<string, JsonValue>;
-  readonly presentation?: { readonly mode: "challenge" | "static"; readonly issuedAt: number };
+  /** How the presentation was bound: a checkpoint's challenge, or (static) a region; `audience` is what it named. */
+  readonly presentation?: { readonly mode: "challenge" | "static"; readonly issuedAt: number; readonly audience: string };
   readonly bundle: { readonly block: BlockRef; readonly ageSeconds: number };
 }
 
@@ -433,9 +434,10 @@ export function verifyPresentation(token: string, p: VerifyPresentationParameter
     run.fail("presentation", "presentation_expired", `presentation iat ${iat ?? "missing"} outside the ${window} s window`);
     return finish(run, p);
   }
+  const aud = Array.isArray(payload.aud) && payload.aud.length === 1 ? payload.aud[0] : payload.aud;
+  const audience = typeof aud === "string" ? aud : "";
   if (p.challenge) {
-    const aud = payload.aud;
-    if (!(aud === p.challenge.audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === p.challenge.audience))) {
+    if (audience !== p.challenge.audience) {
       run.fail("presentation", "wrong_audience", "presentation is not addressed to this checkpoint");
       return finish(run, p);
     }
@@ -455,11 +457,17 @@ export function verifyPresentation(token: string, p: VerifyPresentationParameter
   } else if (mode === "challenge") {
     run.fail("presentation", "wrong_nonce", "presentation carries a nonce, but this checkpoint issued no challenge");
     return finish(run, p);
+  } else if (audience === "") {
+    run.fail("presentation", "audience_missing", "a static presentation must name the region it is for (aud)");
+    return finish(run, p);
+  } else if (audience !== regionAudience(p.region)) {
+    run.fail("presentation", "wrong_audience", `static presentation is for ${audience.slice(0, 60)}, not ${regionAudience(p.region)}`);
+    return finish(run, p);
   }
-  run.pass("presentation", mode === "static" ? `static presentation, iat within ${window} s` : "bound to this checkpoint's challenge");
+  run.pass("presentation", mode === "static" ? `static presentation for ${p.region}, iat within ${window} s` : "bound to this checkpoint's challenge");
 
   const facts = checkCredential(run, p, vcs[0]);
   if (facts && facts.holder !== holder) run.fail("holder_binding", "holder_mismatch", "the presenting holder is not the credential's subject");
   else if (facts) run.pass("holder_binding", "presented by the credential's subject");
-  return finish(run, p, { ...(facts ?? {}), presentation: { mode, issuedAt: iat } });
+  return finish(run, p, { ...(facts ?? {}), presentation: { mode, issuedAt: iat, audience } });
 }

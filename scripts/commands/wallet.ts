@@ -71,7 +71,7 @@ export const walletCommand: Command = {
     "laissez wallet init                      [--wallet FILE]",
     "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…]",
     "       laissez wallet list | show WHICH",
-    "       laissez wallet present WHICH      [--png FILE] [--audience A --nonce N] [--json]",
+    "       laissez wallet present WHICH      --for REGION | --audience A --nonce N  [--png FILE] [--json]",
     "       laissez wallet backup --out FILE  |  laissez wallet restore --from FILE",
     "       (passphrases: LAISSEZ_WALLET_PASSPHRASE, LAISSEZ_BACKUP_PASSPHRASE, or asked on a terminal)",
   ].join("\n"),
@@ -84,6 +84,7 @@ export const walletCommand: Command = {
     png: { type: "string" },
     audience: { type: "string" },
     nonce: { type: "string" },
+    for: { type: "string" },
     out: { type: "string" },
     from: { type: "string" },
     json: { type: "boolean" },
@@ -124,14 +125,17 @@ export const walletCommand: Command = {
         const audience = stringOption(values, "audience");
         const nonce = stringOption(values, "nonce");
         if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
-        const text = presentationQrText(await present(c.jwt, wallet.key, now(), audience && nonce ? { audience, nonce } : undefined));
+        const region = stringOption(values, "for");
+        // A static QR names the region it is for: a checkpoint elsewhere refuses it.
+        if ((region === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
+        const text = presentationQrText(await present(c.jwt, wallet.key, now(), audience && nonce ? { audience, nonce } : { region: region as string }));
         const size = qrSize(text);
         const png = stringOption(values, "png") ?? "presentation.png";
         writeFileAtomic(png, await qrPng(text));
         if (values.json) console.log(JSON.stringify({ text, ...size, png }));
         else {
           console.log(await qrTerminal(text));
-          console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : "static: valid for 5 minutes"} → ${png}`);
+          console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : `static, for ${region}: valid for 5 minutes`} → ${png}`);
         }
         return EXIT.ok;
       }

@@ -69,8 +69,8 @@ export async function runScenario(system: RunningSystem, say: (line: string) => 
   say(`   ${credential.type} ${credential.id} from ${credential.issuer.name} (${credential.issuer.region}), valid until ${new Date(credential.validUntil * 1000).toISOString()}`);
   steps.push({ step: "receive", ok: true });
 
-  say("3. The wallet shows a static presentation QR; the checkpoint reads it from the image");
-  const qr = presentationQrText(await present(credential.jwt, holder, now()));
+  say("3. The wallet shows a static presentation QR for CN-SH; the checkpoint reads it from the image");
+  const qr = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-SH" }));
   const size = qrSize(qr);
   const scanned = readQrPng(await qrPng(qr));
   if (scanned !== qr) throw new Error("the QR image did not decode to the presentation");
@@ -103,7 +103,7 @@ export async function runScenario(system: RunningSystem, say: (line: string) => 
     await sleep(200);
     shAfter = await syncCheckpoint(system, "CN-SH");
   }
-  const fresh = presentationQrText(await present(credential.jwt, holder, now()));
+  const fresh = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-SH" }));
   check("CN-SH checkpoint, after re-sync", fresh, shAfter, "CN-SH", "reject", "revoked");
   return steps;
 }

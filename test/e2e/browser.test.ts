@@ -77,6 +77,9 @@ describe("web wallet and checkpoint page in Chromium", () => {
     // Show the QR; take its image as a camera would, and decode it.
     await wallet.click("button.show-qr");
     await wallet.waitForSelector("#qr svg");
+    // The static QR names the region it is for: the holder picks CN-SH's checkpoints.
+    await wallet.selectOption("#qr-region", "CN-SH");
+    await wallet.waitForFunction(() => document.querySelector("#qr-meta")?.textContent?.includes("for CN-SH"));
     const version = Number(await wallet.getAttribute("#qr", "data-version"));
     expect(version).toBeLessThanOrEqual(20);
     const qrImage = await wallet.locator("#qr svg").screenshot();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { p256 } from "@noble/curves/nist.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holderSigner, presentCredential } from "../../core/credential.ts";
+import { holderSigner, presentCredential, regionAudience } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { runLaissez, startChainProcess, type RunResult } from "../helpers/processes.ts";
 
@@ -33,9 +33,9 @@ async function sync(region: string, out: string, from?: string): Promise<{ block
   const run = await ok(["sync", ...chainArgs(), "--region", region, "--out", file(out), "--json", ...(from ? ["--from", file(from), "--delta-out", file(`${out}.delta`)] : [])]);
   return JSON.parse(run.stdout);
 }
-/** A static (one-way QR) presentation of `credential` by the holder, made now. */
-async function present(credential: string): Promise<string> {
-  const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000) });
+/** A static (one-way QR) presentation of `credential` by the holder for `region`'s checkpoints, made now. */
+async function present(credential: string, region = "CN-SH"): Promise<string> {
+  const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000), audience: regionAudience(region) });
   const path = file(`vp-${Math.random().toString(36).slice(2)}.jwt`);
   writeFileSync(path, token);
   return path;
@@ -129,7 +129,7 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
   it("a CN-NM checkpoint, which does not recognize CN-ZJ health codes, rejects", async () => {
     const credential = await issue(0, "HealthCode", { healthStatus: "green" });
     await sync("CN-NM", "nm-1.json");
-    const { code, v } = await verify("CN-NM", "nm-1.json", await present(credential));
+    const { code, v } = await verify("CN-NM", "nm-1.json", await present(credential, "CN-NM"));
     expect([code, v.verdict, v.reason]).toEqual([1, "reject", "region_not_recognized"]);
   });
 

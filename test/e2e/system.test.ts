@@ -102,12 +102,13 @@ describe("laissez up: the whole system as one command", () => {
     expect(show.claims).toEqual({ healthStatus: "green", givenName: "Mei", familyName: "Li" });
 
     const png = join(dir, "qr.png");
-    const presented = await runLaissez(["wallet", "present", "1", "--png", png, "--json", ...wallet], { env });
+    expect((await runLaissez(["wallet", "present", "1", "--png", png, ...wallet], { env })).code).toBe(3); // a static QR must name its region
+    const presented = await runLaissez(["wallet", "present", "1", "--for", "CN-SH", "--png", png, "--json", ...wallet], { env });
     expect(presented.code, presented.stderr).toBe(0);
     const qr = JSON.parse(presented.stdout) as { text: string; version: number };
     expect(qr.version).toBeLessThanOrEqual(20);
     expect(readQrPng(readFileSync(png))).toBe(qr.text);
-    const terminal = await runLaissez(["wallet", "present", "1", "--png", png, ...wallet], { env });
+    const terminal = await runLaissez(["wallet", "present", "1", "--for", "CN-SH", "--png", png, ...wallet], { env });
     expect(terminal.stdout).toMatch(/[▀▄█]/);
     expect(terminal.stdout).toMatch(/HealthCode: \d+ characters, QR version \d+ \(M\), static/);
 
@@ -120,7 +121,7 @@ describe("laissez up: the whole system as one command", () => {
     writeFileSync(bundleFile, await (await fetch(`${record.checkpoints["CN-SH"]}/bundle`)).text());
     const cli = await runLaissez(["verify", "--bundle", bundleFile, "--region", "CN-SH", "--state", join(dir, "state.json"), "--json", "-"], { input: qr.text });
     expect(cli.code, cli.stderr).toBe(0);
-    expect(JSON.parse(cli.stdout)).toMatchObject({ verdict: "accept", presentation: { mode: "static" } });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ verdict: "accept", presentation: { mode: "static", audience: "urn:laissez:region:CN-SH" } });
 
     // Challenge-bound: the checkpoint's nonce, once.
     const challenge = (await (await fetch(`${record.checkpoints["CN-SH"]}/challenges`, { method: "POST" })).json()) as { audience: string; nonce: string };

@@ -13,7 +13,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { addressKeyId, applyEvents, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "../../core/bundle.ts";
 import { bundleScope, serializeBundle, signEnvelope, type SignedEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
-import { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, presentCredential, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
+import { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, presentCredential, regionAudience, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { ethrDid, p256DidKey, p256DidJwk } from "../../core/did.ts";
 import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../../core/encoding.ts";
@@ -174,8 +174,9 @@ export async function generateVectors(): Promise<VectorFile> {
     return Uint8Array.from([...sig.subarray(0, 32), ...Array.from({ length: 32 }, (_, i) => parseInt(twin.slice(2 * i, 2 * i + 2), 16))]);
   })();
   const holderSign = holderSigner(holderKey);
-  const present = (credential: string, o: { at?: number; audience?: string; nonce?: string; signer?: typeof holderSign; holderDid?: string } = {}) =>
-    presentCredential({ credential, holder: o.holderDid ?? holder, signer: o.signer ?? holderSign, issuedAt: o.at ?? T0 + 60, ...(o.audience ? { audience: o.audience } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
+  // Static presentations name CN-SH's checkpoints unless told otherwise (audience null: none).
+  const present = (credential: string, o: { at?: number; audience?: string | null; nonce?: string; signer?: typeof holderSign; holderDid?: string } = {}) =>
+    presentCredential({ credential, holder: o.holderDid ?? holder, signer: o.signer ?? holderSign, issuedAt: o.at ?? T0 + 60, ...(o.audience !== null ? { audience: o.audience ?? regionAudience("CN-SH") } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
 
   const now = T0 + 120;
   const SH = "CN-SH";
@@ -250,7 +251,10 @@ export async function generateVectors(): Promise<VectorFile> {
     v("reject: duplicate JSON keys", `${gh}.${b64(`{"iss":"${zjDid}","iss":"${ethrDid(CHAIN, sh)}"}`)}.${good.split(".")[2]}`, "reject", "json_duplicate_key"),
     v("reject: huge number", `${gh}.${b64('{"exp":123456789012345678901234567890}')}.${good.split(".")[2]}`, "reject", "json_unsafe_number"),
     v("reject: deeply nested JSON", `${gh}.${b64("[".repeat(200) + "]".repeat(200))}.${good.split(".")[2]}`, "reject", "json_too_deep"),
-    vp("accept: static presentation (one-way QR)", await present(good), "accept", null),
+    vp("accept: static presentation (one-way QR) for this checkpoint's region", await present(good), "accept", null),
+    vp("reject: static presentation made for another region", await present(good, { audience: regionAudience("CN-ZJ") }), "reject", "wrong_audience"),
+    vp("reject: static presentation accepted in its region only", await present(good), "reject", "wrong_audience", { region: "CN-ZJ" }),
+    vp("reject: static presentation naming no region", await present(good, { audience: null }), "reject", "audience_missing"),
     vp("accept: presentation bound to the checkpoint's challenge", await present(good, challenge), "accept", null, { challenge }),
     vp("reject: presentation nonce reused", await present(good, challenge), "reject", "nonce_reused", { challenge, replay: true }),
     vp("reject: presentation for another checkpoint", await present(good, { ...challenge, audience: "checkpoint:CN-SH:gate-9" }), "reject", "wrong_audience", { challenge }),

@@ -53,9 +53,11 @@ describe("the citizen's wallet", () => {
     const { readFileSync } = await import("node:fs");
     expect(readFileSync(path, "utf8")).not.toContain("green");
 
-    const vp = await present(stored!.jwt, reopened.key, now);
+    const vp = await present(stored!.jwt, reopened.key, now, { region: "CN-SH" });
     const v = verifyPresentation(vp, { bundle, region: "CN-SH", now, verifier: nativeVerifier });
-    expect([v.verdict, v.presentation?.mode, v.claims]).toEqual(["accept", "static", { healthStatus: "green" }]);
+    expect([v.verdict, v.presentation, v.claims]).toEqual(["accept", { mode: "static", issuedAt: now, audience: "urn:laissez:region:CN-SH" }, { healthStatus: "green" }]);
+    // The same static QR shown in another region is refused.
+    expect(verifyPresentation(vp, { bundle, region: "CN-ZJ", now, verifier: nativeVerifier }).reason).toBe("wrong_audience");
     const challenged = await present(stored!.jwt, reopened.key, now, { audience: "gate-1", nonce: "n-123" });
     expect(verifyPresentation(challenged, { bundle, region: "CN-SH", now, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-123" } }).verdict).toBe("accept");
   });

@@ -71,13 +71,22 @@ async function main(): Promise<void> {
 
   const showQr = async (c: StoredCredential): Promise<void> => {
     const draw = async (): Promise<void> => {
-      const text = presentationQrText(await present(c.jwt, key, nowSeconds()));
+      // A static QR names the region it is for; the holder picks it (remembered for next time).
+      const region = byId("qr-region") as HTMLSelectElement;
+      const regions = Object.keys(store.bundle?.regions ?? {});
+      if (region.options.length !== regions.length) region.replaceChildren(...regions.map((r) => el("option", { value: r }, r)));
+      region.value = localStorage.getItem("laissez.wallet.qr-region") ?? region.value;
+      region.onchange = () => {
+        localStorage.setItem("laissez.wallet.qr-region", region.value);
+        void draw();
+      };
+      const text = presentationQrText(await present(c.jwt, key, nowSeconds(), { region: region.value }));
       const size = qrSize(text);
       const holder = byId("qr");
       holder.innerHTML = await qrSvg(text);
       holder.dataset.characters = String(size.characters);
       holder.dataset.version = String(size.version);
-      byId("qr-meta").textContent = `${size.characters} characters · QR version ${size.version} (M) · valid for 5 minutes, redrawn every 2`;
+      byId("qr-meta").textContent = `${size.characters} characters · QR version ${size.version} (M) · for ${region.value} · valid for 5 minutes, redrawn every 2`;
     };
     byId("qr-title").textContent = c.type;
     await draw();
