@@ -4,7 +4,7 @@
  * version at error correction M; and what expanding the compact form costs a checkpoint.
  */
 import { p256 } from "@noble/curves/nist.js";
-import { issueCredential, presentCredential, holderSigner, statusListUrl } from "../core/credential.ts";
+import { issueCredential, presentCredential, holderSigner, regionAudience, statusListUrl } from "../core/credential.ts";
 import { compactPresentation, expandPresentation } from "../core/compact.ts";
 import { p256DidKey } from "../core/did.ts";
 import { qrSize } from "../wallet/qr.ts";
@@ -37,7 +37,7 @@ export async function benchQr(): Promise<{ figures: Figures; notes: string }> {
         issuedAt: now,
         validUntil: now + 86_400,
       });
-      const vp = await presentCredential({ credential: vc, holder, signer: holderSigner(holderSecret), issuedAt: now });
+      const vp = await presentCredential({ credential: vc, holder, signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") });
       const compact = compactPresentation(vp);
       const raw = qrSize(vp);
       const small = qrSize(compact);

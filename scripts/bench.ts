@@ -7,6 +7,7 @@ import { benchVerify } from "../bench/verify.ts";
 import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
 import { benchQr } from "../bench/qr.ts";
+import { benchTrustModel } from "../bench/trust-model.ts";
 import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
 import { writeFileSync } from "node:fs";
 
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
 
   const qr = await benchQr();
   sections.push({ title: "Presentation QR codes: VP JWT vs the compact QR form", figures: qr.figures, notes: qr.notes });
+
+  const model = await benchTrustModel(gas);
+  sections.push({ title: "Trust options: anchored issuance and batch copies (measured sizes, modelled gas)", figures: model.figures, notes: model.notes });
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
