@@ -36,11 +36,11 @@ export async function buildWeb(): Promise<void> {
       logLevel: "warning",
     });
     copyFileSync(path(`${source}/index.html`), `${out}/index.html`);
-    copyFileSync(path("scripts/web/style.css"), `${out}/style.css`);
+    copyFileSync(path("web/style.css"), `${out}/style.css`);
     // The cache name changes with the code, so a new build replaces the old cached page.
     const version = createHash("sha256").update(readFileSync(`${out}/app.js`)).update(readFileSync(`${out}/style.css`)).digest("hex").slice(0, 12);
     await build({
-      entryPoints: [path("scripts/web/service-worker.ts")],
+      entryPoints: [path("web/service-worker.ts")],
       outfile: `${out}/sw.js`,
       bundle: true,
       format: "iife",

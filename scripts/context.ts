@@ -4,7 +4,7 @@ import type { JsonRpcProvider } from "ethers";
 import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deployments.ts";
 import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
 import { connectRpc, DEFAULT_RPC_URL } from "../services/chain/rpc.ts";
-import { directorySchemaSource } from "../services/checkpoint/schemas.ts";
+import { directorySchemaSource } from "../services/schemas.ts";
 import { stringOption, UsageError } from "./cli.ts";
 import { demoAuthorityKey, DEV_CHAIN_ID } from "./demo/consortium.ts";
 

@@ -17,9 +17,7 @@ import { loadIssuerConfig } from "../services/issuer/config.ts";
 import { startIssuer } from "../services/issuer/main.ts";
 import { IssuerStore } from "../services/issuer/store.ts";
 import { buildWeb, webDir } from "./build-web.ts";
-import { startEmbeddedChain } from "./commands/chain.ts";
-import { deployTo } from "./commands/deploy.ts";
-import { seedDemo } from "./commands/seed.ts";
+import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
 import { DEMO_SCHEMAS_DIR } from "./context.ts";
 import { agencyControllerKey, agencySigningKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey } from "./demo/consortium.ts";
 

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../services/files.ts";
+import { writeFileAtomic } from "../io/files.ts";
 import { holderKeyFromSecret, type SoftwareHolderKey } from "./holder.ts";
 import type { CredentialStore, StoredCredential } from "./store.ts";
 

@@ -1,26 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { stringOption, type Command } from "../cli.ts";
-import { waitForRpc } from "../../services/chain/rpc.ts";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-/**
- * Starts Hardhat's node (EDR over JSON-RPC) on 127.0.0.1 as a child process and waits until
- * it answers. The node's own output goes to `logTo` ("inherit" in the foreground). The
- * `embedded` network mines a block every 2 s (what `laissez up` runs); the default one mines
- * only on transactions (tests that count blocks).
- */
-export async function startEmbeddedChain(port: number, logTo: "inherit" | "ignore" = "ignore", network: "default" | "embedded" = "default"): Promise<ChildProcess> {
-  const networkArgs = network === "embedded" ? ["--network", "embedded"] : [];
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../../node_modules/hardhat/dist/src/cli.js", import.meta.url)), ...networkArgs, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    stdio: ["ignore", logTo, logTo],
-  });
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`hardhat node exited with ${code} before answering`))));
-  await Promise.race([waitForRpc(`http://127.0.0.1:${port}`, 60_000), exited]);
-  return child;
-}
+import { startEmbeddedChain } from "../dev-chain.ts";
 
 export const chainCommand: Command = {
   name: "chain",

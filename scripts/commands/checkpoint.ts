@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../services/files.ts";
+import { writeFileAtomic } from "../../io/files.ts";
 import { getBytes, Wallet } from "ethers";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { bundleScope, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
@@ -11,7 +11,7 @@ import { COMPACT_PREFIX } from "../../core/compact.ts";
 import { verifyCredential, verifyPresentation, type Verdict } from "../../core/verify.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
-import { directorySchemaSource } from "../../services/checkpoint/schemas.ts";
+import { directorySchemaSource } from "../../services/schemas.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { anchorOption, CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, withChain } from "../context.ts";
 import { demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";

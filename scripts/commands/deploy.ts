@@ -1,19 +1,7 @@
-import { DEFAULT_DEPLOYMENTS_DIR, writeDeployment } from "../../services/chain/deployments.ts";
-import { deployLedger, type Deployment } from "../../services/chain/ledger.ts";
-import { connectRpc, DEFAULT_RPC_URL } from "../../services/chain/rpc.ts";
+import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
+import { DEFAULT_RPC_URL } from "../../services/chain/rpc.ts";
 import { stringOption, type Command } from "../cli.ts";
-import { deployerFor } from "../keys.ts";
-
-export async function deployTo(rpcUrl: string, dir: string): Promise<{ deployment: Deployment; file: string }> {
-  const provider = connectRpc(rpcUrl);
-  try {
-    const chainId = Number((await provider.getNetwork()).chainId);
-    const deployment = await deployLedger(deployerFor(provider, chainId));
-    return { deployment, file: writeDeployment(deployment, dir) };
-  } finally {
-    provider.destroy();
-  }
-}
+import { deployTo } from "../dev-chain.ts";
 
 export const deployCommand: Command = {
   name: "deploy",

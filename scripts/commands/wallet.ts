@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { loadSignedBundle } from "../../core/bundle-codec.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { writeFileAtomic } from "../../services/files.ts";
+import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
 import { present } from "../../wallet/present.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";

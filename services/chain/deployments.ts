@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../files.ts";
+import { writeFileAtomic } from "../../io/files.ts";
 import { isAddress } from "ethers";
 import type { Deployment } from "./ledger.ts";
 

@@ -5,8 +5,9 @@ import { bundleScope, deserializeBundle, openEnvelope, serializeBundle, signEnve
 import type { TrustBundle } from "../../core/bundle.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import type { Deployment } from "../chain/ledger.ts";
-import { writeFileAtomic } from "../files.ts";
-import { syncBundle, type SchemaSource } from "./sync.ts";
+import { writeFileAtomic } from "../../io/files.ts";
+import type { SchemaSource } from "../schemas.ts";
+import { syncBundle } from "./sync.ts";
 
 export interface SignedBundle {
   readonly bundle: TrustBundle;

@@ -8,7 +8,7 @@ import { jsonLog } from "../http/app.ts";
 import { createCheckpointApp } from "./app.ts";
 import type { CheckpointConfig } from "./config.ts";
 import { BundleKeeper } from "./keeper.ts";
-import { directorySchemaSource } from "./schemas.ts";
+import { directorySchemaSource } from "../schemas.ts";
 
 export interface RunningCheckpoint {
   readonly server: Server;

@@ -4,10 +4,9 @@ import { applyDelta, type BundleDelta } from "../../core/bundle-codec.ts";
 import { hashCanonical } from "../../core/hash.ts";
 import type { JsonValue } from "../../core/json.ts";
 import { checkSequencesAt, readLedgerEvents } from "../chain/events.ts";
+import type { SchemaSource } from "../schemas.ts";
 import type { Deployment } from "../chain/ledger.ts";
 
-/** Finds a credential type's JSON Schema by its URI (a directory, an HTTP fetch, …). */
-export type SchemaSource = (uri: string) => Promise<JsonValue | undefined>;
 
 export interface SyncParameters {
   /** The bundle to bring up to date; without one, a full bundle is built from the deployment block. */

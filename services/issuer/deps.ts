@@ -3,7 +3,7 @@ import type { IssuerSigningKey } from "../../core/credential.ts";
 import type { SignatureVerifier } from "../../core/crypto.ts";
 import type { Deployment } from "../chain/ledger.ts";
 import type { AgencyLists } from "../chain/lists.ts";
-import type { SchemaSource } from "../checkpoint/sync.ts";
+import type { SchemaSource } from "../schemas.ts";
 import type { Log } from "../http/app.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { IssuerStore } from "./store.ts";

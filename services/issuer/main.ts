@@ -8,7 +8,7 @@ import { agencyLists } from "../chain/lists.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { connectRpc } from "../chain/rpc.ts";
-import { directorySchemaSource } from "../checkpoint/schemas.ts";
+import { directorySchemaSource } from "../schemas.ts";
 import { nativeEd25519Signer, nativeES256KSigner } from "../crypto/native-signer.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";

@@ -12,7 +12,7 @@ import { presentationQrText, qrSize, qrSvg } from "../qr.ts";
 import { receiveOffer } from "../receive.ts";
 import type { StoredCredential } from "../store.ts";
 import { generateWebCryptoKeyPair, webCryptoHolderKey } from "../webcrypto-key.ts";
-import { ageInWords, BundleStore, byId, dateInWords, downloadBundle, el, nowSeconds, registerServiceWorker } from "./ui.ts";
+import { ageInWords, BundleStore, byId, dateInWords, downloadBundle, el, nowSeconds, registerServiceWorker } from "../../web/ui.ts";
 
 interface WalletInfo {
   /** Where the wallet syncs status from: a checkpoint service's /bundle (its region authority signs it). */

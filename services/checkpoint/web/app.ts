@@ -6,7 +6,7 @@
 import { nobleVerifier } from "../../../core/crypto.ts";
 import { describeReason } from "../../../core/reasons.ts";
 import { verifyPresentation, type Verdict } from "../../../core/verify.ts";
-import { ageInWords, BundleStore, byId, dateInWords, decodeQrImage, downloadBundle, el, nowSeconds, registerServiceWorker, scanVideo } from "../../../wallet/web/ui.ts";
+import { ageInWords, BundleStore, byId, dateInWords, decodeQrImage, downloadBundle, el, nowSeconds, registerServiceWorker, scanVideo } from "../../../web/ui.ts";
 
 interface CheckpointInfo {
   readonly region: string;

@@ -2,9 +2,9 @@
  * What both web pages (the wallet and the checkpoint) share: DOM building, the service worker,
  * the signed bundle kept in localStorage, QR images, ages in words. Browser only.
  */
-import { loadSignedBundle, type CheckpointState, type TrustAnchor } from "../../core/bundle-codec.ts";
-import type { TrustBundle } from "../../core/bundle.ts";
-import { decodeQrPixels } from "../qr.ts";
+import { loadSignedBundle, type CheckpointState, type TrustAnchor } from "../core/bundle-codec.ts";
+import type { TrustBundle } from "../core/bundle.ts";
+import { decodeQrPixels } from "../wallet/qr.ts";
 
 type Child = Node | string | null | undefined | false;
 

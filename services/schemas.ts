@@ -1,7 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseJson, type JsonValue } from "../../core/json.ts";
-import type { SchemaSource } from "./sync.ts";
+/**
+ * Credential-type schemas, as both services load them: the issuer checks claims against the
+ * type's schema, the checkpoint puts each schema into its trust bundle.
+ */
+import { parseJson, type JsonValue } from "../core/json.ts";
+
+/** Finds a credential type's JSON Schema by its URI (a directory, an HTTP fetch, …). */
+export type SchemaSource = (uri: string) => Promise<JsonValue | undefined>;
 
 const URN = /^urn:laissez:schema:([A-Z][A-Za-z0-9]{0,30}):\d+$/;
 
