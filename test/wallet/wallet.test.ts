@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { verifyPresentation } from "../../core/verify.ts";
@@ -21,6 +22,11 @@ let issuer: { store: IssuerStore; server: Server; url: string; now: () => number
 let bundle: TrustBundle;
 let operator: string;
 const dir = mkdtempSync(join(tmpdir(), "laissez-wallet-"));
+// A new connection per request: the wallet's scrypt blocks this process (and the in-process
+// issuer) for seconds, past the server's keep-alive timeout, and a pooled socket reused at that
+// moment is reset by the server: a race of the test's layout, not of the wallet.
+const noReuse = new Agent({ pipelining: 0 });
+const fetch = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: noReuse })) as unknown as typeof globalThis.fetch;
 
 beforeAll(async () => {
   chain = await seededChain();
