@@ -14,6 +14,8 @@ export const HTTP_STATUS: Record<string, number> = {
   not_accredited: 422,
   unknown_credential: 404,
   unknown_type: 422,
+  type_policy_missing: 422,
+  validity_exceeds_type_maximum: 422,
   invalid_holder: 422,
   index_space_exhausted: 503,
   chain_unavailable: 503,

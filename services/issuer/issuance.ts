@@ -12,12 +12,16 @@ import { TtlCache } from "./ttl-cache.ts";
 
 /** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
 export const CHAIN_CACHE_MS = 10_000;
+/** A credential's validity when the request names none. */
+export const DEFAULT_VALID_FOR = 86_400;
 /** Type names come from clients: the cache holds at most this many. */
 const TYPE_CACHE_MAX = 256;
 
 export interface TypeInfo {
   readonly accredited: boolean;
   readonly schema: JsonValue | undefined;
+  /** The type's maximum validity on chain, seconds (0: no policy yet, verifiers refuse the type). */
+  readonly maxValidity: number;
 }
 
 export interface IssueTo {
@@ -57,8 +61,12 @@ export function createIssuance(d: IssuerContext) {
   function typeInfo(type: string): Promise<TypeInfo> {
     return types.get(type, async () => {
       const id = credentialTypeId(type);
-      const [accredited, entry] = await Promise.all([trust.getFunction("isAccredited")(d.agency, id, d.now()), trust.getFunction("getCredentialType")(id)]);
-      return { accredited: accredited as boolean, schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined };
+      const [accredited, entry, policy] = await Promise.all([
+        trust.getFunction("isAccredited")(d.agency, id, d.now()),
+        trust.getFunction("getCredentialType")(id),
+        trust.getFunction("getCredentialTypePolicy")(id),
+      ]);
+      return { accredited: accredited as boolean, schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined, maxValidity: Number(policy.maxValidity) };
     });
   }
 
@@ -68,11 +76,16 @@ export function createIssuance(d: IssuerContext) {
     return ids.map(idToString);
   }
 
-  /** The type's schema, once the type is known, this agency accredited for it now, and the claims valid against it. */
-  async function checkIssuable(type: string, claims: Record<string, JsonValue>): Promise<JsonValue> {
+  /**
+   * The type's schema, once the type is known, this agency accredited for it now, the validity
+   * within the type's maximum (verifiers refuse a longer one), and the claims valid against it.
+   */
+  async function checkIssuable(type: string, claims: Record<string, JsonValue>, validFor: number = DEFAULT_VALID_FOR): Promise<JsonValue> {
     const info = await chainCall(typeInfo(type));
     if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
     if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${type} now`);
+    if (info.maxValidity === 0) throw new HttpError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
+    if (validFor > info.maxValidity) throw new HttpError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
     const problems = validateSchema(info.schema, claims);
     if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
     return info.schema;
@@ -97,7 +110,7 @@ export function createIssuance(d: IssuerContext) {
   /** Checks, records and signs one credential. */
   async function issueTo(p: IssueTo): Promise<Issued> {
     if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
-    const schema = await checkIssuable(p.type, p.claims);
+    const schema = await checkIssuable(p.type, p.claims, p.validFor);
     const issuedAt = d.now();
     const record = await d.store.credentials.recordGrouped(
       {
@@ -105,7 +118,7 @@ export function createIssuance(d: IssuerContext) {
         type: p.type,
         holder: p.holder,
         issuedAt,
-        validUntil: issuedAt + (p.validFor ?? 86400),
+        validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR),
         requestHash: d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
         lists: d.lists,
       },

@@ -46,7 +46,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       noStore: true,
       responses: { 201: "the offer and its openid-credential-offer URI", 422: "not accredited, unknown type or bad claims" },
       async handle({ body, caller }) {
-        await issuance.checkIssuable(body.type, body.claims);
+        await issuance.checkIssuable(body.type, body.claims, body.validFor);
         const expiresAt = d.now() + OFFER_TTL;
         const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt }, d.now());
         const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: [body.type], grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };

@@ -97,6 +97,7 @@ describe("issuer service over HTTP", () => {
       [{ body: { ...issueBody, claims: { healthStatus: "purple" } } }, 422, "schema_invalid"],
       [{ body: { ...issueBody, subject: "did:web:example" } }, 422, "invalid_holder"],
       [{ body: { ...issueBody, type: "DriverLicence", claims: {} } }, 422, "not_accredited"],
+      [{ body: { ...issueBody, validFor: 8 * 86400 } }, 422, "validity_exceeds_type_maximum"],
       [{ body: { type: "HealthCode" } }, 400, "invalid_request"],
       [{ raw: "{}", headers: { "content-type": "text/plain" } }, 415, "unsupported_media_type"],
     ];
