@@ -92,7 +92,7 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
     await ok(["revoke", ...chainArgs(), "--agency", "0", writeTemp(healthCode)]);
     // The checkpoint's clock 20 minutes after its bundle: still within the health code's hour.
     const at = (JSON.parse(readFileSync(file("sh-1.json"), "utf8")).payload.block.timestamp as number) + 1200;
-    const token = await presentCredential({ credential: healthCode, holder, signer: holderSigner(holderKey), issuedAt: at });
+    const token = await presentCredential({ credential: healthCode, holder, signer: holderSigner(holderKey), issuedAt: at, audience: regionAudience("CN-SH") });
     const { code, v } = await verify("CN-SH", "sh-1.json", writeTemp(token), ["--now", String(at)]);
     expect([code, v.verdict]).toEqual([0, "accept"]);
     expect(v.bundle.ageSeconds).toBe(1200);
@@ -136,7 +136,7 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
   it("a bundle past the type's maximum status age gives unknown, with the reason", async () => {
     const credential = await issue(0, "HealthCode", { healthStatus: "green" });
     const { block } = await sync("CN-SH", "sh-5.json", "sh-4.json");
-    const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: block.timestamp + 3601 });
+    const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: block.timestamp + 3601, audience: regionAudience("CN-SH") });
     const { code, v } = await verify("CN-SH", "sh-5.json", writeTemp(token), ["--now", String(block.timestamp + 3601)]);
     expect([code, v.verdict, v.reason]).toEqual([2, "unknown", "status_stale"]);
   });
