@@ -13,6 +13,7 @@ import { ethrDid } from "../core/did.ts";
 import { startCheckpoint, type RunningCheckpoint } from "../services/checkpoint/main.ts";
 import { loadCheckpointConfig } from "../services/checkpoint/config.ts";
 import { createHttpApp, pageCsp, route } from "../services/http/app.ts";
+import { listen } from "../services/http/server.ts";
 import { loadIssuerConfig } from "../services/issuer/config.ts";
 import { startIssuer } from "../services/issuer/main.ts";
 import { IssuerStore } from "../services/issuer/store.ts";
@@ -72,9 +73,7 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; authority
     // The wallet talks to any agency's issuer service (offers name them), so connect-src is open.
     page: { dir: webDir("wallet"), csp: pageCsp("'self' http: https:") },
   });
-  const server = app.listen(port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
-  return server;
+  return listen(app, port, "127.0.0.1");
 }
 
 export async function startSystem(o: SystemOptions, say: (line: string) => void = console.log): Promise<RunningSystem> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnv } from "../config.ts";
+import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 const HEX_KEY = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key");
 
@@ -20,6 +21,7 @@ export const CheckpointConfig = z.object({
   LAISSEZ_PORT: z.coerce.number().int().min(0).max(65535).default(8801),
   LAISSEZ_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(6_000),
+  ...HTTP_LIMITS_ENV,
 });
 export type CheckpointConfig = z.infer<typeof CheckpointConfig>;
 

@@ -5,6 +5,7 @@ import { readDeployment } from "../chain/deployments.ts";
 import { connectRpc } from "../chain/rpc.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";
+import { limitsFromEnv, listen } from "../http/server.ts";
 import { createCheckpointApp } from "./app.ts";
 import type { CheckpointConfig } from "./config.ts";
 import { BundleKeeper } from "./keeper.ts";
@@ -52,8 +53,7 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
     rateLimit: config.LAISSEZ_RATE_LIMIT,
     ...(o.pageDir ? { pageDir: o.pageDir } : {}),
   });
-  const server = app.listen(config.LAISSEZ_PORT, config.LAISSEZ_HOST);
-  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const server = await listen(app, config.LAISSEZ_PORT, config.LAISSEZ_HOST, limitsFromEnv(config));
   const address = server.address();
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
   let running = true;

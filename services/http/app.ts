@@ -4,7 +4,8 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { z } from "zod";
 import { CodedError } from "../../core/errors.ts";
 import { JsonError, parseJson, type JsonValue } from "../../core/json.ts";
-import { HttpError, statusOf } from "./errors.ts";
+import { checkMediaType, readBody, strictSchema } from "./body.ts";
+import { frameworkError, HttpError, statusOf } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 
 /** Who is calling: what `authenticate` returns for a valid bearer token. */
@@ -45,7 +46,10 @@ export interface Route<B = unknown> {
    * a bearer token has to be sent explicitly.
    */
   readonly cors?: boolean;
-  /** The response carries a secret (a token, a one-time code): `Cache-Control: no-store`, errors included. */
+  /**
+   * The response carries a secret (a token, an offer's code): `Cache-Control: no-store`, on
+   * errors too, so no cache along the way keeps it.
+   */
   readonly noStore?: boolean;
   handle(ctx: RouteContext<B>): Promise<RouteResult>;
 }
@@ -146,24 +150,14 @@ export function withServiceRoutes(title: string, metrics: Metrics, routes: Route
   return routes;
 }
 
-/**
- * The express app both services share: request ids and a log line per request, strict JSON
- * bodies with a size limit, a per-client rate limit, bearer auth with roles, zod validation,
- * and one error → HTTP status map. Errors never leak a stack, a key or a token.
- */
-export function createHttpApp(o: HttpAppOptions): express.Express {
-  const log = o.log ?? jsonLog;
-  const metrics = o.metrics ?? new Metrics();
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("trust proxy", false);
-
+/** Per request: an id, a log line and metrics when it finishes, `nosniff`, and the per-client rate limit. */
+function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): express.RequestHandler {
   const window = new Map<string, { start: number; count: number }>();
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     const requestId = /^[A-Za-z0-9._-]{1,64}$/.test(req.get("x-request-id") ?? "") ? (req.get("x-request-id") as string) : randomUUID();
     res.locals.requestId = requestId;
-    res.set("x-request-id", requestId);
+    res.set({ "x-request-id": requestId, "x-content-type-options": "nosniff" });
     res.on("finish", () => {
       const ms = performance.now() - started;
       const routePath = (res.locals.route as string | undefined) ?? "unmatched";
@@ -181,56 +175,79 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
       else if (++w.count > o.rateLimit) return next(new HttpError("rate_limited", "too many requests: slow down"));
     }
     next();
-  });
+  };
+}
 
-  // Bodies are read as text and parsed strictly (duplicate keys, huge numbers, depth refused).
-  app.use(express.text({ type: () => true, limit: o.bodyLimit ?? 64 * 1024 }));
+/** The bearer token's caller, who must hold one of the route's roles. */
+function authorize(r: Route<unknown>, req: Request, res: Response, authenticate: HttpAppOptions["authenticate"]): Caller | undefined {
+  if (r.auth === "public") return undefined;
+  const m = /^Bearer ([A-Za-z0-9._~+/-]{1,256}=*)$/.exec(req.get("authorization") ?? "");
+  const caller = m ? authenticate(m[1] as string) : undefined;
+  if (!caller) throw new HttpError("unauthorized", "a valid bearer token is required");
+  res.locals.caller = caller.id;
+  if (!r.auth.some((role) => caller.roles.includes(role))) throw new HttpError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
+  return caller;
+}
 
-  for (const r of o.routes) {
-    if (r.cors) {
-      app.options(r.path, (_req: Request, res: Response) => {
-        res.set({ "access-control-allow-origin": "*", "access-control-allow-methods": r.method.toUpperCase(), "access-control-allow-headers": "authorization, content-type, idempotency-key", "access-control-max-age": "600" });
-        res.status(204).end();
-      });
-    }
-    app[r.method](r.path, async (req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = r.path;
-      if (r.cors) res.set({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-request-id" });
-      if (r.noStore) res.set("cache-control", "no-store");
-      try {
-        let caller: Caller | undefined;
-        if (r.auth !== "public") {
-          const m = /^Bearer ([A-Za-z0-9._~+/-]{1,256}=*)$/.exec(req.get("authorization") ?? "");
-          caller = m ? o.authenticate(m[1] as string) : undefined;
-          if (!caller) throw new HttpError("unauthorized", "a valid bearer token is required");
-          res.locals.caller = caller.id;
-          if (!r.auth.some((role) => caller?.roles.includes(role))) throw new HttpError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
-        }
-        let body: unknown = undefined;
-        if (r.body) {
-          const form = r.bodyFormat === "form";
-          const mediaType = form ? "application/x-www-form-urlencoded" : "application/json";
-          if (!(req.get("content-type") ?? "").startsWith(mediaType)) throw new HttpError("unsupported_media_type", `send ${mediaType}`);
-          const text = typeof req.body === "string" ? req.body : "";
-          let raw: JsonValue;
-          try {
-            raw = form ? Object.fromEntries(new URLSearchParams(text)) : parseJson(text, { maxDepth: 16 });
-          } catch (e) {
-            throw new HttpError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
-          }
-          const parsed = r.body.safeParse(raw);
-          if (!parsed.success) throw new HttpError("invalid_request", "the request does not match its schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
-          body = parsed.data;
-        }
-        const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), caller, requestId: res.locals.requestId as string });
-        res.status(result.status);
-        if (result.contentType) res.type(result.contentType).send(result.body);
-        else res.json(result.body);
-      } catch (e) {
-        next(e);
-      }
+/**
+ * The route's body: exact media type, UTF-8, strict JSON (duplicate keys, huge numbers, depth
+ * refused) or a form, then its schema. JSON schemas are made strict (unknown fields → 400);
+ * forms are not, since OAuth requires a token endpoint to ignore parameters it does not know.
+ */
+async function readRouteBody(r: Route<unknown>, schema: z.ZodType, req: Request, limit: number): Promise<unknown> {
+  const form = r.bodyFormat === "form";
+  checkMediaType(req.get("content-type"), form ? "application/x-www-form-urlencoded" : "application/json");
+  const text = await readBody(req, limit);
+  let raw: JsonValue;
+  try {
+    raw = form ? Object.fromEntries(new URLSearchParams(text)) : parseJson(text, { maxDepth: 16 });
+  } catch (e) {
+    throw new HttpError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new HttpError("invalid_request", "the request does not match its schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  return parsed.data;
+}
+
+function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions): void {
+  const schema = r.body && (r.bodyFormat === "form" ? r.body : strictSchema(r.body));
+  if (r.cors) {
+    app.options(r.path, (_req: Request, res: Response) => {
+      res.set({ "access-control-allow-origin": "*", "access-control-allow-methods": r.method.toUpperCase(), "access-control-allow-headers": "authorization, content-type, idempotency-key", "access-control-max-age": "600" });
+      res.status(204).end();
     });
   }
+  app[r.method](r.path, async (req: Request, res: Response, next: NextFunction) => {
+    res.locals.route = r.path;
+    if (r.cors) res.set({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-request-id" });
+    if (r.noStore) res.set({ "cache-control": "no-store", pragma: "no-cache" });
+    try {
+      const caller = authorize(r, req, res, o.authenticate);
+      const body = schema ? await readRouteBody(r, schema, req, o.bodyLimit ?? 64 * 1024) : undefined;
+      const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), caller, requestId: res.locals.requestId as string });
+      res.status(result.status);
+      if (result.contentType) res.type(result.contentType).send(result.body);
+      else res.json(result.body);
+    } catch (e) {
+      next(e);
+    }
+  });
+}
+
+/**
+ * The express app both services share: request ids and a log line per request, strict bodies
+ * with a size limit, a per-client rate limit, bearer auth with roles, strict zod validation,
+ * and one error → HTTP status map. Errors never leak a stack, a key or a token; every client
+ * error is a 4xx with a code. Serve it with `listen` (server.ts) for the connection limits.
+ */
+export function createHttpApp(o: HttpAppOptions): express.Express {
+  const log = o.log ?? jsonLog;
+  const metrics = o.metrics ?? new Metrics();
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.use(requestMiddleware(o, log, metrics));
+  for (const r of o.routes) mountRoute(app, r, o);
 
   if (o.page) {
     const csp = o.page.csp;
@@ -247,17 +264,17 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
   app.use((req: Request, _res: Response, next: NextFunction) => next(new HttpError("not_found", `no route ${req.method} ${req.path}`)));
 
   // The one error → HTTP map.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
-    let code = "internal";
-    let message = "internal error";
-    let details: unknown;
-    const type = (err as { type?: string }).type;
-    if (type === "entity.too.large") [code, message] = ["payload_too_large", `body larger than ${o.bodyLimit ?? 65536} bytes`];
-    else if (err instanceof HttpError) [code, message, details] = [err.code, err.message, err.details];
-    else if (err instanceof CodedError) [code, message, details] = [err.code, err.message, (err as { problems?: unknown }).problems];
-    if (code === "internal") log({ level: "error", requestId: res.locals.requestId, error: scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err)) });
-    res.status(statusOf(code)).json({ error: { code, message, ...(details === undefined ? {} : { details }), requestId: res.locals.requestId } });
+    const known = err instanceof CodedError ? err : frameworkError(err);
+    const code = known?.code ?? "internal";
+    const details = known instanceof HttpError ? known.details : (known as { problems?: unknown } | undefined)?.problems;
+    const status = statusOf(code);
+    if (status >= 500) log({ level: "error", requestId: res.locals.requestId, code, error: scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err)) });
+    // A body left unread (refused before reading, or too large) is not drained: close instead.
+    if (!req.complete) res.set("connection", "close");
+    if (res.headersSent || res.destroyed) return;
+    res.status(status).json({ error: { code, message: status >= 500 && code === "internal" ? "internal error" : (known?.message ?? "internal error"), ...(details === undefined ? {} : { details }), requestId: res.locals.requestId } });
   });
   return app;
 }

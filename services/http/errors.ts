@@ -1,15 +1,26 @@
 import { CodedError } from "../../core/errors.ts";
 
-/** Every error code the services answer with, and its HTTP status: the one map (no statuses in the domain). */
-export const HTTP_STATUS: Record<string, number> = {
+/**
+ * Every error code the services answer with, and its HTTP status: the one map (no statuses in
+ * the domain). A code missing here cannot be thrown as an HttpError (it does not compile), and
+ * a domain error whose code is missing answers 500 (a bug, logged).
+ */
+export const HTTP_STATUS = {
   invalid_request: 400,
   malformed_json: 400,
+  malformed_uri: 400,
+  malformed_http: 400,
+  request_aborted: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  request_timeout: 408,
   idempotency_conflict: 409,
+  invalid_transition: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  unsupported_charset: 415,
+  unsupported_content_encoding: 415,
   schema_invalid: 422,
   not_accredited: 422,
   unknown_credential: 404,
@@ -17,25 +28,47 @@ export const HTTP_STATUS: Record<string, number> = {
   type_policy_missing: 422,
   validity_exceeds_type_maximum: 422,
   invalid_holder: 422,
-  index_space_exhausted: 503,
-  chain_unavailable: 503,
   rate_limited: 429,
+  too_many_connections: 429,
+  headers_too_large: 431,
   invalid_grant: 400,
   invalid_proof: 400,
   invalid_token: 401,
-  bundle_unavailable: 503,
   challenge_unknown: 400,
+  index_space_exhausted: 503,
+  chain_unavailable: 503,
+  bundle_unavailable: 503,
   internal: 500,
-};
+} as const satisfies Record<string, number>;
 
-export class HttpError extends CodedError<string> {
+/** The services' error-code union: what an HTTP error body's `error.code` can be. */
+export type ServiceErrorCode = keyof typeof HTTP_STATUS;
+
+export class HttpError extends CodedError<ServiceErrorCode> {
   readonly details: unknown;
-  constructor(code: string, message: string, details?: unknown) {
+  constructor(code: ServiceErrorCode, message: string, details?: unknown) {
     super(code, message);
     this.details = details;
   }
 }
 
+export const isServiceErrorCode = (code: string): code is ServiceErrorCode => Object.hasOwn(HTTP_STATUS, code);
+
 export function statusOf(code: string): number {
-  return HTTP_STATUS[code] ?? 500;
+  return isServiceErrorCode(code) ? HTTP_STATUS[code] : 500;
+}
+
+/**
+ * Errors raised by express itself (not by our handlers) that are the client's fault: a path
+ * whose percent-encoding is not UTF-8 (`/status/%ff`), a static file request it refuses.
+ * Anything else stays `internal`.
+ */
+export function frameworkError(err: unknown): HttpError | undefined {
+  if (err instanceof URIError) return new HttpError("malformed_uri", "the request path is not valid percent-encoded UTF-8");
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    if (status === 404) return new HttpError("not_found", "no such resource");
+    return new HttpError("invalid_request", "the request was refused");
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnv } from "../config.ts";
+import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
 export const IssuerConfig = z.object({
@@ -23,6 +24,7 @@ export const IssuerConfig = z.object({
   LAISSEZ_CHAIN_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often expired offers lose their claims and old request hashes are forgotten, ms. */
   LAISSEZ_HOUSEKEEPING_MS: z.coerce.number().int().min(10).default(60_000),
+  ...HTTP_LIMITS_ENV,
 });
 export type IssuerConfig = z.infer<typeof IssuerConfig>;
 

@@ -12,6 +12,7 @@ import { directorySchemaSource } from "../schemas.ts";
 import { nativeEd25519Signer, nativeES256KSigner } from "../crypto/native-signer.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";
+import { limitsFromEnv, listen } from "../http/server.ts";
 import { Anchorer } from "./anchor.ts";
 import { createIssuerApp } from "./app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
@@ -51,8 +52,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     bodyLimit: config.LAISSEZ_BODY_LIMIT,
     rateLimit: config.LAISSEZ_RATE_LIMIT,
   });
-  const server = app.listen(config.LAISSEZ_PORT, config.LAISSEZ_HOST);
-  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const server = await listen(app, config.LAISSEZ_PORT, config.LAISSEZ_HOST, limitsFromEnv(config));
   const address = server.address();
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
 
