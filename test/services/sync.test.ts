@@ -162,3 +162,27 @@ describe("key rotation on the ERC-1056 registry", () => {
     expect(verifyCredential(beforeRotation, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier }).verdict).toBe("accept");
   });
 });
+
+describe("accreditation history on the TrustRegistry", () => {
+  it("renewal keeps earlier credentials; withdrawal for cause refuses only the withdrawn window", async () => {
+    const agency = chain.agencies[2]!; // CN-SH health
+    const sh = chain.as(chain.accounts.authorities[1] as Signer).trust;
+    const key = demoIssuerKey(31337, 2, "ES256K");
+    const start = await chain.networkHelpers.time.latest();
+    const beforeRenewal = await credentialSignedBy(key, start, 31, 2);
+    await (await sh.getFunction("accredit")(agency.address, credentialTypeId("HealthCode"), start + 10, start + 365 * 86400)).wait();
+    await chain.networkHelpers.time.increase(20);
+    const afterRenewal = await credentialSignedBy(key, start + 20, 32, 2);
+    let { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+    const windows = () => bundle.issuers[agency.address.toLowerCase()]!.accreditations.HealthCode!.map((w) => w.end);
+    const check = (token: string) => verifyCredential(token, { bundle, region: "CN-SH", now: start + 30, verifier: nativeVerifier });
+    expect(windows()).toEqual(["renewed", "scheduled"]);
+    expect([check(beforeRenewal).verdict, check(afterRenewal).verdict]).toEqual(["accept", "accept"]);
+
+    await (await sh.getFunction("withdrawAccreditation")(agency.address, credentialTypeId("HealthCode"))).wait();
+    ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
+    expect(windows()).toEqual(["renewed", "withdrawn"]);
+    expect(check(afterRenewal).reason).toBe("accreditation_withdrawn");
+    expect(check(beforeRenewal).verdict).toBe("accept");
+  });
+});
