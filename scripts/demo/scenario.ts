@@ -79,7 +79,10 @@ export async function runScenario(system: RunningSystem, say: (line: string) => 
   say("4. A CN-SH checkpoint syncs while online, then verifies with no network");
   const shBefore = await syncCheckpoint(system, "CN-SH");
   check("CN-SH checkpoint, offline", scanned, shBefore, "CN-SH", "accept", null);
-  check("CN-NM checkpoint, offline (CN-NM recognizes no outside health codes)", scanned, await syncCheckpoint(system, "CN-NM"), "CN-NM", "reject", "region_not_recognized");
+  const nm = await syncCheckpoint(system, "CN-NM");
+  check("CN-NM checkpoint, offline, shown the QR made for CN-SH", scanned, nm, "CN-NM", "reject", "wrong_audience");
+  const forNm = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-NM" }));
+  check("CN-NM checkpoint, offline, a QR made for CN-NM (CN-NM recognizes no outside health codes)", forNm, nm, "CN-NM", "reject", "region_not_recognized");
 
   say(`5. ${zj.name} revokes the credential`);
   const request = await call(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [credential.id] });

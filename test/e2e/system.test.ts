@@ -168,7 +168,8 @@ describe("laissez demo: the scenario unattended", () => {
     const run = await runLaissez(["demo", "--port", String(await freePort()), "--base-port", String(await freePortBlock()), "--state-dir", tmp("demo-state"), "--deployments", tmp("demo-deployments")]);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(run.stdout).toMatch(/✓ CN-SH checkpoint, offline: ACCEPT/);
-    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline .*: REJECT — region_not_recognized/);
+    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline, shown the QR made for CN-SH: REJECT — wrong_audience/);
+    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline, a QR made for CN-NM .*: REJECT — region_not_recognized/);
     expect(run.stdout).toMatch(/✓ CN-SH checkpoint, old bundle: ACCEPT/);
     expect(run.stdout).toMatch(/✓ CN-SH checkpoint, after re-sync: REJECT — revoked/);
     expect(run.stdout).toMatch(/QR version (1\d|20) at level M/);

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
       const region = byId("qr-region") as HTMLSelectElement;
       const regions = Object.keys(store.bundle?.regions ?? {});
       if (region.options.length !== regions.length) region.replaceChildren(...regions.map((r) => el("option", { value: r }, r)));
-      region.value = localStorage.getItem("laissez.wallet.qr-region") ?? region.value;
+      const remembered = localStorage.getItem("laissez.wallet.qr-region");
+      if (remembered && regions.includes(remembered)) region.value = remembered;
       region.onchange = () => {
         localStorage.setItem("laissez.wallet.qr-region", region.value);
         void draw();
