@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { SignatureVerifier } from "../../core/crypto.ts";
 import { MAX_COMPACT_CHARS } from "../../core/compact.ts";
@@ -6,6 +5,7 @@ import { verifyPresentation } from "../../core/verify.ts";
 import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { Metrics } from "../http/metrics.ts";
+import { Challenges } from "./challenges.ts";
 import type { BundleKeeper } from "./keeper.ts";
 
 export interface CheckpointAppDeps {
@@ -24,14 +24,6 @@ export interface CheckpointAppDeps {
 
 /** How long a challenge nonce may wait for its presentation. */
 const CHALLENGE_SECONDS = 120;
-const MAX_OPEN_CHALLENGES = 10_000;
-
-/** Marks a challenge used; false when it already was (a replay). */
-function useChallenge(challenge: { used: boolean } | undefined): boolean {
-  if (!challenge || challenge.used) return false;
-  challenge.used = true;
-  return true;
-}
 
 const VerifyRequest = z.strictObject({
   /** The scanned QR text (`LZ1:…`) or a VP JWT. */
@@ -48,8 +40,8 @@ const VerifyRequest = z.strictObject({
 export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typeof createHttpApp>; metrics: Metrics } {
   const now = d.now ?? (() => Math.floor(Date.now() / 1000));
   const metrics = new Metrics();
-  /** Open challenges; a used one stays until it expires, so a replay gets `nonce_reused`. */
-  const challenges = new Map<string, { expires: number; used: boolean }>();
+  /** Stateless until used: see challenges.ts. */
+  const challenges = new Challenges({ audience: d.checkpointId, ttlSeconds: CHALLENGE_SECONDS });
   const keyCache = new Map<string, Uint8Array>();
 
   const routes: Route<unknown>[] = [
@@ -85,11 +77,8 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
       responses: { 201: "challenge" },
       async handle() {
         const t = now();
-        if (challenges.size >= MAX_OPEN_CHALLENGES) for (const [n, c] of challenges) if (c.expires < t) challenges.delete(n);
-        if (challenges.size >= MAX_OPEN_CHALLENGES) throw new HttpError("rate_limited", "too many open challenges");
-        const nonce = randomBytes(16).toString("base64url");
-        challenges.set(nonce, { expires: t + CHALLENGE_SECONDS, used: false });
-        return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt: t + CHALLENGE_SECONDS } };
+        const { nonce, expiresAt } = challenges.issue(t);
+        return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt } };
       },
     }),
     route({
@@ -104,17 +93,16 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
         const current = d.keeper.current;
         if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
         const t = now();
-        const challenge = req.nonce === undefined ? undefined : challenges.get(req.nonce);
-        if (req.nonce !== undefined) {
-          if (challenge === undefined || challenge.expires < t) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge, or it expired");
-        }
+        const nonce = req.nonce;
+        const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t);
+        if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge, or it expired");
         const verdict = verifyPresentation(req.presentation, {
           bundle: current.bundle,
           region: d.region,
           now: t,
           verifier: d.verifier,
           keyCache,
-          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce }, consumeNonce: () => useChallenge(challenge) } : {}),
+          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce }, consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t) } : {}),
         });
         metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
         return { status: 200, body: verdict };
@@ -139,6 +127,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
   ];
   withServiceRoutes("Laissez checkpoint service", metrics, routes);
   metrics.gauge("laissez_bundle_block", "block the served bundle reflects", () => d.keeper.current?.bundle.block.number ?? 0);
+  metrics.gauge("laissez_used_challenges", "used challenge nonces remembered until they expire (unused ones cost nothing)", () => challenges.remembered);
 
   const app = createHttpApp({
     title: "Laissez checkpoint service",

@@ -1,0 +1,109 @@
+/**
+ * The checkpoint service under attack and under faults (issue 10 items 9, 10): challenges cost
+ * nothing until used (a flood from one address leaves another unaffected, memory holds used
+ * nonces only), forged and expired nonces refused, replays caught.
+ */
+import { mkdtempSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getBytes } from "ethers";
+import { Agent } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueCredential, statusListUrl } from "../../core/credential.ts";
+import { createCheckpointApp } from "../../services/checkpoint/app.ts";
+import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { listen } from "../../services/http/server.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import { demoAuthorityKey, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
+import { createHolderKey } from "../../wallet/holder.ts";
+import { present } from "../../wallet/present.ts";
+import { seededChain, type SeededChain } from "../helpers/chain.ts";
+
+const FLOOD = Number(process.env.LAISSEZ_CHALLENGE_FLOOD ?? 10_000);
+const AUDIENCE = "checkpoint:CN-SH:test";
+
+let chain: SeededChain;
+let server: Server;
+let url: string;
+let clock: { offset: number };
+let chainNow: number;
+let credential: string;
+const holder = createHolderKey();
+
+beforeAll(async () => {
+  chain = await seededChain();
+  chainNow = await chain.networkHelpers.time.latest();
+  clock = { offset: 0 };
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, authorityKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(mkdtempSync(join(tmpdir(), "laissez-cp-")), "bundle.json"), region: "CN-SH" });
+  await keeper.sync();
+  const started = Math.floor(Date.now() / 1000);
+  const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started) + clock.offset;
+  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, now, log: () => {}, rateLimit: 1_000_000 });
+  server = await listen(app, 0, "127.0.0.1");
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const agency = chain.agencies[0]!;
+  credential = await issueCredential({
+    key: demoIssuerKey(31337, 0, "ES256K"), holder: holder.did, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
+    status: { revocation: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.revocationList), index: 7 }, suspension: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.suspensionList), index: 7 } },
+    id: "urn:uuid:challenge-test", issuedAt: chainNow, validUntil: chainNow + 86400,
+  });
+});
+afterAll(() => {
+  server?.closeAllConnections();
+  server?.close();
+});
+
+const from = (address: string): Agent => new Agent({ connect: { localAddress: address }, connections: 16 });
+async function challenge(agent: Agent): Promise<{ status: number; nonce?: string }> {
+  const res = await agent.request({ origin: url, path: "/challenges", method: "POST" });
+  return { status: res.statusCode, ...((await res.body.json()) as { nonce?: string }) };
+}
+async function verify(nonce: string, vp?: string): Promise<{ status: number; body: { verdict?: string; reason?: string; error?: { code: string } } }> {
+  const presentation = vp ?? (await present(credential, holder, chainNow + 1, { audience: AUDIENCE, nonce }));
+  const res = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation, nonce }) });
+  return { status: res.status, body: (await res.json()) as never };
+}
+async function usedChallenges(): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^laissez_used_challenges (\d+)$/m.exec(text)?.[1]);
+}
+
+describe("checkpoint challenges", () => {
+  it(`${FLOOD} challenges from 127.0.0.2 cost nothing: 127.0.0.1 still gets one and uses it`, async () => {
+    const flooder = from("127.0.0.2");
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < FLOOD; i += 64) {
+      const batch = await Promise.all(Array.from({ length: Math.min(64, FLOOD - i) }, () => challenge(flooder)));
+      for (const c of batch) statuses.set(c.status, (statuses.get(c.status) ?? 0) + 1);
+    }
+    expect([...statuses]).toEqual([[201, FLOOD]]);
+    expect(await usedChallenges()).toBe(0); // handed out, none remembered
+
+    const mine = await challenge(from("127.0.0.1"));
+    expect(mine.status).toBe(201);
+    const first = await verify(mine.nonce!);
+    expect([first.status, first.body.verdict, first.body.reason]).toEqual([200, "accept", null]);
+    expect(await usedChallenges()).toBe(1);
+    const replay = await verify(mine.nonce!);
+    expect([replay.body.verdict, replay.body.reason]).toEqual(["reject", "nonce_reused"]);
+  });
+
+  it("refuses a nonce it did not issue (forged, altered, from another checkpoint) and one that expired", async () => {
+    const { nonce } = await challenge(from("127.0.0.1"));
+    const altered = `${nonce!.slice(0, 5)}${nonce![5] === "A" ? "B" : "A"}${nonce!.slice(6)}`;
+    for (const bad of ["never-issued", altered, `${nonce}A`, "A".repeat(40)]) {
+      const r = await verify(bad);
+      expect([bad, r.status, r.body.error?.code]).toEqual([bad, 400, "challenge_unknown"]);
+    }
+    clock.offset = 121;
+    try {
+      const expired = await verify(nonce!);
+      expect([expired.status, expired.body.error?.code]).toEqual([400, "challenge_unknown"]);
+    } finally {
+      clock.offset = 0;
+    }
+  });
+});
