@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       fact("Issued by", v.issuer ? `${v.issuer.name} (${v.issuer.region})` : undefined);
       fact("Valid until", v.validUntil ? dateInWords(v.validUntil) : undefined);
       for (const [k, value] of Object.entries(v.claims ?? {})) fact(k, typeof value === "string" ? value : JSON.stringify(value));
-      fact("Presented", v.presentation ? (v.presentation.mode === "static" ? "static QR code (one-way, short window)" : "bound to this checkpoint's challenge") : undefined);
+      fact("Presented", v.presentation ? (v.presentation.mode === "static" ? `static QR code for ${v.presentation.audience.replace("urn:laissez:region:", "")} (one-way, short window)` : "bound to this checkpoint's challenge") : undefined);
       fact("Revocation data", `block ${v.bundle.block.number}, ${ageInWords(v.bundle.ageSeconds)} old`);
     }
     byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed" }, `${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`)));
