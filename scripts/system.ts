@@ -5,7 +5,7 @@
  * checkpoint page), and the web wallet. All on 127.0.0.1; state in a fresh directory each run,
  * since the embedded chain starts empty each time.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
@@ -19,6 +19,7 @@ import { startIssuer } from "../services/issuer/main.ts";
 import { IssuerStore } from "../services/issuer/store.ts";
 import { buildWeb, webDir } from "./build-web.ts";
 import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
+import { claimSystem, wipeState } from "./system-lock.ts";
 import { DEMO_SCHEMAS_DIR } from "./context.ts";
 import { agencyControllerKey, agencySigningKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey } from "./demo/consortium.ts";
 
@@ -49,6 +50,10 @@ export interface RunningSystem {
   readonly agencies: readonly RunningAgency[];
   readonly checkpoints: Readonly<Record<string, string>>;
   readonly wallet: string;
+  /** The chain child's pid. */
+  readonly chainPid: number | undefined;
+  /** Resolves (with a sentence) if the chain child dies while the system runs. */
+  readonly chainLost: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -76,17 +81,43 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; authority
   return listen(app, port, "127.0.0.1");
 }
 
+/** Every port the system will listen on, named for the refusal message. */
+export function systemPorts(o: Pick<SystemOptions, "chainPort" | "basePort">): { port: number; what: string }[] {
+  return [
+    { port: o.chainPort, what: "the chain" },
+    ...DEMO_AGENCIES.map((a, i) => ({ port: o.basePort + 1 + i, what: `issuer ${a.region} ${i}` })),
+    ...DEMO_REGIONS.map((r, i) => ({ port: o.basePort + 101 + i, what: `checkpoint ${r}` })),
+    { port: o.basePort + 200, what: "the web wallet" },
+  ];
+}
+
 export async function startSystem(o: SystemOptions, say: (line: string) => void = console.log): Promise<RunningSystem> {
-  rmSync(o.stateDir, { recursive: true, force: true });
-  mkdirSync(o.stateDir, { recursive: true });
+  // Refuse before touching anything: a second system would redeploy onto the running chain.
+  const release = await claimSystem(o.stateDir, systemPorts(o));
+  wipeState(o.stateDir);
   process.env.LAISSEZ_LOG ??= join(o.stateDir, "services.log");
   // `npm start`, `npm run demo` and `npm test` build the pages first; a bare `laissez up` builds them if missing.
   if (!existsSync(join(webDir("checkpoint"), "app.js")) || !existsSync(join(webDir("wallet"), "app.js"))) await buildWeb();
   const rpc = `http://127.0.0.1:${o.chainPort}`;
   say(`starting the embedded chain on ${rpc} …`);
-  const chain: ChildProcess = await startEmbeddedChain(o.chainPort, "ignore", "embedded");
+  let chain: ChildProcess;
+  try {
+    chain = await startEmbeddedChain(o.chainPort, "ignore", "embedded");
+  } catch (e) {
+    release();
+    throw e;
+  }
   const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  // The chain is a child: if it dies while we run, everything else would go on degraded and
+  // silently. Say so, once, and let `up` stop cleanly.
+  const chainLost = new Promise<string>((resolve) => {
+    chain.once("exit", (code, signal) => {
+      if (!stopping) resolve(`the embedded chain (pid ${chain.pid}) exited (${signal ?? `code ${code}`}) while the system was running`);
+    });
+  });
   const stop = async (): Promise<void> => {
+    stopping = true;
     for (const s of stops.reverse()) await s().catch(() => {});
     // A terminal's Ctrl-C reaches the chain too (same process group): it may be gone already.
     if (chain.exitCode === null && chain.signalCode === null) {
@@ -94,6 +125,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
       chain.kill("SIGINT");
       await exited;
     }
+    release();
   };
   try {
     const { deployment } = await deployTo(rpc, o.deploymentsDir);
@@ -147,8 +179,8 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
           walletServer.close(() => r());
         }),
     );
-    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, stop };
-    const { stop: _stop, ...record } = system;
+    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, chainPid: chain.pid, chainLost, stop };
+    const { stop: _stop, chainLost: _lost, ...record } = system;
     writeFileSync(join(o.stateDir, "system.json"), JSON.stringify(record, null, 2), { mode: 0o600 });
     return system;
   } catch (e) {

@@ -66,11 +66,12 @@ export const upCommand: Command = {
     const system = await startSystem(options);
     console.log(guide(system, options.stateDir));
     console.log("\nready");
-    await stop;
+    const lost = await Promise.race([stop.then(() => undefined), system.chainLost]);
+    if (lost) console.error(`\n${lost}: stopping everything (nothing on chain can be read or anchored without it)`);
     console.log("\nstopping …");
     await system.stop();
     console.log("stopped");
-    return EXIT.ok;
+    return lost ? EXIT.failure : EXIT.ok;
   },
 };
 
