@@ -1,65 +1,73 @@
-import { randomInt, randomUUID } from "node:crypto";
-import { getBytes, type HDNodeWallet, Wallet, type Signer } from "ethers";
-import { addressKeyId } from "../../core/bundle.ts";
-import { es256kIssuerKey, issueCredential, parseStatusListUrl, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
-import { ethrDid, holderPublicKey } from "../../core/did.ts";
+import { readFileSync } from "node:fs";
 import { isObject, parseJson, type JsonValue } from "../../core/json.ts";
 import { decodeJwt } from "../../core/jwt.ts";
-import { toWordMasks } from "../../core/status-words.ts";
-import { credentialTypeId } from "../../services/chain/ids.ts";
-import { agencyLists } from "../../services/chain/lists.ts";
-import { connectLedger } from "../../services/chain/ledger.ts";
-import { stringOption, requireString, UsageError, type Command } from "../cli.ts";
-import { CHAIN_OPTIONS, demoSchemas, integerOption, readInput, withChain } from "../context.ts";
-import { agencyControllerKey, DEMO_AGENCIES, demoIssuerKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
-
-const AGENCY_OPTIONS = {
-  agency: { type: "string" },
-  ...CHAIN_OPTIONS,
-} as const;
+import type { StatusAction } from "../../core/status-action.ts";
+import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { integerOption, readInput } from "../context.ts";
 
 /**
- * The agency's keys: LAISSEZ_AGENCY_KEY (controller, writes status) and LAISSEZ_SIGNING_KEY
- * (its ES256K veriKey delegate), or — on the development chain — demo agency `--agency N`.
+ * `laissez issue / revoke / suspend / reinstate`: clients of the agency's issuer service, as any
+ * operator tool is. The service checks accreditation and schema, allocates status indices
+ * without collisions, keeps the record, and anchors status changes through its outbox; these
+ * commands hold no agency key. Where: `--service URL` or LAISSEZ_ISSUER_URL; who:
+ * LAISSEZ_ISSUER_TOKEN, or `--token-file` / LAISSEZ_ISSUER_TOKEN_FILE (the token never on the
+ * command line, where `ps` shows it).
  */
-function agencyKeys(values: Record<string, unknown>, chainId: number, alg: "ES256K" | "EdDSA"): { controller: Wallet | HDNodeWallet; signing: () => IssuerSigningKey } {
-  const controllerKey = process.env.LAISSEZ_AGENCY_KEY;
-  if (controllerKey) {
-    const controller = new Wallet(controllerKey);
-    return {
-      controller,
-      signing: () => {
-        const signing = process.env.LAISSEZ_SIGNING_KEY;
-        if (!signing || alg !== "ES256K") throw new UsageError("set LAISSEZ_SIGNING_KEY (an ES256K veriKey delegate of the agency)");
-        return es256kIssuerKey(ethrDid(chainId, controller.address), addressKeyId(new Wallet(signing).address), getBytes(signing));
-      },
-    };
-  }
-  if (chainId !== DEV_CHAIN_ID) throw new UsageError("set LAISSEZ_AGENCY_KEY: demo agencies exist only on the development chain");
-  const i = integerOption(values, "agency");
-  if (i >= DEMO_AGENCIES.length) throw new UsageError(`--agency must be 0..${DEMO_AGENCIES.length - 1}`);
-  return { controller: agencyControllerKey(i), signing: () => demoIssuerKey(chainId, i, alg) };
+const SERVICE_OPTIONS = {
+  service: { type: "string" },
+  "token-file": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** How long one request to the service may take. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+interface ServiceClient {
+  call(method: "GET" | "POST", path: string, body?: unknown, headers?: Record<string, string>): Promise<Record<string, unknown>>;
+}
+
+function serviceClient(values: Record<string, unknown>): ServiceClient {
+  const url = (stringOption(values, "service") ?? process.env.LAISSEZ_ISSUER_URL ?? "http://127.0.0.1:8701").replace(/\/+$/, "");
+  const tokenFile = stringOption(values, "token-file") ?? process.env.LAISSEZ_ISSUER_TOKEN_FILE;
+  const token = tokenFile ? readFileSync(tokenFile, "utf8").trim() : process.env.LAISSEZ_ISSUER_TOKEN;
+  if (!token) throw new UsageError("set LAISSEZ_ISSUER_TOKEN (or --token-file FILE): an operator token of the agency's issuer service");
+  return {
+    async call(method, path, body, headers = {}) {
+      let res: Response;
+      try {
+        res = await fetch(url + path, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          redirect: "error",
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+      } catch (e) {
+        throw new Error(`the issuer service at ${url} cannot be reached: ${(e as Error).message}`);
+      }
+      const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!res.ok) {
+        const error = (json.error ?? {}) as { code?: string; message?: string };
+        throw new Error(`${error.code ?? `http_${res.status}`}: ${error.message ?? "the issuer service refused the request"}`);
+      }
+      return json;
+    },
+  };
 }
 
 export const issueCommand: Command = {
   name: "issue",
-  summary: "issue a jwt_vc credential to a holder (signed by the agency; writes nothing on chain)",
-  usage: "laissez issue --agency N --type HealthCode --holder DID --claims JSON [--alg ES256K|EdDSA] [--valid-for SECONDS] [--status-base URL]",
+  summary: "issue a credential through the agency's issuer service (checked, recorded, signed there)",
+  usage: "laissez issue --type HealthCode --holder DID --claims JSON [--valid-for SECONDS] [--idempotency-key KEY] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
   options: {
-    ...AGENCY_OPTIONS,
+    ...SERVICE_OPTIONS,
     type: { type: "string" },
     holder: { type: "string" },
     claims: { type: "string" },
-    alg: { type: "string", default: "ES256K" },
-    "valid-for": { type: "string", default: "86400" },
-    "status-base": { type: "string", default: "http://127.0.0.1:8701" },
+    "valid-for": { type: "string" },
+    "idempotency-key": { type: "string" },
   },
   async run({ values }) {
-    const type = requireString(values, "type");
-    const holder = requireString(values, "holder");
-    if (!holderPublicKey(holder)) throw new UsageError("--holder must be a P-256 did:key or did:jwk");
-    const alg = stringOption(values, "alg");
-    if (alg !== "ES256K" && alg !== "EdDSA") throw new UsageError("--alg must be ES256K or EdDSA");
     let claims: JsonValue;
     try {
       claims = parseJson(requireString(values, "claims"));
@@ -67,78 +75,65 @@ export const issueCommand: Command = {
       throw new UsageError(`--claims is not JSON: ${(e as Error).message}`);
     }
     if (!isObject(claims)) throw new UsageError("--claims must be a JSON object");
-    const validFor = integerOption(values, "valid-for", 86400);
-    return withChain(values, async (provider, ledger) => {
-      const { chainId } = ledger.deployment;
-      const keys = agencyKeys(values, chainId, alg);
-      const now = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
-      if (!(await ledger.trust.getFunction("isAccredited")(keys.controller.address, credentialTypeId(type), now))) {
-        throw new UsageError(`agency ${keys.controller.address} is not accredited for ${type} now`);
-      }
-      const typeEntry = await ledger.trust.getFunction("getCredentialType")(credentialTypeId(type));
-      const schema = await demoSchemas(typeEntry.schemaUri);
-      if (schema === undefined) throw new Error(`no schema found for ${typeEntry.schemaUri}`);
-      const lists = await agencyLists(ledger.status, keys.controller.address);
-      const base = stringOption(values, "status-base") as string;
-      // Random indices: a status read reveals nothing about which credential was checked.
-      // (Collision-free allocation is the issuer service's job; this CLI is for operators and demos.)
-      const revocation = { listUrl: statusListUrl(base, chainId, lists.revocation.id), index: randomInt(lists.revocation.size) };
-      const suspension = { listUrl: statusListUrl(base, chainId, lists.suspension.id), index: randomInt(lists.suspension.size) };
-      const id = `urn:uuid:${randomUUID()}`;
-      const credential = await issueCredential({ key: keys.signing(), holder, credentialType: type, claims, schema, status: { revocation, suspension }, id, issuedAt: now, validUntil: now + validFor });
-      console.log(values.json ? JSON.stringify({ credential, id, revocation, suspension }) : credential);
-      return 0;
-    });
+    const validFor = stringOption(values, "valid-for") === undefined ? undefined : integerOption(values, "valid-for");
+    const key = stringOption(values, "idempotency-key");
+    const body = { type: requireString(values, "type"), subject: requireString(values, "holder"), claims, ...(validFor === undefined ? {} : { validFor }) };
+    const issued = await serviceClient(values).call("POST", "/credentials", body, key ? { "idempotency-key": key } : {});
+    console.log(values.json ? JSON.stringify(issued) : issued.credential);
+    return 0;
   },
 };
 
-type StatusAction = "revoke" | "suspend" | "reinstate";
+/** A credential's id: the argument itself (`urn:uuid:…`), or the `jti` of a credential JWT. */
+function credentialId(text: string): string {
+  if (/^urn:uuid:[0-9a-f-]{36}$/i.test(text)) return text;
+  try {
+    const jti = decodeJwt(text).payload.jti;
+    if (typeof jti === "string") return jti;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`not a credential JWT or a credential id: ${text.slice(0, 40)}…`);
+}
 
-/** revoke / suspend / reinstate: one transaction for all the credentials given, per list. */
+interface StatusRequest {
+  credentialId: string;
+  state: string;
+  transaction: string | null;
+  block: number | null;
+}
+
+/** revoke / suspend / reinstate: one request to the service's outbox; by default waits until anchored. */
 function statusCommand(action: StatusAction, summary: string): Command {
   return {
     name: action,
     summary,
-    usage: `laissez ${action} --agency N [CREDENTIAL_FILE|-]... (one credential JWT per line)`,
-    options: AGENCY_OPTIONS,
+    usage: `laissez ${action} [CREDENTIAL_FILE|-|ID]... [--service URL] [--no-wait | --timeout SECONDS]   (credential JWTs or ids; LAISSEZ_ISSUER_TOKEN)`,
+    options: { ...SERVICE_OPTIONS, "no-wait": { type: "boolean" }, timeout: { type: "string" } },
     async run({ values, positionals }) {
-      const tokens = (positionals.length ? positionals : ["-"]).flatMap((p) => readInput(p).split(/\s+/)).filter(Boolean);
-      if (tokens.length === 0) throw new UsageError("no credential given");
-      const purpose = action === "revoke" ? "revocation" : "suspension";
-      const byList = new Map<number, number[]>();
-      for (const token of tokens) {
-        let payload;
-        try {
-          payload = decodeJwt(token).payload;
-        } catch (e) {
-          throw new UsageError(`not a credential JWT: ${(e as Error).message}`);
+      const inputs = (positionals.length ? positionals : ["-"]).flatMap((p) => (/^urn:uuid:/i.test(p) ? [p] : readInput(p).split(/\s+/))).filter(Boolean);
+      if (inputs.length === 0) throw new UsageError("no credential given");
+      const ids = [...new Set(inputs.map(credentialId))];
+      const client = serviceClient(values);
+      const accepted = await client.call("POST", "/credentials/status", { action, ids });
+      let requests = accepted.requests as StatusRequest[];
+      if (!values["no-wait"]) {
+        const deadline = Date.now() + integerOption(values, "timeout", 120) * 1000;
+        const seqs = new Set(requests.map((r) => (r as StatusRequest & { seq: number }).seq));
+        while (requests.some((r) => r.state !== "anchored")) {
+          if (Date.now() > deadline) throw new Error(`${action}: accepted, but not anchored within the timeout (still pending in the service's outbox)`);
+          await new Promise((r) => setTimeout(r, 250));
+          const records = await Promise.all(ids.map((id) => client.call("GET", `/credentials/${encodeURIComponent(id)}`)));
+          requests = records.flatMap((rec) => (rec.requests as (StatusRequest & { seq: number })[]).filter((r) => seqs.has(r.seq)));
         }
-        const vc = payload.vc;
-        const entries = isObject(vc) && Array.isArray(vc.credentialStatus) ? vc.credentialStatus : [];
-        const entry = entries.find((e) => isObject(e) && e.statusPurpose === purpose);
-        const ref = isObject(entry) && typeof entry.statusListCredential === "string" ? parseStatusListUrl(entry.statusListCredential) : null;
-        if (!ref || !isObject(entry)) throw new UsageError(`credential ${String(payload.jti)} has no ${purpose} status entry`);
-        byList.set(ref.listId, [...(byList.get(ref.listId) ?? []), Number(entry.statusListIndex)]);
       }
-      return withChain(values, async (provider, ledger) => {
-        const controller: Signer = agencyKeys(values, ledger.deployment.chainId, "ES256K").controller.connect(provider);
-        const { status } = connectLedger(ledger.deployment, controller);
-        const results = [];
-        for (const [listId, indices] of byList) {
-          const size = Number((await status.getFunction("getList")(listId)).size);
-          const { wordIndices, masks } = toWordMasks(indices, size);
-          const tx = await status.getFunction("updateStatus")(listId, wordIndices, masks, action !== "reinstate");
-          const receipt = await tx.wait();
-          results.push({ listId, indices, transaction: receipt.hash, block: receipt.blockNumber });
-        }
-        if (values.json) console.log(JSON.stringify({ action, anchored: results }));
-        else for (const r of results) console.log(`${action}: list ${r.listId}, ${r.indices.length} credential(s), tx ${r.transaction} in block ${r.block}`);
-        return 0;
-      });
+      if (values.json) console.log(JSON.stringify({ action, requests }));
+      else for (const r of requests) console.log(`${action}: ${r.credentialId} ${r.state}${r.transaction ? ` (tx ${r.transaction}, block ${r.block})` : ""}`);
+      return 0;
     },
   };
 }
 
-export const revokeCommand = statusCommand("revoke", "revoke credentials for good (sets their revocation bits on chain, one transaction per list)");
-export const suspendCommand = statusCommand("suspend", "suspend credentials (sets their suspension bits on chain)");
-export const reinstateCommand = statusCommand("reinstate", "lift a suspension (clears the suspension bits on chain)");
+export const revokeCommand = statusCommand("revoke", "revoke credentials for good, through the issuer service's outbox (waits until anchored on chain)");
+export const suspendCommand = statusCommand("suspend", "suspend credentials, through the issuer service's outbox");
+export const reinstateCommand = statusCommand("reinstate", "lift a suspension, through the issuer service's outbox");

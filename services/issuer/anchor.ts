@@ -1,24 +1,57 @@
-import { Transaction, type Provider, type Signer } from "ethers";
+import { Transaction, type Provider, type Signer, type TransactionReceipt } from "ethers";
+import { CodedError } from "../../core/errors.ts";
 import { toWordMasks } from "../../core/status-words.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
+import type { Metrics } from "../http/metrics.ts";
 import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";
 
 /** Most bits one transaction carries: 1,000 random bits cost about 10M gas (BENCHMARKS.md). */
 export const MAX_BATCH = 1000;
 
+export class AnchorError extends CodedError<"chain_unavailable" | "insufficient_funds" | "transaction_reverted"> {}
+
 export interface AnchorerOptions {
   /** How long to wait for a broadcast batch's receipt before trying again next step. */
   readonly receiptTimeoutMs?: number;
+  /** How often to ask for the receipt meanwhile. */
+  readonly receiptPollMs?: number;
   /** Unix seconds, for the records it writes. */
   readonly now?: () => number;
+  readonly metrics?: Metrics;
+}
+
+/** What /health shows of the worker. */
+export interface AnchoringStatus {
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | null;
+  /** Batches returned to pending since start, by why (replaced, nonce_gap, reverted, lost). */
+  readonly requeued: Readonly<Record<string, number>>;
+  readonly lastReconcile: { readonly at: number; readonly checked: number; readonly requeued: number } | null;
+}
+
+/**
+ * How a node refused a stored transaction. `known`: it has it already (or mined it); the
+ * receipt decides. `nonce_consumed`: another transaction took its nonce, it can never be mined.
+ * `nonce_gap`: its nonce is ahead of the account's (the chain was reset), it would wait forever.
+ * `insufficient_funds`: the key cannot pay; nothing to do but report it. Anything else is
+ * transient (node down, timeout): try again later.
+ */
+export function classifyRefusal(e: unknown): "known" | "nonce_consumed" | "nonce_gap" | "insufficient_funds" | "transient" {
+  const text = `${String((e as Error)?.message)} ${String((e as { code?: string })?.code)} ${JSON.stringify((e as { error?: unknown })?.error ?? null)}`;
+  if (/already known|known transaction|already imported|ALREADY_KNOWN/i.test(text)) return "known";
+  if (/nonce too low|NONCE_EXPIRED|NONCE_TOO_LOW/i.test(text)) return "nonce_consumed";
+  if (/nonce too high|NONCE_TOO_HIGH|too far in (the )?future/i.test(text)) return "nonce_gap";
+  if (/insufficient funds|INSUFFICIENT_FUNDS|UPFRONT_COST_EXCEEDS_BALANCE/i.test(text)) return "insufficient_funds";
+  return "transient";
 }
 
 /**
  * Anchors the outbox on chain, exactly once. A batch's transaction is signed and stored
  * (with its hash) before it is broadcast; after a crash or an outage the same bytes are sent
  * again, so the chain sees at most one transaction per batch. Requests become `anchored` only
- * from a successful receipt. One anchorer per agency key (it owns the key's nonces). It moves
- * requests through the outbox's states only with the outbox's methods.
+ * from a successful receipt; a transaction that can no longer be mined (its nonce taken, or
+ * ahead of a reset chain) has set nothing — no receipt for its hash — and its requests are
+ * re-signed with a fresh nonce. One anchorer per agency key (it owns the key's nonces). It
+ * moves requests through the outbox's states only with the outbox's methods.
  */
 export class Anchorer {
   private readonly store: IssuerStore;
@@ -27,25 +60,38 @@ export class Anchorer {
   private readonly deployment: Deployment;
   private readonly sizes = new Map<number, number>();
   private readonly receiptTimeoutMs: number;
+  private readonly receiptPollMs: number;
   private readonly now: () => number;
+  private readonly metrics: Metrics | undefined;
+  private lastError: AnchoringStatus["lastError"] = null;
+  private lastReconcile: AnchoringStatus["lastReconcile"] = null;
+  private readonly requeued: Record<string, number> = {};
 
-  constructor(store: IssuerStore, deployment: Deployment, signer: Signer, { receiptTimeoutMs = 60_000, now = () => Math.floor(Date.now() / 1000) }: AnchorerOptions = {}) {
+  constructor(store: IssuerStore, deployment: Deployment, signer: Signer, o: AnchorerOptions = {}) {
     if (!signer.provider) throw new TypeError("anchorer signer needs a provider");
     this.store = store;
     this.signer = signer;
     this.provider = signer.provider;
     this.deployment = deployment;
-    this.receiptTimeoutMs = receiptTimeoutMs;
-    this.now = now;
+    this.receiptTimeoutMs = o.receiptTimeoutMs ?? 60_000;
+    this.receiptPollMs = o.receiptPollMs ?? 250;
+    this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
+    this.metrics = o.metrics;
+  }
+
+  status(): AnchoringStatus {
+    return { lastError: this.lastError, requeued: { ...this.requeued }, lastReconcile: this.lastReconcile };
   }
 
   /** Settles batches in flight, then sends at most one new batch. Returns how many requests it anchored. */
   async step(): Promise<number> {
-    let anchored = 0;
-    for (const b of this.store.outbox.signedBatches()) anchored += await this.settle(b);
-    const plan = this.store.outbox.nextBatch(MAX_BATCH);
-    if (plan) anchored += await this.settle(await this.sign(plan));
-    return anchored;
+    return this.recording(async () => {
+      let anchored = 0;
+      for (const b of this.store.outbox.signedBatches()) anchored += await this.settle(b);
+      const plan = this.store.outbox.nextBatch(MAX_BATCH);
+      if (plan) anchored += await this.settle(await this.sign(plan));
+      return anchored;
+    });
   }
 
   /** Steps until the outbox is empty (or `maxSteps`): used by tests, benchmarks and shutdown. */
@@ -55,9 +101,45 @@ export class Anchorer {
     return total;
   }
 
+  /**
+   * Checks the most recent anchored batches against the chain: one whose receipt is gone (the
+   * chain was reset, or the block reorganised away) goes back to pending. Returns how many.
+   */
+  async reconcile(limit = 200): Promise<number> {
+    return this.recording(async () => {
+      const head = await this.provider.getBlockNumber();
+      let checked = 0;
+      let requeued = 0;
+      for (const b of this.store.outbox.anchoredBatches(limit)) {
+        checked++;
+        const receipt = b.block > head ? null : await this.provider.getTransactionReceipt(b.txHash);
+        if (receipt?.status === 1) continue;
+        this.requeue(b, "lost");
+        requeued++;
+      }
+      this.lastReconcile = { at: this.now(), checked, requeued };
+      return requeued;
+    });
+  }
+
+  private async recording<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      this.lastError = null;
+      return result;
+    } catch (e) {
+      const code = e instanceof AnchorError ? e.code : "chain_unavailable";
+      this.lastError = { code, message: String((e as Error)?.message ?? e).slice(0, 200), at: this.now() };
+      this.metrics?.inc("laissez_anchor_errors_total", "anchoring steps that failed", { code });
+      throw e;
+    }
+  }
+
   /** Signs the planned batch and records it (state `signed`) before anything is broadcast. */
   private async sign(p: BatchPlan): Promise<SignedBatch> {
     const { status } = connectLedger(this.deployment, this.signer);
+    // A transaction to an address without code "succeeds": never sign for a chain that lacks the registry (a reset chain).
+    if ((await this.provider.getCode(this.deployment.statusRegistry)) === "0x") throw new AnchorError("chain_unavailable", "no status registry on this chain (was it reset?)");
     let size = this.sizes.get(p.listId);
     if (size === undefined) {
       size = Number((await status.getFunction("getList")(p.listId)).size);
@@ -76,24 +158,85 @@ export class Anchorer {
       try {
         await this.provider.broadcastTransaction(b.rawTx);
       } catch (e) {
-        // Already known or already mined: the receipt below decides. Anything else (node down) propagates.
-        if (!/already known|nonce too low|known transaction|NONCE_EXPIRED/i.test(String((e as Error).message) + String((e as { code?: string }).code))) throw e;
+        const refusal = classifyRefusal(e);
+        // No receipt for its hash: this transaction set no bit. Re-sign its requests with a fresh nonce.
+        if (refusal === "nonce_consumed" || refusal === "nonce_gap") return this.requeue(b, refusal === "nonce_gap" ? "nonce_gap" : "replaced");
+        if (refusal === "insufficient_funds") throw new AnchorError("insufficient_funds", "the agency key cannot pay for its status transaction: fund it");
+        if (refusal === "transient") throw e;
       }
-      receipt = await this.provider.waitForTransaction(b.txHash, 1, this.receiptTimeoutMs).catch((e: unknown) => {
-        if ((e as { code?: string }).code === "TIMEOUT") return null;
-        throw e;
-      });
+      receipt = await this.awaitReceipt(b.txHash);
     }
     if (!receipt) {
-      // The nonce went to another transaction: this batch will never land. Re-queue its requests.
+      // Still no receipt. The nonce went to another transaction: this batch will never land. Or
+      // the account is behind the nonce (the chain was reset): batches go one at a time, so no
+      // transaction of ours will fill the gap. Either way it set nothing: re-queue its requests.
       const sentNonce = Transaction.from(b.rawTx).nonce;
-      if ((await this.provider.getTransactionCount(await this.signer.getAddress(), "latest")) > sentNonce) this.store.outbox.requeue(b, "replaced", this.now());
+      const mined = await this.provider.getTransactionCount(await this.signer.getAddress(), "latest");
+      if (mined > sentNonce) return this.requeue(b, "replaced");
+      if (mined < sentNonce) return this.requeue(b, "nonce_gap");
       return 0;
     }
-    if (receipt.status !== 1) {
-      this.store.outbox.requeue(b, "reverted", this.now());
-      return 0;
+    // Anchored means: mined, succeeded, and the registry said so (its StatusUpdated log).
+    const registry = this.deployment.statusRegistry.toLowerCase();
+    if (receipt.status !== 1 || !receipt.logs.some((l) => l.address.toLowerCase() === registry)) {
+      this.requeue(b, "reverted");
+      throw new AnchorError("transaction_reverted", `status transaction ${b.txHash} reverted or changed nothing`);
     }
     return this.store.outbox.markAnchored(b, receipt.blockNumber, this.now());
   }
+
+  /** Polls for the receipt (each call bounded by the provider's RPC timeout); null after receiptTimeoutMs. */
+  private async awaitReceipt(hash: string): Promise<TransactionReceipt | null> {
+    const deadline = Date.now() + this.receiptTimeoutMs;
+    for (;;) {
+      const receipt = await this.provider.getTransactionReceipt(hash);
+      if (receipt || Date.now() >= deadline) return receipt;
+      await new Promise((r) => setTimeout(r, this.receiptPollMs));
+    }
+  }
+
+  private requeue(b: SignedBatch, why: string): number {
+    this.store.outbox.requeue(b, why, this.now());
+    this.requeued[why] = (this.requeued[why] ?? 0) + 1;
+    this.metrics?.inc("laissez_anchor_requeued_total", "batches returned to pending", { why });
+    return 0;
+  }
+}
+
+/**
+ * The anchoring loop: one step at a time, reconciliation at start and every `reconcileMs`. A
+ * chain outage leaves requests pending and is retried with backoff; nothing here can end the
+ * process. `stop()` resolves once the current step has ended (or after 2 s: a step caught by a
+ * chain that is already gone is safe to abandon — its transaction is stored and re-sent).
+ */
+export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { intervalMs: number; reconcileMs: number; log: (e: Record<string, unknown>) => void }) {
+  let running = true;
+  let failures = 0;
+  let reconciledAt = -Infinity;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const loop = (async () => {
+    while (running) {
+      try {
+        if (Date.now() - reconciledAt >= o.reconcileMs) {
+          const requeued = await anchorer.reconcile();
+          reconciledAt = Date.now();
+          if (requeued > 0) o.log({ level: "warn", msg: "anchored batches missing on chain: re-queued", batches: requeued });
+        }
+        const anchored = await anchorer.step();
+        if (anchored > 0) o.log({ level: "info", msg: "anchored", requests: anchored });
+        failures = 0;
+        if (store.outbox.depth() === 0) await sleep(o.intervalMs);
+      } catch (e) {
+        failures++;
+        o.log({ level: "warn", msg: "anchoring failed; will retry", error: String((e as Error)?.message ?? e).slice(0, 200), failures });
+        await sleep(Math.min(10_000, o.intervalMs * 2 ** Math.min(failures, 5)));
+      }
+    }
+  })();
+  return {
+    async stop(): Promise<void> {
+      running = false;
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())]);
+    },
+  };
 }

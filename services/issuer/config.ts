@@ -5,6 +5,10 @@ import { HTTP_LIMITS_ENV } from "../http/server.ts";
 /** The issuer service's configuration: environment variables, validated before anything starts. */
 export const IssuerConfig = z.object({
   LAISSEZ_RPC_URL: z.url().default("http://127.0.0.1:8545"),
+  /** Every JSON-RPC call gives up after this long (a frozen node answers nothing). */
+  LAISSEZ_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** The chain's id, to start while the node is down (otherwise asked of the node, or the only deployments file). */
+  LAISSEZ_CHAIN_ID: z.coerce.number().int().positive().optional(),
   LAISSEZ_DEPLOYMENTS: z.string().min(1).default("deployments"),
   LAISSEZ_DB: z.string().min(1),
   /** The agency's controller key: writes its status lists. */
@@ -20,6 +24,10 @@ export const IssuerConfig = z.object({
   LAISSEZ_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(60_000),
   LAISSEZ_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  /** How often anchored batches are checked against the chain (a reset chain loses them), ms. */
+  LAISSEZ_RECONCILE_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How long a broadcast batch waits for its receipt before the next step tries again, ms. */
+  LAISSEZ_RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   /** How long an on-chain answer (accreditation, type, schema) is reused, ms. */
   LAISSEZ_CHAIN_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often expired offers lose their claims and old request hashes are forgotten, ms. */

@@ -5,7 +5,9 @@ import type { Deployment } from "../chain/ledger.ts";
 import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../schemas.ts";
 import type { Log } from "../http/app.ts";
+import { HttpError } from "../http/errors.ts";
 import type { Metrics } from "../http/metrics.ts";
+import type { AnchoringStatus } from "./anchor.ts";
 import type { IssuerStore } from "./store.ts";
 
 /** What the issuer service is built from: its adapters and settings, each passed in. */
@@ -16,7 +18,10 @@ export interface IssuerDeps {
   readonly agency: string;
   readonly provider: Provider;
   readonly deployment: Deployment;
-  readonly lists: AgencyLists;
+  /** The agency's lists; a function while they may still be unknown (started with the chain down). */
+  readonly lists: AgencyLists | (() => AgencyLists | undefined);
+  /** The anchoring worker's state, shown on /health. */
+  readonly anchoring?: () => AnchoringStatus;
   readonly schemas: SchemaSource;
   /** Base URL the credentials name for their status lists. */
   readonly publicUrl: string;
@@ -33,3 +38,10 @@ export interface IssuerDeps {
 
 /** IssuerDeps with the defaults filled in. */
 export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly metrics: Metrics };
+
+/** The agency's lists, or 503 `chain_unavailable` while they are not yet known. */
+export function listsOf(d: IssuerDeps): AgencyLists {
+  const lists = typeof d.lists === "function" ? d.lists() : d.lists;
+  if (!lists) throw new HttpError("chain_unavailable", "the agency's status lists are not known yet: the chain has not answered since the service started");
+  return lists;
+}

@@ -6,7 +6,7 @@ import { validateSchema } from "../../core/schema.ts";
 import { credentialTypeId, idToString } from "../chain/ids.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { HttpError } from "../http/errors.ts";
-import type { IssuerContext } from "./deps.ts";
+import { listsOf, type IssuerContext } from "./deps.ts";
 import type { CredentialRecord } from "./store.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -120,7 +120,7 @@ export function createIssuance(d: IssuerContext) {
         issuedAt,
         validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR),
         requestHash: d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
-        lists: d.lists,
+        lists: listsOf(d),
       },
       p.idempotencyKey,
       p.operator,

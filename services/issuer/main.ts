@@ -1,19 +1,21 @@
 import type { Server } from "node:http";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { getBytes, Wallet } from "ethers";
+import { readdirSync } from "node:fs";
+import { getBytes, Wallet, type Contract } from "ethers";
 import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
 import type { IssuerSigningKey } from "../../core/credential.ts";
 import { ethrDid } from "../../core/did.ts";
-import { agencyLists } from "../chain/lists.ts";
+import { agencyLists, type AgencyLists } from "../chain/lists.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectLedger } from "../chain/ledger.ts";
-import { connectRpc } from "../chain/rpc.ts";
+import { connectRpc, probeChainId } from "../chain/rpc.ts";
 import { directorySchemaSource } from "../schemas.ts";
 import { nativeEd25519Signer, nativeES256KSigner } from "../crypto/native-signer.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
-import { jsonLog } from "../http/app.ts";
+import { jsonLog, type Log } from "../http/app.ts";
+import { Metrics } from "../http/metrics.ts";
 import { limitsFromEnv, listen } from "../http/server.ts";
-import { Anchorer } from "./anchor.ts";
+import { Anchorer, startAnchoring } from "./anchor.ts";
 import { createIssuerApp } from "./app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import type { IssuerConfig } from "./config.ts";
@@ -27,24 +29,67 @@ function signingKey(config: IssuerConfig, chainId: number, agency: string): Issu
 }
 
 /**
+ * The chain's id at start: asked of the node, else LAISSEZ_CHAIN_ID, else the only deployments
+ * file — so the service starts (and takes revocations) while the chain is down.
+ */
+async function chainIdAtStart(config: IssuerConfig): Promise<number> {
+  const asked = await probeChainId(config.LAISSEZ_RPC_URL, config.LAISSEZ_RPC_TIMEOUT_MS);
+  if (asked !== undefined) return asked;
+  if (config.LAISSEZ_CHAIN_ID !== undefined) return config.LAISSEZ_CHAIN_ID;
+  const files = readdirSync(config.LAISSEZ_DEPLOYMENTS).filter((f) => /^\d+\.json$/.test(f));
+  if (files.length === 1) return Number.parseInt(files[0]!, 10);
+  throw new Error(`the chain at ${config.LAISSEZ_RPC_URL} does not answer: set LAISSEZ_CHAIN_ID to start without it`);
+}
+
+/**
+ * The agency's lists: remembered in the store once learnt, asked of the chain (with backoff)
+ * until then. Until they are known, issuance answers 503 chain_unavailable.
+ */
+function agencyListsSource(store: IssuerStore, status: Contract, agency: string, log: Log): { current: () => AgencyLists | undefined; stop: () => void } {
+  let lists = store.setting<AgencyLists>("agency_lists");
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const learn = async (attempt: number): Promise<void> => {
+    try {
+      lists = await agencyLists(status, agency);
+      store.saveSetting("agency_lists", lists);
+    } catch (e) {
+      log({ level: "warn", msg: "agency lists not readable from the chain yet; will retry", error: String((e as Error)?.message ?? e).slice(0, 200) });
+      if (!stopped) timer = setTimeout(() => void learn(attempt + 1), Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
+    }
+  };
+  if (!lists) void learn(0);
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+  return { current: () => lists, stop };
+}
+
+/**
  * Starts the issuer service: config → adapters (chain, SQLite) → app.listen, plus the anchoring
- * loop. Resolves once listening; `stop()` finishes in-flight work and closes everything.
+ * loop and housekeeping. Starts with the chain down; every JSON-RPC call has a timeout.
+ * Resolves once listening; `stop()` finishes in-flight work and closes everything.
  */
 export async function startIssuer(config: IssuerConfig, schemasDir: string): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
-  const provider = connectRpc(config.LAISSEZ_RPC_URL);
-  const chainId = Number((await provider.getNetwork()).chainId);
+  const chainId = await chainIdAtStart(config);
+  const provider = connectRpc(config.LAISSEZ_RPC_URL, { timeoutMs: config.LAISSEZ_RPC_TIMEOUT_MS, chainId });
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
   const controller = new Wallet(config.LAISSEZ_AGENCY_KEY, provider);
   const { status } = connectLedger(deployment, provider);
-  const lists = await agencyLists(status, controller.address);
   const store = new IssuerStore(config.LAISSEZ_DB);
+  const lists = agencyListsSource(store, status, controller.address, jsonLog);
+  const metrics = new Metrics();
+  const anchorer = new Anchorer(store, deployment, controller, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS });
   const { app } = createIssuerApp({
     store,
     key: signingKey(config, chainId, controller.address),
     agency: controller.address,
     provider,
     deployment,
-    lists,
+    lists: lists.current,
+    anchoring: () => anchorer.status(),
+    metrics,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
     publicUrl: config.LAISSEZ_PUBLIC_URL ?? `http://${config.LAISSEZ_HOST}:${config.LAISSEZ_PORT}`,
     verifier: nativeVerifier,
@@ -57,35 +102,15 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
 
   const stopHousekeeping = startHousekeeping(store, { intervalMs: config.LAISSEZ_HOUSEKEEPING_MS, now: () => Math.floor(Date.now() / 1000), log: jsonLog });
-
-  // The anchoring loop: one step at a time; a chain outage leaves requests pending and is retried.
-  const anchorer = new Anchorer(store, deployment, controller);
-  let running = true;
-  let failures = 0;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const anchored = await anchorer.step();
-        if (anchored > 0) jsonLog({ level: "info", msg: "anchored", requests: anchored });
-        failures = 0;
-        if (store.outbox.depth() === 0) await new Promise((r) => setTimeout(r, config.LAISSEZ_ANCHOR_INTERVAL_MS));
-      } catch (e) {
-        failures++;
-        jsonLog({ level: "warn", msg: "anchoring failed; will retry", error: (e as Error).message.slice(0, 200), failures });
-        await new Promise((r) => setTimeout(r, Math.min(10_000, config.LAISSEZ_ANCHOR_INTERVAL_MS * 2 ** Math.min(failures, 5))));
-      }
-    }
-  })();
+  const anchoring = startAnchoring(anchorer, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog });
   return {
     server,
     url,
     async stop() {
-      running = false;
       stopHousekeeping();
+      lists.stop();
       await new Promise((r) => server.close(r));
-      // A step caught mid-request by a chain that is already gone may never settle. Leaving it is
-      // safe: a signed transaction is stored before it is sent and re-sent on the next start.
-      await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await anchoring.stop();
       provider.destroy();
       store.close();
     },

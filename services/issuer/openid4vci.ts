@@ -100,25 +100,29 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       noStore: true,
       responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
       async handle({ body, header }) {
-        const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1];
-        const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
-        const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
-        if (!token || !offer) throw unusable();
-        const proof = verifyHolderProof(body.proof.jwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
-        if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
-        // Claimed in one UPDATE before the first await: of racing redemptions, one issues.
-        if (!d.store.offers.claim(token, d.now())) throw unusable();
-        let issued;
-        try {
-          issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
-        } catch (e) {
-          d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
-          throw e;
-        }
-        d.store.offers.complete(offer.codeHash, issued.id);
-        const response: CredentialResponse = { credential: issued.credential, format: CREDENTIAL_FORMAT };
+        const response = await redeemOffer(d, issuance, /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1], body.proof.jwt);
         return { status: 200, body: response };
       },
     }),
   ];
+}
+
+/** The wallet's side of a redemption: a live offer for the token, a proof of the holder key, one claim, one credential. */
+async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, proofJwt: string): Promise<CredentialResponse> {
+  const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
+  const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
+  if (!token || !offer) throw unusable();
+  const proof = verifyHolderProof(proofJwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
+  if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
+  // Claimed in one UPDATE before the first await: of racing redemptions, one issues.
+  if (!d.store.offers.claim(token, d.now())) throw unusable();
+  let issued;
+  try {
+    issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
+  } catch (e) {
+    d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
+    throw e;
+  }
+  d.store.offers.complete(offer.codeHash, issued.id);
+  return { credential: issued.credential, format: CREDENTIAL_FORMAT };
 }

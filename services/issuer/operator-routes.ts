@@ -105,7 +105,7 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
     route({
       method: "get",
       path: "/health",
-      summary: "Chain reachability, outbox depth, last anchored block",
+      summary: "Chain reachability, outbox depth, last anchored block, the anchoring worker's last error and re-queued batches",
       auth: "public",
       responses: { 200: "healthy", 503: "chain unreachable" },
       async handle() {
@@ -115,8 +115,16 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
         } catch {
           block = null;
         }
-        const body = { status: block === null ? "degraded" : "ok", chain: { reachable: block !== null, block }, outbox: { depth: d.store.outbox.depth() }, lastAnchoredBlock: d.store.outbox.lastAnchoredBlock() };
-        return { status: block === null ? 503 : 200, body };
+        const anchoring = d.anchoring?.() ?? null;
+        const ok = block !== null && !anchoring?.lastError;
+        const body = {
+          status: ok ? "ok" : "degraded",
+          chain: { reachable: block !== null, block },
+          outbox: { depth: d.store.outbox.depth() },
+          lastAnchoredBlock: d.store.outbox.lastAnchoredBlock(),
+          ...(anchoring ? { anchoring } : {}),
+        };
+        return { status: ok ? 200 : 503, body };
       },
     }),
   ];

@@ -4,7 +4,7 @@ import { encodeStatusList, setBit } from "../../core/status-list.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
-import type { IssuerContext } from "./deps.ts";
+import { listsOf, type IssuerContext } from "./deps.ts";
 import { chainCall } from "./issuance.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -14,11 +14,7 @@ const STATUS_LIST_CACHE_MS = 5000;
 /** `GET /status/:chainId/:listId`: the agency's lists as W3C BitstringStatusListCredentials, from chain state. */
 export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
   const { status } = connectLedger(d.deployment, d.provider);
-  const lists = [
-    { ...d.lists.revocation, purpose: "revocation" as const },
-    { ...d.lists.suspension, purpose: "suspension" as const },
-  ];
-  const cache = new TtlCache<string>({ ttlMs: STATUS_LIST_CACHE_MS, max: lists.length });
+  const cache = new TtlCache<string>({ ttlMs: STATUS_LIST_CACHE_MS, max: 2 });
 
   /** W3C BitstringStatusListCredential from the list's words on chain (bit order converted). */
   async function build(listId: number, size: number, purpose: "revocation" | "suspension"): Promise<string> {
@@ -53,6 +49,11 @@ export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
       cors: true,
       responses: { 200: "the status list credential (JWT)", 404: "not a list of this agency" },
       async handle({ params }) {
+        const { revocation, suspension } = listsOf(d);
+        const lists = [
+          { ...revocation, purpose: "revocation" as const },
+          { ...suspension, purpose: "suspension" as const },
+        ];
         const list = /^\d{1,9}$/.test(params.listId as string) ? lists.find((l) => l.id === Number(params.listId)) : undefined;
         if (Number(params.chainId) !== d.deployment.chainId || !list) throw new HttpError("not_found", "no such status list of this agency");
         const jwt = await cache.get(String(list.id), () => chainCall(build(list.id, list.size, list.purpose)));

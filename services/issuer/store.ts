@@ -10,6 +10,10 @@ export type { RedeemableOffer } from "./store/offers.ts";
 export type { Operator, Role } from "./store/operators.ts";
 export type { BatchPlan, OutboxEntry, SignedBatch } from "./store/outbox.ts";
 
+const SETTINGS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
 const AUDIT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, operator TEXT NOT NULL,
@@ -43,7 +47,7 @@ export class IssuerStore {
 
   constructor(path: string) {
     this.path = path;
-    this.#sql = new Sqlite(path, OPERATORS_SCHEMA + CREDENTIALS_SCHEMA + OUTBOX_SCHEMA + OFFERS_SCHEMA + AUDIT_SCHEMA);
+    this.#sql = new Sqlite(path, OPERATORS_SCHEMA + CREDENTIALS_SCHEMA + OUTBOX_SCHEMA + OFFERS_SCHEMA + SETTINGS_SCHEMA + AUDIT_SCHEMA);
     this.operators = new Operators(this.#sql);
     this.credentials = new Credentials(this.#sql);
     this.outbox = new Outbox(this.#sql, this.credentials);
@@ -52,6 +56,16 @@ export class IssuerStore {
 
   close(): void {
     this.#sql.close();
+  }
+
+  /** A value the service learnt once and keeps across restarts (e.g. the agency's lists, to start with the chain down). */
+  setting<T>(name: string): T | undefined {
+    const row = this.#sql.sql("SELECT value FROM settings WHERE name = ?").get(name) as { value: string } | undefined;
+    return row && (JSON.parse(row.value) as T);
+  }
+
+  saveSetting(name: string, value: unknown): void {
+    this.#sql.sql("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, JSON.stringify(value));
   }
 
   audit(operator: string, action: string, subject: string, detail: unknown, now = unixNow()): void {

@@ -6,29 +6,33 @@ import { p256 } from "@noble/curves/nist.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holderSigner, presentCredential, regionAudience } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
-import { runLaissez, startChainProcess, type RunResult } from "../helpers/processes.ts";
+import { runLaissez, startChainProcess, startIssuerProcess, type RunResult } from "../helpers/processes.ts";
 
 /**
- * The product's core promise, through the `laissez` CLI and `hardhat node` as separate
- * processes: an agency in CN-ZJ issues a health code; a CN-SH checkpoint syncs, then verifies
- * offline; revocation reaches it only through a new bundle.
+ * The product's core promise, through the `laissez` CLI, the CN-ZJ health agency's issuer
+ * service and `hardhat node` as separate processes: the agency issues a health code (the CLI a
+ * client of its service); a CN-SH checkpoint syncs, then verifies offline; revocation goes
+ * through the service's outbox and reaches the checkpoint only through a new bundle.
  */
 const dir = mkdtempSync(join(tmpdir(), "laissez-e2e-"));
 const file = (name: string) => join(dir, name);
 let chain: Awaited<ReturnType<typeof startChainProcess>>;
+let issuer: Awaited<ReturnType<typeof startIssuerProcess>>;
 const holderKey = p256.utils.randomSecretKey();
 const holder = p256DidKey(p256.getPublicKey(holderKey, false));
 
 const chainArgs = () => ["--rpc", chain.url, "--deployments", file("deployments")];
-async function ok(args: string[]): Promise<RunResult> {
-  const run = await runLaissez(args);
+async function ok(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  const run = await runLaissez(args, env ? { env } : {});
   expect(run.code, `laissez ${args[0]}: ${run.stderr}`).toBe(0);
   return run;
 }
-async function issue(agency: number, type: string, claims: object, alg = "ES256K"): Promise<string> {
-  const run = await ok(["issue", ...chainArgs(), "--agency", String(agency), "--type", type, "--holder", holder, "--claims", JSON.stringify(claims), "--alg", alg]);
+async function issue(type: string, claims: object): Promise<string> {
+  const run = await ok(["issue", "--type", type, "--holder", holder, "--claims", JSON.stringify(claims)], issuer.clientEnv);
   return run.stdout.trim();
 }
+/** revoke / suspend / reinstate through the issuer service: returns once anchored on chain. */
+const changeStatus = (action: string, credential: string) => ok([action, writeTemp(credential)], issuer.clientEnv);
 async function sync(region: string, out: string, from?: string): Promise<{ block: { number: number; timestamp: number }; events: number; deltaBytes: number }> {
   const run = await ok(["sync", ...chainArgs(), "--region", region, "--out", file(out), "--json", ...(from ? ["--from", file(from), "--delta-out", file(`${out}.delta`)] : [])]);
   return JSON.parse(run.stdout);
@@ -60,14 +64,18 @@ beforeAll(async () => {
   chain = await startChainProcess();
   await ok(["deploy", ...chainArgs()]);
   await ok(["seed", ...chainArgs()]);
-}, 120_000);
-afterAll(async () => chain?.stop());
+  issuer = await startIssuerProcess({ rpc: chain.url, deployments: file("deployments"), db: file("issuer-0.db") });
+}, 240_000);
+afterAll(async () => {
+  await issuer?.stop();
+  await chain?.stop();
+});
 
 describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke → sync → reject", () => {
   let healthCode: string;
 
   it("accepts a CN-ZJ health code at CN-SH, with the checks, claims and bundle age", async () => {
-    healthCode = await issue(0, "HealthCode", { healthStatus: "green" });
+    healthCode = await issue("HealthCode", { healthStatus: "green" });
     await sync("CN-SH", "sh-1.json");
     const { code, v } = await verify("CN-SH", "sh-1.json", await present(healthCode));
     expect(code).toBe(0);
@@ -89,7 +97,7 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
   });
 
   it("still accepts after the revocation until it re-syncs, saying how old its bundle is", async () => {
-    await ok(["revoke", ...chainArgs(), "--agency", "0", writeTemp(healthCode)]);
+    await changeStatus("revoke", healthCode);
     // The checkpoint's clock 20 minutes after its bundle: still within the health code's hour.
     const at = (JSON.parse(readFileSync(file("sh-1.json"), "utf8")).payload.block.timestamp as number) + 1200;
     const token = await presentCredential({ credential: healthCode, holder, signer: holderSigner(holderKey), issuedAt: at, audience: regionAudience("CN-SH") });
@@ -115,26 +123,26 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
   });
 
   it("suspend → reject (suspended); reinstate → accept", async () => {
-    const credential = await issue(0, "HealthCode", { healthStatus: "yellow" }, "EdDSA");
-    await ok(["suspend", ...chainArgs(), "--agency", "0", writeTemp(credential)]);
+    const credential = await issue("HealthCode", { healthStatus: "yellow" });
+    await changeStatus("suspend", credential);
     await sync("CN-SH", "sh-3.json", "sh-2.json");
     let r = await verify("CN-SH", "sh-3.json", await present(credential));
     expect([r.code, r.v.verdict, r.v.reason]).toEqual([1, "reject", "suspended"]);
-    await ok(["reinstate", ...chainArgs(), "--agency", "0", writeTemp(credential)]);
+    await changeStatus("reinstate", credential);
     await sync("CN-SH", "sh-4.json", "sh-3.json");
     r = await verify("CN-SH", "sh-4.json", await present(credential));
     expect([r.code, r.v.verdict]).toEqual([0, "accept"]);
-  });
+  }, 300_000); // seven CLI processes: slow on a loaded machine
 
   it("a CN-NM checkpoint, which does not recognize CN-ZJ health codes, rejects", async () => {
-    const credential = await issue(0, "HealthCode", { healthStatus: "green" });
+    const credential = await issue("HealthCode", { healthStatus: "green" });
     await sync("CN-NM", "nm-1.json");
     const { code, v } = await verify("CN-NM", "nm-1.json", await present(credential, "CN-NM"));
     expect([code, v.verdict, v.reason]).toEqual([1, "reject", "region_not_recognized"]);
   });
 
   it("a bundle past the type's maximum status age gives unknown, with the reason", async () => {
-    const credential = await issue(0, "HealthCode", { healthStatus: "green" });
+    const credential = await issue("HealthCode", { healthStatus: "green" });
     const { block } = await sync("CN-SH", "sh-5.json", "sh-4.json");
     const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: block.timestamp + 3601, audience: regionAudience("CN-SH") });
     const { code, v } = await verify("CN-SH", "sh-5.json", writeTemp(token), ["--now", String(block.timestamp + 3601)]);

@@ -58,3 +58,42 @@ export async function startChainProcess(): Promise<{ url: string; child: ChildPr
       }),
   };
 }
+
+/**
+ * `laissez issuer serve --agency N` as its own process (SQLite in `db`), with its first operator
+ * token made by `laissez issuer create-admin`; resolves once /health answers.
+ */
+export async function startIssuerProcess(o: { rpc: string; deployments: string; db: string; agency?: number; env?: NodeJS.ProcessEnv }) {
+  const admin = await runLaissez(["issuer", "create-admin", "--db", o.db]);
+  if (admin.code !== 0) throw new Error(`create-admin failed: ${admin.stderr}`);
+  const token = (JSON.parse(admin.stdout) as { token: string }).token;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [LAISSEZ, "issuer", "serve", "--agency", String(o.agency ?? 0)], {
+    cwd: ROOT,
+    stdio: "ignore",
+    env: { ...process.env, LAISSEZ_RPC_URL: o.rpc, LAISSEZ_DEPLOYMENTS: o.deployments, LAISSEZ_DB: o.db, LAISSEZ_PORT: String(port), LAISSEZ_PUBLIC_URL: url, LAISSEZ_LOG: "off", LAISSEZ_ANCHOR_INTERVAL_MS: "50", ...o.env },
+  });
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`issuer service exited with ${child.exitCode}`);
+    try {
+      await fetch(`${url}/health`);
+      break;
+    } catch {
+      if (i > 1200) throw new Error("issuer service did not start");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    token,
+    /** The environment a `laissez issue/revoke/…` client needs. */
+    clientEnv: { ...process.env, LAISSEZ_ISSUER_URL: url, LAISSEZ_ISSUER_TOKEN: token },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventLog, Signer } from "ethers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { Anchorer, classifyRefusal } from "../../services/issuer/anchor.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
 import { rawDb } from "../helpers/issuer.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
@@ -74,5 +74,14 @@ describe("the anchoring worker", () => {
     expect(after.length - before).toBe(1);
     expect(after.at(-1)!.transactionHash).toBe(hash);
     expect(store.outbox.depth()).toBe(0);
+  });
+
+  it("tells a node's permanent refusals of a stored transaction from transient failures", () => {
+    expect(classifyRefusal(new Error("Known transaction: 0xab…"))).toBe("known");
+    expect(classifyRefusal(Object.assign(new Error("nonce has already been used"), { code: "NONCE_EXPIRED" }))).toBe("nonce_consumed");
+    expect(classifyRefusal(new Error("Nonce too high. Expected nonce to be 3 but got 5. Note that transactions can't be queued when automining."))).toBe("nonce_gap");
+    expect(classifyRefusal(Object.assign(new Error("insufficient funds for intrinsic transaction cost"), { code: "INSUFFICIENT_FUNDS" }))).toBe("insufficient_funds");
+    expect(classifyRefusal(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" }))).toBe("transient");
+    expect(classifyRefusal(Object.assign(new Error("request timeout"), { code: "TIMEOUT" }))).toBe("transient");
   });
 });

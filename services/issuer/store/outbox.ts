@@ -135,7 +135,16 @@ export class Outbox {
     });
   }
 
-  /** The batch will never land as signed (`why`: replaced, reverted, …): its requests go back to pending. */
+  /** The most recently anchored batches (what reconciliation checks against the chain). */
+  anchoredBatches(limit: number): (SignedBatch & { readonly block: number })[] {
+    const rows = this.#sql.sql("SELECT id, raw_tx, tx_hash, block FROM batches WHERE state = 'anchored' ORDER BY id DESC LIMIT ?").all(limit) as unknown as { id: number; raw_tx: string; tx_hash: string; block: number }[];
+    return rows.map((r) => ({ id: Number(r.id), rawTx: r.raw_tx, txHash: r.tx_hash, block: Number(r.block) }));
+  }
+
+  /**
+   * The batch will never land as signed, or the chain no longer has it (`why`: replaced,
+   * reverted, nonce_gap, lost, …): its requests go back to pending, in their original order.
+   */
   requeue(batch: SignedBatch, why: string, now: number): void {
     this.#sql.transaction(() => {
       this.#sql.sql("UPDATE batches SET state = ? WHERE id = ?").run(why, batch.id);
