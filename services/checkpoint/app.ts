@@ -116,10 +116,12 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
       responses: { 200: "healthy", 503: "no bundle yet" },
       async handle() {
         const current = d.keeper.current;
+        const failing = d.keeper.lastError;
         const body = {
-          status: current ? "ok" : "degraded",
+          status: current && !failing ? "ok" : "degraded",
           region: d.region,
           bundle: current ? { block: current.bundle.block.number, ageSeconds: Math.max(0, now() - current.bundle.block.timestamp), syncedAt: current.syncedAt } : null,
+          ...(failing ? { lastSyncError: failing } : {}),
         };
         return { status: current ? 200 : 503, body };
       },

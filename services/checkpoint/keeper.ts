@@ -52,12 +52,27 @@ export class BundleKeeper {
   }
 
   /** One sync step; returns how many ledger events it applied. Chain errors propagate (the old bundle stays). */
+  /** The last sync's failure, while syncs fail (cleared by the next success): what /health reports. */
+  lastError: { readonly message: string; readonly at: number } | undefined;
+
+  /** One sync step (see syncOnce); remembers its failure for /health. */
   async sync(now = Math.floor(Date.now() / 1000)): Promise<number> {
+    try {
+      const events = await this.syncOnce(now);
+      this.lastError = undefined;
+      return events;
+    } catch (e) {
+      this.lastError = { message: (e instanceof Error ? e.message : String(e)).slice(0, 200), at: now };
+      throw e;
+    }
+  }
+
+  private async syncOnce(now: number): Promise<number> {
     let result;
     try {
       result = await syncBundle(this.provider, this.deployment, { base: this.current?.bundle, schemas: this.schemas });
     } catch (e) {
-      // A base from another chain (a reset development chain): start over from the deployment.
+      // A base from another chain, or a block the chain no longer has (a reset): start over from the deployment.
       if ((e as { code?: string }).code !== "delta_base_mismatch") throw e;
       result = await syncBundle(this.provider, this.deployment, { schemas: this.schemas });
     }

@@ -40,7 +40,9 @@ export async function syncBundle(provider: Provider, deployment: Deployment, p: 
   const base = p.base ?? emptyBundle(deployment.chainId, deployment, { number: deployment.deployedAtBlock - 1, hash: "", timestamp: 0 });
   if (p.base) {
     // QBFT blocks are final; a different hash means another chain, not a reorg to follow.
-    const onChain = await blockRef(provider, p.base.block.number);
+    // A block the node no longer has (the chain was reset below it) is the same case: rebuild.
+    const onChain = await provider.getBlock(p.base.block.number);
+    if (!onChain?.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} is gone from this chain`);
     if (onChain.hash !== p.base.block.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} on this chain is not the bundle's`);
   }
   // Issuers the base has need their DID history since its block; new ones, all of it.

@@ -16,6 +16,8 @@ import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { listen } from "../../services/http/server.ts";
+import { connectRpc } from "../../services/chain/rpc.ts";
+import { freePort } from "../helpers/processes.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { demoAuthorityKey, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
@@ -31,13 +33,15 @@ let url: string;
 let clock: { offset: number };
 let chainNow: number;
 let credential: string;
+let bundlePath: string;
 const holder = createHolderKey();
 
 beforeAll(async () => {
   chain = await seededChain();
   chainNow = await chain.networkHelpers.time.latest();
   clock = { offset: 0 };
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, authorityKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(mkdtempSync(join(tmpdir(), "laissez-cp-")), "bundle.json"), region: "CN-SH" });
+  bundlePath = join(mkdtempSync(join(tmpdir(), "laissez-cp-")), "bundle.json");
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, authorityKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: bundlePath, region: "CN-SH" });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started) + clock.offset;
@@ -104,6 +108,25 @@ describe("checkpoint challenges", () => {
       expect([expired.status, expired.body.error?.code]).toEqual([400, "challenge_unknown"]);
     } finally {
       clock.offset = 0;
+    }
+  });
+});
+
+describe("checkpoint health", () => {
+  it("says degraded, with the last error and the bundle's age, while syncs fail", async () => {
+    const dead = connectRpc(`http://127.0.0.1:${await freePort()}`);
+    const keeper = new BundleKeeper({ provider: dead, deployment: chain.deployment, schemas: demoSchemas, authorityKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: bundlePath, region: "CN-SH" });
+    const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, log: () => {} });
+    const s = await listen(app, 0, "127.0.0.1");
+    try {
+      const health = async (): Promise<{ status: string; bundle: { ageSeconds: number } | null; lastSyncError?: { message: string } }> => (await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/health`)).json() as never;
+      expect((await health()).status).toBe("ok"); // resumed from the file, no sync tried yet
+      await expect(keeper.sync()).rejects.toThrow();
+      const failing = await health();
+      expect([failing.status, typeof failing.bundle?.ageSeconds, typeof failing.lastSyncError?.message]).toEqual(["degraded", "number", "string"]);
+    } finally {
+      s.close();
+      dead.destroy();
     }
   });
 });
