@@ -32,8 +32,9 @@ export async function benchBundle(): Promise<{ figures: Figures; notes: string }
   const chain = await freshChain();
   const authorities = Array.from({ length: REGIONS }, () => Wallet.createRandom(chain.provider));
   const controllers = Array.from({ length: AGENCIES }, () => Wallet.createRandom(chain.provider));
+  const writers = Array.from({ length: AGENCIES }, () => Wallet.createRandom(chain.provider));
   const delegates = Array.from({ length: AGENCIES }, () => Wallet.createRandom());
-  await fundAccounts(chain.funder, [...authorities, ...controllers], 10n ** 18n);
+  await fundAccounts(chain.funder, [...authorities, ...controllers, ...writers.slice(0, LIST_HOLDERS)], 10n ** 18n);
   const now = await chain.networkHelpers.time.latest();
   const regionCode = (r: number) => `CN-R${String(r).padStart(2, "0")}`;
   const spec: ConsortiumSpec = {
@@ -44,6 +45,7 @@ export async function benchBundle(): Promise<{ figures: Figures; notes: string }
       region: regionCode(i % REGIONS),
       name: `Agency ${i}`,
       controller,
+      statusWriter: writers[i]!,
       accreditations: [{ type: "HealthCode", validFrom: now - 86400, validUntil: now + 365 * 86400 }],
       signingKeys: [{ address: delegates[i]!.address, validity: 365 * 86400 }],
       statusListSize: i < LIST_HOLDERS ? LIST_SIZE : 0,
@@ -56,7 +58,7 @@ export async function benchBundle(): Promise<{ figures: Figures; notes: string }
   // A lived-in state: 0.1 % of every list's entries already set.
   const revoke = async (count: number, seed: number) => {
     for (const a of holders) {
-      const { status } = connectLedger(chain.deployment, controllers[seeded.indexOf(a)] as Signer);
+      const { status } = connectLedger(chain.deployment, writers[seeded.indexOf(a)] as Signer);
       for (const list of [a.revocationList, a.suspensionList]) {
         const { wordIndices, masks } = toWordMasks(randomIndices(count, LIST_SIZE, seed + list), LIST_SIZE);
         await (await status.getFunction("updateStatus")(list, wordIndices, masks, true)).wait();

@@ -16,12 +16,12 @@ const LIST_SIZE = 131_072;
  */
 export async function benchGas(): Promise<Figures> {
   const chain = await seededChain();
-  const agency = chain.accounts.controllers[0] as Signer;
-  const { status } = chain.as(agency);
+  const agency = await (chain.accounts.controllers[0] as Signer).getAddress();
+  const { status } = chain.as(chain.accounts.writers[0] as Signer);
   const figures: Figures = {};
 
   const create = async (): Promise<{ listId: bigint; gas: bigint }> => {
-    const receipt = await (await status.getFunction("createList")(PURPOSE.revocation, LIST_SIZE)).wait();
+    const receipt = await (await status.getFunction("createList")(agency, PURPOSE.revocation, LIST_SIZE)).wait();
     const event = receipt!.logs.map((l: Log) => status.interface.parseLog(l)).find((e: LogDescription | null) => e?.name === "StatusListCreated");
     return { listId: event!.args.listId as bigint, gas: receipt!.gasUsed };
   };

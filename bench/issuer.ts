@@ -62,7 +62,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const ids = (rawDb(store).prepare("SELECT id FROM credentials LIMIT 10000").all() as { id: string }[]).map((r) => r.id);
   if (ids.length < 10_000) throw new Error(`only ${ids.length} credentials to revoke`);
   store.outbox.enqueue(ids, "revoke", "bench");
-  const anchorer = new Anchorer(store, chain.deployment, chain.accounts.controllers[0] as Signer);
+  const anchorer = new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer);
   const gasBefore = await totalGas(chain, store);
   started = performance.now();
   await anchorer.drain();

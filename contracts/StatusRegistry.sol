@@ -10,10 +10,15 @@ import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
 contract StatusRegistry is IStatusRegistry {
     /// Herd privacy: a list this large hides which credential a status read is about.
     uint32 public constant MIN_LIST_SIZE = 131_072;
+    /// The most governance may allow: every checkpoint holds each list in full.
     uint32 public constant MAX_LIST_SIZE = 16_777_216;
 
     ITrustRegistry private immutable _trust;
     uint64 private _sequence;
+
+    // Bounds governance sets (issue: any agency could fill every checkpoint with 16M-entry lists).
+    uint32 private _maxListsPerIssuer = 16;
+    uint32 private _maxListSize = 1_048_576;
 
     StatusList[] private _lists;
     mapping(uint256 => mapping(uint256 => uint256)) private _words;
@@ -25,23 +30,38 @@ contract StatusRegistry is IStatusRegistry {
     }
 
     /// @inheritdoc IStatusRegistry
-    function createList(Purpose purpose, uint32 size) external returns (uint256 listId) {
-        if (!_trust.isAccreditedForAny(msg.sender, uint64(block.timestamp))) revert IssuerNotAccredited(msg.sender);
-        if (size < MIN_LIST_SIZE || size > MAX_LIST_SIZE || size % 256 != 0) {
-            revert InvalidListSize(size, MIN_LIST_SIZE, MAX_LIST_SIZE);
+    function setListBounds(uint32 maxListsPerIssuer, uint32 maxListSize) external {
+        if (msg.sender != _trust.governance()) revert NotGovernance(msg.sender);
+        if (
+            maxListsPerIssuer == 0 || maxListSize < MIN_LIST_SIZE || maxListSize > MAX_LIST_SIZE
+                || maxListSize % 256 != 0
+        ) revert InvalidListBounds(maxListsPerIssuer, maxListSize);
+        _maxListsPerIssuer = maxListsPerIssuer;
+        _maxListSize = maxListSize;
+        emit ListBoundsSet(++_sequence, maxListsPerIssuer, maxListSize);
+    }
+
+    /// @inheritdoc IStatusRegistry
+    function createList(address issuer, Purpose purpose, uint32 size) external returns (uint256 listId) {
+        _requireStatusWriter(issuer);
+        if (!_trust.isAccreditedForAny(issuer, uint64(block.timestamp))) revert IssuerNotAccredited(issuer);
+        uint256 count = _listsOf[issuer].length;
+        if (count >= _maxListsPerIssuer) revert TooManyLists(issuer, count, _maxListsPerIssuer);
+        if (size < MIN_LIST_SIZE || size > _maxListSize || size % 256 != 0) {
+            revert InvalidListSize(size, MIN_LIST_SIZE, _maxListSize);
         }
         listId = _lists.length;
-        _lists.push(StatusList({issuer: msg.sender, purpose: purpose, size: size, sequence: 0}));
-        _listsOf[msg.sender].push(listId);
-        emit StatusListCreated(++_sequence, listId, msg.sender, purpose, size);
+        _lists.push(StatusList({issuer: issuer, purpose: purpose, size: size, sequence: 0}));
+        _listsOf[issuer].push(listId);
+        emit StatusListCreated(++_sequence, listId, issuer, purpose, size);
     }
 
     /// @inheritdoc IStatusRegistry
     function updateStatus(uint256 listId, uint256[] calldata wordIndices, uint256[] calldata masks, bool set)
         external
     {
-        StatusList storage list = _ownedList(listId);
-        if (!_trust.isActiveIssuer(msg.sender)) revert IssuerNotActive(msg.sender);
+        StatusList storage list = _existingList(listId);
+        _requireMayWrite(list.issuer, set);
         if (!set && list.purpose == Purpose.Revocation) revert RevocationIsPermanent(listId);
         uint256 n = wordIndices.length;
         if (n != masks.length) revert LengthMismatch(n, masks.length);
@@ -62,6 +82,10 @@ contract StatusRegistry is IStatusRegistry {
 
     function trustRegistry() external view returns (address) {
         return address(_trust);
+    }
+
+    function listBounds() external view returns (uint32 maxListsPerIssuer, uint32 maxListSize) {
+        return (_maxListsPerIssuer, _maxListSize);
     }
 
     function sequence() external view returns (uint64) {
@@ -111,8 +135,21 @@ contract StatusRegistry is IStatusRegistry {
         return _lists[listId];
     }
 
-    function _ownedList(uint256 listId) private view returns (StatusList storage list) {
-        list = _existingList(listId);
-        if (list.issuer != msg.sender) revert NotListOwner(listId, msg.sender);
+    /// Revoking and suspending are safety actions: a suspended agency may still take them (a
+    /// credential found to be wrong must not stay valid until reinstatement). Giving a credential
+    /// back (clearing a suspension) needs an active agency; a removed one writes nothing.
+    function _requireMayWrite(address issuer, bool set) private view {
+        _requireStatusWriter(issuer);
+        ITrustRegistry.IssuerStatus status = _trust.issuerStatus(issuer);
+        if (status != ITrustRegistry.IssuerStatus.Active && !(set && status == ITrustRegistry.IssuerStatus.Suspended)) {
+            revert IssuerNotActive(issuer);
+        }
+    }
+
+    /// Only the account the agency's identity owner named in the TrustRegistry writes its lists.
+    function _requireStatusWriter(address issuer) private view {
+        if (_trust.statusWriterOf(issuer) != msg.sender || msg.sender == address(0)) {
+            revert NotStatusWriter(issuer, msg.sender);
+        }
     }
 }

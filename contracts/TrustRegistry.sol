@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+import {IIdentityOwners} from "./interfaces/IIdentityOwners.sol";
 
 /// @title TrustRegistry
 /// @notice See {ITrustRegistry}. The consortium's shared answer to "who may issue what, and
@@ -35,14 +36,26 @@ contract TrustRegistry is ITrustRegistry {
     mapping(bytes32 => mapping(bytes32 => bytes32[])) private _recognizedTypes;
     mapping(bytes32 => mapping(bytes32 => mapping(bytes32 => uint256))) private _recognizedAt;
 
+    // Key roles: the ERC-1056 registry whose identity owners govern agencies, each agency's
+    // status writer, each region's bundle signers.
+    IIdentityOwners private immutable _didRegistry;
+    mapping(address => address) private _statusWriters;
+    mapping(bytes32 => RegionSigners) private _bundleSigners;
+
+    struct RegionSigners {
+        mapping(address => BundleSigner) byAddress;
+        address[] ids;
+    }
+
     modifier onlyGovernance() {
         if (msg.sender != _governance) revert NotGovernance(msg.sender);
         _;
     }
 
-    constructor(address governance_) {
-        if (governance_ == address(0)) revert ZeroAddress();
+    constructor(address governance_, address didRegistry_) {
+        if (governance_ == address(0) || didRegistry_ == address(0)) revert ZeroAddress();
         _governance = governance_;
+        _didRegistry = IIdentityOwners(didRegistry_);
         emit GovernanceTransferred(_next(), address(0), governance_);
     }
 
@@ -184,6 +197,69 @@ contract TrustRegistry is ITrustRegistry {
             delete at[credentialType];
         }
         emit RecognitionSet(_next(), verifyingRegion, issuingRegion, credentialType, recognized);
+    }
+
+    // ----- key roles -----
+
+    /// @inheritdoc ITrustRegistry
+    function addBundleSigner(bytes32 region, address signer, uint64 validFrom, uint64 validUntil) external {
+        _requireAuthority(region);
+        if (signer == address(0)) revert ZeroAddress();
+        if (signer == msg.sender) revert SignerIsAuthority(region, signer);
+        if (validFrom >= validUntil) revert InvalidValidity(validFrom, validUntil);
+        BundleSigner storage s = _bundleSigners[region].byAddress[signer];
+        if (s.removed) revert BundleSignerWasRemoved(region, signer);
+        if (s.validUntil == 0) _bundleSigners[region].ids.push(signer);
+        s.validFrom = validFrom;
+        s.validUntil = validUntil;
+        emit BundleSignerAdded(_next(), region, signer, validFrom, validUntil);
+    }
+
+    /// @inheritdoc ITrustRegistry
+    function removeBundleSigner(bytes32 region, address signer) external {
+        _requireAuthority(region);
+        BundleSigner storage s = _bundleSigners[region].byAddress[signer];
+        if (s.validUntil == 0) revert UnknownBundleSigner(region, signer);
+        if (s.removed) revert BundleSignerWasRemoved(region, signer);
+        s.removed = true;
+        emit BundleSignerRemoved(_next(), region, signer);
+    }
+
+    /// @inheritdoc ITrustRegistry
+    function setStatusWriter(address issuer, address writer) external {
+        IssuerStatus status = _issuers[issuer].status;
+        if (status == IssuerStatus.None) revert UnknownIssuer(issuer);
+        if (status == IssuerStatus.Removed) revert IssuerRemoved(issuer);
+        address owner = _didRegistry.identityOwner(issuer);
+        if (msg.sender != owner) revert NotIdentityOwner(issuer, msg.sender, owner);
+        if (writer == owner) revert WriterIsIdentityOwner(issuer, writer);
+        _statusWriters[issuer] = writer;
+        emit StatusWriterSet(_next(), issuer, writer);
+    }
+
+    function didRegistry() external view returns (address) {
+        return address(_didRegistry);
+    }
+
+    function statusWriterOf(address issuer) external view returns (address) {
+        return _statusWriters[issuer];
+    }
+
+    function issuerStatus(address issuer) external view returns (IssuerStatus) {
+        return _issuers[issuer].status;
+    }
+
+    function getBundleSigner(bytes32 region, address signer) external view returns (BundleSigner memory) {
+        return _bundleSigners[region].byAddress[signer];
+    }
+
+    function bundleSigners(bytes32 region) external view returns (address[] memory) {
+        return _bundleSigners[region].ids;
+    }
+
+    function isBundleSigner(bytes32 region, address signer, uint64 timestamp) external view returns (bool) {
+        BundleSigner storage s = _bundleSigners[region].byAddress[signer];
+        return !s.removed && s.validFrom <= timestamp && timestamp < s.validUntil;
     }
 
     // ----- views -----

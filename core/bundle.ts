@@ -18,7 +18,7 @@ export interface TrustBundle {
   block: BlockRef;
   /** Last applied sequence number of each registry. */
   sequences: { trust: number; status: number };
-  regions: Record<string, { authority: string }>;
+  regions: Record<string, RegionEntry>;
   credentialTypes: Record<string, CredentialTypeEntry>;
   issuers: Record<string, IssuerEntry>;
   /** Signing keys of each DID (by identity address), with the windows they were valid in. */
@@ -28,6 +28,22 @@ export interface TrustBundle {
   /** verifying region → issuing region → credential types it accepts from there. */
   recognition: Record<string, Record<string, string[]>>;
   statusLists: Record<string, StatusListEntry>;
+}
+
+export interface RegionEntry {
+  authority: string;
+  /**
+   * The keys the authority let sign this region's bundles (by lowercase address). A checkpoint
+   * also needs the authority's signed delegation; `removed` (a stolen server) is for good.
+   * Absent in bundles made before bundle signers existed.
+   */
+  bundleSigners?: Record<string, BundleSignerEntry>;
+}
+
+export interface BundleSignerEntry {
+  validFrom: number;
+  validUntil: number;
+  removed: boolean;
 }
 
 export interface BlockRef {
@@ -59,6 +75,8 @@ export interface IssuerEntry {
   status: IssuerStatus;
   /** Every accreditation window per credential type, oldest first (the history, never overwritten). */
   accreditations: Record<string, AccreditationWindow[]>;
+  /** The account the agency's identity owner named to write its status bits (absent: none yet). */
+  statusWriter?: string;
 }
 
 /**
@@ -233,7 +251,24 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         break;
       case "RegionAdded":
       case "RegionAuthorityChanged":
-        setOwn(bundle.regions, e.region, { authority: lower(e.authority) });
+        // A new authority keeps the region's bundle signers: they are the region's, not the key's.
+        setOwn(bundle.regions, e.region, { ...own(bundle.regions, e.region), authority: lower(e.authority) });
+        break;
+      case "BundleSignerAdded": {
+        const region = own(bundle.regions, e.region) ?? fail("event_invalid", `bundle signer of unknown region ${e.region}`);
+        setOwn((region.bundleSigners ??= {}), lower(e.signer), { validFrom: e.validFrom, validUntil: e.validUntil, removed: false });
+        break;
+      }
+      case "BundleSignerRemoved": {
+        const region = own(bundle.regions, e.region);
+        const signer = (region?.bundleSigners && own(region.bundleSigners, lower(e.signer))) ?? fail("event_invalid", `removal of unknown bundle signer ${e.signer}`);
+        signer.removed = true;
+        break;
+      }
+      case "StatusWriterSet":
+        issuerOf(bundle, e.issuer).statusWriter = lower(e.writer);
+        break;
+      case "ListBoundsSet":
         break;
       case "CredentialTypeRegistered":
         setOwn(bundle.credentialTypes, e.credentialType, { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null });

@@ -38,6 +38,10 @@ export type TrustEvent = Sequenced &
         readonly validUntil: number;
       }
     | { readonly kind: "AccreditationWithdrawn"; readonly issuer: string; readonly credentialType: string }
+    | { readonly kind: "BundleSignerAdded"; readonly region: string; readonly signer: string; readonly validFrom: number; readonly validUntil: number }
+    | { readonly kind: "BundleSignerRemoved"; readonly region: string; readonly signer: string }
+    /** `writer` is the zero address when the agency named none (every status write refused). */
+    | { readonly kind: "StatusWriterSet"; readonly issuer: string; readonly writer: string }
     | {
         readonly kind: "RecognitionSet";
         readonly verifyingRegion: string;
@@ -49,6 +53,7 @@ export type TrustEvent = Sequenced &
 
 export type StatusEvent = Sequenced &
   (
+    | { readonly kind: "ListBoundsSet"; readonly maxListsPerIssuer: number; readonly maxListSize: number }
     | { readonly kind: "StatusListCreated"; readonly listId: number; readonly issuer: string; readonly purpose: StatusPurpose; readonly size: number }
     | {
         readonly kind: "StatusUpdated";

@@ -65,8 +65,8 @@ export async function seedDemo(rpcUrl: string, dir: string): Promise<SeedResult>
     const deployment = readDeployment(chainId, dir);
     const trust = connectLedger(deployment, provider).trust;
     if ((await trust.getFunction("regionCount")()) > 0n) throw new UsageError(`chain ${chainId} is already seeded (TrustRegistry has regions)`);
-    const { authorities, controllers } = demoAccounts(provider);
-    await fundAccounts(devDeployer(provider), [...authorities, ...controllers], parseEther("10"));
+    const { authorities, controllers, writers } = demoAccounts(provider);
+    await fundAccounts(devDeployer(provider), [...authorities, ...controllers, ...writers], parseEther("10"));
     const now = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
     const agencies = await applyConsortium(deployment, demoConsortium(provider, now));
     const result = { chainId, agencies };

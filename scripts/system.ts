@@ -21,7 +21,7 @@ import { buildWeb, webDir } from "./build-web.ts";
 import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
 import { claimSystem, wipeState } from "./system-lock.ts";
 import { DEMO_SCHEMAS_DIR } from "./context.ts";
-import { agencyControllerKey, agencySigningKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey } from "./demo/consortium.ts";
+import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey } from "./demo/consortium.ts";
 
 export interface SystemOptions {
   /** JSON-RPC port of the embedded chain. */
@@ -141,7 +141,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
       store.close();
       const port = o.basePort + 1 + i;
       const service = await startIssuer(
-        loadIssuerConfig({ ...common, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY_KEY: agencyControllerKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
+        loadIssuerConfig({ ...common, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
         DEMO_SCHEMAS_DIR,
       );
       stops.push(() => service.stop());

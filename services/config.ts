@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 export class ConfigError extends Error {}
 
@@ -10,3 +10,13 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
   }
   return parsed.data;
 }
+
+/** A 0x-prefixed 32-byte hex private key (the value is never echoed in an error). */
+export const HEX_KEY = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key");
+export const ADDRESS = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte address");
+
+/**
+ * A variable that used to carry a governing key: if it is set the service refuses to start,
+ * saying which key to keep offline and what to give the service instead.
+ */
+export const refusedGoverningKey = (instead: string) => z.undefined({ error: `a governing key must stay offline (issue 14): remove it and set ${instead}` }).optional();

@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 /// @title IStatusRegistry
 /// @notice Bitstring status lists (W3C Bitstring Status List / IETF Token Status List with
-/// one bit per entry), owned by issuers registered in the TrustRegistry. A revocation list
+/// one bit per entry), owned by issuers registered in the TrustRegistry and written only by
+/// each issuer's status writer (named there by the agency's ERC-1056 identity owner). A revocation list
 /// is one-way (a set bit never clears); a suspension list toggles. Bits are packed in
 /// uint256 words, bit `i` of the list being bit `i % 256` (least significant first) of word
 /// `i / 256`; updates are given as (word index, mask) pairs so one transaction sets many bits.
@@ -37,29 +38,44 @@ interface IStatusRegistry {
         uint256[] masks
     );
 
+    /// @notice Governance changed the bounds on lists: how many per issuer, and their largest size.
+    event ListBoundsSet(uint64 indexed seq, uint32 maxListsPerIssuer, uint32 maxListSize);
+
     error IssuerNotActive(address issuer);
+    error NotStatusWriter(address issuer, address caller);
+    error NotGovernance(address caller);
+    error TooManyLists(address issuer, uint256 count, uint256 maximum);
+    error InvalidListBounds(uint32 maxListsPerIssuer, uint32 maxListSize);
     error IssuerNotAccredited(address issuer);
     error InvalidListSize(uint256 size, uint256 minimum, uint256 maximum);
     error UnknownList(uint256 listId);
-    error NotListOwner(uint256 listId, address caller);
     error RevocationIsPermanent(uint256 listId);
     error WordOutOfRange(uint256 listId, uint256 wordIndex, uint256 wordCount);
     error LengthMismatch(uint256 wordIndices, uint256 masks);
     error EmptyUpdate();
     error ZeroAddress();
 
-    /// @notice Creates a status list owned by the caller.
-    /// Requirements: caller is an active issuer accredited for at least one credential type
-    /// now; `size` is a multiple of 256 in [131072, 16777216].
+    /// @notice Bounds every issuer's lists: at most `maxListsPerIssuer` lists, each at most
+    /// `maxListSize` entries (every checkpoint and page holds each list in full).
+    /// Requirements: caller is the TrustRegistry's governance; maxListsPerIssuer > 0; maxListSize
+    /// a multiple of 256 in [131072, 16777216]. Lists already created keep their size.
+    function setListBounds(uint32 maxListsPerIssuer, uint32 maxListSize) external;
+
+    /// @notice Creates a status list owned by `issuer`.
+    /// Requirements: caller is the issuer's status writer; the issuer is active and accredited for
+    /// at least one credential type now; it has fewer lists than the bound; `size` is a multiple of
+    /// 256 in [131072, maxListSize].
     /// @return listId the new list's id.
-    function createList(Purpose purpose, uint32 size) external returns (uint256 listId);
+    function createList(address issuer, Purpose purpose, uint32 size) external returns (uint256 listId);
 
     /// @notice Sets (`set` = true) or clears the bits given as word masks, in one transaction.
-    /// Requirements: caller owns the list and is an active issuer; lengths match and are
+    /// Requirements: caller is the list issuer's status writer; the issuer is active, or suspended
+    /// and setting bits (revoking and suspending are safety actions); lengths match and are
     /// non-zero; every word index is in range; clearing is allowed only on suspension lists.
     function updateStatus(uint256 listId, uint256[] calldata wordIndices, uint256[] calldata masks, bool set) external;
 
     function trustRegistry() external view returns (address);
+    function listBounds() external view returns (uint32 maxListsPerIssuer, uint32 maxListSize);
     function sequence() external view returns (uint64);
     function listCount() external view returns (uint256);
     function getList(uint256 listId) external view returns (StatusList memory);

@@ -49,6 +49,14 @@ interface ITrustRegistry {
         uint64 validUntil;
     }
 
+    /// A region's bundle signer: a key that signs the region's trust bundles off chain and
+    /// can do nothing on chain. `removed` is for good (a compromise): the key is never re-added.
+    struct BundleSigner {
+        uint64 validFrom;
+        uint64 validUntil;
+        bool removed;
+    }
+
     // ----- events (past tense, each with the registry sequence number) -----
     event GovernanceTransferStarted(uint64 indexed seq, address indexed current, address indexed pending);
     event GovernanceTransferred(uint64 indexed seq, address indexed previous, address indexed current);
@@ -74,6 +82,14 @@ interface ITrustRegistry {
         bool recognized
     );
 
+    // ----- key roles (events) -----
+    event BundleSignerAdded(
+        uint64 indexed seq, bytes32 indexed region, address indexed signer, uint64 validFrom, uint64 validUntil
+    );
+    event BundleSignerRemoved(uint64 indexed seq, bytes32 indexed region, address indexed signer);
+    /// @notice `writer` is the agency's status writer from now on (the zero address: none).
+    event StatusWriterSet(uint64 indexed seq, address indexed issuer, address indexed writer);
+
     // ----- errors (with the offending values) -----
     error NotGovernance(address caller);
     error NotPendingGovernance(address caller);
@@ -94,6 +110,11 @@ interface ITrustRegistry {
     error NotAccredited(address issuer, bytes32 credentialType);
     error SameRegion(bytes32 region);
     error InvalidName();
+    error NotIdentityOwner(address issuer, address caller, address owner);
+    error WriterIsIdentityOwner(address issuer, address writer);
+    error SignerIsAuthority(bytes32 region, address signer);
+    error UnknownBundleSigner(bytes32 region, address signer);
+    error BundleSignerWasRemoved(bytes32 region, address signer);
 
     // ----- governance -----
 
@@ -157,6 +178,37 @@ interface ITrustRegistry {
     /// Requirements: caller is `verifyingRegion`'s authority; both regions exist and differ; type registered.
     function setRecognition(bytes32 verifyingRegion, bytes32 issuingRegion, bytes32 credentialType, bool recognized)
         external;
+
+    // ----- key roles -----
+
+    /// @notice Lets `signer` sign `region`'s trust bundles in [validFrom, validUntil); re-adding
+    /// replaces the window. Checkpoints also need a delegation the authority signs off chain
+    /// (they pin the authority, not the chain), and refuse a signer once a bundle shows it removed.
+    /// Requirements: caller is `region`'s authority; signer is non-zero, not the authority, and
+    /// was never removed; validFrom < validUntil.
+    function addBundleSigner(bytes32 region, address signer, uint64 validFrom, uint64 validUntil) external;
+
+    /// @notice Removes a bundle signer for good (a stolen checkpoint server): checkpoints refuse it
+    /// from the next bundle they accept on.
+    /// Requirements: caller is `region`'s authority; the signer was added and not yet removed.
+    function removeBundleSigner(bytes32 region, address signer) external;
+
+    /// @notice Names the agency's status writer: the only account StatusRegistry accepts status
+    /// writes and new lists from, for this agency. The zero address stops all writes.
+    /// Requirements: caller is the agency's ERC-1056 identity owner (not the region authority:
+    /// the region governs whether the agency may act, the agency governs its own keys); the
+    /// agency is registered and not removed; the writer is not the identity owner itself.
+    function setStatusWriter(address issuer, address writer) external;
+
+    /// @notice The ERC-1056 registry whose identity owners govern agencies' keys.
+    function didRegistry() external view returns (address);
+    function statusWriterOf(address issuer) external view returns (address);
+    function issuerStatus(address issuer) external view returns (IssuerStatus);
+    function getBundleSigner(bytes32 region, address signer) external view returns (BundleSigner memory);
+    /// @notice Every bundle signer `region` ever added (removed ones too; see getBundleSigner).
+    function bundleSigners(bytes32 region) external view returns (address[] memory);
+    /// @notice True when `signer` is one of `region`'s bundle signers at `timestamp` and not removed.
+    function isBundleSigner(bytes32 region, address signer, uint64 timestamp) external view returns (bool);
 
     // ----- views -----
     function governance() external view returns (address);

@@ -5,13 +5,14 @@ import { ConfigError, loadIssuerConfig } from "../../services/issuer/config.ts";
 import { IssuerStore, type Role } from "../../services/issuer/store.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { DEMO_SCHEMAS_DIR, integerOption } from "../context.ts";
-import { agencyControllerKey, agencyEd25519Key, agencySigningKey, DEMO_AGENCIES } from "../demo/consortium.ts";
+import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES } from "../demo/consortium.ts";
 
 /** Demo agency N's keys and defaults as the environment the service reads (development chain only). */
 function demoEnv(agency: number, alg: string): NodeJS.ProcessEnv {
   if (agency >= DEMO_AGENCIES.length) throw new UsageError(`--agency must be 0..${DEMO_AGENCIES.length - 1}`);
   return {
-    LAISSEZ_AGENCY_KEY: agencyControllerKey(agency).privateKey,
+    LAISSEZ_AGENCY: agencyControllerKey(agency).address,
+    LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(agency).privateKey,
     LAISSEZ_SIGNING_KEY: alg === "EdDSA" ? `0x${Buffer.from(agencyEd25519Key(agency)).toString("hex")}` : agencySigningKey(agency).privateKey,
     LAISSEZ_SIGNING_ALG: alg,
     LAISSEZ_DB: `.data/issuer-${agency}.db`,

@@ -68,9 +68,20 @@ export const DEMO_RECOGNITION: readonly { verifying: string; issuing: string; ty
   { verifying: "CN-NM", issuing: "CN-SH", type: "BusinessLicence" },
 ];
 
+/**
+ * One demo key per role (issue 14), so the demo runs with the custody a real deployment has:
+ * governing keys (region authority, agency identity owner) are used only by seeding and the
+ * operator commands; services get the delegated ones (bundle signer, status writer, credential signer).
+ */
 export const regionAuthorityKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/1'/0/${i}`);
+/** Agency i's did:ethr identity and its ERC-1056 identity owner. */
 export const agencyControllerKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/2'/0/${i}`);
+/** Agency i's credential signer (veriKey delegate): the issuer service. */
 export const agencySigningKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/3'/0/${i}`);
+/** Region i's bundle signer: its checkpoint services. */
+export const regionBundleSignerKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/4'/0/${i}`);
+/** Agency i's status writer: its issuer service's anchoring worker. */
+export const agencyStatusWriterKey = (i: number): HDNodeWallet => devKey(`m/44'/60'/5'/0/${i}`);
 /** The demo agencies' Ed25519 signing keys (32-byte seeds), derived from the same public mnemonic. */
 export const agencyEd25519Key = (i: number): Uint8Array => sha256(utf8(`${DEV_MNEMONIC.phrase}/laissez/ed25519/${i}`));
 
@@ -99,17 +110,18 @@ export const demoAuthorityKey = (region: string): HDNodeWallet => {
   return regionAuthorityKey(i);
 };
 
-/** Every account the demo needs, connected to `provider`. */
-export function demoAccounts(provider: Provider): { authorities: Signer[]; controllers: Signer[] } {
+/** Every account the demo sends transactions from, connected to `provider`. */
+export function demoAccounts(provider: Provider): { authorities: Signer[]; controllers: Signer[]; writers: Signer[] } {
   return {
     authorities: DEMO_REGIONS.map((_, i) => regionAuthorityKey(i).connect(provider)),
     controllers: DEMO_AGENCIES.map((_, i) => agencyControllerKey(i).connect(provider)),
+    writers: DEMO_AGENCIES.map((_, i) => agencyStatusWriterKey(i).connect(provider)),
   };
 }
 
 /** The demo consortium spec, with accreditations from a day before `now` for two years. */
 export function demoConsortium(provider: Provider, now: number): ConsortiumSpec {
-  const { authorities, controllers } = demoAccounts(provider);
+  const { authorities, controllers, writers } = demoAccounts(provider);
   return {
     governance: devDeployer(provider),
     credentialTypes: DEMO_TYPES.map((t) => ({
@@ -120,11 +132,16 @@ export function demoConsortium(provider: Provider, now: number): ConsortiumSpec 
       maxValidity: t.maxValidity,
       paperAllowed: t.paperAllowed,
     })),
-    regions: DEMO_REGIONS.map((code, i) => ({ code, authority: authorities[i] as Signer })),
+    regions: DEMO_REGIONS.map((code, i) => ({
+      code,
+      authority: authorities[i] as Signer,
+      bundleSigners: [{ address: regionBundleSignerKey(i).address, validFrom: now - 86400, validUntil: now + 2 * 365 * 86400 }],
+    })),
     agencies: DEMO_AGENCIES.map((a, i) => ({
       region: a.region,
       name: a.name,
       controller: controllers[i] as Signer,
+      statusWriter: writers[i] as Signer,
       accreditations: a.types.map((type) => ({ type, validFrom: now - 86400, validUntil: now + 2 * 365 * 86400 })),
       signingKeys: [{ address: agencySigningKey(i).address, validity: 365 * 86400 }],
       ed25519Keys: [{ publicKey: ed25519.getPublicKey(agencyEd25519Key(i)), validity: 365 * 86400 }],

@@ -29,7 +29,10 @@ export interface CredentialTypeSpec {
 export interface AgencySpec {
   readonly region: string;
   readonly name: string;
+  /** The agency's did:ethr identity and, until an ERC-1056 owner change, its identity owner (offline). */
   readonly controller: Signer;
+  /** The agency's status writer (its issuer service's anchoring key), named on chain by the identity owner; it creates the lists. */
+  readonly statusWriter: Signer;
   /** Credential types with [validFrom, validUntil) in unix seconds. */
   readonly accreditations: readonly { type: string; validFrom: number; validUntil: number }[];
   /** secp256k1 signing keys added as ERC-1056 veriKey delegates, with their validity in seconds. */
@@ -43,7 +46,8 @@ export interface AgencySpec {
 export interface ConsortiumSpec {
   readonly governance: Signer;
   readonly credentialTypes: readonly CredentialTypeSpec[];
-  readonly regions: readonly { code: string; authority: Signer }[];
+  /** Each region's authority (offline) and the bundle signers it adds (its checkpoint services' keys). */
+  readonly regions: readonly { code: string; authority: Signer; bundleSigners?: readonly { address: string; validFrom: number; validUntil: number }[] }[];
   readonly agencies: readonly AgencySpec[];
   /** verifying region accepts `type` issued in issuing region */
   readonly recognition: readonly { verifying: string; issuing: string; type: string }[];
@@ -95,8 +99,9 @@ export async function fundAccounts(funder: Signer, accounts: readonly Signer[], 
 
 /**
  * Writes a consortium to a deployed ledger: types and regions (governance), agencies,
- * accreditations and recognition (each region's authority), DID signing keys and status
- * lists (each agency). Returns the agencies with their list ids.
+ * accreditations, recognition and bundle signers (each region's authority), DID signing keys
+ * and status writers (each agency's identity owner), status lists (each status writer).
+ * Returns the agencies with their list ids.
  */
 export async function applyConsortium(deployment: Deployment, spec: ConsortiumSpec): Promise<SeededAgency[]> {
   const gov = connectLedger(deployment, spec.governance);
@@ -135,31 +140,40 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
       for (const r of spec.recognition.filter((x) => x.verifying === region.code)) {
         queue.push(() => trust.getFunction("setRecognition")(regionId(r.verifying), regionId(r.issuing), credentialTypeId(r.type), true));
       }
+      for (const s of region.bundleSigners ?? []) {
+        queue.push(() => trust.getFunction("addBundleSigner")(regionId(region.code), s.address, s.validFrom, s.validUntil));
+      }
       return queue;
     }),
   );
 
-  // Each agency publishes its signing keys in its DID and creates its two status lists.
-  return Promise.all(
-    spec.agencies.map(async (agency): Promise<SeededAgency> => {
+  // Each agency's identity owner publishes its signing keys in its DID and names its status writer.
+  await runPhase(
+    spec.agencies.map((agency) => {
       const ledger = connectLedger(deployment, agency.controller);
-      const address = await agency.controller.getAddress();
-      const size = agency.statusListSize ?? 131_072;
-      const receipts = await runPhase([
-        [
-          ...(agency.signingKeys ?? []).map((k): Step => () => ledger.did.getFunction("addDelegate")(address, VERI_KEY, k.address, k.validity)),
-          ...(agency.ed25519Keys ?? []).map((k): Step => () => ledger.did.getFunction("setAttribute")(address, ED25519_ATTRIBUTE, k.publicKey, k.validity)),
-          ...(size > 0
-            ? [(): ReturnType<Step> => ledger.status.getFunction("createList")(PURPOSE.revocation, size), (): ReturnType<Step> => ledger.status.getFunction("createList")(PURPOSE.suspension, size)]
-            : []),
-        ],
-      ]);
-      const created = receipts
-        .flatMap((r) => r.logs)
-        .map((log) => ledger.status.interface.parseLog(log))
-        .filter((e) => e?.name === "StatusListCreated");
-      const listOf = (purpose: number): number => Number(created.find((e) => Number(e?.args.purpose) === purpose)?.args.listId);
-      return { region: agency.region, name: agency.name, address, revocationList: listOf(PURPOSE.revocation), suspensionList: listOf(PURPOSE.suspension) };
+      return [
+        async () => ledger.trust.getFunction("setStatusWriter")(await agency.controller.getAddress(), await agency.statusWriter.getAddress()),
+        ...(agency.signingKeys ?? []).map((k): Step => async () => ledger.did.getFunction("addDelegate")(await agency.controller.getAddress(), VERI_KEY, k.address, k.validity)),
+        ...(agency.ed25519Keys ?? []).map((k): Step => async () => ledger.did.getFunction("setAttribute")(await agency.controller.getAddress(), ED25519_ATTRIBUTE, k.publicKey, k.validity)),
+      ];
     }),
   );
+
+  // Each status writer creates its agency's two status lists. One queue: list creation's gas
+  // depends on the registry's global state, and an estimate made while another agency's
+  // creation lands can fall short (seen on EDR), so these go one after another.
+  const creators = await Promise.all(spec.agencies.map(async (agency) => ({ agency, address: await agency.controller.getAddress(), ledger: connectLedger(deployment, agency.statusWriter) })));
+  const receipts = await runPhase([
+    creators.flatMap(({ agency, address, ledger }): Step[] => {
+      const size = agency.statusListSize ?? 131_072;
+      if (size === 0) return [];
+      return [PURPOSE.revocation, PURPOSE.suspension].map((purpose): Step => () => ledger.status.getFunction("createList")(address, purpose, size));
+    }),
+  ]);
+  const iface = connectLedger(deployment, spec.governance).status.interface;
+  const created = receipts.flatMap((r) => r.logs).map((log) => iface.parseLog(log)).filter((e) => e?.name === "StatusListCreated");
+  return creators.map(({ agency, address }): SeededAgency => {
+    const listOf = (purpose: number): number => Number(created.find((e) => Number(e?.args.purpose) === purpose && String(e?.args.issuer).toLowerCase() === address.toLowerCase())?.args.listId);
+    return { region: agency.region, name: agency.name, address, revocationList: listOf(PURPOSE.revocation), suspensionList: listOf(PURPOSE.suspension) };
+  });
 }

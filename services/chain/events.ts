@@ -50,6 +50,12 @@ function trustEvent(e: LogDescription): TrustEvent | undefined {
       return { kind: e.name, seq, issuer: String(a.issuer).toLowerCase(), credentialType: idToString(a.credentialType), validFrom: Number(a.validFrom), validUntil: Number(a.validUntil) };
     case "AccreditationWithdrawn":
       return { kind: e.name, seq, issuer: String(a.issuer).toLowerCase(), credentialType: idToString(a.credentialType) };
+    case "BundleSignerAdded":
+      return { kind: e.name, seq, region: idToString(a.region), signer: String(a.signer).toLowerCase(), validFrom: Number(a.validFrom), validUntil: Number(a.validUntil) };
+    case "BundleSignerRemoved":
+      return { kind: e.name, seq, region: idToString(a.region), signer: String(a.signer).toLowerCase() };
+    case "StatusWriterSet":
+      return { kind: e.name, seq, issuer: String(a.issuer).toLowerCase(), writer: String(a.writer).toLowerCase() };
     case "RecognitionSet":
       return { kind: e.name, seq, verifyingRegion: idToString(a.verifyingRegion), issuingRegion: idToString(a.issuingRegion), credentialType: idToString(a.credentialType), recognized: a.recognized };
   }
@@ -62,6 +68,7 @@ function statusEvent(e: LogDescription): StatusEvent | undefined {
   if (e.name === "StatusListCreated") {
     return { kind: e.name, seq, listId: Number(a.listId), issuer: String(a.issuer).toLowerCase(), purpose: Number(a.purpose) === 0 ? "revocation" : "suspension", size: Number(a.size) };
   }
+  if (e.name === "ListBoundsSet") return { kind: e.name, seq, maxListsPerIssuer: Number(a.maxListsPerIssuer), maxListSize: Number(a.maxListSize) };
   if (e.name === "StatusUpdated") {
     const words = (a.wordIndices as bigint[]).map((w, i) => [Number(w), toBeHex((a.masks as bigint[])[i] as bigint)] as const);
     return { kind: e.name, seq, listId: Number(a.listId), listSeq: Number(a.listSeq), set: a.set, words };

@@ -36,7 +36,7 @@ function requireProvider(signer: Signer): Provider {
 
 /**
  * Deploys the ERC-1056 DID registry, TrustRegistry (governed by `governance`, the deployer
- * by default) and StatusRegistry. Standard JSON-RPC only, so the same call targets
+ * by default; it reads identity owners from that DID registry) and StatusRegistry. Standard JSON-RPC only, so the same call targets
  * Hardhat's node and Besu.
  */
 export async function deployLedger(deployer: Signer, governance?: string): Promise<Deployment> {
@@ -52,7 +52,7 @@ export async function deployLedger(deployer: Signer, governance?: string): Promi
     return contract.getAddress();
   };
   const didRegistry = await deploy(didRegistryArtifact(), []);
-  const trustRegistry = await deploy(loadArtifact("TrustRegistry"), [governanceAddress]);
+  const trustRegistry = await deploy(loadArtifact("TrustRegistry"), [governanceAddress, didRegistry]);
   const statusRegistry = await deploy(loadArtifact("StatusRegistry"), [trustRegistry]);
   return {
     chainId: Number(chainId),

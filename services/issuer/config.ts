@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEnv } from "../config.ts";
+import { ADDRESS, HEX_KEY, parseEnv, refusedGoverningKey } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
@@ -11,10 +11,14 @@ export const IssuerConfig = z.object({
   LAISSEZ_CHAIN_ID: z.coerce.number().int().positive().optional(),
   LAISSEZ_DEPLOYMENTS: z.string().min(1).default("deployments"),
   LAISSEZ_DB: z.string().min(1),
-  /** The agency's controller key: writes its status lists. */
-  LAISSEZ_AGENCY_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key"),
+  /** The agency's did:ethr identity address (its ERC-1056 identity owner's key stays offline). */
+  LAISSEZ_AGENCY: ADDRESS,
+  /** The agency's status writer: the key its identity owner named in TrustRegistry; it writes the status lists. */
+  LAISSEZ_STATUS_WRITER_KEY: HEX_KEY,
+  /** The identity owner's key (it could change the DID's owner for good): refused. */
+  LAISSEZ_AGENCY_KEY: refusedGoverningKey("LAISSEZ_AGENCY (the address) and LAISSEZ_STATUS_WRITER_KEY"),
   /** The credential signing key: an ES256K veriKey delegate, or an Ed25519 seed published as a DID attribute. */
-  LAISSEZ_SIGNING_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key"),
+  LAISSEZ_SIGNING_KEY: HEX_KEY,
   LAISSEZ_SIGNING_ALG: z.enum(["ES256K", "EdDSA"]).default("ES256K"),
   LAISSEZ_HOST: z.string().default("127.0.0.1"),
   LAISSEZ_PORT: z.coerce.number().int().min(0).max(65535).default(8701),

@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { readdirSync } from "node:fs";
-import { getBytes, Wallet, type Contract } from "ethers";
+import { getAddress, getBytes, Wallet, type Contract } from "ethers";
+import { GoverningKeyError, refuseGoverningKeys } from "../chain/custody.ts";
 import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
 import type { IssuerSigningKey } from "../../core/credential.ts";
 import { ethrDid } from "../../core/did.ts";
@@ -75,16 +76,23 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const chainId = await chainIdAtStart(config);
   const provider = connectRpc(config.LAISSEZ_RPC_URL, { timeoutMs: config.LAISSEZ_RPC_TIMEOUT_MS, chainId });
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
-  const controller = new Wallet(config.LAISSEZ_AGENCY_KEY, provider);
+  const agency = getAddress(config.LAISSEZ_AGENCY);
+  const writer = new Wallet(config.LAISSEZ_STATUS_WRITER_KEY, provider);
+  // Key custody: no key of this service may govern (a thief of this server could take the agency's DID).
+  // Checked when the chain answers; a chain that is down cannot tell (the service still starts).
+  await refuseGoverningKeys(connectLedger(deployment, provider), { LAISSEZ_STATUS_WRITER_KEY: writer.address, ...(config.LAISSEZ_SIGNING_ALG === "ES256K" ? { LAISSEZ_SIGNING_KEY: new Wallet(config.LAISSEZ_SIGNING_KEY).address } : {}) }, [agency]).catch((e: unknown) => {
+    if (e instanceof GoverningKeyError) throw e;
+    jsonLog({ level: "warn", msg: "key custody not checked: the chain does not answer", error: String((e as Error)?.message ?? e).slice(0, 200) });
+  });
   const { status } = connectLedger(deployment, provider);
   const store = new IssuerStore(config.LAISSEZ_DB);
-  const lists = agencyListsSource(store, status, controller.address, jsonLog);
+  const lists = agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
-  const anchorer = new Anchorer(store, deployment, controller, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS });
+  const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS });
   const { app } = createIssuerApp({
     store,
-    key: signingKey(config, chainId, controller.address),
-    agency: controller.address,
+    key: signingKey(config, chainId, agency),
+    agency,
     provider,
     deployment,
     lists: lists.current,

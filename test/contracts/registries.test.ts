@@ -15,6 +15,7 @@ const DRIVER = credentialTypeId("DriverLicence");
 let chain: SeededChain;
 const authority = (i: number): Signer => chain.accounts.authorities[i] as Signer;
 const controller = (i: number): Signer => chain.accounts.controllers[i] as Signer;
+const writer = (i: number): Signer => chain.accounts.writers[i] as Signer;
 
 beforeAll(async () => {
   chain = await seededChain();
@@ -147,7 +148,7 @@ describe("StatusRegistry", () => {
   const list = (i: number) => chain.agencies[i] as (typeof chain.agencies)[number];
 
   it("sets many bits in one transaction and reads them back as words", async () => {
-    const { status } = chain.as(controller(0));
+    const { status } = chain.as(writer(0));
     const indices = [0, 1, 255, 256, 70_000, 131_071];
     const { wordIndices, masks } = toWordMasks(indices, 131_072);
     const receipt = await (await status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true)).wait();
@@ -162,7 +163,7 @@ describe("StatusRegistry", () => {
   });
 
   it("never clears a revocation bit, and toggles a suspension bit", async () => {
-    const { status } = chain.as(controller(0));
+    const { status } = chain.as(writer(0));
     const { wordIndices, masks } = toWordMasks([42], 131_072);
     await (await status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true)).wait();
     await expectRevert(status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, false), "RevocationIsPermanent", [BigInt(list(0).revocationList)]);
@@ -175,39 +176,54 @@ describe("StatusRegistry", () => {
   });
 
   it("refuses another agency's list, an index out of range, a short list, an empty update", async () => {
-    const other = chain.as(controller(2)).status;
-    const otherAddress = await controller(2).getAddress();
+    const other = chain.as(writer(2)).status;
+    const otherAddress = await writer(2).getAddress();
     const { wordIndices, masks } = toWordMasks([7], 131_072);
-    await expectRevert(other.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true), "NotListOwner", [BigInt(list(0).revocationList), otherAddress]);
-    const own = chain.as(controller(0)).status;
+    await expectRevert(other.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true), "NotStatusWriter", [list(0).address, otherAddress]);
+    const own = chain.as(writer(0)).status;
     await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [512n], [1n], true), "WordOutOfRange", [BigInt(list(0).revocationList), 512n, 512n]);
-    await expectRevert(own.getFunction("createList")(PURPOSE.revocation, 65_536), "InvalidListSize", [65_536n, 131_072n, 16_777_216n]);
+    await expectRevert(own.getFunction("createList")(list(0).address, PURPOSE.revocation, 65_536), "InvalidListSize", [65_536n, 131_072n, 1_048_576n]);
     await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [], [], true), "EmptyUpdate", []);
     await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [1n], [], true), "LengthMismatch", [1n, 0n]);
     await expectRevert(own.getFunction("getList")(10_000), "UnknownList", [10_000n]);
     expect(() => toWordMasks([131_072], 131_072)).toThrow(RangeError);
   });
 
-  it("stops a suspended agency writing, and lets it write again once reinstated", async () => {
+  it("lets a suspended agency revoke and suspend (safety actions) but not lift a suspension, and everything once reinstated", async () => {
     const zj = chain.as(authority(0)).trust;
     const agency = await controller(1).getAddress();
     await (await zj.getFunction("suspendIssuer")(agency)).wait();
     const { wordIndices, masks } = toWordMasks([9], 131_072);
-    const own = chain.as(controller(1)).status;
-    await expectRevert(own.getFunction("updateStatus")(list(1).revocationList, wordIndices, masks, true), "IssuerNotActive", [agency]);
-    await expectRevert(own.getFunction("createList")(PURPOSE.revocation, 131_072), "IssuerNotAccredited", [agency]);
+    const own = chain.as(writer(1)).status;
+    await (await own.getFunction("updateStatus")(list(1).revocationList, wordIndices, masks, true)).wait();
+    await (await own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, true)).wait();
+    await expectRevert(own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, false), "IssuerNotActive", [agency]);
+    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 131_072), "IssuerNotAccredited", [agency]);
     await expectRevert(zj.getFunction("suspendIssuer")(agency), "InvalidIssuerStatus", [agency, 2n]);
     await (await zj.getFunction("reinstateIssuer")(agency)).wait();
-    await (await own.getFunction("updateStatus")(list(1).revocationList, wordIndices, masks, true)).wait();
+    await (await own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, false)).wait();
     expect(await own.getFunction("isSet")(list(1).revocationList, 9)).toBe(true);
+    expect(await own.getFunction("isSet")(list(1).suspensionList, 9)).toBe(false);
+  });
+
+  it("bounds the lists per agency and their size; governance moves the bounds (issue 10 item 19)", async () => {
+    const own = chain.as(writer(3)).status;
+    const agency = list(3).address;
+    expect(await own.getFunction("listBounds")()).toEqual([16n, 1_048_576n]);
+    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 16_777_216), "InvalidListSize", [16_777_216n, 131_072n, 1_048_576n]);
+    await (await chain.as(chain.governance).status.getFunction("setListBounds")(3, 262_144)).wait();
+    await (await own.getFunction("createList")(agency, PURPOSE.revocation, 262_144)).wait();
+    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 131_072), "TooManyLists", [agency, 3n, 3n]);
+    await expectRevert(chain.as(authority(1)).status.getFunction("setListBounds")(100, 262_144), "NotGovernance", [await authority(1).getAddress()]);
+    await (await chain.as(chain.governance).status.getFunction("setListBounds")(16, 1_048_576)).wait();
   });
 
   it("lists an agency's lists, paginated", async () => {
     const { status } = chain.as(chain.governance);
-    const agency = await controller(0).getAddress();
+    const agency = await controller(5).getAddress();
     expect(await status.getFunction("listCountOf")(agency)).toBe(2n);
-    expect(await status.getFunction("listsOf")(agency, 0, 1)).toEqual([BigInt(list(0).revocationList)]);
-    expect(await status.getFunction("listsOf")(agency, 1, 1)).toEqual([BigInt(list(0).suspensionList)]);
+    expect(await status.getFunction("listsOf")(agency, 0, 1)).toEqual([BigInt(list(5).revocationList)]);
+    expect(await status.getFunction("listsOf")(agency, 1, 1)).toEqual([BigInt(list(5).suspensionList)]);
     expect(await status.getFunction("listsOf")(agency, 2, 1)).toEqual([]);
   });
 

@@ -22,7 +22,7 @@ export async function freshChain() {
 export async function seededChain() {
   const chain = await freshChain();
   const accounts = demoAccounts(chain.provider);
-  await fundAccounts(chain.funder, [...accounts.authorities, ...accounts.controllers], 10n ** 19n);
+  await fundAccounts(chain.funder, [...accounts.authorities, ...accounts.controllers, ...accounts.writers], 10n ** 19n);
   const now = await chain.networkHelpers.time.latest();
   const agencies: SeededAgency[] = await applyConsortium(chain.deployment, demoConsortium(chain.provider, now));
   const as = (signer: Signer): Ledger => connectLedger(chain.deployment, signer);

@@ -10,7 +10,7 @@ import { seededChain, type SeededChain } from "../helpers/chain.ts";
 
 let chain: SeededChain;
 let store: IssuerStore;
-const controller = (): Signer => chain.accounts.controllers[0] as Signer;
+const writer = (): Signer => chain.accounts.writers[0] as Signer;
 
 beforeEach(async () => {
   chain = await seededChain();
@@ -23,8 +23,8 @@ function issue(n: number): string[] {
   return Array.from({ length: n }, (_, i) => store.credentials.record({ id: `urn:uuid:c${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op").id);
 }
 
-const isSet = (list: number, index: number) => chain.as(controller()).status.getFunction("isSet")(list, index) as Promise<boolean>;
-const statusEvents = async () => (await chain.as(controller()).status.queryFilter("StatusUpdated", 0, "latest")) as EventLog[];
+const isSet = (list: number, index: number) => chain.as(writer()).status.getFunction("isSet")(list, index) as Promise<boolean>;
+const statusEvents = async () => (await chain.as(writer()).status.queryFilter("StatusUpdated", 0, "latest")) as EventLog[];
 
 describe("the anchoring worker", () => {
   it("batches pending requests into one transaction per list and marks them anchored from the receipt", async () => {
@@ -32,7 +32,7 @@ describe("the anchoring worker", () => {
     store.outbox.enqueue(ids.slice(0, 3), "revoke", "op");
     store.outbox.enqueue([ids[3]!], "suspend", "op");
     const before = (await statusEvents()).length;
-    expect(await new Anchorer(store, chain.deployment, controller()).drain()).toBe(4);
+    expect(await new Anchorer(store, chain.deployment, writer()).drain()).toBe(4);
     expect((await statusEvents()).length - before).toBe(2);
     for (const id of ids.slice(0, 3)) {
       const c = store.credentials.get(id)!;
@@ -50,7 +50,7 @@ describe("the anchoring worker", () => {
     const [id] = issue(1);
     store.outbox.enqueue([id!], "suspend", "op");
     store.outbox.enqueue([id!], "reinstate", "op");
-    await new Anchorer(store, chain.deployment, controller()).drain();
+    await new Anchorer(store, chain.deployment, writer()).drain();
     const c = store.credentials.get(id!)!;
     expect(await isSet(c.suspension.list, c.suspension.index)).toBe(false);
     expect(store.outbox.statusOf(id!).map((e) => e.state)).toEqual(["anchored", "anchored"]);
@@ -62,14 +62,14 @@ describe("the anchoring worker", () => {
     const rpc = chain.connection.provider;
     await rpc.request({ method: "evm_setAutomine", params: [false] });
     // Signed, stored and broadcast, but no receipt before the "crash".
-    expect(await new Anchorer(store, chain.deployment, controller(), { receiptTimeoutMs: 300 }).step()).toBe(0);
+    expect(await new Anchorer(store, chain.deployment, writer(), { receiptTimeoutMs: 300 }).step()).toBe(0);
     expect(store.outbox.statusOf(ids[0]!)[0]!.state).toBe("sending");
     const [hash] = (rawDb(store).prepare("SELECT tx_hash FROM batches").all() as { tx_hash: string }[]).map((r) => r.tx_hash);
     // The node loses it (as a restarted node would): the restarted worker sends the same bytes again.
     await rpc.request({ method: "hardhat_dropTransaction", params: [hash] });
     await rpc.request({ method: "evm_setAutomine", params: [true] });
     const before = (await statusEvents()).length;
-    expect(await new Anchorer(store, chain.deployment, controller()).drain()).toBe(3);
+    expect(await new Anchorer(store, chain.deployment, writer()).drain()).toBe(3);
     const after = await statusEvents();
     expect(after.length - before).toBe(1);
     expect(after.at(-1)!.transactionHash).toBe(hash);

@@ -127,7 +127,7 @@ describe("issuer service over HTTP", () => {
     const unknown = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: ["urn:uuid:not-ours"] } });
     expect([unknown.status, errorCode(unknown)]).toEqual([404, "unknown_credential"]);
 
-    await new Anchorer(store, chain.deployment, chain.accounts.controllers[0] as Signer).drain();
+    await new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
     const after = (await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json;
     const [request] = after.requests as { state: string; transaction: string; block: number }[];
     expect(request!.state).toBe("anchored");

@@ -1,0 +1,31 @@
+import type { Ledger } from "./ledger.ts";
+
+export class GoverningKeyError extends Error {
+  readonly code = "governing_key_in_service";
+}
+
+/**
+ * Refuses an online service's keys that govern (issue 14): the consortium's governance, any
+ * region authority, or the ERC-1056 identity owner of one of `identities`. `keys` maps each
+ * configuration variable to its key's address, so the error names the variable (never the key).
+ * Throws GoverningKeyError; chain errors propagate (the caller decides whether it can tell).
+ */
+export async function refuseGoverningKeys(ledger: Ledger, keys: Readonly<Record<string, string>>, identities: readonly string[]): Promise<void> {
+  const roles = new Map<string, string>();
+  roles.set(String(await ledger.trust.getFunction("governance")()).toLowerCase(), "the consortium's governance");
+  const count = Number(await ledger.trust.getFunction("regionCount")());
+  for (let offset = 0; offset < count; offset += 100) {
+    for (const region of (await ledger.trust.getFunction("regions")(offset, 100)) as string[]) {
+      const { authority } = (await ledger.trust.getFunction("getRegion")(region)) as { authority: string };
+      roles.set(authority.toLowerCase(), `a region authority on chain`);
+    }
+  }
+  for (const identity of identities) {
+    const owner = String(await ledger.did.getFunction("identityOwner")(identity)).toLowerCase();
+    roles.set(owner, `the ERC-1056 identity owner of ${identity.toLowerCase()}`);
+  }
+  for (const [variable, address] of Object.entries(keys)) {
+    const role = roles.get(address.toLowerCase());
+    if (role) throw new GoverningKeyError(`${variable} is ${role}: a governing key must stay offline (use the operator commands); give this service its delegated key instead`);
+  }
+}
