@@ -38,7 +38,29 @@ export interface EnvelopeScope {
   readonly contracts: TrustBundle["contracts"];
 }
 
-/** What travels between devices: a bundle or delta signed by a region authority. */
+/**
+ * A region authority's statement, signed offline (as TUF's delegated roles are): `signer` may
+ * sign `region`'s bundles on `chainId` in [validFrom, validUntil). The online signer cannot
+ * make one for itself: checkpoints check it against the authority they pinned at install.
+ */
+export interface BundleDelegation {
+  readonly kind: "bundle-delegation";
+  readonly version: 1;
+  readonly chainId: number;
+  readonly region: string;
+  /** 0x address (lowercase) of the delegated bundle signer. */
+  readonly signer: string;
+  readonly validFrom: number;
+  readonly validUntil: number;
+}
+
+export interface SignedDelegation {
+  readonly payload: BundleDelegation;
+  /** 0x hex of the authority's 65-byte recoverable signature over sha256(canonical JSON of payload). */
+  readonly signature: string;
+}
+
+/** What travels between devices: a bundle or delta signed by a region authority, or by a bundle signer it delegated to. */
 export interface SignedEnvelope<T extends SerializedBundle | BundleDelta = SerializedBundle | BundleDelta> {
   readonly scope: EnvelopeScope;
   readonly payload: T;
@@ -46,6 +68,8 @@ export interface SignedEnvelope<T extends SerializedBundle | BundleDelta = Seria
   readonly signer: string;
   /** 0x hex of the 65-byte recoverable secp256k1 signature over sha256(canonical JSON of { scope, payload }). */
   readonly signature: string;
+  /** The authority's delegation to `signer`; absent when the authority signed the bundle itself. */
+  readonly delegation?: SignedDelegation;
 }
 
 /** Largest bundle file we parse (a 10-region, 100-agency, 1M-entry bundle is well under 1 MB). */
@@ -67,11 +91,54 @@ export function bundleScope(bundle: Pick<TrustBundle, "chainId" | "contracts">, 
   return { region, chainId: bundle.chainId, contracts: { trustRegistry: trustRegistry.toLowerCase(), statusRegistry: statusRegistry.toLowerCase(), didRegistry: didRegistry.toLowerCase() } };
 }
 
-/** Signs with a region authority's secp256k1 key (the account registered in TrustRegistry), bound to `scope`. */
-export function signEnvelope<T extends SerializedBundle | BundleDelta>(payload: T, authorityKey: Uint8Array, scope: EnvelopeScope): SignedEnvelope<T> {
-  const signature = secp256k1.sign(digest(scope, payload), authorityKey, { prehash: false, format: "recovered" });
-  const publicKey = secp256k1.recoverPublicKey(signature, digest(scope, payload), { prehash: false });
-  return { scope, payload, signer: secp256k1Address(publicKey), signature: `0x${bytesToHex(signature)}` };
+function signDigest(hash: Uint8Array, key: Uint8Array): { signer: string; signature: string } {
+  const signature = secp256k1.sign(hash, key, { prehash: false, format: "recovered" });
+  const publicKey = secp256k1.recoverPublicKey(signature, hash, { prehash: false });
+  return { signer: secp256k1Address(publicKey), signature: `0x${bytesToHex(signature)}` };
+}
+
+/** The address that made `signature` over `hash`; throws on a malformed signature. */
+function recoverSigner(hash: Uint8Array, signatureHex: string): string {
+  const signature = hexToBytes(signatureHex, "signature");
+  if (signature.length !== 65) throw new TypeError("signature: expected 65 bytes");
+  return secp256k1Address(secp256k1.recoverPublicKey(signature, hash, { prehash: false }));
+}
+
+/** A delegation's digest: its `kind` keeps it from passing as an envelope's { scope, payload }. */
+const delegationDigest = (d: BundleDelegation): Uint8Array => sha256(utf8(canonicalize(d as unknown as JsonValue)));
+
+/**
+ * Signs a bundle or delta, bound to `scope`, with a secp256k1 key: the region authority's own
+ * (offline use), or a bundle signer's, in which case `delegation` (the authority's, for that
+ * signer) travels with it.
+ */
+export function signEnvelope<T extends SerializedBundle | BundleDelta>(payload: T, key: Uint8Array, scope: EnvelopeScope, delegation?: SignedDelegation): SignedEnvelope<T> {
+  const signed = signDigest(digest(scope, payload), key);
+  if (delegation && delegation.payload.signer !== signed.signer) throw new TypeError(`the delegation is for ${delegation.payload.signer}, not for this key (${signed.signer})`);
+  return { scope, payload, ...signed, ...(delegation ? { delegation } : {}) };
+}
+
+/** The region authority signs (offline) a delegation letting `signer` sign its region's bundles. */
+export function signDelegation(d: Omit<BundleDelegation, "kind" | "version">, authorityKey: Uint8Array): SignedDelegation {
+  if (!(d.validFrom < d.validUntil)) throw new RangeError("delegation: validFrom must be before validUntil");
+  const payload: BundleDelegation = { kind: "bundle-delegation", version: 1, chainId: d.chainId, region: d.region, signer: d.signer.toLowerCase(), validFrom: d.validFrom, validUntil: d.validUntil };
+  return { payload, signature: signDigest(delegationDigest(payload), authorityKey).signature };
+}
+
+/**
+ * The authority that signed `delegation`, after checking that it names `signer` on `chainId`
+ * (what a bundle signer's service checks at start). Throws BundleError("bundle_delegation_invalid").
+ */
+export function delegationAuthority(delegation: SignedDelegation, signer: string, chainId: number): string {
+  let authority: string;
+  try {
+    authority = recoverSigner(delegationDigest(delegation.payload), delegation.signature);
+  } catch (e) {
+    throw new BundleError("bundle_delegation_invalid", `the delegation's signature does not verify: ${(e as Error).message}`);
+  }
+  if (delegation.payload?.kind !== "bundle-delegation" || delegation.payload.signer !== signer.toLowerCase()) throw new BundleError("bundle_delegation_invalid", `the delegation is not for ${signer.toLowerCase()}`);
+  if (delegation.payload.chainId !== chainId) throw new BundleError("bundle_delegation_invalid", `the delegation is for chain ${delegation.payload.chainId}, not ${chainId}`);
+  return authority;
 }
 
 /**
@@ -105,11 +172,48 @@ function checkScope(raw: { readonly [key: string]: JsonValue }, payload: Seriali
   return s;
 }
 
+/** The time a bundle or delta speaks for: its block's. */
+const payloadTime = (payload: SerializedBundle | BundleDelta): number => (payload.kind === "delta" ? payload.to?.timestamp : payload.block?.timestamp) ?? Number.NaN;
+
 /**
- * Parses and checks a signed bundle or delta file: strict JSON, a valid signature by one
- * of the anchor's authorities, the anchor's chain. Throws BundleError with a stable code.
+ * The delegation chain: pinned authority → delegation (signed by it, for this chain and the
+ * envelope's region, naming the envelope's signer, unexpired at the bundle's time and at `now`)
+ * → the bundle's signer. A signer's own key cannot pass: the authority signs delegations.
  */
-export function openEnvelope(text: string, anchor: TrustAnchor): SignedEnvelope {
+function checkDelegation(raw: JsonValue | undefined, signer: string, payload: SerializedBundle | BundleDelta, scope: EnvelopeScope, anchor: TrustAnchor, now: number | undefined): SignedDelegation {
+  if (!isObject(raw) || !isObject(raw.payload) || typeof raw.signature !== "string") {
+    throw new BundleError("bundle_untrusted_signer", `bundle signed by ${signer}, which is not this checkpoint's region authority, and no delegation from it came along`);
+  }
+  const d = raw.payload as unknown as BundleDelegation;
+  if (d.kind !== "bundle-delegation" || d.version !== 1 || typeof d.signer !== "string" || !Number.isSafeInteger(d.validFrom) || !Number.isSafeInteger(d.validUntil)) {
+    throw new BundleError("bundle_delegation_invalid", "the bundle's delegation is malformed");
+  }
+  let issuer: string;
+  try {
+    issuer = recoverSigner(delegationDigest(d), raw.signature);
+  } catch (e) {
+    throw new BundleError("bundle_delegation_invalid", `the delegation's signature does not verify: ${(e as Error).message}`);
+  }
+  if (!anchor.authorities.some((a) => a.toLowerCase() === issuer)) {
+    throw new BundleError("bundle_delegation_invalid", `the delegation is signed by ${issuer}, not by this checkpoint's region authority`);
+  }
+  if (d.signer.toLowerCase() !== signer) throw new BundleError("bundle_delegation_invalid", `the delegation is for ${d.signer}, the bundle is signed by ${signer}`);
+  if (d.chainId !== anchor.chainId || d.region !== scope.region) throw new BundleError("bundle_delegation_invalid", `the delegation is for ${String(d.region).slice(0, 20)} on chain ${d.chainId}, the bundle for ${scope.region.slice(0, 20)} on chain ${anchor.chainId}`);
+  for (const [what, t] of [["the bundle's block time", payloadTime(payload)], ["now", now]] as const) {
+    if (t === undefined) continue;
+    if (!(t >= d.validFrom && t < d.validUntil)) {
+      throw new BundleError("bundle_delegation_expired", `${what} (${t}) is outside the delegation to ${signer} [${d.validFrom}, ${d.validUntil})`);
+    }
+  }
+  return { payload: d, signature: raw.signature };
+}
+
+/**
+ * Parses and checks a signed bundle or delta file: strict JSON, a valid signature by one of
+ * the anchor's authorities or by a signer one of them delegated to (unexpired at the bundle's
+ * time and at `now`, when given), the anchor's chain and scope. Throws BundleError with a stable code.
+ */
+export function openEnvelope(text: string, anchor: TrustAnchor, now?: number): SignedEnvelope {
   let raw: JsonValue;
   try {
     raw = parseJson(text, { maxLength: MAX_BUNDLE_CHARS, maxDepth: 12 });
@@ -124,18 +228,35 @@ export function openEnvelope(text: string, anchor: TrustAnchor): SignedEnvelope 
   const signedScope = raw.scope as unknown as EnvelopeScope;
   let recovered: string;
   try {
-    const signature = hexToBytes(raw.signature, "signature");
-    if (signature.length !== 65) throw new TypeError("signature: expected 65 bytes");
-    recovered = secp256k1Address(secp256k1.recoverPublicKey(signature, digest(signedScope, payload), { prehash: false }));
+    recovered = recoverSigner(digest(signedScope, payload), raw.signature);
   } catch (e) {
     throw new BundleError("bundle_bad_signature", `bundle signature does not verify: ${(e as Error).message}`);
   }
   if (recovered !== raw.signer.toLowerCase()) throw new BundleError("bundle_bad_signature", "bundle signature does not match its signer (tampered?)");
-  if (!anchor.authorities.some((a) => a.toLowerCase() === recovered)) {
-    throw new BundleError("bundle_untrusted_signer", `bundle signed by ${recovered}, not by this checkpoint's region authority`);
-  }
   const scope = checkScope(raw, payload, anchor);
-  return { scope, payload, signer: recovered, signature: raw.signature };
+  const byAuthority = anchor.authorities.some((a) => a.toLowerCase() === recovered);
+  const delegation = byAuthority ? undefined : checkDelegation(raw.delegation, recovered, payload, scope, anchor, now);
+  return { scope, payload, signer: recovered, signature: raw.signature, ...(delegation ? { delegation } : {}) };
+}
+
+/**
+ * The chain's word on a delegated signer, from the bundle it signed: the region's authority must
+ * have registered it in TrustRegistry (so that a removal can reach checkpoints), and not removed it.
+ */
+function checkSignerOnChain(bundle: TrustBundle, delegation: BundleDelegation): void {
+  const signers = own(bundle.regions, delegation.region)?.bundleSigners;
+  const entry = signers ? own(signers, delegation.signer) : undefined;
+  if (!entry) throw new BundleError("bundle_untrusted_signer", `bundle signer ${delegation.signer} is not registered on chain for ${delegation.region}`);
+  if (entry.removed) throw new BundleError("bundle_signer_removed", `bundle signer ${delegation.signer} was removed on chain by ${delegation.region}'s authority`);
+}
+
+/** Every bundle signer the bundle shows removed: a checkpoint refuses them from then on. */
+function removedSigners(bundle: TrustBundle): string[] {
+  const out: string[] = [];
+  for (const region of Object.values(bundle.regions)) {
+    for (const [address, s] of Object.entries(region.bundleSigners ?? {})) if (s.removed) out.push(address);
+  }
+  return out;
 }
 
 /** The in-memory bundle from a (signature-checked) serialized one; throws bundle_malformed on a bad shape. */
@@ -184,6 +305,11 @@ export function applyDelta(bundle: TrustBundle, delta: BundleDelta): TrustBundle
 export interface CheckpointState {
   readonly highestBlock: number;
   readonly authority?: string;
+  /**
+   * Bundle signers an accepted bundle showed removed: a stolen key may sign a bundle that hides
+   * its own removal, so once the checkpoint has seen it, that key is refused for good.
+   */
+  readonly removedSigners?: readonly string[];
 }
 
 /** Refuses a bundle older than one already accepted (rollback to hide a revocation). */
@@ -191,7 +317,8 @@ export function acceptBundle(bundle: TrustBundle, state: CheckpointState | undef
   if (state && bundle.block.number < state.highestBlock) {
     throw new BundleError("bundle_rollback", `bundle is at block ${bundle.block.number}, older than the accepted ${state.highestBlock}`);
   }
-  return { ...state, highestBlock: Math.max(bundle.block.number, state?.highestBlock ?? 0) };
+  const removed = [...new Set([...(state?.removedSigners ?? []), ...removedSigners(bundle)])].sort();
+  return { ...state, highestBlock: Math.max(bundle.block.number, state?.highestBlock ?? 0), ...(removed.length > 0 ? { removedSigners: removed } : {}) };
 }
 
 /**
@@ -199,13 +326,20 @@ export function acceptBundle(bundle: TrustBundle, state: CheckpointState | undef
  * the anchor — or, once it follows a rotated authority, against that one only — decode it, and
  * refuse a rollback. A trusted bundle whose own chain record names another authority for its
  * region moves the checkpoint to that authority: from then on the old key is refused
- * (`bundle_untrusted_signer`). Returns the bundle and the state to remember.
+ * (`bundle_untrusted_signer`). A bundle signed by a bundle signer needs the authority's
+ * unexpired delegation (by `now`, the checkpoint's clock, when given), the signer registered on
+ * chain and not removed, and no earlier bundle showing it removed. Returns the bundle and the
+ * state to remember.
  */
-export function loadSignedBundle(text: string, anchor: TrustAnchor, previous: CheckpointState | undefined): { bundle: TrustBundle; state: CheckpointState } {
+export function loadSignedBundle(text: string, anchor: TrustAnchor, previous: CheckpointState | undefined, now?: number): { bundle: TrustBundle; state: CheckpointState } {
   const trusted = previous?.authority !== undefined ? { ...anchor, authorities: [previous.authority] } : anchor;
-  const envelope = openEnvelope(text, trusted);
+  const envelope = openEnvelope(text, trusted, now);
   if (envelope.payload.kind !== "bundle") throw new BundleError("bundle_malformed", "expected a bundle, got a delta");
+  if (previous?.removedSigners?.includes(envelope.signer)) {
+    throw new BundleError("bundle_signer_removed", `bundle signer ${envelope.signer} was removed on chain (seen in an earlier bundle)`);
+  }
   const bundle = deserializeBundle(envelope.payload);
+  if (envelope.delegation) checkSignerOnChain(bundle, envelope.delegation.payload);
   const recorded = own(bundle.regions, envelope.scope.region)?.authority;
   if (!recorded) throw new BundleError("bundle_wrong_scope", `the bundle has no region ${envelope.scope.region.slice(0, 20)}`);
   const state = acceptBundle(bundle, previous);

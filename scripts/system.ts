@@ -21,7 +21,7 @@ import { buildWeb, webDir } from "./build-web.ts";
 import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
 import { claimSystem, wipeState } from "./system-lock.ts";
 import { DEMO_SCHEMAS_DIR } from "./context.ts";
-import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey } from "./demo/consortium.ts";
+import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey, demoBundleSignerKey, demoDelegation } from "./demo/consortium.ts";
 
 export interface SystemOptions {
   /** JSON-RPC port of the embedded chain. */
@@ -152,11 +152,15 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
     const running: RunningCheckpoint[] = [];
     for (const [i, region] of DEMO_REGIONS.entries()) {
       const port = o.basePort + 101 + i;
+      // The authority's offline step, done here for the demo: a delegation to the region's bundle signer.
+      const delegationFile = join(o.stateDir, `delegation-${region}.json`);
+      writeFileSync(delegationFile, JSON.stringify(demoDelegation(region, deployment.chainId, Math.floor(Date.now() / 1000))));
       const cp = await startCheckpoint(
         loadCheckpointConfig({
           ...common,
           LAISSEZ_REGION: region,
-          LAISSEZ_AUTHORITY_KEY: demoAuthorityKey(region).privateKey,
+          LAISSEZ_BUNDLE_SIGNER_KEY: demoBundleSignerKey(region).privateKey,
+          LAISSEZ_BUNDLE_DELEGATION: delegationFile,
           LAISSEZ_PORT: String(port),
           LAISSEZ_STATE_DIR: o.stateDir,
           LAISSEZ_CHECKPOINT_ID: `checkpoint:${region}:gate-1`,

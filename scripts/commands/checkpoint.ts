@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
 import { getBytes, Wallet } from "ethers";
 import type { TrustBundle } from "../../core/bundle.ts";
-import { bundleScope, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { bundleScope, delegationAuthority, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle, type SignedDelegation } from "../../core/bundle-codec.ts";
+import { parseJson } from "../../core/json.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { BundleError } from "../../core/bundle.ts";
 import { decodeJwt } from "../../core/jwt.ts";
@@ -14,15 +15,29 @@ import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { anchorOption, CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, withChain } from "../context.ts";
-import { demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
+import { demoAuthorityKey, demoBundleSignerKey, demoDelegation, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
-/** The region authority's key that signs bundles: LAISSEZ_AUTHORITY_KEY, or the demo authority on the dev chain. */
-function authorityKey(region: string, chainId: number): Wallet {
-  const key = process.env.LAISSEZ_AUTHORITY_KEY;
-  if (key) return new Wallet(key);
-  if (chainId !== DEV_CHAIN_ID) throw new UsageError("set LAISSEZ_AUTHORITY_KEY to the region authority's key");
-  const demo = demoAuthorityKey(region);
-  return new Wallet(demo.privateKey);
+/**
+ * The key that signs bundles: a bundle signer (LAISSEZ_BUNDLE_SIGNER_KEY with the authority's
+ * LAISSEZ_BUNDLE_DELEGATION file), the region authority's own key (LAISSEZ_AUTHORITY_KEY, run
+ * offline by its operator), or on the dev chain the demo bundle signer with a demo delegation.
+ */
+function bundleSigner(region: string, chainId: number, now: number): { key: Wallet; delegation?: SignedDelegation; authority: string } {
+  const signerKey = process.env.LAISSEZ_BUNDLE_SIGNER_KEY;
+  if (signerKey) {
+    const file = process.env.LAISSEZ_BUNDLE_DELEGATION;
+    if (!file) throw new UsageError("LAISSEZ_BUNDLE_SIGNER_KEY needs LAISSEZ_BUNDLE_DELEGATION (the region authority's delegation file)");
+    const key = new Wallet(signerKey);
+    const delegation = parseJson(readFileSync(file, "utf8")) as unknown as SignedDelegation;
+    return { key, delegation, authority: delegationAuthority(delegation, key.address, chainId) };
+  }
+  const authorityKey = process.env.LAISSEZ_AUTHORITY_KEY;
+  if (authorityKey) {
+    const key = new Wallet(authorityKey);
+    return { key, authority: key.address.toLowerCase() };
+  }
+  if (chainId !== DEV_CHAIN_ID) throw new UsageError("set LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION (or, offline, LAISSEZ_AUTHORITY_KEY)");
+  return { key: new Wallet(demoBundleSignerKey(region).privateKey), delegation: demoDelegation(region, chainId, now), authority: demoAuthorityKey(region).address.toLowerCase() };
 }
 
 export const syncCommand: Command = {
@@ -42,23 +57,24 @@ export const syncCommand: Command = {
     const out = requireString(values, "out");
     return withChain(values, async (provider, ledger) => {
       const { chainId } = ledger.deployment;
-      const signer = authorityKey(region, chainId);
+      const chainNow = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+      const signer = bundleSigner(region, chainId, chainNow);
       const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string).toLowerCase();
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
-      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.address], region }).payload as SerializedBundle);
+      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.authority], region }).payload as SerializedBundle);
       const started = performance.now();
       const { bundle, delta } = await syncBundle(provider, ledger.deployment, { base, schemas: directorySchemaSource(stringOption(values, "schemas") as string) });
-      // The current authority signs; a former one may sign the hand-over bundle that records its successor
-      // (checkpoints follow the rotation only through a bundle they already trust).
-      const former = delta.events.some((e) => e.source === "trust" && (e.kind === "RegionAdded" || e.kind === "RegionAuthorityChanged") && e.region === region && e.authority === signer.address.toLowerCase());
-      if (onChainAuthority !== signer.address.toLowerCase() && !former) throw new UsageError(`the key given is not ${region}'s authority on chain`);
-      const key = getBytes(signer.privateKey);
+      // The current authority signs (itself or through its delegation); a former one may sign the hand-over
+      // bundle that records its successor (checkpoints follow the rotation only through a bundle they already trust).
+      const former = delta.events.some((e) => e.source === "trust" && (e.kind === "RegionAdded" || e.kind === "RegionAuthorityChanged") && e.region === region && e.authority === signer.authority);
+      if (onChainAuthority !== signer.authority && !former) throw new UsageError(`the bundle would not be trusted: ${signer.authority} is not ${region}'s authority on chain`);
+      const key = getBytes(signer.key.privateKey);
       const scope = bundleScope(bundle, region);
-      const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key, scope));
+      const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key, scope, signer.delegation));
       writeFileAtomic(out, bundleText);
       const deltaOut = stringOption(values, "delta-out");
-      const deltaText = JSON.stringify(signEnvelope(delta, key, scope));
+      const deltaText = JSON.stringify(signEnvelope(delta, key, scope, signer.delegation));
       if (deltaOut) writeFileAtomic(deltaOut, deltaText);
       const summary = {
         region,
@@ -142,7 +158,7 @@ export const verifyCommand: Command = {
     try {
       const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as CheckpointState) : undefined;
       let state: CheckpointState;
-      ({ bundle, state } = loadSignedBundle(readFileSync(bundlePath, "utf8"), anchor, previous));
+      ({ bundle, state } = loadSignedBundle(readFileSync(bundlePath, "utf8"), anchor, previous, now));
       if (state.highestBlock !== previous?.highestBlock) writeFileAtomic(statePath, JSON.stringify(state));
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;

@@ -3,6 +3,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getBytes, HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
 import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
+import { signDelegation, type SignedDelegation } from "../../core/bundle-codec.ts";
 import { ed25519IssuerKey, es256kIssuerKey, type IssuerSigningKey } from "../../core/credential.ts";
 import { ethrDid } from "../../core/did.ts";
 import { utf8 } from "../../core/encoding.ts";
@@ -103,12 +104,28 @@ export function demoIssuerKey(chainId: number, agency: number, alg: "ES256K" | "
   return es256kIssuerKey(did, addressKeyId(delegate.address), getBytes(delegate.privateKey));
 }
 
-/** The demo region authority's key, which signs its checkpoints' bundles. */
-export const demoAuthorityKey = (region: string): HDNodeWallet => {
+function demoRegionIndex(region: string): number {
   const i = DEMO_REGIONS.indexOf(region as (typeof DEMO_REGIONS)[number]);
   if (i < 0) throw new Error(`no demo region ${region}`);
-  return regionAuthorityKey(i);
-};
+  return i;
+}
+
+/** The demo region authority's key: governs the region (offline); checkpoints pin its address. */
+export const demoAuthorityKey = (region: string): HDNodeWallet => regionAuthorityKey(demoRegionIndex(region));
+
+/** The demo region's bundle signer key: what its checkpoint services sign bundles with. */
+export const demoBundleSignerKey = (region: string): HDNodeWallet => regionBundleSignerKey(demoRegionIndex(region));
+
+/**
+ * The demo authority's delegation to its bundle signer, valid from a day before `now` for a
+ * year: in a real region the authority signs this offline (`laissez authority delegate`).
+ */
+export function demoDelegation(region: string, chainId: number, now: number): SignedDelegation {
+  return signDelegation(
+    { chainId, region, signer: demoBundleSignerKey(region).address, validFrom: now - 86400, validUntil: now + 365 * 86400 },
+    getBytes(demoAuthorityKey(region).privateKey),
+  );
+}
 
 /** Every account the demo sends transactions from, connected to `provider`. */
 export function demoAccounts(provider: Provider): { authorities: Signer[]; controllers: Signer[]; writers: Signer[] } {

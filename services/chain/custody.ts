@@ -29,3 +29,13 @@ export async function refuseGoverningKeys(ledger: Ledger, keys: Readonly<Record<
     if (role) throw new GoverningKeyError(`${variable} is ${role}: a governing key must stay offline (use the operator commands); give this service its delegated key instead`);
   }
 }
+
+/** Every agency registered in TrustRegistry (their identity owners govern their keys). */
+export async function issuerAddresses(ledger: Ledger): Promise<string[]> {
+  const out: string[] = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = (await ledger.trust.getFunction("issuers")(offset, 200)) as string[];
+    out.push(...page);
+    if (page.length < 200) return out;
+  }
+}

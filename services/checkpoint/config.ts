@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { parseEnv } from "../config.ts";
+import { HEX_KEY, parseEnv, refusedGoverningKey } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
-
-const HEX_KEY = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key");
 
 /** The checkpoint service's configuration: environment variables, validated before anything starts. */
 export const CheckpointConfig = z.object({
@@ -10,8 +8,12 @@ export const CheckpointConfig = z.object({
   LAISSEZ_DEPLOYMENTS: z.string().min(1).default("deployments"),
   /** The region whose recognition policy this checkpoint applies, e.g. CN-SH. */
   LAISSEZ_REGION: z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, "an ISO 3166-2 code such as CN-SH"),
-  /** The region authority's key: it signs the bundles this service hands out (pages verify the signature). */
-  LAISSEZ_AUTHORITY_KEY: HEX_KEY,
+  /** This service's bundle signer key: registered on chain by the region authority; signs the bundles it hands out. */
+  LAISSEZ_BUNDLE_SIGNER_KEY: HEX_KEY,
+  /** File with the region authority's signed delegation to that key (`laissez authority delegate`); it travels with every bundle. */
+  LAISSEZ_BUNDLE_DELEGATION: z.string().min(1),
+  /** The region authority's key (it could accredit a rogue agency): refused. */
+  LAISSEZ_AUTHORITY_KEY: refusedGoverningKey("LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION"),
   /** This checkpoint's identifier: the `aud` a challenge-bound presentation must carry. */
   LAISSEZ_CHECKPOINT_ID: z.string().min(1).max(200).optional(),
   /** Where the last signed bundle is kept, so a restart resumes with a delta sync. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Provider } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bundleScope, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
+import { bundleScope, delegationAuthority, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle, type SignedDelegation } from "../../core/bundle-codec.ts";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import type { Deployment } from "../chain/ledger.ts";
@@ -18,27 +18,34 @@ export interface SignedBundle {
 
 /**
  * Keeps a region's signed trust bundle current: each `sync` reads the chain from the last
- * bundle's block (a delta), applies it, signs the result with the region authority's key and
- * writes it to disk, so a restarted service resumes from it instead of from the deployment.
+ * bundle's block (a delta), applies it, signs the result with this service's bundle signer key
+ * (the region authority's delegation travels with it) and writes it to disk, so a restarted
+ * service resumes from it instead of from the deployment.
  */
 export class BundleKeeper {
   current: SignedBundle | undefined;
+  /** The region authority that signed the delegation: what pages and checkpoints pin. */
   readonly authority: string;
   readonly region: string;
-  private readonly authorityKey: Uint8Array;
+  readonly signer: string;
+  private readonly signerKey: Uint8Array;
+  private readonly delegation: SignedDelegation | undefined;
   private readonly provider: Provider;
   private readonly deployment: Deployment;
   private readonly schemas: SchemaSource;
   private readonly path: string;
 
-  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; authorityKey: Uint8Array; path: string; region: string }) {
+  /** `delegation` absent: `signerKey` is the authority's own (operator tools, tests). */
+  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; signerKey: Uint8Array; delegation?: SignedDelegation; path: string; region: string }) {
     this.region = o.region;
     this.provider = o.provider;
     this.deployment = o.deployment;
     this.schemas = o.schemas;
-    this.authorityKey = o.authorityKey;
+    this.signerKey = o.signerKey;
+    this.delegation = o.delegation;
     this.path = o.path;
-    this.authority = secp256k1Address(secp256k1.getPublicKey(o.authorityKey, false));
+    this.signer = secp256k1Address(secp256k1.getPublicKey(o.signerKey, false));
+    this.authority = o.delegation ? delegationAuthority(o.delegation, this.signer, o.deployment.chainId) : this.signer;
     if (existsSync(this.path)) {
       try {
         const envelope = readFileSync(this.path, "utf8");
@@ -80,7 +87,7 @@ export class BundleKeeper {
       this.current = { ...this.current, syncedAt: now };
       return 0;
     }
-    const envelope = JSON.stringify(signEnvelope(serializeBundle(result.bundle), this.authorityKey, bundleScope(result.bundle, this.region)));
+    const envelope = JSON.stringify(signEnvelope(serializeBundle(result.bundle), this.signerKey, bundleScope(result.bundle, this.region), this.delegation));
     writeFileAtomic(this.path, envelope);
     this.current = { bundle: result.bundle, envelope, syncedAt: now };
     return result.delta.events.length;

@@ -1,6 +1,15 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
-import { getBytes } from "ethers";
+import { readFileSync } from "node:fs";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { getBytes, Wallet } from "ethers";
+import { delegationAuthority, type SignedDelegation } from "../../core/bundle-codec.ts";
+import { secp256k1Address } from "../../core/crypto.ts";
+import { parseJson } from "../../core/json.ts";
+import { ConfigError } from "../config.ts";
+import { issuerAddresses, refuseGoverningKeys } from "../chain/custody.ts";
+import { regionId } from "../chain/ids.ts";
+import { connectLedger, type Ledger } from "../chain/ledger.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectRpc } from "../chain/rpc.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
@@ -10,6 +19,31 @@ import { createCheckpointApp } from "./app.ts";
 import type { CheckpointConfig } from "./config.ts";
 import { BundleKeeper } from "./keeper.ts";
 import { directorySchemaSource } from "../schemas.ts";
+
+/**
+ * The service's key custody, checked before it signs anything: its key is a bundle signer (not
+ * a governing key), its delegation is the region's, current, for this key and chain, and signed
+ * by the authority the chain names. Throws ConfigError / GoverningKeyError naming the variable.
+ */
+async function checkBundleSigner(config: CheckpointConfig, ledger: Ledger, signerKey: Uint8Array): Promise<SignedDelegation> {
+  const signer = new Wallet(config.LAISSEZ_BUNDLE_SIGNER_KEY).address;
+  await refuseGoverningKeys(ledger, { LAISSEZ_BUNDLE_SIGNER_KEY: signer }, await issuerAddresses(ledger));
+  let delegation: SignedDelegation;
+  let authority: string;
+  try {
+    delegation = parseJson(readFileSync(config.LAISSEZ_BUNDLE_DELEGATION, "utf8")) as unknown as SignedDelegation;
+    authority = delegationAuthority(delegation, secp256k1Address(secp256k1.getPublicKey(signerKey, false)), ledger.deployment.chainId);
+  } catch (e) {
+    throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION: ${(e as Error).message}`);
+  }
+  const { payload } = delegation;
+  if (payload.region !== config.LAISSEZ_REGION) throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION is for ${payload.region}, this checkpoint serves ${config.LAISSEZ_REGION}`);
+  const now = Math.floor(Date.now() / 1000);
+  if (now >= payload.validUntil) throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION expired at ${new Date(payload.validUntil * 1000).toISOString()}: ask the region authority for a new one`);
+  const onChain = String((await ledger.trust.getFunction("getRegion")(regionId(config.LAISSEZ_REGION))).authority).toLowerCase();
+  if (onChain !== authority) throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION is signed by ${authority}, but ${config.LAISSEZ_REGION}'s authority on chain is ${onChain}`);
+  return delegation;
+}
 
 export interface RunningCheckpoint {
   readonly server: Server;
@@ -27,11 +61,14 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
   const provider = connectRpc(config.LAISSEZ_RPC_URL);
   const chainId = Number((await provider.getNetwork()).chainId);
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
+  const signerKey = getBytes(config.LAISSEZ_BUNDLE_SIGNER_KEY);
+  const delegation = await checkBundleSigner(config, connectLedger(deployment, provider), signerKey);
   const keeper = new BundleKeeper({
     provider,
     deployment,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? o.schemasDir),
-    authorityKey: getBytes(config.LAISSEZ_AUTHORITY_KEY),
+    signerKey,
+    delegation,
     path: join(config.LAISSEZ_STATE_DIR, `bundle-${config.LAISSEZ_REGION}.json`),
     region: config.LAISSEZ_REGION,
   });
