@@ -39,8 +39,12 @@ contract TrustRegistry is ITrustRegistry {
     // Key roles: the ERC-1056 registry whose identity owners govern agencies, each agency's
     // status writer, each region's bundle signers.
     IIdentityOwners private immutable _didRegistry;
-    mapping(address => address) private _statusWriters;
-    mapping(bytes32 => RegionSigners) private _bundleSigners;
+    KeyRoles private _keys;
+
+    struct KeyRoles {
+        mapping(address => address) statusWriters;
+        mapping(bytes32 => RegionSigners) bundleSigners;
+    }
 
     struct RegionSigners {
         mapping(address => BundleSigner) byAddress;
@@ -207,9 +211,9 @@ contract TrustRegistry is ITrustRegistry {
         if (signer == address(0)) revert ZeroAddress();
         if (signer == msg.sender) revert SignerIsAuthority(region, signer);
         if (validFrom >= validUntil) revert InvalidValidity(validFrom, validUntil);
-        BundleSigner storage s = _bundleSigners[region].byAddress[signer];
+        BundleSigner storage s = _keys.bundleSigners[region].byAddress[signer];
         if (s.removed) revert BundleSignerWasRemoved(region, signer);
-        if (s.validUntil == 0) _bundleSigners[region].ids.push(signer);
+        if (s.validUntil == 0) _keys.bundleSigners[region].ids.push(signer);
         s.validFrom = validFrom;
         s.validUntil = validUntil;
         emit BundleSignerAdded(_next(), region, signer, validFrom, validUntil);
@@ -218,7 +222,7 @@ contract TrustRegistry is ITrustRegistry {
     /// @inheritdoc ITrustRegistry
     function removeBundleSigner(bytes32 region, address signer) external {
         _requireAuthority(region);
-        BundleSigner storage s = _bundleSigners[region].byAddress[signer];
+        BundleSigner storage s = _keys.bundleSigners[region].byAddress[signer];
         if (s.validUntil == 0) revert UnknownBundleSigner(region, signer);
         if (s.removed) revert BundleSignerWasRemoved(region, signer);
         s.removed = true;
@@ -233,7 +237,7 @@ contract TrustRegistry is ITrustRegistry {
         address owner = _didRegistry.identityOwner(issuer);
         if (msg.sender != owner) revert NotIdentityOwner(issuer, msg.sender, owner);
         if (writer == owner) revert WriterIsIdentityOwner(issuer, writer);
-        _statusWriters[issuer] = writer;
+        _keys.statusWriters[issuer] = writer;
         emit StatusWriterSet(_next(), issuer, writer);
     }
 
@@ -242,7 +246,7 @@ contract TrustRegistry is ITrustRegistry {
     }
 
     function statusWriterOf(address issuer) external view returns (address) {
-        return _statusWriters[issuer];
+        return _keys.statusWriters[issuer];
     }
 
     function issuerStatus(address issuer) external view returns (IssuerStatus) {
@@ -250,15 +254,15 @@ contract TrustRegistry is ITrustRegistry {
     }
 
     function getBundleSigner(bytes32 region, address signer) external view returns (BundleSigner memory) {
-        return _bundleSigners[region].byAddress[signer];
+        return _keys.bundleSigners[region].byAddress[signer];
     }
 
     function bundleSigners(bytes32 region) external view returns (address[] memory) {
-        return _bundleSigners[region].ids;
+        return _keys.bundleSigners[region].ids;
     }
 
     function isBundleSigner(bytes32 region, address signer, uint64 timestamp) external view returns (bool) {
-        BundleSigner storage s = _bundleSigners[region].byAddress[signer];
+        BundleSigner storage s = _keys.bundleSigners[region].byAddress[signer];
         return !s.removed && s.validFrom <= timestamp && timestamp < s.validUntil;
     }
 
