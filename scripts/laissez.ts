@@ -13,6 +13,7 @@ import { issueCommand, reinstateCommand, revokeCommand, suspendCommand } from ".
 import { syncCommand, verifyCommand } from "./commands/checkpoint.ts";
 import { issuerCommand } from "./commands/issuer.ts";
 import { walletCommand } from "./commands/wallet.ts";
+import { agencyCommand, authorityCommand } from "./commands/operator.ts";
 
 const COMMANDS: readonly Command[] = [
   chainCommand,
@@ -28,6 +29,8 @@ const COMMANDS: readonly Command[] = [
   verifyCommand,
   issuerCommand,
   walletCommand,
+  authorityCommand,
+  agencyCommand,
 ];
 
 function overview(): string {

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idToString } from "../../services/chain/ids.ts";
 import { connectLedger, type Deployment } from "../../services/chain/ledger.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
-import { DEMO_AGENCIES } from "../../scripts/demo/consortium.ts";
+import { Wallet } from "ethers";
+import { delegationAuthority, type SignedDelegation } from "../../core/bundle-codec.ts";
+import { agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey } from "../../scripts/demo/consortium.ts";
 import { runLaissez, startChainProcess } from "../helpers/processes.ts";
 
 // The same deploy and seed an operator runs, as separate processes against `hardhat node`
 // over JSON-RPC on 127.0.0.1 — nothing in process.
-describe("laissez deploy and seed against hardhat node", () => {
+describe("laissez deploy, seed and the operator commands against hardhat node", () => {
   let chain: Awaited<ReturnType<typeof startChainProcess>>;
   const dir = mkdtempSync(join(tmpdir(), "laissez-deploy-"));
 
@@ -49,6 +51,60 @@ describe("laissez deploy and seed against hardhat node", () => {
     const run = await runLaissez(["seed", "--rpc", chain.url, "--deployments", dir]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/already seeded/);
+  });
+
+  // Operator commands for the governing keys (issue 14), on the chain just seeded: each prints its
+  // transaction and receipt; a key without the role is refused on chain with the custom error.
+  const op = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const run = await runLaissez([...args, "--rpc", chain.url, "--deployments", dir, "--json"], { env: { ...process.env, ...env } });
+    return { ...run, lines: run.code === 0 ? run.stdout.trim().split("\n").map((l) => JSON.parse(l) as { transaction: { hash: string; call: string }; receipt: { status: string; events: string[] } }) : [] };
+  };
+
+  it("laissez authority: add and remove a bundle signer, suspend and reinstate, accredit, recognize — each with its transaction and receipt", async () => {
+    const signer = Wallet.createRandom().address;
+    const added = await op(["authority", "add-signer", "--region", "CN-SH", "--signer", signer, "--valid-for", "86400"]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.lines[0]!.transaction.hash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(added.lines[0]!.transaction.call).toMatch(/^addBundleSigner\(/);
+    expect(added.lines[0]!.receipt.status).toBe("success");
+    expect(added.lines[0]!.receipt.events[0]).toMatch(new RegExp(`^BundleSignerAdded\\(.*${signer}`));
+    const removed = await op(["authority", "remove-signer", "--region", "CN-SH", "--signer", signer]);
+    expect(removed.lines[0]!.receipt.events[0]).toMatch(/^BundleSignerRemoved\(/);
+    const suspended = await op(["authority", "suspend", "--agency", "1"]);
+    expect(suspended.lines[0]!.receipt.events[0]).toMatch(/^IssuerStatusChanged\(.*, 2\)$/);
+    expect((await op(["authority", "reinstate", "--agency", "1"])).lines[0]!.receipt.events[0]).toMatch(/^IssuerStatusChanged\(.*, 1\)$/);
+    expect((await op(["authority", "accredit", "--agency", "1", "--type", "HealthCode", "--valid-for", "86400"])).lines[0]!.receipt.events[0]).toMatch(/^IssuerAccredited\(/);
+    expect((await op(["authority", "recognize", "--region", "CN-NM", "--issuing", "CN-ZJ", "--type", "HealthCode"])).lines[0]!.receipt.events[0]).toMatch(/^RecognitionSet\(.*, true\)$/);
+  });
+
+  it("refuses an authority key of another region, and a bundle signer's key, with the custom error and its values", async () => {
+    const other = await op(["authority", "suspend", "--agency", "0"], { LAISSEZ_AUTHORITY_KEY: demoAuthorityKey("CN-SH").privateKey });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(new RegExp(`refused on chain: NotRegionAuthority\\(0x[0-9a-f]+, ${demoAuthorityKey("CN-SH").address}\\)`));
+    const stolen = await op(["authority", "add-signer", "--region", "CN-ZJ", "--signer", demoBundleSignerKey("CN-ZJ").address], { LAISSEZ_AUTHORITY_KEY: demoBundleSignerKey("CN-ZJ").privateKey });
+    expect(stolen.stderr).toMatch(/refused on chain: NotRegionAuthority\(/);
+  });
+
+  it("laissez agency: name a status writer, rotate a signing key (planned), revoke one (compromise)", async () => {
+    const writer = Wallet.createRandom().address;
+    expect((await op(["agency", "set-writer", "--agency", "0", "--writer", writer])).lines[0]!.receipt.events[0]).toMatch(new RegExp(`^StatusWriterSet\\(.*${writer}\\)$`));
+    const next = Wallet.createRandom().address;
+    const rotated = await op(["agency", "rotate-key", "--agency", "0", "--new", next, "--old", agencySigningKey(0).address, "--overlap", "60"]);
+    expect(rotated.lines.map((l) => l.transaction.call.split("(")[0])).toEqual(["addDelegate", "addDelegate"]);
+    const revoked = await op(["agency", "revoke-key", "--agency", "0", "--key", next]);
+    expect(revoked.lines.map((l) => l.transaction.call.split("(")[0])).toEqual(["revokeDelegate", "setAttribute"]);
+    // The issuer service's status writer cannot do the identity owner's work.
+    const refused = await op(["agency", "set-writer", "--agency", "0", "--writer", writer], { LAISSEZ_IDENTITY_OWNER_KEY: agencyStatusWriterKey(0).privateKey });
+    expect(refused.stderr).toMatch(/refused on chain: NotIdentityOwner\(/);
+  });
+
+  it("laissez authority delegate signs a bundle signer's delegation offline", async () => {
+    const out = join(dir, "delegation.json");
+    const run = await runLaissez(["authority", "delegate", "--region", "CN-SH", "--signer", demoBundleSignerKey("CN-SH").address, "--valid-for", "3600", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    const d = JSON.parse(readFileSync(out, "utf8")) as SignedDelegation;
+    expect(delegationAuthority(d, demoBundleSignerKey("CN-SH").address, 31337)).toBe(demoAuthorityKey("CN-SH").address.toLowerCase());
+    expect(d.payload.validUntil - d.payload.validFrom).toBe(3600);
   });
 
   it("says clearly when the chain is unreachable", async () => {

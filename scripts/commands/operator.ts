@@ -1,0 +1,251 @@
+/**
+ * Operator commands for the keys that govern (issue 14): `laissez authority …` (a region
+ * authority's key: accreditation, suspension, recognition, bundle signers, delegations) and
+ * `laissez agency …` (an agency's ERC-1056 identity owner: its status writer and signing keys).
+ * These keys never sit in a service: the operator runs these from an offline or guarded
+ * machine. Every chain command prints each transaction and its receipt.
+ */
+import { getBytes, isAddress, isError, type Contract, type ContractTransactionResponse, type Interface, type TransactionReceipt, Wallet } from "ethers";
+import { signDelegation } from "../../core/bundle-codec.ts";
+import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
+import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
+import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
+import { writeFileAtomic } from "../../services/files.ts";
+import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { CHAIN_OPTIONS, integerOption, withChain } from "../context.ts";
+import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
+
+type Values = Record<string, unknown>;
+const YEAR = 365 * 86400;
+
+function address(values: Values, name: string): string {
+  const v = requireString(values, name);
+  if (!isAddress(v)) throw new UsageError(`--${name} must be a 0x address`);
+  return v;
+}
+
+/** A key from the environment, or — on the development chain only — the demo's. */
+function governingKey(variable: string, chainId: number, demo: () => string, what: string): Wallet {
+  const key = process.env[variable];
+  if (key) return new Wallet(key);
+  if (chainId !== DEV_CHAIN_ID) throw new UsageError(`set ${variable} to ${what}`);
+  return new Wallet(demo());
+}
+
+/** The agency: `--agency 0x…`, or a demo agency's index on the development chain. */
+function agencyAddress(values: Values, chainId: number): string {
+  const raw = requireString(values, "agency");
+  if (isAddress(raw)) return raw;
+  if (chainId !== DEV_CHAIN_ID || !/^\d+$/.test(raw) || Number(raw) >= DEMO_AGENCIES.length) throw new UsageError("--agency must be the agency's 0x address (or a demo agency's index on the development chain)");
+  return agencyControllerKey(Number(raw)).address;
+}
+
+/** The transaction and its receipt, as printed: the call decoded, the events the receipt carries. */
+function describe(iface: Interface, tx: ContractTransactionResponse, receipt: TransactionReceipt) {
+  const call = iface.parseTransaction({ data: tx.data });
+  return {
+    transaction: { hash: tx.hash, from: tx.from, to: tx.to, nonce: tx.nonce, call: call ? `${call.name}(${call.args.map(String).join(", ")})` : tx.data },
+    receipt: {
+      status: receipt.status === 1 ? "success" : "reverted",
+      block: receipt.blockNumber,
+      gasUsed: Number(receipt.gasUsed),
+      events: receipt.logs.map((l) => iface.parseLog(l)).filter((e) => e !== null).map((e) => `${e.name}(${e.args.map(String).join(", ")})`),
+    },
+  };
+}
+
+/** Sends one transaction and prints it with its receipt; a refusal on chain prints the custom error and its values. */
+async function send(contract: Contract, fn: string, args: readonly unknown[], json: boolean): Promise<void> {
+  let tx: ContractTransactionResponse;
+  try {
+    tx = (await contract.getFunction(fn)(...args)) as ContractTransactionResponse;
+  } catch (e) {
+    // Over JSON-RPC the revert data may reach us undecoded (a failed gas estimate): decode it with the contract's ABI.
+    const data = isError(e, "CALL_EXCEPTION") ? e.data : undefined;
+    const revert = (isError(e, "CALL_EXCEPTION") && e.revert) || (data ? contract.interface.parseError(data) : null);
+    if (revert) throw new Error(`refused on chain: ${revert.name}(${[...revert.args].map(String).join(", ")})`, { cause: e });
+    throw e;
+  }
+  const receipt = await tx.wait();
+  if (!receipt) throw new Error(`transaction ${tx.hash} has no receipt`);
+  const d = describe(contract.interface, tx, receipt);
+  if (json) {
+    console.log(JSON.stringify(d));
+    return;
+  }
+  console.log(`transaction ${d.transaction.hash}\n  from ${d.transaction.from} to ${d.transaction.to} nonce ${d.transaction.nonce}\n  ${d.transaction.call}`);
+  console.log(`receipt: ${d.receipt.status} in block ${d.receipt.block}, gas ${d.receipt.gasUsed}`);
+  for (const e of d.receipt.events) console.log(`  event ${e}`);
+}
+
+interface Sub {
+  readonly usage: string;
+  run(values: Values, ledger: Ledger, json: boolean): Promise<void>;
+}
+
+/** The region an agency belongs to, read from the chain (an authority acts only in its own). */
+async function regionOf(ledger: Ledger, agency: string): Promise<string> {
+  const issuer = (await ledger.trust.getFunction("getIssuer")(agency)) as { region: string; status: bigint };
+  if (issuer.status === 0n) throw new UsageError(`${agency} is not a registered agency`);
+  return idToString(issuer.region);
+}
+
+function asAuthority(ledger: Ledger, region: string): Ledger {
+  const key = governingKey("LAISSEZ_AUTHORITY_KEY", ledger.deployment.chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
+  return connectLedger(ledger.deployment, key.connect(ledger.trust.runner?.provider ?? null));
+}
+
+function asIdentityOwner(ledger: Ledger, agency: string): Ledger {
+  const demo = DEMO_AGENCIES.findIndex((_, i) => agencyControllerKey(i).address.toLowerCase() === agency.toLowerCase());
+  const key = governingKey("LAISSEZ_IDENTITY_OWNER_KEY", ledger.deployment.chainId, () => {
+    if (demo < 0) throw new UsageError("set LAISSEZ_IDENTITY_OWNER_KEY: not a demo agency");
+    return agencyControllerKey(demo).privateKey;
+  }, `the agency's ERC-1056 identity owner key`);
+  return connectLedger(ledger.deployment, key.connect(ledger.trust.runner?.provider ?? null));
+}
+
+async function agencyStatus(values: Values, ledger: Ledger, json: boolean, fn: "suspendIssuer" | "reinstateIssuer"): Promise<void> {
+  const agency = agencyAddress(values, ledger.deployment.chainId);
+  const as = asAuthority(ledger, await regionOf(ledger, agency));
+  await send(as.trust, fn, [agency], json);
+}
+
+async function latest(ledger: Ledger): Promise<number> {
+  return (await ledger.trust.runner?.provider?.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+}
+
+const AUTHORITY: Record<string, Sub> = {
+  accredit: {
+    usage: "accredit --agency A --type T [--valid-for SECONDS]",
+    async run(values, ledger, json) {
+      const agency = agencyAddress(values, ledger.deployment.chainId);
+      const now = await latest(ledger);
+      const as = asAuthority(ledger, await regionOf(ledger, agency));
+      await send(as.trust, "accredit", [agency, credentialTypeId(requireString(values, "type")), now, now + integerOption(values, "valid-for", YEAR)], json);
+    },
+  },
+  suspend: { usage: "suspend --agency A", run: (v, l, j) => agencyStatus(v, l, j, "suspendIssuer") },
+  reinstate: { usage: "reinstate --agency A", run: (v, l, j) => agencyStatus(v, l, j, "reinstateIssuer") },
+  recognize: {
+    usage: "recognize --region VERIFYING --issuing ISSUING --type T [--off]",
+    async run(values, ledger, json) {
+      const region = requireString(values, "region");
+      const as = asAuthority(ledger, region);
+      await send(as.trust, "setRecognition", [regionId(region), regionId(requireString(values, "issuing")), credentialTypeId(requireString(values, "type")), values.off !== true], json);
+    },
+  },
+  "add-signer": {
+    usage: "add-signer --region R --signer 0x… [--valid-for SECONDS]",
+    async run(values, ledger, json) {
+      const region = requireString(values, "region");
+      const now = await latest(ledger);
+      const as = asAuthority(ledger, region);
+      await send(as.trust, "addBundleSigner", [regionId(region), address(values, "signer"), now, now + integerOption(values, "valid-for", YEAR)], json);
+    },
+  },
+  "remove-signer": {
+    usage: "remove-signer --region R --signer 0x…",
+    async run(values, ledger, json) {
+      const region = requireString(values, "region");
+      const as = asAuthority(ledger, region);
+      await send(as.trust, "removeBundleSigner", [regionId(region), address(values, "signer")], json);
+    },
+  },
+};
+
+const AGENCY: Record<string, Sub> = {
+  "set-writer": {
+    usage: "set-writer --agency A --writer 0x…   (the zero address stops every status write)",
+    async run(values, ledger, json) {
+      const agency = agencyAddress(values, ledger.deployment.chainId);
+      await send(asIdentityOwner(ledger, agency).trust, "setStatusWriter", [agency, address(values, "writer")], json);
+    },
+  },
+  "rotate-key": {
+    usage: "rotate-key --agency A --new 0x… [--old 0x… --overlap SECONDS] [--valid-for SECONDS]   (planned: what the old key signed stays valid)",
+    async run(values, ledger, json) {
+      const agency = agencyAddress(values, ledger.deployment.chainId);
+      const owner = asIdentityOwner(ledger, agency);
+      await send(owner.did, "addDelegate", [agency, VERI_KEY, address(values, "new"), integerOption(values, "valid-for", YEAR)], json);
+      const old = stringOption(values, "old");
+      // The old key's window closes after the overlap (ERC-1056 sets validTo = now + validity).
+      if (old !== undefined) await send(owner.did, "addDelegate", [agency, VERI_KEY, address(values, "old"), Math.max(1, integerOption(values, "overlap", 3600))], json);
+    },
+  },
+  "revoke-key": {
+    usage: "revoke-key --agency A --key 0x…   (compromise: nothing the key ever signed is accepted)",
+    async run(values, ledger, json) {
+      const agency = agencyAddress(values, ledger.deployment.chainId);
+      const owner = asIdentityOwner(ledger, agency);
+      const key = address(values, "key");
+      await send(owner.did, "revokeDelegate", [agency, VERI_KEY, key], json);
+      await send(owner.did, "setAttribute", [agency, COMPROMISED, key, 1], json);
+    },
+  },
+};
+
+/** `laissez authority delegate`: offline, no chain — the region authority signs a bundle signer's delegation. */
+function delegate(values: Values): number {
+  const region = requireString(values, "region");
+  const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
+  const key = governingKey("LAISSEZ_AUTHORITY_KEY", chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
+  const from = stringOption(values, "from") !== undefined ? integerOption(values, "from") : Math.floor(Date.now() / 1000);
+  const delegation = signDelegation({ chainId, region, signer: address(values, "signer"), validFrom: from, validUntil: from + integerOption(values, "valid-for", 90 * 86400) }, getBytes(key.privateKey));
+  writeFileAtomic(requireString(values, "out"), JSON.stringify(delegation, null, 2));
+  console.log(JSON.stringify(delegation.payload));
+  return 0;
+}
+
+const OPTIONS = {
+  ...CHAIN_OPTIONS,
+  agency: { type: "string" },
+  region: { type: "string" },
+  issuing: { type: "string" },
+  type: { type: "string" },
+  signer: { type: "string" },
+  writer: { type: "string" },
+  key: { type: "string" },
+  new: { type: "string" },
+  old: { type: "string" },
+  overlap: { type: "string" },
+  from: { type: "string" },
+  "valid-for": { type: "string" },
+  "chain-id": { type: "string" },
+  out: { type: "string" },
+  off: { type: "boolean" },
+} as const;
+
+function operatorCommand(name: string, summary: string, subs: Record<string, Sub>, keyVariable: string, offline?: { name: string; usage: string; run: (v: Values) => number }): Command {
+  const usages = [...Object.values(subs).map((s) => s.usage), ...(offline ? [offline.usage] : [])];
+  return {
+    name,
+    summary,
+    usage: `laissez ${name} <${[...Object.keys(subs), ...(offline ? [offline.name] : [])].join("|")}> …   (key: ${keyVariable}; the demo's on the development chain)\n${usages.map((u) => `  laissez ${name} ${u}`).join("\n")}`,
+    options: OPTIONS,
+    async run({ values, positionals }) {
+      const [sub] = positionals;
+      if (offline && sub === offline.name) return offline.run(values);
+      const command = sub !== undefined && Object.hasOwn(subs, sub) ? subs[sub] : undefined;
+      if (!command) throw new UsageError(`expected one of: ${[...Object.keys(subs), ...(offline ? [offline.name] : [])].join(", ")}`);
+      return withChain(values, async (_provider, ledger) => {
+        await command.run(values, ledger, values.json === true);
+        return 0;
+      });
+    },
+  };
+}
+
+export const authorityCommand = operatorCommand(
+  "authority",
+  "region authority operations (offline key): accredit, suspend, reinstate, recognize, add/remove a bundle signer, sign a delegation",
+  AUTHORITY,
+  "LAISSEZ_AUTHORITY_KEY",
+  { name: "delegate", usage: "delegate --region R --signer 0x… --out FILE [--valid-for SECONDS] [--chain-id N]   (offline: signs, sends nothing)", run: delegate },
+);
+
+export const agencyCommand = operatorCommand(
+  "agency",
+  "agency identity-owner operations (offline key): name the status writer, rotate a signing key (planned), revoke one (compromise)",
+  AGENCY,
+  "LAISSEZ_IDENTITY_OWNER_KEY",
+);
