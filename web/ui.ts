@@ -69,7 +69,7 @@ export class BundleStore {
   }
   /** Accepts a downloaded bundle (throws BundleError: bad signature, wrong chain, rollback). */
   accept(text: string): TrustBundle {
-    const { bundle, state } = loadSignedBundle(text, this.anchor, this.state);
+    const { bundle, state } = loadSignedBundle(text, this.anchor, this.state, Math.floor(Date.now() / 1000));
     localStorage.setItem(`${this.key}.bundle`, text);
     localStorage.setItem(`${this.key}.state`, JSON.stringify(state));
     this.bundle = bundle;

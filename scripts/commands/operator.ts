@@ -10,7 +10,7 @@ import { signDelegation } from "../../core/bundle-codec.ts";
 import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
-import { writeFileAtomic } from "../../services/files.ts";
+import { writeFileAtomic } from "../../io/files.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { CHAIN_OPTIONS, integerOption, withChain } from "../context.ts";
 import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";

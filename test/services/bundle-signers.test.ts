@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 const keeperFor = (key: Wallet | ReturnType<typeof demoBundleSignerKey>, delegation: ReturnType<typeof demoDelegation>, name: string) =>
-  new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(key.privateKey), delegation, path: join(dir, name) });
+  new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(key.privateKey), delegation, path: join(dir, name), region: SH });
 
 describe("bundle signers on chain, offline at the checkpoint", () => {
   it("a removed signer reaches checkpoints with the next bundle and is refused from then on (in process and by laissez verify)", async () => {
