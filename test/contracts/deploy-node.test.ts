@@ -60,7 +60,7 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
     return { ...run, lines: run.code === 0 ? run.stdout.trim().split("\n").map((l) => JSON.parse(l) as { transaction: { hash: string; call: string }; receipt: { status: string; events: string[] } }) : [] };
   };
 
-  it("laissez authority: add and remove a bundle signer, suspend and reinstate, accredit, recognize — each with its transaction and receipt", async () => {
+  it("laissez authority: add and remove a bundle signer, suspend and reinstate, accredit, recognize — each with its transaction and receipt", { timeout: 600_000 }, async () => {
     const signer = Wallet.createRandom().address;
     const added = await op(["authority", "add-signer", "--region", "CN-SH", "--signer", signer, "--valid-for", "86400"]);
     expect(added.code, added.stderr).toBe(0);
@@ -77,7 +77,7 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
     expect((await op(["authority", "recognize", "--region", "CN-NM", "--issuing", "CN-ZJ", "--type", "HealthCode"])).lines[0]!.receipt.events[0]).toMatch(/^RecognitionSet\(.*, true\)$/);
   });
 
-  it("refuses an authority key of another region, and a bundle signer's key, with the custom error and its values", async () => {
+  it("refuses an authority key of another region, and a bundle signer's key, with the custom error and its values", { timeout: 600_000 }, async () => {
     const other = await op(["authority", "suspend", "--agency", "0"], { LAISSEZ_AUTHORITY_KEY: demoAuthorityKey("CN-SH").privateKey });
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(new RegExp(`refused on chain: NotRegionAuthority\\(0x[0-9a-f]+, ${demoAuthorityKey("CN-SH").address}\\)`));
@@ -85,7 +85,7 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
     expect(stolen.stderr).toMatch(/refused on chain: NotRegionAuthority\(/);
   });
 
-  it("laissez agency: name a status writer, rotate a signing key (planned), revoke one (compromise)", async () => {
+  it("laissez agency: name a status writer, rotate a signing key (planned), revoke one (compromise)", { timeout: 600_000 }, async () => {
     const writer = Wallet.createRandom().address;
     expect((await op(["agency", "set-writer", "--agency", "0", "--writer", writer])).lines[0]!.receipt.events[0]).toMatch(new RegExp(`^StatusWriterSet\\(.*${writer}\\)$`));
     const next = Wallet.createRandom().address;
