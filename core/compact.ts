@@ -43,6 +43,9 @@ const DICTIONARY = utf8(
   ].join(""),
 );
 
+/** Shared with the paper form (core/paper.ts), which packs the credential alone. */
+export const COMPACT_DICTIONARY = DICTIONARY;
+
 const VERSION = 1;
 
 function pushVarint(out: number[], n: number): void {

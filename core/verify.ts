@@ -32,8 +32,11 @@ export interface Verdict {
   readonly validUntil?: number;
   /** Only the claims the credential disclosed. */
   readonly claims?: Record<string, JsonValue>;
-  /** How the presentation was bound: a checkpoint's challenge, or (static) a region; `audience` is what it named. */
-  readonly presentation?: { readonly mode: "challenge" | "static"; readonly issuedAt: number; readonly audience: string };
+  /**
+   * How the credential was shown: bound to a checkpoint's challenge, static (a region), or on
+   * paper (core/paper.ts: no holder key, `audience` empty); `audience` is what it named.
+   */
+  readonly presentation?: { readonly mode: "challenge" | "static" | "paper"; readonly issuedAt: number; readonly audience: string };
   readonly bundle: { readonly block: BlockRef; readonly ageSeconds: number };
 }
 

@@ -58,7 +58,7 @@ export interface RunningSystem {
 }
 
 /** The web wallet's server: the built page plus its configuration (where to sync status, whom to trust). */
-async function startWalletWeb(port: number, info: { bundleUrl: string; authority: string; chainId: number }): Promise<Server> {
+async function startWalletWeb(port: number, info: { bundleUrl: string; region: string; authority: string; chainId: number }): Promise<Server> {
   const app = createHttpApp({
     title: "Laissez web wallet",
     version: "1",
@@ -175,7 +175,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
 
     // The citizen lives in CN-ZJ: the wallet checks status with CN-ZJ's signed bundle.
     const home = "CN-ZJ";
-    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl: `${checkpoints[home]}/bundle`, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId });
+    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl: `${checkpoints[home]}/bundle`, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId });
     stops.push(
       () =>
         new Promise((r) => {

@@ -1,9 +1,7 @@
 /**
- * What both web pages (the wallet and the checkpoint) share: DOM building, the service worker,
- * the signed bundle kept in localStorage, QR images, ages in words. Browser only.
+ * What the web pages (the wallet, the checkpoint, the registry) share: DOM building, the
+ * service worker, bundle downloads, QR images and camera frames. Browser only.
  */
-import { loadSignedBundle, type CheckpointState, type TrustAnchor } from "../core/bundle-codec.ts";
-import type { TrustBundle } from "../core/bundle.ts";
 import { decodeQrPixels } from "../wallet/qr.ts";
 
 type Child = Node | string | null | undefined | false;
@@ -32,50 +30,6 @@ export async function registerServiceWorker(): Promise<void> {
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-export function ageInWords(seconds: number): string {
-  if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
-  return `${Math.round(seconds / 86400)} days`;
-}
-
-export const dateInWords = (unix: number): string => new Date(unix * 1000).toLocaleString();
-
-/**
- * The signed bundle this page trusts, kept in localStorage with the highest block accepted:
- * a download or a cached copy older than that is refused (rollback), and every load checks
- * the region authority's signature again.
- */
-export class BundleStore {
-  private readonly key: string;
-  private readonly anchor: TrustAnchor;
-  bundle: TrustBundle | undefined;
-  constructor(name: string, anchor: TrustAnchor) {
-    this.key = `laissez.${name}`;
-    this.anchor = anchor;
-    const text = localStorage.getItem(`${this.key}.bundle`);
-    if (text) {
-      try {
-        this.bundle = loadSignedBundle(text, anchor, this.state).bundle;
-      } catch (e) {
-        console.warn("stored bundle refused:", e);
-      }
-    }
-  }
-  private get state(): CheckpointState | undefined {
-    const raw = localStorage.getItem(`${this.key}.state`);
-    return raw ? (JSON.parse(raw) as CheckpointState) : undefined;
-  }
-  /** Accepts a downloaded bundle (throws BundleError: bad signature, wrong chain, rollback). */
-  accept(text: string): TrustBundle {
-    const { bundle, state } = loadSignedBundle(text, this.anchor, this.state, Math.floor(Date.now() / 1000));
-    localStorage.setItem(`${this.key}.bundle`, text);
-    localStorage.setItem(`${this.key}.state`, JSON.stringify(state));
-    this.bundle = bundle;
-    return bundle;
-  }
-}
 
 /** Downloads a signed bundle; `fromCache` when the service worker answered for a missing network. */
 export async function downloadBundle(url: string): Promise<{ text: string; fromCache: boolean }> {

@@ -1,24 +1,33 @@
 /**
- * The two web pages in real Chromium (playwright-core over the system's /usr/bin/chromium):
- * receive a credential in the web wallet from an offer link, render its QR, decode the QR
- * image, verify it on the CN-SH checkpoint page with the browser offline → ACCEPT; the agency
- * revokes, the page re-syncs → REJECT. Screenshots go to test-output/screenshots/.
+ * The web pages in real Chromium, at phone (390×844) and desktop sizes, in Chinese and
+ * English, with screenshots in test-output/screenshots/ (look at them):
+ * the wallet receives an offer link while already open, shows the card in the citizen's
+ * words and the full-screen QR (read back from the screenshot); the CN-SH checkpoint page
+ * verifies it offline (ACCEPT), and after revocation and a sync the same file again (REJECT,
+ * with type, issuer and region); the fake camera path; the pinned trust anchor against a
+ * substituted checkpoint.json and forged bundles; the open registry page.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { Wallet } from "ethers";
+import { signEnvelope, type SerializedBundle, type SignedEnvelope } from "../../core/bundle-codec.ts";
+import { hexToBytes } from "../../core/encoding.ts";
+import { encodeStatusList } from "../../core/status-list.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
+import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 import { readQrPng } from "../../wallet/qr-file.ts";
-import { ROOT } from "../helpers/processes.ts";
+import { launchChromium, newContext, ready, shot, stillVideoY4m, watchErrors } from "../helpers/browser.ts";
 import { startTestSystem } from "../helpers/system.ts";
-
-const CHROMIUM = process.env.LAISSEZ_CHROMIUM ?? "/usr/bin/chromium";
-const SHOTS = join(ROOT, "test-output", "screenshots");
 
 let system: RunningSystem;
 let browser: Browser;
-let context: BrowserContext;
+const errors: string[] = [];
+/** The wallet's QR image and its credential id, shared by the tests that follow the wallet's. */
+let qrImage: Buffer;
+let credentialId: string;
 
 async function api(url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, { method: body ? "POST" : "GET", headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
@@ -26,16 +35,26 @@ async function api(url: string, token: string, body?: unknown): Promise<Record<s
   return (await res.json()) as Record<string, unknown>;
 }
 
-async function ready(page: Page): Promise<void> {
-  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+async function revokeAndWaitForBundle(id: string): Promise<void> {
+  const zj = system.agencies[0]!;
+  await api(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [id] });
+  let anchored = 0;
+  await expect
+    .poll(async () => (anchored = ((await api(`${zj.url}/credentials/${encodeURIComponent(id)}`, zj.token)).requests as { block: number | null }[])[0]?.block ?? 0), { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  await expect.poll(async () => ((await (await fetch(`${system.checkpoints["CN-SH"]}/health`)).json()) as { bundle: { block: number } }).bundle.block, { timeout: 20_000 }).toBeGreaterThanOrEqual(anchored);
+}
+
+async function pickQr(page: Page, image: Buffer): Promise<void> {
+  const before = Number((await page.getAttribute("#verdict", "data-scan")) ?? "0");
+  await page.setInputFiles("#image", { name: "qr.png", mimeType: "image/png", buffer: image });
+  // jsQR in the page takes seconds on a loaded machine.
+  await expect.poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 }).toBe(before + 1);
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set LAISSEZ_CHROMIUM)`);
-  mkdirSync(SHOTS, { recursive: true });
   system = await startTestSystem();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-  context = await browser.newContext({ viewport: { width: 480, height: 1000 } });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -44,109 +63,244 @@ afterAll(async () => {
 });
 
 describe("web wallet and checkpoint page in Chromium", () => {
-  it("receive → QR → verify offline (accept) → revoke → re-sync → reject", async () => {
+  it("wallet (zh-CN phone): an offer link while open, the card in the citizen's words, full-screen QR read back from the screenshot", async () => {
     const zj = system.agencies[0]!;
-    const errors: string[] = [];
-
-    // The agency offers a health code; the citizen opens the offer link in the web wallet.
-    const offer = await api(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
-    const wallet = await context.newPage();
-    wallet.on("pageerror", (e) => errors.push(`wallet: ${e.message}`));
-    await wallet.goto(`${system.wallet}/#offer=${encodeURIComponent(offer.offerUri as string)}`);
+    const context = await newContext(browser, "phone", "zh-CN");
+    const wallet = watchErrors(await context.newPage(), errors, "wallet");
+    await wallet.goto(`${system.wallet}/`);
     await ready(wallet);
-    expect(await wallet.textContent("#receive-result")).toMatch(/^Received: HealthCode from Zhejiang Provincial Health Commission/);
-    const card = wallet.locator("article.card");
-    await expect.poll(() => card.getAttribute("data-status")).toBe("Valid");
-    expect(await card.textContent()).toContain("CN-ZJ");
-    const credentialId = (await card.getAttribute("data-id")) as string;
-    // The holder key never leaves the browser: it is a non-extractable WebCrypto key in IndexedDB.
-    const extractable = await wallet.evaluate(
-      () =>
-        new Promise<boolean>((resolve, reject) => {
-          const open = indexedDB.open("laissez-wallet");
-          open.onsuccess = () => {
-            const get = open.result.transaction("keys").objectStore("keys").get("holder");
-            get.onsuccess = () => resolve((get.result as CryptoKeyPair).privateKey.extractable);
-            get.onerror = () => reject(get.error);
-          };
-        }),
-    );
-    expect(extractable).toBe(false);
-    await wallet.screenshot({ path: join(SHOTS, "wallet-card.png"), fullPage: true });
+    expect(await wallet.getAttribute("html", "lang")).toBe("zh-CN");
+    expect(await wallet.textContent("h1")).toBe("我的证件");
+    await shot(wallet, "wallet-zh-phone-empty");
 
-    // Show the QR; take its image as a camera would, and decode it.
+    // The citizen opens the agency's link while the wallet is already open: hashchange receives it.
+    const offer = await api(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
+    await wallet.evaluate((uri) => (location.hash = `offer=${encodeURIComponent(uri)}`), offer.offerUri as string);
+    await wallet.waitForSelector("#receive-result[data-outcome=received]");
+    expect(await wallet.textContent("#receive-result")).toBe("已领取：浙江省卫生健康委员会签发的健康码。");
+    const card = wallet.locator("article.card");
+    await expect.poll(() => card.getAttribute("data-status")).toBe("valid");
+    const text = (await card.textContent()) ?? "";
+    for (const words of ["健康码", "有效", "绿码", "健康状态", "Mei", "浙江 (CN-ZJ)", "有效期至", "年"]) expect(text).toContain(words);
+    // Developer details are folded away.
+    expect(await wallet.locator("article.card details.dev").getAttribute("open")).toBeNull();
+    expect(await wallet.locator("article.card details.dev dd").first().isVisible()).toBe(false);
+    credentialId = (await card.getAttribute("data-id")) as string;
+    await shot(wallet, "wallet-zh-phone-card");
+
+    // Hide toggle: the claims go, and the choice is remembered.
+    await wallet.click("button.toggle-claims");
+    expect(await wallet.locator("[data-claim=healthStatus]").count()).toBe(0);
+    await wallet.reload();
+    await ready(wallet);
+    expect(await wallet.locator("[data-claim=healthStatus]").count()).toBe(0);
+    await wallet.click("button.toggle-claims");
+    await wallet.waitForSelector("[data-claim=healthStatus]");
+
+    // The QR full screen: inside the viewport with its quiet zone, framed green, with a countdown.
     await wallet.click("button.show-qr");
     await wallet.waitForSelector("#qr svg");
-    // The static QR names the region it is for: the holder picks CN-SH's checkpoints.
+    // A static QR names the region it is for: the holder picks CN-SH (remembered for next time).
     await wallet.selectOption("#qr-region", "CN-SH");
-    await wallet.waitForFunction(() => document.querySelector("#qr-meta")?.textContent?.includes("for CN-SH"));
-    const version = Number(await wallet.getAttribute("#qr", "data-version"));
-    expect(version).toBeLessThanOrEqual(20);
-    const qrImage = await wallet.locator("#qr svg").screenshot();
-    writeFileSync(join(SHOTS, "wallet-qr-only.png"), qrImage);
-    await wallet.screenshot({ path: join(SHOTS, "wallet-qr.png"), fullPage: true });
-    const qrText = readQrPng(qrImage);
-    expect(qrText).toMatch(/^LZ1:/);
+    await expect.poll(() => wallet.textContent("#qr-meta")).toMatch(/^用于上海 \(CN-SH\)/);
+    expect(await wallet.getAttribute("#qr-frame", "data-health")).toBe("green");
+    expect(await wallet.textContent("#qr-countdown")).toMatch(/^[12]:\d\d后更新二维码$/);
+    const box = (await wallet.locator("#qr svg").boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+    expect(box.width).toBeGreaterThan(300);
+    expect(Number(await wallet.getAttribute("#qr", "data-version"))).toBeLessThanOrEqual(20);
+    const fullScreen = await shot(wallet, "wallet-zh-phone-qr", false);
+    const read = readQrPng(fullScreen);
+    expect(read).toMatch(/^LZ1:/);
+    qrImage = await wallet.locator("#qr svg").screenshot();
 
-    // The CN-SH checkpoint page syncs online; the service worker then holds the page and the bundle.
-    const checkpoint = await context.newPage();
-    checkpoint.on("pageerror", (e) => errors.push(`checkpoint: ${e.message}`));
-    await checkpoint.goto(`${system.checkpoints["CN-SH"]}/`);
-    await ready(checkpoint);
-    await checkpoint.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-    await checkpoint.reload();
-    await ready(checkpoint);
-    expect(await checkpoint.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-    expect(await checkpoint.textContent("#bundle-status")).toMatch(/^Revocation data: block \d+/);
+    // Save as image: a PNG download that holds the same kind of QR.
+    const [download] = await Promise.all([wallet.waitForEvent("download"), wallet.click("#qr-save")]);
+    expect(download.suggestedFilename()).toBe("HealthCode-qr.png");
+    const saved = await download.createReadStream().then(async (s) => Buffer.concat(await s.toArray()));
+    expect(readQrPng(saved)).toMatch(/^LZ1:/);
 
-    // Offline: the page still opens (service worker) and verifies the QR image → ACCEPT.
-    await context.setOffline(true);
-    await checkpoint.reload();
-    await ready(checkpoint);
-    expect(await checkpoint.evaluate(() => navigator.onLine)).toBe(false);
-    await checkpoint.setInputFiles("#image", { name: "qr.png", mimeType: "image/png", buffer: qrImage });
-    await checkpoint.waitForSelector("#verdict[data-verdict=accept]");
-    expect(await checkpoint.textContent("#verdict-word")).toBe("ACCEPT");
-    expect(await checkpoint.textContent("#verdict-facts")).toContain("Zhejiang Provincial Health Commission (CN-ZJ)");
-    expect(await checkpoint.textContent("#verdict-facts")).toMatch(/Revocation data.*old/);
-    await checkpoint.screenshot({ path: join(SHOTS, "checkpoint-accept-offline.png"), fullPage: true });
-
-    // The agency revokes; once anchored, the checkpoint service's bundle carries it.
-    await api(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [credentialId] });
-    let anchoredBlock = 0;
-    await expect
-      .poll(async () => {
-        const record = await api(`${zj.url}/credentials/${encodeURIComponent(credentialId)}`, zj.token);
-        anchoredBlock = ((record.requests as { block: number | null }[])[0]?.block ?? 0) as number;
-        return anchoredBlock;
-      }, { timeout: 20_000 })
-      .toBeGreaterThan(0);
-    await expect.poll(async () => ((await (await fetch(`${system.checkpoints["CN-SH"]}/health`)).json()) as { bundle: { block: number } }).bundle.block, { timeout: 20_000 }).toBeGreaterThanOrEqual(anchoredBlock);
-
-    // Still offline, the page cannot know: it accepts with its old bundle.
-    await checkpoint.click("#sync");
-    await expect.poll(() => checkpoint.textContent("#network")).toMatch(/Offline|Sync failed/);
-    await checkpoint.setInputFiles("#image", { name: "qr.png", mimeType: "image/png", buffer: qrImage });
-    await checkpoint.waitForSelector("#verdict[data-verdict=accept]");
-
-    // Back online, it re-syncs, and the same QR is now refused.
-    await context.setOffline(false);
-    await checkpoint.click("#sync");
-    await expect.poll(() => checkpoint.textContent("#network")).toMatch(/^Synced at/);
-    await checkpoint.fill("#paste", "");
-    await checkpoint.setInputFiles("#image", []);
-    await checkpoint.setInputFiles("#image", { name: "qr.png", mimeType: "image/png", buffer: qrImage });
-    await checkpoint.waitForSelector("#verdict[data-verdict=reject]");
-    expect(await checkpoint.getAttribute("#verdict", "data-reason")).toBe("revoked");
-    expect(await checkpoint.textContent("#verdict-reason")).toBe("The issuing agency has revoked this credential.");
-    await checkpoint.screenshot({ path: join(SHOTS, "checkpoint-reject-revoked.png"), fullPage: true });
-
-    // The wallet's card says so after its own sync.
+    // Escape closes the QR and gives focus back to the card's button; English, remembered.
+    await wallet.keyboard.press("Escape");
+    expect(await wallet.locator("#qr-view").isHidden()).toBe(true);
+    expect(await wallet.evaluate(() => document.activeElement?.className)).toBe("show-qr");
+    await wallet.click("#lang");
+    await wallet.click("button.show-qr");
+    await wallet.waitForSelector("#qr svg");
+    expect(await wallet.textContent("#qr-title")).toBe("Health code");
+    expect(await wallet.textContent("#qr-countdown")).toMatch(/^New code in [12]:\d\d$/);
+    await shot(wallet, "wallet-en-phone-qr", false);
     await wallet.click("#qr-close");
-    // The wallet syncs from CN-ZJ's checkpoint, whose own sync loop may not have reached the revocation yet: sync until it has.
-    await expect.poll(async () => (await wallet.click("#sync"), card.getAttribute("data-status")), { timeout: 60_000, interval: 2_000 }).toBe("Revoked");
-    await wallet.screenshot({ path: join(SHOTS, "wallet-card-revoked.png"), fullPage: true });
+    await wallet.reload();
+    await ready(wallet);
+    expect(await wallet.textContent("h1")).toBe("My credentials");
+    expect(await card.textContent()).toContain("Valid until");
+    await shot(wallet, "wallet-en-phone-card");
 
+    // Installable and offline: the manifest and icons are served; with no network the wallet still opens.
+    const manifest = (await (await fetch(`${system.wallet}/manifest.webmanifest`)).json()) as { icons: { src: string }[] };
+    for (const icon of manifest.icons) expect((await fetch(`${system.wallet}/${icon.src}`)).headers.get("content-type")).toBe("image/png");
+    await wallet.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await wallet.reload();
+    await ready(wallet);
+    await context.setOffline(true);
+    await wallet.reload();
+    await ready(wallet);
+    await expect.poll(() => card.getAttribute("data-status")).toBe("valid");
+    await context.close();
+  });
+
+  it("checkpoint (CN-SH): offline ACCEPT, then after revocation the same file again → REJECT with type, issuer and region; shift history", async () => {
+    const context = await newContext(browser, "phone", "zh-CN");
+    const page = watchErrors(await context.newPage(), errors, "checkpoint");
+    await page.goto(`${system.checkpoints["CN-SH"]}/`);
+    await ready(page);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.reload();
+    await ready(page);
+    expect(await page.textContent("#title")).toBe("核验点 上海 (CN-SH)");
+    expect(await page.getAttribute("#online", "data-state")).toBe("online");
+    expect(await page.getAttribute("#bundle-age", "data-level")).toBe("ok");
+    await page.click("#history-clear");
+
+    await context.setOffline(true);
+    await page.reload();
+    await ready(page);
+    expect(await page.textContent("#online")).toBe("离线");
+    await pickQr(page, qrImage);
+    expect(await page.getAttribute("#verdict", "data-verdict")).toBe("accept");
+    expect(await page.textContent("#verdict-word")).toBe("通过");
+    expect(await page.textContent("[data-fact=type]")).toBe("健康码");
+    expect(await page.textContent("[data-fact=issuer]")).toBe("浙江省卫生健康委员会");
+    expect(await page.textContent("[data-claim=healthStatus]")).toBe("绿码");
+    await shot(page, "checkpoint-zh-phone-accept-offline");
+
+    // Still offline after the revocation: the page cannot know, and says how old its data is.
+    await revokeAndWaitForBundle(credentialId);
+    await page.click("#sync");
+    await expect.poll(() => page.getAttribute("#network", "data-outcome")).toMatch(/cache|failed/);
+    await pickQr(page, qrImage);
+    expect(await page.getAttribute("#verdict", "data-verdict")).toBe("accept");
+
+    // Back online: the same file, picked again, is verified afresh against the new data.
+    await context.setOffline(false);
+    await page.click("#sync");
+    await expect.poll(() => page.getAttribute("#network", "data-outcome")).toBe("synced");
+    await pickQr(page, qrImage);
+    expect(await page.getAttribute("#verdict", "data-verdict")).toBe("reject");
+    expect(await page.getAttribute("#verdict", "data-reason")).toBe("revoked");
+    expect(await page.textContent("#verdict-word")).toBe("不通过");
+    expect(await page.textContent("#verdict-reason")).toBe("发证机关已撤销此证件。");
+    expect(await page.textContent("[data-fact=type]")).toBe("健康码");
+    expect(await page.textContent("[data-fact=region]")).toBe("浙江 (CN-ZJ)");
+    await shot(page, "checkpoint-zh-phone-reject-revoked");
+
+    // The shift history: verdict and type only, nothing about the person; cleared on demand.
+    const history = (await page.textContent("#history")) ?? "";
+    expect(await page.locator("#history li").count()).toBe(3);
+    expect(history).not.toMatch(/Mei|Li|did:|urn:/);
+    expect(await page.evaluate(() => localStorage.getItem("laissez.checkpoint.shift"))).not.toMatch(/Mei|did:|urn:/);
+
+    await page.click("#lang");
+    expect(await page.textContent("#verdict-word")).toBe("REJECT");
+    expect(await page.textContent("#verdict-reason")).toBe("The issuing agency has revoked this credential.");
+    expect(await page.textContent("[data-fact=issuer]")).toBe("Zhejiang Provincial Health Commission");
+    await shot(page, "checkpoint-en-phone-reject-revoked");
+    await page.click("#history-clear");
+    expect(await page.locator("#history li").count()).toBe(0);
+
+    // A REJECT that stops before the issuer is known still names what the credential states.
+    await page.fill("#paste", "LZ1:NOT-A-REAL-CODE");
+    await page.click("#verify");
+    await page.waitForSelector("#verdict[data-reason=compact_malformed]");
+    expect(await page.textContent("[data-fact=type]")).toBe("not readable");
+    await context.close();
+  });
+
+  it("checkpoint (desktop, English): the camera path with Chromium's fake camera showing the QR", async () => {
+    const video = stillVideoY4m(qrImage, join(mkdtempSync(join(tmpdir(), "laissez-cam-")), "qr.y4m"));
+    const camBrowser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${video}`]);
+    try {
+      const context = await newContext(camBrowser, "desktop", "en", { permissions: ["camera"] });
+      const page = watchErrors(await context.newPage(), errors, "camera");
+      await page.goto(`${system.checkpoints["CN-SH"]}/`);
+      await ready(page);
+      expect(await page.textContent("#camera")).toBe("Scan with the camera");
+      await page.click("#camera");
+      await page.waitForSelector("#verdict[data-verdict=reject]", { timeout: 30_000 });
+      expect(await page.getAttribute("#verdict", "data-reason")).toBe("revoked");
+      expect(await page.textContent("#verdict-word")).toBe("REJECT");
+      await shot(page, "checkpoint-en-desktop-camera-reject");
+      await context.close();
+    } finally {
+      await camBrowser.close();
+    }
+  });
+
+  it("the pinned anchor: a substituted checkpoint.json with an attacker's bundle (block MAX_SAFE_INTEGER, bits cleared) is refused and the page is not bricked", async () => {
+    const base = system.checkpoints["CN-SH"]!;
+    // Routes only see the page's own requests when no service worker answers them.
+    const context = await newContext(browser, "desktop", "en", { serviceWorkers: "block" });
+    const page = watchErrors(await context.newPage(), errors, "anchor");
+    await page.goto(`${base}/`);
+    await ready(page);
+    expect(await page.textContent("#anchor-pinned")).toContain(demoAuthorityKey("CN-SH").address.toLowerCase());
+
+    const genuine = (await (await fetch(`${base}/bundle`)).json()) as SignedEnvelope<SerializedBundle>;
+    const cleared = Object.fromEntries(Object.entries(genuine.payload.statusLists).map(([id, l]) => [id, { ...l, encodedList: encodeStatusList(new Uint8Array(l.size / 8)) }]));
+    const forged = { ...genuine.payload, block: { ...genuine.payload.block, number: Number.MAX_SAFE_INTEGER }, statusLists: cleared };
+    const attacker = Wallet.createRandom();
+    const attackerBundle = JSON.stringify(signEnvelope(forged, hexToBytes(attacker.privateKey, "key"), genuine.scope));
+    const info = (await (await fetch(`${base}/checkpoint.json`)).json()) as Record<string, unknown>;
+    await page.route(`${base}/checkpoint.json`, (r) => r.fulfill({ json: { ...info, authority: attacker.address.toLowerCase() } }));
+    await page.route(`${base}/bundle`, (r) => r.fulfill({ body: attackerBundle, contentType: "application/json" }));
+    await page.reload();
+    await ready(page);
+    expect(await page.getAttribute("#network", "data-outcome")).toBe("failed");
+    expect(await page.textContent("#network")).toContain("not by this checkpoint's region authority");
+    expect(await page.isVisible("#anchor-changed")).toBe(true);
+    await pickQr(page, qrImage);
+    expect(await page.getAttribute("#verdict", "data-reason")).toBe("revoked");
+    await shot(page, "checkpoint-en-desktop-anchor-attack-refused");
+
+    // Even the genuine authority's signature cannot make an implausible block stick.
+    const implausible = JSON.stringify(signEnvelope(forged, hexToBytes(demoAuthorityKey("CN-SH").privateKey, "key"), genuine.scope));
+    await page.unroute(`${base}/bundle`);
+    await page.route(`${base}/bundle`, (r) => r.fulfill({ body: implausible, contentType: "application/json" }));
+    await page.click("#sync");
+    await expect.poll(() => page.textContent("#network")).toContain("cannot exist at chain time");
+    await page.unroute(`${base}/checkpoint.json`);
+    await page.unroute(`${base}/bundle`);
+    await page.reload();
+    await ready(page);
+    expect(await page.getAttribute("#network", "data-outcome")).toBe("synced");
+    expect(await page.isVisible("#anchor-changed")).toBe(false);
+    await pickQr(page, qrImage);
+    expect(await page.getAttribute("#verdict", "data-reason")).toBe("revoked");
+    await context.close();
+  });
+
+  it("the open registry page, in both languages, from the signed bundle", async () => {
+    for (const [locale, size] of [["zh-CN", "phone"], ["en", "desktop"]] as const) {
+      const context = await newContext(browser, size, locale);
+      const page = watchErrors(await context.newPage(), errors, "registry");
+      await page.goto(`${system.checkpoints["CN-SH"]}/registry.html`);
+      await ready(page);
+      await page.waitForSelector("table[data-table=counts]");
+      const text = (await page.textContent("main")) ?? "";
+      if (locale === "zh-CN") for (const w of ["浙江省卫生健康委员会", "健康码", "内蒙古 (CN-NM)", "1小时"]) expect(text).toContain(w);
+      else for (const w of ["Zhejiang Provincial Health Commission", "Health code", "Inner Mongolia (CN-NM)", "1 hour"]) expect(text).toContain(w);
+      const zjHealth = page.locator("table[data-table=counts] tr", { hasText: locale === "en" ? "Zhejiang Provincial Health" : "浙江省卫生健康委员会" });
+      expect(await zjHealth.locator("td").nth(1).textContent()).toBe("1");
+      expect(text).not.toMatch(/Mei|urn:uuid|did:key/);
+      await shot(page, `registry-${locale === "en" ? "en" : "zh"}-${size}`);
+      await context.close();
+    }
+  });
+
+  it("no page raised an uncaught error", () => {
     expect(errors).toEqual([]);
   });
 });

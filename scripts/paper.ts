@@ -1,0 +1,63 @@
+/**
+ * Printing a paper credential at an agency's desk: the agency's issuer service issues the
+ * credential to a holder key made here and discarded at once (paper carries no holder key, so
+ * the credential can only be shown as paper), and the page is written with its QR code (the
+ * credential alone, `LZP1:`), the holder's name and date of birth, the agency and the validity,
+ * in Chinese and English. The service's usual checks apply (accreditation, schema, operator role).
+ */
+import { randomUUID } from "node:crypto";
+import { compactCredential, PAPER_IDENTITY_CLAIMS } from "../core/paper.ts";
+import { decodeJwt } from "../core/jwt.ts";
+import { createHolderKey } from "../wallet/holder.ts";
+import { qrSize, qrSvg } from "../wallet/qr.ts";
+import { paperCredentialHtml } from "../web/paper-page.ts";
+import { UsageError } from "./cli.ts";
+
+export interface PaperRequest {
+  readonly issuerUrl: string;
+  readonly token: string;
+  readonly agency: { readonly name: string; readonly region: string };
+  readonly type: string;
+  readonly claims: Record<string, unknown>;
+  readonly validFor?: number;
+}
+
+export interface PrintedCredential {
+  readonly id: string;
+  readonly qrText: string;
+  readonly qrVersion: number | null;
+  readonly html: string;
+}
+
+export async function printPaperCredential(r: PaperRequest): Promise<PrintedCredential> {
+  // A person's credential carries what the ID document shows; a business licence its legal representative.
+  const missing = typeof r.claims.legalRepresentative === "string" ? [] : PAPER_IDENTITY_CLAIMS.filter((c) => typeof r.claims[c] !== "string" || r.claims[c] === "");
+  if (missing.length) throw new UsageError(`a paper credential needs ${missing.join(", ")} (the checkpoint compares them with the ID document)`);
+  // Made and dropped here: nobody holds this key, so only the paper form can be shown.
+  const subject = createHolderKey().did;
+  const request = {
+    method: "POST",
+    // The same key on a retry returns the same credential: one print, never two credentials.
+    headers: { authorization: `Bearer ${r.token}`, "content-type": "application/json", "idempotency-key": `paper-${randomUUID()}` },
+    body: JSON.stringify({ type: r.type, subject, claims: r.claims, ...(r.validFor ? { validFor: r.validFor } : {}) }),
+  };
+  // A kept-alive connection the server has just closed fails at once: retry once with the same key.
+  const res = await fetch(`${r.issuerUrl}/credentials`, request).catch(() => fetch(`${r.issuerUrl}/credentials`, request));
+  const body = (await res.json()) as { id?: string; credential?: string; error?: { code: string; message: string } };
+  if (!res.ok || !body.credential || !body.id) throw new Error(`the issuer service refused: ${body.error?.code ?? res.status}: ${body.error?.message ?? "no credential"}`);
+  const qrText = compactCredential(body.credential);
+  const { payload } = decodeJwt(body.credential);
+  const qrVersion = qrSize(qrText).version;
+  const html = paperCredentialHtml({
+    type: r.type,
+    claims: r.claims,
+    agency: r.agency.name,
+    region: r.agency.region,
+    validFrom: Number(payload.nbf ?? payload.iat),
+    validUntil: Number(payload.exp),
+    credentialId: body.id,
+    qrSvg: await qrSvg(qrText),
+    qrVersion,
+  });
+  return { id: body.id, qrText, qrVersion, html };
+}

@@ -1,0 +1,79 @@
+/**
+ * The verdict on screen: the word first and big (通过 / ACCEPT, 不通过 / REJECT, 无法确定 /
+ * UNKNOWN), then type, issuing agency and region on every verdict (from the verified facts,
+ * or as the credential states them when verification stopped before reaching them), the
+ * reason in the language, the disclosed claims, and the checks that ran.
+ */
+import type { TrustBundle } from "../../../core/bundle.ts";
+import type { Verdict } from "../../../core/verify.ts";
+import { agencyName, claimName, claimValue, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
+import type { PageLanguage } from "../../../web/language.ts";
+import type { StatedFacts } from "../../../web/stated-facts.ts";
+import { byId, el } from "../../../web/ui.ts";
+
+export type ShownVerdict = Verdict | { verdict: "unknown"; reason: string; checks: []; bundle?: undefined };
+
+export interface VerdictOnScreen {
+  readonly verdict: ShownVerdict;
+  readonly stated: StatedFacts;
+}
+
+function facts(v: ShownVerdict, stated: StatedFacts, L: PageLanguage): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const fact = (term: string, value: string, name: string): void => void out.push(el("dt", {}, term), el("dd", { "data-fact": name }, value));
+  // Holder's and issuer's signatures both verified: what the credential states is the issuer's word, not a guess.
+  const onPaper = "presentation" in v && v.presentation?.mode === "paper";
+  const signed = v.checks.filter((c) => c.code === "signature" && c.ok).length >= (onPaper ? 1 : 2);
+  const unverified = (value: string | undefined): string => (value ? (signed ? value : L.t("checkpoint.fact.unverified", { value })) : L.t("checkpoint.fact.unreadable"));
+  const verified = "bundle" in v && v.bundle !== undefined ? v : undefined;
+  const type = verified?.credentialType;
+  const issuer = verified?.issuer;
+  fact(L.t("checkpoint.fact.type"), type ? typeName(type, L.lang) : unverified(stated.type && typeName(stated.type, L.lang)), "type");
+  fact(L.t("checkpoint.fact.issuer"), issuer ? agencyName(issuer.name, L.lang) : unverified(stated.issuerName && agencyName(stated.issuerName, L.lang)), "issuer");
+  fact(L.t("checkpoint.fact.region"), issuer ? regionName(issuer.region, L.lang) : unverified(stated.region && regionName(stated.region, L.lang)), "region");
+  if (verified?.validUntil) fact(L.t("checkpoint.fact.validUntil"), dateTimeInWords(verified.validUntil, L.lang), "validUntil");
+  const mode = verified?.presentation?.mode;
+  if (mode) fact(L.t("checkpoint.fact.presented"), L.t(`checkpoint.mode.${mode}`), "mode");
+  if (verified) fact(L.t("checkpoint.fact.data"), L.t("checkpoint.fact.dataValue", { age: durationInWords(verified.bundle.ageSeconds, L.lang) }), "data");
+  return out;
+}
+
+export function renderVerdict(shown: VerdictOnScreen | undefined, L: PageLanguage): void {
+  const section = byId("verdict");
+  if (!shown) {
+    section.className = "verdict idle";
+    section.dataset.verdict = "idle";
+    byId("verdict-word").textContent = L.t("checkpoint.ready");
+    byId("verdict-reason").textContent = L.t("checkpoint.scanPrompt");
+    for (const id of ["verdict-facts", "verdict-claims", "verdict-checks"]) byId(id).replaceChildren();
+    return;
+  }
+  const v = shown.verdict;
+  section.className = `verdict ${v.verdict}`;
+  section.dataset.verdict = v.verdict;
+  section.dataset.reason = v.reason ?? "";
+  byId("verdict-word").textContent = L.t(`checkpoint.verdict.${v.verdict}`);
+  byId("verdict-facts").replaceChildren(...facts(v, shown.stated, L));
+  byId("verdict-reason").textContent = reasonText(v.reason, L.lang);
+  const claims = "claims" in v && v.claims ? Object.entries(v.claims) : [];
+  byId("verdict-claims").replaceChildren(...claims.flatMap(([k, value]) => [el("dt", {}, claimName(k, L.lang)), el("dd", { "data-claim": k }, claimValue(k, value, L.lang))]));
+  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed" }, `${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`)));
+}
+
+/** How fresh the bundle is for the strictest type it carries: ok, amber (past 3/4 of it), or stale. */
+export function freshness(bundle: TrustBundle, now: number): { level: "ok" | "amber" | "stale"; type: string; max: number } {
+  let strictest: [string, number] = ["", Infinity];
+  for (const [type, entry] of Object.entries(bundle.credentialTypes)) if (entry.maxStatusAge < strictest[1]) strictest = [type, entry.maxStatusAge];
+  const age = now - bundle.block.timestamp;
+  const [type, max] = strictest;
+  return { level: age > max ? "stale" : age > 0.75 * max ? "amber" : "ok", type, max };
+}
+
+export function bundleLine(bundle: TrustBundle | undefined, now: number, L: PageLanguage): { text: string; level: string; warning: string | undefined } {
+  if (!bundle) return { text: L.t("checkpoint.bundle.none"), level: "stale", warning: undefined };
+  const f = freshness(bundle, now);
+  const text = L.t("checkpoint.bundle.age", { age: durationInWords(now - bundle.block.timestamp, L.lang), time: dateTimeInWords(bundle.block.timestamp, L.lang) });
+  const args = { type: typeName(f.type, L.lang), max: durationInWords(f.max, L.lang) };
+  const warning = f.level === "amber" ? L.t("checkpoint.bundle.amber", args) : f.level === "stale" ? L.t("checkpoint.bundle.stale", args) : undefined;
+  return { text, level: f.level, warning };
+}

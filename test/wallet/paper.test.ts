@@ -1,0 +1,76 @@
+/**
+ * Paper credentials (issue 13): an agency prints one through its issuer service; the page has
+ * the QR (the credential alone), name and date of birth, agency and validity in Chinese and
+ * English; a checkpoint's verdict is `paper` mode with the ID-document instruction; revocation
+ * works as for phones; a region whose policy forbids paper for the type gets a reject.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Server } from "node:http";
+import { compactCredential, expandCredential, PAPER_PREFIX, verifyPaperCredential } from "../../core/paper.ts";
+import { verifyPresentation } from "../../core/verify.ts";
+import { credentialTypeId } from "../../services/chain/ids.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import type { Signer } from "ethers";
+import { Anchorer } from "../../services/issuer/anchor.ts";
+import type { IssuerStore } from "../../services/issuer/store.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import { printPaperCredential } from "../../scripts/paper.ts";
+import { readQrPng } from "../../wallet/qr-file.ts";
+import { seededChain, type SeededChain } from "../helpers/chain.ts";
+import { startIssuerService } from "../helpers/issuer.ts";
+
+let chain: SeededChain;
+let issuer: { store: IssuerStore; server: Server; url: string; now: () => number };
+let token: string;
+const CLAIMS = { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" };
+
+beforeAll(async () => {
+  chain = await seededChain();
+  issuer = await startIssuerService(chain, 0);
+  token = issuer.store.operators.create("desk", ["issue", "revoke"]).token;
+});
+afterAll(() => issuer?.server.close());
+
+const bundleNow = async () => (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
+const print = () => printPaperCredential({ issuerUrl: issuer.url, token, agency: { name: "Zhejiang Provincial Health Commission", region: "CN-ZJ" }, type: "HealthCode", claims: CLAIMS });
+
+describe("paper credentials", () => {
+  it("prints a page in both languages whose QR holds the credential alone, verified in paper mode", async () => {
+    const printed = await print();
+    expect(printed.qrText.startsWith(PAPER_PREFIX)).toBe(true);
+    for (const words of ["健康码", "Health code", "Li Mei", "1990年4月12日", "April 12, 1990", "浙江省卫生健康委员会", "Zhejiang Provincial Health Commission", "身份证件", "ID document", "@media print", "@page"]) {
+      expect(printed.html).toContain(words);
+    }
+    expect(printed.qrVersion).toBeLessThanOrEqual(25);
+    const bundle = await bundleNow();
+    const v = verifyPaperCredential(printed.qrText, { bundle, region: "CN-SH", now: issuer.now(), verifier: nativeVerifier });
+    expect([v.verdict, v.presentation?.mode, v.credentialType, v.claims?.birthDate]).toEqual(["accept", "paper", "HealthCode", "1990-04-12"]);
+    expect(v.checks.at(-1)).toMatchObject({ code: "paper", ok: true });
+    // The paper form is lossless and is not a presentation: the phone path refuses it.
+    expect(compactCredential(expandCredential(printed.qrText))).toBe(printed.qrText);
+    expect(verifyPresentation(printed.qrText, { bundle, region: "CN-SH", now: issuer.now(), verifier: nativeVerifier }).verdict).toBe("reject");
+  });
+
+  it("revocation applies as for phones", async () => {
+    const printed = await print();
+    const revoke = { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ action: "revoke", ids: [printed.id] }) };
+    // Revoking twice is harmless; a kept-alive connection the server just closed is not worth a failure.
+    expect((await fetch(`${issuer.url}/credentials/status`, revoke).catch(() => fetch(`${issuer.url}/credentials/status`, revoke))).status).toBe(202);
+    // The agency's anchoring worker writes the bit on chain (drained here rather than waited for).
+    await new Anchorer(issuer.store, chain.deployment, chain.accounts.controllers[0] as Signer).drain();
+    expect(issuer.store.outbox.statusOf(printed.id)[0]?.state).toBe("anchored");
+    const v = verifyPaperCredential(printed.qrText, { bundle: await bundleNow(), region: "CN-SH", now: issuer.now(), verifier: nativeVerifier });
+    expect([v.verdict, v.reason, v.presentation?.mode]).toEqual(["reject", "revoked", "paper"]);
+  });
+
+  it("a type whose policy on chain forbids paper is refused; a credential without the identity claims is not printed", async () => {
+    const printed = await print();
+    await (await chain.as(chain.governance).trust.getFunction("setCredentialTypePolicy")(credentialTypeId("HealthCode"), 7 * 86400, false)).wait();
+    const v = verifyPaperCredential(printed.qrText, { bundle: await bundleNow(), region: "CN-SH", now: issuer.now(), verifier: nativeVerifier });
+    expect([v.verdict, v.reason]).toEqual(["reject", "paper_not_allowed"]);
+    await expect(printPaperCredential({ issuerUrl: issuer.url, token, agency: { name: "x", region: "CN-ZJ" }, type: "HealthCode", claims: { healthStatus: "green" } })).rejects.toThrow(/familyName, givenName, birthDate/);
+    expect(verifyPaperCredential("LZP1:%%%", { bundle: await bundleNow(), region: "CN-SH", now: issuer.now(), verifier: nativeVerifier }).reason).toBe("compact_malformed");
+    expect(readQrPng).toBeDefined();
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The pages' pure parts, in Node: languages and display names, the pinned trust anchor
+ * (issue 15 item 1: a substituted configuration plus an attacker's bundle is refused, an
+ * implausibly new bundle is not stored, the device is not bricked), the open registry's
+ * counts, and the shift history holding nothing about a person.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { checkPlausible, parseAnchorFile, type DeviceTrust } from "../../core/anchor.ts";
+import { bundleScope, deserializeBundle, serializeBundle, signEnvelope, type SerializedBundle, type SignedEnvelope } from "../../core/bundle-codec.ts";
+import { secp256k1Address } from "../../core/crypto.ts";
+import { DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, describeReason } from "../../core/reasons.ts";
+import { getBit, setBit } from "../../core/status-list.ts";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
+import { claimValue, dateTimeInWords, durationInWords, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
+import { EN, ZH } from "../../web/messages.ts";
+import { appendCounts, recognitionMatrix, statusCounts } from "../../web/registry-model.ts";
+import { TrustStore } from "../../web/trust-store.ts";
+import { VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
+
+const vectors = JSON.parse(readFileSync(VECTOR_FILE, "utf8")) as VectorFile;
+const genuineKey = new Uint8Array(32).fill(9);
+const attackerKey = new Uint8Array(32).fill(13);
+const address = (key: Uint8Array): string => secp256k1Address(secp256k1.getPublicKey(key, false));
+const payload = vectors.bundle.payload as SerializedBundle;
+const NOW = payload.block.timestamp + 60;
+
+/** The vector bundle re-signed, with its block moved as a test needs. */
+function signed(key: Uint8Array, block: Partial<SerializedBundle["block"]> = {}, change: (p: SerializedBundle) => SerializedBundle = (p) => p): string {
+  // The chain's record of CN-SH's authority is the signing key's address (the device follows the chain's record).
+  const p = change({ ...payload, block: { ...payload.block, ...block }, regions: { ...payload.regions, "CN-SH": { authority: address(key) } } });
+  return JSON.stringify(signEnvelope(p, key, bundleScope(p, "CN-SH")));
+}
+
+class MemoryStorage {
+  readonly items = new Map<string, string>();
+  getItem = (k: string): string | null => this.items.get(k) ?? null;
+  setItem = (k: string, v: string): void => void this.items.set(k, v);
+  removeItem = (k: string): void => void this.items.delete(k);
+}
+
+const code = (f: () => unknown): string | undefined => {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? (e as Error).message;
+  }
+  return undefined;
+};
+
+describe("languages", () => {
+  it("Chinese by default when the browser prefers it, English when it prefers English, the stored choice first", () => {
+    expect(pickLanguage(null, ["zh-CN", "en"])).toBe("zh-CN");
+    expect(pickLanguage(null, ["zh-TW"])).toBe("zh-CN");
+    expect(pickLanguage(null, ["en-US", "zh-CN"])).toBe("en");
+    expect(pickLanguage(null, ["fr-FR"])).toBe("zh-CN");
+    expect(pickLanguage("en", ["zh-CN"])).toBe("en");
+    expect(pickLanguage("nonsense", ["en-GB"])).toBe("en");
+  });
+
+  it("both catalogues have every message, and every reason has a sentence in both languages", () => {
+    expect(Object.keys(ZH).sort()).toEqual(Object.keys(EN).sort());
+    for (const [k, v] of Object.entries(ZH)) expect(v, k).not.toBe("");
+    expect([...DESCRIBED_REASONS_ZH].sort()).toEqual([...DESCRIBED_REASONS].sort());
+    expect(describeReason("revoked", "zh")).toBe("发证机关已撤销此证件。");
+    expect(describeReason("some_new_code", "zh")).toBe("检查未通过：some_new_code。");
+    expect(reasonText(null, "en")).toBe("All checks passed.");
+  });
+
+  it("display names, health colours, dates in the citizen's time zone", () => {
+    expect(typeName("HealthCode", "zh-CN")).toBe("健康码");
+    expect(typeName("HealthCode", "en")).toBe("Health code");
+    expect(typeName("FishingPermit", "en")).toBe("Fishing Permit");
+    expect(typeName("constructor", "en")).toBe("constructor");
+    expect(claimValue("healthStatus", "green", "zh-CN")).toBe("绿码");
+    expect(claimValue("healthStatus", "red", "en")).toBe("red");
+    expect(claimValue("birthDate", "1990-04-12", "zh-CN")).toBe("1990年4月12日");
+    // 2026-01-01T00:30Z is still 31 December in New York, and 08:30 on 1 January in Shanghai.
+    expect(dateTimeInWords(Date.UTC(2026, 0, 1, 0, 30) / 1000, "zh-CN", "Asia/Shanghai")).toBe("2026年1月1日 08:30");
+    expect(dateTimeInWords(Date.UTC(2026, 0, 1, 0, 30) / 1000, "en", "America/New_York")).toMatch(/^December 31, 2025 at 7:30\sPM$/);
+    expect(durationInWords(3600, "zh-CN")).toBe("1小时");
+    expect(durationInWords(7 * 86400, "en")).toBe("7 days");
+    expect(t("zh-CN", "checkpoint.title", { region: "上海 (CN-SH)" })).toBe("核验点 上海 (CN-SH)");
+  });
+});
+
+describe("the pinned trust anchor (issue 15 item 1)", () => {
+  const served = { region: "CN-SH", chainId: payload.chainId, authority: address(genuineKey) };
+
+  it("pins on first use; a substituted configuration and the attacker's bundle (block MAX_SAFE_INTEGER) are refused; the genuine bundle still loads", () => {
+    const storage = new MemoryStorage();
+    const store = new TrustStore("checkpoint", storage);
+    store.offer(served, NOW);
+    store.accept(signed(genuineKey), NOW);
+    expect(store.trust?.anchor.contracts).toEqual(payload.contracts);
+
+    // The attack: the server now names the attacker's key and serves a bundle it signed.
+    const cleared = (p: SerializedBundle): SerializedBundle => ({ ...p, statusLists: {} });
+    const attack = signed(attackerKey, { number: Number.MAX_SAFE_INTEGER }, cleared);
+    const again = new TrustStore("checkpoint", storage);
+    again.offer({ ...served, authority: address(attackerKey) }, NOW);
+    expect(again.servedMismatch?.authority).toBe(address(attackerKey));
+    expect(code(() => again.accept(attack, NOW))).toBe("bundle_untrusted_signer");
+    expect(again.trust?.highestBlock).toBe(payload.block.number);
+    // Not bricked: the genuine next bundle is accepted.
+    again.accept(signed(genuineKey, { number: payload.block.number + 2, timestamp: payload.block.timestamp + 4 }), NOW);
+    expect(again.bundle?.block.number).toBe(payload.block.number + 2);
+  });
+
+  it("refuses, and does not store, a bundle implausibly far ahead even under the trusted key", () => {
+    const storage = new MemoryStorage();
+    const store = new TrustStore("checkpoint", storage);
+    store.offer(served, NOW);
+    store.accept(signed(genuineKey), NOW);
+    const before = storage.getItem("laissez.checkpoint.bundle");
+    expect(code(() => store.accept(signed(genuineKey, { number: Number.MAX_SAFE_INTEGER }), NOW))).toBe("bundle_implausible");
+    expect(code(() => store.accept(signed(genuineKey, { number: payload.block.number + 1000, timestamp: payload.block.timestamp + 10 }), NOW))).toBe("bundle_implausible");
+    expect(code(() => store.accept(signed(genuineKey, { number: payload.block.number + 1, timestamp: NOW + 3600 }), NOW))).toBe("bundle_implausible");
+    expect(code(() => store.accept(signed(genuineKey, {}, (p) => ({ ...p, contracts: { ...p.contracts, statusRegistry: "0x" + "5".repeat(40) } })), NOW))).toBe("bundle_wrong_scope");
+    expect(storage.getItem("laissez.checkpoint.bundle")).toBe(before);
+    store.accept(signed(genuineKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
+  });
+
+  it("a changed anchor needs the operator's anchor file; a malformed one is refused", () => {
+    const storage = new MemoryStorage();
+    const store = new TrustStore("checkpoint", storage);
+    store.offer(served, NOW);
+    store.accept(signed(genuineKey), NOW);
+    const file = JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: payload.chainId, authorities: [address(attackerKey)], contracts: payload.contracts });
+    store.replace(parseAnchorFile(file, NOW));
+    // Same ledger: the rollback state stays; the old bundle no longer verifies under the new key.
+    expect(store.trust?.highestBlock).toBe(payload.block.number);
+    expect(store.bundle).toBeUndefined();
+    store.accept(signed(attackerKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
+    for (const bad of ["{", JSON.stringify({ kind: "x" }), JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: 1, authorities: ["0x12"] })]) {
+      expect(code(() => parseAnchorFile(bad, NOW))).toBe("anchor_malformed");
+    }
+  });
+
+  it("checkPlausible: a block number cannot exceed its chain time in seconds", () => {
+    const b = deserializeBundle(payload);
+    const trust: DeviceTrust = { anchor: { region: "CN-SH", chainId: b.chainId, authorities: [], contracts: null, pinnedAt: 0 }, highestBlock: 0, highestTimestamp: 0 };
+    expect(() => checkPlausible(b, trust, NOW)).not.toThrow();
+    expect(code(() => checkPlausible({ ...b, block: { ...b.block, number: b.block.timestamp + 1 } }, trust, NOW))).toBe("bundle_implausible");
+  });
+});
+
+describe("the open registry and the shift history", () => {
+  it("counts set revocation and suspension bits per agency, and keeps one point per block", () => {
+    const b = deserializeBundle(payload);
+    const [id, list] = Object.entries(b.statusLists).find(([, l]) => l.purpose === "revocation")!;
+    const before = statusCounts(b)[list.issuer]!.revoked;
+    const bits = new Uint8Array(list.bits);
+    const free = Array.from({ length: list.size }, (_, i) => i).find((i) => !getBit(bits, i))!;
+    setBit(bits, free, true);
+    const after = { ...b, statusLists: { ...b.statusLists, [id]: { ...list, bits } } };
+    expect(statusCounts(after)[list.issuer]!.revoked).toBe(before + 1);
+    const series = appendCounts(appendCounts([], b), b);
+    expect(series).toHaveLength(1);
+    expect(JSON.stringify(series)).not.toMatch(/did:key|urn:uuid/);
+    expect(recognitionMatrix(b).accepts("CN-SH", "CN-SH")).toBe("own");
+    expect(serializeBundle(b).kind).toBe("bundle");
+  });
+
+  it("the shift history keeps time, verdict and type only", () => {
+    const storage = new MemoryStorage();
+    const h = new ShiftHistory(storage);
+    h.add({ at: 1, verdict: "accept", type: "HealthCode", name: "Li Mei" } as never);
+    expect(h.entries).toEqual([{ at: 1, verdict: "accept", type: "HealthCode" }]);
+    h.clear();
+    expect(h.entries).toEqual([]);
+    const env = JSON.parse(signed(genuineKey)) as SignedEnvelope;
+    expect(env.signer).toBe(address(genuineKey));
+  });
+});

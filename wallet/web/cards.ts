@@ -1,0 +1,109 @@
+/**
+ * A credential as the citizen sees it: the type's name, the issuing agency and region, the
+ * holder's own claims (hideable), the status in plain words as of the last sync, the validity
+ * in words; the DID, credential id and block behind a "technical details" fold.
+ */
+import type { TrustBundle } from "../../core/bundle.ts";
+import { nobleVerifier } from "../../core/crypto.ts";
+import { isObject, type JsonValue } from "../../core/json.ts";
+import { decodeJwt } from "../../core/jwt.ts";
+import { verifyCredential } from "../../core/verify.ts";
+import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
+import type { PageLanguage } from "../../web/language.ts";
+import type { StoredCredential } from "../store.ts";
+import { el } from "../../web/ui.ts";
+
+export type StatusTone = "accept" | "reject" | "unknown";
+export interface CitizenStatus {
+  /** Stable for tests and styling: valid / suspended / revoked / unknown / invalid. */
+  readonly kind: "valid" | "suspended" | "revoked" | "unknown" | "invalid";
+  readonly tone: StatusTone;
+  readonly word: string;
+  readonly detail: string;
+}
+
+const keyCache = new Map<string, Uint8Array>();
+
+/** The status as the citizen understands it, from the wallet's last synced bundle. */
+export function citizenStatus(c: StoredCredential, bundle: TrustBundle | undefined, now: number, L: PageLanguage): CitizenStatus {
+  if (!bundle) return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknown"), detail: L.t("wallet.status.notSynced") };
+  const v = verifyCredential(c.jwt, { bundle, region: c.issuer.region ?? "", now, verifier: nobleVerifier, keyCache });
+  const asOf = L.t("wallet.status.asOf", { time: dateTimeInWords(bundle.block.timestamp, L.lang) });
+  if (v.verdict === "accept") return { kind: "valid", tone: "accept", word: L.t("wallet.status.valid"), detail: asOf };
+  if (v.reason === "revoked") return { kind: "revoked", tone: "reject", word: L.t("wallet.status.revoked"), detail: asOf };
+  if (v.reason === "suspended") return { kind: "suspended", tone: "reject", word: L.t("wallet.status.suspended"), detail: asOf };
+  if (v.verdict === "unknown") {
+    return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknownSince", { time: dateTimeInWords(bundle.block.timestamp, L.lang) }), detail: reasonText(v.reason, L.lang) };
+  }
+  return { kind: "invalid", tone: "reject", word: L.t("wallet.status.invalid"), detail: reasonText(v.reason, L.lang) };
+}
+
+/** The holder's claims as the credential carries them (the wallet's own copy, so no check needed to show them). */
+export function credentialClaims(jwt: string): Record<string, JsonValue> {
+  try {
+    const vc = decodeJwt(jwt).payload.vc;
+    if (!isObject(vc) || !isObject(vc.credentialSubject)) return {};
+    const { id: _id, ...claims } = vc.credentialSubject;
+    return claims;
+  } catch {
+    return {};
+  }
+}
+
+export interface CardContext {
+  readonly L: PageLanguage;
+  readonly bundle: TrustBundle | undefined;
+  readonly now: number;
+  readonly holderDid: string;
+  readonly claimsHidden: boolean;
+  readonly onShowQr: (c: StoredCredential) => void;
+  readonly onToggleClaims: () => void;
+}
+
+function claimList(c: StoredCredential, ctx: CardContext): HTMLElement {
+  const claims = Object.entries(credentialClaims(c.jwt));
+  if (ctx.claimsHidden) return el("p", { class: "claims-hidden" }, ctx.L.t("wallet.claims.hidden"));
+  return el("dl", { class: "claims" }, ...claims.flatMap(([k, v]) => [el("dt", {}, claimName(k, ctx.L.lang)), el("dd", { "data-claim": k }, claimValue(k, v, ctx.L.lang))]));
+}
+
+function details(c: StoredCredential, ctx: CardContext): HTMLElement {
+  const { L, bundle } = ctx;
+  const row = (term: string, value: string): HTMLElement[] => [el("dt", {}, term), el("dd", {}, value)];
+  return el(
+    "details",
+    { class: "dev" },
+    el("summary", {}, L.t("wallet.details")),
+    el(
+      "dl",
+      {},
+      ...row(L.t("wallet.details.id"), c.id),
+      ...row(L.t("wallet.details.issuer"), c.issuer.did),
+      ...row(L.t("wallet.details.holder"), ctx.holderDid),
+      ...row(L.t("wallet.details.received"), dateTimeInWords(c.receivedAt, L.lang)),
+      ...(bundle ? row(L.t("wallet.details.block"), L.t("wallet.details.blockValue", { block: bundle.block.number, time: dateTimeInWords(bundle.block.timestamp, L.lang) })) : []),
+    ),
+  );
+}
+
+export function credentialCard(c: StoredCredential, ctx: CardContext): HTMLElement {
+  const { L, now } = ctx;
+  const s = citizenStatus(c, ctx.bundle, now, L);
+  const validity = c.validUntil > now ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) });
+  const title = typeName(c.type, L.lang);
+  const toggle = el("button", { type: "button", class: "quiet toggle-claims", "aria-pressed": String(ctx.claimsHidden) }, L.t(ctx.claimsHidden ? "wallet.claims.show" : "wallet.claims.hide"));
+  toggle.addEventListener("click", ctx.onToggleClaims);
+  const show = el("button", { type: "button", class: "show-qr", "aria-label": `${L.t("wallet.showQr")}: ${title}` }, L.t("wallet.showQr"));
+  show.addEventListener("click", () => ctx.onShowQr(c));
+  const health = c.type === "HealthCode" ? credentialClaims(c.jwt).healthStatus : undefined;
+  return el(
+    "article",
+    { class: `card ${s.tone}${typeof health === "string" ? ` health-${health}` : ""}`, "data-id": c.id, "data-status": s.kind, "aria-labelledby": `t-${c.id}` },
+    el("h2", { id: `t-${c.id}` }, title),
+    el("p", { class: "issuer" }, L.t("wallet.issuedBy", { agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), region: regionName(c.issuer.region ?? "?", L.lang) })),
+    el("p", { class: "status" }, el("strong", {}, s.word), " ", el("span", {}, s.detail)),
+    el("p", { class: "validity" }, validity),
+    claimList(c, ctx),
+    el("div", { class: "card-actions" }, show, toggle),
+    details(c, ctx),
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * The presentation QR, full screen: sized to the viewport with its 4-module quiet zone,
+ * framed in the health status colour for a health code (green / yellow / red, as citizens
+ * know it), a countdown to the next code (a static presentation is accepted for 5 minutes;
+ * a new one is drawn every 2), save as a PNG and print. Escape or "close" returns to the card.
+ */
+import QRCode from "qrcode";
+import { regionName, typeName } from "../../web/i18n.ts";
+import type { PageLanguage } from "../../web/language.ts";
+import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../qr.ts";
+import { byId, el } from "../../web/ui.ts";
+
+const REGION_KEY = "laissez.wallet.qr-region";
+
+/** A static QR is accepted for 300 s after it is made; redraw well before that. */
+export const QR_REFRESH_SECONDS = 120;
+const QUIET_ZONE = 4;
+
+export interface QrRequest {
+  readonly type: string;
+  /** healthStatus for a health code: the frame's colour. */
+  readonly health?: string;
+  /** Set when the credential is revoked or suspended: the holder is warned before showing it. */
+  readonly warning?: string;
+  /** CSS selector of the element that gets focus back on close. */
+  readonly returnFocus?: string;
+  /** Regions the holder may address a static QR to (the bundle's). */
+  readonly regions: readonly string[];
+  /** Makes a fresh presentation's QR text for checkpoints of `region`. */
+  readonly make: (region: string) => Promise<string>;
+}
+
+/** The QR as a PNG: dark modules on white with the quiet zone, and the health colour as a border. */
+export async function qrPng(text: string, frame: string | undefined): Promise<Blob> {
+  const qr = QRCode.create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
+  const n = qr.modules.size;
+  const scale = 8;
+  const border = frame ? 3 * scale : 0;
+  const side = (n + 2 * QUIET_ZONE) * scale + 2 * border;
+  const canvas = new OffscreenCanvas(side, side);
+  const ctx = canvas.getContext("2d") as OffscreenCanvasRenderingContext2D;
+  ctx.fillStyle = frame ?? "#ffffff";
+  ctx.fillRect(0, 0, side, side);
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(border, border, side - 2 * border, side - 2 * border);
+  ctx.fillStyle = "#000000";
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.modules.get(r, c)) ctx.fillRect(border + (c + QUIET_ZONE) * scale, border + (r + QUIET_ZONE) * scale, scale, scale);
+  return canvas.convertToBlob({ type: "image/png" });
+}
+
+const FRAME_COLOURS: Record<string, string> = { green: "#0f7b3a", yellow: "#f2c200", red: "#c5221f" };
+
+export class QrView {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private current: { request: QrRequest; text: string; drawnAt: number } | undefined;
+  /** Where focus returns on close: the card's button (found again, since cards re-render). */
+  private openerSelector: string | undefined;
+
+  private readonly L: PageLanguage;
+
+  constructor(L: PageLanguage) {
+    this.L = L;
+    byId("qr-close").addEventListener("click", () => this.close());
+    byId("qr-print").addEventListener("click", () => window.print());
+    byId("qr-save").addEventListener("click", () => void this.save());
+    byId<HTMLSelectElement>("qr-region").addEventListener("change", (e) => {
+      localStorage.setItem(REGION_KEY, (e.target as HTMLSelectElement).value);
+      void this.draw();
+    });
+    byId("qr-view").addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.close();
+    });
+    L.onChange(() => this.renderText());
+  }
+
+  get open(): boolean {
+    return !byId("qr-view").hidden;
+  }
+
+  async show(request: QrRequest): Promise<void> {
+    this.openerSelector = request.returnFocus;
+    this.current = { request, text: "", drawnAt: 0 };
+    this.renderRegions();
+    await this.draw();
+    const view = byId("qr-view");
+    view.hidden = false;
+    document.body.classList.add("qr-open");
+    byId("qr-close").focus();
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.tick(), 1000);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.current = undefined;
+    byId("qr-view").hidden = true;
+    document.body.classList.remove("qr-open");
+    if (this.openerSelector) document.querySelector<HTMLElement>(this.openerSelector)?.focus();
+  }
+
+  private async draw(): Promise<void> {
+    if (!this.current) return;
+    const text = await this.current.request.make(byId<HTMLSelectElement>("qr-region").value);
+    this.current = { ...this.current, text, drawnAt: Date.now() };
+    const holder = byId("qr");
+    holder.innerHTML = await qrSvg(text);
+    const size = qrSize(text);
+    holder.dataset.characters = String(size.characters);
+    holder.dataset.version = String(size.version);
+    const health = this.current.request.health;
+    byId("qr-frame").className = `qr-frame${health && Object.hasOwn(FRAME_COLOURS, health) ? ` health-${health}` : ""}`;
+    byId("qr-frame").dataset.health = health ?? "";
+    this.renderText();
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.current) return;
+    if (Date.now() - this.current.drawnAt >= QR_REFRESH_SECONDS * 1000) await this.draw();
+    else this.renderCountdown();
+  }
+
+  private renderCountdown(): void {
+    if (!this.current) return;
+    const left = Math.max(0, QR_REFRESH_SECONDS - Math.floor((Date.now() - this.current.drawnAt) / 1000));
+    byId("qr-countdown").textContent = this.L.t("wallet.qr.refresh", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
+  }
+
+  /** The static QR names the region it is for: the holder picks it, remembered for next time. */
+  private renderRegions(): void {
+    const select = byId<HTMLSelectElement>("qr-region");
+    const regions = this.current?.request.regions ?? [];
+    const chosen = select.value || localStorage.getItem(REGION_KEY) || "";
+    select.replaceChildren(...regions.map((r) => el("option", { value: r }, regionName(r, this.L.lang))));
+    select.value = regions.includes(chosen) ? chosen : (regions[0] ?? "");
+  }
+
+  private renderText(): void {
+    if (!this.current) return;
+    this.renderRegions();
+    const { request, text } = this.current;
+    const title = typeName(request.type, this.L.lang);
+    byId("qr-title").textContent = title;
+    byId("qr").setAttribute("aria-label", this.L.t("wallet.qr.label", { type: title }));
+    const warning = byId("qr-warning");
+    warning.hidden = !request.warning;
+    warning.textContent = request.warning ? this.L.t("wallet.qr.warning", { status: request.warning }) : "";
+    const size = qrSize(text);
+    byId("qr-meta").textContent = this.L.t("wallet.qr.meta", { region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang), characters: size.characters, version: size.version ?? "—" });
+    this.renderCountdown();
+  }
+
+  private async save(): Promise<void> {
+    if (!this.current) return;
+    const health = this.current.request.health;
+    const blob = await qrPng(this.current.text, health && Object.hasOwn(FRAME_COLOURS, health) ? FRAME_COLOURS[health] : undefined);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${this.current.request.type}-qr.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+}

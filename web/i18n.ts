@@ -1,0 +1,131 @@
+/**
+ * The pages' languages: Simplified Chinese (the default when the browser prefers Chinese) and
+ * English. Every visible string comes from a catalogue here; credential types, claims, claim
+ * values, regions and verdict reasons have display names per language; dates are written in
+ * the language's format and the citizen's own time zone. Core's reason codes stay the
+ * interface: only the sentences change with the language. Pure: no DOM here.
+ */
+import { describeReason } from "../core/reasons.ts";
+import { EN, ZH, type Catalogue, type MessageKey } from "./messages.ts";
+
+export type Lang = "zh-CN" | "en";
+export const LANGS: readonly Lang[] = ["zh-CN", "en"];
+export type { MessageKey };
+
+const CATALOGUES: Record<Lang, Catalogue> = { "zh-CN": ZH, en: EN };
+
+/** The stored choice wins; otherwise Chinese when the browser lists any Chinese before English. */
+export function pickLanguage(stored: string | null, preferred: readonly string[]): Lang {
+  if (stored === "zh-CN" || stored === "en") return stored;
+  for (const tag of preferred) {
+    const base = tag.toLowerCase().split("-")[0];
+    if (base === "zh") return "zh-CN";
+    if (base === "en") return "en";
+  }
+  return "zh-CN";
+}
+
+/** A message with `{name}` placeholders filled in. Unknown keys show the key (never silence). */
+export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
+  const template = CATALOGUES[lang][key] ?? EN[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+
+const TYPE_NAMES: Record<string, Record<Lang, string>> = {
+  HealthCode: { "zh-CN": "健康码", en: "Health code" },
+  DriverLicence: { "zh-CN": "机动车驾驶证", en: "Driving licence" },
+  BusinessLicence: { "zh-CN": "营业执照", en: "Business licence" },
+};
+
+/** A credential type's display name; an unregistered name is split from camelCase rather than shown raw. */
+export function typeName(type: string, lang: Lang): string {
+  return own(TYPE_NAMES, type)?.[lang] ?? type.replace(/([a-z])([A-Z])/g, "$1 $2");
+}
+
+const CLAIM_NAMES: Record<string, Record<Lang, string>> = {
+  healthStatus: { "zh-CN": "健康状态", en: "Health status" },
+  givenName: { "zh-CN": "名", en: "Given name" },
+  familyName: { "zh-CN": "姓", en: "Family name" },
+  birthDate: { "zh-CN": "出生日期", en: "Date of birth" },
+  licenceNumber: { "zh-CN": "证号", en: "Licence number" },
+  categories: { "zh-CN": "准驾车型", en: "Categories" },
+  unifiedSocialCreditCode: { "zh-CN": "统一社会信用代码", en: "Unified social credit code" },
+  entityName: { "zh-CN": "名称", en: "Name of the entity" },
+  legalRepresentative: { "zh-CN": "法定代表人", en: "Legal representative" },
+  registeredCapitalCny: { "zh-CN": "注册资本（元）", en: "Registered capital (CNY)" },
+};
+
+export const claimName = (claim: string, lang: Lang): string => own(CLAIM_NAMES, claim)?.[lang] ?? claim.replace(/([a-z])([A-Z])/g, "$1 $2");
+
+const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
+  green: { "zh-CN": "绿码", en: "green" },
+  yellow: { "zh-CN": "黄码", en: "yellow" },
+  red: { "zh-CN": "红码", en: "red" },
+};
+
+/** A claim's value in words: health colours by name, lists joined, dates in the locale's format. */
+export function claimValue(claim: string, value: unknown, lang: Lang): string {
+  if (claim === "healthStatus" && typeof value === "string") return own(HEALTH_WORDS, value)?.[lang] ?? value;
+  if (claim === "birthDate" && typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return birthDateInWords(value, lang);
+  if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(lang === "zh-CN" ? "、" : ", ");
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+const REGION_NAMES: Record<string, Record<Lang, string>> = {
+  "CN-ZJ": { "zh-CN": "浙江", en: "Zhejiang" },
+  "CN-SH": { "zh-CN": "上海", en: "Shanghai" },
+  "CN-NM": { "zh-CN": "内蒙古", en: "Inner Mongolia" },
+};
+
+/** A region code with its name where the pages know it: "浙江 (CN-ZJ)". */
+export function regionName(code: string, lang: Lang): string {
+  const name = own(REGION_NAMES, code)?.[lang];
+  return name ? `${name} (${code})` : code;
+}
+
+/** Agency names as registered on chain are the interface; these are their Chinese names for display. */
+const AGENCY_NAMES_ZH: Record<string, string> = {
+  "Zhejiang Provincial Health Commission": "浙江省卫生健康委员会",
+  "Zhejiang Traffic Police": "浙江省公安厅交通管理局",
+  "Shanghai Municipal Health Commission": "上海市卫生健康委员会",
+  "Shanghai Administration for Market Regulation": "上海市市场监督管理局",
+  "Inner Mongolia Health Commission": "内蒙古自治区卫生健康委员会",
+  "Inner Mongolia Traffic Police": "内蒙古自治区公安厅交通管理局",
+};
+
+export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? (own(AGENCY_NAMES_ZH, registered) ?? registered) : registered);
+
+/** A verdict reason (core's stable code) as a sentence in the language. */
+export const reasonText = (code: string | null, lang: Lang): string => describeReason(code, lang === "zh-CN" ? "zh" : "en");
+
+/** Date and time in the language's format and the device's (the citizen's) time zone. */
+export function dateTimeInWords(unix: number, lang: Lang, timeZone?: string): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short", ...(timeZone ? { timeZone } : {}) }).format(new Date(unix * 1000));
+}
+
+export function dateInWords(unix: number, lang: Lang, timeZone?: string): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: "long", ...(timeZone ? { timeZone } : {}) }).format(new Date(unix * 1000));
+}
+
+/** A calendar date (birth date) is no instant: formatted in UTC so no time zone moves it a day. */
+export function birthDateInWords(iso: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
+}
+
+/** A duration in the largest unit that fits: "5 分钟" / "5 min". */
+export function durationInWords(seconds: number, lang: Lang): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [value, unit] = s < 90 ? [s, "second"] : s < 3600 ? [Math.round(s / 60), "minute"] : s < 172_800 ? [s / 3600, "hour"] : [s / 86400, "day"];
+  return new Intl.NumberFormat(lang, { style: "unit", unit, unitDisplay: "long", maximumFractionDigits: 1 }).format(value);
+}
+
+/** How long until (or since) a moment, in words: "29 天后" / "in 29 days". */
+export function relativeInWords(unix: number, now: number, lang: Lang): string {
+  const d = unix - now;
+  const a = Math.abs(d);
+  const [value, unit]: [number, Intl.RelativeTimeFormatUnit] =
+    a < 90 ? [d, "second"] : a < 5400 ? [Math.round(d / 60), "minute"] : a < 172_800 ? [Math.round(d / 3600), "hour"] : [Math.round(d / 86400), "day"];
+  return new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(value, unit);
+}

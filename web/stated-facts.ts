@@ -1,0 +1,40 @@
+/**
+ * What a presentation says about itself — credential type, issuing agency, region — read
+ * without trusting it, so a checkpoint can show them on a REJECT or UNKNOWN too (a verdict
+ * stops at the first failed check and then carries no facts). Shown as "as stated, not
+ * verified"; never used to decide anything.
+ */
+import type { TrustBundle } from "../core/bundle.ts";
+import { COMPACT_PREFIX, expandPresentation } from "../core/compact.ts";
+import { parseEthrDid } from "../core/did.ts";
+import { isObject } from "../core/json.ts";
+import { decodeJwt } from "../core/jwt.ts";
+
+export interface StatedFacts {
+  readonly type?: string;
+  readonly issuerName?: string;
+  readonly region?: string;
+}
+
+function credentialOf(text: string): string | undefined {
+  const token = text.startsWith(COMPACT_PREFIX) ? expandPresentation(text) : text;
+  const { payload } = decodeJwt(token);
+  const vp = payload.vp;
+  if (isObject(vp) && Array.isArray(vp.verifiableCredential) && typeof vp.verifiableCredential[0] === "string") return vp.verifiableCredential[0];
+  return isObject(payload.vc) ? token : undefined;
+}
+
+export function statedFacts(text: string, bundle: TrustBundle | undefined): StatedFacts {
+  try {
+    const credential = credentialOf(text.trim());
+    if (!credential) return {};
+    const { payload } = decodeJwt(credential);
+    const vc = payload.vc;
+    const types = isObject(vc) && Array.isArray(vc.type) ? vc.type.filter((x): x is string => typeof x === "string" && x !== "VerifiableCredential") : [];
+    const ethr = typeof payload.iss === "string" ? parseEthrDid(payload.iss) : null;
+    const issuer = ethr && bundle && Object.hasOwn(bundle.issuers, ethr.address) ? bundle.issuers[ethr.address] : undefined;
+    return { type: types[0]?.slice(0, 60), issuerName: issuer?.name, region: issuer?.region };
+  } catch {
+    return {};
+  }
+}
