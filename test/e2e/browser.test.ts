@@ -52,10 +52,11 @@ async function pickQr(page: Page, image: Buffer): Promise<void> {
   await expect.poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 }).toBe(before + 1);
 }
 
+// The whole system starts here (chain, six issuers, three checkpoints): minutes on a loaded machine.
 beforeAll(async () => {
   system = await startTestSystem();
   browser = await launchChromium();
-});
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
