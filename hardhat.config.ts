@@ -30,6 +30,14 @@ export default defineConfig({
     // What `npm start` runs (`hardhat node --network embedded`): like a QBFT network, a block
     // every 2 s whether or not there are transactions, stamped with the wall clock, so a
     // checkpoint's bundle is as fresh as its last sync and chain time never runs ahead.
+    // What `laissez chain` and the tests' chain processes run: a block per transaction, stamped
+    // with the wall clock even when it repeats the last block's second, so a seed's hundreds of
+    // transactions do not push chain time ahead of the clocks of issuers and checkpoints.
+    dev: {
+      type: "edr-simulated",
+      chainId: 31337,
+      allowBlocksWithSameTimestamp: true,
+    },
     embedded: {
       type: "edr-simulated",
       chainId: 31337,

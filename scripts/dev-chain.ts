@@ -26,7 +26,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
  * only on transactions (tests that count blocks).
  */
 export async function startEmbeddedChain(port: number, logTo: "inherit" | "ignore" = "ignore", network: "default" | "embedded" = "default"): Promise<ChildProcess> {
-  const networkArgs = network === "embedded" ? ["--network", "embedded"] : [];
+  const networkArgs = ["--network", network === "embedded" ? "embedded" : "dev"];
   const child = spawn(process.execPath, [fileURLToPath(new URL("../node_modules/hardhat/dist/src/cli.js", import.meta.url)), ...networkArgs, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
     stdio: ["ignore", logTo, logTo],

@@ -260,7 +260,7 @@ describe("web wallet and checkpoint page in Chromium", () => {
     await page.reload();
     await ready(page);
     expect(await page.getAttribute("#network", "data-outcome")).toBe("failed");
-    expect(await page.textContent("#network")).toContain("not by this checkpoint's region authority");
+    expect(await page.textContent("#network")).toContain("not this checkpoint's region authority");
     expect(await page.isVisible("#anchor-changed")).toBe(true);
     await pickQr(page, qrImage);
     expect(await page.getAttribute("#verdict", "data-reason")).toBe("revoked");
