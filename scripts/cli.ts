@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 export const EXIT = { ok: 0, reject: 1, failure: 1, unknown: 2, usage: 3 } as const;
 
 export class UsageError extends Error {
-  readonly code = "USAGE";
+  readonly code = "usage";
 }
 
 export interface Command {

@@ -3,6 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
 import { loadSignedBundle } from "../../core/bundle-codec.ts";
 import { decodeJwt } from "../../core/jwt.ts";
+import { isCodedError } from "../../core/errors.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
@@ -37,7 +38,7 @@ async function openWallet(values: Record<string, unknown>): Promise<FileWallet> 
   try {
     return FileWallet.open(path, await walletPassphrase());
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`no wallet at ${path}: run \`laissez wallet init\` first`);
+    if (isCodedError(e, "ENOENT")) throw new UsageError(`no wallet at ${path}: run \`laissez wallet init\` first`);
     throw e;
   }
 }

@@ -6,7 +6,7 @@ const REGION = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
 const CREDENTIAL_TYPE = /^[A-Z][A-Za-z0-9]{0,30}$/;
 
 export class InvalidIdentifierError extends TypeError {
-  readonly code = "INVALID_IDENTIFIER";
+  readonly code = "invalid_identifier";
 }
 
 /** A region code as the bytes32 the contracts store (left-aligned ASCII). */

@@ -3,6 +3,7 @@ import type { Provider } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bundleScope, delegationAuthority, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle, type SignedDelegation } from "../../core/bundle-codec.ts";
 import type { TrustBundle } from "../../core/bundle.ts";
+import { isCodedError } from "../../core/errors.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import type { Deployment } from "../chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
@@ -80,7 +81,7 @@ export class BundleKeeper {
       result = await syncBundle(this.provider, this.deployment, { base: this.current?.bundle, schemas: this.schemas });
     } catch (e) {
       // A base from another chain, or a block the chain no longer has (a reset): start over from the deployment.
-      if ((e as { code?: string }).code !== "delta_base_mismatch") throw e;
+      if (!isCodedError(e, "delta_base_mismatch")) throw e;
       result = await syncBundle(this.provider, this.deployment, { schemas: this.schemas });
     }
     if (this.current && result.bundle.block.number === this.current.bundle.block.number) {

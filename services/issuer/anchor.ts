@@ -1,6 +1,6 @@
 import { Transaction, type Provider, type Signer, type TransactionReceipt } from "ethers";
 import { CodedError } from "../../core/errors.ts";
-import { toWordMasks } from "../../core/status-words.ts";
+import { toWordMasks } from "../../core/status-bits.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";

@@ -8,6 +8,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { utf8 } from "../../core/encoding.ts";
 import { base64urlEncode } from "../../core/encoding.ts";
+import { isCodedError } from "../../core/errors.ts";
 import { parseJson } from "../../core/json.ts";
 import { decodeStatusList, encodeStatusList, getBit, setBit, StatusListError } from "../../core/status-list.ts";
 import { validateSchema } from "../../core/schema.ts";
@@ -21,7 +22,7 @@ const code = (f: () => unknown): string | undefined => {
   try {
     f();
   } catch (e) {
-    return (e as { code?: string }).code;
+    return isCodedError(e) ? e.code : undefined;
   }
   return undefined;
 };

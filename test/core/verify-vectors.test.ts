@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { deserializeBundle, openEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
 import { nobleVerifier, type SignatureVerifier } from "../../core/crypto.ts";
+import { describeReason } from "../../core/reasons.ts";
 import { verifyCredential, verifyPresentation } from "../../core/verify.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { generateVectors, VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
@@ -29,6 +30,8 @@ describe.each<[string, SignatureVerifier]>([
     // Every verdict carries the checks that ran, each with a code; the last failing one names the reason.
     expect(verdict.checks.length).toBeGreaterThan(0);
     if (v.expect.reason) expect(verdict.checks.find((c) => !c.ok)?.reason).toBe(v.expect.reason);
+    // Every reason has a sentence for screens (the ReasonCode union enforces it at compile time).
+    if (verdict.reason) expect(describeReason(verdict.reason)).not.toMatch(/^Check failed/);
     if (verdict.verdict === "accept") {
       expect(verdict.claims).toEqual({ healthStatus: "green" });
       expect(verdict.issuer?.region).toBe("CN-ZJ");

@@ -1,0 +1,90 @@
+import { parseStatusListUrl, TYP } from "./credential.ts";
+import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
+import { isObject, type JsonValue } from "./json.ts";
+import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
+import type { Problem, Run } from "./verdict.ts";
+
+/** A safe integer claim, or undefined. */
+export const intClaim = (v: JsonValue | undefined): number | undefined => (typeof v === "number" && Number.isSafeInteger(v) ? v : undefined);
+
+/** Parses a compact JWS, recording the `format` check. */
+export function decodeToken(run: Run, token: string): DecodedJwt | undefined {
+  try {
+    const jwt = decodeJwt(token);
+    run.pass("format", "compact JWS, strict JSON");
+    return jwt;
+  } catch (e) {
+    run.fail("format", e instanceof JwtFormatError ? e.code : "malformed_jwt", (e as Error).message);
+    return undefined;
+  }
+}
+
+/** A jwt_vc credential (W3C VC in the `vc` claim, `typ` vc+jwt) in the neutral shape the trust checks take. */
+export function decodeJwtVc(run: Run, token: string): DecodedCredential | undefined {
+  const jwt = decodeToken(run, token);
+  if (!jwt) return undefined;
+  const { header, payload } = jwt;
+  if (header.typ !== TYP.credential) {
+    run.fail("typ", "wrong_typ", `typ ${JSON.stringify(header.typ)} is not ${TYP.credential}`);
+    return undefined;
+  }
+  run.pass("typ", TYP.credential);
+  const alg = header.alg;
+  if (alg !== "ES256K" && alg !== "EdDSA") {
+    run.fail("alg", "unsupported_alg", `issuer alg ${JSON.stringify(alg)} is not ES256K or EdDSA`);
+    return undefined;
+  }
+  if ("crit" in header || "jwk" in header || "jku" in header || "x5u" in header) {
+    run.fail("alg", "unsupported_header", "crit, jwk, jku and x5u headers are not accepted");
+    return undefined;
+  }
+  run.pass("alg", alg);
+  const iss = typeof payload.iss === "string" ? payload.iss : "";
+  return {
+    format: "jwt_vc",
+    issuer: iss,
+    kid: typeof header.kid === "string" ? header.kid : "",
+    alg,
+    signingInput: jwt.signingInput,
+    signature: jwt.signature,
+    times: readTimes(payload),
+    content: readContent(payload, iss),
+  };
+}
+
+function readTimes(payload: Record<string, JsonValue>): CredentialTimes | undefined {
+  const issuedAt = intClaim(payload.iat);
+  const validUntil = intClaim(payload.exp);
+  const validFrom = intClaim(payload.nbf) ?? issuedAt;
+  if (issuedAt === undefined || validUntil === undefined || validFrom === undefined) return undefined;
+  return { issuedAt, validFrom, validUntil };
+}
+
+function readContent(payload: Record<string, JsonValue>, iss: string): CredentialContent | Problem {
+  const vc = payload.vc;
+  if (!isObject(vc) || !isObject(vc.credentialSubject) || !Array.isArray(vc.type) || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
+    return { reason: "malformed_credential", detail: "vc, vc.type, vc.credentialSubject, sub and jti are required" };
+  }
+  if (vc.issuer !== undefined && (isObject(vc.issuer) ? vc.issuer.id : vc.issuer) !== iss) return { reason: "issuer_mismatch", detail: "vc.issuer differs from iss" };
+  if (vc.credentialSubject.id !== undefined && vc.credentialSubject.id !== payload.sub) {
+    return { reason: "subject_mismatch", detail: "credentialSubject.id differs from sub" };
+  }
+  const types = vc.type.filter((t): t is string => typeof t === "string" && t !== "VerifiableCredential");
+  if (!vc.type.includes("VerifiableCredential") || types.length !== 1) {
+    return { reason: "malformed_credential", detail: "vc.type must be VerifiableCredential plus one credential type" };
+  }
+  const { id: _subjectId, ...claims } = vc.credentialSubject;
+  const status = vc.credentialStatus;
+  const entries = Array.isArray(status) ? status : status === undefined ? [] : [status];
+  return { id: payload.jti, holder: payload.sub, credentialType: types[0] as string, claims, status: entries.map(readStatusEntry) };
+}
+
+/** A W3C BitstringStatusListEntry as a status claim. */
+function readStatusEntry(e: JsonValue): StatusClaim | Problem {
+  if (!isObject(e) || e.type !== "BitstringStatusListEntry" || typeof e.statusListCredential !== "string" || typeof e.statusListIndex !== "string") {
+    return { reason: "status_entry_malformed", detail: "credentialStatus entries must be BitstringStatusListEntry" };
+  }
+  const purpose = e.statusPurpose;
+  if (purpose !== "revocation" && purpose !== "suspension") return { reason: "status_purpose_mismatch", detail: `unknown status purpose ${String(purpose)}` };
+  return { purpose, listUrl: e.statusListCredential, list: parseStatusListUrl(e.statusListCredential), index: e.statusListIndex };
+}
