@@ -5,7 +5,7 @@ import { serializeBundle } from "../core/bundle-codec.ts";
 import { es256kIssuerKey, issueCredential, statusListUrl } from "../core/credential.ts";
 import { ethrDid, p256DidKey } from "../core/did.ts";
 import { utf8 } from "../core/encoding.ts";
-import { toWordMasks } from "../core/status-words.ts";
+import { toWordMasks } from "../core/status-bits.ts";
 import { verifyCredential } from "../core/verify.ts";
 import { applyConsortium, fundAccounts, type ConsortiumSpec } from "../services/chain/consortium.ts";
 import { connectLedger } from "../services/chain/ledger.ts";

@@ -4,7 +4,7 @@ import { base64urlEncode, bytesToHex, hexToBytes } from "./encoding.ts";
 import type { JsonValue } from "./json.ts";
 import type { IssuerStatus, LedgerEvent, StatusPurpose } from "./ledger-events.ts";
 import { own, setOwn } from "./own.ts";
-import { setBit } from "./status-list.ts";
+import { applyWordMask, WORD_BITS } from "./status-bits.ts";
 
 /**
  * The checkpoint's offline state: everything verification needs, as of one block.
@@ -307,7 +307,7 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         break;
       }
       case "StatusListCreated":
-        if (e.size % 256 !== 0 || e.size <= 0) fail("event_invalid", `list ${e.listId}: size ${e.size}`);
+        if (e.size % WORD_BITS !== 0 || e.size <= 0) fail("event_invalid", `list ${e.listId}: size ${e.size}`);
         setOwn(bundle.statusLists, String(e.listId), { issuer: lower(e.issuer), purpose: e.purpose, size: e.size, sequence: 0, bits: new Uint8Array(e.size / 8) });
         break;
       case "StatusUpdated": {
@@ -315,9 +315,10 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         if (e.listSeq !== list.sequence + 1) fail("sequence_gap", `list ${e.listId}: expected update #${list.sequence + 1}, got #${e.listSeq}`);
         list.sequence = e.listSeq;
         for (const [word, maskHex] of e.words) {
-          if (word < 0 || word * 256 >= list.size) fail("event_invalid", `list ${e.listId}: word ${word} out of range`);
+          if (word < 0 || word * WORD_BITS >= list.size) fail("event_invalid", `list ${e.listId}: word ${word} out of range`);
           const mask = BigInt(maskHex);
-          for (let b = 0; b < 256; b++) if ((mask >> BigInt(b)) & 1n) setBit(list.bits, word * 256 + b, e.set);
+          if (mask >> BigInt(WORD_BITS) !== 0n) fail("event_invalid", `list ${e.listId}: mask wider than a word`);
+          applyWordMask(list.bits, word, mask, e.set);
         }
         break;
       }

@@ -10,20 +10,6 @@ export const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
 
 export class StatusListError extends CodedError<"status_list_malformed" | "status_list_too_short" | "status_list_too_large"> {}
 
-/**
- * W3C Bitstring Status List bit order: index 0 is the most significant bit of byte 0.
- * (On chain, index i is bit i % 256, least significant first, of word i / 256: sync converts.)
- */
-export function getBit(bits: Uint8Array, index: number): boolean {
-  return (((bits[index >> 3] as number) >> (7 - (index & 7))) & 1) === 1;
-}
-
-export function setBit(bits: Uint8Array, index: number, value: boolean): void {
-  const mask = 1 << (7 - (index & 7));
-  const byte = bits[index >> 3] as number;
-  bits[index >> 3] = value ? byte | mask : byte & ~mask;
-}
-
 /** `encodedList` of a BitstringStatusListCredential: GZIP, then base64url (multibase prefix `u`). */
 export function encodeStatusList(bits: Uint8Array): string {
   return `u${base64urlEncode(gzipSync(bits, { level: 9, mtime: 0 }))}`;

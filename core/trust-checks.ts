@@ -6,7 +6,8 @@ import { base64urlDecode } from "./encoding.ts";
 import type { JsonValue } from "./json.ts";
 import { own } from "./own.ts";
 import { validateSchema } from "./schema.ts";
-import { getBit, MIN_STATUS_LIST_SIZE } from "./status-list.ts";
+import { getBit } from "./status-bits.ts";
+import { MIN_STATUS_LIST_SIZE } from "./status-list.ts";
 import { DEFAULT_SKEW, isProblem, type Problem, type Run, type Verdict, type VerifyCredentialParameters } from "./verdict.ts";
 
 /** What a credential that passed every check tells the verdict. */

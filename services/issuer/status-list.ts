@@ -1,6 +1,7 @@
 import { createJWS } from "did-jwt";
 import { statusListUrl, TYP, VC_CONTEXT } from "../../core/credential.ts";
-import { encodeStatusList, setBit } from "../../core/status-list.ts";
+import { encodeStatusList } from "../../core/status-list.ts";
+import { wordsToBitstring, WORD_BITS } from "../../core/status-bits.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
@@ -18,11 +19,8 @@ export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
 
   /** W3C BitstringStatusListCredential from the list's words on chain (bit order converted). */
   async function build(listId: number, size: number, purpose: "revocation" | "suspension"): Promise<string> {
-    const words = (await status.getFunction("getWords")(listId, 0, size / 256)) as bigint[];
-    const bits = new Uint8Array(size / 8);
-    words.forEach((w, i) => {
-      for (let b = 0; w !== 0n && b < 256; b++) if ((w >> BigInt(b)) & 1n) setBit(bits, i * 256 + b, true);
-    });
+    const words = (await status.getFunction("getWords")(listId, 0, size / WORD_BITS)) as bigint[];
+    const bits = wordsToBitstring(words);
     const url = statusListUrl(d.publicUrl, d.deployment.chainId, listId);
     const t = d.now();
     const payload = {

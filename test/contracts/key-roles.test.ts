@@ -1,6 +1,6 @@
 import { type Contract, type Signer, Wallet } from "ethers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { toWordMasks } from "../../core/status-words.ts";
+import { toWordMasks } from "../../core/status-bits.ts";
 import { VERI_KEY } from "../../services/chain/consortium.ts";
 import { credentialTypeId, regionId } from "../../services/chain/ids.ts";
 import { agencySigningKey, regionBundleSignerKey } from "../../scripts/demo/consortium.ts";

@@ -1,6 +1,6 @@
 import { type EventLog, type Signer, Wallet } from "ethers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { toWordMasks } from "../../core/status-words.ts";
+import { toWordMasks } from "../../core/status-bits.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { PURPOSE } from "../../services/chain/consortium.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";

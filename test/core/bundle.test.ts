@@ -10,7 +10,8 @@ import { utf8 } from "../../core/encoding.ts";
 import { base64urlEncode } from "../../core/encoding.ts";
 import { isCodedError } from "../../core/errors.ts";
 import { parseJson } from "../../core/json.ts";
-import { decodeStatusList, encodeStatusList, getBit, setBit, StatusListError } from "../../core/status-list.ts";
+import { decodeStatusList, encodeStatusList, StatusListError } from "../../core/status-list.ts";
+import { getBit, setBit } from "../../core/status-bits.ts";
 import { validateSchema } from "../../core/schema.ts";
 import { VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 
