@@ -1,5 +1,5 @@
 import type { Log, LogDescription, Signer } from "ethers";
-import { toWordMasks } from "../core/status-bits.ts";
+import { toWordMasks } from "../core/index.ts";
 import { credentialTypeId } from "../services/chain/ids.ts";
 import { PURPOSE } from "../services/chain/consortium.ts";
 import { seededChain } from "../test/helpers/chain.ts";

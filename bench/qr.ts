@@ -4,9 +4,7 @@
  * version at error correction M; and what expanding the compact form costs a checkpoint.
  */
 import { p256 } from "@noble/curves/nist.js";
-import { issueCredential, presentCredential, holderSigner, regionAudience, statusListUrl } from "../core/credential.ts";
-import { compactPresentation, expandPresentation } from "../core/compact.ts";
-import { p256DidKey } from "../core/did.ts";
+import { compactPresentation, expandPresentation, holderSigner, issueCredential, p256DidKey, presentCredential, regionAudience, statusListUrl } from "../core/index.ts";
 import { qrSize } from "../wallet/qr.ts";
 import { DEMO_AGENCIES, DEMO_CLAIMS, demoIssuerKey, demoSchema, type DemoType } from "../scripts/demo/consortium.ts";
 import type { Figures } from "./report.ts";

@@ -11,10 +11,7 @@
  */
 import { p256 } from "@noble/curves/nist.js";
 import { gzipSync } from "fflate";
-import { compactPresentation } from "../core/compact.ts";
-import { issueCredential, presentCredential, holderSigner, regionAudience, statusListUrl } from "../core/credential.ts";
-import { p256DidKey } from "../core/did.ts";
-import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../core/encoding.ts";
+import { base64urlDecode, base64urlEncode, bytesToHex, compactPresentation, holderSigner, issueCredential, p256DidKey, presentCredential, regionAudience, statusListUrl, utf8 } from "../core/index.ts";
 import { qrSize } from "../wallet/qr.ts";
 import { DEMO_CLAIMS, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
 import type { Figures } from "./report.ts";

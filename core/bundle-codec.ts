@@ -322,6 +322,23 @@ export function acceptBundle(bundle: TrustBundle, state: CheckpointState | undef
 }
 
 /**
+ * A signed bundle file or download as the bundle it carries: strict JSON, a signature by one of
+ * the anchor's authorities, the anchor's chain and scope, a bundle (not a delta). Throws
+ * BundleError. (No rollback check: `loadSignedBundle` adds that for a checkpoint.)
+ */
+export function openSignedBundle(text: string, anchor: TrustAnchor): TrustBundle {
+  return openBundle(text, anchor).bundle;
+}
+
+function openBundle(text: string, anchor: TrustAnchor): { envelope: SignedEnvelope; bundle: TrustBundle } {
+  const envelope = openEnvelope(text, anchor);
+  if (envelope.payload.kind !== "bundle") throw new BundleError("bundle_malformed", "expected a bundle, got a delta");
+  const bundle = deserializeBundle(envelope.payload);
+  if (envelope.delegation) checkSignerOnChain(bundle, envelope.delegation.payload);
+  return { envelope, bundle };
+}
+
+/**
  * What a checkpoint does with a bundle file or download: check its signature and scope against
  * the anchor — or, once it follows a rotated authority, against that one only — decode it, and
  * refuse a rollback. A trusted bundle whose own chain record names another authority for its

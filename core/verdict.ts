@@ -111,6 +111,14 @@ export class Run {
   }
 }
 
+/**
+ * The verdict when no bundle could be used (bad signature, rollback, none yet): `unknown`, one
+ * failed `bundle` check. The caller cannot decide, whatever the token.
+ */
+export function bundleUnusableVerdict(reason: ReasonCode, detail: string): Verdict {
+  return { verdict: "unknown", reason, checks: [{ code: "bundle", ok: false, reason, detail }], bundle: { block: { number: 0, hash: "", timestamp: 0 }, ageSeconds: 0 } };
+}
+
 export function finish(run: Run, p: VerifyCredentialParameters, extra: Partial<Verdict> = {}): Verdict {
   const f = run.failed;
   const verdict: VerdictKind = !f ? "accept" : f.reason && UNDECIDABLE.has(f.reason) ? "unknown" : "reject";

@@ -2,6 +2,7 @@ import { CompactError, COMPACT_PREFIX, expandPresentation } from "./compact.ts";
 import { regionAudience, TYP } from "./credential.ts";
 import { holderPublicKey } from "./did.ts";
 import { isObject } from "./json.ts";
+import { decodeJwtHeader } from "./jwt.ts";
 import { decodeJwtVc, decodeToken, intClaim } from "./jwt-vc.ts";
 import { checkCredential, checkSignature } from "./trust-checks.ts";
 import {
@@ -117,4 +118,23 @@ function checkBinding(run: Run, p: VerifyPresentationParameters, b: Binding): bo
   }
   run.pass("presentation", b.mode === "static" ? `static presentation for ${p.region}, iat within ${window} s` : "bound to this checkpoint's challenge");
   return true;
+}
+
+/** Is this token a presentation (VP JWT or its QR form), rather than a bare credential? */
+export function isPresentation(token: string): boolean {
+  if (typeof token !== "string") return false;
+  if (token.startsWith(COMPACT_PREFIX)) return true;
+  try {
+    return decodeJwtHeader(token).typ === TYP.presentation;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one entry point for a token of unknown kind (what a scanner or a pasted file gives): a
+ * presentation (VP JWT, `LZ1:` QR text) is verified as one; anything else as a bare credential.
+ */
+export function verifyToken(token: string, p: VerifyPresentationParameters): Verdict {
+  return isPresentation(token) ? verifyPresentation(token, p) : verifyCredential(token, p);
 }

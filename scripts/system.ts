@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { ethrDid } from "../core/did.ts";
+import { ethrDid } from "../core/index.ts";
 import { startCheckpoint, type RunningCheckpoint } from "../services/checkpoint/main.ts";
 import { loadCheckpointConfig } from "../services/checkpoint/config.ts";
 import { createHttpApp, pageCsp, route } from "../services/http/app.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
  * Credential-type schemas, as both services load them: the issuer checks claims against the
  * type's schema, the checkpoint puts each schema into its trust bundle.
  */
-import { parseJson, type JsonValue } from "../core/json.ts";
+import { parseJson, type JsonValue } from "../core/index.ts";
 
 /** Finds a credential type's JSON Schema by its URI (a directory, an HTTP fetch, …). */
 export type SchemaSource = (uri: string) => Promise<JsonValue | undefined>;

@@ -1,7 +1,6 @@
 import { p256 } from "@noble/curves/nist.js";
 import type { Signer } from "did-jwt";
-import { holderSigner } from "../core/credential.ts";
-import { p256DidKey } from "../core/did.ts";
+import { holderSigner, p256DidKey } from "../core/index.ts";
 
 /**
  * The citizen's key: P-256, what phones keep in secure hardware. `sign` is all the wallet

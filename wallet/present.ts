@@ -1,4 +1,4 @@
-import { presentCredential, regionAudience } from "../core/credential.ts";
+import { presentCredential, regionAudience } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 
 /** Where a presentation is for: a checkpoint's challenge, or (a static one-way QR) a region. */

@@ -1,6 +1,6 @@
 import QRCode from "qrcode";
 import jsQRModule from "jsqr";
-import { compactPresentation, CompactError } from "../core/compact.ts";
+import { compactPresentation, CompactError } from "../core/index.ts";
 
 // jsqr's UMD build exports the function itself; its typings claim an ES default export.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;

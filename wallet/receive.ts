@@ -1,9 +1,4 @@
-import { createHolderProof } from "../core/holder-proof.ts";
-import { isObject, parseJson } from "../core/json.ts";
-import { decodeJwt } from "../core/jwt.ts";
-import { verifyCredential, type VerifyCredentialParameters } from "../core/verify.ts";
-import { CodedError } from "../core/errors.ts";
-import { CREDENTIAL_FORMAT, ENDPOINTS, PRE_AUTHORIZED_GRANT, PROOF_TYPE } from "../core/openid4vci.ts";
+import { CodedError, createHolderProof, CREDENTIAL_FORMAT, decodeJwt, ENDPOINTS, isObject, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 

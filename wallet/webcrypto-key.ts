@@ -1,5 +1,4 @@
-import { base64urlEncode, utf8 } from "../core/encoding.ts";
-import { p256DidKey } from "../core/did.ts";
+import { base64urlEncode, p256DidKey, utf8 } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 
 const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;

@@ -1,15 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
 import { getBytes, Wallet } from "ethers";
-import type { TrustBundle } from "../../core/bundle.ts";
-import { bundleScope, delegationAuthority, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type CheckpointState, type SerializedBundle, type SignedDelegation } from "../../core/bundle-codec.ts";
-import { parseJson } from "../../core/json.ts";
+import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, deserializeBundle, loadSignedBundle, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
-import { BundleError } from "../../core/bundle.ts";
-import { decodeJwt } from "../../core/jwt.ts";
-import { TYP } from "../../core/credential.ts";
-import { COMPACT_PREFIX } from "../../core/compact.ts";
-import { verifyCredential, verifyPresentation, type Verdict } from "../../core/verify.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
@@ -117,16 +110,6 @@ function printVerdict(v: Verdict, json: boolean): void {
   for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);
 }
 
-/** A verdict of `unknown` for a bundle this checkpoint cannot use (bad signature, rollback, …). */
-function bundleVerdict(e: BundleError): Verdict {
-  return {
-    verdict: "unknown",
-    reason: e.code,
-    checks: [{ code: "bundle", ok: false, reason: e.code, detail: e.message }],
-    bundle: { block: { number: 0, hash: "", timestamp: 0 }, ageSeconds: 0 },
-  };
-}
-
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify a credential or presentation OFFLINE against a signed bundle (opens no network connection)",
@@ -162,17 +145,11 @@ export const verifyCommand: Command = {
       if (state.highestBlock !== previous?.highestBlock) writeFileAtomic(statePath, JSON.stringify(state));
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;
-      printVerdict(bundleVerdict(e), json);
+      printVerdict(bundleUnusableVerdict(e.code, e.message), json);
       return EXIT.unknown;
     }
-    let typ: unknown;
-    try {
-      typ = decodeJwt(token).header.typ;
-    } catch {
-      typ = undefined;
-    }
     const params = { bundle, region, now, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), ...(audience && nonce ? { challenge: { audience, nonce } } : {}) };
-    const verdict = typ === TYP.presentation || token.startsWith(COMPACT_PREFIX) ? verifyPresentation(token, params) : verifyCredential(token, params);
+    const verdict = verifyToken(token, params);
     printVerdict(verdict, json);
     return EXIT_OF[verdict.verdict];
   },

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isObject, parseJson, type JsonValue } from "../../core/json.ts";
-import { decodeJwt } from "../../core/jwt.ts";
-import type { StatusAction } from "../../core/status-action.ts";
+import { decodeJwt, isObject, type JsonValue, parseJson, type StatusAction } from "../../core/index.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption, readInput } from "../context.ts";
 

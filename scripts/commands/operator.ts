@@ -6,7 +6,7 @@
  * machine. Every chain command prints each transaction and its receipt.
  */
 import { getBytes, isAddress, isError, type Contract, type ContractTransactionResponse, type Interface, type TransactionReceipt, Wallet } from "ethers";
-import { signDelegation } from "../../core/bundle-codec.ts";
+import { signDelegation } from "../../core/index.ts";
 import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";

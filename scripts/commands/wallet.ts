@@ -1,9 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { loadSignedBundle } from "../../core/bundle-codec.ts";
-import { decodeJwt } from "../../core/jwt.ts";
-import { isCodedError } from "../../core/errors.ts";
+import { decodeJwt, isCodedError, openSignedBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
@@ -59,7 +57,7 @@ async function bundleFrom(values: Record<string, unknown>) {
   const source = requireString(values, "bundle");
   const anchor = anchorOption(values, stringOption(values, "region") ?? "CN-ZJ");
   const text = /^https?:\/\//.test(source) ? await (await fetch(source)).text() : readFileSync(source, "utf8");
-  return loadSignedBundle(text, anchor, undefined).bundle;
+  return openSignedBundle(text, anchor);
 }
 
 const line = (c: StoredCredential, i: number): string =>

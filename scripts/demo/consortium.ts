@@ -2,13 +2,7 @@ import { readFileSync } from "node:fs";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getBytes, HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
-import { addressKeyId, publicKeyId } from "../../core/bundle.ts";
-import { signDelegation, type SignedDelegation } from "../../core/bundle-codec.ts";
-import { ed25519IssuerKey, es256kIssuerKey, type IssuerSigningKey } from "../../core/credential.ts";
-import { ethrDid } from "../../core/did.ts";
-import { utf8 } from "../../core/encoding.ts";
-import type { JsonValue } from "../../core/json.ts";
-import { hashCanonical } from "../../core/hash.ts";
+import { addressKeyId, ed25519IssuerKey, es256kIssuerKey, ethrDid, hashCanonical, type IssuerSigningKey, type JsonValue, publicKeyId, signDelegation, type SignedDelegation, utf8 } from "../../core/index.ts";
 import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
 
 /**

@@ -5,11 +5,7 @@
  * Every verification here is the checkpoint page's: core's verifyPresentation over a signed
  * bundle, with no network call.
  */
-import { loadSignedBundle } from "../../core/bundle-codec.ts";
-import type { TrustBundle } from "../../core/bundle.ts";
-import { nobleVerifier } from "../../core/crypto.ts";
-import { describeReason } from "../../core/reasons.ts";
-import { verifyPresentation, type Verdict } from "../../core/verify.ts";
+import { describeReason, loadSignedBundle, nobleVerifier, type TrustBundle, type Verdict, verifyPresentation } from "../../core/index.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { present } from "../../wallet/present.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";

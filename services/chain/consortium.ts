@@ -1,5 +1,5 @@
 import { encodeBytes32String, type Provider, type Signer, type TransactionReceipt, type TransactionResponse } from "ethers";
-import { COMPROMISED_ATTRIBUTE } from "../../core/bundle.ts";
+import { COMPROMISED_ATTRIBUTE } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "./ledger.ts";
 import { credentialTypeId, regionId } from "./ids.ts";
 

@@ -1,6 +1,5 @@
 import { Contract, decodeBytes32String, Interface, toBeHex, zeroPadValue, type LogDescription, type Provider } from "ethers";
-import { BundleError } from "../../core/bundle.ts";
-import type { DidEvent, IssuerStatus, LedgerEvent, StatusEvent, TrustEvent } from "../../core/ledger-events.ts";
+import { BundleError, type DidEvent, type IssuerStatus, type LedgerEvent, type StatusEvent, type TrustEvent } from "../../core/index.ts";
 import { didRegistryArtifact, loadArtifact } from "./artifacts.ts";
 import { idToString } from "./ids.ts";
 import type { Deployment } from "./ledger.ts";

@@ -1,7 +1,5 @@
 import { z } from "zod";
-import type { SignatureVerifier } from "../../core/crypto.ts";
-import { MAX_COMPACT_CHARS } from "../../core/compact.ts";
-import { verifyPresentation } from "../../core/verify.ts";
+import { MAX_COMPACT_CHARS, type SignatureVerifier, verifyPresentation } from "../../core/index.ts";
 import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { Metrics } from "../http/metrics.ts";

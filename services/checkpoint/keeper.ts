@@ -1,10 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Provider } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bundleScope, delegationAuthority, deserializeBundle, openEnvelope, serializeBundle, signEnvelope, type SerializedBundle, type SignedDelegation } from "../../core/bundle-codec.ts";
-import type { TrustBundle } from "../../core/bundle.ts";
-import { isCodedError } from "../../core/errors.ts";
-import { secp256k1Address } from "../../core/crypto.ts";
+import { bundleScope, delegationAuthority, deserializeBundle, isCodedError, openEnvelope, secp256k1Address, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, type TrustBundle } from "../../core/index.ts";
 import type { Deployment } from "../chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import type { SchemaSource } from "../schemas.ts";

@@ -1,8 +1,5 @@
 import type { Provider } from "ethers";
-import { BundleError, emptyBundle, type BlockRef, type TrustBundle } from "../../core/bundle.ts";
-import { applyDelta, type BundleDelta } from "../../core/bundle-codec.ts";
-import { hashCanonical } from "../../core/hash.ts";
-import type { JsonValue } from "../../core/json.ts";
+import { applyDelta, type BlockRef, type BundleDelta, BundleError, emptyBundle, hashCanonical, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { checkSequencesAt, readLedgerEvents } from "../chain/events.ts";
 import type { SchemaSource } from "../schemas.ts";
 import type { Deployment } from "../chain/ledger.ts";

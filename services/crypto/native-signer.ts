@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, sign } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Signer } from "did-jwt";
-import { base64urlEncode } from "../../core/encoding.ts";
+import { base64urlEncode } from "../../core/index.ts";
 
 const secp256k1 = createRequire(import.meta.url)("secp256k1/bindings") as {
   ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };

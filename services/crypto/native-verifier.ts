@@ -1,7 +1,6 @@
 import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
 import { createRequire } from "node:module";
-import type { SignatureVerifier } from "../../core/crypto.ts";
-import { base64urlEncode, bytesToHex } from "../../core/encoding.ts";
+import { base64urlEncode, bytesToHex, type SignatureVerifier } from "../../core/index.ts";
 
 interface Libsecp256k1 {
   ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, publicKey: Uint8Array): boolean;

@@ -1,4 +1,4 @@
-import { CodedError } from "../../core/errors.ts";
+import { CodedError } from "../../core/index.ts";
 
 /**
  * Every error code the services answer with, and its HTTP status: the one map (no statuses in

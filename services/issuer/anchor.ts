@@ -1,6 +1,5 @@
 import { Transaction, type Provider, type Signer, type TransactionReceipt } from "ethers";
-import { CodedError } from "../../core/errors.ts";
-import { toWordMasks } from "../../core/status-bits.ts";
+import { CodedError, toWordMasks } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";

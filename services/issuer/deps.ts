@@ -1,6 +1,5 @@
 import type { Provider } from "ethers";
-import type { IssuerSigningKey } from "../../core/credential.ts";
-import type { SignatureVerifier } from "../../core/crypto.ts";
+import type { IssuerSigningKey, SignatureVerifier } from "../../core/index.ts";
 import type { Deployment } from "../chain/ledger.ts";
 import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../schemas.ts";

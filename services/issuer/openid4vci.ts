@@ -1,18 +1,5 @@
 import { z } from "zod";
-import { nobleVerifier } from "../../core/crypto.ts";
-import { verifyHolderProof } from "../../core/holder-proof.ts";
-import type { JsonValue } from "../../core/json.ts";
-import {
-  credentialConfiguration,
-  CREDENTIAL_FORMAT,
-  ENDPOINTS,
-  offerUri,
-  PRE_AUTHORIZED_GRANT,
-  PROOF_TYPE,
-  type CredentialOffer,
-  type CredentialResponse,
-  type TokenResponse,
-} from "../../core/openid4vci.ts";
+import { CREDENTIAL_FORMAT, credentialConfiguration, type CredentialOffer, type CredentialResponse, ENDPOINTS, type JsonValue, nobleVerifier, offerUri, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STATUS_ACTIONS } from "../../core/status-action.ts";
+import { STATUS_ACTIONS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";

@@ -1,7 +1,5 @@
 import { createJWS } from "did-jwt";
-import { statusListUrl, TYP, VC_CONTEXT } from "../../core/credential.ts";
-import { encodeStatusList } from "../../core/status-list.ts";
-import { wordsToBitstring, WORD_BITS } from "../../core/status-bits.ts";
+import { encodeStatusList, statusListUrl, TYP, VC_CONTEXT, WORD_BITS, wordsToBitstring } from "../../core/index.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";

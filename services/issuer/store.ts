@@ -4,7 +4,7 @@ import { Operators, OPERATORS_SCHEMA } from "./store/operators.ts";
 import { Outbox, OUTBOX_SCHEMA } from "./store/outbox.ts";
 import { Sqlite, unixNow } from "./store/sqlite.ts";
 
-export type { StatusAction } from "../../core/status-action.ts";
+export type { StatusAction } from "../../core/index.ts";
 export { StoreError, type CredentialRecord, type IssuanceRequest, type StatusSlot } from "./store/credentials.ts";
 export type { RedeemableOffer } from "./store/offers.ts";
 export type { Operator, Role } from "./store/operators.ts";

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, randomInt } from "node:crypto";
-import { canonicalize } from "../../../core/canonical.ts";
-import { CodedError } from "../../../core/errors.ts";
+import { canonicalize, CodedError } from "../../../core/index.ts";
 import type { Sqlite } from "./sqlite.ts";
 
 export class StoreError extends CodedError<"index_space_exhausted" | "unknown_credential" | "idempotency_conflict" | "invalid_transition"> {}

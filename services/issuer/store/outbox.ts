@@ -1,4 +1,4 @@
-import { purposeOf, setsBit, type StatusAction } from "../../../core/status-action.ts";
+import { purposeOf, setsBit, type StatusAction } from "../../../core/index.ts";
 import { StoreError, type Credentials } from "./credentials.ts";
 import { unixNow, type Sqlite } from "./sqlite.ts";
 

@@ -1,0 +1,43 @@
+/**
+ * Laissez core's public API: what the services, the wallet, the pages, the CLI and the bench
+ * may use. Everything else in core/ is internal (eslint enforces it; see core/README.md).
+ */
+
+// Verification: one entry point per kind, and one for a token of unknown kind.
+export { verifyToken, verifyCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
+export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters } from "./verify.ts";
+export { bundleUnusableVerdict } from "./verdict.ts";
+export { describeReason, isReasonCode, type ReasonCode, type VerifyReason } from "./reasons.ts";
+export { nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
+
+// Trust bundles: build, sign, open, update.
+export { addressKeyId, applyEvents, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";
+export type { BlockRef, BundleErrorCode, CredentialTypeEntry, IssuerEntry, IssuerKey, StatusListEntry, TrustBundle } from "./bundle.ts";
+export { acceptBundle, applyDelta, bundleScope, delegationAuthority, deserializeBundle, loadSignedBundle, openEnvelope, openSignedBundle, serializeBundle, signDelegation, signEnvelope } from "./bundle-codec.ts";
+export type { BundleDelegation, SignedDelegation } from "./bundle-codec.ts";
+export type { BundleDelta, CheckpointState, EnvelopeScope, SerializedBundle, SignedEnvelope, TrustAnchor } from "./bundle-codec.ts";
+export type { DidEvent, IssuerStatus, LedgerEvent, StatusEvent, StatusPurpose, TrustEvent } from "./ledger-events.ts";
+
+// Issuing and presenting.
+export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, TYP, VC_CONTEXT } from "./credential.ts";
+export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusEntry, StatusReference } from "./credential.ts";
+export { createHolderProof, verifyHolderProof } from "./holder-proof.ts";
+export { credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, offerUri, PRE_AUTHORIZED_GRANT, PROOF_TYPE } from "./openid4vci.ts";
+export type { CredentialOffer, CredentialRequest, CredentialResponse, TokenResponse } from "./openid4vci.ts";
+export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-action.ts";
+export { compactPresentation, COMPACT_PREFIX, CompactError, expandPresentation, MAX_COMPACT_CHARS, readPresentation } from "./compact.ts";
+export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
+
+// Status bits and lists.
+export { applyWordMask, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";
+export type { TokenStatusBits, WordMasks } from "./status-bits.ts";
+export { decodeStatusList, encodeStatusList, MIN_STATUS_LIST_SIZE, StatusListError } from "./status-list.ts";
+
+// Strict parsing and encodings of untrusted input.
+export { decodeJwt, decodeJwtHeader, JwtFormatError, type DecodedJwt } from "./jwt.ts";
+export { isObject, JsonError, parseJson, type JsonValue } from "./json.ts";
+export { base64urlDecode, base64urlEncode, bytesToHex, hexToBytes, utf8, fromUtf8 } from "./encoding.ts";
+export { validateSchema } from "./schema.ts";
+export { canonicalize } from "./canonical.ts";
+export { hashCanonical } from "./hash.ts";
+export { CodedError, isCodedError } from "./errors.ts";
