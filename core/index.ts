@@ -5,7 +5,7 @@
 
 // Verification: one entry point per kind, and one for a token of unknown kind.
 export { verifyToken, verifyCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
-export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters } from "./verify.ts";
+export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters, VerifyTokenParameters } from "./verify.ts";
 export { bundleUnusableVerdict } from "./verdict.ts";
 export { describeReason, isReasonCode, type ReasonCode, type VerifyReason } from "./reasons.ts";
 export { nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";

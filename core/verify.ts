@@ -131,10 +131,23 @@ export function isPresentation(token: string): boolean {
   }
 }
 
+export interface VerifyTokenParameters extends VerifyPresentationParameters {
+  /** Refuse a bare credential even without a challenge (a checkpoint always wants holder binding). */
+  readonly requirePresentation?: boolean;
+}
+
 /**
  * The one entry point for a token of unknown kind (what a scanner or a pasted file gives): a
- * presentation (VP JWT, `LZ1:` QR text) is verified as one; anything else as a bare credential.
+ * presentation (VP JWT, `LZ1:` QR text) is verified as one; anything else as a bare credential —
+ * unless a challenge was demanded or a presentation is required: a bare credential carries no
+ * holder binding, so it cannot answer a challenge (`presentation_required`).
  */
-export function verifyToken(token: string, p: VerifyPresentationParameters): Verdict {
-  return isPresentation(token) ? verifyPresentation(token, p) : verifyCredential(token, p);
+export function verifyToken(token: string, p: VerifyTokenParameters): Verdict {
+  if (isPresentation(token)) return verifyPresentation(token, p);
+  if (p.challenge || p.requirePresentation) {
+    const run = new Run();
+    run.fail("presentation", "presentation_required", p.challenge ? "a challenge was demanded: only a presentation bound to it answers, not a bare credential" : "a presentation (holder binding) is required, not a bare credential");
+    return finish(run, p);
+  }
+  return verifyCredential(token, p);
 }

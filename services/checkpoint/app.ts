@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_COMPACT_CHARS, type SignatureVerifier, verifyPresentation } from "../../core/index.ts";
+import { MAX_COMPACT_CHARS, type SignatureVerifier, verifyToken } from "../../core/index.ts";
 import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { Metrics } from "../http/metrics.ts";
@@ -94,7 +94,9 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
         const nonce = req.nonce;
         const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t);
         if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge, or it expired");
-        const verdict = verifyPresentation(req.presentation, {
+        // A checkpoint always wants holder binding: a bare credential gets presentation_required.
+        const verdict = verifyToken(req.presentation, {
+          requirePresentation: true,
           bundle: current.bundle,
           region: d.region,
           now: t,

@@ -23,7 +23,10 @@ import { hashCanonical } from "../../core/hash.ts";
 
 export interface VerificationVector {
   readonly name: string;
-  readonly kind: "credential" | "presentation";
+  /** Which entry point: verifyCredential, verifyPresentation, or verifyToken (decides the kind itself). */
+  readonly kind: "credential" | "presentation" | "token";
+  /** verifyToken's requirePresentation (a checkpoint that always demands holder binding). */
+  readonly requirePresentation?: boolean;
   readonly token: string;
   readonly region: string;
   readonly now: number;
@@ -256,6 +259,11 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: static presentation accepted in its region only", await present(good), "reject", "wrong_audience", { region: "CN-ZJ" }),
     vp("reject: static presentation naming no region", await present(good, { audience: null }), "reject", "audience_missing"),
     vp("accept: presentation bound to the checkpoint's challenge", await present(good, challenge), "accept", null, { challenge }),
+    // One entry point for a token of unknown kind (issue 10 item 12): a demanded challenge needs a presentation.
+    v("reject: a bare credential where a challenge was demanded (verifyToken)", good, "reject", "presentation_required", { kind: "token", challenge }),
+    v("reject: a bare credential where a presentation is required (verifyToken)", good, "reject", "presentation_required", { kind: "token", requirePresentation: true }),
+    v("accept: a bare credential where none was demanded (verifyToken)", good, "accept", null, { kind: "token" }),
+    v("accept: a challenge-bound presentation (verifyToken)", await present(good, challenge), "accept", null, { kind: "token", challenge }),
     vp("reject: presentation nonce reused", await present(good, challenge), "reject", "nonce_reused", { challenge, replay: true }),
     vp("reject: presentation for another checkpoint", await present(good, { ...challenge, audience: "checkpoint:CN-SH:gate-9" }), "reject", "wrong_audience", { challenge }),
     vp("reject: presentation without the nonce asked for", await present(good, { audience: challenge.audience }), "reject", "nonce_missing", { challenge }),
