@@ -7,7 +7,8 @@
 export { verifyToken, verifyCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
 export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters, VerifyTokenParameters } from "./verify.ts";
 export { bundleUnusableVerdict } from "./verdict.ts";
-export { describeReason, isReasonCode, type ReasonCode, type VerifyReason } from "./reasons.ts";
+export { compactCredential, expandCredential, PAPER_IDENTITY_CLAIMS, PAPER_PREFIX, verifyPaperCredential } from "./paper.ts";
+export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, type ReasonCode, type ReasonLanguage, type VerifyReason } from "./reasons.ts";
 export { nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
 // Trust bundles: build, sign, open, update.
@@ -17,6 +18,10 @@ export { acceptBundle, applyDelta, bundleScope, delegationAuthority, deserialize
 export type { BundleDelegation, SignedDelegation } from "./bundle-codec.ts";
 export type { BundleDelta, CheckpointState, EnvelopeScope, SerializedBundle, SignedEnvelope, TrustAnchor } from "./bundle-codec.ts";
 export type { DidEvent, IssuerStatus, LedgerEvent, StatusEvent, StatusPurpose, TrustEvent } from "./ledger-events.ts";
+
+// A device's pinned trust anchor (the pages).
+export { afterAccepting, AnchorError, checkPlausible, MAX_CHAIN_AHEAD_SECONDS, parseAnchorFile, replaceAnchor, sameAnchor, toCheckpointState, toTrustAnchor } from "./anchor.ts";
+export type { AnchorErrorCode, DeviceTrust, PinnedAnchor } from "./anchor.ts";
 
 // Issuing and presenting.
 export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, TYP, VC_CONTEXT } from "./credential.ts";

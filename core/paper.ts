@@ -108,7 +108,7 @@ export function verifyPaperCredential(text: string, p: VerifyCredentialParameter
   const checks = [...encoding, ...v.checks, paper];
   const issuedAt = Number(decodeJwtSafe(jwt)?.iat ?? 0);
   const presentation = { mode: "paper" as const, issuedAt, audience: "" };
-  if (v.verdict === "accept" && !paper.ok) return { ...v, verdict: "reject", reason: paper.reason as string, checks, presentation };
+  if (v.verdict === "accept" && !paper.ok) return { ...v, verdict: "reject", reason: paper.reason ?? "paper_not_allowed", checks, presentation };
   if (v.verdict !== "accept" && !paper.ok && paper.reason === "paper_not_allowed") return { ...v, verdict: "reject", reason: "paper_not_allowed", checks, presentation };
   return { ...v, checks, presentation };
 }

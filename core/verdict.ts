@@ -27,7 +27,8 @@ export type CheckCode =
   | "status"
   | "freshness"
   | "holder_binding"
-  | "bundle";
+  | "bundle"
+  | "paper";
 
 /** One check that ran: `code` names the check; `reason` is the stable failure code when !ok. */
 export interface Check {

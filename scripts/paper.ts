@@ -6,8 +6,7 @@
  * in Chinese and English. The service's usual checks apply (accreditation, schema, operator role).
  */
 import { randomUUID } from "node:crypto";
-import { compactCredential, PAPER_IDENTITY_CLAIMS } from "../core/paper.ts";
-import { decodeJwt } from "../core/jwt.ts";
+import { compactCredential, decodeJwt, PAPER_IDENTITY_CLAIMS } from "../core/index.ts";
 import { createHolderKey } from "../wallet/holder.ts";
 import { qrSize, qrSvg } from "../wallet/qr.ts";
 import { paperCredentialHtml } from "../web/paper-page.ts";

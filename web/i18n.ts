@@ -5,7 +5,7 @@
  * the language's format and the citizen's own time zone. Core's reason codes stay the
  * interface: only the sentences change with the language. Pure: no DOM here.
  */
-import { describeReason } from "../core/reasons.ts";
+import { describeReason } from "../core/index.ts";
 import { EN, ZH, type Catalogue, type MessageKey } from "./messages.ts";
 
 export type Lang = "zh-CN" | "en";

@@ -3,9 +3,7 @@
  * Only public facts about institutions — never a credential, a holder or a status index:
  * per agency, the number of set revocation and suspension bits, nothing about which.
  */
-import type { TrustBundle } from "../core/bundle.ts";
-import type { JsonValue } from "../core/json.ts";
-import { isObject } from "../core/json.ts";
+import { isObject, type JsonValue, type TrustBundle } from "../core/index.ts";
 
 export interface AgencyCounts {
   /** Status list entries the agency has on chain (its issuance capacity, not a count of people). */

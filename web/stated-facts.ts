@@ -4,11 +4,7 @@
  * stops at the first failed check and then carries no facts). Shown as "as stated, not
  * verified"; never used to decide anything.
  */
-import type { TrustBundle } from "../core/bundle.ts";
-import { COMPACT_PREFIX, expandPresentation } from "../core/compact.ts";
-import { parseEthrDid } from "../core/did.ts";
-import { isObject } from "../core/json.ts";
-import { decodeJwt } from "../core/jwt.ts";
+import { COMPACT_PREFIX, decodeJwt, expandPresentation, isObject, parseEthrDid, type TrustBundle } from "../core/index.ts";
 
 export interface StatedFacts {
   readonly type?: string;

@@ -4,9 +4,7 @@
  * `config.json`) is used once, on first use; after that it is only compared, and a
  * difference is shown, never followed. Storage is passed in (localStorage in the pages).
  */
-import { afterAccepting, checkPlausible, replaceAnchor, sameAnchor, toCheckpointState, toTrustAnchor, type DeviceTrust, type PinnedAnchor } from "../core/anchor.ts";
-import { loadSignedBundle } from "../core/bundle-codec.ts";
-import type { TrustBundle } from "../core/bundle.ts";
+import { afterAccepting, checkPlausible, type DeviceTrust, loadSignedBundle, type PinnedAnchor, replaceAnchor, sameAnchor, toCheckpointState, toTrustAnchor, type TrustBundle } from "../core/index.ts";
 
 export interface ServedAnchor {
   readonly region: string;

@@ -10,7 +10,7 @@ import { checkPlausible, parseAnchorFile, type DeviceTrust } from "../../core/an
 import { bundleScope, deserializeBundle, serializeBundle, signEnvelope, type SerializedBundle, type SignedEnvelope } from "../../core/bundle-codec.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, describeReason } from "../../core/reasons.ts";
-import { getBit, setBit } from "../../core/status-list.ts";
+import { getBit, setBit } from "../../core/status-bits.ts";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
 import { claimValue, dateTimeInWords, durationInWords, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";

@@ -3,7 +3,7 @@
  * receive from an OpenID4VCI offer link (also when the wallet is already open), cards in the
  * citizen's language with status as of the last sync, and the full-screen presentation QR.
  */
-import { nobleVerifier } from "../../core/crypto.ts";
+import { nobleVerifier } from "../../core/index.ts";
 import { agencyName, dateTimeInWords, durationInWords, typeName } from "../../web/i18n.ts";
 import { PageLanguage } from "../../web/language.ts";
 import { TrustStore } from "../../web/trust-store.ts";

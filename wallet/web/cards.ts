@@ -3,11 +3,7 @@
  * holder's own claims (hideable), the status in plain words as of the last sync, the validity
  * in words; the DID, credential id and block behind a "technical details" fold.
  */
-import type { TrustBundle } from "../../core/bundle.ts";
-import { nobleVerifier } from "../../core/crypto.ts";
-import { isObject, type JsonValue } from "../../core/json.ts";
-import { decodeJwt } from "../../core/jwt.ts";
-import { verifyCredential } from "../../core/verify.ts";
+import { decodeJwt, isObject, type JsonValue, nobleVerifier, type TrustBundle, verifyCredential } from "../../core/index.ts";
 import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import type { StoredCredential } from "../store.ts";

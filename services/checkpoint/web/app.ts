@@ -4,10 +4,7 @@
  * verification as the service, with noble's pure-JS signatures. Nothing scanned leaves the
  * device; the shift history keeps only time, verdict and type.
  */
-import { parseAnchorFile } from "../../../core/anchor.ts";
-import { nobleVerifier } from "../../../core/crypto.ts";
-import { PAPER_PREFIX, verifyPaperCredential } from "../../../core/paper.ts";
-import { verifyPresentation } from "../../../core/verify.ts";
+import { nobleVerifier, PAPER_PREFIX, parseAnchorFile, verifyPaperCredential, verifyPresentation } from "../../../core/index.ts";
 import { dateTimeInWords, regionName, typeName } from "../../../web/i18n.ts";
 import { PageLanguage } from "../../../web/language.ts";
 import { statedFacts } from "../../../web/stated-facts.ts";

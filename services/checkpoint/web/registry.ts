@@ -5,7 +5,7 @@
  * revocations and suspensions over the syncs this device kept. Read-only, from the signed
  * bundle under this device's pinned anchor, so it works offline; nothing about a person.
  */
-import type { TrustBundle } from "../../../core/bundle.ts";
+import type { TrustBundle } from "../../../core/index.ts";
 import { agencyName, claimName, dateInWords, dateTimeInWords, durationInWords, regionName, typeName, type Lang } from "../../../web/i18n.ts";
 import { PageLanguage } from "../../../web/language.ts";
 import { appendCounts, recognitionMatrix, schemaClaims, type CountsAt } from "../../../web/registry-model.ts";

@@ -2,7 +2,7 @@
  * The shift's scan history, on this device only: time, verdict and credential type — no
  * name, no claim, no credential id, nothing that identifies the person. Cleared on demand.
  */
-import type { VerdictKind } from "../../../core/verify.ts";
+import type { VerdictKind } from "../../../core/index.ts";
 
 export interface ShiftEntry {
   readonly at: number;

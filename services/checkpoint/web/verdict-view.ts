@@ -4,8 +4,7 @@
  * or as the credential states them when verification stopped before reaching them), the
  * reason in the language, the disclosed claims, and the checks that ran.
  */
-import type { TrustBundle } from "../../../core/bundle.ts";
-import type { Verdict } from "../../../core/verify.ts";
+import type { TrustBundle, Verdict } from "../../../core/index.ts";
 import { agencyName, claimName, claimValue, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import type { StatedFacts } from "../../../web/stated-facts.ts";
