@@ -151,7 +151,7 @@ describe("laissez up: the whole system as one command", () => {
     const wrong = await runLaissez(["wallet", "list", ...wallet], { env: { ...env, LAISSEZ_WALLET_PASSPHRASE: "wrong" } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("wrong passphrase");
-  });
+  }, 360_000); // seventeen CLI processes, each several seconds on a loaded machine (measured 7–17 s at load 15–30)
 
   it("stops cleanly on Ctrl-C: every service and the chain close", async () => {
     const exited = new Promise<number | null>((resolve) => up.once("exit", resolve));
