@@ -1,4 +1,4 @@
-import { FetchRequest, JsonRpcProvider, Network } from "ethers";
+import { FeeData, FetchRequest, JsonRpcProvider, Network } from "ethers";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 
@@ -12,12 +12,30 @@ export interface RpcOptions {
   readonly chainId?: number;
 }
 
+/**
+ * A JSON-RPC provider that pays nothing on a chain whose blocks carry a zero base fee.
+ *
+ * The consortium's Besu QBFT chain runs with `zeroBaseFee` and `--min-gas-price=0`, and its
+ * genesis gives no account any ether. ethers' own fee logic treats a zero base fee as "no
+ * EIP-1559" and falls back to `eth_gasPrice`, which nodes may answer with a suggestion above
+ * zero (anvil answers 1 gwei): a transaction that then needs ether no account has is refused
+ * ("upfront cost exceeds account balance"). So where the latest block's base fee is zero, every
+ * fee field is zero. Chains that charge (Hardhat's node) keep ethers' default.
+ */
+export class LedgerProvider extends JsonRpcProvider {
+  override async getFeeData(): Promise<FeeData> {
+    const block = await this.getBlock("latest");
+    if (block?.baseFeePerGas === 0n) return new FeeData(0n, 0n, 0n);
+    return super.getFeeData();
+  }
+}
+
 /** A provider for a JSON-RPC endpoint; polling is quick because QBFT blocks and automine are fast. */
-export function connectRpc(url: string, o: RpcOptions = {}): JsonRpcProvider {
+export function connectRpc(url: string, o: RpcOptions = {}): LedgerProvider {
   const request = new FetchRequest(url);
   if (o.timeoutMs !== undefined) request.timeout = o.timeoutMs;
   const network = o.chainId === undefined ? undefined : Network.from(o.chainId);
-  return new JsonRpcProvider(request, network, { polling: true, pollingInterval: 250, cacheTimeout: -1, ...(network ? { staticNetwork: network } : {}) });
+  return new LedgerProvider(request, network, { polling: true, pollingInterval: 250, cacheTimeout: -1, ...(network ? { staticNetwork: network } : {}) });
 }
 
 /** The endpoint's chain id, or undefined if it does not answer within `timeoutMs`. */

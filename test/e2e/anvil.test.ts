@@ -1,0 +1,132 @@
+/**
+ * The whole flow on a second, independent EVM client — Foundry's anvil as its own process —
+ * behind a guard that enforces the consortium's Besu constraints (test/helpers/besu-guard.ts).
+ * The same deployment, seeding, issuer service and CLI checkpoint commands as on `hardhat node`;
+ * nothing here is specific to anvil except starting it.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { p256 } from "@noble/curves/nist.js";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { p256DidKey } from "../../core/did.ts";
+import { connectRpc } from "../../services/chain/rpc.ts";
+import { loadIssuerConfig } from "../../services/issuer/config.ts";
+import { startIssuer } from "../../services/issuer/main.ts";
+import { IssuerStore } from "../../services/issuer/store.ts";
+import { deployTo } from "../../scripts/commands/deploy.ts";
+import { seedDemo } from "../../scripts/commands/seed.ts";
+import { DEMO_SCHEMAS_DIR } from "../../scripts/context.ts";
+import { agencyControllerKey, agencySigningKey } from "../../scripts/demo/consortium.ts";
+import { startAnvil, type AnvilNode } from "../helpers/anvil.ts";
+import { startBesuGuard, type BesuGuard } from "../helpers/besu-guard.ts";
+import { runLaissez } from "../helpers/processes.ts";
+
+process.env.LAISSEZ_LOG ??= "off";
+const dir = mkdtempSync(join(tmpdir(), "laissez-anvil-"));
+const deployments = join(dir, "deployments");
+let anvil: AnvilNode;
+let guard: BesuGuard;
+let issuer: Awaited<ReturnType<typeof startIssuer>> | undefined;
+
+async function until(what: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  anvil = await startAnvil();
+  guard = await startBesuGuard(anvil.url);
+}, 60_000);
+
+afterAll(async () => {
+  await issuer?.stop();
+  await guard?.close();
+  await anvil?.stop();
+});
+
+describe("the Besu guard in front of anvil", () => {
+  it("refuses what a Besu node refuses and serves standard JSON-RPC", async () => {
+    const call = async (method: string, params: unknown[] = []) =>
+      (await (await fetch(guard.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result?: unknown; error?: { code: number } };
+    for (const method of ["anvil_mine", "evm_snapshot", "hardhat_mine", "eth_sendTransaction", "eth_sign", "personal_unlockAccount", "debug_traceTransaction"]) {
+      expect((await call(method)).error?.code, method).toBe(-32601);
+    }
+    expect((await call("eth_accounts")).result).toEqual([]);
+    expect((await call("eth_getLogs", [{ fromBlock: "0x0", toBlock: "0x1388" }])).error?.code).toBe(-32005); // 5,001 blocks
+    expect((await call("eth_getLogs", [{ fromBlock: "0x0", toBlock: "0x1387" }])).result).toEqual([]); // 5,000
+    expect((await call("eth_chainId")).result).toBe("0x7a69");
+  });
+
+  it("ethers' own fee choice is refused on a zero-base-fee chain; the product's provider pays nothing and is served", async () => {
+    const who = agencyControllerKey(5); // holds no ether, like every account on the kit's chain
+    const plain = new JsonRpcProvider(guard.url, undefined, { staticNetwork: true });
+    await expect(new Wallet(who.privateKey, plain).sendTransaction({ to: who.address, value: 0 })).rejects.toThrow(/Upfront cost exceeds account balance/);
+    plain.destroy();
+    const provider = connectRpc(guard.url);
+    const receipt = await (await new Wallet(who.privateKey, provider).sendTransaction({ to: who.address, value: 0 })).wait();
+    expect(receipt?.status).toBe(1);
+    expect(receipt?.gasPrice).toBe(0n);
+    provider.destroy();
+  });
+});
+
+describe("deploy, seed, issue, revoke through the outbox, sync, verify offline — on anvil through the guard", () => {
+  it("accepts, then rejects after the revocation is anchored and re-synced", async () => {
+    const refusedBefore = guard.refused.length;
+    // What `laissez deploy`, `laissez seed` and `laissez issuer serve --agency 0` run.
+    await deployTo(guard.url, deployments);
+    await seedDemo(guard.url, deployments);
+    const db = join(dir, "issuer.db");
+    const store = new IssuerStore(db);
+    const { token } = store.createOperator("e2e", ["admin", "issue", "revoke"]);
+    store.close();
+    issuer = await startIssuer(
+      loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY_KEY: agencyControllerKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
+      DEMO_SCHEMAS_DIR,
+    );
+    const chain = ["--rpc", guard.url, "--deployments", deployments];
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${issuer!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
+    const issued = await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+    expect(issued.status, JSON.stringify(issued.json)).toBe(201);
+    const vc = join(dir, "vc.jwt");
+    writeFileSync(vc, String(issued.json.credential));
+
+    const bundle = join(dir, "zj.json");
+    const state = ["--state", join(dir, "checkpoint-state.json")];
+    const synced = await runLaissez(["sync", "--region", "CN-ZJ", "--out", bundle, ...chain]);
+    expect(synced.code, synced.stderr).toBe(0);
+    const accepted = await runLaissez(["verify", "--bundle", bundle, "--region", "CN-ZJ", ...state, "--json", vc]);
+    expect(accepted.code, accepted.stdout + accepted.stderr).toBe(0);
+    expect((JSON.parse(accepted.stdout) as { verdict: string }).verdict).toBe("accept");
+
+    const id = String(issued.json.id);
+    expect((await post("/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
+    await until(async () => {
+      const res = await fetch(`${issuer!.url}/credentials/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await res.json()) as { requests: { state: string }[] }).requests[0]?.state === "anchored";
+    });
+
+    const bundle2 = join(dir, "zj2.json");
+    const resynced = await runLaissez(["sync", "--region", "CN-ZJ", "--from", bundle, "--out", bundle2, ...chain]);
+    expect(resynced.code, resynced.stderr).toBe(0);
+    const rejected = await runLaissez(["verify", "--bundle", bundle2, "--region", "CN-ZJ", ...state, "--json", vc]);
+    expect(rejected.code).toBe(1);
+    const verdict = JSON.parse(rejected.stdout) as { verdict: string; checks: { code: string; ok: boolean; reason?: string }[] };
+    expect(verdict.verdict).toBe("reject");
+    expect(verdict.checks.find((c) => !c.ok)).toMatchObject({ code: "status", reason: "revoked" });
+
+    // Everything the product sent passed the guard: paged logs, locally signed zero-fee transactions.
+    expect(guard.refused.slice(refusedBefore)).toEqual([]);
+    expect(guard.forwarded).toContain("eth_sendRawTransaction");
+    expect(guard.forwarded).toContain("eth_getLogs");
+  });
+});
