@@ -1,27 +1,31 @@
 /**
  * The whole flow on a second, independent EVM client â€” Foundry's anvil as its own process â€”
  * behind a guard that enforces the consortium's Besu constraints (test/helpers/besu-guard.ts).
- * The same deployment, seeding, issuer service and CLI checkpoint commands as on `hardhat node`;
+ * The same deployment, seeding, issuer service, sync and offline verification as on `hardhat node`;
  * nothing here is specific to anvil except starting it.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { p256 } from "@noble/curves/nist.js";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p256DidKey } from "../../core/did.ts";
+import type { TrustBundle } from "../../core/bundle.ts";
+import { verifyCredential } from "../../core/verify.ts";
+import { readDeployment } from "../../services/chain/deployments.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { loadIssuerConfig } from "../../services/issuer/config.ts";
 import { startIssuer } from "../../services/issuer/main.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
 import { deployTo } from "../../scripts/commands/deploy.ts";
 import { seedDemo } from "../../scripts/commands/seed.ts";
-import { DEMO_SCHEMAS_DIR } from "../../scripts/context.ts";
+import { DEMO_SCHEMAS_DIR, demoSchemas } from "../../scripts/context.ts";
 import { agencyControllerKey, agencySigningKey } from "../../scripts/demo/consortium.ts";
 import { startAnvil, type AnvilNode } from "../helpers/anvil.ts";
 import { startBesuGuard, type BesuGuard } from "../helpers/besu-guard.ts";
-import { runLaissez } from "../helpers/processes.ts";
 
 process.env.LAISSEZ_LOG ??= "off";
 const dir = mkdtempSync(join(tmpdir(), "laissez-anvil-"));
@@ -89,7 +93,6 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
       loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY_KEY: agencyControllerKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
       DEMO_SCHEMAS_DIR,
     );
-    const chain = ["--rpc", guard.url, "--deployments", deployments];
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${issuer!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -97,16 +100,14 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
     const issued = await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
     expect(issued.status, JSON.stringify(issued.json)).toBe(201);
-    const vc = join(dir, "vc.jwt");
-    writeFileSync(vc, String(issued.json.credential));
+    const vc = String(issued.json.credential);
 
-    const bundle = join(dir, "zj.json");
-    const state = ["--state", join(dir, "checkpoint-state.json")];
-    const synced = await runLaissez(["sync", "--region", "CN-ZJ", "--out", bundle, ...chain]);
-    expect(synced.code, synced.stderr).toBe(0);
-    const accepted = await runLaissez(["verify", "--bundle", bundle, "--region", "CN-ZJ", ...state, "--json", vc]);
-    expect(accepted.code, accepted.stdout + accepted.stderr).toBe(0);
-    expect((JSON.parse(accepted.stdout) as { verdict: string }).verdict).toBe("accept");
+    // What `laissez sync` and `laissez verify` run: a bundle from the chain through the guard, then offline.
+    const provider = connectRpc(guard.url);
+    const deployment = readDeployment(31337, deployments);
+    const first = await syncBundle(provider, deployment, { schemas: demoSchemas });
+    const verify = (bundle: TrustBundle) => verifyCredential(vc, { bundle, region: "CN-ZJ", now: Math.floor(Date.now() / 1000), verifier: nativeVerifier });
+    expect(verify(first.bundle)).toMatchObject({ verdict: "accept" });
 
     const id = String(issued.json.id);
     expect((await post("/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
@@ -115,14 +116,10 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
       return ((await res.json()) as { requests: { state: string }[] }).requests[0]?.state === "anchored";
     });
 
-    const bundle2 = join(dir, "zj2.json");
-    const resynced = await runLaissez(["sync", "--region", "CN-ZJ", "--from", bundle, "--out", bundle2, ...chain]);
-    expect(resynced.code, resynced.stderr).toBe(0);
-    const rejected = await runLaissez(["verify", "--bundle", bundle2, "--region", "CN-ZJ", ...state, "--json", vc]);
-    expect(rejected.code).toBe(1);
-    const verdict = JSON.parse(rejected.stdout) as { verdict: string; checks: { code: string; ok: boolean; reason?: string }[] };
-    expect(verdict.verdict).toBe("reject");
-    expect(verdict.checks.find((c) => !c.ok)).toMatchObject({ code: "status", reason: "revoked" });
+    const next = await syncBundle(provider, deployment, { base: first.bundle, schemas: demoSchemas });
+    provider.destroy();
+    expect(next.delta.events.map((e) => e.kind)).toContain("StatusUpdated");
+    expect(verify(next.bundle)).toMatchObject({ verdict: "reject", reason: "revoked" });
 
     // Everything the product sent passed the guard: paged logs, locally signed zero-fee transactions.
     expect(guard.refused.slice(refusedBefore)).toEqual([]);
