@@ -14,6 +14,7 @@ import { syncCommand, verifyCommand } from "./commands/checkpoint.ts";
 import { issuerCommand } from "./commands/issuer.ts";
 import { walletCommand } from "./commands/wallet.ts";
 import { agencyCommand, authorityCommand } from "./commands/operator.ts";
+import { besuKitCommand } from "./commands/besu.ts";
 
 const COMMANDS: readonly Command[] = [
   chainCommand,
@@ -31,6 +32,7 @@ const COMMANDS: readonly Command[] = [
   walletCommand,
   authorityCommand,
   agencyCommand,
+  besuKitCommand,
 ];
 
 function overview(): string {
