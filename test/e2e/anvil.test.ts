@@ -87,7 +87,7 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     await seedDemo(guard.url, deployments);
     const db = join(dir, "issuer.db");
     const store = new IssuerStore(db);
-    const { token } = store.createOperator("e2e", ["admin", "issue", "revoke"]);
+    const { token } = store.operators.create("e2e", ["admin", "issue", "revoke"]);
     store.close();
     issuer = await startIssuer(
       loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY_KEY: agencyControllerKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
