@@ -19,6 +19,11 @@ export interface RegionSpec {
   readonly authority: string;
   /** Agency controllers and status writers this region admits to send transactions. */
   readonly transactors?: readonly string[];
+  /**
+   * A region that joined a running network: its node is in the allowlists and bootnodes, but not
+   * in the genesis (which never changes once the chain runs); the validators vote it in instead.
+   */
+  readonly joinedLater?: boolean;
 }
 
 export interface KitSpec {
@@ -64,7 +69,7 @@ export function qbftExtraData(validators: readonly string[]): string {
 }
 
 function checkSpec(spec: KitSpec): void {
-  if (spec.regions.length === 0) throw new KitError("at least one region");
+  if (spec.regions.filter((r) => !r.joinedLater).length === 0) throw new KitError("at least one region (founding, not joinedLater)");
   const names = new Set<string>();
   for (const r of spec.regions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/.test(r.name)) throw new KitError(`region name ${JSON.stringify(r.name)}: letters, digits and hyphens`);
@@ -111,7 +116,7 @@ export function genesis(spec: KitSpec): Record<string, unknown> {
     },
     nonce: "0x0",
     timestamp: "0x0",
-    extraData: qbftExtraData(spec.regions.map((r) => nodeAddress(r.nodePublicKey))),
+    extraData: qbftExtraData(spec.regions.filter((r) => !r.joinedLater).map((r) => nodeAddress(r.nodePublicKey))),
     gasLimit: `0x${p.blockGasLimit.toString(16)}`,
     difficulty: "0x1",
     mixHash: QBFT_MIX_HASH,
@@ -241,6 +246,7 @@ export function parseKitSpec(raw: unknown): KitSpec {
     }
     if (region.p2pPort !== undefined && !(Number.isSafeInteger(region.p2pPort) && region.p2pPort > 0 && region.p2pPort < 65536)) throw new KitError(`region ${region.name}: p2pPort`);
     if (region.transactors !== undefined && !Array.isArray(region.transactors)) throw new KitError(`region ${region.name}: transactors is a list of addresses`);
+    if (region.joinedLater !== undefined && typeof region.joinedLater !== "boolean") throw new KitError(`region ${region.name}: joinedLater is true or false`);
   }
   if (typeof s.governance !== "string" || !isHexString(s.governance, 20)) throw new KitError("governance must be an address");
   checkSpec(s as KitSpec);

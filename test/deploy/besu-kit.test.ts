@@ -74,6 +74,12 @@ describe("QBFT genesis extraData", () => {
     expect([votes, round, seals]).toEqual([[], "0x", []]);
     expect(nodeAddress(nodePublicKey(0))).toBe(key(0).address);
   });
+
+  it("does not change when a region joins the running network (the validators vote it in)", () => {
+    const joined: KitSpec = { ...SPEC, regions: [...SPEC.regions, { name: "CN-SC", nodePublicKey: nodePublicKey(9), host: "10.0.0.9", authority: key(19).address, joinedLater: true }] };
+    expect(genesis(joined)).toEqual(genesis(SPEC));
+    expect(permissionsConfig(joined)).toContain(nodePublicKey(9).slice(2));
+  });
 });
 
 describe("the kit's genesis", () => {
