@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Wallet } from "ethers";
 import { kitFiles, KitError, parseKitSpec, type KitSpec } from "../../deploy/besu/kit.ts";
-import { writeFileAtomic } from "../../services/files.ts";
+import { writeFileAtomic } from "../../io/files.ts";
 import { stringOption, UsageError, type Command } from "../cli.ts";
 
 /** The local 4-region network (one Docker host): its regions, on the compose file's subnet. */
