@@ -8,8 +8,27 @@ import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
 import { benchQr } from "../bench/qr.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
+import { benchScale } from "../bench/scale.ts";
 import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+
+const SCALE_TITLE = "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
+const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
+
+/** `npm run bench -- --only scale`: the national-scale section alone, spliced into BENCHMARKS.md in place. */
+async function onlyScale(): Promise<void> {
+  const previous = JSON.parse(readFileSync(RESULTS, "utf8")) as Figures;
+  const scale = await benchScale(previous["bundle.verify_p99_us"]?.value ?? 0);
+  for (const [name, f] of Object.entries(scale.figures)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
+  writeResults(RESULTS, scale.figures);
+  const file = new URL("../BENCHMARKS.md", import.meta.url);
+  const md = readFileSync(file, "utf8");
+  const section = renderMarkdown([{ title: SCALE_TITLE, figures: scale.figures, notes: scale.notes }], "", new Date()).split(/\n(?=## )/).slice(1).join("\n");
+  const start = md.indexOf(`## ${SCALE_TITLE}`);
+  const end = start < 0 ? -1 : md.indexOf("\n## ", start + 3);
+  const next = start < 0 ? `${md.trimEnd()}\n\n${section}` : `${md.slice(0, start)}${section.trimEnd()}\n${end < 0 ? "" : md.slice(end)}`;
+  writeFileSync(file, next.endsWith("\n") ? next : `${next}\n`);
+}
 
 async function main(): Promise<void> {
   const sections: Section[] = [];
@@ -37,6 +56,9 @@ async function main(): Promise<void> {
   const big = await benchBundle();
   sections.push({ title: "Trust bundle at scale: 10 regions, 100 agencies, 1M status entries", figures: big.figures, notes: big.notes });
 
+  const scale = await benchScale(big.figures["bundle.verify_p99_us"]?.value ?? 0);
+  sections.push({ title: SCALE_TITLE, figures: scale.figures, notes: scale.notes });
+
   const issuer = await benchIssuer();
   sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
 
@@ -48,9 +70,10 @@ async function main(): Promise<void> {
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
-  writeResults(new URL("../bench/results.json", import.meta.url).pathname, all);
+  writeResults(RESULTS, all);
   writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), renderMarkdown(sections, "npm run bench", new Date()));
 }
 
-await main();
+if (process.argv.includes("--only") && process.argv.includes("scale")) await onlyScale();
+else await main();
 process.exit(0);
