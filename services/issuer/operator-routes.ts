@@ -105,7 +105,7 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
     route({
       method: "get",
       path: "/health",
-      summary: "Chain reachability, outbox depth, last anchored block, the anchoring worker's last error and re-queued batches",
+      summary: "Chain reachability, whether the agency's lists are known, outbox depth, last anchored block, the anchoring worker's last error and re-queued batches",
       auth: "public",
       responses: { 200: "healthy", 503: "chain unreachable" },
       async handle() {
@@ -116,10 +116,13 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
           block = null;
         }
         const anchoring = d.anchoring?.() ?? null;
-        const ok = block !== null && !anchoring?.lastError;
+        // Issuance answers 503 until the agency's lists are learnt: health must not say ok before.
+        const listsKnown = (typeof d.lists === "function" ? d.lists() : d.lists) !== undefined;
+        const ok = block !== null && listsKnown && !anchoring?.lastError;
         const body = {
           status: ok ? "ok" : "degraded",
           chain: { reachable: block !== null, block },
+          lists: listsKnown ? "known" : "unknown",
           outbox: { depth: d.store.outbox.depth() },
           lastAnchoredBlock: d.store.outbox.lastAnchoredBlock(),
           ...(anchoring ? { anchoring } : {}),

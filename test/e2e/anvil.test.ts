@@ -22,7 +22,7 @@ import { startIssuer } from "../../services/issuer/main.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
 import { deployTo, seedDemo } from "../../scripts/dev-chain.ts";
 import { DEMO_SCHEMAS_DIR, demoSchemas } from "../../scripts/context.ts";
-import { agencyControllerKey, agencySigningKey } from "../../scripts/demo/consortium.ts";
+import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey } from "../../scripts/demo/consortium.ts";
 import { startAnvil, type AnvilNode } from "../helpers/anvil.ts";
 import { startBesuGuard, type BesuGuard } from "../helpers/besu-guard.ts";
 
@@ -89,9 +89,14 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     const { token } = store.operators.create("e2e", ["admin", "issue", "revoke"]);
     store.close();
     issuer = await startIssuer(
-      loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY_KEY: agencyControllerKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
+      loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY: agencyControllerKey(0).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
       DEMO_SCHEMAS_DIR,
     );
+    // The service learns the agency's lists from the chain after it starts; /health says when.
+    for (const deadline = Date.now() + 30_000; (await fetch(`${issuer.url}/health`)).status !== 200; ) {
+      if (Date.now() > deadline) throw new Error("issuer never became healthy on anvil");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${issuer!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };

@@ -24,7 +24,7 @@ afterAll(async () => {
 describe("sync through a Besu-like node", () => {
   it("pages eth_getLogs within 5,000 blocks over a 12,000-block chain, and builds the same bundle", async () => {
     await chain.networkHelpers.mine(6_000);
-    await (await chain.as(chain.accounts.controllers[0]!).status.getFunction("updateStatus")(chain.agencies[0]!.revocationList, [3], [1n << 7n], true)).wait();
+    await (await chain.as(chain.accounts.writers[0]!).status.getFunction("updateStatus")(chain.agencies[0]!.revocationList, [3], [1n << 7n], true)).wait();
     await chain.networkHelpers.mine(6_000);
     const latest = await chain.provider.getBlockNumber();
     const direct = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas, toBlock: latest });

@@ -8,6 +8,7 @@ import { createHolderProof } from "../../core/holder-proof.ts";
 import { PRE_AUTHORIZED_GRANT } from "../../core/openid4vci.ts";
 import { startHousekeeping } from "../../services/issuer/housekeeping.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
+import type { AgencyLists } from "../../services/chain/lists.ts";
 import { TtlCache } from "../../services/issuer/ttl-cache.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { rawDb, startIssuerService } from "../helpers/issuer.ts";
@@ -138,6 +139,24 @@ describe("issuer service under attack", () => {
       expect([r.status, r.code], path).toEqual([400, "invalid_request"]);
     }
     expect(count("SELECT count(*) AS n FROM credentials")).toBe(before);
+  });
+});
+
+describe("health before the agency's lists are known", () => {
+  it("says degraded (lists unknown) while issuance would answer 503, ok once they are learnt", async () => {
+    let lists: AgencyLists | undefined;
+    const a = chain.agencies[0]!;
+    const s = await startIssuerService(chain, 0, { lists: () => lists });
+    try {
+      const first = await fetch(`${s.url}/health`);
+      expect([first.status, ((await first.json()) as { lists: string }).lists]).toEqual([503, "unknown"]);
+      lists = { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } };
+      const after = await fetch(`${s.url}/health`);
+      expect([after.status, ((await after.json()) as { lists: string }).lists]).toEqual([200, "known"]);
+    } finally {
+      s.server.close();
+      s.store.close();
+    }
   });
 });
 
