@@ -9,8 +9,15 @@ export interface SyncParameters {
   /** The bundle to bring up to date; without one, a full bundle is built from the deployment block. */
   readonly base?: TrustBundle;
   readonly schemas: SchemaSource;
-  /** Sync up to this block (default: latest). */
+  /** Sync up to this block (default: the latest block with `confirmations`). */
   readonly toBlock?: number;
+  /**
+   * Blocks that must hold an event (its own included) before a bundle carries it: 1 (the latest
+   * block) on the Besu QBFT network, where blocks are final. On a client without finality, more;
+   * a base whose block has since disappeared is refused (`delta_base_mismatch`) and the
+   * checkpoint's keeper rebuilds from the deployment.
+   */
+  readonly confirmations?: number;
 }
 
 export interface SyncResult {
@@ -33,10 +40,13 @@ async function blockRef(provider: Provider, tag: number | "latest"): Promise<Blo
  * fetched from `schemas` and checked against the hash on chain.
  */
 export async function syncBundle(provider: Provider, deployment: Deployment, p: SyncParameters): Promise<SyncResult> {
-  const to = await blockRef(provider, p.toBlock ?? "latest");
+  const confirmations = p.confirmations ?? 1;
+  if (!Number.isSafeInteger(confirmations) || confirmations < 1) throw new RangeError("confirmations must be an integer ≥ 1");
+  const to = await blockRef(provider, p.toBlock ?? (confirmations === 1 ? "latest" : Math.max(0, (await provider.getBlockNumber()) - confirmations + 1)));
   const base = p.base ?? emptyBundle(deployment.chainId, deployment, { number: deployment.deployedAtBlock - 1, hash: "", timestamp: 0 });
   if (p.base) {
-    // QBFT blocks are final; a different hash means another chain, not a reorg to follow.
+    // QBFT blocks are final: a different hash means the base's block disappeared (a reset or
+    // reorganised development chain, a lagging node that served a block it later dropped).
     // A block the node no longer has (the chain was reset below it) is the same case: rebuild.
     const onChain = await provider.getBlock(p.base.block.number);
     if (!onChain?.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} is gone from this chain`);

@@ -1,10 +1,10 @@
-import { Transaction, type Provider, type Signer, type TransactionReceipt } from "ethers";
+import { Transaction, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
 import { CodedError, toWordMasks } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";
 
-/** Most bits one transaction carries: 1,000 random bits cost about 10M gas (BENCHMARKS.md). */
+/** Most bits one transaction carries, whatever the gas: bounds its calldata and event (1,000 random bits ≈ 10 M gas). */
 export const MAX_BATCH = 1000;
 
 export class AnchorError extends CodedError<"chain_unavailable" | "insufficient_funds" | "transaction_reverted"> {}
@@ -17,6 +17,23 @@ export interface AnchorerOptions {
   /** Unix seconds, for the records it writes. */
   readonly now?: () => number;
   readonly metrics?: Metrics;
+  /**
+   * Blocks that must hold a batch's transaction (its own included) before its requests count as
+   * anchored. 1 on the Besu QBFT network, where a block is final; more on a client without
+   * finality. Until then the batch stays `sending`, and if its block disappears the same signed
+   * bytes are sent again.
+   */
+  readonly confirmations?: number;
+  /** The share of the block gas limit one batch may use (the rest stays free for others' transactions). */
+  readonly blockGasShare?: number;
+}
+
+/** A planned batch with its call and the gas it needs, within the budget. */
+interface SizedBatch {
+  readonly plan: BatchPlan;
+  readonly call: TransactionRequest;
+  readonly gas: bigint;
+  readonly blockGasLimit: bigint;
 }
 
 /** What /health shows of the worker. */
@@ -66,7 +83,15 @@ export class Anchorer {
   private lastReconcile: AnchoringStatus["lastReconcile"] = null;
   private readonly requeued: Record<string, number> = {};
 
+  private readonly confirmations: number;
+  private readonly blockGasShare: number;
+
   constructor(store: IssuerStore, deployment: Deployment, signer: Signer, o: AnchorerOptions = {}) {
+    const { confirmations = 1, blockGasShare = 0.5 } = o;
+    if (!Number.isSafeInteger(confirmations) || confirmations < 1) throw new RangeError("confirmations must be an integer ≥ 1");
+    if (!(blockGasShare > 0 && blockGasShare <= 1)) throw new RangeError("blockGasShare must be in (0, 1]");
+    this.confirmations = confirmations;
+    this.blockGasShare = blockGasShare;
     if (!signer.provider) throw new TypeError("anchorer signer needs a provider");
     this.store = store;
     this.signer = signer;
@@ -87,8 +112,8 @@ export class Anchorer {
     return this.recording(async () => {
       let anchored = 0;
       for (const b of this.store.outbox.signedBatches()) anchored += await this.settle(b);
-      const plan = this.store.outbox.nextBatch(MAX_BATCH);
-      if (plan) anchored += await this.settle(await this.sign(plan));
+      const sized = await this.nextSizedBatch();
+      if (sized) anchored += await this.settle(await this.sign(sized));
       return anchored;
     });
   }
@@ -134,8 +159,8 @@ export class Anchorer {
     }
   }
 
-  /** Signs the planned batch and records it (state `signed`) before anything is broadcast. */
-  private async sign(p: BatchPlan): Promise<SignedBatch> {
+  /** The `updateStatus` call that anchors a plan. */
+  private async updateCall(p: BatchPlan): Promise<TransactionRequest> {
     const { status } = connectLedger(this.deployment, this.signer);
     // A transaction to an address without code "succeeds": never sign for a chain that lacks the registry (a reset chain).
     if ((await this.provider.getCode(this.deployment.statusRegistry)) === "0x") throw new AnchorError("chain_unavailable", "no status registry on this chain (was it reset?)");
@@ -145,9 +170,40 @@ export class Anchorer {
       this.sizes.set(p.listId, size);
     }
     const { wordIndices, masks } = toWordMasks(p.indices, size);
-    const tx = await this.signer.populateTransaction(await status.getFunction("updateStatus").populateTransaction(p.listId, wordIndices, masks, p.set));
+    return status.getFunction("updateStatus").populateTransaction(p.listId, wordIndices, masks, p.set);
+  }
+
+  /**
+   * The next batch, sized by gas: the oldest pending requests (at most MAX_BATCH bits) whose
+   * transaction the node estimates within `blockGasShare` of the latest block's gas limit. Gas
+   * grows with the 256-bit words a batch touches (scattered bits: one fresh word each), so when
+   * the estimate is over budget the batch shrinks in proportion and is estimated again.
+   */
+  private async nextSizedBatch(): Promise<SizedBatch | undefined> {
+    const blockGasLimit = (await this.provider.getBlock("latest"))?.gasLimit;
+    if (!blockGasLimit) throw new Error("the node did not return the latest block");
+    const budget = (blockGasLimit * BigInt(Math.round(this.blockGasShare * 1000))) / 1000n;
+    const from = await this.signer.getAddress();
+    let maxBits = MAX_BATCH;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const plan = this.store.outbox.nextBatch(maxBits);
+      if (!plan) return undefined;
+      const call = await this.updateCall(plan);
+      const gas = await this.provider.estimateGas({ ...call, from });
+      if (gas <= budget) return { plan, call, gas, blockGasLimit };
+      if (plan.indices.length === 1) throw new Error(`one status change needs ${gas} gas, more than the batch budget ${budget} (block gas limit ${blockGasLimit})`);
+      maxBits = Math.max(1, Math.min(plan.indices.length - 1, Math.floor((plan.indices.length * Number(budget) * 0.9) / Number(gas))));
+    }
+    throw new Error(`no batch within the gas budget ${budget} after 8 estimates`);
+  }
+
+  /** Signs the sized batch and records it (state `signed`) before anything is broadcast. */
+  private async sign({ plan, call, gas, blockGasLimit }: SizedBatch): Promise<SignedBatch> {
+    // Headroom over the estimate, never above what a block holds.
+    const gasLimit = (gas * 12n) / 10n < blockGasLimit ? (gas * 12n) / 10n : blockGasLimit;
+    const tx = await this.signer.populateTransaction({ ...call, gasLimit });
     const raw = await this.signer.signTransaction(tx);
-    return this.store.outbox.recordSigned(p, raw, Transaction.from(raw).hash as string, this.now());
+    return this.store.outbox.recordSigned(plan, raw, Transaction.from(raw).hash as string, this.now());
   }
 
   /** Broadcasts (again, if need be) and waits for the receipt; marks the batch anchored or re-queues it. */
@@ -181,6 +237,9 @@ export class Anchorer {
       this.requeue(b, "reverted");
       throw new AnchorError("transaction_reverted", `status transaction ${b.txHash} reverted or changed nothing`);
     }
+    // Not final yet: checked again next step. Should its block disappear meanwhile, the receipt
+    // is gone and the same signed bytes are sent again above (one transaction, one nonce).
+    if (this.confirmations > 1 && (await this.provider.getBlockNumber()) - receipt.blockNumber + 1 < this.confirmations) return 0;
     return this.store.outbox.markAnchored(b, receipt.blockNumber, this.now());
   }
 
@@ -224,7 +283,8 @@ export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { inte
         const anchored = await anchorer.step();
         if (anchored > 0) o.log({ level: "info", msg: "anchored", requests: anchored });
         failures = 0;
-        if (store.outbox.depth() === 0) await sleep(o.intervalMs);
+        // Idle, or a batch waiting for confirmations: no point asking the node again at once.
+        if (anchored === 0 || store.outbox.depth() === 0) await sleep(o.intervalMs);
       } catch (e) {
         failures++;
         o.log({ level: "warn", msg: "anchoring failed; will retry", error: String((e as Error)?.message ?? e).slice(0, 200), failures });

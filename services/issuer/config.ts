@@ -32,6 +32,8 @@ export const IssuerConfig = z.object({
   LAISSEZ_RECONCILE_MS: z.coerce.number().int().min(100).default(60_000),
   /** How long a broadcast batch waits for its receipt before the next step tries again, ms. */
   LAISSEZ_RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Blocks holding a batch (its own included) before its requests count as anchored: 1 on Besu QBFT (final); more on a chain without finality. */
+  LAISSEZ_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
   /** How long an on-chain answer (accreditation, type, schema) is reused, ms. */
   LAISSEZ_CHAIN_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often expired offers lose their claims and old request hashes are forgotten, ms. */

@@ -86,7 +86,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const store = new IssuerStore(config.LAISSEZ_DB);
   const lists = agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
-  const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS });
+  const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const { app } = createIssuerApp({
     store,
     key: signingKey(config, chainId, agency),

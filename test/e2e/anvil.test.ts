@@ -4,16 +4,20 @@
  * The same deployment, seeding, issuer service, sync and offline verification as on `hardhat node`;
  * nothing here is specific to anvil except starting it.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { p256 } from "@noble/curves/nist.js";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { getBytes, JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p256DidKey } from "../../core/did.ts";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { verifyCredential } from "../../core/verify.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
+import { credentialTypeId, regionId } from "../../services/chain/ids.ts";
+import { connectLedger } from "../../services/chain/ledger.ts";
+import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
+import { Anchorer } from "../../services/issuer/anchor.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
@@ -22,7 +26,7 @@ import { startIssuer } from "../../services/issuer/main.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
 import { deployTo, seedDemo } from "../../scripts/dev-chain.ts";
 import { DEMO_SCHEMAS_DIR, demoSchemas } from "../../scripts/context.ts";
-import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey } from "../../scripts/demo/consortium.ts";
+import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 import { startAnvil, type AnvilNode } from "../helpers/anvil.ts";
 import { startBesuGuard, type BesuGuard } from "../helpers/besu-guard.ts";
 
@@ -129,5 +133,60 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     expect(guard.refused.slice(refusedBefore)).toEqual([]);
     expect(guard.forwarded).toContain("eth_sendRawTransaction");
     expect(guard.forwarded).toContain("eth_getLogs");
+  });
+});
+
+describe("a block that disappears (anvil's snapshot and revert, sent to anvil directly)", () => {
+  it("the anchoring worker waits for its confirmations and, when the block is gone, lands the same transaction once", async () => {
+    const provider = connectRpc(guard.url);
+    const deployment = readDeployment(31337, deployments);
+    const store = new IssuerStore(join(dir, "reorg.db"));
+    const seeded = readFileSync(join(deployments, "31337.consortium.json"), "utf8");
+    const agency = (JSON.parse(seeded) as { agencies: { revocationList: number; suspensionList: number }[] }).agencies[1]!;
+    const lists = { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } };
+    const id = store.credentials.record({ id: "urn:uuid:reorg", type: "DriverLicence", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op").id;
+    const { revocation } = store.credentials.get(id)!;
+    store.outbox.enqueue([id], "revoke", "op");
+    const writer = new Wallet(agencyStatusWriterKey(1).privateKey, provider);
+    const anchorer = new Anchorer(store, deployment, writer, { confirmations: 2 });
+    const status = connectLedger(deployment, provider).status;
+    const updates = async () => (await status.queryFilter("StatusUpdated", deployment.deployedAtBlock, "latest")).length;
+    const before = await updates();
+
+    const snapshot = await anvil.rpc<string>("evm_snapshot");
+    expect(await anchorer.step()).toBe(0); // in a block, one confirmation of two: not anchored yet
+    expect(store.outbox.statusOf(id)[0]!.state).toBe("sending");
+    expect(await status.getFunction("isSet")(revocation.list, revocation.index)).toBe(true);
+    await anvil.rpc("evm_revert", [snapshot]); // the block is gone, and the transaction with it
+    expect(await status.getFunction("isSet")(revocation.list, revocation.index)).toBe(false);
+
+    expect(await anchorer.step()).toBe(0); // the same signed bytes again, in a new block
+    await anvil.rpc("anvil_mine", ["0x1"]);
+    expect(await anchorer.step()).toBe(1);
+    expect(store.outbox.statusOf(id)[0]!.state).toBe("anchored");
+    expect(await status.getFunction("isSet")(revocation.list, revocation.index)).toBe(true);
+    expect((await updates()) - before).toBe(1);
+    store.close();
+    provider.destroy();
+  });
+
+  it("a checkpoint's keeper whose bundle block disappeared rebuilds from the deployment, without the lost event", async () => {
+    const provider = connectRpc(guard.url);
+    const deployment = readDeployment(31337, deployments);
+    const keeper = new BundleKeeper({ provider, deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(dir, "keeper.json"), region: "CN-SH" });
+    await keeper.sync();
+    const snapshot = await anvil.rpc<string>("evm_snapshot");
+    const sh = connectLedger(deployment, new Wallet(demoAuthorityKey("CN-SH").privateKey, provider)).trust;
+    await (await sh.getFunction("setRecognition")(regionId("CN-SH"), regionId("CN-NM"), credentialTypeId("HealthCode"), true)).wait();
+    expect(await keeper.sync()).toBe(1);
+    expect(keeper.current!.bundle.recognition["CN-SH"]?.["CN-NM"]).toContain("HealthCode");
+    await anvil.rpc("evm_revert", [snapshot]);
+    await anvil.rpc("anvil_mine", ["0x3"]); // the chain moves on past the lost block
+
+    await keeper.sync();
+    const block = keeper.current!.bundle.block;
+    expect((await provider.getBlock(block.number))?.hash).toBe(block.hash);
+    expect(keeper.current!.bundle.recognition["CN-SH"]?.["CN-NM"] ?? []).not.toContain("HealthCode");
+    provider.destroy();
   });
 });

@@ -6,9 +6,9 @@ import { applyConsortium, fundAccounts, type SeededAgency } from "../../services
 import { connectLedger, deployLedger, type Deployment, type Ledger } from "../../services/chain/ledger.ts";
 import { demoAccounts, demoConsortium, devDeployer } from "../../scripts/demo/consortium.ts";
 
-/** A fresh in-process EDR chain (Hardhat's simulated network) with the ledger deployed. */
-export async function freshChain() {
-  const connection = await hre.network.create();
+/** A fresh in-process EDR chain (Hardhat's simulated network) with the ledger deployed; `blockGasLimit` overrides Hardhat's. */
+export async function freshChain(options: { blockGasLimit?: bigint } = {}) {
+  const connection = await hre.network.create(options.blockGasLimit ? { override: { blockGasLimit: options.blockGasLimit } } : undefined);
   const { ethers, networkHelpers } = connection;
   const provider = ethers.provider as unknown as Provider;
   const [funder] = await ethers.getSigners();
@@ -19,8 +19,8 @@ export async function freshChain() {
 }
 
 /** A fresh chain with the demo consortium seeded. */
-export async function seededChain() {
-  const chain = await freshChain();
+export async function seededChain(options: { blockGasLimit?: bigint } = {}) {
+  const chain = await freshChain(options);
   const accounts = demoAccounts(chain.provider);
   await fundAccounts(chain.funder, [...accounts.authorities, ...accounts.controllers, ...accounts.writers], 10n ** 19n);
   const now = await chain.networkHelpers.time.latest();
