@@ -180,6 +180,8 @@ export class Anchorer {
    * the estimate is over budget the batch shrinks in proportion and is estimated again.
    */
   private async nextSizedBatch(): Promise<SizedBatch | undefined> {
+    // Idle: nothing to ask the node (the loop steps every interval).
+    if (this.store.outbox.depth() === 0) return undefined;
     const blockGasLimit = (await this.provider.getBlock("latest"))?.gasLimit;
     if (!blockGasLimit) throw new Error("the node did not return the latest block");
     const budget = (blockGasLimit * BigInt(Math.round(this.blockGasShare * 1000))) / 1000n;

@@ -47,8 +47,10 @@ async function startProxy(target: number) {
   return {
     url: `http://127.0.0.1:${port}`,
     async cut() {
-      await new Promise((r) => server?.close(r));
+      // close() waits for open connections to end: drop them first.
+      const closed = new Promise((r) => server?.close(r));
       for (const s of sockets) s.destroy();
+      await closed;
     },
     restore: listen,
   };
@@ -59,7 +61,7 @@ async function startService(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(ROOT, "scripts/laissez.ts"), "issuer", "serve", "--agency", "0"], {
     cwd: ROOT,
     stdio: "ignore",
-    env: { ...process.env, LAISSEZ_RPC_URL: proxy.url, LAISSEZ_DEPLOYMENTS: join(dir, "deployments"), LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_LOG: "off", LAISSEZ_ANCHOR_INTERVAL_MS: "50", LAISSEZ_PUBLIC_URL: "http://127.0.0.1:8701" },
+    env: { ...process.env, LAISSEZ_RPC_URL: proxy.url, LAISSEZ_DEPLOYMENTS: join(dir, "deployments"), LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_LOG: process.env.FAULTS_LOG ?? "off", LAISSEZ_ANCHOR_INTERVAL_MS: "50", LAISSEZ_PUBLIC_URL: "http://127.0.0.1:8701" },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
