@@ -6,7 +6,7 @@
  */
 import { gzipSync } from "node:zlib";
 import type { Log, LogDescription, Signer } from "ethers";
-import { toWordMasks } from "../core/status-words.ts";
+import { toWordMasks } from "../core/index.ts";
 import { PURPOSE } from "../services/chain/consortium.ts";
 import { KIT_DEFAULTS } from "../deploy/besu/params.ts";
 import { seededChain } from "../test/helpers/chain.ts";
