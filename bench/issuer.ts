@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { p256 } from "@noble/curves/nist.js";
 import { getBytes, type Signer } from "ethers";
-import { issueCredential, p256DidKey, statusListUrl } from "../core/index.ts";
-import { nativeES256KSigner } from "../services/crypto/native-signer.ts";
+import { issueCredential, jwtSigner, p256DidKey, statusListUrl } from "../core/index.ts";
+import { nativeSigner } from "../services/crypto/native-signer.ts";
 import { Anchorer } from "../services/issuer/anchor.ts";
 import { IssuerStore } from "../services/issuer/store.ts";
 import { agencySigningKey, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
@@ -24,7 +24,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const agency = chain.agencies[0]!;
   const lists = { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } };
   // The demo key, signing natively (libsecp256k1), as the service process does.
-  const key = { ...demoIssuerKey(31337, 0, "ES256K"), signer: nativeES256KSigner(getBytes(agencySigningKey(0).privateKey)) };
+  const key = { ...demoIssuerKey(31337, 0, "ES256K"), signer: jwtSigner(nativeSigner("ES256K", getBytes(agencySigningKey(0).privateKey))) };
   const { store, server, url, now } = await startIssuerService(chain, 0, { key, rateLimit: 10_000_000 });
   const chainNow = now();
   const { token } = store.operators.create("bench", ["issue", "revoke"]);

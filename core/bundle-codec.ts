@@ -7,6 +7,7 @@ import { bytesToHex, hexToBytes, utf8 } from "./encoding.ts";
 import { isObject, parseJson, type JsonValue } from "./json.ts";
 import type { LedgerEvent } from "./ledger-events.ts";
 import { own } from "./own.ts";
+import { recoveredFromRsv, signDigest, type KeySigner } from "./signer.ts";
 import { decodeStatusList, encodeStatusList } from "./status-list.ts";
 
 /** A bundle as JSON: status bits as W3C `encodedList` strings (GZIP + base64url). */
@@ -91,10 +92,10 @@ export function bundleScope(bundle: Pick<TrustBundle, "chainId" | "contracts">, 
   return { region, chainId: bundle.chainId, contracts: { trustRegistry: trustRegistry.toLowerCase(), statusRegistry: statusRegistry.toLowerCase(), didRegistry: didRegistry.toLowerCase() } };
 }
 
-function signDigest(hash: Uint8Array, key: Uint8Array): { signer: string; signature: string } {
-  const signature = secp256k1.sign(hash, key, { prehash: false, format: "recovered" });
-  const publicKey = secp256k1.recoverPublicKey(signature, hash, { prehash: false });
-  return { signer: secp256k1Address(publicKey), signature: `0x${bytesToHex(signature)}` };
+/** The envelope's signature field: 0x hex of v‖r‖s (noble's recovered form, as bundles always carried it). */
+async function signHash(signer: KeySigner, hash: Uint8Array): Promise<{ signer: string; signature: string }> {
+  const signed = await signDigest(signer, hash);
+  return { signer: signed.signer, signature: `0x${bytesToHex(recoveredFromRsv(signed.signature))}` };
 }
 
 /** The address that made `signature` over `hash`; throws on a malformed signature. */
@@ -108,21 +109,21 @@ function recoverSigner(hash: Uint8Array, signatureHex: string): string {
 const delegationDigest = (d: BundleDelegation): Uint8Array => sha256(utf8(canonicalize(d as unknown as JsonValue)));
 
 /**
- * Signs a bundle or delta, bound to `scope`, with a secp256k1 key: the region authority's own
- * (offline use), or a bundle signer's, in which case `delegation` (the authority's, for that
+ * Signs a bundle or delta, bound to `scope`, through a secp256k1 signer: the region authority's
+ * own (offline use), or a bundle signer's, in which case `delegation` (the authority's, for that
  * signer) travels with it.
  */
-export function signEnvelope<T extends SerializedBundle | BundleDelta>(payload: T, key: Uint8Array, scope: EnvelopeScope, delegation?: SignedDelegation): SignedEnvelope<T> {
-  const signed = signDigest(digest(scope, payload), key);
+export async function signEnvelope<T extends SerializedBundle | BundleDelta>(payload: T, key: KeySigner, scope: EnvelopeScope, delegation?: SignedDelegation): Promise<SignedEnvelope<T>> {
+  const signed = await signHash(key, digest(scope, payload));
   if (delegation && delegation.payload.signer !== signed.signer) throw new TypeError(`the delegation is for ${delegation.payload.signer}, not for this key (${signed.signer})`);
   return { scope, payload, ...signed, ...(delegation ? { delegation } : {}) };
 }
 
 /** The region authority signs (offline) a delegation letting `signer` sign its region's bundles. */
-export function signDelegation(d: Omit<BundleDelegation, "kind" | "version">, authorityKey: Uint8Array): SignedDelegation {
+export async function signDelegation(d: Omit<BundleDelegation, "kind" | "version">, authority: KeySigner): Promise<SignedDelegation> {
   if (!(d.validFrom < d.validUntil)) throw new RangeError("delegation: validFrom must be before validUntil");
   const payload: BundleDelegation = { kind: "bundle-delegation", version: 1, chainId: d.chainId, region: d.region, signer: d.signer.toLowerCase(), validFrom: d.validFrom, validUntil: d.validUntil };
-  return { payload, signature: signDigest(delegationDigest(payload), authorityKey).signature };
+  return { payload, signature: (await signHash(authority, delegationDigest(payload))).signature };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { createJWS, ES256KSigner, EdDSASigner, ES256Signer, type Signer } from "did-jwt";
+import { createJWS, ES256Signer, type Signer } from "did-jwt";
 import type { JsonValue } from "./json.ts";
 import { validateSchema } from "./schema.ts";
 import { CodedError } from "./errors.ts";
 import type { StatusPurpose } from "./ledger-events.ts";
+import { jwtSigner, softwareSigner, type KeySigner } from "./signer.ts";
 
 /** Header `typ` of each token kind: explicit, so one kind is never accepted as another (RFC 8725 §3.11). */
 export const TYP = { credential: "vc+jwt", presentation: "vp+jwt" } as const;
@@ -36,7 +37,7 @@ export function parseStatusListUrl(url: string): { chainId: number; listId: numb
   return m ? { chainId: Number(m[1]), listId: Number(m[2]) } : null;
 }
 
-/** An issuer's signing key: did-jwt signer plus the `kid` verifiers look it up by. */
+/** An issuer's signing key: a did-jwt signer over its KeySigner, plus the `kid` verifiers look it up by. */
 export interface IssuerSigningKey {
   readonly did: string;
   readonly kid: string;
@@ -44,13 +45,14 @@ export interface IssuerSigningKey {
   readonly signer: Signer;
 }
 
-export function es256kIssuerKey(did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey {
-  return { did, kid: `${did}#${keyId}`, alg: "ES256K", signer: ES256KSigner(privateKey) };
+/** The issuer key of `did` whose signatures `signer` makes (software, native, an HSM or a KMS). */
+export function issuerKey(did: string, keyId: string, signer: KeySigner): IssuerSigningKey {
+  return { did, kid: `${did}#${keyId}`, alg: signer.alg, signer: jwtSigner(signer) };
 }
 
-export function ed25519IssuerKey(did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey {
-  return { did, kid: `${did}#${keyId}`, alg: "EdDSA", signer: EdDSASigner(privateKey) };
-}
+/** Software signers' shorthands (tests, the demo). */
+export const es256kIssuerKey = (did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey => issuerKey(did, keyId, softwareSigner("ES256K", privateKey));
+export const ed25519IssuerKey = (did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey => issuerKey(did, keyId, softwareSigner("EdDSA", privateKey));
 
 export interface IssueCredentialParameters {
   readonly key: IssuerSigningKey;

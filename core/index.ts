@@ -11,6 +11,9 @@ export { compactCredential, expandCredential, PAPER_IDENTITY_CLAIMS, PAPER_PREFI
 export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, type ReasonCode, type ReasonLanguage, type VerifyReason } from "./reasons.ts";
 export { nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
+// Signing: one interface for every key (software, HSM, KMS).
+export { jwtSigner, probeSigner, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
+
 // Trust bundles: build, sign, open, update.
 export { addressKeyId, applyEvents, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";
 export type { BlockRef, BundleErrorCode, CredentialTypeEntry, IssuerEntry, IssuerKey, StatusListEntry, TrustBundle } from "./bundle.ts";
@@ -24,7 +27,7 @@ export { afterAccepting, AnchorError, checkPlausible, MAX_CHAIN_AHEAD_SECONDS, p
 export type { AnchorErrorCode, DeviceTrust, PinnedAnchor } from "./anchor.ts";
 
 // Issuing and presenting.
-export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, TYP, VC_CONTEXT } from "./credential.ts";
+export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, issuerKey, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, TYP, VC_CONTEXT } from "./credential.ts";
 export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusEntry, StatusReference } from "./credential.ts";
 export { createHolderProof, verifyHolderProof } from "./holder-proof.ts";
 export { credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, offerUri, PRE_AUTHORIZED_GRANT, PROOF_TYPE } from "./openid4vci.ts";

@@ -1,4 +1,5 @@
-import { Wallet, type Provider, type Signer } from "ethers";
+import type { Provider, Signer } from "ethers";
+import { softwareAccount } from "../services/chain/key-account.ts";
 import { UsageError } from "./cli.ts";
 import { DEV_CHAIN_ID, devDeployer } from "./demo/consortium.ts";
 
@@ -8,7 +9,7 @@ import { DEV_CHAIN_ID, devDeployer } from "./demo/consortium.ts";
  */
 export function deployerFor(provider: Provider, chainId: number): Signer {
   const key = process.env.LAISSEZ_DEPLOYER_KEY;
-  if (key) return new Wallet(key, provider);
+  if (key) return softwareAccount(key, provider);
   if (chainId === DEV_CHAIN_ID) return devDeployer(provider);
   throw new UsageError(`chain ${chainId} is not the development chain: set LAISSEZ_DEPLOYER_KEY to the governance account's private key`);
 }

@@ -15,6 +15,7 @@ import { issuerCommand } from "./commands/issuer.ts";
 import { walletCommand } from "./commands/wallet.ts";
 import { agencyCommand, authorityCommand } from "./commands/operator.ts";
 import { besuKitCommand } from "./commands/besu.ts";
+import { signerCommand } from "./commands/signer.ts";
 
 const COMMANDS: readonly Command[] = [
   chainCommand,
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   authorityCommand,
   agencyCommand,
   besuKitCommand,
+  signerCommand,
 ];
 
 function overview(): string {

@@ -154,7 +154,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
       const port = o.basePort + 101 + i;
       // The authority's offline step, done here for the demo: a delegation to the region's bundle signer.
       const delegationFile = join(o.stateDir, `delegation-${region}.json`);
-      writeFileSync(delegationFile, JSON.stringify(demoDelegation(region, deployment.chainId, Math.floor(Date.now() / 1000))));
+      writeFileSync(delegationFile, JSON.stringify(await demoDelegation(region, deployment.chainId, Math.floor(Date.now() / 1000))));
       const cp = await startCheckpoint(
         loadCheckpointConfig({
           ...common,

@@ -13,6 +13,11 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
 
 /** A 0x-prefixed 32-byte hex private key (the value is never echoed in an error). */
 export const HEX_KEY = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex private key");
+/**
+ * Where a service's key is: a 0x-hex private key (the native software signer), or the URL of a
+ * remote signer — an HSM or KMS gateway speaking `services/crypto/http-signer.ts`'s protocol.
+ */
+export const KEY_SOURCE = z.string().regex(/^(0x[0-9a-fA-F]{64}|https?:\/\/\S+)$/, "a 0x-prefixed 32-byte hex private key, or the http(s) URL of a remote signer");
 export const ADDRESS = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte address");
 
 /**

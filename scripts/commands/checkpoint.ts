@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
-import { getBytes, Wallet } from "ethers";
-import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, deserializeBundle, loadSignedBundle, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
+import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, deserializeBundle, type KeySigner, loadSignedBundle, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
@@ -15,22 +15,23 @@ import { demoAuthorityKey, demoBundleSignerKey, demoDelegation, DEV_CHAIN_ID } f
  * LAISSEZ_BUNDLE_DELEGATION file), the region authority's own key (LAISSEZ_AUTHORITY_KEY, run
  * offline by its operator), or on the dev chain the demo bundle signer with a demo delegation.
  */
-function bundleSigner(region: string, chainId: number, now: number): { key: Wallet; delegation?: SignedDelegation; authority: string } {
+async function bundleSigner(region: string, chainId: number, now: number): Promise<{ key: KeySigner; delegation?: SignedDelegation; authority: string }> {
+  const open = (variable: string, source: string) => openKeySigner(variable, source, "ES256K", { token: process.env.LAISSEZ_SIGNER_TOKEN });
   const signerKey = process.env.LAISSEZ_BUNDLE_SIGNER_KEY;
   if (signerKey) {
     const file = process.env.LAISSEZ_BUNDLE_DELEGATION;
     if (!file) throw new UsageError("LAISSEZ_BUNDLE_SIGNER_KEY needs LAISSEZ_BUNDLE_DELEGATION (the region authority's delegation file)");
-    const key = new Wallet(signerKey);
+    const key = await open("LAISSEZ_BUNDLE_SIGNER_KEY", signerKey);
     const delegation = parseJson(readFileSync(file, "utf8")) as unknown as SignedDelegation;
-    return { key, delegation, authority: delegationAuthority(delegation, key.address, chainId) };
+    return { key, delegation, authority: delegationAuthority(delegation, signerAddress(key), chainId) };
   }
   const authorityKey = process.env.LAISSEZ_AUTHORITY_KEY;
   if (authorityKey) {
-    const key = new Wallet(authorityKey);
-    return { key, authority: key.address.toLowerCase() };
+    const key = await open("LAISSEZ_AUTHORITY_KEY", authorityKey);
+    return { key, authority: signerAddress(key) };
   }
   if (chainId !== DEV_CHAIN_ID) throw new UsageError("set LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION (or, offline, LAISSEZ_AUTHORITY_KEY)");
-  return { key: new Wallet(demoBundleSignerKey(region).privateKey), delegation: demoDelegation(region, chainId, now), authority: demoAuthorityKey(region).address.toLowerCase() };
+  return { key: await open("LAISSEZ_BUNDLE_SIGNER_KEY", demoBundleSignerKey(region).privateKey), delegation: await demoDelegation(region, chainId, now), authority: demoAuthorityKey(region).address.toLowerCase() };
 }
 
 export const syncCommand: Command = {
@@ -51,7 +52,7 @@ export const syncCommand: Command = {
     return withChain(values, async (provider, ledger) => {
       const { chainId } = ledger.deployment;
       const chainNow = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
-      const signer = bundleSigner(region, chainId, chainNow);
+      const signer = await bundleSigner(region, chainId, chainNow);
       const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string).toLowerCase();
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
@@ -62,12 +63,12 @@ export const syncCommand: Command = {
       // bundle that records its successor (checkpoints follow the rotation only through a bundle they already trust).
       const former = delta.events.some((e) => e.source === "trust" && (e.kind === "RegionAdded" || e.kind === "RegionAuthorityChanged") && e.region === region && e.authority === signer.authority);
       if (onChainAuthority !== signer.authority && !former) throw new UsageError(`the bundle would not be trusted: ${signer.authority} is not ${region}'s authority on chain`);
-      const key = getBytes(signer.key.privateKey);
+      const key = signer.key;
       const scope = bundleScope(bundle, region);
-      const bundleText = JSON.stringify(signEnvelope(serializeBundle(bundle), key, scope, signer.delegation));
+      const bundleText = JSON.stringify(await signEnvelope(serializeBundle(bundle), key, scope, signer.delegation));
       writeFileAtomic(out, bundleText);
       const deltaOut = stringOption(values, "delta-out");
-      const deltaText = JSON.stringify(signEnvelope(delta, key, scope, signer.delegation));
+      const deltaText = JSON.stringify(await signEnvelope(delta, key, scope, signer.delegation));
       if (deltaOut) writeFileAtomic(deltaOut, deltaText);
       const summary = {
         region,

@@ -5,9 +5,11 @@
  * These keys never sit in a service: the operator runs these from an offline or guarded
  * machine. Every chain command prints each transaction and its receipt.
  */
-import { getBytes, isAddress, isError, type Contract, type ContractTransactionResponse, type Interface, type TransactionReceipt, Wallet } from "ethers";
 import { signDelegation } from "../../core/index.ts";
+import { isAddress, isError, type Contract, type ContractTransactionResponse, type Interface, type TransactionReceipt } from "ethers";
 import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
+import { KeySignerAccount } from "../../services/chain/key-account.ts";
+import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
@@ -24,12 +26,15 @@ function address(values: Values, name: string): string {
   return v;
 }
 
-/** A key from the environment, or — on the development chain only — the demo's. */
-function governingKey(variable: string, chainId: number, demo: () => string, what: string): Wallet {
-  const key = process.env[variable];
-  if (key) return new Wallet(key);
-  if (chainId !== DEV_CHAIN_ID) throw new UsageError(`set ${variable} to ${what}`);
-  return new Wallet(demo());
+/**
+ * A governing key behind the signer interface: the variable holds a hex key, or the URL of a
+ * remote signer (an HSM or KMS gateway; bearer token LAISSEZ_SIGNER_TOKEN); on the development
+ * chain only, the demo's key when unset.
+ */
+async function governingKey(variable: string, chainId: number, demo: () => string, what: string): Promise<KeySignerAccount> {
+  const source = process.env[variable];
+  if (!source && chainId !== DEV_CHAIN_ID) throw new UsageError(`set ${variable} to ${what}`);
+  return new KeySignerAccount(await openKeySigner(variable, source || demo(), "ES256K", { token: process.env.LAISSEZ_SIGNER_TOKEN }));
 }
 
 /** The agency: `--agency 0x…`, or a demo agency's index on the development chain. */
@@ -90,14 +95,14 @@ async function regionOf(ledger: Ledger, agency: string): Promise<string> {
   return idToString(issuer.region);
 }
 
-function asAuthority(ledger: Ledger, region: string): Ledger {
-  const key = governingKey("LAISSEZ_AUTHORITY_KEY", ledger.deployment.chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
+async function asAuthority(ledger: Ledger, region: string): Promise<Ledger> {
+  const key = await governingKey("LAISSEZ_AUTHORITY_KEY", ledger.deployment.chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
   return connectLedger(ledger.deployment, key.connect(ledger.trust.runner?.provider ?? null));
 }
 
-function asIdentityOwner(ledger: Ledger, agency: string): Ledger {
+async function asIdentityOwner(ledger: Ledger, agency: string): Promise<Ledger> {
   const demo = DEMO_AGENCIES.findIndex((_, i) => agencyControllerKey(i).address.toLowerCase() === agency.toLowerCase());
-  const key = governingKey("LAISSEZ_IDENTITY_OWNER_KEY", ledger.deployment.chainId, () => {
+  const key = await governingKey("LAISSEZ_IDENTITY_OWNER_KEY", ledger.deployment.chainId, () => {
     if (demo < 0) throw new UsageError("set LAISSEZ_IDENTITY_OWNER_KEY: not a demo agency");
     return agencyControllerKey(demo).privateKey;
   }, `the agency's ERC-1056 identity owner key`);
@@ -106,7 +111,7 @@ function asIdentityOwner(ledger: Ledger, agency: string): Ledger {
 
 async function agencyStatus(values: Values, ledger: Ledger, json: boolean, fn: "suspendIssuer" | "reinstateIssuer"): Promise<void> {
   const agency = agencyAddress(values, ledger.deployment.chainId);
-  const as = asAuthority(ledger, await regionOf(ledger, agency));
+  const as = await asAuthority(ledger, await regionOf(ledger, agency));
   await send(as.trust, fn, [agency], json);
 }
 
@@ -120,7 +125,7 @@ const AUTHORITY: Record<string, Sub> = {
     async run(values, ledger, json) {
       const agency = agencyAddress(values, ledger.deployment.chainId);
       const now = await latest(ledger);
-      const as = asAuthority(ledger, await regionOf(ledger, agency));
+      const as = await asAuthority(ledger, await regionOf(ledger, agency));
       await send(as.trust, "accredit", [agency, credentialTypeId(requireString(values, "type")), now, now + integerOption(values, "valid-for", YEAR)], json);
     },
   },
@@ -130,7 +135,7 @@ const AUTHORITY: Record<string, Sub> = {
     usage: "recognize --region VERIFYING --issuing ISSUING --type T [--off]",
     async run(values, ledger, json) {
       const region = requireString(values, "region");
-      const as = asAuthority(ledger, region);
+      const as = await asAuthority(ledger, region);
       await send(as.trust, "setRecognition", [regionId(region), regionId(requireString(values, "issuing")), credentialTypeId(requireString(values, "type")), values.off !== true], json);
     },
   },
@@ -139,7 +144,7 @@ const AUTHORITY: Record<string, Sub> = {
     async run(values, ledger, json) {
       const region = requireString(values, "region");
       const now = await latest(ledger);
-      const as = asAuthority(ledger, region);
+      const as = await asAuthority(ledger, region);
       await send(as.trust, "addBundleSigner", [regionId(region), address(values, "signer"), now, now + integerOption(values, "valid-for", YEAR)], json);
     },
   },
@@ -147,7 +152,7 @@ const AUTHORITY: Record<string, Sub> = {
     usage: "remove-signer --region R --signer 0x…",
     async run(values, ledger, json) {
       const region = requireString(values, "region");
-      const as = asAuthority(ledger, region);
+      const as = await asAuthority(ledger, region);
       await send(as.trust, "removeBundleSigner", [regionId(region), address(values, "signer")], json);
     },
   },
@@ -158,14 +163,14 @@ const AGENCY: Record<string, Sub> = {
     usage: "set-writer --agency A --writer 0x…   (the zero address stops every status write)",
     async run(values, ledger, json) {
       const agency = agencyAddress(values, ledger.deployment.chainId);
-      await send(asIdentityOwner(ledger, agency).trust, "setStatusWriter", [agency, address(values, "writer")], json);
+      await send((await asIdentityOwner(ledger, agency)).trust, "setStatusWriter", [agency, address(values, "writer")], json);
     },
   },
   "rotate-key": {
     usage: "rotate-key --agency A --new 0x… [--old 0x… --overlap SECONDS] [--valid-for SECONDS]   (planned: what the old key signed stays valid)",
     async run(values, ledger, json) {
       const agency = agencyAddress(values, ledger.deployment.chainId);
-      const owner = asIdentityOwner(ledger, agency);
+      const owner = await asIdentityOwner(ledger, agency);
       await send(owner.did, "addDelegate", [agency, VERI_KEY, address(values, "new"), integerOption(values, "valid-for", YEAR)], json);
       const old = stringOption(values, "old");
       // The old key's window closes after the overlap (ERC-1056 sets validTo = now + validity).
@@ -176,7 +181,7 @@ const AGENCY: Record<string, Sub> = {
     usage: "revoke-key --agency A --key 0x…   (compromise: nothing the key ever signed is accepted)",
     async run(values, ledger, json) {
       const agency = agencyAddress(values, ledger.deployment.chainId);
-      const owner = asIdentityOwner(ledger, agency);
+      const owner = await asIdentityOwner(ledger, agency);
       const key = address(values, "key");
       await send(owner.did, "revokeDelegate", [agency, VERI_KEY, key], json);
       await send(owner.did, "setAttribute", [agency, COMPROMISED, key, 1], json);
@@ -185,12 +190,12 @@ const AGENCY: Record<string, Sub> = {
 };
 
 /** `laissez authority delegate`: offline, no chain — the region authority signs a bundle signer's delegation. */
-function delegate(values: Values): number {
+async function delegate(values: Values): Promise<number> {
   const region = requireString(values, "region");
   const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
-  const key = governingKey("LAISSEZ_AUTHORITY_KEY", chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
+  const key = await governingKey("LAISSEZ_AUTHORITY_KEY", chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
   const from = stringOption(values, "from") !== undefined ? integerOption(values, "from") : Math.floor(Date.now() / 1000);
-  const delegation = signDelegation({ chainId, region, signer: address(values, "signer"), validFrom: from, validUntil: from + integerOption(values, "valid-for", 90 * 86400) }, getBytes(key.privateKey));
+  const delegation = await signDelegation({ chainId, region, signer: address(values, "signer"), validFrom: from, validUntil: from + integerOption(values, "valid-for", 90 * 86400) }, key.key);
   writeFileAtomic(requireString(values, "out"), JSON.stringify(delegation, null, 2));
   console.log(JSON.stringify(delegation.payload));
   return 0;
@@ -215,7 +220,7 @@ const OPTIONS = {
   off: { type: "boolean" },
 } as const;
 
-function operatorCommand(name: string, summary: string, subs: Record<string, Sub>, keyVariable: string, offline?: { name: string; usage: string; run: (v: Values) => number }): Command {
+function operatorCommand(name: string, summary: string, subs: Record<string, Sub>, keyVariable: string, offline?: { name: string; usage: string; run: (v: Values) => Promise<number> }): Command {
   const usages = [...Object.values(subs).map((s) => s.usage), ...(offline ? [offline.usage] : [])];
   return {
     name,

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getBytes, HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
-import { addressKeyId, ed25519IssuerKey, es256kIssuerKey, ethrDid, hashCanonical, type IssuerSigningKey, type JsonValue, publicKeyId, signDelegation, type SignedDelegation, utf8 } from "../../core/index.ts";
+import { addressKeyId, ed25519IssuerKey, es256kIssuerKey, ethrDid, hashCanonical, type IssuerSigningKey, type JsonValue, publicKeyId, signDelegation, type SignedDelegation, softwareSigner, utf8 } from "../../core/index.ts";
 import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
 
 /**
@@ -114,10 +114,10 @@ export const demoBundleSignerKey = (region: string): HDNodeWallet => regionBundl
  * The demo authority's delegation to its bundle signer, valid from a day before `now` for a
  * year: in a real region the authority signs this offline (`laissez authority delegate`).
  */
-export function demoDelegation(region: string, chainId: number, now: number): SignedDelegation {
+export function demoDelegation(region: string, chainId: number, now: number): Promise<SignedDelegation> {
   return signDelegation(
     { chainId, region, signer: demoBundleSignerKey(region).address, validFrom: now - 86400, validUntil: now + 365 * 86400 },
-    getBytes(demoAuthorityKey(region).privateKey),
+    softwareSigner("ES256K", getBytes(demoAuthorityKey(region).privateKey)),
   );
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HEX_KEY, parseEnv, refusedGoverningKey } from "../config.ts";
+import { KEY_SOURCE, parseEnv, refusedGoverningKey } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The checkpoint service's configuration: environment variables, validated before anything starts. */
@@ -9,7 +9,9 @@ export const CheckpointConfig = z.object({
   /** The region whose recognition policy this checkpoint applies, e.g. CN-SH. */
   LAISSEZ_REGION: z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, "an ISO 3166-2 code such as CN-SH"),
   /** This service's bundle signer key: registered on chain by the region authority; signs the bundles it hands out. */
-  LAISSEZ_BUNDLE_SIGNER_KEY: HEX_KEY,
+  LAISSEZ_BUNDLE_SIGNER_KEY: KEY_SOURCE,
+  /** Bearer token for a remote signer (LAISSEZ_BUNDLE_SIGNER_KEY as a URL). */
+  LAISSEZ_SIGNER_TOKEN: z.string().min(16).optional(),
   /** File with the region authority's signed delegation to that key (`laissez authority delegate`); it travels with every bundle. */
   LAISSEZ_BUNDLE_DELEGATION: z.string().min(1),
   /** The region authority's key (it could accredit a rogue agency): refused. */

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Provider } from "ethers";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bundleScope, delegationAuthority, deserializeBundle, isCodedError, openEnvelope, secp256k1Address, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, type TrustBundle } from "../../core/index.ts";
+import { bundleScope, delegationAuthority, deserializeBundle, isCodedError, type KeySigner, openEnvelope, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle } from "../../core/index.ts";
 import type { Deployment } from "../chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import type { SchemaSource } from "../schemas.ts";
@@ -26,15 +25,15 @@ export class BundleKeeper {
   readonly authority: string;
   readonly region: string;
   readonly signer: string;
-  private readonly signerKey: Uint8Array;
+  private readonly signerKey: KeySigner;
   private readonly delegation: SignedDelegation | undefined;
   private readonly provider: Provider;
   private readonly deployment: Deployment;
   private readonly schemas: SchemaSource;
   private readonly path: string;
 
-  /** `delegation` absent: `signerKey` is the authority's own (operator tools, tests). */
-  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; signerKey: Uint8Array; delegation?: SignedDelegation; path: string; region: string }) {
+  /** `signerKey` signs (software, HSM, KMS); `delegation` absent: it is the authority's own key (operator tools, tests). */
+  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; signerKey: KeySigner; delegation?: SignedDelegation; path: string; region: string }) {
     this.region = o.region;
     this.provider = o.provider;
     this.deployment = o.deployment;
@@ -42,7 +41,7 @@ export class BundleKeeper {
     this.signerKey = o.signerKey;
     this.delegation = o.delegation;
     this.path = o.path;
-    this.signer = secp256k1Address(secp256k1.getPublicKey(o.signerKey, false));
+    this.signer = signerAddress(o.signerKey);
     this.authority = o.delegation ? delegationAuthority(o.delegation, this.signer, o.deployment.chainId) : this.signer;
     if (existsSync(this.path)) {
       try {
@@ -85,7 +84,7 @@ export class BundleKeeper {
       this.current = { ...this.current, syncedAt: now };
       return 0;
     }
-    const envelope = JSON.stringify(signEnvelope(serializeBundle(result.bundle), this.signerKey, bundleScope(result.bundle, this.region), this.delegation));
+    const envelope = JSON.stringify(await signEnvelope(serializeBundle(result.bundle), this.signerKey, bundleScope(result.bundle, this.region), this.delegation));
     writeFileAtomic(this.path, envelope);
     this.current = { bundle: result.bundle, envelope, syncedAt: now };
     return result.delta.events.length;

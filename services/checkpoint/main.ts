@@ -1,15 +1,14 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { getBytes, Wallet } from "ethers";
-import { delegationAuthority, parseJson, secp256k1Address, type SignedDelegation } from "../../core/index.ts";
+import { delegationAuthority, type KeySigner, parseJson, type SignedDelegation, signerAddress } from "../../core/index.ts";
 import { ConfigError } from "../config.ts";
 import { issuerAddresses, refuseGoverningKeys } from "../chain/custody.ts";
 import { regionId } from "../chain/ids.ts";
 import { connectLedger, type Ledger } from "../chain/ledger.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectRpc } from "../chain/rpc.ts";
+import { openKeySigner } from "../crypto/key-source.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog } from "../http/app.ts";
 import { limitsFromEnv, listen } from "../http/server.ts";
@@ -23,14 +22,14 @@ import { directorySchemaSource } from "../schemas.ts";
  * a governing key), its delegation is the region's, current, for this key and chain, and signed
  * by the authority the chain names. Throws ConfigError / GoverningKeyError naming the variable.
  */
-async function checkBundleSigner(config: CheckpointConfig, ledger: Ledger, signerKey: Uint8Array): Promise<SignedDelegation> {
-  const signer = new Wallet(config.LAISSEZ_BUNDLE_SIGNER_KEY).address;
+async function checkBundleSigner(config: CheckpointConfig, ledger: Ledger, signerKey: KeySigner): Promise<SignedDelegation> {
+  const signer = signerAddress(signerKey);
   await refuseGoverningKeys(ledger, { LAISSEZ_BUNDLE_SIGNER_KEY: signer }, await issuerAddresses(ledger));
   let delegation: SignedDelegation;
   let authority: string;
   try {
     delegation = parseJson(readFileSync(config.LAISSEZ_BUNDLE_DELEGATION, "utf8")) as unknown as SignedDelegation;
-    authority = delegationAuthority(delegation, secp256k1Address(secp256k1.getPublicKey(signerKey, false)), ledger.deployment.chainId);
+    authority = delegationAuthority(delegation, signer, ledger.deployment.chainId);
   } catch (e) {
     throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION: ${(e as Error).message}`);
   }
@@ -59,7 +58,7 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
   const provider = connectRpc(config.LAISSEZ_RPC_URL);
   const chainId = Number((await provider.getNetwork()).chainId);
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
-  const signerKey = getBytes(config.LAISSEZ_BUNDLE_SIGNER_KEY);
+  const signerKey = await openKeySigner("LAISSEZ_BUNDLE_SIGNER_KEY", config.LAISSEZ_BUNDLE_SIGNER_KEY, "ES256K", { token: config.LAISSEZ_SIGNER_TOKEN });
   const delegation = await checkBundleSigner(config, connectLedger(deployment, provider), signerKey);
   const keeper = new BundleKeeper({
     provider,

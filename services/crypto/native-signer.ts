@@ -1,28 +1,40 @@
-import { createHash, createPrivateKey, sign } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { createRequire } from "node:module";
-import type { Signer } from "did-jwt";
-import { base64urlEncode } from "../../core/index.ts";
+import type { KeySigner, KeySignerAlg } from "../../core/index.ts";
 
 const secp256k1 = createRequire(import.meta.url)("secp256k1/bindings") as {
   ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };
+  publicKeyCreate(privateKey: Uint8Array, compressed: boolean): Uint8Array;
 };
 
 /**
- * did-jwt Signers backed by native code, for the issuer service's throughput: libsecp256k1
- * for ES256K (RFC 6979 deterministic, low-s: the same payload always gives the same JWT, which
- * idempotent re-issuance relies on) and OpenSSL for Ed25519 (deterministic by definition).
+ * The software KeySigner the services use, backed by native code for the issuer's throughput:
+ * libsecp256k1 for ES256K digests (RFC 6979 deterministic, low s: the same payload always
+ * gives the same JWT, which idempotent re-issuance relies on) and OpenSSL for Ed25519
+ * (deterministic by definition). The private key stays inside this closure.
  */
-export function nativeES256KSigner(privateKey: Uint8Array): Signer {
+export function nativeSigner(alg: KeySignerAlg, privateKey: Uint8Array): KeySigner {
+  if (alg === "EdDSA") {
+    // PKCS#8 wrapper for a raw 32-byte Ed25519 seed.
+    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(privateKey.subarray(0, 32))]);
+    const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+    const publicKey = new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32));
+    return { alg, publicKey, sign: async (message) => new Uint8Array(sign(null, message, key)) };
+  }
   const key = Uint8Array.from(privateKey);
-  return async (data) => {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    return base64urlEncode(secp256k1.ecdsaSign(createHash("sha256").update(bytes).digest(), key).signature);
+  const publicKey = Uint8Array.from(secp256k1.publicKeyCreate(key, false));
+  return {
+    alg,
+    publicKey,
+    sign: async (digest) => {
+      const { signature, recid } = secp256k1.ecdsaSign(digest, key);
+      const out = new Uint8Array(65);
+      out.set(signature, 0);
+      out[64] = recid;
+      return out;
+    },
   };
 }
 
-export function nativeEd25519Signer(seed: Uint8Array): Signer {
-  // PKCS#8 wrapper for a raw 32-byte Ed25519 seed.
-  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(seed.subarray(0, 32))]);
-  const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-  return async (data) => base64urlEncode(sign(null, typeof data === "string" ? Buffer.from(data, "utf8") : data, key));
-}
+/** A software signer from a 0x-hex private key (what a `LAISSEZ_*_KEY` variable holds). */
+export const nativeSignerFromHex = (alg: KeySignerAlg, hex: string): KeySigner => nativeSigner(alg, Buffer.from(hex.replace(/^0x/, ""), "hex"));

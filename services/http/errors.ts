@@ -37,6 +37,7 @@ export const HTTP_STATUS = {
   challenge_unknown: 400,
   index_space_exhausted: 503,
   chain_unavailable: 503,
+  signer_unavailable: 503,
   bundle_unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, number>;

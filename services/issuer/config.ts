@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ADDRESS, HEX_KEY, parseEnv, refusedGoverningKey } from "../config.ts";
+import { ADDRESS, KEY_SOURCE, parseEnv, refusedGoverningKey } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
@@ -14,11 +14,15 @@ export const IssuerConfig = z.object({
   /** The agency's did:ethr identity address (its ERC-1056 identity owner's key stays offline). */
   LAISSEZ_AGENCY: ADDRESS,
   /** The agency's status writer: the key its identity owner named in TrustRegistry; it writes the status lists. */
-  LAISSEZ_STATUS_WRITER_KEY: HEX_KEY,
+  LAISSEZ_STATUS_WRITER_KEY: KEY_SOURCE,
   /** The identity owner's key (it could change the DID's owner for good): refused. */
   LAISSEZ_AGENCY_KEY: refusedGoverningKey("LAISSEZ_AGENCY (the address) and LAISSEZ_STATUS_WRITER_KEY"),
-  /** The credential signing key: an ES256K veriKey delegate, or an Ed25519 seed published as a DID attribute. */
-  LAISSEZ_SIGNING_KEY: HEX_KEY,
+  /** The credential signing key: an ES256K veriKey delegate, or an Ed25519 seed published as a DID attribute (hex, or a remote signer's URL). */
+  LAISSEZ_SIGNING_KEY: KEY_SOURCE,
+  /** Bearer token for remote signers (a `LAISSEZ_*_KEY` that is a URL). */
+  LAISSEZ_SIGNER_TOKEN: z.string().min(16).optional(),
+  /** Each request to a remote signer gives up after this long, ms. */
+  LAISSEZ_SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   LAISSEZ_SIGNING_ALG: z.enum(["ES256K", "EdDSA"]).default("ES256K"),
   LAISSEZ_HOST: z.string().default("127.0.0.1"),
   LAISSEZ_PORT: z.coerce.number().int().min(0).max(65535).default(8701),

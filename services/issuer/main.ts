@@ -1,15 +1,15 @@
 import type { Server } from "node:http";
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { readdirSync } from "node:fs";
-import { getAddress, getBytes, Wallet, type Contract } from "ethers";
+import { getAddress, type Contract } from "ethers";
 import { GoverningKeyError, refuseGoverningKeys } from "../chain/custody.ts";
-import { addressKeyId, ethrDid, type IssuerSigningKey, publicKeyId } from "../../core/index.ts";
+import { addressKeyId, ethrDid, issuerKey, type KeySigner, publicKeyId, signerAddress } from "../../core/index.ts";
 import { agencyLists, type AgencyLists } from "../chain/lists.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { connectRpc, probeChainId } from "../chain/rpc.ts";
 import { directorySchemaSource } from "../schemas.ts";
-import { nativeEd25519Signer, nativeES256KSigner } from "../crypto/native-signer.ts";
+import { KeySignerAccount } from "../chain/key-account.ts";
+import { openKeySigner } from "../crypto/key-source.ts";
 import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog, type Log } from "../http/app.ts";
 import { Metrics } from "../http/metrics.ts";
@@ -20,12 +20,17 @@ import { startHousekeeping } from "./housekeeping.ts";
 import type { IssuerConfig } from "./config.ts";
 import { IssuerStore } from "./store.ts";
 
-function signingKey(config: IssuerConfig, chainId: number, agency: string): IssuerSigningKey {
-  const did = ethrDid(chainId, agency);
-  const secret = getBytes(config.LAISSEZ_SIGNING_KEY);
-  if (config.LAISSEZ_SIGNING_ALG === "EdDSA") return { did, kid: `${did}#${publicKeyId(ed25519.getPublicKey(secret))}`, alg: "EdDSA", signer: nativeEd25519Signer(secret) };
-  return { did, kid: `${did}#${addressKeyId(new Wallet(config.LAISSEZ_SIGNING_KEY).address)}`, alg: "ES256K", signer: nativeES256KSigner(secret) };
+/** The service's two keys, each behind the KeySigner interface (software here, or a remote HSM/KMS signer). */
+async function serviceKeys(config: IssuerConfig): Promise<{ credential: KeySigner; writer: KeySigner }> {
+  const o = { token: config.LAISSEZ_SIGNER_TOKEN, timeoutMs: config.LAISSEZ_SIGNER_TIMEOUT_MS };
+  return {
+    credential: await openKeySigner("LAISSEZ_SIGNING_KEY", config.LAISSEZ_SIGNING_KEY, config.LAISSEZ_SIGNING_ALG, o),
+    writer: await openKeySigner("LAISSEZ_STATUS_WRITER_KEY", config.LAISSEZ_STATUS_WRITER_KEY, "ES256K", o),
+  };
 }
+
+/** The agency's credential key: its kid names the veriKey delegate's address or the Ed25519 key's hash. */
+const credentialKeyId = (signer: KeySigner): string => (signer.alg === "EdDSA" ? publicKeyId(signer.publicKey) : addressKeyId(signerAddress(signer)));
 
 /**
  * The chain's id at start: asked of the node, else LAISSEZ_CHAIN_ID, else the only deployments
@@ -75,10 +80,11 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const provider = connectRpc(config.LAISSEZ_RPC_URL, { timeoutMs: config.LAISSEZ_RPC_TIMEOUT_MS, chainId });
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
   const agency = getAddress(config.LAISSEZ_AGENCY);
-  const writer = new Wallet(config.LAISSEZ_STATUS_WRITER_KEY, provider);
+  const keys = await serviceKeys(config);
+  const writer = new KeySignerAccount(keys.writer, provider);
   // Key custody: no key of this service may govern (a thief of this server could take the agency's DID).
   // Checked when the chain answers; a chain that is down cannot tell (the service still starts).
-  await refuseGoverningKeys(connectLedger(deployment, provider), { LAISSEZ_STATUS_WRITER_KEY: writer.address, ...(config.LAISSEZ_SIGNING_ALG === "ES256K" ? { LAISSEZ_SIGNING_KEY: new Wallet(config.LAISSEZ_SIGNING_KEY).address } : {}) }, [agency]).catch((e: unknown) => {
+  await refuseGoverningKeys(connectLedger(deployment, provider), { LAISSEZ_STATUS_WRITER_KEY: writer.address, ...(keys.credential.alg === "ES256K" ? { LAISSEZ_SIGNING_KEY: signerAddress(keys.credential) } : {}) }, [agency]).catch((e: unknown) => {
     if (e instanceof GoverningKeyError) throw e;
     jsonLog({ level: "warn", msg: "key custody not checked: the chain does not answer", error: String((e as Error)?.message ?? e).slice(0, 200) });
   });
@@ -89,7 +95,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const { app } = createIssuerApp({
     store,
-    key: signingKey(config, chainId, agency),
+    key: issuerKey(ethrDid(chainId, agency), credentialKeyId(keys.credential), keys.credential),
     agency,
     provider,
     deployment,

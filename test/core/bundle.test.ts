@@ -7,6 +7,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { utf8 } from "../../core/encoding.ts";
+import { softwareSigner } from "../../core/signer.ts";
 import { base64urlEncode } from "../../core/encoding.ts";
 import { isCodedError } from "../../core/errors.ts";
 import { parseJson } from "../../core/json.ts";
@@ -48,7 +49,7 @@ describe("signed bundles", () => {
     expect(code(() => openEnvelope(JSON.stringify({ payload: 1 }), anchor))).toBe("bundle_malformed");
   });
 
-  it("binds the envelope to its region, chain and registries", () => {
+  it("binds the envelope to its region, chain and registries", async () => {
     expect(openEnvelope(text, { ...anchor, contracts: file.bundle.payload.contracts }).scope).toEqual({ region: "CN-SH", chainId: 31337, contracts: file.bundle.payload.contracts });
     // The same authority's bundle offered to another region's checkpoint, or for other registries.
     expect(code(() => openEnvelope(text, { ...anchor, region: "CN-ZJ" }))).toBe("bundle_wrong_scope");
@@ -59,30 +60,31 @@ describe("signed bundles", () => {
     expect(code(() => openEnvelope(JSON.stringify(unscoped), anchor))).toBe("bundle_malformed");
     // A bundle whose registries differ from the scope it was signed under.
     const key = sha256(utf8("laissez test vector authority CN-SH"));
-    const other = signEnvelope(file.bundle.payload, key, { ...file.bundle.scope, contracts: { ...file.bundle.scope.contracts, didRegistry: "0x" + "8".repeat(40) } });
+    const other = await signEnvelope(file.bundle.payload, softwareSigner("ES256K", key), { ...file.bundle.scope, contracts: { ...file.bundle.scope.contracts, didRegistry: "0x" + "8".repeat(40) } });
     expect(code(() => openEnvelope(JSON.stringify(other), anchor))).toBe("bundle_wrong_scope");
   });
 
-  it("follows a region authority rotation through the chain's record, and refuses the old key from then on", () => {
+  it("follows a region authority rotation through the chain's record, and refuses the old key from then on", async () => {
     const oldKey = sha256(utf8("laissez test vector authority CN-SH"));
     const newKey = sha256(utf8("laissez test vector authority CN-SH rotated"));
     const newAuthority = secp256k1Address(secp256k1.getPublicKey(newKey, false));
     const b = bundle();
     const at = (n: number) => ({ number: b.block.number + n, hash: `0x${String(n).repeat(64)}`, timestamp: b.block.timestamp + n });
-    const signed = (t: TrustBundle, key: Uint8Array) => JSON.stringify(signEnvelope(serializeBundle(t), key, bundleScope(t, "CN-SH")));
+    const sign = async (t: TrustBundle, key: Uint8Array) => JSON.stringify(await signEnvelope(serializeBundle(t), softwareSigner("ES256K", key), bundleScope(t, "CN-SH")));
     const rotated = applyEvents(cloneBundle(b), [{ source: "trust", seq: b.sequences.trust + 1, kind: "RegionAuthorityChanged", region: "CN-SH", authority: newAuthority }], at(1));
     const later = applyEvents(cloneBundle(rotated), [], at(2));
+    const signed = { [`new-rotated`]: await sign(rotated, newKey), [`old-rotated`]: await sign(rotated, oldKey), [`old-later`]: await sign(later, oldKey), [`new-later`]: await sign(later, newKey) };
 
     let state: CheckpointState | undefined = loadSignedBundle(text, anchor, undefined).state;
     expect(state.authority).toBe(file.authority);
     // A new authority is not taken from a bundle it signed itself.
-    expect(code(() => loadSignedBundle(signed(rotated, newKey), anchor, state))).toBe("bundle_untrusted_signer");
+    expect(code(() => loadSignedBundle(signed["new-rotated"]!, anchor, state))).toBe("bundle_untrusted_signer");
     // The hand-over: the old authority's bundle that records the rotation.
-    state = loadSignedBundle(signed(rotated, oldKey), anchor, state).state;
+    state = loadSignedBundle(signed["old-rotated"]!, anchor, state).state;
     expect(state.authority).toBe(newAuthority);
     // From then on the old key is refused, even for a newer block; the new one is followed.
-    expect(code(() => loadSignedBundle(signed(later, oldKey), anchor, state))).toBe("bundle_untrusted_signer");
-    expect(loadSignedBundle(signed(later, newKey), anchor, state).state).toEqual({ highestBlock: later.block.number, authority: newAuthority });
+    expect(code(() => loadSignedBundle(signed["old-later"]!, anchor, state))).toBe("bundle_untrusted_signer");
+    expect(loadSignedBundle(signed["new-later"]!, anchor, state).state).toEqual({ highestBlock: later.block.number, authority: newAuthority });
   });
 
   it("refuses a bundle older than the newest accepted (rollback)", () => {
@@ -110,11 +112,11 @@ describe("signed bundles", () => {
     expect(code(() => applyDelta(b, { ...delta([]), from: { number: b.block.number, hash: "0x00" } }))).toBe("delta_base_mismatch");
   });
 
-  it("a signed delta opens like a bundle", () => {
+  it("a signed delta opens like a bundle", async () => {
     const d: BundleDelta = { kind: "delta", version: 1, chainId: 31337, from: { number: 1, hash: "0x" }, to: { number: 2, hash: "0x", timestamp: 3 }, events: [], schemas: {} };
     const key = new Uint8Array(32).fill(7);
     const scope = bundleScope({ chainId: 31337, contracts: file.bundle.payload.contracts }, "CN-SH");
-    const env = signEnvelope(d, key, scope);
+    const env = await signEnvelope(d, softwareSigner("ES256K", key), scope);
     expect(openEnvelope(JSON.stringify(env), { chainId: 31337, authorities: [env.signer], region: "CN-SH" }).payload).toEqual(d);
   });
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p256DidKey } from "../../core/did.ts";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { verifyCredential } from "../../core/verify.ts";
+import { softwareSigner } from "../../core/signer.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
 import { credentialTypeId, regionId } from "../../services/chain/ids.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
@@ -173,7 +174,7 @@ describe("a block that disappears (anvil's snapshot and revert, sent to anvil di
   it("a checkpoint's keeper whose bundle block disappeared rebuilds from the deployment, without the lost event", async () => {
     const provider = connectRpc(guard.url);
     const deployment = readDeployment(31337, deployments);
-    const keeper = new BundleKeeper({ provider, deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(dir, "keeper.json"), region: "CN-SH" });
+    const keeper = new BundleKeeper({ provider, deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(dir, "keeper.json"), region: "CN-SH" });
     await keeper.sync();
     const snapshot = await anvil.rpc<string>("evm_snapshot");
     const sh = connectLedger(deployment, new Wallet(demoAuthorityKey("CN-SH").privateKey, provider)).trust;

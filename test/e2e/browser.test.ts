@@ -15,6 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { Wallet } from "ethers";
 import { signEnvelope, type SerializedBundle, type SignedEnvelope } from "../../core/bundle-codec.ts";
 import { hexToBytes } from "../../core/encoding.ts";
+import { softwareSigner } from "../../core/signer.ts";
 import { encodeStatusList } from "../../core/status-list.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
@@ -253,7 +254,7 @@ describe("web wallet and checkpoint page in Chromium", () => {
     const cleared = Object.fromEntries(Object.entries(genuine.payload.statusLists).map(([id, l]) => [id, { ...l, encodedList: encodeStatusList(new Uint8Array(l.size / 8)) }]));
     const forged = { ...genuine.payload, block: { ...genuine.payload.block, number: Number.MAX_SAFE_INTEGER }, statusLists: cleared };
     const attacker = Wallet.createRandom();
-    const attackerBundle = JSON.stringify(signEnvelope(forged, hexToBytes(attacker.privateKey, "key"), genuine.scope));
+    const attackerBundle = JSON.stringify(await signEnvelope(forged, softwareSigner("ES256K", hexToBytes(attacker.privateKey, "key")), genuine.scope));
     const info = (await (await fetch(`${base}/checkpoint.json`)).json()) as Record<string, unknown>;
     await page.route(`${base}/checkpoint.json`, (r) => r.fulfill({ json: { ...info, authority: attacker.address.toLowerCase() } }));
     await page.route(`${base}/bundle`, (r) => r.fulfill({ body: attackerBundle, contentType: "application/json" }));
@@ -267,7 +268,7 @@ describe("web wallet and checkpoint page in Chromium", () => {
     await shot(page, "checkpoint-en-desktop-anchor-attack-refused");
 
     // Even the genuine authority's signature cannot make an implausible block stick.
-    const implausible = JSON.stringify(signEnvelope(forged, hexToBytes(demoAuthorityKey("CN-SH").privateKey, "key"), genuine.scope));
+    const implausible = JSON.stringify(await signEnvelope(forged, softwareSigner("ES256K", hexToBytes(demoAuthorityKey("CN-SH").privateKey, "key")), genuine.scope));
     await page.unroute(`${base}/bundle`);
     await page.route(`${base}/bundle`, (r) => r.fulfill({ body: implausible, contentType: "application/json" }));
     await page.click("#sync");

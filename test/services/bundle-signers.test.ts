@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, type Signer, Wallet } from "ethers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSignedBundle, signDelegation } from "../../core/bundle-codec.ts";
+import { loadSignedBundle, signDelegation, type SignedDelegation } from "../../core/bundle-codec.ts";
 import { refuseGoverningKeys, GoverningKeyError, issuerAddresses } from "../../services/chain/custody.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
@@ -15,6 +15,7 @@ import { demoSchemas } from "../../scripts/context.ts";
 import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, demoAuthorityKey, demoBundleSignerKey, demoDelegation } from "../../scripts/demo/consortium.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { runLaissez } from "../helpers/processes.ts";
+import { softwareSigner } from "../../core/signer.ts";
 
 /**
  * A region's bundle signers against the real chain (issue 14): a stolen checkpoint server's
@@ -29,14 +30,14 @@ beforeAll(async () => {
   chain = await seededChain();
 });
 
-const keeperFor = (key: Wallet | ReturnType<typeof demoBundleSignerKey>, delegation: ReturnType<typeof demoDelegation>, name: string) =>
-  new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(key.privateKey), delegation, path: join(dir, name), region: SH });
+const keeperFor = (key: Wallet | ReturnType<typeof demoBundleSignerKey>, delegation: SignedDelegation, name: string) =>
+  new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(key.privateKey)), delegation, path: join(dir, name), region: SH });
 
 describe("bundle signers on chain, offline at the checkpoint", () => {
   it("a removed signer reaches checkpoints with the next bundle and is refused from then on (in process and by laissez verify)", async () => {
     const now = await chain.networkHelpers.time.latest();
     const anchor = { chainId: chain.deployment.chainId, authorities: [demoAuthorityKey(SH).address] };
-    const stolen = keeperFor(demoBundleSignerKey(SH), demoDelegation(SH, chain.deployment.chainId, now), "stolen.json");
+    const stolen = keeperFor(demoBundleSignerKey(SH), await demoDelegation(SH, chain.deployment.chainId, now), "stolen.json");
     expect(stolen.authority).toBe(demoAuthorityKey(SH).address.toLowerCase());
     await stolen.sync(now);
     let { state } = loadSignedBundle(stolen.current!.envelope, anchor, undefined, now);
@@ -47,7 +48,7 @@ describe("bundle signers on chain, offline at the checkpoint", () => {
     const trust = connectLedger(chain.deployment, authority).trust;
     await (await trust.getFunction("addBundleSigner")(regionId(SH), replacement.address, now - 60, now + 86_400)).wait();
     await (await trust.getFunction("removeBundleSigner")(regionId(SH), demoBundleSignerKey(SH).address)).wait();
-    const delegation = signDelegation({ chainId: chain.deployment.chainId, region: SH, signer: replacement.address, validFrom: now - 60, validUntil: now + 86_400 }, getBytes(demoAuthorityKey(SH).privateKey));
+    const delegation = await signDelegation({ chainId: chain.deployment.chainId, region: SH, signer: replacement.address, validFrom: now - 60, validUntil: now + 86_400 }, softwareSigner("ES256K", getBytes(demoAuthorityKey(SH).privateKey)));
     const fresh = keeperFor(replacement, delegation, "fresh.json");
     await fresh.sync(now);
     ({ state } = loadSignedBundle(fresh.current!.envelope, anchor, state, now + 1));

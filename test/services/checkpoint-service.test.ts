@@ -23,6 +23,7 @@ import { demoAuthorityKey, demoIssuerKey, demoSchema } from "../../scripts/demo/
 import { createHolderKey } from "../../wallet/holder.ts";
 import { present } from "../../wallet/present.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
+import { softwareSigner } from "../../core/signer.ts";
 
 const FLOOD = Number(process.env.LAISSEZ_CHALLENGE_FLOOD ?? 10_000);
 const AUDIENCE = "checkpoint:CN-SH:test";
@@ -41,7 +42,7 @@ beforeAll(async () => {
   chainNow = await chain.networkHelpers.time.latest();
   clock = { offset: 0 };
   bundlePath = join(mkdtempSync(join(tmpdir(), "laissez-cp-")), "bundle.json");
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: bundlePath, region: "CN-SH" });
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: bundlePath, region: "CN-SH" });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started) + clock.offset;
@@ -115,7 +116,7 @@ describe("checkpoint challenges", () => {
 describe("checkpoint health", () => {
   it("says degraded, with the last error and the bundle's age, while syncs fail", async () => {
     const dead = connectRpc(`http://127.0.0.1:${await freePort()}`);
-    const keeper = new BundleKeeper({ provider: dead, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: bundlePath, region: "CN-SH" });
+    const keeper = new BundleKeeper({ provider: dead, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: bundlePath, region: "CN-SH" });
     const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, log: () => {} });
     const s = await listen(app, 0, "127.0.0.1");
     try {

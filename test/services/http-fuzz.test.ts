@@ -22,6 +22,7 @@ import { demoSchemas } from "../../scripts/context.ts";
 import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { rawDb, startIssuerService } from "../helpers/issuer.ts";
+import { softwareSigner } from "../../core/signer.ts";
 
 const REQUESTS_PER_SERVICE = Number(process.env.LAISSEZ_FUZZ_REQUESTS ?? 1500);
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
   token = issuer.store.operators.create("fuzz", ["admin", "issue", "revoke"]).token;
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(mkdtempSync(join(tmpdir(), "laissez-fuzz-")), "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-fuzz-")), "bundle.json"), region: "CN-SH" });
   await keeper.sync();
   const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: chain.deployment.chainId, checkpointId: "checkpoint:CN-SH:fuzz", verifier: nativeVerifier, log: () => {} });
   const server = await listen(app, 0, "127.0.0.1", { headersTimeoutMs: 1_000, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 1_000, maxConnections: 1_000, maxConnectionsPerClient: 1_000 });

@@ -3,6 +3,7 @@
  * clock and synthetic ledger events: deterministic, so a test can check the committed file is
  * what this code makes. Run `node test/vectors/generate.ts --write` after changing it.
  */
+import { softwareSigner } from "../../core/signer.ts";
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "fflate";
 import { base45Encode } from "../../core/base45.ts";
@@ -280,7 +281,7 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: compact QR bomb (inflates past the cap)", `${COMPACT_PREFIX}${base45Encode(deflateSync(new Uint8Array(200_000)))}`, "reject", "compact_too_large"),
     vp("reject: oversized QR payload", `${COMPACT_PREFIX}${"0".repeat(MAX_COMPACT_CHARS)}`, "reject", "compact_too_large"),
   ];
-  return { authority: addr(authorityKey), bundle: signEnvelope(serializeBundle(bundle), authorityKey, bundleScope(bundle, SH)), vectors };
+  return { authority: addr(authorityKey), bundle: await signEnvelope(serializeBundle(bundle), softwareSigner("ES256K", authorityKey), bundleScope(bundle, SH)), vectors };
 }
 
 export const VECTOR_FILE = new URL("./verification.json", import.meta.url);

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkPlausible, parseAnchorFile, type DeviceTrust } from "../../core/anchor.ts";
+import { softwareSigner } from "../../core/signer.ts";
 import { bundleScope, deserializeBundle, serializeBundle, signEnvelope, type SerializedBundle, type SignedEnvelope } from "../../core/bundle-codec.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, describeReason } from "../../core/reasons.ts";
@@ -27,10 +28,10 @@ const payload = vectors.bundle.payload as SerializedBundle;
 const NOW = payload.block.timestamp + 60;
 
 /** The vector bundle re-signed, with its block moved as a test needs. */
-function signed(key: Uint8Array, block: Partial<SerializedBundle["block"]> = {}, change: (p: SerializedBundle) => SerializedBundle = (p) => p): string {
+async function signed(key: Uint8Array, block: Partial<SerializedBundle["block"]> = {}, change: (p: SerializedBundle) => SerializedBundle = (p) => p): Promise<string> {
   // The chain's record of CN-SH's authority is the signing key's address (the device follows the chain's record).
   const p = change({ ...payload, block: { ...payload.block, ...block }, regions: { ...payload.regions, "CN-SH": { authority: address(key) } } });
-  return JSON.stringify(signEnvelope(p, key, bundleScope(p, "CN-SH")));
+  return JSON.stringify(await signEnvelope(p, softwareSigner("ES256K", key), bundleScope(p, "CN-SH")));
 }
 
 class MemoryStorage {
@@ -40,9 +41,9 @@ class MemoryStorage {
   removeItem = (k: string): void => void this.items.delete(k);
 }
 
-const code = (f: () => unknown): string | undefined => {
+const code = async (f: () => unknown): Promise<string | undefined> => {
   try {
-    f();
+    await f();
   } catch (e) {
     return (e as { code?: string }).code ?? (e as Error).message;
   }
@@ -50,7 +51,7 @@ const code = (f: () => unknown): string | undefined => {
 };
 
 describe("languages", () => {
-  it("Chinese by default when the browser prefers it, English when it prefers English, the stored choice first", () => {
+  it("Chinese by default when the browser prefers it, English when it prefers English, the stored choice first", async () => {
     expect(pickLanguage(null, ["zh-CN", "en"])).toBe("zh-CN");
     expect(pickLanguage(null, ["zh-TW"])).toBe("zh-CN");
     expect(pickLanguage(null, ["en-US", "zh-CN"])).toBe("en");
@@ -59,7 +60,7 @@ describe("languages", () => {
     expect(pickLanguage("nonsense", ["en-GB"])).toBe("en");
   });
 
-  it("both catalogues have every message, and every reason has a sentence in both languages", () => {
+  it("both catalogues have every message, and every reason has a sentence in both languages", async () => {
     expect(Object.keys(ZH).sort()).toEqual(Object.keys(EN).sort());
     for (const [k, v] of Object.entries(ZH)) expect(v, k).not.toBe("");
     expect([...DESCRIBED_REASONS_ZH].sort()).toEqual([...DESCRIBED_REASONS].sort());
@@ -68,7 +69,7 @@ describe("languages", () => {
     expect(reasonText(null, "en")).toBe("All checks passed.");
   });
 
-  it("display names, health colours, dates in the citizen's time zone", () => {
+  it("display names, health colours, dates in the citizen's time zone", async () => {
     expect(typeName("HealthCode", "zh-CN")).toBe("健康码");
     expect(typeName("HealthCode", "en")).toBe("Health code");
     expect(typeName("FishingPermit", "en")).toBe("Fishing Permit");
@@ -88,66 +89,66 @@ describe("languages", () => {
 describe("the pinned trust anchor (issue 15 item 1)", () => {
   const served = { region: "CN-SH", chainId: payload.chainId, authority: address(genuineKey) };
 
-  it("pins on first use; a substituted configuration and the attacker's bundle (block MAX_SAFE_INTEGER) are refused; the genuine bundle still loads", () => {
+  it("pins on first use; a substituted configuration and the attacker's bundle (block MAX_SAFE_INTEGER) are refused; the genuine bundle still loads", async () => {
     const storage = new MemoryStorage();
     const store = new TrustStore("checkpoint", storage);
     store.offer(served, NOW);
-    store.accept(signed(genuineKey), NOW);
+    store.accept(await signed(genuineKey), NOW);
     expect(store.trust?.anchor.contracts).toEqual(payload.contracts);
 
     // The attack: the server now names the attacker's key and serves a bundle it signed.
     const cleared = (p: SerializedBundle): SerializedBundle => ({ ...p, statusLists: {} });
-    const attack = signed(attackerKey, { number: Number.MAX_SAFE_INTEGER }, cleared);
+    const attack = await signed(attackerKey, { number: Number.MAX_SAFE_INTEGER }, cleared);
     const again = new TrustStore("checkpoint", storage);
     again.offer({ ...served, authority: address(attackerKey) }, NOW);
     expect(again.servedMismatch?.authority).toBe(address(attackerKey));
-    expect(code(() => again.accept(attack, NOW))).toBe("bundle_untrusted_signer");
+    expect(await code(() => again.accept(attack, NOW))).toBe("bundle_untrusted_signer");
     expect(again.trust?.highestBlock).toBe(payload.block.number);
     // Not bricked: the genuine next bundle is accepted.
-    again.accept(signed(genuineKey, { number: payload.block.number + 2, timestamp: payload.block.timestamp + 4 }), NOW);
+    again.accept(await signed(genuineKey, { number: payload.block.number + 2, timestamp: payload.block.timestamp + 4 }), NOW);
     expect(again.bundle?.block.number).toBe(payload.block.number + 2);
   });
 
-  it("refuses, and does not store, a bundle implausibly far ahead even under the trusted key", () => {
+  it("refuses, and does not store, a bundle implausibly far ahead even under the trusted key", async () => {
     const storage = new MemoryStorage();
     const store = new TrustStore("checkpoint", storage);
     store.offer(served, NOW);
-    store.accept(signed(genuineKey), NOW);
+    store.accept(await signed(genuineKey), NOW);
     const before = storage.getItem("laissez.checkpoint.bundle");
-    expect(code(() => store.accept(signed(genuineKey, { number: Number.MAX_SAFE_INTEGER }), NOW))).toBe("bundle_implausible");
-    expect(code(() => store.accept(signed(genuineKey, { number: payload.block.number + 1000, timestamp: payload.block.timestamp + 10 }), NOW))).toBe("bundle_implausible");
-    expect(code(() => store.accept(signed(genuineKey, { number: payload.block.number + 1, timestamp: NOW + 3600 }), NOW))).toBe("bundle_implausible");
-    expect(code(() => store.accept(signed(genuineKey, {}, (p) => ({ ...p, contracts: { ...p.contracts, statusRegistry: "0x" + "5".repeat(40) } })), NOW))).toBe("bundle_wrong_scope");
+    expect(await code(async () => store.accept(await signed(genuineKey, { number: Number.MAX_SAFE_INTEGER }), NOW))).toBe("bundle_implausible");
+    expect(await code(async () => store.accept(await signed(genuineKey, { number: payload.block.number + 1000, timestamp: payload.block.timestamp + 10 }), NOW))).toBe("bundle_implausible");
+    expect(await code(async () => store.accept(await signed(genuineKey, { number: payload.block.number + 1, timestamp: NOW + 3600 }), NOW))).toBe("bundle_implausible");
+    expect(await code(async () => store.accept(await signed(genuineKey, {}, (p) => ({ ...p, contracts: { ...p.contracts, statusRegistry: "0x" + "5".repeat(40) } })), NOW))).toBe("bundle_wrong_scope");
     expect(storage.getItem("laissez.checkpoint.bundle")).toBe(before);
-    store.accept(signed(genuineKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
+    store.accept(await signed(genuineKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
   });
 
-  it("a changed anchor needs the operator's anchor file; a malformed one is refused", () => {
+  it("a changed anchor needs the operator's anchor file; a malformed one is refused", async () => {
     const storage = new MemoryStorage();
     const store = new TrustStore("checkpoint", storage);
     store.offer(served, NOW);
-    store.accept(signed(genuineKey), NOW);
+    store.accept(await signed(genuineKey), NOW);
     const file = JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: payload.chainId, authorities: [address(attackerKey)], contracts: payload.contracts });
     store.replace(parseAnchorFile(file, NOW));
     // Same ledger: the rollback state stays; the old bundle no longer verifies under the new key.
     expect(store.trust?.highestBlock).toBe(payload.block.number);
     expect(store.bundle).toBeUndefined();
-    store.accept(signed(attackerKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
+    store.accept(await signed(attackerKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
     for (const bad of ["{", JSON.stringify({ kind: "x" }), JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: 1, authorities: ["0x12"] })]) {
-      expect(code(() => parseAnchorFile(bad, NOW))).toBe("anchor_malformed");
+      expect(await code(() => parseAnchorFile(bad, NOW))).toBe("anchor_malformed");
     }
   });
 
-  it("checkPlausible: a block number cannot exceed its chain time in seconds", () => {
+  it("checkPlausible: a block number cannot exceed its chain time in seconds", async () => {
     const b = deserializeBundle(payload);
     const trust: DeviceTrust = { anchor: { region: "CN-SH", chainId: b.chainId, authorities: [], contracts: null, pinnedAt: 0 }, highestBlock: 0, highestTimestamp: 0 };
     expect(() => checkPlausible(b, trust, NOW)).not.toThrow();
-    expect(code(() => checkPlausible({ ...b, block: { ...b.block, number: b.block.timestamp + 1 } }, trust, NOW))).toBe("bundle_implausible");
+    expect(await code(() => checkPlausible({ ...b, block: { ...b.block, number: b.block.timestamp + 1 } }, trust, NOW))).toBe("bundle_implausible");
   });
 });
 
 describe("the open registry and the shift history", () => {
-  it("counts set revocation and suspension bits per agency, and keeps one point per block", () => {
+  it("counts set revocation and suspension bits per agency, and keeps one point per block", async () => {
     const b = deserializeBundle(payload);
     const [id, list] = Object.entries(b.statusLists).find(([, l]) => l.purpose === "revocation")!;
     const before = statusCounts(b)[list.issuer]!.revoked;
@@ -163,14 +164,14 @@ describe("the open registry and the shift history", () => {
     expect(serializeBundle(b).kind).toBe("bundle");
   });
 
-  it("the shift history keeps time, verdict and type only", () => {
+  it("the shift history keeps time, verdict and type only", async () => {
     const storage = new MemoryStorage();
     const h = new ShiftHistory(storage);
     h.add({ at: 1, verdict: "accept", type: "HealthCode", name: "Li Mei" } as never);
     expect(h.entries).toEqual([{ at: 1, verdict: "accept", type: "HealthCode" }]);
     h.clear();
     expect(h.entries).toEqual([]);
-    const env = JSON.parse(signed(genuineKey)) as SignedEnvelope;
+    const env = JSON.parse(await signed(genuineKey)) as SignedEnvelope;
     expect(env.signer).toBe(address(genuineKey));
   });
 });
