@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { p256 } from "@noble/curves/nist.js";
 import { getBytes, type Signer } from "ethers";
 import { issueCredential, jwtSigner, p256DidKey, statusListUrl } from "../core/index.ts";
@@ -9,10 +7,10 @@ import { IssuerStore } from "../services/issuer/store.ts";
 import { agencySigningKey, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
 import { seededChain } from "../test/helpers/chain.ts";
 import { rawDb, startIssuerService } from "../test/helpers/issuer.ts";
+import { loadFromAnotherProcess, percentile as pct } from "./load-run.ts";
 import type { Figures } from "./report.ts";
 import { round } from "./timing.ts";
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
 
 /**
  * The issuer service: issuance over HTTP on loopback (load from a separate process) and in
@@ -31,10 +29,8 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
 
   // Warm up, then the measured run.
-  const load = async (count: number, concurrency: number) => {
-    const { stdout } = await promisify(execFile)(process.execPath, [new URL("./load-issue.ts", import.meta.url).pathname, url, token, holder, String(count), String(concurrency)], { maxBuffer: 64 * 1024 * 1024 });
-    return JSON.parse(stdout) as { ms: number; latencies: number[]; failures: number };
-  };
+  const request = { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } };
+  const load = (count: number, concurrency: number) => loadFromAnotherProcess(`${url}/credentials`, request, count, concurrency, 201, token);
   await load(500, 16);
   const run = await load(5000, 32);
   server.close();
@@ -83,7 +79,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
     "issuer.gas_per_revocation_batched": { value: Math.round(gas / ids.length), unit: "gas/credential" },
   };
   const notes = [
-    "Issuance over HTTP: 5,000 `POST /credentials` (after 500 warm-up), 32 in flight, from a load generator in a separate process (`bench/load-issue.ts`) to the",
+    "Issuance over HTTP: 5,000 `POST /credentials` (after 500 warm-up), 32 in flight, from a load generator in a separate process (`bench/load.ts`) to the",
     "service on 127.0.0.1; each request: bearer auth (SHA-256 lookup), strict JSON + zod, schema check, one SQLite transaction on disk (WAL, synchronous FULL) allocating two",
     "random indices, an ES256K signature (libsecp256k1). In process: the same minus HTTP. Revocations: 10,000 queued in the outbox, anchored by the worker in transactions",
     "of up to 1,000 bits on the in-process EDR chain; gas is the sum over those transactions' receipts.",

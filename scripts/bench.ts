@@ -6,6 +6,7 @@ import { benchGas } from "../bench/gas.ts";
 import { benchVerify } from "../bench/verify.ts";
 import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
+import { benchCheckpoint } from "../bench/checkpoint.ts";
 import { benchQr } from "../bench/qr.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
 import { benchScale } from "../bench/scale.ts";
@@ -61,6 +62,9 @@ async function main(): Promise<void> {
 
   const issuer = await benchIssuer();
   sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
+
+  const checkpoint = await benchCheckpoint();
+  sections.push({ title: "Checkpoint service: /verify over HTTP vs in process (same run)", figures: checkpoint.figures, notes: checkpoint.notes });
 
   const qr = await benchQr();
   sections.push({ title: "Presentation QR codes: VP JWT vs the compact QR form", figures: qr.figures, notes: qr.notes });
