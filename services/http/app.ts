@@ -226,6 +226,8 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
       const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), caller, requestId: res.locals.requestId as string });
       res.status(result.status);
       if (result.contentType) res.type(result.contentType).send(result.body);
+      // A POST's answer is never cached or revalidated: skip express's ETag (a SHA-1 of every body) and freshness checks.
+      else if (r.method === "post") res.type("application/json").end(JSON.stringify(result.body));
       else res.json(result.body);
     } catch (e) {
       next(e);

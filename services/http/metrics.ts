@@ -2,11 +2,23 @@
 const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
 type Labels = Record<string, string>;
-const key = (labels: Labels): string =>
+const rendered = (labels: Labels): string =>
   Object.entries(labels)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "_")}"`)
     .join(",");
+/** Label sets seen before, by a cheap join: every request records a few; sorting and escaping each time showed in profiles. */
+const seen = new Map<string, string>();
+const key = (labels: Labels): string => {
+  let raw = "";
+  for (const k in labels) raw += `${k}\u0000${labels[k]}\u0001`;
+  let k = seen.get(raw);
+  if (k === undefined) {
+    k = rendered(labels);
+    if (seen.size < 10_000) seen.set(raw, k);
+  }
+  return k;
+};
 
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
