@@ -48,7 +48,7 @@ export const COMPACT_DICTIONARY = DICTIONARY;
 
 const VERSION = 1;
 
-function pushVarint(out: number[], n: number): void {
+export function pushVarint(out: number[], n: number): void {
   while (n >= 0x80) {
     out.push((n & 0x7f) | 0x80);
     n >>>= 7;
@@ -56,12 +56,12 @@ function pushVarint(out: number[], n: number): void {
   out.push(n);
 }
 
-function pushField(out: number[], bytes: Uint8Array): void {
+export function pushField(out: number[], bytes: Uint8Array): void {
   pushVarint(out, bytes.length);
   for (const b of bytes) out.push(b);
 }
 
-class Reader {
+export class Reader {
   private at = 0;
   private readonly bytes: Uint8Array;
   constructor(bytes: Uint8Array) {
@@ -87,13 +87,13 @@ class Reader {
   }
 }
 
-const segments = (jwt: string): [Uint8Array, Uint8Array, Uint8Array] => {
+export const segments = (jwt: string): [Uint8Array, Uint8Array, Uint8Array] => {
   const parts = jwt.split(".");
   if (parts.length !== 3) throw new CompactError("compact_unsupported", "not a compact JWS");
   return parts.map((p, i) => base64urlDecode(p, ["header", "payload", "signature"][i])) as [Uint8Array, Uint8Array, Uint8Array];
 };
 
-const join = (h: Uint8Array, p: Uint8Array, s: Uint8Array): string => `${base64urlEncode(h)}.${base64urlEncode(p)}.${base64urlEncode(s)}`;
+export const join = (h: Uint8Array, p: Uint8Array, s: Uint8Array): string => `${base64urlEncode(h)}.${base64urlEncode(p)}.${base64urlEncode(s)}`;
 
 /** The QR text of a VP JWT carrying one credential JWT. Throws `compact_unsupported` for other shapes. */
 export function compactPresentation(vpJwt: string): string {

@@ -21,6 +21,7 @@ import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../../core/e
 import type { JsonValue } from "../../core/json.ts";
 import type { LedgerEvent } from "../../core/ledger-events.ts";
 import { hashCanonical } from "../../core/hash.ts";
+import { sdJwtVectors } from "./sd-jwt.ts";
 
 export interface VerificationVector {
   readonly name: string;
@@ -280,6 +281,7 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: compact QR text that is not DEFLATE", `${COMPACT_PREFIX}${base45Encode(utf8("not a presentation"))}`, "reject", "compact_malformed"),
     vp("reject: compact QR bomb (inflates past the cap)", `${COMPACT_PREFIX}${base45Encode(deflateSync(new Uint8Array(200_000)))}`, "reject", "compact_too_large"),
     vp("reject: oversized QR payload", `${COMPACT_PREFIX}${"0".repeat(MAX_COMPACT_CHARS)}`, "reject", "compact_too_large"),
+    ...(await sdJwtVectors({ delegateKey, delegateSecret: zjDelegate, edKey, holder, holderKey, otherHolderKey, schema: SCHEMA, status, T0, now, challenge, v })),
   ];
   return { authority: addr(authorityKey), bundle: await signEnvelope(serializeBundle(bundle), softwareSigner("ES256K", authorityKey), bundleScope(bundle, SH)), vectors };
 }
