@@ -44,6 +44,11 @@ export interface CredentialContent {
   readonly credentialType: string;
   /** The claims disclosed (without the subject id): what the schema checks and the verdict shows. */
   readonly claims: Record<string, JsonValue>;
+  /**
+   * Selective disclosure only: digests without a disclosure (withheld claims and decoys, which
+   * no verifier can tell apart). The schema then checks the disclosed claims without `required`.
+   */
+  readonly withheld?: number;
   /** Status references in the token's order; a malformed one is a Problem reported at `status`. */
   readonly status: readonly (StatusClaim | Problem)[];
 }

@@ -1,6 +1,7 @@
 import type { BundleErrorCode } from "./bundle.ts";
 import type { CompactError } from "./compact.ts";
 import type { JwtFormatError } from "./jwt.ts";
+import type { SdJwtErrorCode } from "./sd-jwt.ts";
 
 /** Why a credential or presentation check failed: the stable codes a verdict's checks carry. */
 export type VerifyReason =
@@ -63,7 +64,13 @@ export type VerifyReason =
   | "holder_mismatch"
   // a credential shown on paper (core/paper.ts)
   | "paper_not_allowed"
-  | "paper_identity_missing";
+  | "paper_identity_missing"
+  // SD-JWT VC (RFC 9901) and key binding
+  | "key_binding_missing"
+  | "sd_hash_mismatch"
+  | "holder_key_invalid"
+  | "claims_not_disclosed"
+  | SdJwtErrorCode;
 
 /** Every code a verdict's `reason` can carry, including the pages' own (no QR, no bundle). */
 export type ReasonCode = VerifyReason | JwtFormatError["code"] | CompactError["code"] | BundleErrorCode | "no_qr_found" | "no_bundle";
@@ -135,6 +142,18 @@ const REASONS: Record<ReasonCode, string> = {
   json_too_long: "The token is too long.",
   malformed_presentation: "The presentation does not carry exactly one credential.",
   presentation_required: "Show the credential from the wallet (a presentation): a bare credential cannot prove who holds it.",
+  key_binding_missing: "This presentation carries no proof of the holder's key (key binding stripped).",
+  sd_hash_mismatch: "The holder's key binding does not cover the claims shown: something was added or removed.",
+  holder_key_invalid: "The credential does not name a valid holder key.",
+  claims_not_disclosed: "The holder did not show a claim this checkpoint asked for.",
+  sd_jwt_malformed: "This is not a valid selective-disclosure credential.",
+  sd_alg_unsupported: "The credential uses a digest algorithm Laissez does not accept.",
+  sd_disclosure_malformed: "A disclosed claim is malformed or sits where it does not belong.",
+  sd_disclosure_duplicate: "A disclosed claim is shown twice.",
+  sd_disclosure_unreferenced: "A disclosed claim was not signed by the issuer: it was altered or added.",
+  sd_digest_duplicate: "The credential lists a claim digest twice.",
+  sd_claim_invalid: "A disclosed claim has a name that is reserved or already present.",
+  sd_salt_too_short: "A disclosed claim's salt is too short to keep withheld claims secret.",
   no_qr_found: "No QR code could be read from that image.",
   no_bundle: "This checkpoint has no revocation data yet. Sync once with a network.",
   paper_not_allowed: "This kind of credential may not be shown on paper here.",
@@ -215,6 +234,18 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   json_too_deep: "令牌内容嵌套过深。",
   json_too_long: "令牌过长。",
   malformed_presentation: "出示凭证未恰好包含一个证件。",
+  key_binding_missing: "此出示凭证未证明持有人的密钥（密钥绑定被去除）。",
+  sd_hash_mismatch: "持有人的密钥绑定未覆盖所出示的声明：有内容被添加或删除。",
+  holder_key_invalid: "此证件未注明有效的持有人密钥。",
+  claims_not_disclosed: "持有人未出示本核验点要求的声明。",
+  sd_jwt_malformed: "这不是有效的选择性披露证件。",
+  sd_alg_unsupported: "此证件使用了 Laissez 不接受的摘要算法。",
+  sd_disclosure_malformed: "某项披露的声明格式错误或位置不当。",
+  sd_disclosure_duplicate: "某项披露的声明出示了两次。",
+  sd_disclosure_unreferenced: "某项披露的声明未经发证机关签署：已被改动或添加。",
+  sd_digest_duplicate: "此证件重复列出了某项声明的摘要。",
+  sd_claim_invalid: "某项披露的声明名称为保留名称或已存在。",
+  sd_salt_too_short: "某项披露声明的盐值过短，无法保护未出示的声明。",
   no_qr_found: "无法从该图片中读取二维码。",
   no_bundle: "本核验点尚无撤销数据。请在有网络时同步一次。",
   paper_not_allowed: "此类证件在此不接受纸质形式。",

@@ -3,7 +3,7 @@ import { secp256k1Address, signatureShapeProblem, type JwsAlg } from "./crypto.t
 import type { CredentialContent, CredentialDecoder, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
 import { parseEthrDid } from "./did.ts";
 import { base64urlDecode } from "./encoding.ts";
-import type { JsonValue } from "./json.ts";
+import { isObject, type JsonValue } from "./json.ts";
 import { own } from "./own.ts";
 import { validateSchema } from "./schema.ts";
 import { getBit } from "./status-bits.ts";
@@ -18,6 +18,9 @@ export interface CredentialFacts {
   holder: string;
   validUntil: number;
   claims: Record<string, JsonValue>;
+  format: NonNullable<Verdict["format"]>;
+  /** Selective disclosure: digests not disclosed (withheld claims or decoys). */
+  withheld?: number;
 }
 
 /** The signed bytes and the key that must have signed them. */
@@ -58,9 +61,11 @@ export function checkTrust(run: Run, p: VerifyCredentialParameters, c: DecodedCr
   if (!typeEntry) return undefined;
   if (!checkValidity(run, p, c.times, content.credentialType, typeEntry.maxValidity as number)) return undefined;
   if (typeEntry.schema === null) return void run.fail("schema", "schema_unavailable", `the bundle has no schema for ${content.credentialType}`);
-  const problems = validateSchema(typeEntry.schema, content.claims);
+  // Selective disclosure: a withheld claim is not missing, so `required` cannot apply to what is shown.
+  const partial = content.withheld !== undefined;
+  const problems = validateSchema(partial ? withoutRequired(typeEntry.schema) : typeEntry.schema, content.claims);
   if (problems.length > 0) return void run.fail("schema", "schema_invalid", problems.slice(0, 3).join("; "));
-  run.pass("schema", `claims valid against the ${content.credentialType} schema`);
+  run.pass("schema", `claims valid against the ${content.credentialType} schema${partial ? ` (${Object.keys(content.claims).length} disclosed, ${content.withheld} undisclosed digests)` : ""}`);
   if (!checkStatus(run, p, content.status, address, typeEntry.maxStatusAge)) return undefined;
   return {
     issuer: { did: c.issuer, name: issuer.name, region: issuer.region },
@@ -69,7 +74,16 @@ export function checkTrust(run: Run, p: VerifyCredentialParameters, c: DecodedCr
     holder: content.holder,
     validUntil: c.times.validUntil,
     claims: content.claims,
+    format: c.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc",
+    ...(content.withheld === undefined ? {} : { withheld: content.withheld }),
   };
+}
+
+/** A type's schema without its top-level `required`: for the disclosed part of a credential. */
+function withoutRequired(schema: JsonValue): JsonValue {
+  if (!isObject(schema)) return schema;
+  const { required: _required, ...rest } = schema;
+  return rest;
 }
 
 /** Issuer, key and signature: the kid's DID must be the issuer; the key's type pins the algorithm. */

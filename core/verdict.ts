@@ -28,7 +28,8 @@ export type CheckCode =
   | "freshness"
   | "holder_binding"
   | "bundle"
-  | "paper";
+  | "paper"
+  | "disclosure";
 
 /** One check that ran: `code` names the check; `reason` is the stable failure code when !ok. */
 export interface Check {
@@ -55,6 +56,10 @@ export interface Verdict {
    * paper (core/paper.ts: no holder key, `audience` empty); `audience` is what it named.
    */
   readonly presentation?: { readonly mode: "challenge" | "static" | "paper"; readonly issuedAt: number; readonly audience: string };
+  /** The credential's format. */
+  readonly format?: "jwt_vc" | "sd_jwt_vc";
+  /** SD-JWT VC: how many digests were not disclosed (withheld claims or decoys). */
+  readonly withheld?: number;
   readonly bundle: { readonly block: BlockRef; readonly ageSeconds: number };
 }
 
@@ -73,7 +78,12 @@ export interface VerifyCredentialParameters {
 
 export interface VerifyPresentationParameters extends VerifyCredentialParameters {
   /** The checkpoint's challenge. Without one, only a static presentation (no nonce) is accepted. */
-  readonly challenge?: { readonly audience: string; readonly nonce: string };
+  readonly challenge?: {
+    readonly audience: string;
+    readonly nonce: string;
+    /** Claims this checkpoint needs to see (e.g. only `healthStatus`): a presentation that withholds one is refused. */
+    readonly claims?: readonly string[];
+  };
   /** Returns false when this key was seen before (a replayed nonce). */
   readonly consumeNonce?: (key: string) => boolean;
   /** How old a presentation's iat may be: short for static QR codes. */

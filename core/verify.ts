@@ -1,4 +1,7 @@
 import { CompactError, COMPACT_PREFIX, expandPresentation } from "./compact.ts";
+import { expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts";
+import { isSdJwt } from "./sd-jwt.ts";
+import { checkKeyBinding, decodeSdJwtVc } from "./sd-jwt-verify.ts";
 import { regionAudience, TYP } from "./credential.ts";
 import { holderPublicKey } from "./did.ts";
 import { isObject } from "./json.ts";
@@ -22,7 +25,7 @@ export { DEFAULT_CHALLENGE_WINDOW, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW } from ".
 /** Verifies a bare credential (no holder binding) against the bundle: never throws for a bad credential. */
 export function verifyCredential(token: string, p: VerifyCredentialParameters): Verdict {
   const run = new Run();
-  const facts = checkCredential(run, p, token, decodeJwtVc);
+  const facts = checkCredential(run, p, token, isSdJwt(token) ? decodeSdJwtVc : decodeJwtVc);
   return finish(run, p, facts ?? {});
 }
 
@@ -30,25 +33,59 @@ export function verifyCredential(token: string, p: VerifyCredentialParameters): 
  * Verifies a holder's presentation: the VP JWT's signature by the holder's P-256 key, the
  * credential inside it, holder = subject, and either the checkpoint's challenge (aud,
  * nonce, once) or, for a static QR, a short iat window. The verdict says which mode.
- * Takes the VP JWT or its compact QR form (`LZ1:`, core/compact.ts).
+ * Takes the VP JWT or its compact QR form (`LZ1:`, core/compact.ts), or an SD-JWT VC
+ * presentation with its KB-JWT, or that in its compact QR form (`LZ2:`, core/compact-sd-jwt.ts).
  */
 export function verifyPresentation(token: string, p: VerifyPresentationParameters): Verdict {
   const run = new Run();
-  if (typeof token === "string" && token.startsWith(COMPACT_PREFIX)) {
+  for (const [prefix, expand] of [[COMPACT_PREFIX, expandPresentation], [SD_COMPACT_PREFIX, expandSdJwtPresentation]] as const) {
+    if (typeof token !== "string" || !token.startsWith(prefix)) continue;
     try {
-      token = expandPresentation(token);
-      run.pass("encoding", `compact QR form (${COMPACT_PREFIX})`);
+      token = expand(token);
+      run.pass("encoding", `compact QR form (${prefix})`);
     } catch (e) {
       run.fail("encoding", e instanceof CompactError ? e.code : "compact_malformed", (e as Error).message);
       return finish(run, p);
     }
   }
+  if (isSdJwt(token)) return verifySdJwtPresentation(run, p, token);
   const vp = checkPresentationToken(run, p, token);
   if (!vp) return finish(run, p);
   const facts = checkCredential(run, p, vp.credential, decodeJwtVc);
   if (facts && facts.holder !== vp.holder) run.fail("holder_binding", "holder_mismatch", "the presenting holder is not the credential's subject");
-  else if (facts) run.pass("holder_binding", "presented by the credential's subject");
+  else if (facts) {
+    run.pass("holder_binding", "presented by the credential's subject");
+    checkRequestedClaims(run, p, facts.claims);
+  }
   return finish(run, p, { ...(facts ?? {}), presentation: { mode: vp.mode, issuedAt: vp.issuedAt, audience: vp.audience } });
+}
+
+/**
+ * An SD-JWT VC presentation: the KB-JWT (present, typ, signed by the credential's cnf key,
+ * sd_hash over exactly what is shown), the same binding as a VP JWT (challenge, or a static QR
+ * for this region), then the credential through the same trust checks as a jwt_vc. The verdict
+ * carries only the disclosed claims and the count of undisclosed digests.
+ */
+function verifySdJwtPresentation(run: Run, p: VerifyPresentationParameters, token: string): Verdict {
+  const kb = checkKeyBinding(run, token, (jwt, publicKey) => checkSignature(run, p, jwt, "ES256", { publicKey }));
+  if (!kb) return finish(run, p);
+  const aud = Array.isArray(kb.aud) && kb.aud.length === 1 ? kb.aud[0] : kb.aud;
+  const audience = typeof aud === "string" ? aud : "";
+  if (!checkBinding(run, p, { holder: kb.holder, mode: kb.mode, issuedAt: kb.issuedAt, audience, nonce: kb.nonce })) return finish(run, p);
+  const facts = checkCredential(run, p, token, decodeSdJwtVc);
+  // checkKeyBinding verified the KB-JWT with the very cnf key the credential's holder is derived from.
+  if (facts && facts.holder !== kb.holder) run.fail("holder_binding", "holder_mismatch", "the key binding is not by the credential's holder key");
+  else if (facts) checkRequestedClaims(run, p, facts.claims);
+  return finish(run, p, { ...(facts ?? {}), presentation: { mode: kb.mode, issuedAt: kb.issuedAt as number, audience } });
+}
+
+/** The claims the checkpoint's challenge asked for were all disclosed. */
+function checkRequestedClaims(run: Run, p: VerifyPresentationParameters, claims: Record<string, unknown>): void {
+  const wanted = p.challenge?.claims;
+  if (!wanted?.length) return;
+  const missing = wanted.filter((n) => !Object.hasOwn(claims, n));
+  if (missing.length) run.fail("disclosure", "claims_not_disclosed", `not disclosed: ${missing.join(", ").slice(0, 120)}`);
+  else run.pass("disclosure", `disclosed what this checkpoint asked for: ${wanted.join(", ").slice(0, 120)}`);
 }
 
 interface CheckedPresentation {

@@ -8,6 +8,7 @@ import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
 import { benchCheckpoint } from "../bench/checkpoint.ts";
 import { benchQr } from "../bench/qr.ts";
+import { benchSdJwt } from "../bench/sd-jwt.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
 import { benchScale } from "../bench/scale.ts";
 import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
 
   const model = await benchTrustModel(gas);
   sections.push({ title: "Trust options: anchored issuance and batch copies (measured sizes, modelled gas)", figures: model.figures, notes: model.notes });
+
+  const sd = await benchSdJwt();
+  sections.push({ title: "SD-JWT VC: presentation verification, QR sizes, Token Status List", figures: sd.figures, notes: sd.notes });
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);

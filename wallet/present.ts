@@ -1,15 +1,48 @@
-import { presentCredential, regionAudience } from "../core/index.ts";
+import { presentCredential, regionAudience } from "../core/credential.ts";
+import type { JsonValue } from "../core/json.ts";
+import { isSdJwt } from "../core/sd-jwt.ts";
+import { disclosableClaims, presentSdJwtVc } from "../core/sd-jwt-vc.ts";
 import type { HolderKey } from "./holder.ts";
 
-/** Where a presentation is for: a checkpoint's challenge, or (a static one-way QR) a region. */
-export type PresentationTarget = { readonly audience: string; readonly nonce: string } | { readonly region: string };
+/**
+ * Where a presentation is for: a checkpoint's challenge (which may name the claims it needs, e.g.
+ * only `healthStatus`), or (a static one-way QR) a region.
+ */
+export type PresentationTarget = { readonly audience: string; readonly nonce: string; readonly claims?: readonly string[] } | { readonly region: string };
+
+/** What a presentation of this credential would show and withhold, before the holder signs it. */
+export interface DisclosurePlan {
+  readonly selective: boolean;
+  readonly disclosed: { readonly name: string; readonly value: JsonValue }[];
+  readonly withheld: readonly string[];
+}
+
+/**
+ * The claims a presentation will disclose. An SD-JWT VC discloses exactly `disclose` (or, without
+ * it, what the challenge asks for; with neither, every claim); a jwt_vc always shows everything.
+ * Throws a RangeError when a named claim is not in the credential.
+ */
+export function disclosurePlan(credential: string, claims: Record<string, JsonValue> | undefined, disclose?: readonly string[], target?: PresentationTarget): DisclosurePlan {
+  if (!isSdJwt(credential)) return { selective: false, disclosed: Object.entries(claims ?? {}).map(([name, value]) => ({ name, value })), withheld: [] };
+  const all = disclosableClaims(credential);
+  const asked = target && "claims" in target ? target.claims : undefined;
+  const wanted = disclose ?? asked ?? all.map((c) => c.name);
+  const unknown = wanted.filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length) throw new RangeError(`the credential has no claim ${unknown.join(", ").slice(0, 80)}`);
+  return { selective: true, disclosed: all.filter((c) => wanted.includes(c.name)).map(({ name, value }) => ({ name, value })), withheld: all.filter((c) => !wanted.includes(c.name)).map((c) => c.name) };
+}
 
 /**
  * A presentation of one credential: bound to a checkpoint's challenge (audience and nonce) when
  * it gave one, otherwise static — for a one-way QR code, naming the region it is for and valid
- * only for a short window after `now`.
+ * only for a short window after `now`. A jwt_vc goes into a VP JWT; an SD-JWT VC gets the chosen
+ * disclosures (see `disclosurePlan`) and a KB-JWT with the same binding.
  */
-export function present(credential: string, key: HolderKey, now: number, target: PresentationTarget): Promise<string> {
+export function present(credential: string, key: HolderKey, now: number, target: PresentationTarget, disclose?: readonly string[]): Promise<string> {
   const binding = "region" in target ? { audience: regionAudience(target.region) } : { audience: target.audience, nonce: target.nonce };
+  if (isSdJwt(credential)) {
+    const names = disclosurePlan(credential, undefined, disclose, target).disclosed.map((c) => c.name);
+    return presentSdJwtVc({ credential, disclose: names, signer: key.sign, issuedAt: now, ...binding });
+  }
   return presentCredential({ credential, holder: key.did, signer: key.sign, issuedAt: now, ...binding });
 }

@@ -1,6 +1,8 @@
 import QRCode from "qrcode";
 import jsQRModule from "jsqr";
-import { compactPresentation, CompactError } from "../core/index.ts";
+import { compactPresentation, CompactError } from "../core/compact.ts";
+import { compactSdJwtPresentation } from "../core/compact-sd-jwt.ts";
+import { isSdJwt } from "../core/sd-jwt.ts";
 
 // jsqr's UMD build exports the function itself; its typings claim an ES default export.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
@@ -9,12 +11,13 @@ const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 export const QR_ERROR_CORRECTION = "M";
 
 /**
- * The text a presentation's QR code carries: the compact form (`LZ1:` + base45, alphanumeric
- * mode), or the VP JWT itself when it is not a shape the compact form repacks.
+ * The text a presentation's QR code carries: the compact form (`LZ1:` for a VP JWT, `LZ2:` for
+ * an SD-JWT presentation; base45, alphanumeric mode), or the presentation itself when it is not
+ * a shape the compact form repacks.
  */
 export function presentationQrText(vpJwt: string): string {
   try {
-    return compactPresentation(vpJwt);
+    return isSdJwt(vpJwt) ? compactSdJwtPresentation(vpJwt) : compactPresentation(vpJwt);
   } catch (e) {
     if (e instanceof CompactError) return vpJwt;
     throw e;

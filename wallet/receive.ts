@@ -1,11 +1,18 @@
-import { CodedError, createHolderProof, CREDENTIAL_FORMAT, decodeJwt, ENDPOINTS, isObject, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
+import { createHolderProof } from "../core/holder-proof.ts";
+import { isObject, parseJson } from "../core/json.ts";
+import { decodeJwt } from "../core/jwt.ts";
+import { verifyCredential, type VerifyCredentialParameters } from "../core/verify.ts";
+import { CodedError } from "../core/errors.ts";
+import { ENDPOINTS, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type CredentialFormat } from "../core/openid4vci.ts";
+import { isSdJwt, splitSdJwt } from "../core/sd-jwt.ts";
+import { jwkHolder } from "../core/sd-jwt-vc.ts";
 import type { HolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 
 export class ReceiveError extends CodedError<"offer_malformed" | "offer_refused" | "credential_invalid" | "holder_mismatch"> {}
 
 /** The issuer and pre-authorized code of an `openid-credential-offer://?credential_offer=…` URI. */
-export function parseOffer(uri: string): { issuer: string; code: string; type: string } {
+export function parseOffer(uri: string): { issuer: string; code: string; type: string; configurations: string[] } {
   try {
     const query = uri.slice(uri.indexOf("?") + 1);
     const offer = parseJson(new URLSearchParams(query).get("credential_offer") ?? "", { maxLength: 8192, maxDepth: 6 });
@@ -15,7 +22,8 @@ export function parseOffer(uri: string): { issuer: string; code: string; type: s
     const ids = offer.credential_configuration_ids;
     if (typeof code !== "string" || !Array.isArray(ids) || typeof ids[0] !== "string") throw new Error();
     if (!/^https?:\/\//.test(offer.credential_issuer)) throw new Error();
-    return { issuer: offer.credential_issuer.replace(/\/+$/, ""), code, type: ids[0] };
+    const configurations = ids.filter((id): id is string => typeof id === "string");
+    return { issuer: offer.credential_issuer.replace(/\/+$/, ""), code, type: parseConfigurationId(ids[0]).type, configurations };
   } catch {
     throw new ReceiveError("offer_malformed", "not a credential offer this wallet understands (OpenID4VCI, pre-authorized code)");
   }
@@ -28,6 +36,8 @@ export interface ReceiveParameters {
   readonly now: number;
   /** The wallet's bundle and verifier: the credential is checked before it is stored. */
   readonly verify: Omit<VerifyCredentialParameters, "region" | "now">;
+  /** The format to ask for when the offer names both (default: the offer's first). */
+  readonly format?: CredentialFormat;
 }
 
 /**
@@ -36,7 +46,8 @@ export interface ReceiveParameters {
  * when it does not verify or does not name this holder.
  */
 export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredential> {
-  const { issuer, code } = parseOffer(p.offerUri);
+  const { issuer, code, configurations } = parseOffer(p.offerUri);
+  const configuration = configurations.find((c) => parseConfigurationId(c).format === p.format) ?? (configurations[0] as string);
   const tokenRes = await p.fetch(`${issuer}${ENDPOINTS.token}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -48,7 +59,7 @@ export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredenti
   const credRes = await p.fetch(`${issuer}${ENDPOINTS.credential}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token.access_token}` },
-    body: JSON.stringify({ format: CREDENTIAL_FORMAT, proof: { proof_type: PROOF_TYPE, jwt: proof } }),
+    body: JSON.stringify({ credential_configuration_id: configuration, proof: { proof_type: PROOF_TYPE, jwt: proof } }),
   });
   const body = (await credRes.json()) as { credential?: string; error?: { message?: string } };
   if (!credRes.ok || typeof body.credential !== "string") throw new ReceiveError("offer_refused", `the issuer did not deliver the credential: ${body.error?.message ?? credRes.status}`);
@@ -58,13 +69,16 @@ export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredenti
 /** A received credential must name this holder and verify against the bundle (in its issuer's own region). */
 export function checkReceived(jwt: string, holder: string, p: Pick<ReceiveParameters, "now" | "verify">): StoredCredential {
   let sub: unknown;
+  let iss: unknown;
   try {
-    sub = decodeJwt(jwt).payload.sub;
+    // An SD-JWT VC names its holder by key (cnf.jwk), a jwt_vc by DID (sub).
+    const payload = decodeJwt(isSdJwt(jwt) ? splitSdJwt(jwt).issuerJwt : jwt).payload;
+    sub = isSdJwt(jwt) ? jwkHolder(payload.cnf)?.did : payload.sub;
+    iss = payload.iss;
   } catch {
     throw new ReceiveError("credential_invalid", "the issuer sent something that is not a credential");
   }
   if (sub !== holder) throw new ReceiveError("holder_mismatch", "the credential names another holder");
-  const iss = decodeJwt(jwt).payload.iss;
   const address = typeof iss === "string" ? iss.split(":").at(-1)?.toLowerCase() : undefined;
   const region = (address && p.verify.bundle.issuers[address]?.region) ?? "";
   const verdict = verifyCredential(jwt, { ...p.verify, region, now: p.now });

@@ -5,7 +5,10 @@ import { decodeJwt, isCodedError, openSignedBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
-import { present } from "../../wallet/present.ts";
+import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
+import { isSdJwt } from "../../core/sd-jwt.ts";
+import { disclosableClaims } from "../../core/sd-jwt-vc.ts";
+import type { JsonValue } from "../../core/json.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";
 import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
@@ -60,6 +63,10 @@ async function bundleFrom(values: Record<string, unknown>) {
   return openSignedBundle(text, anchor);
 }
 
+/** The claims of a jwt_vc (an SD-JWT VC's come from its disclosures). */
+const claimsOf = (jwt: string): Record<string, JsonValue> | undefined =>
+  isSdJwt(jwt) ? undefined : ((decodeJwt(jwt).payload.vc as { credentialSubject?: Record<string, JsonValue> } | undefined)?.credentialSubject ?? undefined);
+
 const line = (c: StoredCredential, i: number): string =>
   `${String(i + 1).padStart(2)}. ${c.type.padEnd(16)} ${(c.issuer.name ?? c.issuer.did).padEnd(48)} ${(c.issuer.region ?? "").padEnd(6)} valid until ${new Date(c.validUntil * 1000).toISOString()}  ${c.id}`;
 
@@ -68,9 +75,10 @@ export const walletCommand: Command = {
   summary: "the citizen's wallet: init, receive, list, show, present (QR), backup, restore",
   usage: [
     "laissez wallet init                      [--wallet FILE]",
-    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…]",
+    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…] [--format jwt_vc|sd_jwt_vc]",
     "       laissez wallet list | show WHICH",
-    "       laissez wallet present WHICH      --for REGION | --audience A --nonce N  [--png FILE] [--json]",
+    "       laissez wallet present WHICH      --for REGION | --audience A --nonce N [--claims a,b]  [--disclose a,b] [--png FILE] [--json]",
+    "       (an SD-JWT VC discloses --disclose, else what the challenge's --claims ask for, else every claim)",
     "       laissez wallet backup --out FILE  |  laissez wallet restore --from FILE",
     "       (passphrases: LAISSEZ_WALLET_PASSPHRASE, LAISSEZ_BACKUP_PASSPHRASE, or asked on a terminal)",
   ].join("\n"),
@@ -84,6 +92,9 @@ export const walletCommand: Command = {
     audience: { type: "string" },
     nonce: { type: "string" },
     for: { type: "string" },
+    claims: { type: "string" },
+    disclose: { type: "string" },
+    format: { type: "string" },
     out: { type: "string" },
     from: { type: "string" },
     json: { type: "boolean" },
@@ -100,7 +111,9 @@ export const walletCommand: Command = {
       case "receive": {
         if (!arg) throw new UsageError("give the credential offer URI (openid-credential-offer://…)");
         const wallet = await openWallet(values);
-        const credential = await receiveOffer({ offerUri: arg, key: wallet.key, fetch, now: now(), verify: { bundle: await bundleFrom(values), verifier: nativeVerifier } });
+        const format = stringOption(values, "format");
+        if (format !== undefined && format !== "jwt_vc" && format !== "sd_jwt_vc") throw new UsageError("--format must be jwt_vc or sd_jwt_vc");
+        const credential = await receiveOffer({ offerUri: arg, key: wallet.key, fetch, now: now(), verify: { bundle: await bundleFrom(values), verifier: nativeVerifier }, ...(format ? { format } : {}) });
         await wallet.put(credential);
         console.log(values.json ? JSON.stringify(credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}`);
         return EXIT.ok;
@@ -113,8 +126,9 @@ export const walletCommand: Command = {
       }
       case "show": {
         const c = pick(await (await openWallet(values)).list(), arg);
-        const vc = decodeJwt(c.jwt).payload.vc as { credentialSubject?: unknown } | undefined;
-        const shown = { id: c.id, type: c.type, issuer: c.issuer, validUntil: new Date(c.validUntil * 1000).toISOString(), receivedAt: new Date(c.receivedAt * 1000).toISOString(), claims: vc?.credentialSubject ?? null };
+        const claims = isSdJwt(c.jwt) ? Object.fromEntries(disclosableClaims(c.jwt).map((d) => [d.name, d.value])) : (claimsOf(c.jwt) ?? null);
+        const format = isSdJwt(c.jwt) ? "sd_jwt_vc (each claim disclosed only when chosen)" : "jwt_vc (every claim shown)";
+        const shown = { id: c.id, type: c.type, format, issuer: c.issuer, validUntil: new Date(c.validUntil * 1000).toISOString(), receivedAt: new Date(c.receivedAt * 1000).toISOString(), claims };
         console.log(JSON.stringify(shown, null, 2));
         return EXIT.ok;
       }
@@ -127,13 +141,24 @@ export const walletCommand: Command = {
         const region = stringOption(values, "for");
         // A static QR names the region it is for: a checkpoint elsewhere refuses it.
         if ((region === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
-        const text = presentationQrText(await present(c.jwt, wallet.key, now(), audience && nonce ? { audience, nonce } : { region: region as string }));
+        const list = (name: string): string[] | undefined => stringOption(values, name)?.split(",").map((s) => s.trim()).filter(Boolean);
+        const asked = list("claims");
+        const target: PresentationTarget = audience && nonce ? { audience, nonce, ...(asked ? { claims: asked } : {}) } : { region: region as string };
+        let plan;
+        try {
+          plan = disclosurePlan(c.jwt, claimsOf(c.jwt), list("disclose"), target);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const text = presentationQrText(await present(c.jwt, wallet.key, now(), target, plan.disclosed.map((d) => d.name)));
         const size = qrSize(text);
         const png = stringOption(values, "png") ?? "presentation.png";
         writeFileAtomic(png, await qrPng(text));
-        if (values.json) console.log(JSON.stringify({ text, ...size, png }));
+        const disclosure = { discloses: plan.disclosed.map((d) => d.name), withholds: plan.withheld };
+        if (values.json) console.log(JSON.stringify({ text, ...size, png, ...disclosure }));
         else {
           console.log(await qrTerminal(text));
+          console.log(`discloses: ${disclosure.discloses.join(", ") || "nothing"}${plan.selective ? `; withholds: ${disclosure.withholds.join(", ") || "nothing"}` : " (jwt_vc: every claim)"}`);
           console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : `static, for ${region}: valid for 5 minutes`} → ${png}`);
         }
         return EXIT.ok;

@@ -10,6 +10,8 @@ import { decodeDisclosure, encodeDisclosure, processPayload, saltBits, sdHash, s
 import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
 import { decodeStatusListToken, encodeLst, signStatusListToken, tokenStatusAt } from "../../core/token-status-list.ts";
 import { zlibSync } from "fflate";
+import { compactSdJwtPresentation, expandSdJwtPresentation } from "../../core/compact-sd-jwt.ts";
+import { qrSize } from "../../wallet/qr.ts";
 
 const schema = {
   type: "object",
@@ -47,7 +49,7 @@ describe("SD-JWT (RFC 9901)", () => {
     expect(payload).not.toHaveProperty("healthStatus");
     expect(jwkHolder(payload.cnf)?.did).toBe(holder);
     const processed = claimsOf(sdJwt);
-    expect(processed.disclosed.sort()).toEqual(["givenName", "healthStatus"]);
+    expect([...processed.disclosed].sort()).toEqual(["givenName", "healthStatus"]);
     expect(processed.undisclosed).toBe(2);
     expect(processed.claims.healthStatus).toBe("green");
     expect(processed.claims).not.toHaveProperty("_sd");
@@ -127,5 +129,33 @@ describe("Token Status List", () => {
     expect(codeOf(() => decodeStatusListToken(credential))).toBe("wrong_typ");
     const bomb = await signStatusListToken({ sub: "u", iat: 1, exp: 2, ttl: 1, status_list: { bits: 1, lst: base64urlEncode(zlibSync(new Uint8Array(1 << 20))) } }, key);
     expect(codeOf(() => decodeStatusListToken(bomb, 1 << 19))).toBe("status_list_too_large");
+  });
+});
+
+describe("LZ2: the compact QR form of an SD-JWT presentation", () => {
+  it("expands to the identical presentation; capped input; fits QR version 20 at M for a health code's minimal disclosure", async () => {
+    const credential = await issue({ healthStatus: "green", givenName: "Mei", familyName: "Li" });
+    for (const disclose of [["healthStatus"], ["healthStatus", "givenName", "familyName"]]) {
+      const vp = await presentSdJwtVc({ credential, disclose, signer: holderSigner(holderSecret), issuedAt: 1100 });
+      const text = compactSdJwtPresentation(vp);
+      expect(text.startsWith("LZ2:")).toBe(true);
+      expect(expandSdJwtPresentation(text)).toBe(vp);
+      expect(text.length).toBeLessThan(vp.length);
+    }
+    const minimal = compactSdJwtPresentation(await presentSdJwtVc({ credential, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: 1100, audience: "a", nonce: "n" }));
+    expect(qrSize(minimal).version).toBeLessThanOrEqual(20);
+    expect(codeOf(() => expandSdJwtPresentation(`LZ2:${"0".repeat(5000)}`))).toBe("compact_too_large");
+    // Text that looks like what the packing turns into bytes, but is not exactly: left as it is.
+    const tricky = {
+      healthStatus: `0x${"ab".repeat(20)}ff and 0x${"AB".repeat(20)}`,
+      givenName: `${"Q".repeat(42)}B`, // 43 characters, non-canonical base64url
+      familyName: "QUFBQUFBQUFBQUFBQUFBQQ",
+      birthDate: `"x":"${"A".repeat(43)}","y":"${"A".repeat(43)}"`,
+    };
+    const loose = { type: "object", properties: {} };
+    const odd = await issueSdJwtVc({ key, holder, credentialType: "HealthCode", claims: tricky, schema: loose, status, id: "urn:uuid:2", issuedAt: 1000, validUntil: 2000 });
+    const oddVp = await presentSdJwtVc({ credential: odd, disclose: Object.keys(tricky), signer: holderSigner(holderSecret), issuedAt: 1100, audience: "a", nonce: "n" });
+    expect(expandSdJwtPresentation(compactSdJwtPresentation(oddVp))).toBe(oddVp);
+    expect(codeOf(() => compactSdJwtPresentation("not.an.sdjwt"))).toBe("compact_unsupported");
   });
 });

@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { digest } from "@sd-jwt/crypto-nodejs";
+import { digest, generateSalt } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { randomBytes } from "node:crypto";
 import { Resolver } from "did-resolver";
@@ -114,14 +114,13 @@ describe("SD-JWT VC interoperability with sd-jwt-js 0.19.0", () => {
   it("theirs, made for an accredited agency's key, verifies in Laissez; their default 64-bit salts do not", async () => {
     const agency = chain.agencies[0]!;
     const delegate = getBytes(agencySigningKey(0).privateKey);
-    const holderKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", ...holderJwk(holder)!, d: base64urlEncode(holderSecret) }, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
     const make = (saltGenerator?: (n: number) => string) =>
       new SDJwtVcInstance({
         hasher: digest,
         signAlg: "ES256K",
         signer: async (data: string) => base64urlEncode(secp256k1.sign(utf8(data), delegate, { lowS: true })),
         kbSignAlg: "ES256",
-        kbSigner: async (data: string) => base64urlEncode(new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, holderKey, utf8(data)))),
+        kbSigner: async (data: string) => base64urlEncode(p256.sign(utf8(data), holderSecret)),
         ...(saltGenerator ? { saltGenerator } : {}),
       });
     const payload = {
@@ -137,7 +136,7 @@ describe("SD-JWT VC interoperability with sd-jwt-js 0.19.0", () => {
     const params = { bundle, region: "CN-ZJ", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-2" } };
     expect(verifyPresentation(presented, params)).toMatchObject({ verdict: "accept", claims: { healthStatus: "yellow" }, credentialType: "HealthCode" });
 
-    const weak = make(); // sd-jwt-js's default: 16 hex characters, 64 bits
+    const weak = make(generateSalt); // sd-jwt-js asks its documented generateSalt for 16: 16 hex characters, 64 bits
     const weakIssued = await weak.issue(payload, frame, { header: { kid: key.kid } });
     const weakPresented = await weak.present(weakIssued, { healthStatus: true } as never, { kb: { payload: { aud: "gate-1", nonce: "n-2", iat: now } } });
     expect(verifyPresentation(weakPresented, params).reason).toBe("sd_salt_too_short");
