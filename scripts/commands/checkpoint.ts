@@ -98,6 +98,8 @@ function printVerdict(v: Verdict, json: boolean): void {
         type: v.credentialType ?? null,
         region: v.issuer?.region ?? null,
         claims: v.claims ?? null,
+        format: v.format ?? null,
+        withheld: v.withheld ?? null,
         presentation: v.presentation ?? null,
         bundle: { block: v.bundle.block.number, blockTime: v.bundle.block.timestamp, ageSeconds: v.bundle.ageSeconds },
       }),
@@ -106,7 +108,8 @@ function printVerdict(v: Verdict, json: boolean): void {
   }
   console.log(`${v.verdict.toUpperCase()}${v.reason ? ` — ${v.reason}` : ""}`);
   if (v.issuer) console.log(`  ${v.credentialType} from ${v.issuer.name} (${v.issuer.region})`);
-  if (v.claims) console.log(`  claims: ${JSON.stringify(v.claims)}`);
+  if (v.claims) console.log(`  claims: ${JSON.stringify(v.claims)}${v.withheld !== undefined ? ` (selective disclosure: ${v.withheld} not disclosed)` : ""}`);
+  if (v.presentation) console.log(`  presented: ${v.presentation.mode === "static" ? "static (one-way QR, short window)" : "bound to this checkpoint's challenge"}${v.format === "sd_jwt_vc" ? ", SD-JWT VC with key binding" : ""}`);
   console.log(`  bundle: block ${v.bundle.block.number}, ${v.bundle.ageSeconds} s old`);
   for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);
 }
