@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holderSigner, presentCredential, regionAudience } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { runLaissez, startChainProcess, startIssuerProcess, type RunResult } from "../helpers/processes.ts";
+import { presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
 
 /**
  * The product's core promise, through the `laissez` CLI, the CN-ZJ health agency's issuer
@@ -52,6 +53,8 @@ interface CliVerdict {
   type: string | null;
   claims: Record<string, unknown> | null;
   presentation: { mode: string } | null;
+  format: string | null;
+  withheld: number | null;
   bundle: { block: number; ageSeconds: number };
 }
 async function verify(region: string, bundle: string, token: string, extra: string[] = [], prefix?: string[]): Promise<{ code: number | null; v: CliVerdict }> {
@@ -147,6 +150,21 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
     const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: block.timestamp + 3601, audience: regionAudience("CN-SH") });
     const { code, v } = await verify("CN-SH", "sh-5.json", writeTemp(token), ["--now", String(block.timestamp + 3601)]);
     expect([code, v.verdict, v.reason]).toEqual([2, "unknown", "status_stale"]);
+  });
+
+  it("--format both: two formats on the same status bits; the SD-JWT VC discloses one claim; revoking it rejects both", async () => {
+    const run = await ok(["issue", ...chainArgs(), "--agency", "0", "--type", "HealthCode", "--holder", holder, "--claims", JSON.stringify({ healthStatus: "green", givenName: "Mei" }), "--format", "both"]);
+    const [jwtVc, sdJwtVc] = run.stdout.trim().split("\n") as [string, string];
+    const sdPresentation = async () => writeTemp(await presentSdJwtVc({ credential: sdJwtVc, disclose: ["healthStatus"], signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000) }));
+    await sync("CN-SH", "sh-6.json", "sh-5.json");
+    let r = await verify("CN-SH", "sh-6.json", await sdPresentation());
+    expect([r.code, r.v.verdict, r.v.claims, r.v.withheld, r.v.format]).toEqual([0, "accept", { healthStatus: "green" }, 3, "sd_jwt_vc"]);
+    expect((await verify("CN-SH", "sh-6.json", await present(jwtVc))).v.verdict).toBe("accept");
+    await ok(["revoke", ...chainArgs(), "--agency", "0", writeTemp(sdJwtVc)]);
+    await sync("CN-SH", "sh-7.json", "sh-6.json");
+    r = await verify("CN-SH", "sh-7.json", await sdPresentation());
+    expect([r.code, r.v.reason]).toEqual([1, "revoked"]);
+    expect((await verify("CN-SH", "sh-7.json", await present(jwtVc))).v.reason).toBe("revoked");
   });
 });
 
