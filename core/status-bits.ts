@@ -110,3 +110,8 @@ export function setTokenStatus(list: Uint8Array, index: number, status: number, 
   const mask = ((1 << bits) - 1) << (at & 7);
   list[at >> 3] = ((list[at >> 3] as number) & ~mask) | ((status << (at & 7)) & mask);
 }
+
+/** An IETF Token Status List (1-bit statuses) from a W3C bitstring: each byte's bits reversed. */
+export function bitstringToTokenStatusList(bits: Uint8Array): Uint8Array {
+  return bits.map((b) => REVERSED[b] as number);
+}

@@ -7,6 +7,7 @@ import { inflateCapped, InflateLimitError } from "./inflate.ts";
 import { isObject } from "./json.ts";
 import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
 import { MAX_STATUS_LIST_BYTES } from "./status-list.ts";
+import { getTokenStatus, type TokenStatusBits } from "./status-bits.ts";
 
 /**
  * IETF Token Status List (draft-ietf-oauth-status-list): a JWT with header `typ:
@@ -79,34 +80,9 @@ export function decodeStatusListToken(token: string, maxBytes = MAX_STATUS_LIST_
   return { jwt, sub, iat, exp, bits, bytes };
 }
 
-/** The status at `index` (0 … 2^bits − 1), or undefined outside the list. */
-export function tokenStatusAt(bytes: Uint8Array, bits: 1 | 2 | 4 | 8, index: number): number | undefined {
+/** The status at `index` (0 … 2^bits − 1), or undefined outside the list (bit order: core/status-bits.ts). */
+export function tokenStatusAt(bytes: Uint8Array, bits: TokenStatusBits, index: number): number | undefined {
   if (!Number.isSafeInteger(index) || index < 0 || index >= (bytes.length * 8) / bits) return undefined;
-  const bit = index * bits;
-  return ((bytes[bit >> 3] as number) >> (bit & 7)) & ((1 << bits) - 1);
+  return getTokenStatus(bytes, index, bits);
 }
 
-/**
- * Token Status List bytes of a list's on-chain words: the chain keeps index i as bit i % 256
- * (least significant first) of word i / 256, which is exactly this order with each word
- * written little-endian. No bit is moved, so the token agrees with the chain bit for bit.
- */
-export function tokenBytesFromWords(words: readonly bigint[]): Uint8Array {
-  const out = new Uint8Array(words.length * 32);
-  words.forEach((word, i) => {
-    for (let b = 0, w = word; w !== 0n && b < 32; b++, w >>= 8n) out[i * 32 + b] = Number(w & 0xffn);
-  });
-  return out;
-}
-
-/** Token Status List bytes of a W3C bitstring (index 0 = the top bit of byte 0): each byte's bits reversed. */
-export function tokenBytesFromBitstring(bits: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    let b = bits[i] as number;
-    b = ((b & 0xf0) >> 4) | ((b & 0x0f) << 4);
-    b = ((b & 0xcc) >> 2) | ((b & 0x33) << 2);
-    out[i] = ((b & 0xaa) >> 1) | ((b & 0x55) << 1);
-  }
-  return out;
-}

@@ -21,9 +21,9 @@ import { secp256k1Address } from "../../core/crypto.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { base64urlDecode, base64urlEncode, utf8 } from "../../core/encoding.ts";
 import { holderJwk, issueSdJwtVc, presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
-import { encodeLst, signStatusListToken, tokenBytesFromWords } from "../../core/token-status-list.ts";
+import { encodeLst, signStatusListToken } from "../../core/token-status-list.ts";
 import { verifyPresentation } from "../../core/verify.ts";
-import { toWordMasks } from "../../core/status-words.ts";
+import { toWordMasks, wordsToTokenStatusList } from "../../core/status-bits.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
@@ -66,7 +66,7 @@ async function statusListToken(uri: string): Promise<string> {
   const listId = parseStatusListUrl(uri)!.listId;
   const size = Number((await status.getFunction("getList")(listId)).size);
   const words = (await status.getFunction("getWords")(listId, 0, size / 256)) as bigint[];
-  return signStatusListToken({ sub: uri, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(tokenBytesFromWords(words)) } }, key);
+  return signStatusListToken({ sub: uri, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(wordsToTokenStatusList(words)) } }, key);
 }
 
 const sdJwtJs = (extra: object = {}) =>
