@@ -15,7 +15,7 @@ import { createJWS } from "did-jwt";
 import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { getResolver } from "ethr-did-resolver";
 import { compactSdJwtPresentation } from "../core/compact-sd-jwt.ts";
-import { holderSigner, issueCredential, presentCredential, statusListUrl, TYP, VC_CONTEXT } from "../core/credential.ts";
+import { holderSigner, issueCredential, presentCredential, regionAudience, statusListUrl, TYP, VC_CONTEXT } from "../core/credential.ts";
 import { secp256k1Address } from "../core/crypto.ts";
 import { p256DidKey } from "../core/did.ts";
 import { base64urlDecode, utf8 } from "../core/encoding.ts";
@@ -119,7 +119,7 @@ async function benchQr(figures: Figures): Promise<string> {
       });
       const sizes = [];
       for (const disclose of [[Object.keys(claims)[0] as string], Object.keys(claims)]) {
-        const text = compactSdJwtPresentation(await presentSdJwtVc({ credential, disclose, signer: holderSigner(holderSecret), issuedAt: now }));
+        const text = compactSdJwtPresentation(await presentSdJwtVc({ credential, disclose, signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") }));
         sizes.push(qrSize(text));
       }
       const [min, full] = sizes as [ReturnType<typeof qrSize>, ReturnType<typeof qrSize>];
@@ -133,7 +133,7 @@ async function benchQr(figures: Figures): Promise<string> {
   }
   const health = figures["sdjwt.qr.HealthCode.ES256K.minimal_version"]?.value ?? 99;
   return [
-    "**QR codes of SD-JWT presentations** (`LZ2:` compact form, static KB-JWT; minimal = the first claim only, full = every claim; the health code has 4 claims):",
+    "**QR codes of SD-JWT presentations** (`LZ2:` compact form, static KB-JWT for a region; minimal = the first claim only, full = every claim; the health code has 4 claims):",
     "",
     ...rows,
     "",

@@ -93,7 +93,6 @@ export const walletCommand: Command = {
     nonce: { type: "string" },
     for: { type: "string" },
     claims: { type: "string" },
-    format: { type: "string" },
     disclose: { type: "string" },
     format: { type: "string" },
     out: { type: "string" },

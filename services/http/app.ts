@@ -25,6 +25,8 @@ export interface RouteResult {
   readonly status: number;
   readonly body: unknown;
   readonly contentType?: string;
+  /** Extra response headers (e.g. `Vary: Accept` when the body depends on it). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One route: the single source of its request type (zod), its auth, its OpenAPI entry. */
@@ -225,6 +227,7 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
       const body = schema ? await readRouteBody(r, schema, req, o.bodyLimit ?? 64 * 1024) : undefined;
       const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), caller, requestId: res.locals.requestId as string });
       res.status(result.status);
+      if (result.headers) res.set(result.headers);
       if (result.contentType) res.type(result.contentType).send(result.body);
       // A POST's answer is never cached or revalidated: skip express's ETag (a SHA-1 of every body) and freshness checks.
       else if (r.method === "post") res.type("application/json").end(JSON.stringify(result.body));

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { holderPublicKey, issueCredential, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
+import { issueCredential, statusListUrl } from "../../core/credential.ts";
+import type { CredentialFormat } from "../../core/openid4vci.ts";
+import { issueSdJwtVc } from "../../core/sd-jwt-vc.ts";
+import { holderPublicKey } from "../../core/did.ts";
+import type { JsonValue } from "../../core/json.ts";
+import { validateSchema } from "../../core/schema.ts";
 import { credentialTypeId, idToString } from "../chain/ids.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { HttpError } from "../http/errors.ts";
@@ -28,11 +33,17 @@ export interface IssueTo {
   readonly validFor: number | undefined;
   readonly idempotencyKey: string | undefined;
   readonly operator: string;
+  /** jwt_vc (default), sd_jwt_vc, or both: one record, one pair of status bits either way. */
+  readonly format?: CredentialFormat | "both";
 }
 
 export interface Issued {
   readonly id: string;
+  /** The credential in the format asked for (the jwt_vc when both were). */
   readonly credential: string;
+  readonly format: CredentialFormat | "both";
+  /** With format "both": the SD-JWT VC of the same record. */
+  readonly sdJwtVc?: string;
   readonly status: Pick<CredentialRecord, "revocation" | "suspension">;
 }
 
@@ -88,8 +99,14 @@ export function createIssuance(d: IssuerContext) {
     return info.schema;
   }
 
-  const sign = (r: CredentialRecord, claims: Record<string, JsonValue>, schema: JsonValue) =>
-    issueCredential({
+  /**
+   * Signs the record in a format. Both formats name the same lists and indices, so revoking the
+   * record revokes both. jwt_vc signatures are deterministic (a replayed Idempotency-Key gives
+   * the same JWT); an SD-JWT VC draws fresh salts, so a replay gives the same record with new
+   * salts (the format is not part of the request hash: a replay may ask for the other format).
+   */
+  const sign = (r: CredentialRecord, claims: Record<string, JsonValue>, schema: JsonValue, format: CredentialFormat) =>
+    (format === "sd_jwt_vc" ? issueSdJwtVc : issueCredential)({
       key: d.key,
       holder: r.holder,
       credentialType: r.type,
@@ -124,8 +141,11 @@ export function createIssuance(d: IssuerContext) {
     );
     d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
     // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
-    const credential = await sign(record, p.claims, schema);
-    return { id: record.id, credential, status: { revocation: record.revocation, suspension: record.suspension } };
+    const format = p.format ?? "jwt_vc";
+    const credential = await sign(record, p.claims, schema, format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc");
+    const sdJwtVc = format === "both" ? { sdJwtVc: await sign(record, p.claims, schema, "sd_jwt_vc") } : {};
+    d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format });
+    return { id: record.id, credential, format, ...sdJwtVc, status: { revocation: record.revocation, suspension: record.suspension } };
   }
 
   return { typeInfo, listTypes, checkIssuable, issueTo };

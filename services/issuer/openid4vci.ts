@@ -1,5 +1,23 @@
 import { z } from "zod";
-import { CREDENTIAL_FORMAT, credentialConfiguration, type CredentialOffer, type CredentialResponse, ENDPOINTS, type JsonValue, nobleVerifier, offerUri, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof } from "../../core/index.ts";
+import { nobleVerifier } from "../../core/crypto.ts";
+import { verifyHolderProof } from "../../core/holder-proof.ts";
+import type { JsonValue } from "../../core/json.ts";
+import {
+  configurationId,
+  credentialConfiguration,
+  CREDENTIAL_FORMAT,
+  ENDPOINTS,
+  parseConfigurationId,
+  SD_JWT_VC_FORMAT,
+  WIRE_FORMAT,
+  type CredentialFormat,
+  offerUri,
+  PRE_AUTHORIZED_GRANT,
+  PROOF_TYPE,
+  type CredentialOffer,
+  type CredentialResponse,
+  type TokenResponse,
+} from "../../core/openid4vci.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
@@ -13,10 +31,12 @@ const OfferRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
+  /** The one format the wallet gets; without it the offer names both and the wallet chooses. */
+  format: z.enum(["jwt_vc", "sd_jwt_vc"]).optional(),
 });
 const TokenRequest = z.object({ grant_type: z.literal(PRE_AUTHORIZED_GRANT), "pre-authorized_code": z.string().min(20).max(100) });
 const CredentialRequest = z.object({
-  format: z.literal(CREDENTIAL_FORMAT).optional(),
+  format: z.enum([CREDENTIAL_FORMAT, SD_JWT_VC_FORMAT]).optional(),
   credential_configuration_id: z.string().max(64).optional(),
   proof: z.object({ proof_type: z.literal(PROOF_TYPE), jwt: z.string().min(20).max(4096) }),
 });
@@ -35,8 +55,10 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       async handle({ body, caller }) {
         await issuance.checkIssuable(body.type, body.claims, body.validFor);
         const expiresAt = d.now() + OFFER_TTL;
-        const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt }, d.now());
-        const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: [body.type], grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
+        const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
+        const formats: CredentialFormat[] = body.format ? [body.format] : ["jwt_vc", "sd_jwt_vc"];
+        const ids = formats.map((f) => configurationId(body.type, f));
+        const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: ids, grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
         return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
       },
     }),
@@ -55,7 +77,9 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
             credential_issuer: d.publicUrl,
             token_endpoint: d.publicUrl + ENDPOINTS.token,
             credential_endpoint: d.publicUrl + ENDPOINTS.credential,
-            credential_configurations_supported: Object.fromEntries(types.map((t) => [t, credentialConfiguration(t)])),
+            credential_configurations_supported: Object.fromEntries(
+              types.flatMap((t) => (["jwt_vc", "sd_jwt_vc"] as const).map((f) => [configurationId(t, f), credentialConfiguration(t, f)])),
+            ),
           },
         };
       },
@@ -87,29 +111,45 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       noStore: true,
       responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
       async handle({ body, header }) {
-        const response = await redeemOffer(d, issuance, /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1], body.proof.jwt);
+        const response = await redeemOffer(d, issuance, /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1], body);
         return { status: 200, body: response };
       },
     }),
   ];
 }
 
-/** The wallet's side of a redemption: a live offer for the token, a proof of the holder key, one claim, one credential. */
-async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, proofJwt: string): Promise<CredentialResponse> {
+/** The wallet's side of a redemption: a live offer for the token, a proof of the holder key, one claim, one credential in the format asked for. */
+async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, body: z.infer<typeof CredentialRequest>): Promise<CredentialResponse> {
   const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
   const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
   if (!token || !offer) throw unusable();
-  const proof = verifyHolderProof(proofJwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
+  const format = requestedFormat(body, offer);
+  const proof = verifyHolderProof(body.proof.jwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
   if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
   // Claimed in one UPDATE before the first await: of racing redemptions, one issues.
   if (!d.store.offers.claim(token, d.now())) throw unusable();
   let issued;
   try {
-    issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator });
+    issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format });
   } catch (e) {
     d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
     throw e;
   }
   d.store.offers.complete(offer.codeHash, issued.id);
-  return { credential: issued.credential, format: CREDENTIAL_FORMAT };
+  return { credential: issued.credential, format: WIRE_FORMAT[format] };
+}
+
+/**
+ * The format a credential request asks for, by configuration id or by wire format; it must be
+ * one the offer names (an offer that named one format gives only that one).
+ */
+function requestedFormat(body: { format?: string | undefined; credential_configuration_id?: string | undefined }, offer: { type: string; format: string | null }): CredentialFormat {
+  let format: CredentialFormat = offer.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
+  if (body.credential_configuration_id !== undefined) {
+    const asked = parseConfigurationId(body.credential_configuration_id);
+    if (asked.type !== offer.type) throw new HttpError("invalid_request", "credential_configuration_id is not one this offer names");
+    format = asked.format;
+  } else if (body.format !== undefined) format = body.format === SD_JWT_VC_FORMAT ? "sd_jwt_vc" : "jwt_vc";
+  if (offer.format !== null && offer.format !== format) throw new HttpError("invalid_request", `this offer is for ${offer.format} only`);
+  return format;
 }

@@ -11,6 +11,8 @@ const IssueRequest = z.strictObject({
   subject: z.string().min(8).max(512),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
+  /** jwt_vc (default), sd_jwt_vc, or both (one record, the same status bits). */
+  format: z.enum(["jwt_vc", "sd_jwt_vc", "both"]).optional(),
 });
 
 const StatusRequest = z.strictObject({
@@ -38,7 +40,7 @@ export function operatorRoutes(d: IssuerContext, issuance: Issuance): Route<unkn
       async handle({ body, header, caller }) {
         const idempotencyKey = header("idempotency-key");
         if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-        const issued = await issuance.issueTo({ type: body.type, holder: body.subject, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" });
+        const issued = await issuance.issueTo({ type: body.type, holder: body.subject, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown", format: body.format ?? "jwt_vc" });
         return { status: 201, body: issued };
       },
     }),

@@ -155,7 +155,7 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
   it("--format both: two formats on the same status bits; the SD-JWT VC discloses one claim; revoking it rejects both", async () => {
     const run = await ok(["issue", ...chainArgs(), "--agency", "0", "--type", "HealthCode", "--holder", holder, "--claims", JSON.stringify({ healthStatus: "green", givenName: "Mei" }), "--format", "both"]);
     const [jwtVc, sdJwtVc] = run.stdout.trim().split("\n") as [string, string];
-    const sdPresentation = async () => writeTemp(await presentSdJwtVc({ credential: sdJwtVc, disclose: ["healthStatus"], signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000) }));
+    const sdPresentation = async () => writeTemp(await presentSdJwtVc({ credential: sdJwtVc, disclose: ["healthStatus"], signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000), audience: regionAudience("CN-SH") }));
     await sync("CN-SH", "sh-6.json", "sh-5.json");
     let r = await verify("CN-SH", "sh-6.json", await sdPresentation());
     expect([r.code, r.v.verdict, r.v.claims, r.v.withheld, r.v.format]).toEqual([0, "accept", { healthStatus: "green" }, 3, "sd_jwt_vc"]);

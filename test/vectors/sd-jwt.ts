@@ -7,7 +7,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { base45Encode } from "../../core/base45.ts";
 import { compactSdJwtPresentation, SD_COMPACT_PREFIX } from "../../core/compact-sd-jwt.ts";
-import { holderSigner, type IssueCredentialParameters, type IssuerSigningKey } from "../../core/credential.ts";
+import { holderSigner, regionAudience, type IssueCredentialParameters, type IssuerSigningKey } from "../../core/credential.ts";
 import { base64urlDecode, base64urlEncode, utf8 } from "../../core/encoding.ts";
 import type { JsonValue } from "../../core/json.ts";
 import { encodeDisclosure, joinSdJwt, sdHash, splitSdJwt } from "../../core/sd-jwt.ts";
@@ -43,7 +43,7 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     });
   const signer = holderSigner(c.holderKey);
   const present = (credential: string, o: { disclose?: string[]; at?: number; challenge?: boolean; signer?: typeof signer } = {}) =>
-    presentSdJwtVc({ credential, disclose: o.disclose ?? ["healthStatus"], signer: o.signer ?? signer, issuedAt: o.at ?? c.T0 + 60, ...(o.challenge === false ? {} : c.challenge) });
+    presentSdJwtVc({ credential, disclose: o.disclose ?? ["healthStatus"], signer: o.signer ?? signer, issuedAt: o.at ?? c.T0 + 60, ...(o.challenge === false ? { audience: regionAudience("CN-SH") } : c.challenge) });
   const b64 = (v: unknown) => base64urlEncode(utf8(JSON.stringify(v)));
   const parse = (seg: string) => JSON.parse(new TextDecoder().decode(base64urlDecode(seg))) as Record<string, JsonValue>;
   /** Re-signs an issuer JWT with a changed header or payload (ZJ delegate key): for SD-JWTs issueSdJwtVc refuses to make. */
@@ -103,7 +103,8 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     c.v("reject: SD-JWT with an empty disclosure", `${splitSdJwt(good).issuerJwt}~~`, "reject", "sd_jwt_malformed"),
 
     vp("accept: SD-JWT presentation, 1 of 2 claims, bound to the challenge", presented, "accept", null),
-    vp("accept: SD-JWT static presentation (KB-JWT without nonce)", await present(two, { challenge: false }), "accept", null, { challenge: undefined }),
+    vp("accept: SD-JWT static presentation (KB-JWT for this region, no nonce)", await present(two, { challenge: false }), "accept", null, { challenge: undefined }),
+    vp("reject: SD-JWT static presentation for another region", await present(two, { challenge: false }), "reject", "wrong_audience", { challenge: undefined, region: "CN-ZJ" }),
     vp("accept: SD-JWT presentation in its compact QR form", compactSdJwtPresentation(await present(two)), "accept", null),
     vp("reject: SD-JWT presentation with key binding stripped", parts.presented, "reject", "key_binding_missing"),
     vp("reject: SD-JWT presentation for another checkpoint (aud)", await present(two), "reject", "wrong_audience", { challenge: { ...c.challenge, audience: "checkpoint:CN-SH:gate-9" } }),

@@ -16,6 +16,8 @@ export interface RedeemableOffer {
   readonly validFor: number;
   readonly operator: string;
   readonly cNonce: string;
+  /** The one format the offer names (jwt_vc, sd_jwt_vc), or null: the wallet chooses. */
+  readonly format: string | null;
 }
 
 /**
@@ -28,13 +30,14 @@ export class Offers {
   constructor(sql: Sqlite) {
     this.#sql = sql;
     sql.addColumn("offers", "claimed_at", "INTEGER");
+    sql.addColumn("offers", "format", "TEXT");
   }
 
   /** Records an offer; returns its one-time pre-authorized code. */
-  create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number }, now = unixNow()): string {
+  create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string }, now = unixNow()): string {
     const code = randomBytes(32).toString("base64url");
     this.#sql.transaction(() => {
-      this.#sql.sql("INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt);
+      this.#sql.sql("INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at, format) VALUES (?, ?, ?, ?, ?, ?, ?)").run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt, o.format ?? null);
       this.#sql.audit(o.operator, "offer.create", o.type, { expiresAt: o.expiresAt }, now);
     });
     return code;
@@ -54,7 +57,7 @@ export class Offers {
 
   /** The offer an access token was issued for, while it is unredeemed, unclaimed and unexpired. */
   forToken(accessToken: string, now: number): RedeemableOffer | undefined {
-    const sql = "SELECT code_hash, type, claims, valid_for, operator, c_nonce FROM offers WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?";
+    const sql = "SELECT code_hash, type, claims, valid_for, operator, c_nonce, format FROM offers WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?";
     return toOffer(this.#sql.sql(sql).get(hashToken(accessToken), now) as OfferRow | undefined);
   }
 
@@ -65,7 +68,7 @@ export class Offers {
    */
   claim(accessToken: string, now: number): RedeemableOffer | undefined {
     const sql = `UPDATE offers SET claimed_at = ? WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?
-      RETURNING code_hash, type, claims, valid_for, operator, c_nonce`;
+      RETURNING code_hash, type, claims, valid_for, operator, c_nonce, format`;
     return toOffer(this.#sql.sql(sql).get(now, hashToken(accessToken), now) as OfferRow | undefined);
   }
 
@@ -92,9 +95,10 @@ interface OfferRow {
   valid_for: number;
   operator: string;
   c_nonce: string;
+  format: string | null;
 }
 
 function toOffer(row: OfferRow | undefined): RedeemableOffer | undefined {
   if (!row || row.claims === null) return undefined;
-  return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce };
+  return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce, format: row.format ?? null };
 }
