@@ -10,7 +10,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { getListFromStatusListJWT } from "@sd-jwt/jwt-status-list";
 import type { Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holderSigner } from "../../core/credential.ts";
+import { holderSigner, regionAudience } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { isSdJwt } from "../../core/sd-jwt.ts";
@@ -69,7 +69,7 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
     await new Anchorer(store, chain.deployment, chain.accounts.controllers[0] as Signer).drain();
     p = await params();
     expect([verifyCredential(credential, p).reason, verifyCredential(sdJwtVc, p).reason]).toEqual(["revoked", "revoked"]);
-    const presentation = await presentSdJwtVc({ credential: suspended.json.credential as string, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now });
+    const presentation = await presentSdJwtVc({ credential: suspended.json.credential as string, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") });
     expect(verifyPresentation(presentation, p).reason).toBe("suspended");
 
     const { status } = connectLedger(chain.deployment, chain.provider);
