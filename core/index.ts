@@ -30,16 +30,24 @@ export type { AnchorErrorCode, DeviceTrust, PinnedAnchor } from "./anchor.ts";
 export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, issuerKey, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, TYP, VC_CONTEXT } from "./credential.ts";
 export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusEntry, StatusReference } from "./credential.ts";
 export { createHolderProof, verifyHolderProof } from "./holder-proof.ts";
-export { credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, offerUri, PRE_AUTHORIZED_GRANT, PROOF_TYPE } from "./openid4vci.ts";
-export type { CredentialOffer, CredentialRequest, CredentialResponse, TokenResponse } from "./openid4vci.ts";
+export { configurationId, credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, WIRE_FORMAT } from "./openid4vci.ts";
+export type { CredentialFormat, CredentialOffer, CredentialRequest, CredentialResponse, TokenResponse, WireFormat } from "./openid4vci.ts";
+
+// SD-JWT VC (RFC 9901): issue, present with chosen disclosures and key binding, the LZ2 QR form.
+export { disclosableClaims, holderJwk, issueSdJwtVc, jwkHolder, presentSdJwtVc, SD_TYP } from "./sd-jwt-vc.ts";
+export type { IssueSdJwtVcParameters, PresentSdJwtParameters } from "./sd-jwt-vc.ts";
+export { isSdJwt, joinSdJwt, splitSdJwt, SdJwtError, type SdJwtErrorCode } from "./sd-jwt.ts";
+export { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts";
 export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-action.ts";
 export { compactPresentation, COMPACT_PREFIX, CompactError, expandPresentation, MAX_COMPACT_CHARS, readPresentation } from "./compact.ts";
 export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
 
 // Status bits and lists.
-export { applyWordMask, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";
+export { applyWordMask, bitstringToTokenStatusList, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";
 export type { TokenStatusBits, WordMasks } from "./status-bits.ts";
 export { decodeStatusList, encodeStatusList, MIN_STATUS_LIST_SIZE, StatusListError } from "./status-list.ts";
+export { decodeStatusListToken, encodeLst, signStatusListToken, STATUS_LIST_TYP, StatusListTokenError, tokenStatusAt } from "./token-status-list.ts";
+export type { DecodedStatusListToken, StatusListTokenPayload } from "./token-status-list.ts";
 
 // Strict parsing and encodings of untrusted input.
 export { decodeJwt, decodeJwtHeader, JwtFormatError, type DecodedJwt } from "./jwt.ts";

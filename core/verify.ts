@@ -157,10 +157,14 @@ function checkBinding(run: Run, p: VerifyPresentationParameters, b: Binding): bo
   return true;
 }
 
-/** Is this token a presentation (VP JWT or its QR form), rather than a bare credential? */
+/**
+ * Is this token a presentation (VP JWT, an SD-JWT with its KB-JWT, or their QR forms), rather
+ * than a bare credential? An SD-JWT ending in `~` carries no key binding: a bare credential.
+ */
 export function isPresentation(token: string): boolean {
   if (typeof token !== "string") return false;
-  if (token.startsWith(COMPACT_PREFIX)) return true;
+  if (token.startsWith(COMPACT_PREFIX) || token.startsWith(SD_COMPACT_PREFIX)) return true;
+  if (isSdJwt(token)) return !token.endsWith("~");
   try {
     return decodeJwtHeader(token).typ === TYP.presentation;
   } catch {
@@ -175,7 +179,7 @@ export interface VerifyTokenParameters extends VerifyPresentationParameters {
 
 /**
  * The one entry point for a token of unknown kind (what a scanner or a pasted file gives): a
- * presentation (VP JWT, `LZ1:` QR text) is verified as one; anything else as a bare credential —
+ * presentation (VP JWT, SD-JWT + KB-JWT, `LZ1:`/`LZ2:` QR text) is verified as one; anything else as a bare credential —
  * unless a challenge was demanded or a presentation is required: a bare credential carries no
  * holder binding, so it cannot answer a challenge (`presentation_required`).
  */

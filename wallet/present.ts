@@ -1,7 +1,4 @@
-import { presentCredential, regionAudience } from "../core/credential.ts";
-import type { JsonValue } from "../core/json.ts";
-import { isSdJwt } from "../core/sd-jwt.ts";
-import { disclosableClaims, presentSdJwtVc } from "../core/sd-jwt-vc.ts";
+import { disclosableClaims, isSdJwt, type JsonValue, presentCredential, presentSdJwtVc, regionAudience } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 
 /**

@@ -1,8 +1,6 @@
 import QRCode from "qrcode";
 import jsQRModule from "jsqr";
-import { compactPresentation, CompactError } from "../core/compact.ts";
-import { compactSdJwtPresentation } from "../core/compact-sd-jwt.ts";
-import { isSdJwt } from "../core/sd-jwt.ts";
+import { CompactError, compactPresentation, compactSdJwtPresentation, isSdJwt } from "../core/index.ts";
 
 // jsqr's UMD build exports the function itself; its typings claim an ES default export.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;

@@ -1,11 +1,4 @@
-import { createHolderProof } from "../core/holder-proof.ts";
-import { isObject, parseJson } from "../core/json.ts";
-import { decodeJwt } from "../core/jwt.ts";
-import { verifyCredential, type VerifyCredentialParameters } from "../core/verify.ts";
-import { CodedError } from "../core/errors.ts";
-import { ENDPOINTS, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type CredentialFormat } from "../core/openid4vci.ts";
-import { isSdJwt, splitSdJwt } from "../core/sd-jwt.ts";
-import { jwkHolder } from "../core/sd-jwt-vc.ts";
+import { CodedError, createHolderProof, type CredentialFormat, decodeJwt, ENDPOINTS, isObject, isSdJwt, jwkHolder, parseConfigurationId, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, splitSdJwt, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 

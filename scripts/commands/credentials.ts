@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { decodeJwt, isObject, type JsonValue, parseJson, type StatusAction } from "../../core/index.ts";
+import { decodeJwt, isObject, isSdJwt, type JsonValue, parseJson, splitSdJwt, type StatusAction } from "../../core/index.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption, readInput } from "../context.ts";
 
@@ -55,8 +55,8 @@ function serviceClient(values: Record<string, unknown>): ServiceClient {
 
 export const issueCommand: Command = {
   name: "issue",
-  summary: "issue a credential through the agency's issuer service (checked, recorded, signed there)",
-  usage: "laissez issue --type HealthCode --holder DID --claims JSON [--valid-for SECONDS] [--idempotency-key KEY] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
+  summary: "issue a credential through the agency's issuer service (checked, recorded, signed there): jwt_vc, SD-JWT VC, or both on the same status bits",
+  usage: "laissez issue --type HealthCode --holder DID --claims JSON [--format jwt_vc|sd_jwt_vc|both] [--valid-for SECONDS] [--idempotency-key KEY] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
   options: {
     ...SERVICE_OPTIONS,
     type: { type: "string" },
@@ -64,6 +64,7 @@ export const issueCommand: Command = {
     claims: { type: "string" },
     "valid-for": { type: "string" },
     "idempotency-key": { type: "string" },
+    format: { type: "string" },
   },
   async run({ values }) {
     let claims: JsonValue;
@@ -75,18 +76,21 @@ export const issueCommand: Command = {
     if (!isObject(claims)) throw new UsageError("--claims must be a JSON object");
     const validFor = stringOption(values, "valid-for") === undefined ? undefined : integerOption(values, "valid-for");
     const key = stringOption(values, "idempotency-key");
-    const body = { type: requireString(values, "type"), subject: requireString(values, "holder"), claims, ...(validFor === undefined ? {} : { validFor }) };
+    const format = stringOption(values, "format") ?? "jwt_vc";
+    if (format !== "jwt_vc" && format !== "sd_jwt_vc" && format !== "both") throw new UsageError("--format must be jwt_vc, sd_jwt_vc or both");
+    const body = { type: requireString(values, "type"), subject: requireString(values, "holder"), claims, format, ...(validFor === undefined ? {} : { validFor }) };
     const issued = await serviceClient(values).call("POST", "/credentials", body, key ? { "idempotency-key": key } : {});
-    console.log(values.json ? JSON.stringify(issued) : issued.credential);
+    // --format both: one record, one pair of status bits; the jwt_vc on the first line, the SD-JWT VC on the second.
+    console.log(values.json ? JSON.stringify(issued) : [issued.credential, issued.sdJwtVc].filter((c) => typeof c === "string").join("\n"));
     return 0;
   },
 };
 
-/** A credential's id: the argument itself (`urn:uuid:…`), or the `jti` of a credential JWT. */
+/** A credential's id: the argument itself (`urn:uuid:…`), or the `jti` of a credential JWT or SD-JWT VC. */
 function credentialId(text: string): string {
   if (/^urn:uuid:[0-9a-f-]{36}$/i.test(text)) return text;
   try {
-    const jti = decodeJwt(text).payload.jti;
+    const jti = decodeJwt(isSdJwt(text) ? splitSdJwt(text).issuerJwt : text).payload.jti;
     if (typeof jti === "string") return jti;
   } catch {
     // reported below

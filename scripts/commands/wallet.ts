@@ -1,14 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { decodeJwt, isCodedError, openSignedBundle } from "../../core/index.ts";
+import { decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, openSignedBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
 import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
-import { isSdJwt } from "../../core/sd-jwt.ts";
-import { disclosableClaims } from "../../core/sd-jwt-vc.ts";
-import type { JsonValue } from "../../core/json.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";
 import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";

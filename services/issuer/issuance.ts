@@ -1,10 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { issueCredential, statusListUrl } from "../../core/credential.ts";
-import type { CredentialFormat } from "../../core/openid4vci.ts";
-import { issueSdJwtVc } from "../../core/sd-jwt-vc.ts";
-import { holderPublicKey } from "../../core/did.ts";
-import type { JsonValue } from "../../core/json.ts";
-import { validateSchema } from "../../core/schema.ts";
+import { type CredentialFormat, holderPublicKey, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
 import { credentialTypeId, idToString } from "../chain/ids.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { HttpError } from "../http/errors.ts";

@@ -1,23 +1,5 @@
 import { z } from "zod";
-import { nobleVerifier } from "../../core/crypto.ts";
-import { verifyHolderProof } from "../../core/holder-proof.ts";
-import type { JsonValue } from "../../core/json.ts";
-import {
-  configurationId,
-  credentialConfiguration,
-  CREDENTIAL_FORMAT,
-  ENDPOINTS,
-  parseConfigurationId,
-  SD_JWT_VC_FORMAT,
-  WIRE_FORMAT,
-  type CredentialFormat,
-  offerUri,
-  PRE_AUTHORIZED_GRANT,
-  PROOF_TYPE,
-  type CredentialOffer,
-  type CredentialResponse,
-  type TokenResponse,
-} from "../../core/openid4vci.ts";
+import { configurationId, CREDENTIAL_FORMAT, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, ENDPOINTS, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, type TokenResponse, verifyHolderProof, WIRE_FORMAT } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";

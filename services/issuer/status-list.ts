@@ -1,8 +1,5 @@
 import { createJWS } from "did-jwt";
-import { statusListUrl, TYP, VC_CONTEXT } from "../../core/credential.ts";
-import { encodeStatusList } from "../../core/status-list.ts";
-import { wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "../../core/status-bits.ts";
-import { encodeLst, signStatusListToken, STATUS_LIST_TYP } from "../../core/token-status-list.ts";
+import { encodeLst, encodeStatusList, signStatusListToken, STATUS_LIST_TYP, statusListUrl, TYP, VC_CONTEXT, WORD_BITS, wordsToBitstring, wordsToTokenStatusList } from "../../core/index.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";

@@ -152,20 +152,30 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
     expect([code, v.verdict, v.reason]).toEqual([2, "unknown", "status_stale"]);
   });
 
-  it("--format both: two formats on the same status bits; the SD-JWT VC discloses one claim; revoking it rejects both", async () => {
-    const run = await ok(["issue", ...chainArgs(), "--agency", "0", "--type", "HealthCode", "--holder", holder, "--claims", JSON.stringify({ healthStatus: "green", givenName: "Mei" }), "--format", "both"]);
+  it("--format both: two formats on the same status bits; the SD-JWT VC discloses one claim, or what a challenge asks for; revoking it rejects both", async () => {
+    const run = await ok(["issue", "--type", "HealthCode", "--holder", holder, "--claims", JSON.stringify({ healthStatus: "green", givenName: "Mei" }), "--format", "both"], issuer.clientEnv);
     const [jwtVc, sdJwtVc] = run.stdout.trim().split("\n") as [string, string];
-    const sdPresentation = async () => writeTemp(await presentSdJwtVc({ credential: sdJwtVc, disclose: ["healthStatus"], signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000), audience: regionAudience("CN-SH") }));
+    const sdPresentation = async (disclose = ["healthStatus"], challenge?: { audience: string; nonce: string }) =>
+      writeTemp(await presentSdJwtVc({ credential: sdJwtVc, disclose, signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000), ...(challenge ?? { audience: regionAudience("CN-SH") }) }));
     await sync("CN-SH", "sh-6.json", "sh-5.json");
     let r = await verify("CN-SH", "sh-6.json", await sdPresentation());
     expect([r.code, r.v.verdict, r.v.claims, r.v.withheld, r.v.format]).toEqual([0, "accept", { healthStatus: "green" }, 3, "sd_jwt_vc"]);
     expect((await verify("CN-SH", "sh-6.json", await present(jwtVc))).v.verdict).toBe("accept");
-    await ok(["revoke", ...chainArgs(), "--agency", "0", writeTemp(sdJwtVc)]);
+    // A challenge that asks for healthStatus: a presentation withholding it is refused, and the CLI says why.
+    const challenge = { audience: "checkpoint:CN-SH:gate-3", nonce: "n-0123456789" };
+    const asked = ["--audience", challenge.audience, "--nonce", challenge.nonce, "--claims", "healthStatus"];
+    r = await verify("CN-SH", "sh-6.json", await sdPresentation(["givenName"], challenge), asked);
+    expect([r.code, r.v.verdict, r.v.reason]).toEqual([1, "reject", "claims_not_disclosed"]);
+    const human = await runLaissez(["verify", "--bundle", file("sh-6.json"), "--region", "CN-SH", "--state", file("state-CN-SH.json"), ...asked, await sdPresentation(["givenName"], challenge)]);
+    expect(human.stdout).toMatch(/REJECT — claims_not_disclosed[\s\S]*did not show a claim this checkpoint asked for[\s\S]*not disclosed: healthStatus/);
+    r = await verify("CN-SH", "sh-6.json", await sdPresentation(["healthStatus"], challenge), asked);
+    expect([r.code, r.v.verdict, r.v.claims, r.v.presentation?.mode]).toEqual([0, "accept", { healthStatus: "green" }, "challenge"]);
+    await changeStatus("revoke", sdJwtVc);
     await sync("CN-SH", "sh-7.json", "sh-6.json");
     r = await verify("CN-SH", "sh-7.json", await sdPresentation());
     expect([r.code, r.v.reason]).toEqual([1, "revoked"]);
     expect((await verify("CN-SH", "sh-7.json", await present(jwtVc))).v.reason).toBe("revoked");
-  });
+  }, 300_000);
 });
 
 function writeTemp(text: string): string {

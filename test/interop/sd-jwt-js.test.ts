@@ -13,7 +13,7 @@ import { digest, generateSalt } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { randomBytes } from "node:crypto";
 import { Resolver } from "did-resolver";
-import { BrowserProvider, getBytes, type Eip1193Provider } from "ethers";
+import { BrowserProvider, getBytes, type Eip1193Provider, type Signer } from "ethers";
 import { getResolver } from "ethr-did-resolver";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { holderSigner, parseStatusListUrl, statusListUrl } from "../../core/credential.ts";
@@ -27,7 +27,7 @@ import { toWordMasks, wordsToTokenStatusList } from "../../core/status-bits.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { agencyControllerKey, agencySigningKey, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
+import { agencySigningKey, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 
@@ -105,8 +105,8 @@ describe("SD-JWT VC interoperability with sd-jwt-js 0.19.0", () => {
     expect(verifyPresentation(presentation, { bundle, region: "CN-SH", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-2", nonce: "n-1" } }).reason).toBe("wrong_audience");
 
     const masks = toWordMasks([11], 131_072);
-    const controller = agencyControllerKey(0).connect(chain.provider);
-    await (await connectLedger(chain.deployment, controller).status.getFunction("updateStatus")(agency.revocationList, masks.wordIndices, masks.masks, true)).wait();
+    // The agency's status writer (issue 14: not its controller) anchors the revocation.
+    await (await chain.as(chain.accounts.writers[0] as Signer).status.getFunction("updateStatus")(agency.revocationList, masks.wordIndices, masks.masks, true)).wait();
     await expect(sdJwtJs().verify(presentation, { keyBindingNonce: "n-1", currentDate: now + 5 })).rejects.toThrow(/Status is not valid/);
     expect(verifyPresentation(presentation, { bundle: await bundleNow(), region: "CN-SH", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-1" } }).reason).toBe("revoked");
   }, 60_000);

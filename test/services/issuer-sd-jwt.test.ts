@@ -66,7 +66,7 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
 
     expect((await post("/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
     expect((await post("/credentials/status", { action: "suspend", ids: [suspended.json.id] })).status).toBe(202);
-    await new Anchorer(store, chain.deployment, chain.accounts.controllers[0] as Signer).drain();
+    await new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
     p = await params();
     expect([verifyCredential(credential, p).reason, verifyCredential(sdJwtVc, p).reason]).toEqual(["revoked", "revoked"]);
     const presentation = await presentSdJwtVc({ credential: suspended.json.credential as string, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") });

@@ -3,7 +3,7 @@
  * receive from an OpenID4VCI offer link (also when the wallet is already open), cards in the
  * citizen's language with status as of the last sync, and the full-screen presentation QR.
  */
-import { nobleVerifier } from "../../core/index.ts";
+import { disclosableClaims, isSdJwt, nobleVerifier } from "../../core/index.ts";
 import { agencyName, dateTimeInWords, durationInWords, typeName } from "../../web/i18n.ts";
 import { PageLanguage } from "../../web/language.ts";
 import { TrustStore } from "../../web/trust-store.ts";
@@ -57,7 +57,8 @@ async function main(): Promise<void> {
       returnFocus: `article[data-id="${CSS.escape(c.id)}"] button.show-qr`,
       warning: s.kind === "revoked" || s.kind === "suspended" ? s.word : undefined,
       regions: Object.keys(store.bundle?.regions ?? {}).sort(),
-      make: async (region) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region })),
+      ...(isSdJwt(c.jwt) ? { disclosable: disclosableClaims(c.jwt).map(({ name, value }) => ({ name, value })) } : {}),
+      make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
     });
   };
 

@@ -5,7 +5,8 @@
  * a new one is drawn every 2), save as a PNG and print. Escape or "close" returns to the card.
  */
 import QRCode from "qrcode";
-import { regionName, typeName } from "../../web/i18n.ts";
+import type { JsonValue } from "../../core/index.ts";
+import { claimName, claimValue, regionName, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../qr.ts";
 import { byId, el } from "../../web/ui.ts";
@@ -26,8 +27,13 @@ export interface QrRequest {
   readonly returnFocus?: string;
   /** Regions the holder may address a static QR to (the bundle's). */
   readonly regions: readonly string[];
-  /** Makes a fresh presentation's QR text for checkpoints of `region`. */
-  readonly make: (region: string) => Promise<string>;
+  /**
+   * SD-JWT VC: the claims the holder may show, one checkbox each (all checked at first); the QR
+   * discloses the checked ones only. Absent for a jwt_vc, which always shows every claim.
+   */
+  readonly disclosable?: readonly { readonly name: string; readonly value: JsonValue }[];
+  /** Makes a fresh presentation's QR text for checkpoints of `region`, disclosing `disclose` (SD-JWT VC). */
+  readonly make: (region: string, disclose?: readonly string[]) => Promise<string>;
 }
 
 /** The QR as a PNG: dark modules on white with the quiet zone, and the health colour as a border. */
@@ -80,6 +86,7 @@ export class QrView {
   async show(request: QrRequest): Promise<void> {
     this.openerSelector = request.returnFocus;
     this.current = { request, text: "", drawnAt: 0 };
+    this.renderClaimPicker(request);
     this.renderRegions();
     await this.draw();
     const view = byId("qr-view");
@@ -100,7 +107,7 @@ export class QrView {
 
   private async draw(): Promise<void> {
     if (!this.current) return;
-    const text = await this.current.request.make(byId<HTMLSelectElement>("qr-region").value);
+    const text = await this.current.request.make(byId<HTMLSelectElement>("qr-region").value, this.chosenClaims());
     this.current = { ...this.current, text, drawnAt: Date.now() };
     const holder = byId("qr");
     holder.innerHTML = await qrSvg(text);
@@ -125,6 +132,25 @@ export class QrView {
     byId("qr-countdown").textContent = this.L.t("wallet.qr.refresh", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
   }
 
+  /** One checkbox per disclosable claim; hidden for a jwt_vc. A change redraws the QR at once. */
+  private renderClaimPicker(request: QrRequest): void {
+    const picker = byId("qr-claims");
+    const claims = request.disclosable ?? [];
+    picker.hidden = request.disclosable === undefined;
+    const boxes = claims.map((c) => {
+      const box = el("input", { type: "checkbox", name: c.name, checked: "" }) as HTMLInputElement;
+      box.addEventListener("change", () => void this.draw());
+      return el("label", { "data-claim": c.name }, box, el("span", {}, ""));
+    });
+    picker.replaceChildren(el("legend", {}, ""), ...boxes);
+  }
+
+  /** The claims checked in the picker; undefined for a jwt_vc (no choice: every claim). */
+  private chosenClaims(): string[] | undefined {
+    if (this.current?.request.disclosable === undefined) return undefined;
+    return [...byId("qr-claims").querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((b) => b.checked).map((b) => b.name);
+  }
+
   /** The static QR names the region it is for: the holder picks it, remembered for next time. */
   private renderRegions(): void {
     const select = byId<HTMLSelectElement>("qr-region");
@@ -145,8 +171,22 @@ export class QrView {
     warning.hidden = !request.warning;
     warning.textContent = request.warning ? this.L.t("wallet.qr.warning", { status: request.warning }) : "";
     const size = qrSize(text);
-    byId("qr-meta").textContent = this.L.t("wallet.qr.meta", { region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang), characters: size.characters, version: size.version ?? "—" });
+    const meta = this.L.t("wallet.qr.meta", { region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang), characters: size.characters, version: size.version ?? "—" });
+    const chosen = this.chosenClaims();
+    const shows = chosen && this.L.t("wallet.qr.shows", { shown: chosen.length, total: request.disclosable?.length ?? 0 });
+    byId("qr-meta").textContent = shows ? `${shows} · ${meta}` : meta;
+    this.renderClaimText(request);
     this.renderCountdown();
+  }
+
+  private renderClaimText(request: QrRequest): void {
+    const picker = byId("qr-claims");
+    const legend = picker.querySelector("legend");
+    if (legend) legend.textContent = this.L.t("wallet.qr.claims");
+    for (const c of request.disclosable ?? []) {
+      const span = picker.querySelector(`label[data-claim="${CSS.escape(c.name)}"] span`);
+      if (span) span.textContent = ` ${claimName(c.name, this.L.lang)}: ${claimValue(c.name, c.value, this.L.lang)}`;
+    }
   }
 
   private async save(): Promise<void> {

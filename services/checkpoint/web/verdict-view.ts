@@ -33,6 +33,8 @@ function facts(v: ShownVerdict, stated: StatedFacts, L: PageLanguage): HTMLEleme
   if (verified?.validUntil) fact(L.t("checkpoint.fact.validUntil"), dateTimeInWords(verified.validUntil, L.lang), "validUntil");
   const mode = verified?.presentation?.mode;
   if (mode) fact(L.t("checkpoint.fact.presented"), L.t(`checkpoint.mode.${mode}`), "mode");
+  // SD-JWT VC: the holder chose what to show; the count of digests not disclosed includes decoys, so it bounds, not counts, the withheld claims.
+  if (verified?.withheld !== undefined) fact(L.t("checkpoint.fact.withheld"), L.t("checkpoint.fact.withheldValue", { count: verified.withheld }), "withheld");
   if (verified) fact(L.t("checkpoint.fact.data"), L.t("checkpoint.fact.dataValue", { age: durationInWords(verified.bundle.ageSeconds, L.lang) }), "data");
   return out;
 }
