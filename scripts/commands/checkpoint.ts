@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
-import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, deserializeBundle, type KeySigner, loadSignedBundle, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
+import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, deserializeBundle, type KeySigner, loadSignedBundle, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
@@ -109,7 +109,9 @@ function printVerdict(v: Verdict, json: boolean): void {
   console.log(`${v.verdict.toUpperCase()}${v.reason ? ` — ${v.reason}` : ""}`);
   if (v.issuer) console.log(`  ${v.credentialType} from ${v.issuer.name} (${v.issuer.region})`);
   if (v.claims) console.log(`  claims: ${JSON.stringify(v.claims)}${v.withheld !== undefined ? ` (selective disclosure: ${v.withheld} not disclosed)` : ""}`);
-  if (v.presentation) console.log(`  presented: ${v.presentation.mode === "static" ? "static (one-way QR, short window)" : "bound to this checkpoint's challenge"}${v.format === "sd_jwt_vc" ? ", SD-JWT VC with key binding" : ""}`);
+  const modes = { static: "static (one-way QR, short window)", challenge: "bound to this checkpoint's challenge", paper: "on paper (compare name and birth date with the ID document)" };
+  if (v.presentation) console.log(`  presented: ${modes[v.presentation.mode]}${v.format === "sd_jwt_vc" ? ", SD-JWT VC with key binding" : ""}`);
+  if (v.reason) console.log(`  ${describeReason(v.reason)}`);
   console.log(`  bundle: block ${v.bundle.block.number}, ${v.bundle.ageSeconds} s old`);
   for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);
 }
@@ -117,7 +119,7 @@ function printVerdict(v: Verdict, json: boolean): void {
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify a credential or presentation OFFLINE against a signed bundle (opens no network connection)",
-  usage: "laissez verify --bundle FILE --region CN-SH [--authority 0x…] [--state FILE] [--audience A --nonce N] [--now UNIX] [--json] [FILE|-]",
+  usage: "laissez verify --bundle FILE --region CN-SH [--authority 0x…] [--state FILE] [--audience A --nonce N [--claims a,b]] [--now UNIX] [--json] [FILE|-]",
   options: {
     bundle: { type: "string" },
     region: { type: "string" },
@@ -126,6 +128,7 @@ export const verifyCommand: Command = {
     state: { type: "string" },
     audience: { type: "string" },
     nonce: { type: "string" },
+    claims: { type: "string" },
     now: { type: "string" },
     json: { type: "boolean" },
   },
@@ -136,6 +139,9 @@ export const verifyCommand: Command = {
     const audience = stringOption(values, "audience");
     const nonce = stringOption(values, "nonce");
     if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
+    // The claims this checkpoint's challenge asked for: a presentation withholding one is refused (claims_not_disclosed).
+    const claims = stringOption(values, "claims")?.split(",").filter(Boolean);
+    if (claims && !nonce) throw new UsageError("--claims names what a challenge asks for: give --audience and --nonce too");
     const statePath = stringOption(values, "state") ?? `.data/checkpoint-${region}.json`;
     const token = readInput(positionals[0]);
     const now = stringOption(values, "now") !== undefined ? integerOption(values, "now") : Math.floor(Date.now() / 1000);
@@ -152,7 +158,7 @@ export const verifyCommand: Command = {
       printVerdict(bundleUnusableVerdict(e.code, e.message), json);
       return EXIT.unknown;
     }
-    const params = { bundle, region, now, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), ...(audience && nonce ? { challenge: { audience, nonce } } : {}) };
+    const params = { bundle, region, now, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), ...(audience && nonce ? { challenge: { audience, nonce, ...(claims?.length ? { claims } : {}) } } : {}) };
     const verdict = verifyToken(token, params);
     printVerdict(verdict, json);
     return EXIT_OF[verdict.verdict];

@@ -23,12 +23,29 @@ export interface CheckpointAppDeps {
 /** How long a challenge nonce may wait for its presentation. */
 const CHALLENGE_SECONDS = 120;
 
+/** A claim name a challenge may ask for: a plain identifier. */
+const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** At most this many claims in one challenge. */
+const MAX_REQUESTED_CLAIMS = 16;
+
 const VerifyRequest = z.strictObject({
-  /** The scanned QR text (`LZ1:…`) or a VP JWT. */
+  /** The scanned QR text (`LZ1:…`, `LZ2:…`), a VP JWT or an SD-JWT presentation. */
   presentation: z.string().min(1).max(MAX_COMPACT_CHARS * 4),
   /** The nonce of a challenge this service issued, for a challenge-bound presentation. */
   nonce: z.string().min(1).max(64).optional(),
+  /** The claims that challenge asked for, as it answered them (bound to the nonce). */
+  claims: z.array(z.string().regex(CLAIM_NAME)).max(MAX_REQUESTED_CLAIMS).optional(),
 });
+
+/**
+ * The claims a challenge asks for, from `?claims=a,b`: sorted and without repeats, so one list
+ * has one form (it is bound into the nonce). Undefined for a malformed list.
+ */
+export function requestedClaims(text: string | undefined): string[] | undefined {
+  if (text === undefined || text === "") return [];
+  const names = [...new Set(text.split(","))].sort();
+  return names.length <= MAX_REQUESTED_CLAIMS && names.every((n) => CLAIM_NAME.test(n)) ? names : undefined;
+}
 
 /**
  * The checkpoint service: keeps its region's signed bundle current (for its web page and for
@@ -70,13 +87,15 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
     route({
       method: "post",
       path: "/challenges",
-      summary: "A fresh nonce for a challenge-bound presentation (aud = this checkpoint's id)",
+      summary: "A fresh nonce for a challenge-bound presentation (aud = this checkpoint's id); ?claims=a,b asks for those claims only (an SD-JWT VC discloses exactly them)",
       auth: "public",
-      responses: { 201: "challenge" },
-      async handle() {
+      responses: { 201: "challenge: audience, nonce, expiresAt, claims", 400: "invalid_request: a malformed claims list" },
+      async handle({ query }) {
+        const claims = requestedClaims(query("claims"));
+        if (!claims) throw new HttpError("invalid_request", `claims must be up to ${MAX_REQUESTED_CLAIMS} comma-separated claim names`);
         const t = now();
-        const { nonce, expiresAt } = challenges.issue(t);
-        return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt } };
+        const { nonce, expiresAt } = challenges.issue(t, claims);
+        return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt, claims } };
       },
     }),
     route({
@@ -92,8 +111,10 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
         if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
         const t = now();
         const nonce = req.nonce;
-        const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t);
-        if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge, or it expired");
+        const claims = requestedClaims(req.claims?.join(",")) ?? [];
+        if (nonce === undefined && claims.length) throw new HttpError("invalid_request", "claims name what a challenge asked for: give its nonce too");
+        const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t, claims);
+        if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge (for these claims), or it expired");
         // A checkpoint always wants holder binding: a bare credential gets presentation_required.
         const verdict = verifyToken(req.presentation, {
           requirePresentation: true,
@@ -102,7 +123,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
           now: t,
           verifier: d.verifier,
           keyCache,
-          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce }, consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t) } : {}),
+          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce, ...(claims.length ? { claims } : {}) }, consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t) } : {}),
         });
         metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
         return { status: 200, body: verdict };

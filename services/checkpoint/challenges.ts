@@ -24,25 +24,31 @@ export class Challenges {
     this.secret = o.secret ?? randomBytes(32);
   }
 
-  private mac(head: Uint8Array): Buffer {
-    return createHmac("sha256", this.secret).update(`laissez-challenge\n${this.audience}\n`).update(head).digest().subarray(0, MAC_BYTES);
+  /** The MAC binds the nonce to this checkpoint and to the claims the challenge asks for (none: ""). */
+  private mac(head: Uint8Array, claims: readonly string[]): Buffer {
+    return createHmac("sha256", this.secret).update(`laissez-challenge\n${this.audience}\n${claims.join(",")}\n`).update(head).digest().subarray(0, MAC_BYTES);
   }
 
-  issue(now: number): { nonce: string; expiresAt: number } {
+  /**
+   * A nonce for a challenge that may ask for claims (e.g. only `healthStatus`): they are bound
+   * into its MAC, so whoever hands the presentation back must name the same claims (a relay
+   * cannot drop one), and nothing is stored.
+   */
+  issue(now: number, claims: readonly string[] = []): { nonce: string; expiresAt: number } {
     const head = Buffer.alloc(EXPIRY_BYTES + RANDOM_BYTES);
     const expiresAt = now + this.ttlSeconds;
     head.writeUInt32BE(expiresAt >>> 0, 0);
     randomBytes(RANDOM_BYTES).copy(head, EXPIRY_BYTES);
-    return { nonce: Buffer.concat([head, this.mac(head)]).toString("base64url"), expiresAt };
+    return { nonce: Buffer.concat([head, this.mac(head, claims)]).toString("base64url"), expiresAt };
   }
 
-  /** The nonce's expiry if this service issued it and it has not expired; undefined otherwise. */
-  check(nonce: string, now: number): number | undefined {
+  /** The nonce's expiry if this service issued it, for these claims, and it has not expired; undefined otherwise. */
+  check(nonce: string, now: number, claims: readonly string[] = []): number | undefined {
     if (!/^[A-Za-z0-9_-]+$/.test(nonce)) return undefined;
     const bytes = Buffer.from(nonce, "base64url");
     if (bytes.length !== NONCE_BYTES || bytes.toString("base64url") !== nonce) return undefined;
     const head = bytes.subarray(0, EXPIRY_BYTES + RANDOM_BYTES);
-    if (!timingSafeEqual(bytes.subarray(EXPIRY_BYTES + RANDOM_BYTES), this.mac(head))) return undefined;
+    if (!timingSafeEqual(bytes.subarray(EXPIRY_BYTES + RANDOM_BYTES), this.mac(head, claims))) return undefined;
     const expiresAt = head.readUInt32BE(0);
     return expiresAt >= now ? expiresAt : undefined;
   }

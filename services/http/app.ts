@@ -17,6 +17,8 @@ export interface RouteContext<B> {
   readonly body: B;
   readonly params: Record<string, string>;
   readonly header: (name: string) => string | undefined;
+  /** A query parameter given once as a string (repeated or bracketed forms read as absent). */
+  readonly query: (name: string) => string | undefined;
   readonly caller: Caller | undefined;
   readonly requestId: string;
 }
@@ -210,6 +212,11 @@ async function readRouteBody(r: Route<unknown>, schema: z.ZodType, req: Request,
   return parsed.data;
 }
 
+function queryParam(req: Request, name: string): string | undefined {
+  const value: unknown = Object.hasOwn(req.query, name) ? req.query[name] : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
 function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions): void {
   const schema = r.body && (r.bodyFormat === "form" ? r.body : strictSchema(r.body));
   if (r.cors) {
@@ -225,7 +232,7 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
     try {
       const caller = authorize(r, req, res, o.authenticate);
       const body = schema ? await readRouteBody(r, schema, req, o.bodyLimit ?? 64 * 1024) : undefined;
-      const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), caller, requestId: res.locals.requestId as string });
+      const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), query: (n) => queryParam(req, n), caller, requestId: res.locals.requestId as string });
       res.status(result.status);
       if (result.headers) res.set(result.headers);
       if (result.contentType) res.type(result.contentType).send(result.body);
