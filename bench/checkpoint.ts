@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes } from "ethers";
-import { compactPresentation, expandPresentation, holderSigner, issueCredential, presentCredential, regionAudience, statusListUrl, verifyPresentation } from "../core/index.ts";
+import { compactPresentation, expandPresentation, holderSigner, issueCredential, presentCredential, regionAudience, softwareSigner, statusListUrl, verifyPresentation } from "../core/index.ts";
 import { createCheckpointApp } from "../services/checkpoint/app.ts";
 import { BundleKeeper } from "../services/checkpoint/keeper.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
@@ -32,7 +32,7 @@ export async function benchCheckpoint(): Promise<{ figures: Figures; notes: stri
   const chainNow = await chain.networkHelpers.time.latest();
   const dir = mkdtempSync(join(tmpdir(), "laissez-bench-cp-"));
   process.env.LAISSEZ_LOG ??= join(dir, "requests.log");
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(dir, "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(dir, "bundle.json"), region: "CN-SH" });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started);

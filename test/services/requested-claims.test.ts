@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nobleVerifier } from "../../core/crypto.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { splitSdJwt } from "../../core/sd-jwt.ts";
+import { softwareSigner } from "../../core/signer.ts";
 import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
   stored = await receiveOffer({ offerUri, key: holder, fetch, now: chainNow, verify: { bundle, verifier: nobleVerifier } });
 
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: getBytes(demoAuthorityKey("CN-SH").privateKey), path: join(mkdtempSync(join(tmpdir(), "laissez-claims-")), "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-claims-")), "bundle.json"), region: "CN-SH" });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started);
