@@ -39,3 +39,30 @@ export function renderMarkdown(sections: readonly Section[], command: string, wh
   }
   return out.join("\n");
 }
+
+/** The `## ` sections of a BENCHMARKS.md, by title, each with its text up to the next section. */
+function sectionsOf(md: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of md.split(/\n(?=## )/).slice(1)) out.set(part.slice(3, part.indexOf("\n") < 0 ? undefined : part.indexOf("\n")).trim(), part.trimEnd());
+  return out;
+}
+
+/**
+ * Puts one section into an existing BENCHMARKS.md: in place of the section with its title, or
+ * at the end. Used by the sections that run on their own (`--only scale`, `npm run soak`).
+ */
+export function spliceSection(md: string, section: Section, command: string, when: Date): string {
+  const text = `## ${section.title}\n\n- Machine: ${machine()}\n- Command: \`${command}\`\n- Run: ${when.toISOString()}\n${renderMarkdown([section], "", when).split(/\n(?=## )/)[1]!.split("\n").slice(1).join("\n")}`.trimEnd();
+  const parts = md.trimEnd().split(/\n(?=## )/);
+  const at = parts.findIndex((p) => p.startsWith(`## ${section.title}\n`));
+  if (at < 0) parts.push(text);
+  else parts[at] = text;
+  return `${parts.join("\n\n").replace(/\n{3,}/g, "\n\n")}\n`;
+}
+
+/** A full run's BENCHMARKS.md keeps the sections it did not run (the soak's, measured by `npm run soak`). */
+export function keepUnrun(previousMd: string, nextMd: string): string {
+  const ran = sectionsOf(nextMd);
+  const kept = [...sectionsOf(previousMd)].filter(([title]) => !ran.has(title)).map(([, text]) => text);
+  return kept.length === 0 ? nextMd : `${nextMd.trimEnd()}\n\n${kept.join("\n\n")}\n`;
+}

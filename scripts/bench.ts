@@ -11,8 +11,8 @@ import { benchQr } from "../bench/qr.ts";
 import { benchSdJwt } from "../bench/sd-jwt.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
 import { benchScale } from "../bench/scale.ts";
-import { renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { keepUnrun, renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const SCALE_TITLE = "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
   for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
   writeResults(RESULTS, all);
-  writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), renderMarkdown(sections, "npm run bench", new Date()));
+  // Sections measured on their own (the soak: `npm run soak`) stay as they were.
+  const file = new URL("../BENCHMARKS.md", import.meta.url);
+  writeFileSync(file, keepUnrun(existsSync(file) ? readFileSync(file, "utf8") : "", renderMarkdown(sections, "npm run bench", new Date())));
 }
 
 if (process.argv.includes("--only") && process.argv.includes("scale")) await onlyScale();

@@ -26,6 +26,13 @@ import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, DEMO_AGEN
 export interface SystemOptions {
   /** JSON-RPC port of the embedded chain. */
   readonly chainPort: number;
+  /**
+   * An external chain's JSON-RPC URL (`laissez up --rpc`): no embedded chain is started; the
+   * system deploys and seeds onto this one (it must be the development chain, 31337, with no
+   * consortium yet) and rides out its outages — the services say `degraded` and catch up —
+   * instead of stopping, since the chain is not the system's child.
+   */
+  readonly rpc?: string;
   /** Issuers listen on base+1…, checkpoints on base+101…, the wallet on base+200. */
   readonly basePort: number;
   readonly stateDir: string;
@@ -50,9 +57,9 @@ export interface RunningSystem {
   readonly agencies: readonly RunningAgency[];
   readonly checkpoints: Readonly<Record<string, string>>;
   readonly wallet: string;
-  /** The chain child's pid. */
+  /** The chain child's pid (none on an external chain). */
   readonly chainPid: number | undefined;
-  /** Resolves (with a sentence) if the chain child dies while the system runs. */
+  /** Resolves (with a sentence) if the chain child dies while the system runs; never on an external chain. */
   readonly chainLost: Promise<string>;
   stop(): Promise<void>;
 }
@@ -82,13 +89,23 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; region: s
 }
 
 /** Every port the system will listen on, named for the refusal message. */
-export function systemPorts(o: Pick<SystemOptions, "chainPort" | "basePort">): { port: number; what: string }[] {
+export function systemPorts(o: Pick<SystemOptions, "chainPort" | "basePort" | "rpc">): { port: number; what: string }[] {
   return [
-    { port: o.chainPort, what: "the chain" },
+    ...(o.rpc === undefined ? [{ port: o.chainPort, what: "the chain" }] : []),
     ...DEMO_AGENCIES.map((a, i) => ({ port: o.basePort + 1 + i, what: `issuer ${a.region} ${i}` })),
     ...DEMO_REGIONS.map((r, i) => ({ port: o.basePort + 101 + i, what: `checkpoint ${r}` })),
     { port: o.basePort + 200, what: "the web wallet" },
   ];
+}
+
+/** The embedded chain as a child process, or none when the system uses an external chain (`--rpc`). */
+async function embeddedChainUnlessExternal(o: SystemOptions, rpc: string, say: (line: string) => void): Promise<ChildProcess | undefined> {
+  if (o.rpc !== undefined) {
+    say(`using the chain at ${rpc} (not started or watched by this system: its outages degrade the services until it is back)`);
+    return undefined;
+  }
+  say(`starting the embedded chain on ${rpc} …`);
+  return startEmbeddedChain(o.chainPort, "ignore", "embedded");
 }
 
 export async function startSystem(o: SystemOptions, say: (line: string) => void = console.log): Promise<RunningSystem> {
@@ -98,11 +115,10 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
   process.env.LAISSEZ_LOG ??= join(o.stateDir, "services.log");
   // `npm start`, `npm run demo` and `npm test` build the pages first; a bare `laissez up` builds them if missing.
   if (!existsSync(join(webDir("checkpoint"), "app.js")) || !existsSync(join(webDir("wallet"), "app.js"))) await buildWeb();
-  const rpc = `http://127.0.0.1:${o.chainPort}`;
-  say(`starting the embedded chain on ${rpc} …`);
-  let chain: ChildProcess;
+  const rpc = o.rpc ?? `http://127.0.0.1:${o.chainPort}`;
+  let child: ChildProcess | undefined;
   try {
-    chain = await startEmbeddedChain(o.chainPort, "ignore", "embedded");
+    child = await embeddedChainUnlessExternal(o, rpc, say);
   } catch (e) {
     release();
     throw e;
@@ -110,19 +126,19 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
   const stops: (() => Promise<void>)[] = [];
   let stopping = false;
   // The chain is a child: if it dies while we run, everything else would go on degraded and
-  // silently. Say so, once, and let `up` stop cleanly.
+  // silently. Say so, once, and let `up` stop cleanly. An external chain is not ours to watch.
   const chainLost = new Promise<string>((resolve) => {
-    chain.once("exit", (code, signal) => {
-      if (!stopping) resolve(`the embedded chain (pid ${chain.pid}) exited (${signal ?? `code ${code}`}) while the system was running`);
+    child?.once("exit", (code, signal) => {
+      if (!stopping) resolve(`the embedded chain (pid ${child?.pid}) exited (${signal ?? `code ${code}`}) while the system was running`);
     });
   });
   const stop = async (): Promise<void> => {
     stopping = true;
     for (const s of stops.reverse()) await s().catch(() => {});
     // A terminal's Ctrl-C reaches the chain too (same process group): it may be gone already.
-    if (chain.exitCode === null && chain.signalCode === null) {
-      const exited = new Promise((r) => chain.once("exit", r));
-      chain.kill("SIGINT");
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGINT");
       await exited;
     }
     release();
@@ -183,7 +199,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
           walletServer.close(() => r());
         }),
     );
-    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, chainPid: chain.pid, chainLost, stop };
+    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, chainPid: child?.pid, chainLost, stop };
     const { stop: _stop, chainLost: _lost, ...record } = system;
     writeFileSync(join(o.stateDir, "system.json"), JSON.stringify(record, null, 2), { mode: 0o600 });
     return system;

@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
-import { EXIT, stringOption, type Command } from "../cli.ts";
+import { EXIT, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
 import { runScenario, scenarioPassed } from "../demo/scenario.ts";
 import { startSystem, type RunningSystem } from "../system.ts";
 
 const SYSTEM_OPTIONS = {
   port: { type: "string", default: "8545" },
+  rpc: { type: "string" },
   "base-port": { type: "string", default: "8700" },
   "state-dir": { type: "string", default: join(".data", "system") },
   deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR },
@@ -18,7 +19,16 @@ function systemOptions(values: Record<string, unknown>) {
     basePort: integerOption(values, "base-port", 8700),
     stateDir: stringOption(values, "state-dir") ?? join(".data", "system"),
     deploymentsDir: stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR,
+    ...externalChain(values),
   };
+}
+
+/** `--rpc URL`: use a chain that is already running (its state survives a restart) instead of starting the embedded one. */
+function externalChain(values: Record<string, unknown>): { rpc?: string } {
+  const rpc = stringOption(values, "rpc");
+  if (rpc === undefined) return {};
+  if (!/^https?:\/\/[^/?#\s]+\/?$/.test(rpc)) throw new UsageError(`--rpc must be an http(s) JSON-RPC URL (scheme, host and port), got ${JSON.stringify(rpc)}`);
+  return { rpc: rpc.replace(/\/$/, "") };
 }
 
 function guide(s: RunningSystem, stateDir: string): string {
@@ -27,7 +37,7 @@ function guide(s: RunningSystem, stateDir: string): string {
   return [
     "",
     "Laissez is running (all on 127.0.0.1):",
-    `  chain (JSON-RPC)         ${s.rpc}   chain id ${s.chainId}, a block every 2 s`,
+    `  chain (JSON-RPC)         ${s.rpc}   chain id ${s.chainId}, ${s.chainPid === undefined ? "external (--rpc): not started or watched here" : "a block every 2 s"}`,
     ...s.agencies.map((a) => `  issuer ${a.region}  ${a.url}   ${a.name}`),
     ...Object.entries(s.checkpoints).map(([region, url]) => `  checkpoint ${region}    ${url}/   (page; API: /bundle /verify /health)`),
     `  web wallet               ${s.wallet}/`,
@@ -58,7 +68,7 @@ const interrupted = (): Promise<void> =>
 export const upCommand: Command = {
   name: "up",
   summary: "start the whole system: embedded chain, deployment, demo consortium, issuer and checkpoint services, web pages",
-  usage: "laissez up [--port 8545] [--base-port 8700] [--state-dir .data/system]",
+  usage: "laissez up [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system]",
   options: SYSTEM_OPTIONS,
   async run({ values }) {
     const stop = interrupted();
@@ -78,7 +88,7 @@ export const upCommand: Command = {
 export const demoCommand: Command = {
   name: "demo",
   summary: "run the guided scenario unattended on a fresh system, printing each step and its verdict",
-  usage: "laissez demo [--port 8545] [--base-port 8700] [--state-dir .data/system]",
+  usage: "laissez demo [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system]",
   options: SYSTEM_OPTIONS,
   async run({ values }) {
     const system = await startSystem(systemOptions(values));

@@ -2,6 +2,7 @@
  * What `laissez up` guarantees about itself (issue 10 items 17, 18): a second start refuses
  * before touching anything (a busy port, a state directory held by a live process), naming
  * what is busy; and a chain child that dies is noticed, said, and the system stops cleanly.
+ * With `--rpc` the chain is not its child: its outage degrades the services until it is back.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +10,9 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { p256 } from "@noble/curves/nist.js";
+import { p256DidKey } from "../../core/did.ts";
+import { startAnvil } from "../helpers/anvil.ts";
 import { freePort, runLaissez } from "../helpers/processes.ts";
 import { freePortBlock, startTestSystem } from "../helpers/system.ts";
 
@@ -79,4 +83,46 @@ describe("laissez up guards itself", () => {
       await system.stop();
     }
   });
+
+  it("--rpc: an external chain (anvil, state in a file) is used, not watched; killed and restarted from its file, the services ride it out", async () => {
+    const bad = await runLaissez(["up", "--rpc", "ftp://127.0.0.1:1/x"]);
+    expect([bad.code, bad.stderr]).toEqual([3, expect.stringContaining("--rpc must be an http(s) JSON-RPC URL")]);
+
+    const state = join(mkdtempSync(join(tmpdir(), "laissez-external-chain-")), "state.json");
+    let anvil = await startAnvil({ state });
+    const system = await startTestSystem({ rpc: anvil.url });
+    try {
+      expect([system.rpc, system.chainPid]).toEqual([anvil.url, undefined]);
+      const zj = system.agencies[0]!;
+      const call = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(zj.url + path, { method, headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      };
+      const until = async (what: () => Promise<boolean>) => {
+        for (let i = 0; !(await what()); i++) {
+          if (i > 600) throw new Error("condition not reached in 60 s");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
+      const issued = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+      expect(issued.status).toBe(201);
+      await new Promise((r) => setTimeout(r, 1500)); // anvil dumps its state every second
+
+      const exited = new Promise((r) => anvil.child.once("exit", r));
+      anvil.child.kill("SIGKILL");
+      await exited;
+      await until(async () => (await call("GET", "/health")).json.status === "degraded");
+      const revoke = await call("POST", "/credentials/status", { action: "revoke", ids: [issued.json.id] });
+      expect([revoke.status, revoke.json.state]).toEqual([202, "pending"]);
+      expect(await Promise.race([system.chainLost, new Promise((r) => setTimeout(() => r("not lost"), 200))])).toBe("not lost");
+
+      anvil = await startAnvil({ port: anvil.port, state });
+      const anchored = async () => ((await call("GET", `/credentials/${encodeURIComponent(issued.json.id as string)}`)).json.requests as { state: string }[])[0]?.state === "anchored";
+      await until(async () => (await anchored()) && (await call("GET", "/health")).json.status === "ok");
+    } finally {
+      await system.stop();
+      await anvil.stop();
+    }
+  }, 300_000);
 });

@@ -42,6 +42,12 @@ export interface AnvilOptions {
   readonly blockGasLimit?: number;
   /** Seconds between blocks; without it anvil mines one block per transaction. */
   readonly blockTime?: number;
+  /**
+   * A file the chain's state (blocks, receipts, logs, accounts) is loaded from at start, if it
+   * exists, and dumped to every second: a node restarted with it continues the same ledger,
+   * less at most its last second of blocks (as a node that lost unflushed writes).
+   */
+  readonly state?: string;
 }
 
 /**
@@ -53,6 +59,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode>
   const port = options.port ?? (await freePort());
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--base-fee", "0", "--gas-price", "0", "--gas-limit", String(options.blockGasLimit ?? KIT_DEFAULTS.blockGasLimit), "--hardfork", "cancun", "--silent"];
   if (options.blockTime) args.push("--block-time", String(options.blockTime));
+  if (options.state) args.push("--state", options.state, "--state-interval", "1");
   const child = spawn(anvilBinary(), args, { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`anvil exited with ${code} before answering`))));
