@@ -264,7 +264,8 @@ export class Anchorer {
 }
 
 /**
- * The anchoring loop: one step at a time, reconciliation at start and every `reconcileMs`. A
+ * The anchoring loop: one step at a time, reconciliation at start, every `reconcileMs`, and as
+ * soon as the chain answers again after a failure. A
  * chain outage leaves requests pending and is retried with backoff; nothing here can end the
  * process. `stop()` resolves once the current step has ended (or after 2 s: a step caught by a
  * chain that is already gone is safe to abandon — its transaction is stored and re-sent).
@@ -289,6 +290,10 @@ export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { inte
         if (anchored === 0 || store.outbox.depth() === 0) await sleep(o.intervalMs);
       } catch (e) {
         failures++;
+        // The node may come back reset or without its last blocks (a restart that lost unflushed
+        // writes): reconcile first thing once it answers, not at the next periodic check —
+        // meanwhile checkpoints would take a lost revocation for anchored.
+        reconciledAt = -Infinity;
         o.log({ level: "warn", msg: "anchoring failed; will retry", error: String((e as Error)?.message ?? e).slice(0, 200), failures });
         await sleep(Math.min(10_000, o.intervalMs * 2 ** Math.min(failures, 5)));
       }
