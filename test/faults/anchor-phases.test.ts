@@ -184,7 +184,7 @@ describe.each(KILLED)("$who SIGKILLed at each phase of anchoring", ({ who, kill 
 });
 
 describe("a chain restarted without its last blocks (a node that lost unflushed writes)", () => {
-  it("the issuer re-anchors the revocations it lost as soon as the chain is back, not at the next periodic reconcile", async () => {
+  it("the issuer re-anchors the revocations it lost as soon as the chain answers again, not at the next periodic reconcile", async () => {
     await killService();
     await startService({ LAISSEZ_RECONCILE_MS: "3600000" }); // periodic reconciliation out of the picture: it ran once, at start
     await chainDumped();
@@ -197,17 +197,23 @@ describe("a chain restarted without its last blocks (a node that lost unflushed 
     await until(() => stored(id).state === "anchored");
     const firstHash = stored(id).batch!.tx_hash;
 
-    // The node dies and comes back from a state file older than the anchored revocation's block.
+    const second = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+
+    // The node dies while the worker has work (a revocation taken meanwhile), and comes back from
+    // a state file older than the anchored revocation's block. (An idle worker asks the node
+    // nothing: a reset while idle is found by the periodic reconciliation.)
     const exited = new Promise((r) => anvil.child.once("exit", r));
     anvil.child.kill("SIGKILL");
     await exited;
+    expect((await call("POST", "/credentials/status", { action: "revoke", ids: [second.json.id] })).status).toBe(202);
+    await until(async () => ((await call("GET", "/health")).json as { anchoring: { lastError: unknown } }).anchoring.lastError !== null);
     copyFileSync(older, chainState);
     anvil = await startAnvil({ port: anvil.port, state: chainState });
     const { provider, status } = ledger();
     expect(await provider.getTransactionReceipt(firstHash)).toBeNull(); // the chain lost it
 
     // Re-queued and anchored again (the same nonce and calldata may well sign to the same bytes), now with a receipt on this chain.
-    await until(async () => stored(id).state === "anchored" && (await status.getFunction("isSet")(list, index)), 20_000);
+    await until(async () => stored(id).state === "anchored" && stored(second.json.id as string).state === "anchored" && (await status.getFunction("isSet")(list, index)), 20_000);
     expect((await provider.getTransactionReceipt(stored(id).batch!.tx_hash))?.status).toBe(1);
     const health = (await call("GET", "/health")).json as { anchoring: { requeued: Record<string, number> } };
     expect(health.anchoring.requeued.lost).toBe(1);
