@@ -3,10 +3,7 @@
  * request counted by operation and HTTP status. It keeps what the end-of-run checks need: every
  * revocation the issuer acknowledged (2xx) and every status index it handed out.
  */
-import { decodeJwt } from "../core/jwt.ts";
-import { loadSignedBundle } from "../core/bundle-codec.ts";
-import type { TrustBundle } from "../core/bundle.ts";
-import { nobleVerifier } from "../core/crypto.ts";
+import { decodeJwt, loadSignedBundle, nobleVerifier, type TrustBundle } from "../core/index.ts";
 import type { RunningAgency } from "../scripts/system.ts";
 import { DEMO_AGENCIES, DEMO_CLAIMS, DEMO_REGIONS, demoAuthorityKey } from "../scripts/demo/consortium.ts";
 import { createHolderKey, type SoftwareHolderKey } from "../wallet/holder.ts";
