@@ -9,11 +9,12 @@ import type { LedgerEvent } from "./ledger-events.ts";
 import { own } from "./own.ts";
 import { recoveredFromRsv, signDigest, type KeySigner } from "./signer.ts";
 import { decodeStatusList, encodeStatusList } from "./status-list.ts";
+import { statusSetFromBitstring, statusSetToBitstring } from "./status-set.ts";
 
 /** A bundle as JSON: status bits as W3C `encodedList` strings (GZIP + base64url). */
 export type SerializedBundle = Omit<TrustBundle, "statusLists"> & {
   readonly kind: "bundle";
-  readonly statusLists: Record<string, Omit<TrustBundle["statusLists"][string], "bits"> & { readonly encodedList: string }>;
+  readonly statusLists: Record<string, Omit<TrustBundle["statusLists"][string], "set"> & { readonly encodedList: string }>;
 };
 
 /** The changes between two blocks: the events a checkpoint applies to the bundle it has. */
@@ -78,7 +79,7 @@ export const MAX_BUNDLE_CHARS = 32 * 1024 * 1024;
 
 export function serializeBundle(bundle: TrustBundle): SerializedBundle {
   const statusLists: SerializedBundle["statusLists"] = {};
-  for (const [id, { bits, ...rest }] of Object.entries(bundle.statusLists)) statusLists[id] = { ...rest, encodedList: encodeStatusList(bits) };
+  for (const [id, { set, ...rest }] of Object.entries(bundle.statusLists)) statusLists[id] = { ...rest, encodedList: encodeStatusList(statusSetToBitstring(set, rest.size)) };
   return { ...bundle, kind: "bundle", statusLists };
 }
 
@@ -270,7 +271,7 @@ export function deserializeBundle(payload: SerializedBundle): TrustBundle {
       // Sizes are the chain's; a short list is reported per credential (status_list_too_short), not here.
       const bits = decodeStatusList(encodedList, Math.ceil(list.size / 8), 0);
       if (bits.length * 8 !== list.size) throw new Error(`list ${id}: ${bits.length * 8} entries, expected ${list.size}`);
-      lists[id] = { ...list, bits };
+      lists[id] = { ...list, set: statusSetFromBitstring(bits, list.size) };
     }
     const bundle = { ...structuredClone(rest), statusLists: lists } as TrustBundle;
     for (const key of ["regions", "credentialTypes", "issuers", "keys", "owners", "recognition"] as const) {

@@ -4,7 +4,8 @@ import { base64urlEncode, bytesToHex, hexToBytes } from "./encoding.ts";
 import type { JsonValue } from "./json.ts";
 import type { IssuerStatus, LedgerEvent, StatusPurpose } from "./ledger-events.ts";
 import { own, setOwn } from "./own.ts";
-import { applyWordMask, WORD_BITS } from "./status-bits.ts";
+import { WORD_BITS } from "./status-bits.ts";
+import { applyStatusChanges, collectWordMask, emptyStatusSet, type StatusSet } from "./status-set.ts";
 
 /**
  * The checkpoint's offline state: everything verification needs, as of one block.
@@ -118,8 +119,8 @@ export interface StatusListEntry {
   readonly purpose: StatusPurpose;
   readonly size: number;
   sequence: number;
-  /** W3C bit order: index 0 is the top bit of byte 0. */
-  bits: Uint8Array;
+  /** The set bits (core/status-set.ts: set indices or bitstring, whichever is smaller). */
+  set: StatusSet;
 }
 
 export type BundleErrorCode =
@@ -238,11 +239,36 @@ function issuerOf(bundle: TrustBundle, address: string): IssuerEntry {
   return own(bundle.issuers, lower(address)) ?? fail("event_invalid", `event names unknown issuer ${address}`);
 }
 
+type StatusListEvent = Extract<LedgerEvent, { kind: "StatusListCreated" | "StatusUpdated" }>;
+
+/** A list created, or a list's update checked (its sequence, words within the list) and its changes collected into `pending`. */
+function statusEvent(bundle: TrustBundle, e: StatusListEvent, pending: Map<string, Map<number, boolean>>): void {
+  if (e.kind === "StatusListCreated") {
+    if (e.size % WORD_BITS !== 0 || e.size <= 0) fail("event_invalid", `list ${e.listId}: size ${e.size}`);
+    setOwn(bundle.statusLists, String(e.listId), { issuer: lower(e.issuer), purpose: e.purpose, size: e.size, sequence: 0, set: emptyStatusSet() });
+    pending.delete(String(e.listId));
+    return;
+  }
+  const list = own(bundle.statusLists, String(e.listId)) ?? fail("event_invalid", `update of unknown list ${e.listId}`);
+  if (e.listSeq !== list.sequence + 1) fail("sequence_gap", `list ${e.listId}: expected update #${list.sequence + 1}, got #${e.listSeq}`);
+  list.sequence = e.listSeq;
+  let changes = pending.get(String(e.listId));
+  if (!changes) pending.set(String(e.listId), (changes = new Map()));
+  for (const [word, maskHex] of e.words) {
+    if (word < 0 || word * WORD_BITS >= list.size) fail("event_invalid", `list ${e.listId}: word ${word} out of range`);
+    const mask = BigInt(maskHex);
+    if (mask >> BigInt(WORD_BITS) !== 0n) fail("event_invalid", `list ${e.listId}: mask wider than a word`);
+    collectWordMask(changes, word, mask, e.set);
+  }
+}
+
 /**
  * Applies events, in chain order, to `bundle` (mutated) and moves it to `block`.
  * Throws BundleError("sequence_gap") when a registry event is missing.
  */
 export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[], block: BlockRef): TrustBundle {
+  /** Status changes by list, applied once after the last event (see status-set.ts). */
+  const pending = new Map<string, Map<number, boolean>>();
   for (const e of events) {
     if (e.source === "trust" || e.source === "status") {
       const expected = bundle.sequences[e.source] + 1;
@@ -307,21 +333,9 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         break;
       }
       case "StatusListCreated":
-        if (e.size % WORD_BITS !== 0 || e.size <= 0) fail("event_invalid", `list ${e.listId}: size ${e.size}`);
-        setOwn(bundle.statusLists, String(e.listId), { issuer: lower(e.issuer), purpose: e.purpose, size: e.size, sequence: 0, bits: new Uint8Array(e.size / 8) });
+      case "StatusUpdated":
+        statusEvent(bundle, e, pending);
         break;
-      case "StatusUpdated": {
-        const list = own(bundle.statusLists, String(e.listId)) ?? fail("event_invalid", `update of unknown list ${e.listId}`);
-        if (e.listSeq !== list.sequence + 1) fail("sequence_gap", `list ${e.listId}: expected update #${list.sequence + 1}, got #${e.listSeq}`);
-        list.sequence = e.listSeq;
-        for (const [word, maskHex] of e.words) {
-          if (word < 0 || word * WORD_BITS >= list.size) fail("event_invalid", `list ${e.listId}: word ${word} out of range`);
-          const mask = BigInt(maskHex);
-          if (mask >> BigInt(WORD_BITS) !== 0n) fail("event_invalid", `list ${e.listId}: mask wider than a word`);
-          applyWordMask(list.bits, word, mask, e.set);
-        }
-        break;
-      }
       case "DidOwnerChanged":
         // Recorded for the record only: an owner governs the DID's keys but signs no credential.
         setOwn(bundle.owners, lower(e.identity), lower(e.owner));
@@ -342,6 +356,10 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
     }
   }
   if (block.number < bundle.block.number) fail("bundle_rollback", `events end at block ${block.number}, before the bundle's ${bundle.block.number}`);
+  for (const [id, changes] of pending) {
+    const list = own(bundle.statusLists, id) as StatusListEntry;
+    list.set = applyStatusChanges(list.set, list.size, changes);
+  }
   bundle.block = block;
   return bundle;
 }

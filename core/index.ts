@@ -45,6 +45,7 @@ export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "
 // Status bits and lists.
 export { applyWordMask, bitstringToTokenStatusList, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";
 export type { TokenStatusBits, WordMasks } from "./status-bits.ts";
+export { applyStatusChanges, collectWordMask, countSet, emptyStatusSet, hasStatus, statusSetFromBitstring, statusSetToBitstring, type StatusSet } from "./status-set.ts";
 export { decodeStatusList, encodeStatusList, MIN_STATUS_LIST_SIZE, StatusListError } from "./status-list.ts";
 export { decodeStatusListToken, encodeLst, signStatusListToken, STATUS_LIST_TYP, StatusListTokenError, tokenStatusAt } from "./token-status-list.ts";
 export type { DecodedStatusListToken, StatusListTokenPayload } from "./token-status-list.ts";

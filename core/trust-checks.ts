@@ -6,7 +6,7 @@ import { base64urlDecode } from "./encoding.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { own } from "./own.ts";
 import { validateSchema } from "./schema.ts";
-import { getBit } from "./status-bits.ts";
+import { hasStatus } from "./status-set.ts";
 import { MIN_STATUS_LIST_SIZE } from "./status-list.ts";
 import { DEFAULT_SKEW, isProblem, type Problem, type Run, type Verdict, type VerifyCredentialParameters } from "./verdict.ts";
 
@@ -218,7 +218,7 @@ export function checkStatus(run: Run, p: VerifyCredentialParameters, claims: rea
     const index = /^(0|[1-9]\d{0,9})$/.test(claim.index) ? Number(claim.index) : NaN;
     if (!(index < list.size)) return run.fail("status", "status_index_out_of_range", `index ${claim.index.slice(0, 20)} outside the list`);
     purposes.add(purpose);
-    if (getBit(list.bits, index)) {
+    if (hasStatus(list.set, index)) {
       if (purpose === "revocation") return run.fail("status", "revoked", `revoked (as of block ${p.bundle.block.number})`);
       suspended = true;
     }

@@ -3,7 +3,7 @@
  * Only public facts about institutions — never a credential, a holder or a status index:
  * per agency, the number of set revocation and suspension bits, nothing about which.
  */
-import { isObject, type JsonValue, type TrustBundle } from "../core/index.ts";
+import { countSet, isObject, type JsonValue, type TrustBundle } from "../core/index.ts";
 
 export interface AgencyCounts {
   /** Status list entries the agency has on chain (its issuance capacity, not a count of people). */
@@ -12,24 +12,13 @@ export interface AgencyCounts {
   readonly suspended: number;
 }
 
-const popcount = (bits: Uint8Array): number => {
-  let n = 0;
-  for (let byte of bits) {
-    while (byte) {
-      byte &= byte - 1;
-      n++;
-    }
-  }
-  return n;
-};
-
 /** Set bits per agency (by identity address) and purpose. */
 export function statusCounts(bundle: TrustBundle): Record<string, AgencyCounts> {
   const out: Record<string, { entries: number; revoked: number; suspended: number }> = {};
   for (const address of Object.keys(bundle.issuers)) out[address] = { entries: 0, revoked: 0, suspended: 0 };
   for (const list of Object.values(bundle.statusLists)) {
     const counts = (out[list.issuer] ??= { entries: 0, revoked: 0, suspended: 0 });
-    const set = popcount(list.bits);
+    const set = countSet(list.set);
     if (list.purpose === "revocation") {
       counts.entries += list.size;
       counts.revoked += set;

@@ -13,6 +13,7 @@ import { isCodedError } from "../../core/errors.ts";
 import { parseJson } from "../../core/json.ts";
 import { decodeStatusList, encodeStatusList, StatusListError } from "../../core/status-list.ts";
 import { getBit, setBit } from "../../core/status-bits.ts";
+import { hasStatus } from "../../core/status-set.ts";
 import { validateSchema } from "../../core/schema.ts";
 import { VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 
@@ -102,8 +103,8 @@ describe("signed bundles", () => {
       to: { number: b.block.number + 5, hash: "0x" + "cd".repeat(32), timestamp: b.block.timestamp + 60 }, events, schemas: {},
     });
     const next = applyDelta(b, delta([{ source: "status", seq: b.sequences.status + 1, kind: "StatusUpdated", listId: 0, listSeq: 2, set: true, words: [[1, "0x1"]] }]));
-    expect(getBit(next.statusLists["0"]!.bits, 256)).toBe(true);
-    expect(getBit(b.statusLists["0"]!.bits, 256)).toBe(false); // the base is untouched
+    expect(hasStatus(next.statusLists["0"]!.set, 256)).toBe(true);
+    expect(hasStatus(b.statusLists["0"]!.set, 256)).toBe(false); // the base is untouched
     expect(next.block.number).toBe(b.block.number + 5);
     expect(code(() => applyDelta(b, delta([{ source: "status", seq: b.sequences.status + 2, kind: "StatusUpdated", listId: 0, listSeq: 2, set: true, words: [[1, "0x1"]] }])))).toBe("sequence_gap");
     expect(code(() => applyDelta(b, delta([{ source: "status", seq: b.sequences.status + 1, kind: "StatusUpdated", listId: 0, listSeq: 3, set: true, words: [[1, "0x1"]] }])))).toBe("sequence_gap");
