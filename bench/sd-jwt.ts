@@ -14,7 +14,7 @@ import { Resolver } from "did-resolver";
 import { createJWS } from "did-jwt";
 import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { getResolver } from "ethr-did-resolver";
-import { base64urlDecode, bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, secp256k1Address, setBit, signStatusListToken, statusListUrl, TYP, utf8, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
+import { base64urlDecode, bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, secp256k1Address, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, TYP, utf8, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
 import { qrSize } from "../wallet/qr.ts";
@@ -69,7 +69,7 @@ async function benchVerification(figures: Figures): Promise<string> {
     });
   };
   const list = bundle.statusLists[String(agency.revocationList)]!;
-  const token = await signStatusListToken({ sub: status.revocation.listUrl, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(bitstringToTokenStatusList(list.bits)) } }, key);
+  const token = await signStatusListToken({ sub: status.revocation.listUrl, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(bitstringToTokenStatusList(statusSetToBitstring(list.set, list.size))) } }, key);
   const kbVerifier = async (data: string, sig: string, payload: Record<string, unknown>) => {
     const jwk = (payload.cnf as { jwk: { x: string; y: string } }).jwk;
     return p256.verify(base64urlDecode(sig), utf8(data), Uint8Array.from([4, ...base64urlDecode(jwk.x), ...base64urlDecode(jwk.y)]), { lowS: false });
