@@ -60,9 +60,12 @@ export function spliceSection(md: string, section: Section, command: string, whe
   return `${parts.join("\n\n").replace(/\n{3,}/g, "\n\n")}\n`;
 }
 
-/** A full run's BENCHMARKS.md keeps the sections it did not run (the soak's, measured by `npm run soak`). */
-export function keepUnrun(previousMd: string, nextMd: string): string {
+/**
+ * A full run's BENCHMARKS.md keeps the named sections it does not run (the soak's, measured by
+ * `npm run soak`). Only those: a section renamed or dropped from the run must not linger.
+ */
+export function keepUnrun(previousMd: string, nextMd: string, keep: readonly string[]): string {
   const ran = sectionsOf(nextMd);
-  const kept = [...sectionsOf(previousMd)].filter(([title]) => !ran.has(title)).map(([, text]) => text);
+  const kept = [...sectionsOf(previousMd)].filter(([title]) => keep.includes(title) && !ran.has(title)).map(([, text]) => text);
   return kept.length === 0 ? nextMd : `${nextMd.trimEnd()}\n\n${kept.join("\n\n")}\n`;
 }

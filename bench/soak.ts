@@ -23,6 +23,9 @@ import { freePortBlock } from "../test/helpers/system.ts";
 import type { Figures } from "./report.ts";
 import { SoakLoad, type AcknowledgedRevocation, type SystemRecord } from "./soak-load.ts";
 
+/** Its section in BENCHMARKS.md, which `npm run bench` keeps. */
+export const SOAK_TITLE = "Soak: mixed load against laissez up, the chain SIGKILLed and restarted";
+
 const LAISSEZ = fileURLToPath(new URL("../scripts/laissez.ts", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,6 +11,7 @@ import { benchQr } from "../bench/qr.ts";
 import { benchSdJwt } from "../bench/sd-jwt.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
 import { benchScale } from "../bench/scale.ts";
+import { SOAK_TITLE } from "../bench/soak.ts";
 import { keepUnrun, renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   writeResults(RESULTS, all);
   // Sections measured on their own (the soak: `npm run soak`) stay as they were.
   const file = new URL("../BENCHMARKS.md", import.meta.url);
-  writeFileSync(file, keepUnrun(existsSync(file) ? readFileSync(file, "utf8") : "", renderMarkdown(sections, "npm run bench", new Date())));
+  writeFileSync(file, keepUnrun(existsSync(file) ? readFileSync(file, "utf8") : "", renderMarkdown(sections, "npm run bench", new Date()), [SOAK_TITLE]));
 }
 
 if (process.argv.includes("--only") && process.argv.includes("scale")) await onlyScale();

@@ -6,9 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spliceSection, writeResults } from "../bench/report.ts";
-import { runSoak } from "../bench/soak.ts";
-
-export const SOAK_TITLE = "Soak: mixed load against laissez up, the chain SIGKILLed and restarted";
+import { runSoak, SOAK_TITLE } from "../bench/soak.ts";
 
 function seconds(): number {
   const flag = process.argv.indexOf("--seconds");
