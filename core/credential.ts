@@ -4,6 +4,8 @@ import { validateSchema } from "./schema.ts";
 import { CodedError } from "./errors.ts";
 import type { StatusPurpose } from "./ledger-events.ts";
 import { jwtSigner, softwareSigner, type KeySigner } from "./signer.ts";
+import { lowS } from "./crypto.ts";
+import { base64urlDecode, base64urlEncode } from "./encoding.ts";
 
 /** Header `typ` of each token kind: explicit, so one kind is never accepted as another (RFC 8725 §3.11). */
 export const TYP = { credential: "vc+jwt", presentation: "vp+jwt" } as const;
@@ -141,4 +143,8 @@ export async function presentCredential(p: PresentParameters): Promise<string> {
   return createJWS(payload, p.signer, { alg: "ES256", typ: TYP.presentation as "JWT" });
 }
 
-export const holderSigner = (privateKey: Uint8Array): Signer => ES256Signer(privateKey);
+export function holderSigner(privateKey: Uint8Array): Signer {
+  const sign = ES256Signer(privateKey);
+  // did-jwt's P-256 signer picks either s at random; verifiers accept only the low one.
+  return async (data) => base64urlEncode(lowS("ES256", base64urlDecode(String(await sign(data)), "signature")));
+}

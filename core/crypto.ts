@@ -22,10 +22,11 @@ export interface SignatureVerifier {
   recoverSecp256k1(data: Uint8Array, signature: Uint8Array, recovery: 0 | 1): Uint8Array | null;
 }
 
-/** Group orders (big-endian bytes): ES256K and ES256 signatures need 0 < r, s < n; ES256K also s ≤ n/2. */
+/** Group orders (big-endian bytes): ES256K and ES256 signatures need 0 < r, s < n, and s ≤ n/2 (one signature per message). */
 const SECP256K1_N = hexBytes("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
 const SECP256K1_HALF_N = hexBytes("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
 const P256_N = hexBytes("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+const P256_HALF_N = hexBytes("7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8");
 
 function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
@@ -50,8 +51,8 @@ export type SignatureShapeProblem = "wrong_length" | "zero_scalar" | "scalar_out
 
 /**
  * Checks the shape of a signature before any curve arithmetic: length, r and s in range,
- * and for ES256K low s (did-jwt accepts the high-s twin; we do not, so one credential has
- * one signature).
+ * and low s on both curves (did-jwt accepts the high-s twin of ES256K, and P-256 verifiers
+ * accept either; we do not, so one token has one signature).
  */
 export function signatureShapeProblem(alg: JwsAlg, signature: Uint8Array): SignatureShapeProblem | null {
   if (signature.length !== 64) return "wrong_length";
@@ -59,8 +60,22 @@ export function signatureShapeProblem(alg: JwsAlg, signature: Uint8Array): Signa
   const n = alg === "ES256K" ? SECP256K1_N : P256_N;
   if (isZero(signature, 0) || isZero(signature, 32)) return "zero_scalar";
   if (compareScalar(signature, 0, n) >= 0 || compareScalar(signature, 32, n) >= 0) return "scalar_out_of_range";
-  if (alg === "ES256K" && compareScalar(signature, 32, SECP256K1_HALF_N) > 0) return "high_s";
+  if (compareScalar(signature, 32, alg === "ES256K" ? SECP256K1_HALF_N : P256_HALF_N) > 0) return "high_s";
   return null;
+}
+
+/**
+ * The low-s form of an ECDSA signature (r‖s → r‖(n − s) when s > n/2): what every signer here
+ * emits, since verifiers refuse the high-s twin. P-256 signers (WebCrypto, did-jwt's ES256Signer)
+ * pick either half at random; EdDSA is returned unchanged.
+ */
+export function lowS(alg: JwsAlg, signature: Uint8Array): Uint8Array {
+  if (alg === "EdDSA" || signature.length !== 64) return signature;
+  const half = alg === "ES256K" ? SECP256K1_HALF_N : P256_HALF_N;
+  if (compareScalar(signature, 32, half) <= 0) return signature;
+  const n = BigInt(`0x${bytesToHex(alg === "ES256K" ? SECP256K1_N : P256_N)}`);
+  const s = (n - BigInt(`0x${bytesToHex(signature.subarray(32))}`)).toString(16).padStart(64, "0");
+  return Uint8Array.from([...signature.subarray(0, 32), ...hexBytes(s)]);
 }
 
 /** Ethereum address (0x + 40 lowercase hex) of a secp256k1 public key (33 or 65 bytes). */

@@ -9,7 +9,7 @@ export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters
 export { bundleUnusableVerdict } from "./verdict.ts";
 export { compactCredential, expandCredential, PAPER_IDENTITY_CLAIMS, PAPER_PREFIX, verifyPaperCredential } from "./paper.ts";
 export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, type ReasonCode, type ReasonLanguage, type VerifyReason } from "./reasons.ts";
-export { nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
+export { lowS, nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
 // Signing: one interface for every key (software, HSM, KMS).
 export { jwtSigner, probeSigner, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";

@@ -1,4 +1,4 @@
-import { parseStatusListUrl, TYP } from "./credential.ts";
+import { parseStatusListUrl, TYP, VC_CONTEXT } from "./credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
@@ -64,6 +64,11 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   const vc = payload.vc;
   if (!isObject(vc) || !isObject(vc.credentialSubject) || !Array.isArray(vc.type) || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
     return { reason: "malformed_credential", detail: "vc, vc.type, vc.credentialSubject, sub and jti are required" };
+  }
+  // The data model it follows comes first (VC Data Model 1.1, what did-jwt-vc checks): without it the same claims mean nothing defined.
+  const context = vc["@context"];
+  if (!Array.isArray(context) || context[0] !== VC_CONTEXT || !context.every((c) => typeof c === "string")) {
+    return { reason: "context_invalid", detail: `vc.@context must be an array of URLs starting with ${VC_CONTEXT}` };
   }
   if (vc.issuer !== undefined && (isObject(vc.issuer) ? vc.issuer.id : vc.issuer) !== iss) return { reason: "issuer_mismatch", detail: "vc.issuer differs from iss" };
   if (vc.credentialSubject.id !== undefined && vc.credentialSubject.id !== payload.sub) {

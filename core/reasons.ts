@@ -56,6 +56,8 @@ export type VerifyReason =
   | "malformed_presentation"
   | "presentation_required"
   | "presentation_expired"
+  | "presentation_not_yet_valid"
+  | "context_invalid"
   | "wrong_audience"
   | "audience_missing"
   | "wrong_nonce"
@@ -125,6 +127,8 @@ const REASONS: Record<ReasonCode, string> = {
   holder_mismatch: "The person presenting is not the holder the credential was issued to.",
   holder_did_unsupported: "The holder's key is of a kind Laissez does not accept.",
   presentation_expired: "This QR code is too old or from the future: ask the holder to show a fresh one.",
+  presentation_not_yet_valid: "This presentation is not valid yet: check this device's clock, or ask the holder for a fresh one.",
+  context_invalid: "The credential does not declare the data model it follows (@context).",
   wrong_audience: "This presentation was made for another checkpoint or region.",
   audience_missing: "This QR code does not say which region it is for: ask the holder to make one for this region.",
   wrong_nonce: "This presentation answers another challenge.",
@@ -140,6 +144,7 @@ const REASONS: Record<ReasonCode, string> = {
   json_unsafe_number: "The token's contents carry a number too large to read exactly.",
   json_too_deep: "The token's contents are nested too deeply.",
   json_too_long: "The token is too long.",
+  json_lone_surrogate: "The token's contents hold broken text (a lone UTF-16 surrogate).",
   malformed_presentation: "The presentation does not carry exactly one credential.",
   presentation_required: "Show the credential from the wallet (a presentation): a bare credential cannot prove who holds it.",
   key_binding_missing: "This presentation carries no proof of the holder's key (key binding stripped).",
@@ -217,6 +222,8 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   holder_mismatch: "出示人不是证件的持有人。",
   holder_did_unsupported: "持有人的密钥类型不被 Laissez 接受。",
   presentation_expired: "此二维码已过时或来自未来：请持证人出示新的二维码。",
+  presentation_not_yet_valid: "此出示凭证尚未生效：请检查本设备的时钟，或请持证人出示新的二维码。",
+  context_invalid: "此证件未声明其遵循的数据模型（@context）。",
   presentation_required: "请从钱包出示证件（出示凭证）：单独的证件无法证明持有人是谁。",
   wrong_audience: "此出示凭证是为其他核验点或地区生成的。",
   audience_missing: "此二维码未注明用于哪个地区：请持证人生成用于本地区的二维码。",
@@ -233,6 +240,7 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   json_unsafe_number: "令牌内容中的数字过大，无法精确读取。",
   json_too_deep: "令牌内容嵌套过深。",
   json_too_long: "令牌过长。",
+  json_lone_surrogate: "令牌内容含有损坏的文本（孤立的 UTF-16 代理项）。",
   malformed_presentation: "出示凭证未恰好包含一个证件。",
   key_binding_missing: "此出示凭证未证明持有人的密钥（密钥绑定被去除）。",
   sd_hash_mismatch: "持有人的密钥绑定未覆盖所出示的声明：有内容被添加或删除。",

@@ -93,6 +93,8 @@ export interface KeyBinding {
   readonly issuedAt: number | undefined;
   readonly aud: JsonValue | undefined;
   readonly nonce: JsonValue | undefined;
+  readonly exp: JsonValue | undefined;
+  readonly nbf: JsonValue | undefined;
 }
 
 /**
@@ -121,6 +123,6 @@ export function checkKeyBinding(run: Run, token: string, verify: (kb: DecodedJwt
   if (!verify(kb, holder.publicKey)) return undefined;
   if (kb.payload.sd_hash !== sdHash(parts.presented)) return void run.fail("holder_binding", "sd_hash_mismatch", "the KB-JWT's sd_hash does not cover the disclosures presented");
   run.pass("holder_binding", "KB-JWT signed by the credential's cnf key over exactly what was presented");
-  const { iat, aud, nonce } = kb.payload;
-  return { holder: holder.did, mode: nonce === undefined ? "static" : "challenge", issuedAt: intClaim(iat), aud, nonce };
+  const { iat, aud, nonce, exp, nbf } = kb.payload;
+  return { holder: holder.did, mode: nonce === undefined ? "static" : "challenge", issuedAt: intClaim(iat), aud, nonce, exp, nbf };
 }

@@ -4,7 +4,7 @@ import { isSdJwt } from "./sd-jwt.ts";
 import { checkKeyBinding, decodeSdJwtVc } from "./sd-jwt-verify.ts";
 import { regionAudience, TYP } from "./credential.ts";
 import { holderPublicKey } from "./did.ts";
-import { isObject } from "./json.ts";
+import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwtHeader } from "./jwt.ts";
 import { decodeJwtVc, decodeToken, intClaim } from "./jwt-vc.ts";
 import { checkCredential, checkSignature } from "./trust-checks.ts";
@@ -71,7 +71,7 @@ function verifySdJwtPresentation(run: Run, p: VerifyPresentationParameters, toke
   if (!kb) return finish(run, p);
   const aud = Array.isArray(kb.aud) && kb.aud.length === 1 ? kb.aud[0] : kb.aud;
   const audience = typeof aud === "string" ? aud : "";
-  if (!checkBinding(run, p, { holder: kb.holder, mode: kb.mode, issuedAt: kb.issuedAt, audience, nonce: kb.nonce })) return finish(run, p);
+  if (!checkBinding(run, p, { holder: kb.holder, mode: kb.mode, issuedAt: kb.issuedAt, audience, nonce: kb.nonce, exp: kb.exp, nbf: kb.nbf })) return finish(run, p);
   const facts = checkCredential(run, p, token, decodeSdJwtVc);
   // checkKeyBinding verified the KB-JWT with the very cnf key the credential's holder is derived from.
   if (facts && facts.holder !== kb.holder) run.fail("holder_binding", "holder_mismatch", "the key binding is not by the credential's holder key");
@@ -119,7 +119,7 @@ function checkPresentationToken(run: Run, p: VerifyPresentationParameters, token
   const mode = payload.nonce === undefined ? "static" : "challenge";
   const aud = Array.isArray(payload.aud) && payload.aud.length === 1 ? payload.aud[0] : payload.aud;
   const audience = typeof aud === "string" ? aud : "";
-  if (!checkBinding(run, p, { holder, mode, issuedAt, audience, nonce: payload.nonce })) return undefined;
+  if (!checkBinding(run, p, { holder, mode, issuedAt, audience, nonce: payload.nonce, exp: payload.exp, nbf: payload.nbf })) return undefined;
   return { holder, credential: vcs[0], mode, issuedAt: issuedAt as number, audience };
 }
 
@@ -130,6 +130,19 @@ interface Binding {
   /** The one audience the presentation names ("" for none). */
   readonly audience: string;
   readonly nonce: unknown;
+  /** The presentation's own `exp` / `nbf`, when it states them (checked with the stated skew). */
+  readonly exp: JsonValue | undefined;
+  readonly nbf: JsonValue | undefined;
+}
+
+/** The presentation's own `exp` and `nbf` (optional; integers when present), with the stated skew. */
+function checkPresentationTimes(run: Run, now: number, skew: number, b: Binding): boolean {
+  const exp = b.exp === undefined ? undefined : intClaim(b.exp);
+  const nbf = b.nbf === undefined ? undefined : intClaim(b.nbf);
+  if ((b.exp !== undefined && exp === undefined) || (b.nbf !== undefined && nbf === undefined)) return run.fail("presentation", "malformed_presentation", "the presentation's exp and nbf must be integers");
+  if (exp !== undefined && now - skew >= exp) return run.fail("presentation", "presentation_expired", `the presentation expired at ${exp} (now ${now}, skew ${skew} s)`);
+  if (nbf !== undefined && now + skew < nbf) return run.fail("presentation", "presentation_not_yet_valid", `the presentation is not valid before ${nbf} (now ${now}, skew ${skew} s)`);
+  return true;
 }
 
 /** Either the checkpoint's challenge (aud, nonce, once), or a static presentation for this region with a short window. */
@@ -140,6 +153,7 @@ function checkBinding(run: Run, p: VerifyPresentationParameters, b: Binding): bo
   if (iat === undefined || iat > p.now + skew || p.now - iat > window) {
     return run.fail("presentation", "presentation_expired", `presentation iat ${iat ?? "missing"} outside the ${window} s window`);
   }
+  if (!checkPresentationTimes(run, p.now, skew, b)) return false;
   if (p.challenge) {
     if (b.audience !== p.challenge.audience) return run.fail("presentation", "wrong_audience", "presentation is not addressed to this checkpoint");
     if (b.nonce === undefined) return run.fail("presentation", "nonce_missing", "this checkpoint asked for a nonce");

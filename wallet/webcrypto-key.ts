@@ -1,4 +1,4 @@
-import { base64urlEncode, p256DidKey, utf8 } from "../core/index.ts";
+import { base64urlEncode, lowS, p256DidKey, utf8 } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 
 const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -11,7 +11,7 @@ export function generateWebCryptoKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(ECDSA_P256, false, ["sign", "verify"]);
 }
 
-/** The wallet's HolderKey over a WebCrypto pair: did:key from the public half, ES256 signatures (r‖s, as JWS wants). */
+/** The wallet's HolderKey over a WebCrypto pair: did:key from the public half, ES256 signatures (r‖s, low s, as JWS wants). */
 export async function webCryptoHolderKey(pair: CryptoKeyPair): Promise<HolderKey> {
   if (pair.privateKey.extractable) throw new TypeError("privateKey: the holder key must be non-extractable");
   const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
@@ -20,7 +20,8 @@ export async function webCryptoHolderKey(pair: CryptoKeyPair): Promise<HolderKey
     sign: async (data: string | Uint8Array) => {
       const bytes = typeof data === "string" ? utf8(data) : data;
       const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, bytes as Uint8Array<ArrayBuffer>);
-      return base64urlEncode(new Uint8Array(signature));
+      // WebCrypto picks either s at random; verifiers accept only the low one (one token, one signature).
+      return base64urlEncode(lowS("ES256", new Uint8Array(signature)));
     },
   };
 }

@@ -21,7 +21,7 @@ import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../../core/e
 import type { JsonValue } from "../../core/json.ts";
 import type { LedgerEvent } from "../../core/ledger-events.ts";
 import { hashCanonical } from "../../core/hash.ts";
-import { sdJwtVectors } from "./sd-jwt.ts";
+import { sdJwtVectors, withTrailingByte } from "./sd-jwt.ts";
 
 export interface VerificationVector {
   readonly name: string;
@@ -32,7 +32,7 @@ export interface VerificationVector {
   readonly token: string;
   readonly region: string;
   readonly now: number;
-  readonly challenge?: { audience: string; nonce: string };
+  readonly challenge?: { audience: string; nonce: string; claims?: string[] };
   /** Present the same token twice: the second must fail as a replay. */
   readonly replay?: boolean;
   readonly expect: { verdict: "accept" | "reject" | "unknown"; reason: string | null };
@@ -183,6 +183,22 @@ export async function generateVectors(): Promise<VectorFile> {
   const present = (credential: string, o: { at?: number; audience?: string | null; nonce?: string; signer?: typeof holderSign; holderDid?: string } = {}) =>
     presentCredential({ credential, holder: o.holderDid ?? holder, signer: o.signer ?? holderSign, issuedAt: o.at ?? T0 + 60, ...(o.audience !== null ? { audience: o.audience ?? regionAudience("CN-SH") } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
 
+  // Re-signs a presentation's payload with the holder key (low s): for presentations presentCredential does not make.
+  const resignVp = (token: string, change: (payload: Record<string, JsonValue>) => void): string => {
+    const [h, p] = token.split(".") as [string, string, string];
+    const payload = JSON.parse(new TextDecoder().decode(base64urlDecode(p))) as Record<string, JsonValue>;
+    change(payload);
+    const input = `${h}.${b64(payload)}`;
+    return `${input}.${base64urlEncode(p256.sign(utf8(input), holderKey))}`;
+  };
+  const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  /** The other signature of the same message: s → n − s (an ES256 VP's malleable twin). */
+  const p256Twin = (token: string): string => {
+    const sig = sigOf(token);
+    const s = (P256_N - BigInt(`0x${bytesToHex(sig.subarray(32))}`)).toString(16).padStart(64, "0");
+    return withSignature(token, Uint8Array.from([...sig.subarray(0, 32), ...Array.from({ length: 32 }, (_, i) => parseInt(s.slice(2 * i, 2 * i + 2), 16))]));
+  };
+
   const now = T0 + 120;
   const SH = "CN-SH";
   const v = (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null, extra: Partial<VerificationVector> = {}): VerificationVector => ({
@@ -275,6 +291,19 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: holder signature by another key", await present(good, { signer: holderSigner(otherHolderKey) }), "reject", "bad_signature"),
     vp("reject: revoked credential inside a valid presentation", await present(await issue({ status: status(5, 8) })), "reject", "revoked"),
     vp("reject: a credential presented as a presentation", good, "reject", "wrong_typ"),
+    // Presentation times (issue 10 item 13): the VP's own exp and nbf, with the stated skew.
+    vp("reject: presentation past its own exp", resignVp(await present(good), (p) => void (p.exp = now - 61)), "reject", "presentation_expired"),
+    vp("accept: presentation with exp within the skew", resignVp(await present(good), (p) => void (p.exp = now - 59)), "accept", null),
+    vp("reject: presentation not valid before its nbf", resignVp(await present(good), (p) => void (p.nbf = now + 61)), "reject", "presentation_not_yet_valid"),
+    vp("reject: presentation with a non-integer exp", resignVp(await present(good), (p) => void (p.exp = "tomorrow")), "reject", "malformed_presentation"),
+    // One token, one meaning (issue 10 item 14).
+    vp("reject: high-s twin of an ES256 presentation signature", p256Twin(await present(good)), "reject", "signature_malleable"),
+    vp("reject: compact QR text with bytes after the DEFLATE stream", withTrailingByte(compactPresentation(await present(good))), "reject", "compact_malformed"),
+    v("reject: a claim holding a lone UTF-16 surrogate (not I-JSON)", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialSubject: { healthStatus: "green", givenName: "Mei\ud800" } } }), "reject", "json_lone_surrogate"),
+    v("reject: a key holding a lone UTF-16 surrogate (not I-JSON)", `${gh}.${b64(`{"iss":"${zjDid}","\\udc00":1}`)}.${good.split(".")[2]}`, "reject", "json_lone_surrogate"),
+    v("reject: vc without @context", await raw(goodHeader, { ...goodPayload, vc: Object.fromEntries(Object.entries(goodPayload.vc as object).filter(([k]) => k !== "@context")) }), "reject", "context_invalid"),
+    v("reject: vc whose @context does not start with the VC data model", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), "@context": ["https://example.com/other/v1"] } }), "reject", "context_invalid"),
+    v("reject: integer beyond 2^53 in a claim (not I-JSON)", `${gh}.${b64(`{"iss":"${zjDid}","iat":9007199254740993}`)}.${good.split(".")[2]}`, "reject", "json_unsafe_number"),
     vp("accept: static presentation in its compact QR form", compactPresentation(await present(good)), "accept", null),
     vp("reject: compact QR form of a revoked credential's presentation", compactPresentation(await present(await issue({ status: status(5, 8) }))), "reject", "revoked"),
     vp("reject: compact QR text that is not base45", `${COMPACT_PREFIX}abc?`, "reject", "compact_malformed"),

@@ -5,7 +5,7 @@
 import { deflateSync } from "fflate";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { base45Encode } from "../../core/base45.ts";
+import { base45Decode, base45Encode } from "../../core/base45.ts";
 import { compactSdJwtPresentation, SD_COMPACT_PREFIX } from "../../core/compact-sd-jwt.ts";
 import { holderSigner, regionAudience, type IssueCredentialParameters, type IssuerSigningKey } from "../../core/credential.ts";
 import { base64urlDecode, base64urlEncode, utf8 } from "../../core/encoding.ts";
@@ -29,6 +29,12 @@ export interface SdJwtVectorContext {
   readonly now: number;
   readonly challenge: { audience: string; nonce: string };
   readonly v: (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null, extra?: Partial<VerificationVector>) => VerificationVector;
+}
+
+/** The same QR text with one more byte after the DEFLATE stream: it still inflates, so it must be refused. */
+export function withTrailingByte(text: string): string {
+  const at = text.indexOf(":") + 1;
+  return text.slice(0, at) + base45Encode(Uint8Array.from([...base45Decode(text.slice(at), "QR text"), 0]));
 }
 
 export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationVector[]> {
@@ -117,6 +123,10 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     vp("reject: SD-JWT KB-JWT signed by a key other than cnf", await present(two, { signer: holderSigner(c.otherHolderKey) }), "reject", "bad_signature"),
     vp("reject: SD-JWT KB-JWT with typ JWT", `${parts.presented}${await kbFor(kbPayload, { alg: "ES256", typ: "JWT" })}`, "reject", "wrong_typ"),
     vp("reject: SD-JWT presentation of a revoked credential", await present(await issue({ claims: { healthStatus: "green", givenName: "Mei" }, rev: 5, susp: 8 })), "reject", "revoked"),
+    vp("reject: SD-JWT compact QR text with bytes after the DEFLATE stream (one QR text per presentation)", withTrailingByte(compactSdJwtPresentation(await present(two))), "reject", "compact_malformed"),
+    vp("reject: SD-JWT KB-JWT past its own exp", `${parts.presented}${await kbFor({ ...kbPayload, exp: c.now - 120 })}`, "reject", "presentation_expired"),
+    vp("reject: SD-JWT presentation withholding a claim the challenge asked for", presented, "reject", "claims_not_disclosed", { challenge: { ...c.challenge, claims: ["givenName"] } }),
+    vp("accept: SD-JWT presentation disclosing what the challenge asked for", presented, "accept", null, { challenge: { ...c.challenge, claims: ["healthStatus"] } }),
     vp("reject: SD-JWT compact QR bomb (inflates past the cap)", `${SD_COMPACT_PREFIX}${base45Encode(deflateSync(new Uint8Array(200_000)))}`, "reject", "compact_too_large"),
   ];
 }
