@@ -1,7 +1,7 @@
 import { gzipSync } from "fflate";
 import { p256 } from "@noble/curves/nist.js";
 import { getBytes, Wallet, type Signer } from "ethers";
-import { addressKeyId, es256kIssuerKey, ethrDid, hashCanonical, issueCredential, p256DidKey, serializeBundle, statusListUrl, toWordMasks, utf8, verifyCredential } from "../core/index.ts";
+import { es256kIssuerKey, ethrDid, hashCanonical, issueCredential, p256DidKey, serializeBundle, statusListUrl, toWordMasks, utf8, verificationMethodOf, verifyCredential } from "../core/index.ts";
 import { applyConsortium, fundAccounts, type ConsortiumSpec } from "../services/chain/consortium.ts";
 import { connectLedger } from "../services/chain/ledger.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
@@ -79,7 +79,7 @@ export async function benchBundle(): Promise<{ figures: Figures; notes: string }
   const i0 = seeded.indexOf(a0);
   const did = ethrDid(31337, a0.address);
   const token = await issueCredential({
-    key: es256kIssuerKey(did, addressKeyId(delegates[i0]!.address), getBytes(delegates[i0]!.privateKey)),
+    key: es256kIssuerKey(did, verificationMethodOf(next.bundle, a0.address, { address: delegates[i0]!.address }) ?? "none", getBytes(delegates[i0]!.privateKey)),
     holder: p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false)),
     credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
     status: {

@@ -274,7 +274,8 @@ export function deserializeBundle(payload: SerializedBundle): TrustBundle {
       lists[id] = { ...list, set: statusSetFromBitstring(bits, list.size) };
     }
     const bundle = { ...structuredClone(rest), statusLists: lists } as TrustBundle;
-    for (const key of ["regions", "credentialTypes", "issuers", "keys", "owners", "recognition"] as const) {
+    // A bundle from before key method numbering (no didMethods) is refused: a full sync rebuilds it.
+    for (const key of ["regions", "credentialTypes", "issuers", "keys", "owners", "didMethods", "recognition"] as const) {
       if (!isObject(bundle[key])) throw new Error(`${key} missing`);
     }
     if (!Number.isSafeInteger(bundle.block?.number) || !Number.isSafeInteger(bundle.block?.timestamp)) throw new Error("block missing");

@@ -26,6 +26,12 @@ export interface TrustBundle {
   keys: Record<string, IssuerKey[]>;
   /** DID owners that are not the identity itself (after an ERC-1056 owner change). Owners sign nothing. */
   owners: Record<string, string>;
+  /**
+   * How many verification methods ethr-did-resolver has numbered for each identity so far (its
+   * `#delegate-N` counter: every delegate event and every `did/pub/…` attribute event counts), so
+   * a delta numbers the next key event as a resolver would.
+   */
+  didMethods: Record<string, number>;
   /** verifying region → issuing region → credential types it accepts from there. */
   recognition: Record<string, Record<string, string[]>>;
   statusLists: Record<string, StatusListEntry>;
@@ -102,8 +108,13 @@ export interface AccreditationWindow {
  * ever signed is accepted. The DID's owner is no key: only delegates and attributes sign.
  */
 export interface IssuerKey {
-  /** Fragment of the kid: `${did}#${id}`. */
+  /** The key itself (address or Ed25519 key hash): the same in every window of one key. */
   readonly id: string;
+  /**
+   * The verification method ids (`delegate-N`) ethr-did-resolver gave this key's events in this
+   * window: what a credential's `kid` fragment names (`${did}#delegate-N`). An extension gets a new one.
+   */
+  readonly methods: string[];
   readonly kind: "secp256k1-address" | "Ed25519";
   /** secp256k1-address: 0x address (owner or veriKey delegate). */
   readonly address?: string;
@@ -156,6 +167,7 @@ export function emptyBundle(chainId: number, contracts: TrustBundle["contracts"]
     issuers: {},
     keys: {},
     owners: {},
+    didMethods: {},
     recognition: {},
     statusLists: {},
   };
@@ -184,19 +196,47 @@ export const isOpenAt = (k: { validFrom: number; validUntil: number | null }, t:
  * (a planned rotation, effective now when validTo = t, or an extension), or a new window opens.
  * A key once recorded as compromised stays so in every window.
  */
-function changeKey(keys: IssuerKey[], fresh: Omit<IssuerKey, "validFrom" | "validUntil" | "revoked">, t: number, validTo: number): void {
+function changeKey(keys: IssuerKey[], fresh: KeyRef, t: number, validTo: number, method: string): void {
   const same = keys.filter((k) => k.id === fresh.id);
   const open = same.find((k) => isOpenAt(k, t));
-  if (open) open.validUntil = Math.max(open.validFrom, validTo);
-  else if (validTo > t) keys.push({ ...fresh, validFrom: t, validUntil: validTo, revoked: same.some((k) => k.revoked) });
+  if (open) {
+    open.validUntil = Math.max(open.validFrom, validTo);
+    // ethr-did-resolver lists a key again under its new number while the change keeps it valid.
+    if (validTo > t) open.methods.push(method);
+  } else if (validTo > t) keys.push({ ...fresh, methods: [method], validFrom: t, validUntil: validTo, revoked: same.some((k) => k.revoked) });
 }
 
 /** Compromise of a key, recorded for good: every window of it (and any later one) is refused. */
-function compromiseKey(keys: IssuerKey[], fresh: Omit<IssuerKey, "validFrom" | "validUntil" | "revoked">, t: number): void {
+function compromiseKey(keys: IssuerKey[], fresh: KeyRef, t: number): void {
   const same = keys.filter((k) => k.id === fresh.id);
   for (const k of same) k.revoked = true;
   // An empty window keeps the record when the key had none yet.
-  if (same.length === 0) keys.push({ ...fresh, validFrom: t, validUntil: t, revoked: true });
+  if (same.length === 0) keys.push({ ...fresh, methods: [], validFrom: t, validUntil: t, revoked: true });
+}
+
+/** A key as events name it, before any window. */
+type KeyRef = Omit<IssuerKey, "validFrom" | "validUntil" | "revoked" | "methods">;
+
+/**
+ * ethr-did-resolver's number for the next verification method of `identity`: it counts every
+ * DIDDelegateChanged and every `did/pub/…` DIDAttributeChanged (valid or not) in chain order.
+ */
+function nextMethod(bundle: TrustBundle, identity: string): string {
+  const n = (own(bundle.didMethods, lower(identity)) ?? 0) + 1;
+  setOwn(bundle.didMethods, lower(identity), n);
+  return `delegate-${n}`;
+}
+/** Attribute names ethr-did-resolver numbers as keys (its pattern for `pub` entries). */
+const PUB_ATTRIBUTE = /^did\/pub\/(\w+)(\/(\w+))?(\/(\w+))?$/;
+
+/**
+ * The id a new credential's `kid` names for a key of `identity` (`${did}#` + it): the method
+ * ethr-did-resolver lists for the key now (its latest number). Undefined for a key the bundle
+ * does not hold.
+ */
+export function verificationMethodOf(bundle: TrustBundle, identity: string, key: { address: string } | { publicKey: Uint8Array }): string | undefined {
+  const id = "address" in key ? addressKeyId(key.address) : publicKeyId(key.publicKey);
+  return (own(bundle.keys, lower(identity)) ?? []).filter((k) => k.id === id).at(-1)?.methods.at(-1);
 }
 
 const VERI_KEY = "veriKey";
@@ -209,7 +249,7 @@ const ED25519_ATTRIBUTE = /^did\/pub\/Ed25519\/veriKey(\/(hex|base64|base58))?$/
 export const COMPROMISED_ATTRIBUTE = "laissez/compromised";
 
 /** The key a 20- or 32-byte attribute value names. */
-function keyOfValue(raw: Uint8Array): Omit<IssuerKey, "validFrom" | "validUntil" | "revoked"> | undefined {
+function keyOfValue(raw: Uint8Array): KeyRef | undefined {
   if (raw.length === 20) {
     const address = `0x${bytesToHex(raw)}`;
     return { id: addressKeyId(address), kind: "secp256k1-address", address };
@@ -340,17 +380,20 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
         // Recorded for the record only: an owner governs the DID's keys but signs no credential.
         setOwn(bundle.owners, lower(e.identity), lower(e.owner));
         break;
-      case "DidDelegateChanged":
+      case "DidDelegateChanged": {
+        const method = nextMethod(bundle, e.identity);
         if (e.delegateType !== VERI_KEY) break;
-        changeKey(keysOf(bundle, e.identity), { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) }, e.timestamp, e.validTo);
+        changeKey(keysOf(bundle, e.identity), { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) }, e.timestamp, e.validTo, method);
         break;
+      }
       case "DidAttributeChanged": {
+        const method = PUB_ATTRIBUTE.test(e.name) ? nextMethod(bundle, e.identity) : undefined;
         const compromise = e.name === COMPROMISED_ATTRIBUTE;
         if (!compromise && !ED25519_ATTRIBUTE.test(e.name)) break;
         const key = keyOfValue(hexToBytes(e.value, "attribute value"));
         if (!key) break;
         if (compromise) compromiseKey(keysOf(bundle, e.identity), key, e.timestamp);
-        else if (key.kind === "Ed25519") changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo);
+        else if (key.kind === "Ed25519" && method) changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo, method);
         break;
       }
     }

@@ -15,7 +15,7 @@ export { lowS, nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerif
 export { jwtSigner, probeSigner, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
 
 // Trust bundles: build, sign, open, update.
-export { addressKeyId, applyEvents, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";
+export { addressKeyId, applyEvents, verificationMethodOf, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";
 export type { BlockRef, BundleErrorCode, CredentialTypeEntry, IssuerEntry, IssuerKey, StatusListEntry, TrustBundle } from "./bundle.ts";
 export { acceptBundle, applyDelta, bundleScope, delegationAuthority, deserializeBundle, loadSignedBundle, openEnvelope, openSignedBundle, serializeBundle, signDelegation, signEnvelope } from "./bundle-codec.ts";
 export type { BundleDelegation, SignedDelegation } from "./bundle-codec.ts";

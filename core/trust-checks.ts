@@ -86,7 +86,11 @@ function withoutRequired(schema: JsonValue): JsonValue {
   return rest;
 }
 
-/** Issuer, key and signature: the kid's DID must be the issuer; the key's type pins the algorithm. */
+/**
+ * Issuer, key and signature: the kid names a verification method of the issuer's DID as
+ * ethr-did-resolver numbers them (`#delegate-N`, at any version of the document), that method's
+ * key must make the signature, and the key's type pins the algorithm.
+ */
 function checkIssuerKey(run: Run, p: VerifyCredentialParameters, c: DecodedCredential): { issuer: IssuerEntry; windows: IssuerKey[]; address: string } | undefined {
   const { bundle } = p;
   const ethr = parseEthrDid(c.issuer);
@@ -95,10 +99,13 @@ function checkIssuerKey(run: Run, p: VerifyCredentialParameters, c: DecodedCrede
   run.pass("issuer", `${issuer.name} (${issuer.region})`);
   const hash = c.kid.indexOf("#");
   if (hash < 0 || c.kid.slice(0, hash) !== c.issuer) return void run.fail("key", "kid_mismatch", `kid ${c.kid.slice(0, 80)} does not belong to the issuer`);
+  const keys = own(bundle.keys, ethr.address) ?? [];
+  const method = c.kid.slice(hash + 1);
+  const named = keys.find((k) => k.methods.includes(method));
+  if (!named) return void run.fail("key", "unknown_key", `kid names no verification method of the issuer: ${method.slice(0, 60)}`);
   // Every window of the key counts (a key rotated out and re-added has two).
-  const windows = (own(bundle.keys, ethr.address) ?? []).filter((k) => k.id === c.kid.slice(hash + 1));
-  const key = windows[0];
-  if (!key) return void run.fail("key", "unknown_key", `issuer has no key ${c.kid.slice(hash + 1, hash + 60)}`);
+  const windows = keys.filter((k) => k.id === named.id);
+  const key = named;
   if ((c.alg === "ES256K") !== (key.kind === "secp256k1-address")) return void run.fail("key", "alg_key_mismatch", `alg ${c.alg} cannot be used with a ${key.kind} key`);
   run.pass("key", `${key.kind} key ${key.id}`);
   if (!checkSignature(run, p, c, c.alg, key)) return undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getBytes, HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
-import { addressKeyId, ed25519IssuerKey, es256kIssuerKey, ethrDid, hashCanonical, type IssuerSigningKey, type JsonValue, publicKeyId, signDelegation, type SignedDelegation, softwareSigner, utf8 } from "../../core/index.ts";
+import { ed25519IssuerKey, es256kIssuerKey, ethrDid, hashCanonical, type IssuerSigningKey, type JsonValue, signDelegation, type SignedDelegation, softwareSigner, utf8 } from "../../core/index.ts";
 import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
 
 /**
@@ -87,15 +87,18 @@ export const DEMO_CLAIMS: Readonly<Record<DemoType, Record<string, JsonValue>>> 
   BusinessLicence: { unifiedSocialCreditCode: "91330106MA2H0X1234", entityName: "Hangzhou West Lake Tea Trading Co., Ltd.", legalRepresentative: "Li Mei" },
 };
 
-/** A demo agency's signing key for credentials: its ES256K veriKey delegate, or its Ed25519 key. */
+/**
+ * The verification methods the seed's DID events make, as ethr-did-resolver numbers them: each
+ * agency's first DID event adds its ES256K delegate, the second its Ed25519 key (a test resolves
+ * the documents on the seeded chain and checks).
+ */
+export const DEMO_METHODS = { ES256K: "delegate-1", EdDSA: "delegate-2" } as const;
+
+/** A demo agency's signing key for credentials: its ES256K veriKey delegate, or its Ed25519 key; `kid` names its method. */
 export function demoIssuerKey(chainId: number, agency: number, alg: "ES256K" | "EdDSA"): IssuerSigningKey {
   const did = ethrDid(chainId, agencyControllerKey(agency).address);
-  if (alg === "EdDSA") {
-    const secret = agencyEd25519Key(agency);
-    return ed25519IssuerKey(did, publicKeyId(ed25519.getPublicKey(secret)), secret);
-  }
-  const delegate = agencySigningKey(agency);
-  return es256kIssuerKey(did, addressKeyId(delegate.address), getBytes(delegate.privateKey));
+  if (alg === "EdDSA") return ed25519IssuerKey(did, DEMO_METHODS.EdDSA, agencyEd25519Key(agency));
+  return es256kIssuerKey(did, DEMO_METHODS.ES256K, getBytes(agencySigningKey(agency).privateKey));
 }
 
 function demoRegionIndex(region: string): number {

@@ -24,6 +24,8 @@ export const IssuerConfig = z.object({
   /** Each request to a remote signer gives up after this long, ms. */
   LAISSEZ_SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   LAISSEZ_SIGNING_ALG: z.enum(["ES256K", "EdDSA"]).default("ES256K"),
+  /** The signing key's verification method in the agency's DID (`delegate-N`): resolved on the chain at start; needed only to start with the chain down. */
+  LAISSEZ_SIGNING_METHOD: z.string().regex(/^delegate-\d{1,6}$/).optional(),
   LAISSEZ_HOST: z.string().default("127.0.0.1"),
   LAISSEZ_PORT: z.coerce.number().int().min(0).max(65535).default(8701),
   /** Base URL the credentials name for their status lists (what verifiers online fetch). Keep it stable: it is part of every credential, and a retried Idempotency-Key re-signs with it. */

@@ -1,8 +1,9 @@
 import type { Server } from "node:http";
 import { readdirSync } from "node:fs";
-import { getAddress, type Contract } from "ethers";
+import { getAddress, type Contract, type Provider } from "ethers";
 import { GoverningKeyError, refuseGoverningKeys } from "../chain/custody.ts";
-import { addressKeyId, ethrDid, issuerKey, type KeySigner, publicKeyId, signerAddress } from "../../core/index.ts";
+import { ethrDid, issuerKey, type KeySigner, signerAddress } from "../../core/index.ts";
+import { resolveSigningMethod, SigningMethodError } from "./signing-method.ts";
 import { agencyLists, type AgencyLists } from "../chain/lists.ts";
 import { readDeployment } from "../chain/deployments.ts";
 import { connectLedger } from "../chain/ledger.ts";
@@ -29,8 +30,32 @@ async function serviceKeys(config: IssuerConfig): Promise<{ credential: KeySigne
   };
 }
 
-/** The agency's credential key: its kid names the veriKey delegate's address or the Ed25519 key's hash. */
-const credentialKeyId = (signer: KeySigner): string => (signer.alg === "EdDSA" ? publicKeyId(signer.publicKey) : addressKeyId(signerAddress(signer)));
+/**
+ * The credential key's verification method id in the agency's DID (`delegate-N`): resolved on
+ * the chain with ethr-did-resolver and remembered in the store (LAISSEZ_SIGNING_METHOD, when
+ * given, must agree); with the chain down, LAISSEZ_SIGNING_METHOD or what the store remembers
+ * for this very key.
+ */
+async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, provider: Provider, registry: string, chainId: number, did: string, signer: KeySigner): Promise<string> {
+  const address = signer.alg === "EdDSA" ? undefined : signerAddress(signer);
+  const key = address === undefined ? { publicKey: signer.publicKey } : { address };
+  const keyName = address?.toLowerCase() ?? Buffer.from(signer.publicKey).toString("hex");
+  let resolved: string;
+  try {
+    resolved = await resolveSigningMethod({ provider, registry, chainId, did, key });
+  } catch (e) {
+    const remembered = store.setting<{ key: string; method: string }>("signing_method");
+    const method = config.LAISSEZ_SIGNING_METHOD ?? (remembered?.key === keyName ? remembered.method : undefined);
+    if (e instanceof SigningMethodError || method === undefined) throw e;
+    jsonLog({ level: "warn", msg: "signing method not checked: the chain does not answer", method });
+    return method;
+  }
+  if (config.LAISSEZ_SIGNING_METHOD !== undefined && config.LAISSEZ_SIGNING_METHOD !== resolved) {
+    throw new SigningMethodError(`LAISSEZ_SIGNING_METHOD is ${config.LAISSEZ_SIGNING_METHOD}, but the DID lists the signing key as ${resolved}`);
+  }
+  store.saveSetting("signing_method", { key: keyName, method: resolved });
+  return resolved;
+}
 
 /**
  * The chain's id at start: asked of the node, else LAISSEZ_CHAIN_ID, else the only deployments
@@ -95,7 +120,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const { app } = createIssuerApp({
     store,
-    key: issuerKey(ethrDid(chainId, agency), credentialKeyId(keys.credential), keys.credential),
+    key: issuerKey(ethrDid(chainId, agency), await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential), keys.credential),
     agency,
     provider,
     deployment,

@@ -1,7 +1,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { type Signer } from "ethers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { addressKeyId } from "../../core/bundle.ts";
+import { addressKeyId, verificationMethodOf } from "../../core/bundle.ts";
 import { es256kIssuerKey, issueCredential, statusListUrl } from "../../core/credential.ts";
 import { ethrDid, p256DidKey } from "../../core/did.ts";
 import { verifyCredential } from "../../core/verify.ts";
@@ -9,7 +9,7 @@ import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
 import { regionId, credentialTypeId } from "../../services/chain/ids.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { agencyControllerKey, DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
+import { agencyControllerKey, agencySigningKey, DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { Wallet, getBytes, type Filter, type HDNodeWallet, type Provider } from "ethers";
@@ -128,14 +128,16 @@ describe("key rotation on the ERC-1056 registry", () => {
     // Planned rotation: a new delegate; the old one's validity is cut to end in 100 s.
     const oldKey = demoIssuerKey(31337, 0, "ES256K");
     const beforeRotation = await credentialSignedBy(oldKey, now, 11);
-    const oldAddress = oldKey.kid.split("#key-")[1]!;
+    const oldAddress = agencySigningKey(0).address;
     await (await did.getFunction("addDelegate")(agency.address, VERI_KEY, oldAddress, 100)).wait();
     const next = Wallet.createRandom();
     await (await did.getFunction("addDelegate")(agency.address, VERI_KEY, next.address, 365 * 86400)).wait();
     await chain.networkHelpers.time.increase(200);
     const later = await chain.networkHelpers.time.latest();
     const afterRotation = await credentialSignedBy(oldKey, later, 12);
-    const newKey = es256kIssuerKey(ethrDid(31337, agency.address), addressKeyId(next.address), getBytes(next.privateKey));
+    // The new key's kid names the method ethr-did-resolver gives it (the bundle numbers them the same way).
+    const rotated = (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
+    const newKey = es256kIssuerKey(ethrDid(31337, agency.address), verificationMethodOf(rotated, agency.address, { address: next.address }) as string, getBytes(next.privateKey));
     const byNewKey = await credentialSignedBy(newKey, later, 13);
 
     let { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });

@@ -12,7 +12,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { addressKeyId, applyEvents, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "../../core/bundle.ts";
+import { addressKeyId, applyEvents, COMPROMISED_ATTRIBUTE, emptyBundle, verificationMethodOf } from "../../core/bundle.ts";
 import { bundleScope, serializeBundle, signEnvelope, type SignedEnvelope, type SerializedBundle } from "../../core/bundle-codec.ts";
 import { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, presentCredential, regionAudience, statusListUrl, type IssuerSigningKey } from "../../core/credential.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
@@ -144,8 +144,11 @@ export async function generateVectors(): Promise<VectorFile> {
     revocation: { listUrl: statusListUrl(base, CHAIN, revList), index: rev },
     suspension: { listUrl: statusListUrl(base, CHAIN, suspList), index: susp },
   });
-  const delegateKey = es256kIssuerKey(zjDid, addressKeyId(addr(zjDelegate)), zjDelegate);
-  const edKey = ed25519IssuerKey(zjDid, publicKeyId(edPublic), zjEd);
+  // Each kid names the key's verification method as ethr-did-resolver numbers it (#delegate-N).
+  const method = (identity: string, k: { address: string } | { publicKey: Uint8Array }): string => verificationMethodOf(bundle, identity, k) ?? "none";
+  const keyOf = (identity: string, sk: Uint8Array) => es256kIssuerKey(ethrDid(CHAIN, identity), method(identity, { address: addr(sk) }), sk);
+  const delegateKey = keyOf(zj, zjDelegate);
+  const edKey = ed25519IssuerKey(zjDid, method(zj, { publicKey: edPublic }), zjEd);
   let n = 0;
   const issue = (o: { key?: IssuerSigningKey; at?: number; status?: ReturnType<typeof status>; claims?: Record<string, JsonValue>; type?: string; until?: number; holderDid?: string } = {}) =>
     issueCredential({
@@ -231,19 +234,23 @@ export async function generateVectors(): Promise<VectorFile> {
     v("reject: signed by another DID's key", await raw(goodHeader, goodPayload, shController), "reject", "bad_signature"),
     v("reject: kid points at a foreign DID", await raw({ ...goodHeader, kid: `${ethrDid(CHAIN, sh)}#${addressKeyId(sh)}` }, goodPayload, shController), "reject", "kid_mismatch"),
     v("reject: kid names no key of the issuer", await raw({ ...goodHeader, kid: `${zjDid}#key-0x${"9".repeat(40)}` }, goodPayload), "reject", "unknown_key"),
+    // kid (issue 10 item 15): it names a verification method of the issuer's DID, and that method's key signed.
+    v("reject: kid in the old form (a key id, not a verification method ethr-did-resolver lists)", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjDelegate)), zjDelegate) }), "reject", "unknown_key"),
+    v("reject: kid names a method of the issuer whose key did not sign", await issue({ key: es256kIssuerKey(zjDid, method(zj, { address: addr(zjRetiredNow) }), zjDelegate) }), "reject", "bad_signature"),
+    v("reject: kid names the DID's #controller (the owner signs nothing)", await issue({ key: es256kIssuerKey(zjDid, "controller", zjController) }), "reject", "unknown_key"),
     v("reject: EdDSA header on a secp256k1 key", await raw({ ...goodHeader, alg: "EdDSA" }, goodPayload), "reject", "alg_key_mismatch"),
-    v("accept: signed before the key's planned rotation", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 15_000, until: T0 + 86400 }), "accept", null),
-    v("reject: signed after the key's planned rotation", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 5_000 }), "reject", "key_not_valid_at_issuance"),
-    v("accept: a key rotated out and re-added signs in its second window", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated) }), "accept", null),
-    v("accept: signed before a planned rotation effective immediately (zero validity is not compromise)", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRetiredNow)), zjRetiredNow), at: T0 - 50_000, until: T0 + 86400 }), "accept", null),
-    v("reject: a retired key backdates iat into its window with a 5-year exp", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 15_000, until: T0 + 5 * 365 * 86400 }), "reject", "validity_exceeds_type_maximum"),
-    v("reject: a retired key's backdated credential dies by retirement + the type's maximum validity", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjRotated)), zjRotated), at: T0 - 10_001, until: T0 - 10_001 + 7 * 86400 }), "reject", "expired", { now: T0 - 10_000 + 7 * 86400 + 61 }),
-    v("reject: signed by a key recorded as compromised, even before the record", await issue({ key: es256kIssuerKey(zjDid, addressKeyId(addr(zjCompromised)), zjCompromised), at: T0 - 50_000, until: T0 + 86400 }), "reject", "key_revoked"),
+    v("accept: signed before the key's planned rotation", await issue({ key: keyOf(zj, zjRotated), at: T0 - 15_000, until: T0 + 86400 }), "accept", null),
+    v("reject: signed after the key's planned rotation", await issue({ key: keyOf(zj, zjRotated), at: T0 - 5_000 }), "reject", "key_not_valid_at_issuance"),
+    v("accept: a key rotated out and re-added signs in its second window", await issue({ key: keyOf(zj, zjRotated) }), "accept", null),
+    v("accept: signed before a planned rotation effective immediately (zero validity is not compromise)", await issue({ key: keyOf(zj, zjRetiredNow), at: T0 - 50_000, until: T0 + 86400 }), "accept", null),
+    v("reject: a retired key backdates iat into its window with a 5-year exp", await issue({ key: keyOf(zj, zjRotated), at: T0 - 15_000, until: T0 + 5 * 365 * 86400 }), "reject", "validity_exceeds_type_maximum"),
+    v("reject: a retired key's backdated credential dies by retirement + the type's maximum validity", await issue({ key: keyOf(zj, zjRotated), at: T0 - 10_001, until: T0 - 10_001 + 7 * 86400 }), "reject", "expired", { now: T0 - 10_000 + 7 * 86400 + 61 }),
+    v("reject: signed by a key recorded as compromised, even before the record", await issue({ key: keyOf(zj, zjCompromised), at: T0 - 50_000, until: T0 + 86400 }), "reject", "key_revoked"),
     v("reject: issuer not registered", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, addr(key("stranger"))), addressKeyId(addr(key("stranger"))), key("stranger")) }), "reject", "unknown_issuer"),
     v("reject: issuer on another chain", await issue({ key: es256kIssuerKey(ethrDid(1, zj), addressKeyId(zj), zjController) }), "reject", "unknown_issuer"),
-    v("reject: issuer suspended", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, suspended), addressKeyId(addr(suspendedDelegate)), suspendedDelegate) }), "reject", "issuer_suspended", { region: "CN-ZJ" }),
+    v("reject: issuer suspended", await issue({ key: keyOf(suspended, suspendedDelegate) }), "reject", "issuer_suspended", { region: "CN-ZJ" }),
     v("reject: issuer not accredited for the type", await issue({ type: "Visa" }), "reject", "issuer_not_accredited", { region: "CN-ZJ" }),
-    v("reject: issued after the accreditation expired", await issue({ key: es256kIssuerKey(ethrDid(CHAIN, sh), addressKeyId(addr(shDelegate)), shDelegate), status: status(1, 1, 2, 2) }), "reject", "accreditation_expired"),
+    v("reject: issued after the accreditation expired", await issue({ key: keyOf(sh, shDelegate), status: status(1, 1, 2, 2) }), "reject", "accreditation_expired"),
     v("accept: issued in the accreditation window before a renewal", await issue({ at: T0 - 50_000 }), "accept", null),
     v("reject: issued before the first accreditation window", await issue({ at: T0 - 150_000 }), "reject", "accreditation_not_yet_valid"),
     v("accept: issued inside an accreditation window that has since expired", await issue({ type: "DriverLicence", at: T0 - 250_000 }), "accept", null, { region: "CN-ZJ" }),
