@@ -14,7 +14,8 @@ export class SigningMethodError extends Error {}
 export async function resolveSigningMethod(o: { provider: Provider; registry: string; chainId: number; did: string; key: { address: string } | { publicKey: Uint8Array } }): Promise<string> {
   const resolver = new Resolver(getResolver({ networks: [{ name: `0x${o.chainId.toString(16)}`, chainId: o.chainId, provider: o.provider as never, registry: o.registry }] }));
   const { didDocument, didResolutionMetadata } = await resolver.resolve(o.did);
-  if (!didDocument) throw new SigningMethodError(`the agency's DID does not resolve: ${didResolutionMetadata.error ?? "unknown error"}`);
+  // Any did:ethr resolves on a chain that answers (to a bare document at worst): no document means the chain did not.
+  if (!didDocument) throw new Error(`the agency's DID does not resolve (the chain does not answer?): ${didResolutionMetadata.error ?? "unknown error"}`);
   const address = "address" in o.key ? o.key.address.toLowerCase() : undefined;
   const publicKey = "publicKey" in o.key ? o.key.publicKey : undefined;
   const method = (didDocument.verificationMethod ?? []).find((m) =>
