@@ -124,7 +124,7 @@ beforeAll(async () => {
   const admin = await runLaissez(["issuer", "create-admin", "--db", db]);
   token = (JSON.parse(admin.stdout) as { token: string }).token;
   service = await startService();
-}, 120_000);
+}, 300_000); // a chain, four CLI processes and the service: minutes on a loaded machine
 afterAll(async () => {
   if (service) await kill9(service);
   await chain?.stop();
