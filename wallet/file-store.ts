@@ -95,6 +95,12 @@ export class FileWallet implements CredentialStore {
     this.contents = { ...this.contents, credentials: [...this.contents.credentials.filter((c) => c.id !== credential.id), credential] };
     this.save();
   }
+  /** Several credentials (a batch's copies) in one rewrite of the file: all or none. */
+  async putAll(credentials: readonly StoredCredential[]): Promise<void> {
+    const ids = new Set(credentials.map((c) => c.id));
+    this.contents = { ...this.contents, credentials: [...this.contents.credentials.filter((c) => !ids.has(c.id)), ...credentials] };
+    this.save();
+  }
   async remove(id: string): Promise<void> {
     this.contents = { ...this.contents, credentials: this.contents.credentials.filter((c) => c.id !== id) };
     this.save();

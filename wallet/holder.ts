@@ -1,6 +1,6 @@
 import { p256 } from "@noble/curves/nist.js";
 import type { Signer } from "did-jwt";
-import { holderSigner, p256DidKey } from "../core/index.ts";
+import { base64urlDecode, holderSigner, p256DidKey } from "../core/index.ts";
 
 /**
  * The citizen's key: P-256, what phones keep in secure hardware. `sign` is all the wallet
@@ -22,4 +22,9 @@ export function holderKeyFromSecret(secret: Uint8Array): SoftwareHolderKey {
 
 export function createHolderKey(): SoftwareHolderKey {
   return holderKeyFromSecret(p256.utils.randomSecretKey());
+}
+
+/** The key of one copy of a batch-issued credential (its secret is kept with the copy). */
+export function copyKey(copy: { readonly holderSecret: string }): SoftwareHolderKey {
+  return holderKeyFromSecret(base64urlDecode(copy.holderSecret));
 }

@@ -1,5 +1,5 @@
-import { CodedError, createHolderProof, type CredentialFormat, decodeJwt, ENDPOINTS, isObject, isSdJwt, jwkHolder, parseConfigurationId, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, splitSdJwt, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
-import type { HolderKey } from "./holder.ts";
+import { base64urlEncode, CodedError, createHolderProof, type CredentialFormat, decodeJwt, ENDPOINTS, isObject, isSdJwt, jwkHolder, parseConfigurationId, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, splitSdJwt, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
+import type { HolderKey, SoftwareHolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 
 export class ReceiveError extends CodedError<"offer_malformed" | "offer_refused" | "credential_invalid" | "holder_mismatch"> {}
@@ -33,12 +33,8 @@ export interface ReceiveParameters {
   readonly format?: CredentialFormat;
 }
 
-/**
- * Picks up a credential offer: pre-authorized code → access token and c_nonce → proof of the
- * holder key → the credential. Stores nothing itself: returns the checked credential, or throws
- * when it does not verify or does not name this holder.
- */
-export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredential> {
+/** Step one of a redemption: the pre-authorized code for an access token and a c_nonce. */
+async function accessToken(p: Pick<ReceiveParameters, "offerUri" | "fetch" | "format">) {
   const { issuer, code, configurations } = parseOffer(p.offerUri);
   const configuration = configurations.find((c) => parseConfigurationId(c).format === p.format) ?? (configurations[0] as string);
   const tokenRes = await p.fetch(`${issuer}${ENDPOINTS.token}`, {
@@ -48,15 +44,46 @@ export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredenti
   });
   const token = (await tokenRes.json()) as { access_token?: string; c_nonce?: string; error?: { message?: string } };
   if (!tokenRes.ok || !token.access_token || !token.c_nonce) throw new ReceiveError("offer_refused", `the issuer refused the offer code: ${token.error?.message ?? tokenRes.status}`);
-  const proof = await createHolderProof({ holder: p.key.did, signer: p.key.sign, audience: issuer, nonce: token.c_nonce, issuedAt: p.now });
-  const credRes = await p.fetch(`${issuer}${ENDPOINTS.credential}`, {
+  return { issuer, configuration, accessToken: token.access_token, cNonce: token.c_nonce };
+}
+
+/** Step two: the credential request, proving the holder key(s) over the c_nonce. */
+async function requestCredential(p: Pick<ReceiveParameters, "offerUri" | "fetch" | "format" | "now">, keys: readonly HolderKey[], batch: boolean): Promise<string[]> {
+  const t = await accessToken(p);
+  const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience: t.issuer, nonce: t.cNonce, issuedAt: p.now })));
+  const credRes = await p.fetch(`${t.issuer}${ENDPOINTS.credential}`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token.access_token}` },
-    body: JSON.stringify({ credential_configuration_id: configuration, proof: { proof_type: PROOF_TYPE, jwt: proof } }),
+    headers: { "content-type": "application/json", authorization: `Bearer ${t.accessToken}` },
+    body: JSON.stringify({ credential_configuration_id: t.configuration, ...(batch ? { proofs: { [PROOF_TYPE]: proofs } } : { proof: { proof_type: PROOF_TYPE, jwt: proofs[0] } }) }),
   });
-  const body = (await credRes.json()) as { credential?: string; error?: { message?: string } };
-  if (!credRes.ok || typeof body.credential !== "string") throw new ReceiveError("offer_refused", `the issuer did not deliver the credential: ${body.error?.message ?? credRes.status}`);
-  return checkReceived(body.credential, p.key.did, p);
+  const body = (await credRes.json()) as { credential?: unknown; credentials?: { credential?: unknown }[]; error?: { message?: string } };
+  const jwts = batch ? (body.credentials ?? []).map((c) => c.credential) : [body.credential];
+  if (!credRes.ok || jwts.length !== keys.length || !jwts.every((j): j is string => typeof j === "string")) {
+    throw new ReceiveError("offer_refused", `the issuer did not deliver the credential: ${body.error?.message ?? credRes.status}`);
+  }
+  return jwts;
+}
+
+/**
+ * Picks up a credential offer: pre-authorized code → access token and c_nonce → proof of the
+ * holder key → the credential. Stores nothing itself: returns the checked credential, or throws
+ * when it does not verify or does not name this holder.
+ */
+export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredential> {
+  const [jwt] = await requestCredential(p, [p.key], false);
+  return checkReceived(jwt as string, p.key.did, p);
+}
+
+/**
+ * Picks up an offer as several copies (OpenID4VCI batch: one proof per key), one per fresh
+ * holder key, each checked like a single credential. The copies share a wallet-side batch label
+ * (the first copy's id) and carry their own key; each is to be presented once.
+ */
+export async function receiveCopies(p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly SoftwareHolderKey[] }): Promise<StoredCredential[]> {
+  const jwts = await requestCredential(p, p.keys, true);
+  const copies = jwts.map((jwt, i) => checkReceived(jwt, p.keys[i]!.did, p));
+  const batch = copies[0]!.id;
+  return copies.map((c, i) => ({ ...c, copy: { batch, holderSecret: base64urlEncode(p.keys[i]!.secret), used: false } }));
 }
 
 /** A received credential must name this holder and verify against the bundle (in its issuer's own region). */

@@ -6,6 +6,11 @@ export interface StoredCredential {
   readonly issuer: { readonly did: string; readonly name?: string; readonly region?: string };
   readonly validUntil: number;
   readonly receivedAt: number;
+  /**
+   * One of several copies of a credential (batch issuance for unlinkability): each copy has its
+   * own holder key, kept here (CLI wallet: inside the encrypted file), and is presented once.
+   */
+  readonly copy?: { readonly batch: string; readonly holderSecret: string; readonly used: boolean };
 }
 
 /** Where the wallet keeps credentials: a file (CLI), IndexedDB (browser), memory (tests). */

@@ -1,14 +1,16 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, openSignedBundle } from "../../core/index.ts";
+import { type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, openSignedBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
 import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";
 import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
-import { receiveOffer } from "../../wallet/receive.ts";
+import { receiveCopies, receiveOffer } from "../../wallet/receive.ts";
+import { nextCopy, walletEntries, type WalletEntry } from "../../wallet/copies.ts";
+import { copyKey, createHolderKey } from "../../wallet/holder.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { anchorOption } from "../context.ts";
@@ -44,10 +46,10 @@ async function openWallet(values: Record<string, unknown>): Promise<FileWallet> 
 /** A credential by id, by its number in `list` (1…), or by type when only one has it. */
 function pick(credentials: StoredCredential[], which: string | undefined): StoredCredential {
   if (which === undefined) throw new UsageError("name the credential: its id, its number in `laissez wallet list`, or its type");
-  const sorted = [...credentials].sort((a, b) => a.receivedAt - b.receivedAt);
+  const sorted = walletEntries(credentials).map((e) => e.credential);
   const byNumber = /^\d+$/.test(which) ? sorted[Number(which) - 1] : undefined;
   const byType = sorted.filter((c) => c.type === which);
-  const found = sorted.find((c) => c.id === which) ?? byNumber ?? (byType.length === 1 ? byType[0] : undefined);
+  const found = credentials.find((c) => c.id === which) ?? byNumber ?? (byType.length === 1 ? byType[0] : undefined);
   if (!found) throw new UsageError(byType.length > 1 ? `${byType.length} credentials of type ${which}: name one by id or number` : `no credential ${JSON.stringify(which)} in this wallet`);
   return found;
 }
@@ -64,15 +66,16 @@ async function bundleFrom(values: Record<string, unknown>) {
 const claimsOf = (jwt: string): Record<string, JsonValue> | undefined =>
   isSdJwt(jwt) ? undefined : ((decodeJwt(jwt).payload.vc as { credentialSubject?: Record<string, JsonValue> } | undefined)?.credentialSubject ?? undefined);
 
-const line = (c: StoredCredential, i: number): string =>
-  `${String(i + 1).padStart(2)}. ${c.type.padEnd(16)} ${(c.issuer.name ?? c.issuer.did).padEnd(48)} ${(c.issuer.region ?? "").padEnd(6)} valid until ${new Date(c.validUntil * 1000).toISOString()}  ${c.id}`;
+const line = ({ credential: c, copies, unused }: WalletEntry, i: number): string =>
+  `${String(i + 1).padStart(2)}. ${c.type.padEnd(16)} ${(c.issuer.name ?? c.issuer.did).padEnd(48)} ${(c.issuer.region ?? "").padEnd(6)} valid until ${new Date(c.validUntil * 1000).toISOString()}  ${c.id}${c.copy ? `  (${unused} of ${copies} copies unused)` : ""}`;
 
 export const walletCommand: Command = {
   name: "wallet",
   summary: "the citizen's wallet: init, receive, list, show, present (QR), backup, restore",
   usage: [
     "laissez wallet init                      [--wallet FILE]",
-    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…] [--format jwt_vc|sd_jwt_vc]",
+    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…] [--format jwt_vc|sd_jwt_vc] [--copies N]",
+    "       (--copies N: N copies, each with a fresh holder key, each presented once: checkpoints cannot link them)",
     "       laissez wallet list | show WHICH",
     "       laissez wallet present WHICH      --for REGION | --audience A --nonce N [--claims a,b]  [--disclose a,b] [--png FILE] [--json]",
     "       (an SD-JWT VC discloses --disclose, else what the challenge's --claims ask for, else every claim)",
@@ -92,6 +95,7 @@ export const walletCommand: Command = {
     claims: { type: "string" },
     disclose: { type: "string" },
     format: { type: "string" },
+    copies: { type: "string" },
     out: { type: "string" },
     from: { type: "string" },
     json: { type: "boolean" },
@@ -110,14 +114,19 @@ export const walletCommand: Command = {
         const wallet = await openWallet(values);
         const format = stringOption(values, "format");
         if (format !== undefined && format !== "jwt_vc" && format !== "sd_jwt_vc") throw new UsageError("--format must be jwt_vc or sd_jwt_vc");
-        const credential = await receiveOffer({ offerUri: arg, key: wallet.key, fetch, now: now(), verify: { bundle: await bundleFrom(values), verifier: nativeVerifier }, ...(format ? { format } : {}) });
-        await wallet.put(credential);
-        console.log(values.json ? JSON.stringify(credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}`);
+        const copies = stringOption(values, "copies");
+        if (copies !== undefined && !/^([1-9]|1\d|20)$/.test(copies)) throw new UsageError("--copies must be 1 to 20");
+        const common = { offerUri: arg, fetch, now: now(), verify: { bundle: await bundleFrom(values), verifier: nativeVerifier }, ...(format ? { format: format as CredentialFormat } : {}) };
+        const received = copies ? await receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : [await receiveOffer({ ...common, key: wallet.key })];
+        await wallet.putAll(received);
+        const credential = received[0] as StoredCredential;
+        const copiesNote = copies ? ` (${received.length} copies, each with its own holder key, each presented once)` : "";
+        console.log(values.json ? JSON.stringify(copies ? received.map(({ copy: _c, ...c }) => c) : credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}${copiesNote}`);
         return EXIT.ok;
       }
       case "list": {
-        const credentials = (await (await openWallet(values)).list()).sort((a, b) => a.receivedAt - b.receivedAt);
-        if (values.json) console.log(JSON.stringify(credentials.map(({ jwt: _jwt, ...c }) => c)));
+        const credentials = walletEntries(await (await openWallet(values)).list());
+        if (values.json) console.log(JSON.stringify(credentials.map(({ credential: { jwt: _jwt, copy: _copy, ...c }, copies, unused }) => ({ ...c, copies, unused }))));
         else console.log(credentials.length ? credentials.map(line).join("\n") : "no credentials yet");
         return EXIT.ok;
       }
@@ -131,7 +140,12 @@ export const walletCommand: Command = {
       }
       case "present": {
         const wallet = await openWallet(values);
-        const c = pick(await wallet.list(), arg);
+        const all = await wallet.list();
+        const picked = pick(all, arg);
+        // A batch's copies are presented once each: a used copy shown again would link sightings.
+        const c = nextCopy(all, picked);
+        if (!c) throw new UsageError(`every copy of ${picked.type} ${picked.copy?.batch} was presented once: receive a new batch (showing a used copy again would let checkpoints link the sightings)`);
+        const key = c.copy ? copyKey(c.copy) : wallet.key;
         const audience = stringOption(values, "audience");
         const nonce = stringOption(values, "nonce");
         if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
@@ -147,7 +161,8 @@ export const walletCommand: Command = {
         } catch (e) {
           throw new UsageError((e as Error).message);
         }
-        const text = presentationQrText(await present(c.jwt, wallet.key, now(), target, plan.disclosed.map((d) => d.name)));
+        const text = presentationQrText(await present(c.jwt, key, now(), target, plan.disclosed.map((d) => d.name)));
+        if (c.copy) await wallet.put({ ...c, copy: { ...c.copy, used: true } });
         const size = qrSize(text);
         const png = stringOption(values, "png") ?? "presentation.png";
         writeFileAtomic(png, await qrPng(text));

@@ -4,7 +4,7 @@ import { credentialTypeId, idToString } from "../chain/ids.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { HttpError } from "../http/errors.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
-import type { CredentialRecord } from "./store.ts";
+import { MAX_COPIES, type CredentialRecord } from "./store.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
@@ -40,6 +40,12 @@ export interface Issued {
   /** With format "both": the SD-JWT VC of the same record. */
   readonly sdJwtVc?: string;
   readonly status: Pick<CredentialRecord, "revocation" | "suspension">;
+}
+
+/** Copies of one credential issued together: the batch id names them all (status changes act on every copy). */
+export interface IssuedBatch {
+  readonly batch: string;
+  readonly copies: readonly (Omit<Issued, "sdJwtVc" | "format"> & { readonly holder: string; readonly format: CredentialFormat })[];
 }
 
 /** A chain call's failure as the client sees it: 503 `chain_unavailable`. */
@@ -143,7 +149,32 @@ export function createIssuance(d: IssuerContext) {
     return { id: record.id, credential, format, ...sdJwtVc, status: { revocation: record.revocation, suspension: record.suspension } };
   }
 
-  return { typeInfo, listTypes, checkIssuable, issueTo };
+  /**
+   * Several copies of one credential, one per holder key (each presented once, so colluding
+   * verifiers cannot link sightings by holder, id or status index): checked once, recorded in
+   * one transaction under one batch id, each copy with its own id and random indices, then
+   * signed. Revoking the batch (or any copy) acts on every copy.
+   */
+  async function issueCopies(p: Omit<IssueTo, "holder"> & { readonly holders: readonly string[] }): Promise<IssuedBatch> {
+    if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new HttpError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
+    if (new Set(p.holders).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
+    if (!p.holders.every((h) => holderPublicKey(h))) throw new HttpError("invalid_holder", "every subject must be a P-256 did:key or did:jwk");
+    const schema = await checkIssuable(p.type, p.claims, p.validFor);
+    const issuedAt = d.now();
+    const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
+    const requests = p.holders.map((holder) => ({ id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) }));
+    const batch = `urn:uuid:${randomUUID()}`;
+    const records = d.store.credentials.recordBatch(batch, requests, p.idempotencyKey, p.operator);
+    d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
+    const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
+    const copies = await Promise.all(
+      records.map(async (r) => ({ id: r.id, holder: r.holder, credential: await sign(r, p.claims, schema, format), format, status: { revocation: r.revocation, suspension: r.suspension } })),
+    );
+    d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format }, copies.length);
+    return { batch: d.store.credentials.batchOf(records[0]!.id) ?? batch, copies };
+  }
+
+  return { typeInfo, listTypes, checkIssuable, issueTo, issueCopies };
 }
 
 export type Issuance = ReturnType<typeof createIssuance>;

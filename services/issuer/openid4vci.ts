@@ -4,6 +4,7 @@ import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
 import { chainCall, type Issuance } from "./issuance.ts";
+import { MAX_COPIES } from "./store.ts";
 
 /** How long an offer (and its access token) stays redeemable, seconds. */
 export const OFFER_TTL = 600;
@@ -20,7 +21,9 @@ const TokenRequest = z.object({ grant_type: z.literal(PRE_AUTHORIZED_GRANT), "pr
 const CredentialRequest = z.object({
   format: z.enum([CREDENTIAL_FORMAT, SD_JWT_VC_FORMAT]).optional(),
   credential_configuration_id: z.string().max(64).optional(),
-  proof: z.object({ proof_type: z.literal(PROOF_TYPE), jwt: z.string().min(20).max(4096) }),
+  proof: z.object({ proof_type: z.literal(PROOF_TYPE), jwt: z.string().min(20).max(4096) }).optional(),
+  /** OpenID4VCI 1.0 batch issuance: one proof per holder key, one credential (copy) per proof. */
+  proofs: z.object({ [PROOF_TYPE]: z.array(z.string().min(20).max(4096)).min(1).max(MAX_COPIES) }).optional(),
 });
 
 /** OpenID4VCI, pre-authorized code flow: an operator makes an offer, the citizen's wallet redeems it. */
@@ -59,6 +62,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
             credential_issuer: d.publicUrl,
             token_endpoint: d.publicUrl + ENDPOINTS.token,
             credential_endpoint: d.publicUrl + ENDPOINTS.credential,
+            batch_credential_issuance: { batch_size: MAX_COPIES },
             credential_configurations_supported: Object.fromEntries(
               types.flatMap((t) => (["jwt_vc", "sd_jwt_vc"] as const).map((f) => [configurationId(t, f), credentialConfiguration(t, f)])),
             ),
@@ -91,7 +95,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       cors: true,
       body: CredentialRequest,
       noStore: true,
-      responses: { 200: "the credential, bound to the proven holder key", 400: "invalid_proof", 401: "invalid_token" },
+      responses: { 200: "the credential bound to the proven holder key (proof), or one copy per proven key (proofs: credentials[])", 400: "invalid_proof", 401: "invalid_token" },
       async handle({ body, header }) {
         const response = await redeemOffer(d, issuance, /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1], body);
         return { status: 200, body: response };
@@ -100,25 +104,51 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
   ];
 }
 
-/** The wallet's side of a redemption: a live offer for the token, a proof of the holder key, one claim, one credential in the format asked for. */
-async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, body: z.infer<typeof CredentialRequest>): Promise<CredentialResponse> {
+/** A batch redemption's answer (OpenID4VCI 1.0): one credential per proof, in the proofs' order. */
+interface BatchCredentialResponse {
+  readonly credentials: { readonly credential: string }[];
+  readonly format: CredentialResponse["format"];
+}
+
+/** The holder keys a credential request proves: one (proof) or several (proofs), each signed over this offer's c_nonce. */
+function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>, cNonce: string): string[] {
+  const jwts = body.proofs ? body.proofs[PROOF_TYPE] : body.proof ? [body.proof.jwt] : undefined;
+  if (!jwts || (body.proof && body.proofs)) throw new HttpError("invalid_request", "give proof (one credential) or proofs (one copy per holder key)");
+  const holders = jwts.map((jwt) => {
+    const proof = verifyHolderProof(jwt, { audience: d.publicUrl, nonce: cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
+    if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
+    return proof.holder;
+  });
+  if (new Set(holders).size !== holders.length) throw new HttpError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
+  return holders;
+}
+
+/**
+ * The wallet's side of a redemption: a live offer for the token, proofs of the holder keys, one
+ * claim, then one credential (proof) or one batch of copies (proofs) in the format asked for.
+ */
+async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, body: z.infer<typeof CredentialRequest>): Promise<CredentialResponse | BatchCredentialResponse> {
   const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
   const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
   if (!token || !offer) throw unusable();
   const format = requestedFormat(body, offer);
-  const proof = verifyHolderProof(body.proof.jwt, { audience: d.publicUrl, nonce: offer.cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
-  if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
-  // Claimed in one UPDATE before the first await: of racing redemptions, one issues.
+  const holders = provenHolders(d, body, offer.cNonce);
+  // Claimed in one UPDATE before the first await: of racing redemptions, one issues (one credential or one batch).
   if (!d.store.offers.claim(token, d.now())) throw unusable();
-  let issued;
+  const common = { type: offer.type, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format };
   try {
-    issued = await issuance.issueTo({ type: offer.type, holder: proof.holder, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format });
+    if (body.proofs) {
+      const batch = await issuance.issueCopies({ ...common, holders });
+      d.store.offers.complete(offer.codeHash, batch.batch);
+      return { credentials: batch.copies.map((c) => ({ credential: c.credential })), format: WIRE_FORMAT[format] };
+    }
+    const issued = await issuance.issueTo({ ...common, holder: holders[0] as string });
+    d.store.offers.complete(offer.codeHash, issued.id);
+    return { credential: issued.credential, format: WIRE_FORMAT[format] };
   } catch (e) {
     d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
     throw e;
   }
-  d.store.offers.complete(offer.codeHash, issued.id);
-  return { credential: issued.credential, format: WIRE_FORMAT[format] };
 }
 
 /**

@@ -4,11 +4,14 @@ import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
 import type { Issuance } from "./issuance.ts";
+import { MAX_COPIES } from "./store.ts";
 
 // Strict: a field the service does not know is a mistake or a probe, never silently dropped.
 const IssueRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
-  subject: z.string().min(8).max(512),
+  subject: z.string().min(8).max(512).optional(),
+  /** Batch issuance: one copy per holder DID (a fresh key each), used once each by the wallet. */
+  subjects: z.array(z.string().min(8).max(512)).min(1).max(MAX_COPIES).optional(),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
   /** jwt_vc (default), sd_jwt_vc, or both (one record, the same status bits). */
@@ -33,26 +36,37 @@ export function operatorRoutes(d: IssuerContext, issuance: Issuance): Route<unkn
     route<z.infer<typeof IssueRequest>>({
       method: "post",
       path: "/credentials",
-      summary: "Issue a credential to a holder (Idempotency-Key makes a retry return the same credential)",
+      summary: "Issue a credential to a holder, or (subjects) several copies of it, one per holder key (Idempotency-Key makes a retry return the same credential or batch)",
       auth: ["issue"],
       body: IssueRequest,
       responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
       async handle({ body, header, caller }) {
         const idempotencyKey = header("idempotency-key");
         if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-        const issued = await issuance.issueTo({ type: body.type, holder: body.subject, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown", format: body.format ?? "jwt_vc" });
+        if ((body.subject === undefined) === (body.subjects === undefined)) throw new HttpError("invalid_request", "give subject (one credential) or subjects (copies, one per holder key), not both");
+        const common = { type: body.type, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" };
+        if (body.subjects) {
+          if (body.format === "both") throw new HttpError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
+          return { status: 201, body: await issuance.issueCopies({ ...common, holders: body.subjects, format: body.format ?? "jwt_vc" }) };
+        }
+        const issued = await issuance.issueTo({ ...common, holder: body.subject as string, format: body.format ?? "jwt_vc" });
         return { status: 201, body: issued };
       },
     }),
     route<z.infer<typeof StatusRequest>>({
       method: "post",
       path: "/credentials/status",
-      summary: "Revoke, suspend or reinstate credentials: recorded in the outbox and answered 202 pending",
+      summary: "Revoke, suspend or reinstate credentials (a copy's or batch's id acts on every copy): recorded in the outbox and answered 202 pending",
       auth: ["revoke"],
       body: StatusRequest,
       responses: { 202: "accepted as pending", 401: "no or bad token", 403: "no revoke role", 404: "a credential was not issued here" },
       async handle({ body, caller }) {
-        const entries = d.store.outbox.enqueue(body.ids, body.action, caller?.id ?? "unknown", d.now());
+        // A copy stands for its credential: the change reaches every copy of the batch, in one request.
+        const ids = [...new Set(body.ids.flatMap((id) => {
+          const copies = d.store.credentials.copiesOf(id);
+          return copies.length ? copies : [id]; // unknown: enqueue answers unknown_credential
+        }))];
+        const entries = d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
         d.metrics.inc("laissez_status_requests_total", "status change requests", { action: body.action }, entries.length);
         return { status: 202, body: { state: "pending", requests: entries } };
       },
@@ -67,7 +81,9 @@ export function operatorRoutes(d: IssuerContext, issuance: Issuance): Route<unkn
         const record = d.store.credentials.get(params.id as string);
         if (!record) throw new HttpError("not_found", "no such credential issued here");
         const { requestHash: _h, ...visible } = record;
-        return { status: 200, body: { ...visible, requests: d.store.outbox.statusOf(record.id) } };
+        const batch = d.store.credentials.batchOf(record.id);
+        const copies = batch ? { batch, copies: d.store.credentials.copiesOf(batch) } : {};
+        return { status: 200, body: { ...visible, ...copies, requests: d.store.outbox.statusOf(record.id) } };
       },
     }),
     route<z.infer<typeof OperatorRequest>>({

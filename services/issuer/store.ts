@@ -5,7 +5,7 @@ import { Outbox, OUTBOX_SCHEMA } from "./store/outbox.ts";
 import { Sqlite, unixNow } from "./store/sqlite.ts";
 
 export type { StatusAction } from "../../core/index.ts";
-export { StoreError, type CredentialRecord, type IssuanceRequest, type StatusSlot } from "./store/credentials.ts";
+export { MAX_COPIES, StoreError, type CredentialRecord, type IssuanceRequest, type StatusSlot } from "./store/credentials.ts";
 export type { RedeemableOffer } from "./store/offers.ts";
 export type { Operator, Role } from "./store/operators.ts";
 export type { BatchPlan, OutboxEntry, SignedBatch } from "./store/outbox.ts";

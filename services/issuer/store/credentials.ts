@@ -35,7 +35,13 @@ CREATE TABLE IF NOT EXISTS allocated_indices (
   list_id INTEGER NOT NULL, idx INTEGER NOT NULL, credential_id TEXT NOT NULL,
   PRIMARY KEY (list_id, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS service_secrets (name TEXT PRIMARY KEY, secret BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS credential_copies (
+  credential_id TEXT PRIMARY KEY REFERENCES credentials(id), batch_id TEXT NOT NULL, copy INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS credential_copies_batch ON credential_copies (batch_id);
 `;
+
+/** At most this many copies of one credential in a batch (each costs a signature and two status indices). */
+export const MAX_COPIES = 20;
 
 /** How long an Idempotency-Key is honoured: after it, the key and the request's hash are forgotten. */
 export const IDEMPOTENCY_WINDOW = 86_400;
@@ -88,6 +94,44 @@ export class Credentials {
   get(id: string): CredentialRecord | undefined {
     const row = this.#sql.sql("SELECT * FROM credentials WHERE id = ?").get(id) as CredentialRow | undefined;
     return row && toRecord(row);
+  }
+
+  /**
+   * Every copy of the credential `id` names (a copy's id or the batch's id), oldest first; a
+   * credential issued alone is its own only copy; nothing when unknown.
+   */
+  copiesOf(id: string): string[] {
+    const rows = this.#sql
+      .sql("SELECT credential_id FROM credential_copies WHERE batch_id = coalesce((SELECT batch_id FROM credential_copies WHERE credential_id = ?), ?) ORDER BY copy")
+      .all(id, id) as { credential_id: string }[];
+    if (rows.length) return rows.map((r) => r.credential_id);
+    return this.get(id) ? [id] : [];
+  }
+
+  /** The batch a copy belongs to, if it was issued as one of several copies. */
+  batchOf(id: string): string | undefined {
+    return (this.#sql.sql("SELECT batch_id FROM credential_copies WHERE credential_id = ?").get(id) as { batch_id: string } | undefined)?.batch_id;
+  }
+
+  /**
+   * Records several copies of one credential under one batch id, in one transaction (all or
+   * none), each with its own random indices. The Idempotency-Key sits on the first copy: a replay
+   * (same request hash) returns the whole stored batch.
+   */
+  recordBatch(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): CredentialRecord[] {
+    return this.#sql.transaction(() => {
+      const existing = idempotencyKey ? this.byIdempotencyKey(idempotencyKey) : undefined;
+      if (existing) {
+        if (existing.requestHash !== copies[0]?.requestHash) throw new StoreError("idempotency_conflict", "this Idempotency-Key was used for a different request");
+        return this.copiesOf(existing.id).map((id) => this.get(id) as CredentialRecord);
+      }
+      const link = this.#sql.sql("INSERT INTO credential_copies (credential_id, batch_id, copy) VALUES (?, ?, ?)");
+      return copies.map((r, i) => {
+        const record = this.#recordIn(r, i === 0 ? idempotencyKey : undefined, operator);
+        link.run(record.id, batchId, i);
+        return record;
+      });
+    });
   }
 
   count(): number {
