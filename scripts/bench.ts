@@ -6,13 +6,14 @@ import { benchGas } from "../bench/gas.ts";
 import { benchVerify } from "../bench/verify.ts";
 import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
+import { BATCH_TITLE, benchBatch } from "../bench/batch.ts";
 import { benchCheckpoint } from "../bench/checkpoint.ts";
 import { benchQr } from "../bench/qr.ts";
 import { benchSdJwt } from "../bench/sd-jwt.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
 import { benchScale } from "../bench/scale.ts";
 import { SOAK_TITLE } from "../bench/soak.ts";
-import { keepUnrun, renderMarkdown, writeResults, type Figures, type Section } from "../bench/report.ts";
+import { keepUnrun, renderMarkdown, spliceSection, writeResults, type Figures, type Section } from "../bench/report.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const SCALE_TITLE = "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
@@ -31,6 +32,15 @@ async function onlyScale(): Promise<void> {
   const end = start < 0 ? -1 : md.indexOf("\n## ", start + 3);
   const next = start < 0 ? `${md.trimEnd()}\n\n${section}` : `${md.slice(0, start)}${section.trimEnd()}\n${end < 0 ? "" : md.slice(end)}`;
   writeFileSync(file, next.endsWith("\n") ? next : `${next}\n`);
+}
+
+/** `npm run bench -- --only batch`: the batch-copies section alone, merged into results.json and spliced into BENCHMARKS.md. */
+async function onlyBatch(): Promise<void> {
+  const batch = await benchBatch();
+  for (const [name, f] of Object.entries(batch.figures)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
+  writeResults(RESULTS, batch.figures);
+  const file = new URL("../BENCHMARKS.md", import.meta.url);
+  writeFileSync(file, spliceSection(readFileSync(file, "utf8"), { title: BATCH_TITLE, ...batch }, "npm run bench -- --only batch", new Date()));
 }
 
 async function main(): Promise<void> {
@@ -62,6 +72,9 @@ async function main(): Promise<void> {
   const scale = await benchScale(big.figures["bundle.verify_p99_us"]?.value ?? 0);
   sections.push({ title: SCALE_TITLE, figures: scale.figures, notes: scale.notes });
 
+  const batch = await benchBatch();
+  sections.push({ title: BATCH_TITLE, figures: batch.figures, notes: batch.notes });
+
   const issuer = await benchIssuer();
   sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
 
@@ -86,5 +99,6 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes("--only") && process.argv.includes("scale")) await onlyScale();
+else if (process.argv.includes("--only") && process.argv.includes("batch")) await onlyBatch();
 else await main();
 process.exit(0);

@@ -50,7 +50,7 @@ describe("batch copies", () => {
     expect(res.status).toBe(201);
     const { batch, copies } = res.json as { batch: string; copies: Copy[] };
     expect(copies).toHaveLength(3);
-    for (const pick of [(c: Copy) => c.holder, (c: Copy) => c.id, (c: Copy) => c.status.revocation.index, (c: Copy) => c.status.suspension.index]) expect(new Set(copies.map(pick)).size).toBe(3);
+    for (const pick of [(c: Copy): unknown => c.holder, (c: Copy): unknown => c.id, (c: Copy): unknown => c.status.revocation.index, (c: Copy): unknown => c.status.suspension.index]) expect(new Set(copies.map(pick)).size).toBe(3);
     expect(copies.map((c) => decodeJwt(c.credential).payload.sub)).toEqual(keys.map((k) => k.did));
     // A replay gives the same batch; another request under the key is refused.
     const replay = await post("/credentials", { type: "HealthCode", subjects: keys.map((k) => k.did), claims }, { "idempotency-key": "batch-1" });
