@@ -24,6 +24,13 @@ contract StatusRegistry is IStatusRegistry {
     mapping(uint256 => mapping(uint256 => uint256)) private _words;
     mapping(address => uint256[]) private _listsOf;
 
+    struct AuditHead {
+        uint64 count;
+        bytes32 head;
+    }
+
+    mapping(address => AuditHead) private _auditHeads;
+
     constructor(ITrustRegistry trust) {
         if (address(trust) == address(0)) revert ZeroAddress();
         _trust = trust;
@@ -78,7 +85,23 @@ contract StatusRegistry is IStatusRegistry {
         emit StatusUpdated(++_sequence, listId, listSeq, set, wordIndices, masks);
     }
 
+    /// @inheritdoc IStatusRegistry
+    function anchorAudit(address issuer, uint64 count, bytes32 head) external {
+        _requireStatusWriter(issuer);
+        if (head == bytes32(0)) revert EmptyAuditHead(issuer);
+        AuditHead storage last = _auditHeads[issuer];
+        if (count <= last.count) revert AuditCountNotIncreasing(issuer, count, last.count);
+        last.count = count;
+        last.head = head;
+        emit AuditAnchored(issuer, count, head);
+    }
+
     // ----- views -----
+
+    function auditHeadOf(address issuer) external view returns (uint64 count, bytes32 head) {
+        AuditHead storage last = _auditHeads[issuer];
+        return (last.count, last.head);
+    }
 
     function trustRegistry() external view returns (address) {
         return address(_trust);

@@ -5,8 +5,9 @@ import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deplo
 import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
 import { connectRpc, DEFAULT_RPC_URL } from "../services/chain/rpc.ts";
 import { directorySchemaSource } from "../services/schemas.ts";
-import { stringOption, UsageError } from "./cli.ts";
-import { demoAuthorityKey, DEV_CHAIN_ID } from "./demo/consortium.ts";
+import { isAddress } from "ethers";
+import { requireString, stringOption, UsageError } from "./cli.ts";
+import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEV_CHAIN_ID } from "./demo/consortium.ts";
 
 export const DEMO_SCHEMAS_DIR = fileURLToPath(new URL("./demo/schemas", import.meta.url));
 export const demoSchemas = directorySchemaSource(DEMO_SCHEMAS_DIR);
@@ -43,6 +44,14 @@ export function integerOption(values: Record<string, unknown>, name: string, fal
   }
   if (!/^\d{1,15}$/.test(raw)) throw new UsageError(`--${name} must be a non-negative integer`);
   return Number(raw);
+}
+
+/** The agency: `--agency 0x…`, or a demo agency's index on the development chain. */
+export function agencyAddress(values: Record<string, unknown>, chainId: number): string {
+  const raw = requireString(values, "agency");
+  if (isAddress(raw)) return raw;
+  if (chainId !== DEV_CHAIN_ID || !/^\d+$/.test(raw) || Number(raw) >= DEMO_AGENCIES.length) throw new UsageError("--agency must be the agency's 0x address (or a demo agency's index on the development chain)");
+  return agencyControllerKey(Number(raw)).address;
 }
 
 /**

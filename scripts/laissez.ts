@@ -16,6 +16,7 @@ import { walletCommand } from "./commands/wallet.ts";
 import { agencyCommand, authorityCommand } from "./commands/operator.ts";
 import { besuKitCommand } from "./commands/besu.ts";
 import { signerCommand } from "./commands/signer.ts";
+import { auditCommand } from "./commands/audit.ts";
 
 const COMMANDS: readonly Command[] = [
   chainCommand,
@@ -35,6 +36,7 @@ const COMMANDS: readonly Command[] = [
   agencyCommand,
   besuKitCommand,
   signerCommand,
+  auditCommand,
 ];
 
 function overview(): string {

@@ -41,6 +41,11 @@ interface IStatusRegistry {
     /// @notice Governance changed the bounds on lists: how many per issuer, and their largest size.
     event ListBoundsSet(uint64 indexed seq, uint32 maxListsPerIssuer, uint32 maxListSize);
 
+    /// @notice The issuer's audit log (its issuer service's hash chain) had `count` entries whose
+    /// last hash is `head`. A hash and a count: no personal data. Not part of the registry's
+    /// `seq` (checkpoints apply status changes; audit heads are for auditors).
+    event AuditAnchored(address indexed issuer, uint64 count, bytes32 head);
+
     error IssuerNotActive(address issuer);
     error NotStatusWriter(address issuer, address caller);
     error NotGovernance(address caller);
@@ -54,6 +59,8 @@ interface IStatusRegistry {
     error LengthMismatch(uint256 wordIndices, uint256 masks);
     error EmptyUpdate();
     error ZeroAddress();
+    error AuditCountNotIncreasing(address issuer, uint64 count, uint64 lastCount);
+    error EmptyAuditHead(address issuer);
 
     /// @notice Bounds every issuer's lists: at most `maxListsPerIssuer` lists, each at most
     /// `maxListSize` entries (every checkpoint and page holds each list in full).
@@ -73,6 +80,14 @@ interface IStatusRegistry {
     /// and setting bits (revoking and suspending are safety actions); lengths match and are
     /// non-zero; every word index is in range; clearing is allowed only on suspension lists.
     function updateStatus(uint256 listId, uint256[] calldata wordIndices, uint256[] calldata masks, bool set) external;
+
+    /// @notice Anchors the head of the issuer's audit log hash chain after `count` entries.
+    /// Requirements: caller is the issuer's status writer; `head` is non-zero; `count` exceeds
+    /// the last anchored count (an anchor never moves back).
+    function anchorAudit(address issuer, uint64 count, bytes32 head) external;
+
+    /// @notice The last anchored audit head of `issuer` (count 0: none yet).
+    function auditHeadOf(address issuer) external view returns (uint64 count, bytes32 head);
 
     function trustRegistry() external view returns (address);
     function listBounds() external view returns (uint32 maxListsPerIssuer, uint32 maxListSize);

@@ -6,15 +6,15 @@
  * machine. Every chain command prints each transaction and its receipt.
  */
 import { signDelegation } from "../../core/index.ts";
-import { isAddress, isError, type Contract, type ContractTransactionResponse, type Interface, type TransactionReceipt } from "ethers";
-import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
+import { getAddress, isAddress, isError, type Contract, type ContractTransactionResponse, type Interface, type TransactionReceipt } from "ethers";
+import { COMPROMISED, ED25519_ATTRIBUTE, VERI_KEY } from "../../services/chain/consortium.ts";
 import { KeySignerAccount } from "../../services/chain/key-account.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { CHAIN_OPTIONS, integerOption, withChain } from "../context.ts";
+import { agencyAddress, CHAIN_OPTIONS, integerOption, withChain } from "../context.ts";
 import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
 type Values = Record<string, unknown>;
@@ -35,14 +35,6 @@ async function governingKey(variable: string, chainId: number, demo: () => strin
   const source = process.env[variable];
   if (!source && chainId !== DEV_CHAIN_ID) throw new UsageError(`set ${variable} to ${what}`);
   return new KeySignerAccount(await openKeySigner(variable, source || demo(), "ES256K", { token: process.env.LAISSEZ_SIGNER_TOKEN }));
-}
-
-/** The agency: `--agency 0x…`, or a demo agency's index on the development chain. */
-function agencyAddress(values: Values, chainId: number): string {
-  const raw = requireString(values, "agency");
-  if (isAddress(raw)) return raw;
-  if (chainId !== DEV_CHAIN_ID || !/^\d+$/.test(raw) || Number(raw) >= DEMO_AGENCIES.length) throw new UsageError("--agency must be the agency's 0x address (or a demo agency's index on the development chain)");
-  return agencyControllerKey(Number(raw)).address;
 }
 
 /** The transaction and its receipt, as printed: the call decoded, the events the receipt carries. */
@@ -81,6 +73,24 @@ async function send(contract: Contract, fn: string, args: readonly unknown[], js
   console.log(`transaction ${d.transaction.hash}\n  from ${d.transaction.from} to ${d.transaction.to} nonce ${d.transaction.nonce}\n  ${d.transaction.call}`);
   console.log(`receipt: ${d.receipt.status} in block ${d.receipt.block}, gas ${d.receipt.gasUsed}`);
   for (const e of d.receipt.events) console.log(`  event ${e}`);
+}
+
+/**
+ * A credential signing key as the operator names it: a veriKey delegate's 0x address
+ * (secp256k1, ES256K) or an Ed25519 public key (0x + 32 bytes, EdDSA) — the two kinds of key
+ * an agency's DID document carries.
+ */
+function signingKeyOption(values: Values, name: string): { kind: "secp256k1"; value: string } | { kind: "Ed25519"; value: string } {
+  const v = requireString(values, name);
+  if (/^0x[0-9a-fA-F]{40}$/.test(v)) return { kind: "secp256k1", value: getAddress(v) };
+  if (/^0x[0-9a-fA-F]{64}$/.test(v)) return { kind: "Ed25519", value: v.toLowerCase() };
+  throw new UsageError(`--${name} must be a veriKey delegate's 0x address or an Ed25519 public key (0x + 64 hex)`);
+}
+
+/** (Re)publishes a signing key valid for `validity` seconds from now: a veriKey delegate, or the Ed25519 attribute. */
+async function setKeyValidity(owner: Ledger, agency: string, key: ReturnType<typeof signingKeyOption>, validity: number, json: boolean): Promise<void> {
+  if (key.kind === "Ed25519") await send(owner.did, "setAttribute", [agency, ED25519_ATTRIBUTE, key.value, validity], json);
+  else await send(owner.did, "addDelegate", [agency, VERI_KEY, key.value, validity], json);
 }
 
 interface Sub {
@@ -167,24 +177,24 @@ const AGENCY: Record<string, Sub> = {
     },
   },
   "rotate-key": {
-    usage: "rotate-key --agency A --new 0x… [--old 0x… --overlap SECONDS] [--valid-for SECONDS]   (planned: what the old key signed stays valid)",
+    usage: "rotate-key --agency A --new KEY [--old KEY --overlap SECONDS] [--valid-for SECONDS]   (planned: what the old key signed stays valid; KEY: a veriKey delegate's 0x address or an Ed25519 public key, 0x + 64 hex)",
     async run(values, ledger, json) {
       const agency = agencyAddress(values, ledger.deployment.chainId);
       const owner = await asIdentityOwner(ledger, agency);
-      await send(owner.did, "addDelegate", [agency, VERI_KEY, address(values, "new"), integerOption(values, "valid-for", YEAR)], json);
-      const old = stringOption(values, "old");
+      await setKeyValidity(owner, agency, signingKeyOption(values, "new"), integerOption(values, "valid-for", YEAR), json);
       // The old key's window closes after the overlap (ERC-1056 sets validTo = now + validity).
-      if (old !== undefined) await send(owner.did, "addDelegate", [agency, VERI_KEY, address(values, "old"), Math.max(1, integerOption(values, "overlap", 3600))], json);
+      if (stringOption(values, "old") !== undefined) await setKeyValidity(owner, agency, signingKeyOption(values, "old"), Math.max(1, integerOption(values, "overlap", 3600)), json);
     },
   },
   "revoke-key": {
-    usage: "revoke-key --agency A --key 0x…   (compromise: nothing the key ever signed is accepted)",
+    usage: "revoke-key --agency A --key KEY   (compromise: nothing the key ever signed is accepted; KEY as for rotate-key)",
     async run(values, ledger, json) {
       const agency = agencyAddress(values, ledger.deployment.chainId);
       const owner = await asIdentityOwner(ledger, agency);
-      const key = address(values, "key");
-      await send(owner.did, "revokeDelegate", [agency, VERI_KEY, key], json);
-      await send(owner.did, "setAttribute", [agency, COMPROMISED, key, 1], json);
+      const key = signingKeyOption(values, "key");
+      if (key.kind === "Ed25519") await send(owner.did, "revokeAttribute", [agency, ED25519_ATTRIBUTE, key.value], json);
+      else await send(owner.did, "revokeDelegate", [agency, VERI_KEY, key.value], json);
+      await send(owner.did, "setAttribute", [agency, COMPROMISED, key.value, 1], json);
     },
   },
 };
@@ -250,7 +260,7 @@ export const authorityCommand = operatorCommand(
 
 export const agencyCommand = operatorCommand(
   "agency",
-  "agency identity-owner operations (offline key): name the status writer, rotate a signing key (planned), revoke one (compromise)",
+  "agency identity-owner operations (offline key): name the status writer, rotate a signing key (planned; secp256k1 or Ed25519), revoke one (compromise)",
   AGENCY,
   "LAISSEZ_IDENTITY_OWNER_KEY",
 );

@@ -2,6 +2,7 @@ import { Transaction, type Provider, type Signer, type TransactionReceipt, type 
 import { CodedError, toWordMasks } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
+import type { AuditAnchoringStatus } from "./audit-anchor.ts";
 import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";
 
 /** Most bits one transaction carries, whatever the gas: bounds its calldata and event (1,000 random bits ≈ 10 M gas). */
@@ -42,6 +43,8 @@ export interface AnchoringStatus {
   /** Batches returned to pending since start, by why (replaced, nonce_gap, reverted, lost). */
   readonly requeued: Readonly<Record<string, number>>;
   readonly lastReconcile: { readonly at: number; readonly checked: number; readonly requeued: number } | null;
+  /** The audit log's head on chain (audit-anchor.ts). */
+  readonly audit?: AuditAnchoringStatus;
 }
 
 /**
@@ -270,7 +273,7 @@ export class Anchorer {
  * process. `stop()` resolves once the current step has ended (or after 2 s: a step caught by a
  * chain that is already gone is safe to abandon — its transaction is stored and re-sent).
  */
-export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { intervalMs: number; reconcileMs: number; log: (e: Record<string, unknown>) => void }) {
+export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { intervalMs: number; reconcileMs: number; log: (e: Record<string, unknown>) => void; audit?: { step(): Promise<unknown> } }) {
   let running = true;
   let failures = 0;
   let reconciledAt = -Infinity;
@@ -285,6 +288,8 @@ export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { inte
         }
         const anchored = await anchorer.step();
         if (anchored > 0) o.log({ level: "info", msg: "anchored", requests: anchored });
+        // The audit head goes on chain from the same loop, every LAISSEZ_AUDIT_ANCHOR_MS while the log grows; it never throws.
+        await o.audit?.step();
         failures = 0;
         // Idle, or a batch waiting for confirmations: no point asking the node again at once.
         if (anchored === 0 || store.outbox.depth() === 0) await sleep(o.intervalMs);

@@ -16,6 +16,7 @@ import { jsonLog, type Log } from "../http/app.ts";
 import { Metrics } from "../http/metrics.ts";
 import { limitsFromEnv, listen } from "../http/server.ts";
 import { Anchorer, startAnchoring } from "./anchor.ts";
+import { AuditAnchorer } from "./audit-anchor.ts";
 import { createIssuerApp } from "./app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import type { IssuerConfig } from "./config.ts";
@@ -118,6 +119,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const lists = agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
   const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
+  const audit = new AuditAnchorer(store, deployment, writer, agency, { intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS, metrics });
   const { app } = createIssuerApp({
     store,
     key: issuerKey(ethrDid(chainId, agency), await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential), keys.credential),
@@ -125,7 +127,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     provider,
     deployment,
     lists: lists.current,
-    anchoring: () => anchorer.status(),
+    anchoring: () => ({ ...anchorer.status(), audit: audit.status() }),
     metrics,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
     publicUrl: config.LAISSEZ_PUBLIC_URL ?? `http://${config.LAISSEZ_HOST}:${config.LAISSEZ_PORT}`,
@@ -139,7 +141,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
 
   const stopHousekeeping = startHousekeeping(store, { intervalMs: config.LAISSEZ_HOUSEKEEPING_MS, now: () => Math.floor(Date.now() / 1000), log: jsonLog });
-  const anchoring = startAnchoring(anchorer, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog });
+  const anchoring = startAnchoring(anchorer, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog, audit });
   return {
     server,
     url,

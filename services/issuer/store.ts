@@ -3,23 +3,17 @@ import { Offers, OFFERS_SCHEMA } from "./store/offers.ts";
 import { Operators, OPERATORS_SCHEMA } from "./store/operators.ts";
 import { Outbox, OUTBOX_SCHEMA } from "./store/outbox.ts";
 import { Sqlite, unixNow } from "./store/sqlite.ts";
+import { AUDIT_SCHEMA, AuditLog } from "./store/audit.ts";
 
 export type { StatusAction } from "../../core/index.ts";
 export { MAX_COPIES, StoreError, type CredentialRecord, type IssuanceRequest, type StatusSlot } from "./store/credentials.ts";
 export type { RedeemableOffer } from "./store/offers.ts";
 export type { Operator, Role } from "./store/operators.ts";
 export type { BatchPlan, OutboxEntry, SignedBatch } from "./store/outbox.ts";
+export { auditEntryHash, checkAuditChain, readAuditRows, AUDIT_GENESIS, type AnchoredAuditHead, type AuditHead, type AuditReport, type AuditRow } from "./store/audit.ts";
 
 const SETTINGS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
-const AUDIT_SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, operator TEXT NOT NULL,
-  action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 `;
 
 export interface AuditEntry {
@@ -43,11 +37,15 @@ export class IssuerStore {
   readonly credentials: Credentials;
   readonly outbox: Outbox;
   readonly offers: Offers;
+  /** The append-only audit log, a hash chain whose head the anchoring worker puts on chain. */
+  readonly auditChain: AuditLog;
   readonly #sql: Sqlite;
 
   constructor(path: string) {
     this.path = path;
     this.#sql = new Sqlite(path, OPERATORS_SCHEMA + CREDENTIALS_SCHEMA + OUTBOX_SCHEMA + OFFERS_SCHEMA + SETTINGS_SCHEMA + AUDIT_SCHEMA);
+    this.auditChain = new AuditLog(this.#sql);
+    this.#sql.audit = (operator, action, subject, detail, now) => void this.auditChain.append(operator, action, subject, detail, now);
     this.operators = new Operators(this.#sql);
     this.credentials = new Credentials(this.#sql);
     this.outbox = new Outbox(this.#sql, this.credentials);

@@ -297,6 +297,33 @@ contract RegistriesAccessTest is CheatTest {
         status.updateStatus(revocationList, words, masks, true);
     }
 
+    /// Audit heads (issue 14): only the agency's status writer anchors, the count only grows,
+    /// an empty head is refused; each refusal carries its values.
+    function testFuzz_AuditAnchoredByStatusWriterOnly(address caller, uint64 count, bytes32 head) public {
+        vm.assume(caller != WRITER && head != bytes32(0) && count > 0);
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.NotStatusWriter.selector, AGENCY, caller));
+        status.anchorAudit(AGENCY, count, head);
+        // Another agency's writer cannot anchor for this one.
+        vm.prank(OTHER_WRITER);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.NotStatusWriter.selector, AGENCY, OTHER_WRITER));
+        status.anchorAudit(AGENCY, count, head);
+        vm.startPrank(WRITER);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.EmptyAuditHead.selector, AGENCY));
+        status.anchorAudit(AGENCY, count, bytes32(0));
+        status.anchorAudit(AGENCY, count, head);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.AuditCountNotIncreasing.selector, AGENCY, count, count));
+        status.anchorAudit(AGENCY, count, head);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.AuditCountNotIncreasing.selector, AGENCY, count - 1, count));
+        status.anchorAudit(AGENCY, count - 1, head);
+        vm.stopPrank();
+        (uint64 anchoredCount, bytes32 anchoredHead) = status.auditHeadOf(AGENCY);
+        assertEq(anchoredCount, count, "anchored count");
+        require(anchoredHead == head, "anchored head");
+        (uint64 otherCount,) = status.auditHeadOf(OTHER_AGENCY);
+        assertEq(otherCount, 0, "another agency's head");
+    }
+
     /// Decision (issue 10 item 19): revoking and suspending are safety actions, so a suspended
     /// agency still takes them; it cannot give a credential back (clear a suspension) nor open a
     /// list; a removed agency writes nothing.

@@ -7,7 +7,15 @@ import { connectLedger, type Deployment } from "../../services/chain/ledger.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { Wallet } from "ethers";
 import { delegationAuthority, type SignedDelegation } from "../../core/bundle-codec.ts";
-import { agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey } from "../../scripts/demo/consortium.ts";
+import { DatabaseSync } from "node:sqlite";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { publicKeyId } from "../../core/bundle.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { softwareAccount } from "../../services/chain/key-account.ts";
+import { AuditAnchorer } from "../../services/issuer/audit-anchor.ts";
+import { IssuerStore } from "../../services/issuer/store.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey } from "../../scripts/demo/consortium.ts";
 import { runLaissez, startChainProcess } from "../helpers/processes.ts";
 
 // The same deploy and seed an operator runs, as separate processes against `hardhat node`
@@ -96,6 +104,56 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
     // The issuer service's status writer cannot do the identity owner's work.
     const refused = await op(["agency", "set-writer", "--agency", "0", "--writer", writer], { LAISSEZ_IDENTITY_OWNER_KEY: agencyStatusWriterKey(0).privateKey });
     expect(refused.stderr).toMatch(/refused on chain: NotIdentityOwner\(/);
+  });
+
+  it("laissez agency rotate-key and revoke-key take an Ed25519 key too: the bundle records its windows", { timeout: 600_000 }, async () => {
+    const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
+    const old = ed25519.getPublicKey(agencyEd25519Key(1));
+    const next = ed25519.getPublicKey(ed25519.utils.randomSecretKey());
+    const rotated = await op(["agency", "rotate-key", "--agency", "1", "--new", hex(next), "--old", hex(old), "--overlap", "60"]);
+    expect(rotated.lines.map((l) => l.transaction.call.split("(")[0]), rotated.stderr).toEqual(["setAttribute", "setAttribute"]);
+    const provider = connectRpc(chain.url);
+    const deployment = JSON.parse(readFileSync(join(dir, "31337.json"), "utf8")) as Deployment;
+    const keysOf = async () => {
+      const { bundle } = await syncBundle(provider, deployment, { schemas: demoSchemas });
+      return (id: string) => bundle.keys[agencyControllerKey(1).address.toLowerCase()]!.filter((k) => k.id === id);
+    };
+    const rotatedAt = (await provider.getBlock((rotated.lines[1] as unknown as { receipt: { block: number } }).receipt.block))!.timestamp;
+    let keys = await keysOf();
+    // The old key signs until the overlap ends (what it signed before stays valid); the new one from now on.
+    expect(keys(publicKeyId(old)).at(-1)).toMatchObject({ kind: "Ed25519", validUntil: rotatedAt + 60, revoked: false });
+    expect(keys(publicKeyId(next))).toEqual([expect.objectContaining({ kind: "Ed25519", revoked: false })]);
+    const revoked = await op(["agency", "revoke-key", "--agency", "1", "--key", hex(next)]);
+    expect(revoked.lines.map((l) => l.transaction.call.split("(")[0])).toEqual(["revokeAttribute", "setAttribute"]);
+    keys = await keysOf();
+    expect(keys(publicKeyId(next)).every((k) => k.revoked)).toBe(true);
+    expect(keys(publicKeyId(old)).some((k) => k.revoked)).toBe(false);
+    expect((await op(["agency", "rotate-key", "--agency", "1", "--new", "0x1234"])).stderr).toMatch(/--new must be a veriKey delegate's 0x address or an Ed25519 public key/);
+    provider.destroy();
+  });
+
+  it("laissez audit verify: an issuer's audit log against the heads its status writer anchored; names a rewritten entry", { timeout: 600_000 }, async () => {
+    const db = join(dir, "issuer-2.db");
+    const store = new IssuerStore(db);
+    for (const name of ["alice", "bob", "carol"]) store.operators.create(name, ["issue"]);
+    const provider = connectRpc(chain.url);
+    const deployment = JSON.parse(readFileSync(join(dir, "31337.json"), "utf8")) as Deployment;
+    const writer = softwareAccount(agencyStatusWriterKey(2).privateKey, provider);
+    expect(await new AuditAnchorer(store, deployment, writer, agencyControllerKey(2).address, { intervalMs: 0 }).step(true)).toMatchObject({ count: 3 });
+    store.operators.create("dave", ["issue"]);
+    store.close();
+    provider.destroy();
+    const verify = () => runLaissez(["audit", "verify", "--db", db, "--agency", "2", "--rpc", chain.url, "--deployments", dir]);
+    const intact = await verify();
+    expect(intact.code, intact.stderr).toBe(0);
+    expect(intact.stdout).toMatch(/4 entries, 3 anchored \(block \d+\), 1 unanchored\nintact/);
+    const raw = new DatabaseSync(db);
+    raw.exec("DROP TRIGGER audit_append_only_u");
+    raw.prepare("UPDATE audit SET operator = 'nobody' WHERE seq = 2").run();
+    raw.close();
+    const broken = await verify();
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/BROKEN at entry 2 \(entry_altered\)/);
   });
 
   it("laissez authority delegate signs a bundle signer's delegation offline", async () => {

@@ -33,8 +33,9 @@ export class Sqlite {
     this.#db.exec(text);
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction: all of it lands, or none. */
+  /** Runs `fn` in one IMMEDIATE transaction: all of it lands, or none. Inside a transaction already, `fn` joins it. */
   transaction<T>(fn: () => T): T {
+    if (this.#db.isTransaction) return fn();
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       const result = fn();
@@ -46,10 +47,10 @@ export class Sqlite {
     }
   }
 
-  /** Appends to the audit log (the table refuses UPDATE and DELETE). */
-  audit(operator: string, action: string, subject: string, detail: unknown, now: number): void {
-    this.sql("INSERT INTO audit (at, operator, action, subject, detail) VALUES (?, ?, ?, ?, ?)").run(now, operator, action, subject, JSON.stringify(detail));
-  }
+  /** Appends to the audit log's hash chain (set by the store: see store/audit.ts). */
+  audit: (operator: string, action: string, subject: string, detail: unknown, now: number) => void = () => {
+    throw new Error("the audit log is not open");
+  };
 
   close(): void {
     this.#statements.clear();
