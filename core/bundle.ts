@@ -2,7 +2,7 @@ import { CodedError } from "./errors.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlEncode, bytesToHex, hexToBytes } from "./encoding.ts";
 import type { JsonValue } from "./json.ts";
-import type { IssuerStatus, LedgerEvent, StatusPurpose } from "./ledger-events.ts";
+import type { DidEvent, IssuerStatus, LedgerEvent, StatusPurpose, TrustEvent } from "./ledger-events.ts";
 import { own, setOwn } from "./own.ts";
 import { WORD_BITS } from "./status-bits.ts";
 import { applyStatusChanges, collectWordMask, emptyStatusSet, type StatusSet } from "./status-set.ts";
@@ -302,6 +302,92 @@ function statusEvent(bundle: TrustBundle, e: StatusListEvent, pending: Map<strin
   }
 }
 
+/** A TrustRegistry event: regions, their bundle signers, credential types, issuers, accreditation, recognition. */
+function trustEvent(bundle: TrustBundle, e: TrustEvent): void {
+  switch (e.kind) {
+    case "GovernanceChanged":
+      break;
+    case "RegionAdded":
+    case "RegionAuthorityChanged":
+      // A new authority keeps the region's bundle signers: they are the region's, not the key's.
+      setOwn(bundle.regions, e.region, { ...own(bundle.regions, e.region), authority: lower(e.authority) });
+      break;
+    case "BundleSignerAdded": {
+      const region = own(bundle.regions, e.region) ?? fail("event_invalid", `bundle signer of unknown region ${e.region}`);
+      setOwn((region.bundleSigners ??= {}), lower(e.signer), { validFrom: e.validFrom, validUntil: e.validUntil, removed: false });
+      break;
+    }
+    case "BundleSignerRemoved": {
+      const region = own(bundle.regions, e.region);
+      const signer = (region?.bundleSigners && own(region.bundleSigners, lower(e.signer))) ?? fail("event_invalid", `removal of unknown bundle signer ${e.signer}`);
+      signer.removed = true;
+      break;
+    }
+    case "StatusWriterSet":
+      issuerOf(bundle, e.issuer).statusWriter = lower(e.writer);
+      break;
+    case "CredentialTypeRegistered":
+      setOwn(bundle.credentialTypes, e.credentialType, { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null });
+      break;
+    case "CredentialTypePolicySet": {
+      const type = own(bundle.credentialTypes, e.credentialType) ?? fail("event_invalid", `policy for unknown type ${e.credentialType}`);
+      type.maxValidity = e.maxValidity;
+      type.paperAllowed = e.paperAllowed;
+      break;
+    }
+    case "IssuerRegistered":
+      setOwn(bundle.issuers, lower(e.issuer), { region: e.region, name: e.name, status: "active", accreditations: {} });
+      keysOf(bundle, e.issuer);
+      break;
+    case "IssuerStatusChanged":
+      issuerOf(bundle, e.issuer).status = e.status;
+      break;
+    case "IssuerAccredited":
+      accredit(issuerOf(bundle, e.issuer), e.credentialType, e.validFrom, e.validUntil);
+      break;
+    case "AccreditationWithdrawn": {
+      // For cause: the live (newest) window; earlier windows keep their credentials.
+      const last = own(issuerOf(bundle, e.issuer).accreditations, e.credentialType)?.at(-1);
+      if (last) last.end = "withdrawn";
+      break;
+    }
+    case "RecognitionSet": {
+      const byIssuing = own(bundle.recognition, e.verifyingRegion) ?? setOwn(bundle.recognition, e.verifyingRegion, {});
+      const types = new Set(own(byIssuing, e.issuingRegion) ?? []);
+      if (e.recognized) types.add(e.credentialType);
+      else types.delete(e.credentialType);
+      setOwn(byIssuing, e.issuingRegion, [...types].sort());
+      break;
+    }
+  }
+}
+
+/** An ERC-1056 event: who owns an identity (recorded only), and its signing keys' windows. */
+function didEvent(bundle: TrustBundle, e: DidEvent): void {
+  switch (e.kind) {
+    case "DidOwnerChanged":
+      // Recorded for the record only: an owner governs the DID's keys but signs no credential.
+      setOwn(bundle.owners, lower(e.identity), lower(e.owner));
+      break;
+    case "DidDelegateChanged": {
+      const method = nextMethod(bundle, e.identity);
+      if (e.delegateType !== VERI_KEY) break;
+      changeKey(keysOf(bundle, e.identity), { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) }, e.timestamp, e.validTo, method);
+      break;
+    }
+    case "DidAttributeChanged": {
+      const method = PUB_ATTRIBUTE.test(e.name) ? nextMethod(bundle, e.identity) : undefined;
+      const compromise = e.name === COMPROMISED_ATTRIBUTE;
+      if (!compromise && !ED25519_ATTRIBUTE.test(e.name)) break;
+      const key = keyOfValue(hexToBytes(e.value, "attribute value"));
+      if (!key) break;
+      if (compromise) compromiseKey(keysOf(bundle, e.identity), key, e.timestamp);
+      else if (key.kind === "Ed25519" && method) changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo, method);
+      break;
+    }
+  }
+}
+
 /**
  * Applies events, in chain order, to `bundle` (mutated) and moves it to `block`.
  * Throws BundleError("sequence_gap") when a registry event is missing.
@@ -310,93 +396,15 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
   /** Status changes by list, applied once after the last event (see status-set.ts). */
   const pending = new Map<string, Map<number, boolean>>();
   for (const e of events) {
-    if (e.source === "trust" || e.source === "status") {
-      const expected = bundle.sequences[e.source] + 1;
-      if (e.seq !== expected) fail("sequence_gap", `${e.source} registry: expected event #${expected}, got #${e.seq}`);
-      bundle.sequences[e.source] = e.seq;
+    if (e.source === "did") {
+      didEvent(bundle, e);
+      continue;
     }
-    switch (e.kind) {
-      case "GovernanceChanged":
-        break;
-      case "RegionAdded":
-      case "RegionAuthorityChanged":
-        // A new authority keeps the region's bundle signers: they are the region's, not the key's.
-        setOwn(bundle.regions, e.region, { ...own(bundle.regions, e.region), authority: lower(e.authority) });
-        break;
-      case "BundleSignerAdded": {
-        const region = own(bundle.regions, e.region) ?? fail("event_invalid", `bundle signer of unknown region ${e.region}`);
-        setOwn((region.bundleSigners ??= {}), lower(e.signer), { validFrom: e.validFrom, validUntil: e.validUntil, removed: false });
-        break;
-      }
-      case "BundleSignerRemoved": {
-        const region = own(bundle.regions, e.region);
-        const signer = (region?.bundleSigners && own(region.bundleSigners, lower(e.signer))) ?? fail("event_invalid", `removal of unknown bundle signer ${e.signer}`);
-        signer.removed = true;
-        break;
-      }
-      case "StatusWriterSet":
-        issuerOf(bundle, e.issuer).statusWriter = lower(e.writer);
-        break;
-      case "ListBoundsSet":
-        break;
-      case "CredentialTypeRegistered":
-        setOwn(bundle.credentialTypes, e.credentialType, { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null });
-        break;
-      case "CredentialTypePolicySet": {
-        const type = own(bundle.credentialTypes, e.credentialType) ?? fail("event_invalid", `policy for unknown type ${e.credentialType}`);
-        type.maxValidity = e.maxValidity;
-        type.paperAllowed = e.paperAllowed;
-        break;
-      }
-      case "IssuerRegistered":
-        setOwn(bundle.issuers, lower(e.issuer), { region: e.region, name: e.name, status: "active", accreditations: {} });
-        keysOf(bundle, e.issuer);
-        break;
-      case "IssuerStatusChanged":
-        issuerOf(bundle, e.issuer).status = e.status;
-        break;
-      case "IssuerAccredited":
-        accredit(issuerOf(bundle, e.issuer), e.credentialType, e.validFrom, e.validUntil);
-        break;
-      case "AccreditationWithdrawn": {
-        // For cause: the live (newest) window; earlier windows keep their credentials.
-        const last = own(issuerOf(bundle, e.issuer).accreditations, e.credentialType)?.at(-1);
-        if (last) last.end = "withdrawn";
-        break;
-      }
-      case "RecognitionSet": {
-        const byIssuing = own(bundle.recognition, e.verifyingRegion) ?? setOwn(bundle.recognition, e.verifyingRegion, {});
-        const types = new Set(own(byIssuing, e.issuingRegion) ?? []);
-        if (e.recognized) types.add(e.credentialType);
-        else types.delete(e.credentialType);
-        setOwn(byIssuing, e.issuingRegion, [...types].sort());
-        break;
-      }
-      case "StatusListCreated":
-      case "StatusUpdated":
-        statusEvent(bundle, e, pending);
-        break;
-      case "DidOwnerChanged":
-        // Recorded for the record only: an owner governs the DID's keys but signs no credential.
-        setOwn(bundle.owners, lower(e.identity), lower(e.owner));
-        break;
-      case "DidDelegateChanged": {
-        const method = nextMethod(bundle, e.identity);
-        if (e.delegateType !== VERI_KEY) break;
-        changeKey(keysOf(bundle, e.identity), { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) }, e.timestamp, e.validTo, method);
-        break;
-      }
-      case "DidAttributeChanged": {
-        const method = PUB_ATTRIBUTE.test(e.name) ? nextMethod(bundle, e.identity) : undefined;
-        const compromise = e.name === COMPROMISED_ATTRIBUTE;
-        if (!compromise && !ED25519_ATTRIBUTE.test(e.name)) break;
-        const key = keyOfValue(hexToBytes(e.value, "attribute value"));
-        if (!key) break;
-        if (compromise) compromiseKey(keysOf(bundle, e.identity), key, e.timestamp);
-        else if (key.kind === "Ed25519" && method) changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo, method);
-        break;
-      }
-    }
+    const expected = bundle.sequences[e.source] + 1;
+    if (e.seq !== expected) fail("sequence_gap", `${e.source} registry: expected event #${expected}, got #${e.seq}`);
+    bundle.sequences[e.source] = e.seq;
+    if (e.source === "trust") trustEvent(bundle, e);
+    else if (e.kind !== "ListBoundsSet") statusEvent(bundle, e, pending);
   }
   if (block.number < bundle.block.number) fail("bundle_rollback", `events end at block ${block.number}, before the bundle's ${bundle.block.number}`);
   for (const [id, changes] of pending) {

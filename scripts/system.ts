@@ -10,7 +10,7 @@ import type { Server } from "node:http";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { ethrDid } from "../core/index.ts";
-import { startCheckpoint, type RunningCheckpoint } from "../services/checkpoint/main.ts";
+import { startCheckpoint } from "../services/checkpoint/main.ts";
 import { loadCheckpointConfig } from "../services/checkpoint/config.ts";
 import { createHttpApp, pageCsp, route } from "../services/http/app.ts";
 import { listen } from "../services/http/server.ts";
@@ -108,6 +108,54 @@ async function embeddedChainUnlessExternal(o: SystemOptions, rpc: string, say: (
   return startEmbeddedChain(o.chainPort, "ignore", "embedded");
 }
 
+type ServiceEnv = { readonly LAISSEZ_RPC_URL: string; readonly LAISSEZ_DEPLOYMENTS: string; readonly LAISSEZ_HOST: string };
+
+/** One issuer service per demo agency, each with its own store and a demo operator token. */
+async function startIssuers(o: SystemOptions, common: ServiceEnv, chainId: number, stops: (() => Promise<void>)[]): Promise<RunningAgency[]> {
+  const agencies: RunningAgency[] = [];
+  for (const [i, a] of DEMO_AGENCIES.entries()) {
+    const db = join(o.stateDir, `issuer-${i}.db`);
+    const store = new IssuerStore(db);
+    const { token } = store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
+    store.close();
+    const port = o.basePort + 1 + i;
+    const service = await startIssuer(
+      loadIssuerConfig({ ...common, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
+      DEMO_SCHEMAS_DIR,
+    );
+    stops.push(() => service.stop());
+    agencies.push({ index: i, region: a.region, name: a.name, did: ethrDid(chainId, agencyControllerKey(i).address), url: service.url, token });
+  }
+  return agencies;
+}
+
+/** One checkpoint service per demo region, its bundle signer delegated by the region authority. */
+async function startCheckpoints(o: SystemOptions, common: ServiceEnv, chainId: number, stops: (() => Promise<void>)[]): Promise<Record<string, string>> {
+  const checkpoints: Record<string, string> = {};
+  for (const [i, region] of DEMO_REGIONS.entries()) {
+    const port = o.basePort + 101 + i;
+    // The authority's offline step, done here for the demo: a delegation to the region's bundle signer.
+    const delegationFile = join(o.stateDir, `delegation-${region}.json`);
+    writeFileSync(delegationFile, JSON.stringify(await demoDelegation(region, chainId, Math.floor(Date.now() / 1000))));
+    const cp = await startCheckpoint(
+      loadCheckpointConfig({
+        ...common,
+        LAISSEZ_REGION: region,
+        LAISSEZ_BUNDLE_SIGNER_KEY: demoBundleSignerKey(region).privateKey,
+        LAISSEZ_BUNDLE_DELEGATION: delegationFile,
+        LAISSEZ_PORT: String(port),
+        LAISSEZ_STATE_DIR: o.stateDir,
+        LAISSEZ_CHECKPOINT_ID: `checkpoint:${region}:gate-1`,
+        LAISSEZ_SYNC_INTERVAL_MS: String(o.syncIntervalMs ?? 2000),
+      }),
+      { schemasDir: DEMO_SCHEMAS_DIR, pageDir: webDir("checkpoint") },
+    );
+    stops.push(() => cp.stop());
+    checkpoints[region] = cp.url;
+  }
+  return checkpoints;
+}
+
 export async function startSystem(o: SystemOptions, say: (line: string) => void = console.log): Promise<RunningSystem> {
   // Refuse before touching anything: a second system would redeploy onto the running chain.
   const release = await claimSystem(o.stateDir, systemPorts(o));
@@ -149,45 +197,8 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
     await seedDemo(rpc, o.deploymentsDir);
     const common = { LAISSEZ_RPC_URL: rpc, LAISSEZ_DEPLOYMENTS: o.deploymentsDir, LAISSEZ_HOST: "127.0.0.1" };
 
-    const agencies: RunningAgency[] = [];
-    for (const [i, a] of DEMO_AGENCIES.entries()) {
-      const db = join(o.stateDir, `issuer-${i}.db`);
-      const store = new IssuerStore(db);
-      const { token } = store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
-      store.close();
-      const port = o.basePort + 1 + i;
-      const service = await startIssuer(
-        loadIssuerConfig({ ...common, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
-        DEMO_SCHEMAS_DIR,
-      );
-      stops.push(() => service.stop());
-      agencies.push({ index: i, region: a.region, name: a.name, did: ethrDid(deployment.chainId, agencyControllerKey(i).address), url: service.url, token });
-    }
-
-    const checkpoints: Record<string, string> = {};
-    const running: RunningCheckpoint[] = [];
-    for (const [i, region] of DEMO_REGIONS.entries()) {
-      const port = o.basePort + 101 + i;
-      // The authority's offline step, done here for the demo: a delegation to the region's bundle signer.
-      const delegationFile = join(o.stateDir, `delegation-${region}.json`);
-      writeFileSync(delegationFile, JSON.stringify(await demoDelegation(region, deployment.chainId, Math.floor(Date.now() / 1000))));
-      const cp = await startCheckpoint(
-        loadCheckpointConfig({
-          ...common,
-          LAISSEZ_REGION: region,
-          LAISSEZ_BUNDLE_SIGNER_KEY: demoBundleSignerKey(region).privateKey,
-          LAISSEZ_BUNDLE_DELEGATION: delegationFile,
-          LAISSEZ_PORT: String(port),
-          LAISSEZ_STATE_DIR: o.stateDir,
-          LAISSEZ_CHECKPOINT_ID: `checkpoint:${region}:gate-1`,
-          LAISSEZ_SYNC_INTERVAL_MS: String(o.syncIntervalMs ?? 2000),
-        }),
-        { schemasDir: DEMO_SCHEMAS_DIR, pageDir: webDir("checkpoint") },
-      );
-      stops.push(() => cp.stop());
-      running.push(cp);
-      checkpoints[region] = cp.url;
-    }
+    const agencies = await startIssuers(o, common, deployment.chainId, stops);
+    const checkpoints = await startCheckpoints(o, common, deployment.chainId, stops);
 
     // The citizen lives in CN-ZJ: the wallet checks status with CN-ZJ's signed bundle.
     const home = "CN-ZJ";

@@ -47,6 +47,71 @@ export function requestedClaims(text: string | undefined): string[] | undefined 
   return names.length <= MAX_REQUESTED_CLAIMS && names.every((n) => CLAIM_NAME.test(n)) ? names : undefined;
 }
 
+/** What the routes share: the clock, metrics, the challenges and the issuer-key cache. */
+interface CheckpointContext {
+  readonly now: () => number;
+  readonly metrics: Metrics;
+  readonly challenges: Challenges;
+  readonly keyCache: Map<string, Uint8Array>;
+}
+
+/** `POST /verify`: a verdict for a presentation, challenge-bound (nonce and claims checked, the nonce used once) or static. */
+function verifyRoute(d: CheckpointAppDeps, { now, metrics, challenges, keyCache }: CheckpointContext): Route<unknown> {
+  return route({
+    method: "post",
+    path: "/verify",
+    summary: "Verify a presentation (QR text or VP JWT) against this checkpoint's bundle: always a verdict",
+    auth: "public",
+    body: VerifyRequest,
+    responses: { 200: "verdict (accept / reject / unknown) with every check", 400: "challenge_unknown", 503: "bundle_unavailable" },
+    async handle({ body }) {
+      const req = body as z.infer<typeof VerifyRequest>;
+      const current = d.keeper.current;
+      if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
+      const t = now();
+      const nonce = req.nonce;
+      const claims = requestedClaims(req.claims?.join(",")) ?? [];
+      if (nonce === undefined && claims.length) throw new HttpError("invalid_request", "claims name what a challenge asked for: give its nonce too");
+      const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t, claims);
+      if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge (for these claims), or it expired");
+      // A checkpoint always wants holder binding: a bare credential gets presentation_required.
+      const verdict = verifyToken(req.presentation, {
+        requirePresentation: true,
+        bundle: current.bundle,
+        region: d.region,
+        now: t,
+        verifier: d.verifier,
+        keyCache,
+        ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce, ...(claims.length ? { claims } : {}) }, consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t) } : {}),
+      });
+      metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
+      return { status: 200, body: verdict };
+    },
+  });
+}
+
+/** `GET /health`: the bundle's block and age, and the last sync error. */
+function healthRoute(d: CheckpointAppDeps, now: () => number): Route<unknown> {
+  return route({
+    method: "get",
+    path: "/health",
+    summary: "The bundle's block and age, and whether the last sync succeeded",
+    auth: "public",
+    responses: { 200: "healthy", 503: "no bundle yet" },
+    async handle() {
+      const current = d.keeper.current;
+      const failing = d.keeper.lastError;
+      const body = {
+        status: current && !failing ? "ok" : "degraded",
+        region: d.region,
+        bundle: current ? { block: current.bundle.block.number, ageSeconds: Math.max(0, now() - current.bundle.block.timestamp), syncedAt: current.syncedAt } : null,
+        ...(failing ? { lastSyncError: failing } : {}),
+      };
+      return { status: current ? 200 : 503, body };
+    },
+  });
+}
+
 /**
  * The checkpoint service: keeps its region's signed bundle current (for its web page and for
  * checkpoints that sync by file), hands out challenges, and verifies presentations with the
@@ -58,6 +123,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
   /** Stateless until used: see challenges.ts. */
   const challenges = new Challenges({ audience: d.checkpointId, ttlSeconds: CHALLENGE_SECONDS });
   const keyCache = new Map<string, Uint8Array>();
+  const ctx: CheckpointContext = { now, metrics, challenges, keyCache };
 
   const routes: Route<unknown>[] = [
     route({
@@ -98,55 +164,8 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
         return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt, claims } };
       },
     }),
-    route({
-      method: "post",
-      path: "/verify",
-      summary: "Verify a presentation (QR text or VP JWT) against this checkpoint's bundle: always a verdict",
-      auth: "public",
-      body: VerifyRequest,
-      responses: { 200: "verdict (accept / reject / unknown) with every check", 400: "challenge_unknown", 503: "bundle_unavailable" },
-      async handle({ body }) {
-        const req = body as z.infer<typeof VerifyRequest>;
-        const current = d.keeper.current;
-        if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
-        const t = now();
-        const nonce = req.nonce;
-        const claims = requestedClaims(req.claims?.join(",")) ?? [];
-        if (nonce === undefined && claims.length) throw new HttpError("invalid_request", "claims name what a challenge asked for: give its nonce too");
-        const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t, claims);
-        if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge (for these claims), or it expired");
-        // A checkpoint always wants holder binding: a bare credential gets presentation_required.
-        const verdict = verifyToken(req.presentation, {
-          requirePresentation: true,
-          bundle: current.bundle,
-          region: d.region,
-          now: t,
-          verifier: d.verifier,
-          keyCache,
-          ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce, ...(claims.length ? { claims } : {}) }, consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t) } : {}),
-        });
-        metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
-        return { status: 200, body: verdict };
-      },
-    }),
-    route({
-      method: "get",
-      path: "/health",
-      summary: "The bundle's block and age, and whether the last sync succeeded",
-      auth: "public",
-      responses: { 200: "healthy", 503: "no bundle yet" },
-      async handle() {
-        const current = d.keeper.current;
-        const failing = d.keeper.lastError;
-        const body = {
-          status: current && !failing ? "ok" : "degraded",
-          region: d.region,
-          bundle: current ? { block: current.bundle.block.number, ageSeconds: Math.max(0, now() - current.bundle.block.timestamp), syncedAt: current.syncedAt } : null,
-          ...(failing ? { lastSyncError: failing } : {}),
-        };
-        return { status: current ? 200 : 503, body };
-      },
-    }),
+    verifyRoute(d, ctx),
+    healthRoute(d, ctx.now),
   ];
   withServiceRoutes("Laissez checkpoint service", metrics, routes);
   metrics.gauge("laissez_bundle_block", "block the served bundle reflects", () => d.keeper.current?.bundle.block.number ?? 0);
