@@ -3,11 +3,11 @@ import { fileURLToPath } from "node:url";
 import type { JsonRpcProvider } from "ethers";
 import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deployments.ts";
 import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
-import { connectRpc, DEFAULT_RPC_URL } from "../services/chain/rpc.ts";
+import { connectRpc, DEFAULT_RPC_URL, probeChainId } from "../services/chain/rpc.ts";
 import { directorySchemaSource } from "../services/schemas.ts";
 import { isAddress } from "ethers";
-import { requireString, stringOption, UsageError } from "./cli.ts";
-import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEV_CHAIN_ID } from "./demo/consortium.ts";
+import { regionCode, requireString, stringOption, UsageError } from "./cli.ts";
+import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEMO_REGIONS, DEV_CHAIN_ID } from "./demo/consortium.ts";
 
 export const DEMO_SCHEMAS_DIR = fileURLToPath(new URL("./demo/schemas", import.meta.url));
 export const demoSchemas = directorySchemaSource(DEMO_SCHEMAS_DIR);
@@ -21,9 +21,12 @@ export const CHAIN_OPTIONS = {
 
 /** Runs `fn` with a provider and the deployment of the chain it serves; always closes the provider. */
 export async function withChain<T>(values: Record<string, unknown>, fn: (provider: JsonRpcProvider, ledger: Ledger) => Promise<T>): Promise<T> {
-  const provider = connectRpc(stringOption(values, "rpc") ?? DEFAULT_RPC_URL);
+  const url = stringOption(values, "rpc") ?? DEFAULT_RPC_URL;
+  // ethers retries a chain that does not answer forever: ask once, and say so in words.
+  const chainId = await probeChainId(url, 5000);
+  if (chainId === undefined) throw new Error(`the chain at ${url} does not answer (start it with \`npm run chain\`, or give --rpc)`);
+  const provider = connectRpc(url, { chainId });
   try {
-    const chainId = Number((await provider.getNetwork()).chainId);
     const deployment = readDeployment(chainId, stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR);
     return await fn(provider, connectLedger(deployment, provider));
   } finally {
@@ -61,7 +64,38 @@ export function agencyAddress(values: Record<string, unknown>, chainId: number):
  */
 export function anchorOption(values: Record<string, unknown>, region: string): { chainId: number; authorities: string[]; region: string } {
   const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
-  const authority = stringOption(values, "authority") ?? (chainId === DEV_CHAIN_ID ? demoAuthorityKey(region).address : undefined);
+  const demo = chainId === DEV_CHAIN_ID && stringOption(values, "authority") === undefined;
+  // Only the demo's regions have a default authority; elsewhere the bundle lists the regions.
+  if (demo) region = regionCode(region, DEMO_REGIONS);
+  const authority = stringOption(values, "authority") ?? (demo ? demoAuthorityKey(region).address : undefined);
   if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
   return { chainId, authorities: [authority], region };
+}
+
+/** A region flag: codes are case-insensitive (the chain's ids are of the upper-case code). */
+export const regionOption = (values: Record<string, unknown>, name = "region"): string => requireString(values, name).trim().toUpperCase();
+
+/**
+ * The agency's issuer service a client command talks to: `--service URL` or LAISSEZ_ISSUER_URL;
+ * the operator token from LAISSEZ_ISSUER_TOKEN, or `--token-file` / LAISSEZ_ISSUER_TOKEN_FILE
+ * (never on the command line, where `ps` shows it).
+ */
+export function issuerService(values: Record<string, unknown>): { url: string; token: string } {
+  const url = (stringOption(values, "service") ?? process.env.LAISSEZ_ISSUER_URL ?? "http://127.0.0.1:8701").replace(/\/+$/, "");
+  const tokenFile = stringOption(values, "token-file") ?? process.env.LAISSEZ_ISSUER_TOKEN_FILE;
+  const token = tokenFile ? readFileSync(tokenFile, "utf8").trim() : process.env.LAISSEZ_ISSUER_TOKEN;
+  if (!token) throw new UsageError("set LAISSEZ_ISSUER_TOKEN (or --token-file FILE): an operator token of the agency's issuer service");
+  return { url, token };
+}
+
+/** A bundle's text from a file or a checkpoint's /bundle URL: no redirects, bounded in time and size. */
+export async function bundleText(source: string): Promise<string> {
+  if (!/^https?:\/\//i.test(source)) return readFileSync(source, "utf8");
+  const res = await fetch(source, { redirect: "error", signal: AbortSignal.timeout(15_000) }).catch((e: unknown) => {
+    throw new Error(`cannot fetch the bundle from ${source}`, { cause: e });
+  });
+  if (!res.ok) throw new Error(`the checkpoint at ${source} answered HTTP ${res.status}`);
+  const text = await res.text();
+  if (text.length > 64 * 1024 * 1024) throw new Error(`the bundle at ${source} is larger than 64 MB`);
+  return text;
 }

@@ -15,7 +15,9 @@ import { UsageError } from "./cli.ts";
 export interface PaperRequest {
   readonly issuerUrl: string;
   readonly token: string;
-  readonly agency: { readonly name: string; readonly region: string };
+  /** The agency as printed; or `agencyOf`, which names it from the credential's issuer address (a trust bundle's issuers). */
+  readonly agency?: { readonly name: string; readonly region: string };
+  readonly agencyOf?: (address: string) => { readonly name: string; readonly region: string } | undefined;
   readonly type: string;
   readonly claims: Record<string, unknown>;
   readonly validFor?: number;
@@ -26,6 +28,8 @@ export interface PrintedCredential {
   readonly qrText: string;
   readonly qrVersion: number | null;
   readonly html: string;
+  /** The issuing agency's region (where its own checkpoints verify it). */
+  readonly region: string;
 }
 
 export async function printPaperCredential(r: PaperRequest): Promise<PrintedCredential> {
@@ -46,17 +50,20 @@ export async function printPaperCredential(r: PaperRequest): Promise<PrintedCred
   if (!res.ok || !body.credential || !body.id) throw new Error(`the issuer service refused: ${body.error?.code ?? res.status}: ${body.error?.message ?? "no credential"}`);
   const qrText = compactCredential(body.credential);
   const { payload } = decodeJwt(body.credential);
+  const address = String(payload.iss).split(":").at(-1)?.toLowerCase() ?? "";
+  const agency = r.agency ?? r.agencyOf?.(address);
+  if (!agency) throw new Error(`the credential's issuer ${String(payload.iss)} is not in the trust bundle: cannot name the agency on paper`);
   const qrVersion = qrSize(qrText).version;
   const html = paperCredentialHtml({
     type: r.type,
     claims: r.claims,
-    agency: r.agency.name,
-    region: r.agency.region,
+    agency: agency.name,
+    region: agency.region,
     validFrom: Number(payload.nbf ?? payload.iat),
     validUntil: Number(payload.exp),
     credentialId: body.id,
     qrSvg: await qrSvg(qrText),
     qrVersion,
   });
-  return { id: body.id, qrText, qrVersion, html };
+  return { id: body.id, qrText, qrVersion, html, region: agency.region };
 }

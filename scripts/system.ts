@@ -65,7 +65,10 @@ export interface RunningSystem {
 }
 
 /** The web wallet's server: the built page plus its configuration (where to sync status, whom to trust). */
-async function startWalletWeb(port: number, info: { bundleUrl: string; region: string; authority: string; chainId: number }): Promise<Server> {
+async function startWalletWeb(port: number, info: { bundleUrl: string; region: string; authority: string; chainId: number }, issuers: readonly string[]): Promise<Server> {
+  // The page may talk to its own server, the checkpoint it syncs from and the consortium's issuers, nothing else:
+  // a hostile offer naming another host is refused by the wallet and, failing that, by the browser.
+  const connect = [...new Set(["'self'", new URL(info.bundleUrl).origin, ...issuers.map((u) => new URL(u).origin)])].join(" ");
   const app = createHttpApp({
     title: "Laissez web wallet",
     version: "1",
@@ -82,8 +85,7 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; region: s
         },
       }),
     ],
-    // The wallet talks to any agency's issuer service (offers name them), so connect-src is open.
-    page: { dir: webDir("wallet"), csp: pageCsp("'self' http: https:") },
+    page: { dir: webDir("wallet"), csp: pageCsp(connect) },
   });
   return listen(app, port, "127.0.0.1");
 }
@@ -202,7 +204,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
 
     // The citizen lives in CN-ZJ: the wallet checks status with CN-ZJ's signed bundle.
     const home = "CN-ZJ";
-    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl: `${checkpoints[home]}/bundle`, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId });
+    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl: `${checkpoints[home]}/bundle`, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId }, agencies.map((a) => a.url));
     stops.push(
       () =>
         new Promise((r) => {

@@ -2,13 +2,17 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../io/files.ts";
 import { holderKeyFromSecret, type SoftwareHolderKey } from "./holder.ts";
+import type { WalletSync } from "./status.ts";
 import type { CredentialStore, StoredCredential } from "./store.ts";
 
-/** What the encrypted file holds: the holder's key and the credentials. */
+/** What the encrypted file holds: the holder's key, the credentials, and what the last sync found. */
 interface WalletContents {
   readonly version: 1;
   readonly holderSecret: string;
   readonly credentials: StoredCredential[];
+  readonly sync?: WalletSync;
+  /** The highest block of an accepted bundle and its signers: a wallet refuses an older bundle. */
+  readonly bundleState?: unknown;
 }
 
 /** scrypt cost: about 50 ms here; a stolen file costs an attacker that per guess. */
@@ -83,6 +87,18 @@ export class FileWallet implements CredentialStore {
 
   private save(): void {
     writeFileAtomic(this.path, sealWallet(this.contents, this.passphrase));
+  }
+
+  /** What the last `sync` found (status of each credential then), if the wallet has synced. */
+  get lastSync(): WalletSync | undefined {
+    return this.contents.sync;
+  }
+  get bundleState(): unknown {
+    return this.contents.bundleState;
+  }
+  recordSync(sync: WalletSync, bundleState: unknown): void {
+    this.contents = { ...this.contents, sync, bundleState };
+    this.save();
   }
 
   async list(): Promise<StoredCredential[]> {

@@ -56,12 +56,12 @@ export function paperCredentialHtml(f: PaperFacts): string {
   ];
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(typeName(f.type, "zh-CN"))} · ${escapeHtml(typeName(f.type, "en"))}</title><style>${STYLE}</style></head>
-<body>
+<body><main>
 <h1>${both(typeName(f.type, "zh-CN"), typeName(f.type, "en"))}</h1>
-<div class="qr" role="img" aria-label="QR">${f.qrSvg}</div>
+<div class="qr" role="img" aria-label="${escapeHtml(`${typeName(f.type, "zh-CN")}二维码`)}" aria-describedby="qr-en">${f.qrSvg}</div>
 <dl>${rows.join("")}</dl>
 <p class="note">${both("纸质证件：核验点须将姓名和出生日期与持证人的身份证件核对。", "Paper credential: the checkpoint compares the name and date of birth with the holder's ID document.")}</p>
-<p class="small">${escapeHtml(f.credentialId)} · QR ${f.qrVersion ?? "—"} (M)</p>
-</body></html>
+<p class="small"><span id="qr-en" lang="en">${escapeHtml(typeName(f.type, "en"))} QR code</span> · ${escapeHtml(f.credentialId)} · QR ${f.qrVersion ?? "—"} (M)</p>
+</main></body></html>
 `;
 }

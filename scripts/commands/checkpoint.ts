@@ -6,8 +6,9 @@ import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
-import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { anchorOption, CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, withChain } from "../context.ts";
+import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { anchorOption, CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, regionOption, withChain } from "../context.ts";
+import { userFile } from "../paths.ts";
 import { demoAuthorityKey, demoBundleSignerKey, demoDelegation, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
 /**
@@ -47,13 +48,15 @@ export const syncCommand: Command = {
     schemas: { type: "string", default: DEMO_SCHEMAS_DIR },
   },
   async run({ values }) {
-    const region = requireString(values, "region");
+    const typed = regionOption(values);
     const out = requireString(values, "out");
     return withChain(values, async (provider, ledger) => {
       const { chainId } = ledger.deployment;
       const chainNow = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+      const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(typed))).authority as string).toLowerCase();
+      // A region the chain does not know: list the ones it does (from a sync of the chain).
+      const region = /^0x0{40}$/.test(onChainAuthority) ? regionCode(typed, Object.keys((await syncBundle(provider, ledger.deployment, { schemas: directorySchemaSource(stringOption(values, "schemas") as string) })).bundle.regions).sort()) : typed;
       const signer = await bundleSigner(region, chainId, chainNow);
-      const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string).toLowerCase();
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
       if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.authority], region }).payload as SerializedBundle);
@@ -133,16 +136,18 @@ export const verifyCommand: Command = {
     json: { type: "boolean" },
   },
   async run({ values, positionals }) {
-    const region = requireString(values, "region");
     const bundlePath = requireString(values, "bundle");
-    const anchor = anchorOption(values, region);
+    const anchor = anchorOption(values, regionOption(values));
+    const { region } = anchor;
     const audience = stringOption(values, "audience");
     const nonce = stringOption(values, "nonce");
     if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
     // The claims this checkpoint's challenge asked for: a presentation withholding one is refused (claims_not_disclosed).
     const claims = stringOption(values, "claims")?.split(",").filter(Boolean);
     if (claims && !nonce) throw new UsageError("--claims names what a challenge asks for: give --audience and --nonce too");
-    const statePath = stringOption(values, "state") ?? `.data/checkpoint-${region}.json`;
+    const stateFile = userFile("state", `checkpoint-${region}.json`, `.data/checkpoint-${region}.json`);
+    const statePath = stringOption(values, "state") ?? stateFile.path;
+    if (stringOption(values, "state") === undefined && stateFile.note) console.error(`laissez verify: ${stateFile.note}`);
     const token = readInput(positionals[0]);
     const now = stringOption(values, "now") !== undefined ? integerOption(values, "now") : Math.floor(Date.now() / 1000);
     const json = values.json === true;
@@ -158,6 +163,7 @@ export const verifyCommand: Command = {
       printVerdict(bundleUnusableVerdict(e.code, e.message), json);
       return EXIT.unknown;
     }
+    if (!Object.hasOwn(bundle.regions, region)) regionCode(region, Object.keys(bundle.regions).sort());
     const params = { bundle, region, now, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), ...(audience && nonce ? { challenge: { audience, nonce, ...(claims?.length ? { claims } : {}) } } : {}) };
     const verdict = verifyToken(token, params);
     printVerdict(verdict, json);

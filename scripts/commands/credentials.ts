@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { decodeJwt, isObject, isSdJwt, type JsonValue, parseJson, splitSdJwt, type StatusAction } from "../../core/index.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { integerOption, readInput } from "../context.ts";
+import { integerOption, issuerService, readInput } from "../context.ts";
 
 /**
  * `laissez issue / revoke / suspend / reinstate`: clients of the agency's issuer service, as any
@@ -25,10 +24,7 @@ interface ServiceClient {
 }
 
 function serviceClient(values: Record<string, unknown>): ServiceClient {
-  const url = (stringOption(values, "service") ?? process.env.LAISSEZ_ISSUER_URL ?? "http://127.0.0.1:8701").replace(/\/+$/, "");
-  const tokenFile = stringOption(values, "token-file") ?? process.env.LAISSEZ_ISSUER_TOKEN_FILE;
-  const token = tokenFile ? readFileSync(tokenFile, "utf8").trim() : process.env.LAISSEZ_ISSUER_TOKEN;
-  if (!token) throw new UsageError("set LAISSEZ_ISSUER_TOKEN (or --token-file FILE): an operator token of the agency's issuer service");
+  const { url, token } = issuerService(values);
   return {
     async call(method, path, body, headers = {}) {
       let res: Response;

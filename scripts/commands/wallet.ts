@@ -1,40 +1,58 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, openSignedBundle } from "../../core/index.ts";
+import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, loadSignedBundle, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
+import { passphraseProblem } from "../../wallet/passphrase.ts";
 import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";
 import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
 import { receiveCopies, receiveOffer } from "../../wallet/receive.ts";
 import { nextCopy, walletEntries, type WalletEntry } from "../../wallet/copies.ts";
 import { copyKey, createHolderKey } from "../../wallet/holder.ts";
+import { holderStatus, type HolderStatus, type WalletSync } from "../../wallet/status.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
-import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { anchorOption } from "../context.ts";
-import { DEV_CHAIN_ID } from "../demo/consortium.ts";
+import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { anchorOption, bundleText } from "../context.ts";
+import { DEMO_REGIONS, DEV_CHAIN_ID } from "../demo/consortium.ts";
+import { userFile } from "../paths.ts";
 
+type Values = Record<string, unknown>;
 const now = (): number => Math.floor(Date.now() / 1000);
+const iso = (t: number): string => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-/** The passphrase from the environment (scripts, tests) or asked for on a terminal. */
-async function passphrase(variable: string, prompt: string): Promise<string> {
-  const fromEnv = process.env[variable];
-  if (fromEnv) return fromEnv;
-  if (!process.stdin.isTTY) throw new UsageError(`set ${variable}, or run on a terminal to be asked`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return await rl.question(prompt);
-  } finally {
-    rl.close();
+/** The passphrase from the environment (scripts, tests) or asked for on a terminal; a new one must be strong enough. */
+async function passphrase(variable: string, prompt: string, isNew = false): Promise<string> {
+  let value = process.env[variable];
+  if (!value) {
+    if (!process.stdin.isTTY) throw new UsageError(`set ${variable}, or run on a terminal to be asked`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      value = await rl.question(prompt);
+    } finally {
+      rl.close();
+    }
   }
+  const problem = isNew ? passphraseProblem(value) : undefined;
+  if (problem) throw new UsageError(`${variable === "LAISSEZ_BACKUP_PASSPHRASE" ? "backup" : "wallet"} passphrase ${problem}`);
+  return value;
 }
 
-const walletPassphrase = (): Promise<string> => passphrase("LAISSEZ_WALLET_PASSPHRASE", "wallet passphrase: ");
+const walletPassphrase = (isNew = false): Promise<string> => passphrase("LAISSEZ_WALLET_PASSPHRASE", "wallet passphrase: ", isNew);
 
-async function openWallet(values: Record<string, unknown>): Promise<FileWallet> {
-  const path = stringOption(values, "wallet") as string;
+/** The wallet file: --wallet, else the per-user data directory (an old ./.data/wallet.json is still read). */
+function walletPath(values: Values): string {
+  const given = stringOption(values, "wallet");
+  if (given) return given;
+  const file = userFile("data", "wallet.json", ".data/wallet.json");
+  if (file.note) console.error(`laissez wallet: ${file.note}`);
+  return file.path;
+}
+
+async function openWallet(values: Values): Promise<FileWallet> {
+  const path = walletPath(values);
   try {
     return FileWallet.open(path, await walletPassphrase());
   } catch (e) {
@@ -49,45 +67,191 @@ function pick(credentials: StoredCredential[], which: string | undefined): Store
   const sorted = walletEntries(credentials).map((e) => e.credential);
   const byNumber = /^\d+$/.test(which) ? sorted[Number(which) - 1] : undefined;
   const byType = sorted.filter((c) => c.type === which);
-  const found = credentials.find((c) => c.id === which) ?? byNumber ?? (byType.length === 1 ? byType[0] : undefined);
-  if (!found) throw new UsageError(byType.length > 1 ? `${byType.length} credentials of type ${which}: name one by id or number` : `no credential ${JSON.stringify(which)} in this wallet`);
+  const found = sorted.find((c) => c.id === which) ?? byNumber ?? (byType.length === 1 ? byType[0] : undefined);
+  if (!found) throw new UsageError(byType.length > 1 ? `${byType.length} credentials of type ${which}: name one by id or number` : `no credential ${JSON.stringify(which)} in this wallet (laissez wallet list shows them)`);
   return found;
 }
 
-/** The signed bundle the wallet checks credentials against: a file, or a checkpoint service's /bundle URL. */
-async function bundleFrom(values: Record<string, unknown>) {
-  const source = requireString(values, "bundle");
-  const anchor = anchorOption(values, stringOption(values, "region") ?? "CN-ZJ");
-  const text = /^https?:\/\//.test(source) ? await (await fetch(source)).text() : readFileSync(source, "utf8");
-  return openSignedBundle(text, anchor);
+/**
+ * Loads the signed bundle the wallet checks credentials against (signature by the region's
+ * authority, and never older than the last one this wallet accepted), and records each
+ * credential's status as of its block.
+ */
+async function syncWallet(wallet: FileWallet, values: Values): Promise<{ bundle: TrustBundle; sync: WalletSync }> {
+  const last = wallet.lastSync;
+  const source = stringOption(values, "bundle") ?? last?.source;
+  if (!source) throw new UsageError("--bundle is required: a checkpoint's /bundle URL or a bundle file");
+  const typed = stringOption(values, "region") ?? last?.region ?? "CN-ZJ";
+  const anchor = anchorOption(values, typed.trim().toUpperCase());
+  const { bundle, state } = loadSignedBundle(await bundleText(source), anchor, wallet.bundleState as CheckpointState | undefined, now());
+  const keyCache = new Map<string, Uint8Array>();
+  const statuses: Record<string, HolderStatus> = {};
+  for (const c of await wallet.list()) statuses[c.id] = holderStatus(c, bundle, now(), nativeVerifier, keyCache);
+  const sync: WalletSync = { source, region: anchor.region, block: bundle.block.number, blockTime: bundle.block.timestamp, syncedAt: now(), regions: Object.keys(bundle.regions).sort(), statuses };
+  wallet.recordSync(sync, state);
+  return { bundle, sync };
 }
 
 /** The claims of a jwt_vc (an SD-JWT VC's come from its disclosures). */
 const claimsOf = (jwt: string): Record<string, JsonValue> | undefined =>
   isSdJwt(jwt) ? undefined : ((decodeJwt(jwt).payload.vc as { credentialSubject?: Record<string, JsonValue> } | undefined)?.credentialSubject ?? undefined);
 
-const line = ({ credential: c, copies, unused }: WalletEntry, i: number): string =>
-  `${String(i + 1).padStart(2)}. ${c.type.padEnd(16)} ${(c.issuer.name ?? c.issuer.did).padEnd(48)} ${(c.issuer.region ?? "").padEnd(6)} valid until ${new Date(c.validUntil * 1000).toISOString()}  ${c.id}${c.copy ? `  (${unused} of ${copies} copies unused)` : ""}`;
+const STATUS_WORDS: Record<HolderStatus["kind"], string> = { valid: "valid", suspended: "SUSPENDED", revoked: "REVOKED", unknown: "status unknown", invalid: "NOT VALID" };
+
+/** A credential's status as of the last sync, in words. */
+function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
+  const s = sync?.statuses[c.id];
+  if (!sync || !s) return "status unknown: not synced since it was received (laissez wallet sync)";
+  return `${STATUS_WORDS[s.kind]}${s.reason && s.kind !== "revoked" && s.kind !== "suspended" ? ` (${s.reason})` : ""} as of ${iso(sync.blockTime)} (block ${sync.block})`;
+}
+
+const line = ({ credential: c, copies, unused }: WalletEntry, i: number, sync: WalletSync | undefined): string =>
+  `${String(i + 1).padStart(2)}. ${c.type.padEnd(16)} ${(c.issuer.name ?? c.issuer.did).padEnd(40)} ${(c.issuer.region ?? "").padEnd(6)} until ${iso(c.validUntil)}  ${statusLine(c, sync)}  ${c.id}${c.copy ? `  (${unused} of ${copies} copies unused)` : ""}`;
+
+const sorted = async (wallet: FileWallet): Promise<WalletEntry[]> => walletEntries(await wallet.list());
+
+async function presentCommand(values: Values, which: string | undefined): Promise<number> {
+  const wallet = await openWallet(values);
+  const all = await wallet.list();
+  const picked = pick(all, which);
+  // A batch's copies are presented once each: a used copy shown again would link sightings.
+  const c = nextCopy(all, picked);
+  if (!c) throw new UsageError(`every copy of ${picked.type} ${picked.copy?.batch} was presented once: receive a new batch (showing a used copy again would let checkpoints link the sightings)`);
+  const key = c.copy ? copyKey(c.copy) : wallet.key;
+  const audience = stringOption(values, "audience");
+  const nonce = stringOption(values, "nonce");
+  if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
+  const typed = stringOption(values, "for");
+  // A static QR names the region it is for: a checkpoint elsewhere refuses it.
+  if ((typed === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
+  const region = typed === undefined ? undefined : regionCode(typed, wallet.lastSync?.regions ?? DEMO_REGIONS, "--for");
+  const status = wallet.lastSync?.statuses[c.id];
+  if (status?.kind === "revoked" || status?.kind === "suspended") {
+    console.error(`warning: this ${c.type} was ${status.kind} as of the last sync (${iso(wallet.lastSync?.blockTime ?? 0)}): a checkpoint will refuse it`);
+  }
+  const list = (name: string): string[] | undefined => stringOption(values, name)?.split(",").map((s) => s.trim()).filter(Boolean);
+  const asked = list("claims");
+  const target: PresentationTarget = audience && nonce ? { audience, nonce, ...(asked ? { claims: asked } : {}) } : { region: region as string };
+  let plan;
+  try {
+    plan = disclosurePlan(c.jwt, claimsOf(c.jwt), list("disclose"), target);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const text = presentationQrText(await present(c.jwt, key, now(), target, plan.disclosed.map((d) => d.name)));
+  if (c.copy) await wallet.put({ ...c, copy: { ...c.copy, used: true } });
+  const size = qrSize(text);
+  const png = stringOption(values, "png");
+  if (png) writeFileAtomic(png, await qrPng(text));
+  const disclosure = { discloses: plan.disclosed.map((d) => d.name), withholds: plan.withheld };
+  if (values.json) {
+    console.log(JSON.stringify({ text, ...size, png: png ?? null, status: status ?? null, ...disclosure }));
+    return EXIT.ok;
+  }
+  console.log(await qrTerminal(text));
+  console.log(text);
+  console.log(`discloses: ${disclosure.discloses.join(", ") || "nothing"}${plan.selective ? `; withholds: ${disclosure.withholds.join(", ") || "nothing"}` : " (jwt_vc: every claim)"}`);
+  console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : `static, for ${region}: valid for 5 minutes`}${png ? ` → ${png}` : ""}`);
+  return EXIT.ok;
+}
+
+async function receiveCommand(values: Values, offerUri: string | undefined): Promise<number> {
+  if (!offerUri) throw new UsageError("give the credential offer URI (openid-credential-offer://…)");
+  const format = stringOption(values, "format");
+  if (format !== undefined && format !== "jwt_vc" && format !== "sd_jwt_vc") throw new UsageError("--format must be jwt_vc or sd_jwt_vc");
+  const copies = stringOption(values, "copies");
+  if (copies !== undefined && !/^([1-9]|1\d|20)$/.test(copies)) throw new UsageError("--copies must be 1 to 20");
+  const wallet = await openWallet(values);
+  // The newest status data first: the credential is checked against it before it is stored.
+  const { bundle } = await syncWallet(wallet, values);
+  const common = { offerUri, fetch, now: now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: values["allow-http-loopback"] === true, ...(format ? { format: format as CredentialFormat } : {}) };
+  const received = copies ? await receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : [await receiveOffer({ ...common, key: wallet.key })];
+  await wallet.putAll(received);
+  const last = wallet.lastSync as WalletSync;
+  const statuses = Object.fromEntries(received.map((r) => [r.id, holderStatus(r, bundle, now(), nativeVerifier)]));
+  wallet.recordSync({ ...last, statuses: { ...last.statuses, ...statuses } }, wallet.bundleState);
+  const credential = received[0] as StoredCredential;
+  const copiesNote = copies ? ` (${received.length} copies, each with its own holder key, each presented once)` : "";
+  console.log(values.json ? JSON.stringify(copies ? received.map(({ copy: _c, ...c }) => c) : credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}${copiesNote}`);
+  return EXIT.ok;
+}
+
+async function showCommand(values: Values, which: string | undefined): Promise<number> {
+  const wallet = await openWallet(values);
+  const c = pick(await wallet.list(), which);
+  const claims = isSdJwt(c.jwt) ? Object.fromEntries(disclosableClaims(c.jwt).map((d) => [d.name, d.value])) : (claimsOf(c.jwt) ?? null);
+  const format = isSdJwt(c.jwt) ? "sd_jwt_vc (each claim disclosed only when chosen)" : "jwt_vc (every claim shown)";
+  const sync = wallet.lastSync;
+  const status = sync?.statuses[c.id] ? { ...sync.statuses[c.id], asOf: iso(sync.blockTime), block: sync.block, words: statusLine(c, sync) } : { kind: "unknown", words: statusLine(c, sync) };
+  const shown = { id: c.id, type: c.type, format, issuer: c.issuer, status, validUntil: iso(c.validUntil), receivedAt: iso(c.receivedAt), claims };
+  console.log(JSON.stringify(shown, null, 2));
+  return EXIT.ok;
+}
+
+const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => Promise<number>> = {
+  async init(values) {
+    const path = walletPath(values);
+    const wallet = FileWallet.create(path, await walletPassphrase(true), randomBytes(32));
+    console.log(`wallet created at ${path}\nholder: ${wallet.key.did}`);
+    return EXIT.ok;
+  },
+  receive: receiveCommand,
+  async sync(values) {
+    const wallet = await openWallet(values);
+    const { sync } = await syncWallet(wallet, values);
+    const credentials = await sorted(wallet);
+    if (values.json) console.log(JSON.stringify(sync));
+    else console.log([`synced with ${sync.region}'s bundle at block ${sync.block} (${iso(sync.blockTime)})`, ...credentials.map((c, i) => line(c, i, sync))].join("\n"));
+    return EXIT.ok;
+  },
+  async list(values) {
+    const wallet = await openWallet(values);
+    const credentials = await sorted(wallet);
+    const sync = wallet.lastSync;
+    if (values.json) console.log(JSON.stringify(credentials.map(({ credential: { jwt: _jwt, copy: _copy, ...c }, copies, unused }) => ({ ...c, copies, unused, status: sync?.statuses[c.id] ?? null, statusAsOf: sync?.blockTime ?? null }))));
+    else console.log(credentials.length ? credentials.map((c, i) => line(c, i, sync)).join("\n") : "no credentials yet");
+    return EXIT.ok;
+  },
+  show: showCommand,
+  present: presentCommand,
+  async backup(values) {
+    const out = requireString(values, "out");
+    const wallet = await openWallet(values);
+    writeFileAtomic(out, wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ", true)));
+    console.log(`encrypted backup of ${(await wallet.list()).length} credentials and the holder key → ${out}`);
+    return EXIT.ok;
+  },
+  async restore(values) {
+    const from = requireString(values, "from");
+    const path = walletPath(values);
+    const backupPassphrase = await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ");
+    const wallet = FileWallet.restore(path, readFileSync(from, "utf8"), backupPassphrase, await walletPassphrase(true));
+    console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}`);
+    return EXIT.ok;
+  },
+};
 
 export const walletCommand: Command = {
   name: "wallet",
-  summary: "the citizen's wallet: init, receive, list, show, present (QR), backup, restore",
+  summary: "the citizen's wallet: init, receive, sync, list, show, present (QR), backup, restore",
   usage: [
     "laissez wallet init                      [--wallet FILE]",
-    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…] [--format jwt_vc|sd_jwt_vc] [--copies N]",
+    "       laissez wallet receive OFFER_URI  --bundle FILE|URL [--region CN-ZJ] [--authority 0x…] [--format jwt_vc|sd_jwt_vc] [--copies N] [--allow-http-loopback]",
     "       (--copies N: N copies, each with a fresh holder key, each presented once: checkpoints cannot link them)",
-    "       laissez wallet list | show WHICH",
+    "       laissez wallet sync               [--bundle FILE|URL] [--region CN-ZJ]   (status of every credential from a checkpoint's bundle)",
+    "       laissez wallet list | show WHICH  (status as of the last sync)",
     "       laissez wallet present WHICH      --for REGION | --audience A --nonce N [--claims a,b]  [--disclose a,b] [--png FILE] [--json]",
     "       (an SD-JWT VC discloses --disclose, else what the challenge's --claims ask for, else every claim)",
     "       laissez wallet backup --out FILE  |  laissez wallet restore --from FILE",
     "       (passphrases: LAISSEZ_WALLET_PASSPHRASE, LAISSEZ_BACKUP_PASSPHRASE, or asked on a terminal)",
   ].join("\n"),
   options: {
-    wallet: { type: "string", default: ".data/wallet.json" },
+    wallet: { type: "string" },
     bundle: { type: "string" },
     region: { type: "string" },
     authority: { type: "string" },
     "chain-id": { type: "string", default: String(DEV_CHAIN_ID) },
+    "allow-http-loopback": { type: "boolean" },
     png: { type: "string" },
     audience: { type: "string" },
     nonce: { type: "string" },
@@ -102,95 +266,8 @@ export const walletCommand: Command = {
   },
   async run({ values, positionals }) {
     const [sub, arg] = positionals;
-    const path = stringOption(values, "wallet") as string;
-    switch (sub) {
-      case "init": {
-        const wallet = FileWallet.create(path, await walletPassphrase(), randomBytes(32));
-        console.log(`wallet created at ${path}\nholder: ${wallet.key.did}`);
-        return EXIT.ok;
-      }
-      case "receive": {
-        if (!arg) throw new UsageError("give the credential offer URI (openid-credential-offer://…)");
-        const wallet = await openWallet(values);
-        const format = stringOption(values, "format");
-        if (format !== undefined && format !== "jwt_vc" && format !== "sd_jwt_vc") throw new UsageError("--format must be jwt_vc or sd_jwt_vc");
-        const copies = stringOption(values, "copies");
-        if (copies !== undefined && !/^([1-9]|1\d|20)$/.test(copies)) throw new UsageError("--copies must be 1 to 20");
-        const common = { offerUri: arg, fetch, now: now(), verify: { bundle: await bundleFrom(values), verifier: nativeVerifier }, ...(format ? { format: format as CredentialFormat } : {}) };
-        const received = copies ? await receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : [await receiveOffer({ ...common, key: wallet.key })];
-        await wallet.putAll(received);
-        const credential = received[0] as StoredCredential;
-        const copiesNote = copies ? ` (${received.length} copies, each with its own holder key, each presented once)` : "";
-        console.log(values.json ? JSON.stringify(copies ? received.map(({ copy: _c, ...c }) => c) : credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}${copiesNote}`);
-        return EXIT.ok;
-      }
-      case "list": {
-        const credentials = walletEntries(await (await openWallet(values)).list());
-        if (values.json) console.log(JSON.stringify(credentials.map(({ credential: { jwt: _jwt, copy: _copy, ...c }, copies, unused }) => ({ ...c, copies, unused }))));
-        else console.log(credentials.length ? credentials.map(line).join("\n") : "no credentials yet");
-        return EXIT.ok;
-      }
-      case "show": {
-        const c = pick(await (await openWallet(values)).list(), arg);
-        const claims = isSdJwt(c.jwt) ? Object.fromEntries(disclosableClaims(c.jwt).map((d) => [d.name, d.value])) : (claimsOf(c.jwt) ?? null);
-        const format = isSdJwt(c.jwt) ? "sd_jwt_vc (each claim disclosed only when chosen)" : "jwt_vc (every claim shown)";
-        const shown = { id: c.id, type: c.type, format, issuer: c.issuer, validUntil: new Date(c.validUntil * 1000).toISOString(), receivedAt: new Date(c.receivedAt * 1000).toISOString(), claims };
-        console.log(JSON.stringify(shown, null, 2));
-        return EXIT.ok;
-      }
-      case "present": {
-        const wallet = await openWallet(values);
-        const all = await wallet.list();
-        const picked = pick(all, arg);
-        // A batch's copies are presented once each: a used copy shown again would link sightings.
-        const c = nextCopy(all, picked);
-        if (!c) throw new UsageError(`every copy of ${picked.type} ${picked.copy?.batch} was presented once: receive a new batch (showing a used copy again would let checkpoints link the sightings)`);
-        const key = c.copy ? copyKey(c.copy) : wallet.key;
-        const audience = stringOption(values, "audience");
-        const nonce = stringOption(values, "nonce");
-        if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
-        const region = stringOption(values, "for");
-        // A static QR names the region it is for: a checkpoint elsewhere refuses it.
-        if ((region === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
-        const list = (name: string): string[] | undefined => stringOption(values, name)?.split(",").map((s) => s.trim()).filter(Boolean);
-        const asked = list("claims");
-        const target: PresentationTarget = audience && nonce ? { audience, nonce, ...(asked ? { claims: asked } : {}) } : { region: region as string };
-        let plan;
-        try {
-          plan = disclosurePlan(c.jwt, claimsOf(c.jwt), list("disclose"), target);
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
-        const text = presentationQrText(await present(c.jwt, key, now(), target, plan.disclosed.map((d) => d.name)));
-        if (c.copy) await wallet.put({ ...c, copy: { ...c.copy, used: true } });
-        const size = qrSize(text);
-        const png = stringOption(values, "png") ?? "presentation.png";
-        writeFileAtomic(png, await qrPng(text));
-        const disclosure = { discloses: plan.disclosed.map((d) => d.name), withholds: plan.withheld };
-        if (values.json) console.log(JSON.stringify({ text, ...size, png, ...disclosure }));
-        else {
-          console.log(await qrTerminal(text));
-          console.log(`discloses: ${disclosure.discloses.join(", ") || "nothing"}${plan.selective ? `; withholds: ${disclosure.withholds.join(", ") || "nothing"}` : " (jwt_vc: every claim)"}`);
-          console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : `static, for ${region}: valid for 5 minutes`} → ${png}`);
-        }
-        return EXIT.ok;
-      }
-      case "backup": {
-        const out = requireString(values, "out");
-        const wallet = await openWallet(values);
-        writeFileAtomic(out, wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ")));
-        console.log(`encrypted backup of ${(await wallet.list()).length} credentials and the holder key → ${out}`);
-        return EXIT.ok;
-      }
-      case "restore": {
-        const from = requireString(values, "from");
-        const backupPassphrase = await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ");
-        const wallet = FileWallet.restore(path, readFileSync(from, "utf8"), backupPassphrase, await walletPassphrase());
-        console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}`);
-        return EXIT.ok;
-      }
-      default:
-        throw new UsageError("expected one of: init, receive, list, show, present, backup, restore");
-    }
+    const run = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+    if (!run) throw new UsageError(`expected one of: ${Object.keys(SUBCOMMANDS).join(", ")}`);
+    return run(values, arg);
   },
 };

@@ -5,12 +5,13 @@
  * Every verification here is the checkpoint page's: core's verifyPresentation over a signed
  * bundle, with no network call.
  */
-import { describeReason, loadSignedBundle, nobleVerifier, type TrustBundle, type Verdict, verifyPresentation } from "../../core/index.ts";
+import { loadSignedBundle, nobleVerifier, type TrustBundle, type Verdict, verifyPresentation } from "../../core/index.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { present } from "../../wallet/present.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";
 import { qrPng, readQrPng } from "../../wallet/qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
+import { agencyName, dateTimeInWords, reasonText, regionName, typeName } from "../../web/i18n.ts";
 import { demoAuthorityKey } from "./consortium.ts";
 import type { RunningSystem } from "../system.ts";
 
@@ -42,47 +43,71 @@ export interface ScenarioStep {
   readonly ok: boolean;
 }
 
-/** Runs the scenario against a running system; `say` prints each step. Returns the steps, each with the verdict it expected. */
-export async function runScenario(system: RunningSystem, say: (line: string) => void = console.log): Promise<ScenarioStep[]> {
+/** Which languages the demo narrates in: Chinese first, English, or both (each Chinese line followed by its English). */
+export type Narration = "zh" | "en" | "both";
+
+/** Prints a line in the chosen languages. */
+export function narrator(languages: Narration, print: (line: string) => void = console.log): (zh: string, en: string) => void {
+  return (zh, en) => {
+    if (languages !== "en") print(zh);
+    if (languages !== "zh") print(languages === "both" ? `   ${en}` : en);
+  };
+}
+
+const VERDICT_WORDS: Record<Verdict["verdict"], { zh: string; en: string }> = {
+  accept: { zh: "通过", en: "ACCEPT" },
+  reject: { zh: "不通过", en: "REJECT" },
+  unknown: { zh: "无法确定", en: "UNKNOWN" },
+};
+
+/** Runs the scenario against a running system, narrating each step in words. Returns the steps, each with the verdict it expected. */
+export async function runScenario(system: RunningSystem, say: (zh: string, en: string) => void = narrator("both")): Promise<ScenarioStep[]> {
   const steps: ScenarioStep[] = [];
   const zj = system.agencies.find((a) => a.region === "CN-ZJ" && /Health/.test(a.name));
   if (!zj) throw new Error("no CN-ZJ health agency in this system");
   const keyCache = new Map<string, Uint8Array>();
-  const check = (step: string, qr: string, bundle: TrustBundle, region: string, expected: Verdict["verdict"], expectedReason: string | null): void => {
-    const v = verifyPresentation(qr, { bundle, region, now: now(), verifier: nobleVerifier, keyCache });
+  const zjZh = agencyName(zj.name, "zh-CN");
+  const region = (code: string): { zh: string; en: string } => ({ zh: regionName(code, "zh-CN"), en: regionName(code, "en") });
+  const check = (where: { zh: string; en: string }, qr: string, bundle: TrustBundle, at: string, expected: Verdict["verdict"], expectedReason: string | null): void => {
+    const v = verifyPresentation(qr, { bundle, region: at, now: now(), verifier: nobleVerifier, keyCache });
     const ok = v.verdict === expected && v.reason === expectedReason;
-    say(`${ok ? "✓" : "✗"} ${step}: ${v.verdict.toUpperCase()}${v.reason ? ` — ${v.reason}: ${describeReason(v.reason)}` : ""}  (bundle block ${bundle.block.number}, ${v.bundle.ageSeconds} s old)`);
-    steps.push({ step, verdict: v.verdict, reason: v.reason, ok });
+    const mark = ok ? "✓" : "✗ (unexpected)";
+    const age = v.bundle.ageSeconds;
+    say(
+      `   ${mark} ${where.zh}：${VERDICT_WORDS[v.verdict].zh}。${reasonText(v.reason, "zh-CN")}（数据为 ${age} 秒前的区块 ${bundle.block.number}）`,
+      `${mark} ${where.en}: ${VERDICT_WORDS[v.verdict].en}. ${reasonText(v.reason, "en")} (data from block ${bundle.block.number}, ${age} s old)`,
+    );
+    steps.push({ step: where.en, verdict: v.verdict, reason: v.reason, ok });
   };
 
-  say(`1. ${zj.name} (CN-ZJ) offers a health code`);
+  say(`1. ${zjZh}（浙江）为李梅发出一个健康码领取邀请（绿码）。`, `1. ${zj.name} (CN-ZJ) offers Li Mei a health code (green).`);
   const offer = await call(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
   steps.push({ step: "offer", ok: true });
 
-  say("2. The citizen's wallet receives it (proof of the holder key; checked against CN-ZJ's bundle)");
+  say("2. 她的钱包领取证件：用持有人密钥证明身份，并用浙江核验点的签名数据检查证件。", "2. Her wallet receives it: it proves the holder key, and checks the credential against CN-ZJ's signed bundle.");
   const holder = createHolderKey();
-  const credential = await receiveOffer({ offerUri: offer.offerUri as string, key: holder, fetch, now: now(), verify: { bundle: await syncCheckpoint(system, "CN-ZJ"), verifier: nobleVerifier } });
-  say(`   ${credential.type} ${credential.id} from ${credential.issuer.name} (${credential.issuer.region}), valid until ${new Date(credential.validUntil * 1000).toISOString()}`);
+  const credential = await receiveOffer({ offerUri: offer.offerUri as string, key: holder, fetch, now: now(), verify: { bundle: await syncCheckpoint(system, "CN-ZJ"), verifier: nobleVerifier }, allowHttpLoopback: true });
+  say(`   已领取：${typeName(credential.type, "zh-CN")}，有效期至 ${dateTimeInWords(credential.validUntil, "zh-CN")}。`, `Received: ${typeName(credential.type, "en")}, valid until ${dateTimeInWords(credential.validUntil, "en")}.`);
   steps.push({ step: "receive", ok: true });
 
-  say("3. The wallet shows a static presentation QR for CN-SH; the checkpoint reads it from the image");
+  say("3. 钱包为上海的核验点生成一个二维码；核验点从图片中读取。", "3. The wallet shows a QR code made for CN-SH's checkpoints; the checkpoint reads it from the image.");
   const qr = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-SH" }));
   const size = qrSize(qr);
   const scanned = readQrPng(await qrPng(qr));
   if (scanned !== qr) throw new Error("the QR image did not decode to the presentation");
-  say(`   ${size.characters} characters, QR version ${size.version} at level M`);
+  say(`   二维码：${size.characters} 个字符，版本 ${size.version}（纠错等级 M）。`, `The QR code: ${size.characters} characters, QR version ${size.version} at level M.`);
 
-  say("4. A CN-SH checkpoint syncs while online, then verifies with no network");
+  say("4. 上海的核验点在联网时同步，然后断网核验：", "4. A CN-SH checkpoint syncs while online, then verifies with no network:");
   const shBefore = await syncCheckpoint(system, "CN-SH");
-  check("CN-SH checkpoint, offline", scanned, shBefore, "CN-SH", "accept", null);
+  check({ zh: `${region("CN-SH").zh}核验点（离线）`, en: "CN-SH checkpoint, offline" }, scanned, shBefore, "CN-SH", "accept", null);
   const nm = await syncCheckpoint(system, "CN-NM");
-  check("CN-NM checkpoint, offline, shown the QR made for CN-SH", scanned, nm, "CN-NM", "reject", "wrong_audience");
+  check({ zh: `${region("CN-NM").zh}核验点（离线），出示为上海生成的二维码`, en: "CN-NM checkpoint, offline, shown the QR made for CN-SH" }, scanned, nm, "CN-NM", "reject", "wrong_audience");
   const forNm = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-NM" }));
-  check("CN-NM checkpoint, offline, a QR made for CN-NM (CN-NM recognizes no outside health codes)", forNm, nm, "CN-NM", "reject", "region_not_recognized");
+  check({ zh: `${region("CN-NM").zh}核验点（离线），为内蒙古生成的二维码（内蒙古不认可外地健康码）`, en: "CN-NM checkpoint, offline, a QR made for CN-NM (CN-NM recognizes no outside health codes)" }, forNm, nm, "CN-NM", "reject", "region_not_recognized");
 
-  say(`5. ${zj.name} revokes the credential`);
-  const request = await call(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [credential.id] });
-  say(`   accepted: ${JSON.stringify(request.requests ?? request)}`);
+  say(`5. ${zjZh}撤销这个健康码。`, `5. ${zj.name} revokes the credential.`);
+  await call(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [credential.id] });
+  say("   发证机关已受理撤销，正在写入区块链……", "The agency accepted the revocation; anchoring it on the chain …");
   let block: number | null = null;
   for (let i = 0; i < 100 && block === null; i++) {
     const record = await call(`${zj.url}/credentials/${encodeURIComponent(credential.id)}`, zj.token);
@@ -91,19 +116,19 @@ export async function runScenario(system: RunningSystem, say: (line: string) => 
     else await sleep(200);
   }
   if (block === null) throw new Error("the revocation was not anchored within 20 s");
-  say(`   anchored on chain in block ${block}`);
+  say(`   撤销已写入区块 ${block}。`, `The revocation is on chain, in block ${block}.`);
 
-  say("6. The CN-SH checkpoint, still offline with its old bundle, cannot know yet");
-  check("CN-SH checkpoint, old bundle", scanned, shBefore, "CN-SH", "accept", null);
+  say("6. 上海的核验点仍在离线，用的是旧数据，因此还无法得知：", "6. The CN-SH checkpoint, still offline with its old bundle, cannot know yet:");
+  check({ zh: `${region("CN-SH").zh}核验点（旧数据）`, en: "CN-SH checkpoint, old bundle" }, scanned, shBefore, "CN-SH", "accept", null);
 
-  say("7. It re-syncs, and verifies again offline");
+  say("7. 它重新同步后再次离线核验：", "7. It re-syncs, and verifies again offline:");
   let shAfter = await syncCheckpoint(system, "CN-SH");
   for (let i = 0; i < 50 && shAfter.block.number < block; i++) {
     await sleep(200);
     shAfter = await syncCheckpoint(system, "CN-SH");
   }
   const fresh = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-SH" }));
-  check("CN-SH checkpoint, after re-sync", fresh, shAfter, "CN-SH", "reject", "revoked");
+  check({ zh: `${region("CN-SH").zh}核验点（重新同步后）`, en: "CN-SH checkpoint, after re-sync" }, fresh, shAfter, "CN-SH", "reject", "revoked");
   return steps;
 }
 

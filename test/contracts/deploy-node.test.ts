@@ -168,6 +168,6 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
   it("says clearly when the chain is unreachable", async () => {
     const run = await runLaissez(["deploy", "--rpc", "http://127.0.0.1:9", "--deployments", dir]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^laissez: /);
+    expect(run.stderr).toMatch(/^laissez deploy: nothing is listening at 127\.0\.0\.1:9: is the service \(or chain\) running\?\n {2}guide: docs\/cli\.md#laissez-deploy/);
   });
 });

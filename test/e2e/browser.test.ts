@@ -20,7 +20,9 @@ import { encodeStatusList } from "../../core/status-list.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 import { readQrPng } from "../../wallet/qr-file.ts";
-import { launchChromium, newContext, ready, shot, stillVideoY4m, watchErrors } from "../helpers/browser.ts";
+import { printPaperCredential } from "../../scripts/paper.ts";
+import { audit, describeFindings } from "../helpers/a11y.ts";
+import { launchChromium, newContext, ready, shot, stillVideoY4m, watchErrors, type Locale } from "../helpers/browser.ts";
 import { startTestSystem } from "../helpers/system.ts";
 
 let system: RunningSystem;
@@ -295,12 +297,72 @@ describe("web wallet and checkpoint page in Chromium", () => {
       if (locale === "zh-CN") for (const w of ["浙江省卫生健康委员会", "健康码", "内蒙古 (CN-NM)", "1小时"]) expect(text).toContain(w);
       else for (const w of ["Zhejiang Provincial Health Commission", "Health code", "Inner Mongolia (CN-NM)", "1 hour"]) expect(text).toContain(w);
       const zjHealth = page.locator("table[data-table=counts] tr", { hasText: locale === "en" ? "Zhejiang Provincial Health" : "浙江省卫生健康委员会" });
-      expect(await zjHealth.locator("td").nth(1).textContent()).toBe("1");
+      expect(await zjHealth.locator("td").nth(0).textContent()).toBe("1"); // the agency heads the row (th), then revoked
       expect(text).not.toMatch(/Mei|urn:uuid|did:key/);
       await shot(page, `registry-${locale === "en" ? "en" : "zh"}-${size}`);
       await context.close();
     }
   });
+
+  it("accessibility: every page in both languages at phone and desktop size — axe-core (WCAG A/AA), keyboard, focus, lang, reduced motion; the QR dialog traps focus; the paper print page", async () => {
+    const zj = system.agencies[0]!;
+    const findings: string[] = [];
+    const check = async (page: Page, lang: Locale, where: string, o: { keyboard?: boolean } = {}): Promise<void> => {
+      const found = await audit(page, lang, o);
+      if (found.length) findings.push(`${where}:\n${describeFindings(found)}`);
+    };
+    for (const [lang, size] of [["zh-CN", "phone"], ["en", "desktop"], ["en", "phone"], ["zh-CN", "desktop"]] as const) {
+      const tag = `${lang === "en" ? "en" : "zh"}-${size}`;
+      const context = await newContext(browser, size, lang);
+      const wallet = watchErrors(await context.newPage(), errors, "a11y-wallet");
+      await wallet.goto(`${system.wallet}/`);
+      await ready(wallet);
+      const offer = await api(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "yellow", givenName: "Wei", familyName: "Zhang" } });
+      await wallet.evaluate((uri) => (location.hash = `offer=${encodeURIComponent(uri)}`), offer.offerUri as string);
+      await wallet.waitForSelector("#receive-result[data-outcome=received]");
+      await check(wallet, lang, `wallet ${tag}`);
+      await shot(wallet, `a11y-wallet-${tag}`);
+      // The QR dialog: focus moves in, Tab stays in it, Escape returns it.
+      await wallet.click("button.show-qr");
+      await wallet.waitForSelector("#qr svg");
+      await check(wallet, lang, `wallet QR dialog ${tag}`, { keyboard: false });
+      for (let i = 0; i < 8; i++) {
+        await wallet.keyboard.press(i % 3 === 2 ? "Shift+Tab" : "Tab");
+        if (!(await wallet.evaluate(() => document.activeElement?.closest("#qr-view") !== null))) findings.push(`wallet QR dialog ${tag}: focus left the dialog after ${i + 1} Tab presses`);
+      }
+      await wallet.keyboard.press("Escape");
+      await context.close();
+
+      const cpContext = await newContext(browser, size, lang);
+      const checkpoint = watchErrors(await cpContext.newPage(), errors, "a11y-checkpoint");
+      await checkpoint.goto(`${system.checkpoints["CN-SH"]}/`);
+      await ready(checkpoint);
+      await check(checkpoint, lang, `checkpoint idle ${tag}`);
+      await checkpoint.fill("#paste", "LZ1:NOT-A-REAL-CODE");
+      await checkpoint.click("#verify");
+      await checkpoint.waitForSelector("#verdict[data-reason=compact_malformed]");
+      await check(checkpoint, lang, `checkpoint verdict ${tag}`);
+      await shot(checkpoint, `a11y-checkpoint-${tag}`);
+      await checkpoint.goto(`${system.checkpoints["CN-SH"]}/registry.html`);
+      await ready(checkpoint);
+      await checkpoint.waitForSelector("table[data-table=counts]");
+      await check(checkpoint, lang, `registry ${tag}`);
+      await cpContext.close();
+    }
+
+    // The paper credential's page, on screen and as printed (A5).
+    const printed = await printPaperCredential({ issuerUrl: zj.url, token: zj.token, agency: { name: zj.name, region: zj.region }, type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } });
+    const paperContext = await newContext(browser, "desktop", "zh-CN");
+    const paper = await paperContext.newPage();
+    await paper.setContent(printed.html);
+    await check(paper, "zh-CN", "paper page");
+    await paper.emulateMedia({ media: "print" });
+    await paper.setViewportSize({ width: 559, height: 794 });
+    const sheet = await shot(paper, "paper-print-a5");
+    expect(readQrPng(sheet)).toBe(printed.qrText);
+    await paperContext.close();
+    expect(findings.join("\n\n")).toBe("");
+  }, 600_000); // sixteen page loads and audits: minutes on a loaded machine
 
   it("no page raised an uncaught error", () => {
     expect(errors).toEqual([]);

@@ -4,7 +4,7 @@
  * `laissez demo` unattended.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,8 @@ describe("laissez up: the whole system as one command", () => {
 
   it("prints the URLs and the guided scenario, and every service answers", async () => {
     expect(out).toContain("Guided scenario:");
+    // A ready link: the wallet receives the offer made at start with one click.
+    expect(out).toContain(`${record.wallet}/#offer=openid-credential-offer%3A%2F%2F%3Fcredential_offer%3D`);
     expect(out).toContain(`${record.checkpoints["CN-SH"]}/`);
     expect(out).toContain(`${record.wallet}/`);
     for (const a of record.agencies) expect(out).toContain(a.url);
@@ -68,6 +70,9 @@ describe("laissez up: the whole system as one command", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
       expect(await res.text()).toContain('<script type="module" src="app.js">');
+      // Issue 10 item 16: the wallet page may connect to itself, its checkpoint and the consortium's issuers only.
+      const connect = /connect-src ([^;]+)/.exec(res.headers.get("content-security-policy") ?? "")?.[1]?.split(" ");
+      expect(connect).toEqual(page === record.wallet ? ["'self'", record.checkpoints["CN-ZJ"], ...record.agencies.map((a) => a.url)] : ["'self'"]);
       expect((await fetch(`${page}/sw.js`)).status).toBe(200);
     }
   });
@@ -88,21 +93,31 @@ describe("laissez up: the whole system as one command", () => {
       body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } }),
     });
     const { offerUri } = (await offerRes.json()) as { offerUri: string };
-    const received = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--region", "CN-ZJ", ...wallet], { env });
+    // Plain http to the issuer only by the explicit development option.
+    const insecure = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--region", "CN-ZJ", ...wallet], { env });
+    expect([insecure.code, insecure.stderr]).toEqual([1, expect.stringContaining("not on https")]);
+    const received = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--region", "cn-zj", "--allow-http-loopback", ...wallet], { env });
     expect(received.code, received.stderr).toBe(0);
     expect(received.stdout).toMatch(/^received HealthCode from Zhejiang Provincial Health Commission: urn:uuid:/);
     // The offer is one use: a second redemption is refused with a clear message and exit 1.
-    const again = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, ...wallet], { env });
+    const again = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--allow-http-loopback", ...wallet], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/refused the offer code/);
 
     const list = await runLaissez(["wallet", "list", ...wallet], { env });
-    expect(list.stdout).toMatch(/^ 1\. HealthCode\s+Zhejiang Provincial Health Commission\s+CN-ZJ/);
-    const show = JSON.parse((await runLaissez(["wallet", "show", "HealthCode", ...wallet], { env })).stdout) as { claims: Record<string, string> };
+    expect(list.stdout).toMatch(/^ 1\. HealthCode\s+Zhejiang Provincial Health Commission\s+CN-ZJ .* valid as of \S+ \(block \d+\)/);
+    const show = JSON.parse((await runLaissez(["wallet", "show", "HealthCode", ...wallet], { env })).stdout) as { id: string; claims: Record<string, string>; status: { kind: string } };
     expect(show.claims).toEqual({ healthStatus: "green", givenName: "Mei", familyName: "Li" });
+    expect(show.status.kind).toBe("valid");
 
     const png = join(dir, "qr.png");
     expect((await runLaissez(["wallet", "present", "1", "--png", png, ...wallet], { env })).code).toBe(3); // a static QR must name its region
+    const unknownRegion = await runLaissez(["wallet", "present", "1", "--for", "CN-XX", ...wallet], { env });
+    expect([unknownRegion.code, unknownRegion.stderr]).toEqual([3, expect.stringContaining("known regions: CN-NM, CN-SH, CN-ZJ")]);
+    // Without --png the QR is printed (and its text), and no file is written.
+    const noFile = await runLaissez(["wallet", "present", "1", "--for", "cn-sh", ...wallet], { env });
+    expect(noFile.stdout).toMatch(/\nLZ1:[0-9A-Z $%*+\-./:]+\n/);
+    expect(existsSync(join(ROOT, "presentation.png"))).toBe(false);
     const presented = await runLaissez(["wallet", "present", "1", "--for", "CN-SH", "--png", png, "--json", ...wallet], { env });
     expect(presented.code, presented.stderr).toBe(0);
     const qr = JSON.parse(presented.stdout) as { text: string; version: number };
@@ -142,6 +157,20 @@ describe("laissez up: the whole system as one command", () => {
     expect(await post('{"presentation":"a","presentation":"b"}')).toMatchObject({ status: 400, body: { error: { code: "malformed_json" } } });
     expect(await post(JSON.stringify({ presentation: "x".repeat(100_000) }))).toMatchObject({ status: 413, body: { error: { code: "payload_too_large" } } });
 
+    // The agency revokes it; `wallet sync` brings the status, and `present` warns.
+    const status = async (path: string, body?: unknown) => (await (await fetch(`${zj.url}${path}`, { method: body ? "POST" : "GET", headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) })).json()) as { requests: { block: number | null }[] };
+    await status("/credentials/status", { action: "revoke", ids: [show.id] });
+    let anchored = 0;
+    await expect.poll(async () => (anchored = (await status(`/credentials/${encodeURIComponent(show.id)}`)).requests[0]?.block ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => ((await (await fetch(`${record.checkpoints["CN-ZJ"]}/health`)).json()) as { bundle: { block: number } }).bundle.block, { timeout: 30_000 }).toBeGreaterThanOrEqual(anchored);
+    const synced = (await runLaissez(["wallet", "sync", ...wallet], { env })).stdout;
+    expect(synced).toMatch(/^synced with CN-ZJ's bundle at block \d+/);
+    expect((await runLaissez(["wallet", "list", ...wallet], { env })).stdout).toMatch(/REVOKED as of/);
+    const warned = await runLaissez(["wallet", "present", "1", "--for", "CN-SH", ...wallet], { env });
+    expect([warned.code, warned.stderr]).toEqual([0, expect.stringMatching(/^warning: this HealthCode was revoked as of the last sync/)]);
+
+    const weak = await runLaissez(["wallet", "backup", "--out", join(dir, "weak.json"), ...wallet], { env: { ...env, LAISSEZ_BACKUP_PASSPHRASE: "password1234" } });
+    expect([weak.code, weak.stderr]).toEqual([3, expect.stringContaining("backup passphrase too easy to guess")]);
     const backup = join(dir, "backup.json");
     expect((await runLaissez(["wallet", "backup", "--out", backup, ...wallet], { env })).code).toBe(0);
     const restoredPath = ["--wallet", join(dir, "restored.json")];
@@ -151,7 +180,7 @@ describe("laissez up: the whole system as one command", () => {
     const wrong = await runLaissez(["wallet", "list", ...wallet], { env: { ...env, LAISSEZ_WALLET_PASSPHRASE: "wrong" } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("wrong passphrase");
-  }, 360_000); // seventeen CLI processes, each several seconds on a loaded machine (measured 7–17 s at load 15–30)
+  }, 600_000); // twenty-odd CLI processes, each several seconds on a loaded machine (measured 7–17 s at load 15–30)
 
   it("stops cleanly on Ctrl-C: every service and the chain close", async () => {
     const exited = new Promise<number | null>((resolve) => up.once("exit", resolve));
@@ -167,12 +196,15 @@ describe("laissez demo: the scenario unattended", () => {
   it("prints each step with its verdict and exits 0", async () => {
     const run = await runLaissez(["demo", "--port", String(await freePort()), "--base-port", String(await freePortBlock()), "--state-dir", tmp("demo-state"), "--deployments", tmp("demo-deployments")]);
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/✓ CN-SH checkpoint, offline: ACCEPT/);
-    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline, shown the QR made for CN-SH: REJECT — wrong_audience/);
-    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline, a QR made for CN-NM .*: REJECT — region_not_recognized/);
+    // Words, Chinese first then English; no raw JSON.
+    expect(run.stdout).toMatch(/✓ 上海 \(CN-SH\)核验点（离线）：通过。.*\n {3}✓ CN-SH checkpoint, offline: ACCEPT\. All checks passed\./);
+    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline, shown the QR made for CN-SH: REJECT\./);
+    expect(run.stdout).toMatch(/✓ CN-NM checkpoint, offline, a QR made for CN-NM .*: REJECT\./);
     expect(run.stdout).toMatch(/✓ CN-SH checkpoint, old bundle: ACCEPT/);
-    expect(run.stdout).toMatch(/✓ CN-SH checkpoint, after re-sync: REJECT — revoked/);
+    expect(run.stdout).toMatch(/✓ 上海 \(CN-SH\)核验点（重新同步后）：不通过。发证机关已撤销此证件。/);
+    expect(run.stdout).toMatch(/✓ CN-SH checkpoint, after re-sync: REJECT\. The issuing agency has revoked this credential\./);
     expect(run.stdout).toMatch(/QR version (1\d|20) at level M/);
+    expect(run.stdout).not.toMatch(/[{}]|"requests"|urn:uuid/);
     expect(run.stdout).toContain("scenario complete: every verdict as expected");
-  });
+  }, 300_000); // the whole system started, then the scenario: minutes on a loaded machine
 });

@@ -13,10 +13,10 @@ export interface RunResult {
 }
 
 /** Runs the `laissez` CLI as its own process, the way an operator would. */
-export function runLaissez(args: readonly string[], options: { env?: NodeJS.ProcessEnv; prefix?: readonly string[]; input?: string } = {}): Promise<RunResult> {
+export function runLaissez(args: readonly string[], options: { env?: NodeJS.ProcessEnv; prefix?: readonly string[]; input?: string; cwd?: string } = {}): Promise<RunResult> {
   // A prefix wraps the command, e.g. ["unshare", "-n"] to run it with no network.
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, LAISSEZ, ...args] as [string, ...string[]];
-  const child = spawn(command, rest, { cwd: ROOT, env: options.env ?? process.env });
+  const child = spawn(command, rest, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -103,7 +103,7 @@ describe("batch copies", () => {
     // The wallet's own path: fresh keys, one proof each, the copies checked and kept with their keys.
     const wallet = new MemoryCredentialStore();
     const uri = (await post("/offers", { type: "HealthCode", claims })).json.offerUri as string;
-    const received = await receiveCopies({ offerUri: uri, keys: Array.from({ length: 2 }, createHolderKey), fetch, now, verify: { bundle: await bundleNow(), verifier: nativeVerifier } });
+    const received = await receiveCopies({ offerUri: uri, keys: Array.from({ length: 2 }, createHolderKey), fetch, now, verify: { bundle: await bundleNow(), verifier: nativeVerifier }, allowHttpLoopback: true });
     for (const c of received) await wallet.put(c);
     expect(new Set(received.map((c) => c.id)).size).toBe(2);
     const bundle = await bundleNow();

@@ -104,13 +104,13 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
     const now = await chain.networkHelpers.time.latest();
     const either = await offer();
     expect(decodeURIComponent(either)).toContain('"credential_configuration_ids":["HealthCode","HealthCode.sd-jwt"]');
-    const sd = await receiveOffer({ offerUri: either, key, fetch, now, verify, format: "sd_jwt_vc" });
+    const sd = await receiveOffer({ offerUri: either, key, fetch, now, verify, format: "sd_jwt_vc", allowHttpLoopback: true });
     expect([isSdJwt(sd.jwt), sd.type]).toEqual([true, "HealthCode"]);
-    const plain = await receiveOffer({ offerUri: await offer("jwt_vc"), key, fetch, now, verify, format: "sd_jwt_vc" });
+    const plain = await receiveOffer({ offerUri: await offer("jwt_vc"), key, fetch, now, verify, format: "sd_jwt_vc", allowHttpLoopback: true });
     expect(isSdJwt(plain.jwt)).toBe(false); // the offer named jwt_vc only: the wallet asked for what it named
     const only = await offer("sd_jwt_vc");
     expect(decodeURIComponent(only)).toContain('"credential_configuration_ids":["HealthCode.sd-jwt"]');
-    expect(isSdJwt((await receiveOffer({ offerUri: only, key, fetch, now, verify })).jwt)).toBe(true);
+    expect(isSdJwt((await receiveOffer({ offerUri: only, key, fetch, now, verify, allowHttpLoopback: true })).jwt)).toBe(true);
     const meta = (await (await fetch(`${base}/.well-known/openid-credential-issuer`)).json()) as { credential_configurations_supported: Record<string, { format: string; vct?: string }> };
     expect(meta.credential_configurations_supported["HealthCode.sd-jwt"]).toMatchObject({ format: "dc+sd-jwt", vct: "HealthCode" });
   });

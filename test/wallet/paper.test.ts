@@ -4,7 +4,15 @@
  * English; a checkpoint's verdict is `paper` mode with the ID-document instruction; revocation
  * works as for phones; a region whose policy forbids paper for the type gets a reject.
  */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleScope, serializeBundle, signEnvelope, softwareSigner } from "../../core/index.ts";
+import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
+import { CHROMIUM } from "../helpers/browser.ts";
+import { runLaissez } from "../helpers/processes.ts";
 import type { Server } from "node:http";
 import { compactCredential, expandCredential, PAPER_PREFIX, verifyPaperCredential } from "../../core/paper.ts";
 import { verifyPresentation } from "../../core/verify.ts";
@@ -72,5 +80,25 @@ describe("paper credentials", () => {
     await expect(printPaperCredential({ issuerUrl: issuer.url, token, agency: { name: "x", region: "CN-ZJ" }, type: "HealthCode", claims: { healthStatus: "green" } })).rejects.toThrow(/familyName, givenName, birthDate/);
     expect(verifyPaperCredential("LZP1:%%%", { bundle: await bundleNow(), region: "CN-SH", now: issuer.now(), verifier: nativeVerifier }).reason).toBe("compact_malformed");
     expect(readQrPng).toBeDefined();
+    await (await chain.as(chain.governance).trust.getFunction("setCredentialTypePolicy")(credentialTypeId("HealthCode"), 7 * 86400, true)).wait();
+  });
+
+  it("`laissez paper` prints the page (and a PDF through Chromium) from the issuer service, naming the agency from the signed bundle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "laissez-paper-"));
+    const bundle = await bundleNow();
+    const bundleFile = join(dir, "zj.json");
+    writeFileSync(bundleFile, JSON.stringify(await signEnvelope(serializeBundle(bundle), softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-ZJ").privateKey)), bundleScope(bundle, "CN-ZJ"))));
+    const pdf = existsSync(CHROMIUM) ? ["--pdf", join(dir, "mei.pdf")] : [];
+    const run = await runLaissez(["paper", "--service", issuer.url, "--type", "HealthCode", "--claims", JSON.stringify(CLAIMS), "--bundle", bundleFile, "--region", "cn-zj", "--out", join(dir, "mei.html"), ...pdf, "--json"], { env: { ...process.env, LAISSEZ_ISSUER_TOKEN: token } });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { id: string; qrVersion: number };
+    expect(result.qrVersion).toBeLessThanOrEqual(25);
+    const html = readFileSync(join(dir, "mei.html"), "utf8");
+    for (const words of ["浙江省卫生健康委员会", "Zhejiang Provincial Health Commission", "Li Mei", "1990年4月12日"]) expect(html).toContain(words);
+    if (pdf.length) expect(readFileSync(pdf[1] as string).subarray(0, 5).toString()).toBe("%PDF-");
+    // Without the identity claims nothing is issued or printed.
+    const refused = await runLaissez(["paper", "--service", issuer.url, "--type", "HealthCode", "--claims", '{"healthStatus":"green"}', "--bundle", bundleFile, "--out", join(dir, "x.html")], { env: { ...process.env, LAISSEZ_ISSUER_TOKEN: token } });
+    expect([refused.code, refused.stderr]).toEqual([3, expect.stringContaining("a paper credential needs familyName, givenName, birthDate")]);
+    expect(existsSync(join(dir, "x.html"))).toBe(false);
   });
 });

@@ -47,7 +47,7 @@ describe("the citizen's wallet", () => {
     const path = join(dir, "wallet-1.json");
     const wallet = FileWallet.create(path, "correct horse battery staple", key.secret);
     const now = issuer.now();
-    const received = await receiveOffer({ offerUri: await offer({ healthStatus: "green" }), key: wallet.key, fetch, now, verify: { bundle, verifier: nativeVerifier } });
+    const received = await receiveOffer({ offerUri: await offer({ healthStatus: "green" }), key: wallet.key, fetch, now, verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
     await wallet.put(received);
     expect(received).toMatchObject({ type: "HealthCode", issuer: { region: "CN-ZJ" } });
 
@@ -70,7 +70,7 @@ describe("the citizen's wallet", () => {
 
   it("backs up and restores under a separate passphrase", async () => {
     const wallet = FileWallet.create(join(dir, "wallet-2.json"), "pass-a", createHolderKey().secret);
-    await wallet.put(await receiveOffer({ offerUri: await offer({ healthStatus: "yellow" }), key: wallet.key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier } }));
+    await wallet.put(await receiveOffer({ offerUri: await offer({ healthStatus: "yellow" }), key: wallet.key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true }));
     const backup = wallet.backup("backup-pass");
     const restored = FileWallet.restore(join(dir, "wallet-3.json"), backup, "backup-pass", "pass-c");
     expect(restored.key.did).toBe(wallet.key.did);
@@ -81,10 +81,10 @@ describe("the citizen's wallet", () => {
   it("refuses a used offer, a malformed offer, and a credential that names another holder", async () => {
     const uri = await offer({ healthStatus: "green" });
     const key = createHolderKey();
-    await receiveOffer({ offerUri: uri, key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier } });
-    await expect(receiveOffer({ offerUri: uri, key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier } })).rejects.toMatchObject({ code: "offer_refused" });
+    await receiveOffer({ offerUri: uri, key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
+    await expect(receiveOffer({ offerUri: uri, key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true })).rejects.toMatchObject({ code: "offer_refused" });
     expect(() => parseOffer("openid-credential-offer://?credential_offer=%7B%7D")).toThrow(/not a credential offer/);
-    const someoneElses = await receiveOffer({ offerUri: await offer({ healthStatus: "red" }), key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier } });
+    const someoneElses = await receiveOffer({ offerUri: await offer({ healthStatus: "red" }), key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
     expect(() => checkReceived(someoneElses.jwt, createHolderKey().did, { now: issuer.now(), verify: { bundle, verifier: nativeVerifier } })).toThrow(/another holder/);
     const tampered = someoneElses.jwt.slice(0, -4) + (someoneElses.jwt.endsWith("AAAA") ? "BBBB" : "AAAA");
     expect(() => checkReceived(tampered, key.did, { now: issuer.now(), verify: { bundle, verifier: nativeVerifier } })).toThrow(/does not verify/);

@@ -27,6 +27,8 @@ interface WalletInfo {
 }
 
 const keyCache = new Map<string, Uint8Array>();
+/** A wallet served from this machine is a development one: it may receive from an issuer on plain http://127.0.0.1. */
+const DEVELOPMENT = ["127.0.0.1", "localhost", "[::1]"].includes(location.hostname);
 const CLAIMS_HIDDEN = "laissez.wallet.claimsHidden";
 
 async function main(): Promise<void> {
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
       if (navigator.onLine || !store.bundle) await sync();
       const bundle = store.bundle;
       if (!bundle) throw new Error(L.t("wallet.noBundle"));
-      const credential = await receiveOffer({ offerUri, key, fetch: (input, init) => fetch(input, init), now: nowSeconds(), verify: { bundle, verifier: nobleVerifier, keyCache } });
+      const credential = await receiveOffer({ offerUri, key, fetch: (input, init) => fetch(input, init), now: nowSeconds(), verify: { bundle, verifier: nobleVerifier, keyCache }, allowHttpLoopback: DEVELOPMENT });
       await wallet.put(credential);
       result.textContent = L.t("wallet.received", { type: typeName(credential.type, L.lang), agency: agencyName(credential.issuer.name ?? credential.issuer.did, L.lang) });
       result.dataset.outcome = "received";

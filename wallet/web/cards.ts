@@ -3,16 +3,17 @@
  * holder's own claims (hideable), the status in plain words as of the last sync, the validity
  * in words; the DID, credential id and block behind a "technical details" fold.
  */
-import { decodeJwt, isObject, type JsonValue, nobleVerifier, type TrustBundle, verifyCredential } from "../../core/index.ts";
+import { decodeJwt, isObject, type JsonValue, nobleVerifier, type TrustBundle } from "../../core/index.ts";
 import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import type { StoredCredential } from "../store.ts";
+import { holderStatus, type StatusKind } from "../status.ts";
 import { el } from "../../web/ui.ts";
 
 export type StatusTone = "accept" | "reject" | "unknown";
 export interface CitizenStatus {
   /** Stable for tests and styling: valid / suspended / revoked / unknown / invalid. */
-  readonly kind: "valid" | "suspended" | "revoked" | "unknown" | "invalid";
+  readonly kind: StatusKind;
   readonly tone: StatusTone;
   readonly word: string;
   readonly detail: string;
@@ -23,15 +24,19 @@ const keyCache = new Map<string, Uint8Array>();
 /** The status as the citizen understands it, from the wallet's last synced bundle. */
 export function citizenStatus(c: StoredCredential, bundle: TrustBundle | undefined, now: number, L: PageLanguage): CitizenStatus {
   if (!bundle) return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknown"), detail: L.t("wallet.status.notSynced") };
-  const v = verifyCredential(c.jwt, { bundle, region: c.issuer.region ?? "", now, verifier: nobleVerifier, keyCache });
+  const s = holderStatus(c, bundle, now, nobleVerifier, keyCache);
   const asOf = L.t("wallet.status.asOf", { time: dateTimeInWords(bundle.block.timestamp, L.lang) });
-  if (v.verdict === "accept") return { kind: "valid", tone: "accept", word: L.t("wallet.status.valid"), detail: asOf };
-  if (v.reason === "revoked") return { kind: "revoked", tone: "reject", word: L.t("wallet.status.revoked"), detail: asOf };
-  if (v.reason === "suspended") return { kind: "suspended", tone: "reject", word: L.t("wallet.status.suspended"), detail: asOf };
-  if (v.verdict === "unknown") {
-    return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknownSince", { time: dateTimeInWords(bundle.block.timestamp, L.lang) }), detail: reasonText(v.reason, L.lang) };
+  switch (s.kind) {
+    case "valid":
+      return { kind: "valid", tone: "accept", word: L.t("wallet.status.valid"), detail: asOf };
+    case "revoked":
+    case "suspended":
+      return { kind: s.kind, tone: "reject", word: L.t(s.kind === "revoked" ? "wallet.status.revoked" : "wallet.status.suspended"), detail: asOf };
+    case "unknown":
+      return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknownSince", { time: dateTimeInWords(bundle.block.timestamp, L.lang) }), detail: reasonText(s.reason, L.lang) };
+    default:
+      return { kind: "invalid", tone: "reject", word: L.t("wallet.status.invalid"), detail: reasonText(s.reason, L.lang) };
   }
-  return { kind: "invalid", tone: "reject", word: L.t("wallet.status.invalid"), detail: reasonText(v.reason, L.lang) };
 }
 
 /** The holder's claims as the credential carries them (the wallet's own copy, so no check needed to show them). */

@@ -75,8 +75,23 @@ export class QrView {
     });
     byId("qr-view").addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.close();
+      if (e.key === "Tab") this.keepFocusInside(e);
     });
     L.onChange(() => this.renderText());
+  }
+
+  /** A modal dialog: Tab from its last control goes to its first, Shift+Tab from the first to the last. */
+  private keepFocusInside(e: KeyboardEvent): void {
+    const controls = [...byId("qr-view").querySelectorAll<HTMLElement>("select, button")].filter((c) => !c.closest("[hidden]"));
+    const [first, last] = [controls[0], controls.at(-1)];
+    if (!first || !last) return;
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
   }
 
   get open(): boolean {
@@ -92,6 +107,8 @@ export class QrView {
     const view = byId("qr-view");
     view.hidden = false;
     document.body.classList.add("qr-open");
+    // Modal: the page behind cannot be reached by Tab or a screen reader while the QR is up.
+    for (const e of document.body.children) if (e !== view) (e as HTMLElement).inert = true;
     byId("qr-close").focus();
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.tick(), 1000);
@@ -102,6 +119,7 @@ export class QrView {
     this.current = undefined;
     byId("qr-view").hidden = true;
     document.body.classList.remove("qr-open");
+    for (const e of document.body.children) (e as HTMLElement).inert = false;
     if (this.openerSelector) document.querySelector<HTMLElement>(this.openerSelector)?.focus();
   }
 

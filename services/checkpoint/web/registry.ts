@@ -15,17 +15,19 @@ import { byId, downloadBundle, el, nowSeconds, registerServiceWorker } from "../
 const SERIES_KEY = "laissez.registry.counts";
 const FOREVER = 2 ** 53 - 1;
 
+/** A table under its heading (`h-<name>`): the first cell of a row heads the row; the wrapper scrolls on a phone, so it takes focus (arrow keys scroll it) and is named by the heading. */
 function table(head: string[], rows: (string | Node)[][], name: string): HTMLElement {
+  const row = (r: (string | Node)[]): HTMLElement => el("tr", {}, ...r.map((c, i) => (i === 0 ? el("th", { scope: "row" }, c) : el("td", {}, c))));
   return el(
     "div",
-    { class: "table-wrap" },
-    el("table", { "data-table": name }, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c)))))),
+    { class: "table-wrap", role: "region", tabindex: "0", "aria-labelledby": `h-${name}` },
+    el("table", { "data-table": name }, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows.map(row))),
   );
 }
 
 function regions(b: TrustBundle, L: PageLanguage): HTMLElement[] {
   const rows = Object.entries(b.regions).sort().map(([code, r]) => [regionName(code, L.lang), el("span", { class: "mono" }, r.authority)]);
-  return [el("h2", {}, L.t("registry.regions")), table([L.t("registry.region"), L.t("registry.authority")], rows, "regions")];
+  return [el("h2", { id: "h-regions" }, L.t("registry.regions")), table([L.t("registry.region"), L.t("registry.authority")], rows, "regions")];
 }
 
 function agencies(b: TrustBundle, L: PageLanguage): HTMLElement[] {
@@ -47,7 +49,7 @@ function agencies(b: TrustBundle, L: PageLanguage): HTMLElement[] {
         ),
       ),
     ]);
-  return [el("h2", {}, L.t("registry.agencies")), table([L.t("registry.agency"), L.t("registry.region"), L.t("registry.agencyStatus"), L.t("registry.accreditations")], rows, "agencies")];
+  return [el("h2", { id: "h-agencies" }, L.t("registry.agencies")), table([L.t("registry.agency"), L.t("registry.region"), L.t("registry.agencyStatus"), L.t("registry.accreditations")], rows, "agencies")];
 }
 
 function recognition(b: TrustBundle, L: PageLanguage): HTMLElement[] {
@@ -59,7 +61,7 @@ function recognition(b: TrustBundle, L: PageLanguage): HTMLElement[] {
       return a === "own" ? L.t("registry.recognition.own") : a.length ? a.map((t) => typeName(t, L.lang)).join(L.lang === "zh-CN" ? "、" : ", ") : L.t("registry.recognition.none");
     }),
   ]);
-  return [el("h2", {}, L.t("registry.recognition")), el("p", { class: "note" }, L.t("registry.recognition.note")), table(["", ...m.regions.map((r) => regionName(r, L.lang))], rows, "recognition")];
+  return [el("h2", { id: "h-recognition" }, L.t("registry.recognition")), el("p", { class: "note" }, L.t("registry.recognition.note")), table([L.t("registry.recognition.corner"), ...m.regions.map((r) => regionName(r, L.lang))], rows, "recognition")];
 }
 
 function types(b: TrustBundle, L: PageLanguage): HTMLElement[] {
@@ -73,7 +75,7 @@ function types(b: TrustBundle, L: PageLanguage): HTMLElement[] {
       schemaClaims(t.schema).map((c) => `${claimName(c.name, L.lang)}${c.required ? " *" : ""}`).join(L.lang === "zh-CN" ? "、" : ", ") || "—",
       el("span", { class: "mono" }, t.schemaHash),
     ]);
-  return [el("h2", {}, L.t("registry.types")), table([L.t("registry.type"), L.t("registry.maxStatusAge"), L.t("registry.maxValidity"), L.t("registry.paper"), L.t("registry.schema"), L.t("registry.schemaHash")], rows, "types")];
+  return [el("h2", { id: "h-types" }, L.t("registry.types")), table([L.t("registry.type"), L.t("registry.maxStatusAge"), L.t("registry.maxValidity"), L.t("registry.paper"), L.t("registry.schema"), L.t("registry.schemaHash")], rows, "types")];
 }
 
 function counts(b: TrustBundle, series: readonly CountsAt[], L: PageLanguage): HTMLElement[] {
@@ -83,7 +85,7 @@ function counts(b: TrustBundle, series: readonly CountsAt[], L: PageLanguage): H
     const trend = series.map((p) => `${dateTimeInWords(p.timestamp, L.lang)}: ${p.counts[address]?.revoked ?? 0} / ${p.counts[address]?.suspended ?? 0}`);
     return [agencyName(a.name, L.lang), String(c.revoked), String(c.suspended), String(c.entries), el("details", {}, el("summary", {}, L.t("registry.history")), el("ul", {}, ...trend.map((x) => el("li", {}, x))))];
   });
-  return [el("h2", {}, L.t("registry.counts")), el("p", { class: "note" }, L.t("registry.counts.note")), table([L.t("registry.agency"), L.t("registry.revoked"), L.t("registry.suspended"), L.t("registry.issued"), L.t("registry.history")], rows, "counts")];
+  return [el("h2", { id: "h-counts" }, L.t("registry.counts")), el("p", { class: "note" }, L.t("registry.counts.note")), table([L.t("registry.agency"), L.t("registry.revoked"), L.t("registry.suspended"), L.t("registry.issued"), L.t("registry.history")], rows, "counts")];
 }
 
 async function main(): Promise<void> {

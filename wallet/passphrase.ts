@@ -1,0 +1,44 @@
+/**
+ * The minimum strength of a wallet or backup passphrase. The wallet file is scrypt-encrypted, so
+ * a stolen file costs ~50 ms per guess; a passphrase must still not be among the first guesses.
+ * An estimate, not a proof: the characters' pool size to the power of the length, after common
+ * words, keyboard runs and repeats count as one character each.
+ */
+
+/** Words and runs an attacker tries first; each counts as a single character. */
+const COMMON = ["password", "passphrase", "passwort", "laissez", "wallet", "qwertyuiop", "asdfghjkl", "zxcvbnm", "letmein", "iloveyou", "admin", "welcome", "monkey", "dragon", "abc123", "woaini", "mima"];
+const SEQUENCES = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "9876543210"];
+
+/** Characters at least (fewer in a script with a large alphabet, such as Chinese), and estimated bits. */
+export const PASSPHRASE_RULE = { minLength: 10, minLengthLargeAlphabet: 6, minBits: 50 } as const;
+
+function poolSize(text: string): number {
+  let pool = 0;
+  if (/[a-z]/.test(text)) pool += 26;
+  if (/[A-Z]/.test(text)) pool += 26;
+  if (/[0-9]/.test(text)) pool += 10;
+  if (/[ -/:-@[-`{-~]/.test(text)) pool += 33;
+  // CJK and other scripts: a large alphabet (a common-use set of Chinese characters is ~3,500).
+  if (/[^\x00-\x7f]/.test(text)) pool += 3000;
+  return Math.max(pool, 1);
+}
+
+/** The passphrase with what attackers guess first collapsed: common words, runs of 3+ in a sequence, repeats. */
+function collapsed(passphrase: string): string {
+  let s = passphrase.toLowerCase();
+  for (const w of COMMON) s = s.split(w).join("\u0001");
+  for (const seq of SEQUENCES) for (let n = seq.length; n >= 3; n--) for (let i = 0; i + n <= seq.length; i++) s = s.split(seq.slice(i, i + n)).join("\u0002");
+  // A character or a short group repeated: "aaaa", "abab", "2024 2024".
+  return s.replace(/(.{1,4}?)\1+/g, "$1");
+}
+
+/** Why the passphrase is too weak, in words, or undefined when it is strong enough. */
+export function passphraseProblem(passphrase: string): string | undefined {
+  const chars = [...passphrase];
+  const min = /[^\x00-\x7f]/.test(passphrase) ? PASSPHRASE_RULE.minLengthLargeAlphabet : PASSPHRASE_RULE.minLength;
+  if (chars.length < min) return `too short: at least ${min} characters (a few unrelated words are easiest to remember)`;
+  const effective = [...collapsed(passphrase)].length;
+  const bits = effective * Math.log2(poolSize(passphrase));
+  if (bits < PASSPHRASE_RULE.minBits) return "too easy to guess: it is mostly a common word, a keyboard run or repeats; add unrelated words";
+  return undefined;
+}
