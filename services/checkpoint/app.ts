@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_COMPACT_CHARS, type SignatureVerifier, verifyToken } from "../../core/index.ts";
+import { CLAIM_NAME, MAX_COMPACT_CHARS, MAX_REQUESTED_CLAIMS, requestedClaims, type SignatureVerifier, verifyToken } from "../../core/index.ts";
 import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { Metrics } from "../http/metrics.ts";
@@ -23,10 +23,6 @@ export interface CheckpointAppDeps {
 /** How long a challenge nonce may wait for its presentation. */
 const CHALLENGE_SECONDS = 120;
 
-/** A claim name a challenge may ask for: a plain identifier. */
-const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** At most this many claims in one challenge. */
-const MAX_REQUESTED_CLAIMS = 16;
 
 const VerifyRequest = z.strictObject({
   /** The scanned QR text (`LZ1:…`, `LZ2:…`), a VP JWT or an SD-JWT presentation. */
@@ -36,16 +32,6 @@ const VerifyRequest = z.strictObject({
   /** The claims that challenge asked for, as it answered them (bound to the nonce). */
   claims: z.array(z.string().regex(CLAIM_NAME)).max(MAX_REQUESTED_CLAIMS).optional(),
 });
-
-/**
- * The claims a challenge asks for, from `?claims=a,b`: sorted and without repeats, so one list
- * has one form (it is bound into the nonce). Undefined for a malformed list.
- */
-export function requestedClaims(text: string | undefined): string[] | undefined {
-  if (text === undefined || text === "") return [];
-  const names = [...new Set(text.split(","))].sort();
-  return names.length <= MAX_REQUESTED_CLAIMS && names.every((n) => CLAIM_NAME.test(n)) ? names : undefined;
-}
 
 /** What the routes share: the clock, metrics, the challenges and the issuer-key cache. */
 interface CheckpointContext {
