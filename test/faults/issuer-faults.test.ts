@@ -154,16 +154,21 @@ describe("issuer service faults", () => {
     let k = 0;
     for (let round = 0; round < 5; round++) {
       const inflight: Promise<void>[] = [];
+      // The kill lands at a random moment after the first answer of the round, so every round
+      // kills mid-stream (some answered, some in flight) however slow the machine is.
+      let firstAnswer!: () => void;
+      const answeredOnce = new Promise<void>((res) => (firstAnswer = res));
       for (let i = 0; i < 30; i++) {
         const key = `round-${round}-${k++}`;
         inflight.push(
           issue(key).then(
-            (r) => void (r.status === 201 && answered.set(key, r.json.credential as string)),
+            (r) => void (r.status === 201 && (answered.set(key, r.json.credential as string), firstAnswer())),
             () => undefined,
           ),
         );
       }
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 200));
+      await Promise.race([answeredOnce, new Promise((r) => setTimeout(r, 20_000))]);
+      await new Promise((r) => setTimeout(r, Math.random() * 100));
       await kill9(service!);
       await Promise.all(inflight);
       service = await startService();
