@@ -1,4 +1,4 @@
-import { Gunzip, Inflate, Unzlib } from "fflate";
+import { Gunzip, inflateSync, Unzlib } from "fflate";
 
 /** Thrown when the output would pass the cap, whatever the input claims about itself. */
 export class InflateLimitError extends Error {}
@@ -9,10 +9,24 @@ export class InflateLimitError extends Error {}
  * Other malformed input throws fflate's own error.
  */
 export function inflateCapped(data: Uint8Array, maxBytes: number, format: "gzip" | "zlib" | { dictionary?: Uint8Array }): Uint8Array {
-  const out = inflateStream(data, maxBytes, format);
-  if (typeof format === "object" && data.length > 0 && endsBeforeLastByte(data, out, maxBytes, format)) {
-    throw new TrailingDataError("bytes follow the end of the DEFLATE stream");
-  }
+  if (typeof format !== "object") return inflateStream(data, maxBytes, format);
+  const out = inflateRaw(data, maxBytes, format);
+  if (endsBeforeLastByte(data, out, maxBytes, format)) throw new TrailingDataError("bytes follow the end of the DEFLATE stream");
+  return out;
+}
+
+/**
+ * Raw DEFLATE (the QR texts, a checkpoint's hot path), in one pass into one buffer of the cap
+ * plus a byte: fflate's streaming inflater grows its output 128 KiB at a time, which cost more
+ * than the signature checks. fflate does not grow a buffer it is given and drops what would
+ * pass its end, so an output that fills the buffer passed the cap; the work stays bounded by
+ * the input (capped by the caller) times DEFLATE's largest ratio.
+ */
+function inflateRaw(data: Uint8Array, maxBytes: number, format: { dictionary?: Uint8Array }): Uint8Array {
+  // fflate hands back a given buffer whole for empty input: refuse it before.
+  if (data.length === 0) throw new Error("no DEFLATE data");
+  const out = inflateSync(data, { out: new Uint8Array(maxBytes + 1), ...(format.dictionary ? { dictionary: format.dictionary } : {}) });
+  if (out.length > maxBytes) throw new InflateLimitError(`inflates past ${maxBytes} bytes`);
   return out;
 }
 
@@ -26,16 +40,17 @@ export class TrailingDataError extends Error {}
  * QR-sized input: cheap, and no DEFLATE parser of our own.
  */
 function endsBeforeLastByte(data: Uint8Array, out: Uint8Array, maxBytes: number, format: { dictionary?: Uint8Array }): boolean {
+  if (data.length < 2) return false;
   let shorter: Uint8Array;
   try {
-    shorter = inflateStream(data.subarray(0, data.length - 1), maxBytes, format);
+    shorter = inflateRaw(data.subarray(0, data.length - 1), maxBytes, format);
   } catch {
     return false;
   }
   return shorter.length === out.length && shorter.every((b, i) => b === out[i]);
 }
 
-function inflateStream(data: Uint8Array, maxBytes: number, format: "gzip" | "zlib" | { dictionary?: Uint8Array }): Uint8Array {
+function inflateStream(data: Uint8Array, maxBytes: number, format: "gzip" | "zlib"): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const onChunk = (chunk: Uint8Array): void => {
@@ -43,7 +58,7 @@ function inflateStream(data: Uint8Array, maxBytes: number, format: "gzip" | "zli
     if (total > maxBytes) throw new InflateLimitError(`inflates past ${maxBytes} bytes`);
     chunks.push(chunk);
   };
-  const stream = format === "gzip" ? new Gunzip(onChunk) : format === "zlib" ? new Unzlib(onChunk) : new Inflate(format, onChunk);
+  const stream = format === "gzip" ? new Gunzip(onChunk) : new Unzlib(onChunk);
   for (let i = 0; i < data.length || i === 0; i += 1024) stream.push(data.subarray(i, i + 1024), i + 1024 >= data.length);
   const out = new Uint8Array(total);
   let o = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { deflateSync } from "fflate";
 import { p256 } from "@noble/curves/nist.js";
 import { base45Decode, base45Encode } from "../../core/base45.ts";
 import { compactPresentation, CompactError, expandPresentation, readPresentation } from "../../core/compact.ts";
@@ -58,5 +59,18 @@ describe("compact QR form of a presentation", () => {
       expect(error).toBeInstanceOf(CompactError);
       expect((error as CompactError).code).toBe("compact_malformed");
     }
+  });
+
+  it("cuts inflation at the cap: a bomb is compact_too_large, exactly the cap inflates", () => {
+    const codeOf = (bytes: number): string | undefined => {
+      try {
+        expandPresentation(`LZ1:${base45Encode(deflateSync(new Uint8Array(bytes), { level: 9 }))}`);
+      } catch (e) {
+        return (e as CompactError).code;
+      }
+    };
+    expect(codeOf(1 << 20)).toBe("compact_too_large"); // 1 MiB of zeros in ~1 KB of QR text
+    expect(codeOf(2 * 16 * 1024 + 1)).toBe("compact_too_large");
+    expect(codeOf(2 * 16 * 1024)).toBe("compact_malformed"); // inflates; then it is no presentation
   });
 });
