@@ -1,25 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { type CredentialFormat, holderPublicKey, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
-import { credentialTypeId, idToString } from "../chain/ids.ts";
-import { connectLedger } from "../chain/ledger.ts";
 import { HttpError } from "../http/errors.ts";
+import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
 import { MAX_COPIES, type CredentialRecord } from "./store.ts";
-import { TtlCache } from "./ttl-cache.ts";
 
-/** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
-export const CHAIN_CACHE_MS = 10_000;
 /** A credential's validity when the request names none. */
 export const DEFAULT_VALID_FOR = 86_400;
-/** Type names come from clients: the cache holds at most this many. */
-const TYPE_CACHE_MAX = 256;
-
-export interface TypeInfo {
-  readonly accredited: boolean;
-  readonly schema: JsonValue | undefined;
-  /** The type's maximum validity on chain, seconds (0: no policy yet, verifiers refuse the type). */
-  readonly maxValidity: number;
-}
 
 export interface IssueTo {
   readonly type: string;
@@ -42,21 +29,31 @@ export interface Issued {
   readonly status: Pick<CredentialRecord, "revocation" | "suspension">;
 }
 
+/** One credential for several holder keys: a copy each. */
+export type IssueCopies = Omit<IssueTo, "holder"> & { readonly holders: readonly string[] };
+
 /** Copies of one credential issued together: the batch id names them all (status changes act on every copy). */
 export interface IssuedBatch {
   readonly batch: string;
   readonly copies: readonly (Omit<Issued, "sdJwtVc" | "format"> & { readonly holder: string; readonly format: CredentialFormat })[];
 }
 
-/** A chain call's failure as the client sees it: 503 `chain_unavailable`. */
-export async function chainCall<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof HttpError) throw e;
-    throw new HttpError("chain_unavailable", "the chain node cannot be reached; try again");
-  }
+/**
+ * The issuance policy, from what the chain says of the type: the type's schema, once the type is
+ * known, this agency accredited for it now, the validity within the type's maximum (verifiers
+ * refuse a longer one), and the claims valid against it.
+ */
+export function issuableSchema(info: TypeInfo, type: string, claims: Record<string, JsonValue>, validFor: number = DEFAULT_VALID_FOR): JsonValue {
+  if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
+  if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${type} now`);
+  if (info.maxValidity === 0) throw new HttpError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
+  if (validFor > info.maxValidity) throw new HttpError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
+  const problems = validateSchema(info.schema, claims);
+  if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
+  return info.schema;
 }
+
+type CheckIssuable = (type: string, claims: Record<string, JsonValue>, validFor?: number) => Promise<JsonValue>;
 
 /**
  * The issuance use case, shared by direct issuance and offer redemption: is the type known and
@@ -64,117 +61,82 @@ export async function chainCall<T>(p: Promise<T>): Promise<T> {
  * type's schema, then record (group commit) and sign.
  */
 export function createIssuance(d: IssuerContext) {
-  const { trust } = connectLedger(d.deployment, d.provider);
-  const types = new TtlCache<TypeInfo>({ ttlMs: d.chainCacheMs ?? CHAIN_CACHE_MS, max: TYPE_CACHE_MAX });
-
-  function typeInfo(type: string): Promise<TypeInfo> {
-    return types.get(type, async () => {
-      const id = credentialTypeId(type);
-      const [accredited, entry, policy] = await Promise.all([
-        trust.getFunction("isAccredited")(d.agency, id, d.now()),
-        trust.getFunction("getCredentialType")(id),
-        trust.getFunction("getCredentialTypePolicy")(id),
-      ]);
-      return { accredited: accredited as boolean, schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined, maxValidity: Number(policy.maxValidity) };
-    });
-  }
-
-  /** The credential types registered on chain (the issuer metadata lists them). */
-  async function listTypes(): Promise<string[]> {
-    const ids = (await chainCall(trust.getFunction("credentialTypes")(0, 100))) as string[];
-    return ids.map(idToString);
-  }
-
-  /**
-   * The type's schema, once the type is known, this agency accredited for it now, the validity
-   * within the type's maximum (verifiers refuse a longer one), and the claims valid against it.
-   */
-  async function checkIssuable(type: string, claims: Record<string, JsonValue>, validFor: number = DEFAULT_VALID_FOR): Promise<JsonValue> {
-    const info = await chainCall(typeInfo(type));
-    if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
-    if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${type} now`);
-    if (info.maxValidity === 0) throw new HttpError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
-    if (validFor > info.maxValidity) throw new HttpError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
-    const problems = validateSchema(info.schema, claims);
-    if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
-    return info.schema;
-  }
-
-  /**
-   * Signs the record in a format. Both formats name the same lists and indices, so revoking the
-   * record revokes both. jwt_vc signatures are deterministic (a replayed Idempotency-Key gives
-   * the same JWT); an SD-JWT VC draws fresh salts, so a replay gives the same record with new
-   * salts (the format is not part of the request hash: a replay may ask for the other format).
-   */
-  const sign = (r: CredentialRecord, claims: Record<string, JsonValue>, schema: JsonValue, format: CredentialFormat) =>
-    (format === "sd_jwt_vc" ? issueSdJwtVc : issueCredential)({
-      key: d.key,
-      holder: r.holder,
-      credentialType: r.type,
-      claims,
-      schema,
-      status: {
-        revocation: { listUrl: statusListUrl(d.publicUrl, d.deployment.chainId, r.revocation.list), index: r.revocation.index },
-        suspension: { listUrl: statusListUrl(d.publicUrl, d.deployment.chainId, r.suspension.list), index: r.suspension.index },
-      },
-      id: r.id,
-      issuedAt: r.issuedAt,
-      validUntil: r.validUntil,
-    });
-
-  /** Checks, records and signs one credential. */
-  async function issueTo(p: IssueTo): Promise<Issued> {
-    if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
-    const schema = await checkIssuable(p.type, p.claims, p.validFor);
-    const issuedAt = d.now();
-    const record = await d.store.credentials.recordGrouped(
-      {
-        id: `urn:uuid:${randomUUID()}`,
-        type: p.type,
-        holder: p.holder,
-        issuedAt,
-        validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR),
-        requestHash: d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor }),
-        lists: listsOf(d),
-      },
-      p.idempotencyKey,
-      p.operator,
-    );
-    d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
-    // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
-    const format = p.format ?? "jwt_vc";
-    const credential = await sign(record, p.claims, schema, format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc");
-    const sdJwtVc = format === "both" ? { sdJwtVc: await sign(record, p.claims, schema, "sd_jwt_vc") } : {};
-    d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format });
-    return { id: record.id, credential, format, ...sdJwtVc, status: { revocation: record.revocation, suspension: record.suspension } };
-  }
-
-  /**
-   * Several copies of one credential, one per holder key (each presented once, so colluding
-   * verifiers cannot link sightings by holder, id or status index): checked once, recorded in
-   * one transaction under one batch id, each copy with its own id and random indices, then
-   * signed. Revoking the batch (or any copy) acts on every copy.
-   */
-  async function issueCopies(p: Omit<IssueTo, "holder"> & { readonly holders: readonly string[] }): Promise<IssuedBatch> {
-    if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new HttpError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
-    if (new Set(p.holders).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
-    if (!p.holders.every((h) => holderPublicKey(h))) throw new HttpError("invalid_holder", "every subject must be a P-256 did:key or did:jwk");
-    const schema = await checkIssuable(p.type, p.claims, p.validFor);
-    const issuedAt = d.now();
-    const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
-    const requests = p.holders.map((holder) => ({ id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) }));
-    const batch = `urn:uuid:${randomUUID()}`;
-    const records = d.store.credentials.recordBatch(batch, requests, p.idempotencyKey, p.operator);
-    d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
-    const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
-    const copies = await Promise.all(
-      records.map(async (r) => ({ id: r.id, holder: r.holder, credential: await sign(r, p.claims, schema, format), format, status: { revocation: r.revocation, suspension: r.suspension } })),
-    );
-    d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format }, copies.length);
-    return { batch: d.store.credentials.batchOf(records[0]!.id) ?? batch, copies };
-  }
-
-  return { typeInfo, listTypes, checkIssuable, issueTo, issueCopies };
+  const types = credentialTypes(d);
+  const checkIssuable: CheckIssuable = async (type, claims, validFor) => issuableSchema(await chainCall(types.typeInfo(type)), type, claims, validFor);
+  return {
+    typeInfo: types.typeInfo,
+    listTypes: types.listTypes,
+    checkIssuable,
+    issueTo: (p: IssueTo) => issueTo(d, checkIssuable, p),
+    issueCopies: (p: IssueCopies) => issueCopies(d, checkIssuable, p),
+  };
 }
 
 export type Issuance = ReturnType<typeof createIssuance>;
+
+/**
+ * Signs the record in a format. Both formats name the same lists and indices, so revoking the
+ * record revokes both. jwt_vc signatures are deterministic (a replayed Idempotency-Key gives
+ * the same JWT); an SD-JWT VC draws fresh salts, so a replay gives the same record with new
+ * salts (the format is not part of the request hash: a replay may ask for the other format).
+ */
+function sign(d: IssuerContext, r: CredentialRecord, claims: Record<string, JsonValue>, schema: JsonValue, format: CredentialFormat): Promise<string> {
+  return (format === "sd_jwt_vc" ? issueSdJwtVc : issueCredential)({
+    key: d.key,
+    holder: r.holder,
+    credentialType: r.type,
+    claims,
+    schema,
+    status: {
+      revocation: { listUrl: statusListUrl(d.publicUrl, d.deployment.chainId, r.revocation.list), index: r.revocation.index },
+      suspension: { listUrl: statusListUrl(d.publicUrl, d.deployment.chainId, r.suspension.list), index: r.suspension.index },
+    },
+    id: r.id,
+    issuedAt: r.issuedAt,
+    validUntil: r.validUntil,
+  });
+}
+
+/** A new record for one holder: a fresh id, valid from `issuedAt` for the requested time, on the agency's lists. */
+function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, holder: string, issuedAt: number, requestHash: string) {
+  return { id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) };
+}
+
+/** Checks, records and signs one credential. */
+async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueTo): Promise<Issued> {
+  if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+  const schema = await checkIssuable(p.type, p.claims, p.validFor);
+  const requestHash = d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
+  const record = await d.store.credentials.recordGrouped(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
+  d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
+  // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
+  const format = p.format ?? "jwt_vc";
+  const credential = await sign(d, record, p.claims, schema, format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc");
+  const sdJwtVc = format === "both" ? { sdJwtVc: await sign(d, record, p.claims, schema, "sd_jwt_vc") } : {};
+  d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format });
+  return { id: record.id, credential, format, ...sdJwtVc, status: { revocation: record.revocation, suspension: record.suspension } };
+}
+
+/**
+ * Several copies of one credential, one per holder key (each presented once, so colluding
+ * verifiers cannot link sightings by holder, id or status index): checked once, recorded in
+ * one transaction under one batch id, each copy with its own id and random indices, then
+ * signed. Revoking the batch (or any copy) acts on every copy.
+ */
+async function issueCopies(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueCopies): Promise<IssuedBatch> {
+  if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new HttpError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
+  if (new Set(p.holders).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
+  if (!p.holders.every((h) => holderPublicKey(h))) throw new HttpError("invalid_holder", "every subject must be a P-256 did:key or did:jwk");
+  const schema = await checkIssuable(p.type, p.claims, p.validFor);
+  const issuedAt = d.now();
+  const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
+  const batch = `urn:uuid:${randomUUID()}`;
+  const records = d.store.credentials.recordBatch(batch, p.holders.map((holder) => newRecord(d, p, holder, issuedAt, requestHash)), p.idempotencyKey, p.operator);
+  d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
+  const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
+  const copies = await Promise.all(
+    records.map(async (r) => ({ id: r.id, holder: r.holder, credential: await sign(d, r, p.claims, schema, format), format, status: { revocation: r.revocation, suspension: r.suspension } })),
+  );
+  d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format }, copies.length);
+  return { batch: d.store.credentials.batchOf(records[0]!.id) ?? batch, copies };
+}

@@ -3,7 +3,8 @@ import { configurationId, CREDENTIAL_FORMAT, credentialConfiguration, type Crede
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
-import { chainCall, type Issuance } from "./issuance.ts";
+import { chainCall } from "./credential-types.ts";
+import type { Issuance } from "./issuance.ts";
 import { MAX_COPIES } from "./store.ts";
 
 /** How long an offer (and its access token) stays redeemable, seconds. */

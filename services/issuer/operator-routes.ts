@@ -32,60 +32,77 @@ const OperatorRequest = z.strictObject({
 
 /** The agency's operators at work: issue, change status, look up a record, add operators. */
 export function operatorRoutes(d: IssuerContext, issuance: Issuance): Route<unknown>[] {
+  return [issueRoute(issuance), statusRoute(d), recordRoute(d), ...operatorAdminRoutes(d)];
+}
+
+/** `POST /credentials`: one credential (subject) or copies of it (subjects). */
+function issueRoute(issuance: Issuance): Route<unknown> {
+  return route<z.infer<typeof IssueRequest>>({
+    method: "post",
+    path: "/credentials",
+    summary: "Issue a credential to a holder, or (subjects) several copies of it, one per holder key (Idempotency-Key makes a retry return the same credential or batch)",
+    auth: ["issue"],
+    body: IssueRequest,
+    responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
+    async handle({ body, header, caller }) {
+      const idempotencyKey = header("idempotency-key");
+      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
+      if ((body.subject === undefined) === (body.subjects === undefined)) throw new HttpError("invalid_request", "give subject (one credential) or subjects (copies, one per holder key), not both");
+      const common = { type: body.type, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" };
+      if (body.subjects) {
+        if (body.format === "both") throw new HttpError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
+        return { status: 201, body: await issuance.issueCopies({ ...common, holders: body.subjects, format: body.format ?? "jwt_vc" }) };
+      }
+      const issued = await issuance.issueTo({ ...common, holder: body.subject as string, format: body.format ?? "jwt_vc" });
+      return { status: 201, body: issued };
+    },
+  });
+}
+
+/** `POST /credentials/status`: revoke, suspend or reinstate, through the outbox. */
+function statusRoute(d: IssuerContext): Route<unknown> {
+  return route<z.infer<typeof StatusRequest>>({
+    method: "post",
+    path: "/credentials/status",
+    summary: "Revoke, suspend or reinstate credentials (a copy's or batch's id acts on every copy): recorded in the outbox and answered 202 pending",
+    auth: ["revoke"],
+    body: StatusRequest,
+    responses: { 202: "accepted as pending", 401: "no or bad token", 403: "no revoke role", 404: "a credential was not issued here" },
+    async handle({ body, caller }) {
+      // A copy stands for its credential: the change reaches every copy of the batch, in one request.
+      const ids = [...new Set(body.ids.flatMap((id) => {
+        const copies = d.store.credentials.copiesOf(id);
+        return copies.length ? copies : [id]; // unknown: enqueue answers unknown_credential
+      }))];
+      const entries = d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
+      d.metrics.inc("laissez_status_requests_total", "status change requests", { action: body.action }, entries.length);
+      return { status: 202, body: { state: "pending", requests: entries } };
+    },
+  });
+}
+
+/** `GET /credentials/:id`: the record (without its request hash), its copies and its status requests. */
+function recordRoute(d: IssuerContext): Route<unknown> {
+  return route({
+    method: "get",
+    path: "/credentials/:id",
+    summary: "A credential's record and the state of its status requests (pending or anchored, with transaction and block)",
+    auth: ["issue", "revoke", "admin"],
+    responses: { 200: "the record", 404: "not issued here" },
+    async handle({ params }) {
+      const record = d.store.credentials.get(params.id as string);
+      if (!record) throw new HttpError("not_found", "no such credential issued here");
+      const { requestHash: _h, ...visible } = record;
+      const batch = d.store.credentials.batchOf(record.id);
+      const copies = batch ? { batch, copies: d.store.credentials.copiesOf(batch) } : {};
+      return { status: 200, body: { ...visible, ...copies, requests: d.store.outbox.statusOf(record.id) } };
+    },
+  });
+}
+
+/** `POST /operators`, `POST /operators/:id/disable`: the admin's tokens. */
+function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
   return [
-    route<z.infer<typeof IssueRequest>>({
-      method: "post",
-      path: "/credentials",
-      summary: "Issue a credential to a holder, or (subjects) several copies of it, one per holder key (Idempotency-Key makes a retry return the same credential or batch)",
-      auth: ["issue"],
-      body: IssueRequest,
-      responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
-      async handle({ body, header, caller }) {
-        const idempotencyKey = header("idempotency-key");
-        if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-        if ((body.subject === undefined) === (body.subjects === undefined)) throw new HttpError("invalid_request", "give subject (one credential) or subjects (copies, one per holder key), not both");
-        const common = { type: body.type, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" };
-        if (body.subjects) {
-          if (body.format === "both") throw new HttpError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
-          return { status: 201, body: await issuance.issueCopies({ ...common, holders: body.subjects, format: body.format ?? "jwt_vc" }) };
-        }
-        const issued = await issuance.issueTo({ ...common, holder: body.subject as string, format: body.format ?? "jwt_vc" });
-        return { status: 201, body: issued };
-      },
-    }),
-    route<z.infer<typeof StatusRequest>>({
-      method: "post",
-      path: "/credentials/status",
-      summary: "Revoke, suspend or reinstate credentials (a copy's or batch's id acts on every copy): recorded in the outbox and answered 202 pending",
-      auth: ["revoke"],
-      body: StatusRequest,
-      responses: { 202: "accepted as pending", 401: "no or bad token", 403: "no revoke role", 404: "a credential was not issued here" },
-      async handle({ body, caller }) {
-        // A copy stands for its credential: the change reaches every copy of the batch, in one request.
-        const ids = [...new Set(body.ids.flatMap((id) => {
-          const copies = d.store.credentials.copiesOf(id);
-          return copies.length ? copies : [id]; // unknown: enqueue answers unknown_credential
-        }))];
-        const entries = d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
-        d.metrics.inc("laissez_status_requests_total", "status change requests", { action: body.action }, entries.length);
-        return { status: 202, body: { state: "pending", requests: entries } };
-      },
-    }),
-    route({
-      method: "get",
-      path: "/credentials/:id",
-      summary: "A credential's record and the state of its status requests (pending or anchored, with transaction and block)",
-      auth: ["issue", "revoke", "admin"],
-      responses: { 200: "the record", 404: "not issued here" },
-      async handle({ params }) {
-        const record = d.store.credentials.get(params.id as string);
-        if (!record) throw new HttpError("not_found", "no such credential issued here");
-        const { requestHash: _h, ...visible } = record;
-        const batch = d.store.credentials.batchOf(record.id);
-        const copies = batch ? { batch, copies: d.store.credentials.copiesOf(batch) } : {};
-        return { status: 200, body: { ...visible, ...copies, requests: d.store.outbox.statusOf(record.id) } };
-      },
-    }),
     route<z.infer<typeof OperatorRequest>>({
       method: "post",
       path: "/operators",

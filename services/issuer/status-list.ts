@@ -4,7 +4,7 @@ import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
-import { chainCall } from "./issuance.ts";
+import { chainCall } from "./credential-types.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** How long a signed status list credential is served before it is rebuilt from chain state. */

@@ -1,0 +1,58 @@
+import type { Contract } from "ethers";
+import type { JsonValue } from "../../core/index.ts";
+import { credentialTypeId, idToString } from "../chain/ids.ts";
+import { connectLedger } from "../chain/ledger.ts";
+import { HttpError } from "../http/errors.ts";
+import type { IssuerContext } from "./deps.ts";
+import { TtlCache } from "./ttl-cache.ts";
+
+/** How long an on-chain answer (accreditation, type, schema) is reused before asking again. */
+export const CHAIN_CACHE_MS = 10_000;
+/** Type names come from clients: the cache holds at most this many. */
+const TYPE_CACHE_MAX = 256;
+
+/** What the chain says of one credential type, for this agency, now. */
+export interface TypeInfo {
+  readonly accredited: boolean;
+  readonly schema: JsonValue | undefined;
+  /** The type's maximum validity on chain, seconds (0: no policy yet, verifiers refuse the type). */
+  readonly maxValidity: number;
+}
+
+/** The credential types as the issuer sees them on chain. */
+export interface CredentialTypes {
+  /** The type's accreditation, schema and maximum validity (cached briefly; a failed answer is not kept). */
+  typeInfo(type: string): Promise<TypeInfo>;
+  /** The credential types registered on chain (the issuer metadata lists them). */
+  listTypes(): Promise<string[]>;
+}
+
+/** A chain call's failure as the client sees it: 503 `chain_unavailable`. */
+export async function chainCall<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError("chain_unavailable", "the chain node cannot be reached; try again");
+  }
+}
+
+/** The TrustRegistry's answers on credential types, each reused for `chainCacheMs` (default 10 s). */
+export function credentialTypes(d: IssuerContext): CredentialTypes {
+  const { trust } = connectLedger(d.deployment, d.provider);
+  const cache = new TtlCache<TypeInfo>({ ttlMs: d.chainCacheMs ?? CHAIN_CACHE_MS, max: TYPE_CACHE_MAX });
+  return {
+    typeInfo: (type) => cache.get(type, () => askTypeInfo(d, trust, type)),
+    listTypes: async () => ((await chainCall(trust.getFunction("credentialTypes")(0, 100))) as string[]).map(idToString),
+  };
+}
+
+async function askTypeInfo(d: IssuerContext, trust: Contract, type: string): Promise<TypeInfo> {
+  const id = credentialTypeId(type);
+  const [accredited, entry, policy] = await Promise.all([
+    trust.getFunction("isAccredited")(d.agency, id, d.now()),
+    trust.getFunction("getCredentialType")(id),
+    trust.getFunction("getCredentialTypePolicy")(id),
+  ]);
+  return { accredited: accredited as boolean, schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined, maxValidity: Number(policy.maxValidity) };
+}
