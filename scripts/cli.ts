@@ -79,5 +79,6 @@ export function regionCode(typed: string, known: readonly string[], flag = "--re
   const code = typed.trim().toUpperCase();
   if (known.includes(code)) return code;
   const near = nearest(code.toLowerCase(), known.map((k) => k.toLowerCase()));
-  throw new UsageError(`unknown region ${JSON.stringify(typed)} for ${flag}${near ? ` (did you mean ${near.toUpperCase()}?)` : ""}; known regions: ${known.join(", ")}`);
+  const list = known.length ? `known regions: ${[...known].sort().join(", ")}` : "no region is known here yet";
+  throw new UsageError(`unknown region ${JSON.stringify(code)} for ${flag}${near ? ` (did you mean ${near.toUpperCase()}?)` : ""}; ${list}`);
 }

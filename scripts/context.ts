@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { JsonRpcProvider } from "ethers";
+import { BundleError, type CheckpointState, loadSignedBundle, type TrustAnchor, type TrustBundle } from "../core/index.ts";
+import { idToString } from "../services/chain/ids.ts";
 import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deployments.ts";
 import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
 import { connectRpc, DEFAULT_RPC_URL, probeChainId } from "../services/chain/rpc.ts";
@@ -74,6 +76,43 @@ export function anchorOption(values: Record<string, unknown>, region: string): {
 
 /** A region flag: codes are case-insensitive (the chain's ids are of the upper-case code). */
 export const regionOption = (values: Record<string, unknown>, name = "region"): string => requireString(values, name).trim().toUpperCase();
+
+/** Every region the chain's TrustRegistry records, by code (a few dozen at national scale: one or two calls). */
+export async function chainRegions(ledger: Ledger): Promise<string[]> {
+  const codes: string[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const page = (await ledger.trust.getFunction("regions")(offset, 100)) as string[];
+    codes.push(...page.map(idToString));
+    if (page.length < 100) return codes;
+  }
+}
+
+/** A region flag checked against the chain's regions: case-insensitive; an unknown one lists them (exit 3). */
+export async function chainRegionOption(values: Record<string, unknown>, ledger: Ledger, name = "region"): Promise<string> {
+  return regionCode(requireString(values, name), await chainRegions(ledger), `--${name}`);
+}
+
+/**
+ * A signed bundle loaded for `anchor.region`. When it is for another region (the envelope's
+ * scope), and verifies as that region's under the same anchor, the region asked for is checked
+ * against the regions it lists: an unknown one is a usage error naming them, not a bundle error.
+ */
+export function loadRegionBundle(text: string, anchor: TrustAnchor & { region: string }, previous: CheckpointState | undefined, now?: number): { bundle: TrustBundle; state: CheckpointState } {
+  try {
+    return loadSignedBundle(text, anchor, previous, now);
+  } catch (e) {
+    if (!(e instanceof BundleError) || e.code !== "bundle_wrong_scope") throw e;
+    let regions: string[] | undefined;
+    try {
+      const scope = (JSON.parse(text) as { scope?: { region?: unknown } }).scope?.region;
+      if (typeof scope === "string") regions = Object.keys(loadSignedBundle(text, { ...anchor, region: scope }, undefined, now).bundle.regions);
+    } catch {
+      // Not a bundle this anchor trusts for any region: the first error says more.
+    }
+    if (regions && !regions.includes(anchor.region)) regionCode(anchor.region, regions);
+    throw e;
+  }
+}
 
 /**
  * The agency's issuer service a client command talks to: `--service URL` or LAISSEZ_ISSUER_URL;

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
-import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, deserializeBundle, type KeySigner, loadSignedBundle, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
+import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, deserializeBundle, type KeySigner, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
 import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { anchorOption, CHAIN_OPTIONS, DEMO_SCHEMAS_DIR, integerOption, readInput, regionOption, withChain } from "../context.ts";
+import { anchorOption, CHAIN_OPTIONS, chainRegionOption, DEMO_SCHEMAS_DIR, integerOption, loadRegionBundle, readInput, regionOption, withChain } from "../context.ts";
 import { userFile } from "../paths.ts";
 import { demoAuthorityKey, demoBundleSignerKey, demoDelegation, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
@@ -48,14 +48,14 @@ export const syncCommand: Command = {
     schemas: { type: "string", default: DEMO_SCHEMAS_DIR },
   },
   async run({ values }) {
-    const typed = regionOption(values);
+    requireString(values, "region");
     const out = requireString(values, "out");
     return withChain(values, async (provider, ledger) => {
       const { chainId } = ledger.deployment;
+      // A region the chain does not know is a usage error listing the ones it does.
+      const region = await chainRegionOption(values, ledger);
       const chainNow = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
-      const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(typed))).authority as string).toLowerCase();
-      // A region the chain does not know: list the ones it does (from a sync of the chain).
-      const region = /^0x0{40}$/.test(onChainAuthority) ? regionCode(typed, Object.keys((await syncBundle(provider, ledger.deployment, { schemas: directorySchemaSource(stringOption(values, "schemas") as string) })).bundle.regions).sort()) : typed;
+      const onChainAuthority = ((await ledger.trust.getFunction("getRegion")(regionId(region))).authority as string).toLowerCase();
       const signer = await bundleSigner(region, chainId, chainNow);
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
@@ -156,7 +156,7 @@ export const verifyCommand: Command = {
     try {
       const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as CheckpointState) : undefined;
       let state: CheckpointState;
-      ({ bundle, state } = loadSignedBundle(readFileSync(bundlePath, "utf8"), anchor, previous, now));
+      ({ bundle, state } = loadRegionBundle(readFileSync(bundlePath, "utf8"), anchor, previous, now));
       if (state.highestBlock !== previous?.highestBlock) writeFileAtomic(statePath, JSON.stringify(state));
     } catch (e) {
       if (!(e instanceof BundleError)) throw e;

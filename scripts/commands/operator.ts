@@ -13,9 +13,9 @@ import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
-import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { agencyAddress, CHAIN_OPTIONS, integerOption, withChain } from "../context.ts";
-import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEV_CHAIN_ID } from "../demo/consortium.ts";
+import { regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { agencyAddress, CHAIN_OPTIONS, chainRegionOption, integerOption, withChain } from "../context.ts";
+import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEMO_REGIONS, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
 type Values = Record<string, unknown>;
 const YEAR = 365 * 86400;
@@ -105,8 +105,14 @@ async function regionOf(ledger: Ledger, agency: string): Promise<string> {
   return idToString(issuer.region);
 }
 
+/** The demo authority's key of a region, or a usage error naming the variable to set for another region. */
+function demoAuthority(region: string): string {
+  if (!(DEMO_REGIONS as readonly string[]).includes(region)) throw new UsageError(`set LAISSEZ_AUTHORITY_KEY: ${region} is not a demo region (${DEMO_REGIONS.join(", ")})`);
+  return demoAuthorityKey(region).privateKey;
+}
+
 async function asAuthority(ledger: Ledger, region: string): Promise<Ledger> {
-  const key = await governingKey("LAISSEZ_AUTHORITY_KEY", ledger.deployment.chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
+  const key = await governingKey("LAISSEZ_AUTHORITY_KEY", ledger.deployment.chainId, () => demoAuthority(region), `${region}'s region authority key`);
   return connectLedger(ledger.deployment, key.connect(ledger.trust.runner?.provider ?? null));
 }
 
@@ -144,15 +150,16 @@ const AUTHORITY: Record<string, Sub> = {
   recognize: {
     usage: "recognize --region VERIFYING --issuing ISSUING --type T [--off]",
     async run(values, ledger, json) {
-      const region = requireString(values, "region");
+      const region = await chainRegionOption(values, ledger);
+      const issuing = await chainRegionOption(values, ledger, "issuing");
       const as = await asAuthority(ledger, region);
-      await send(as.trust, "setRecognition", [regionId(region), regionId(requireString(values, "issuing")), credentialTypeId(requireString(values, "type")), values.off !== true], json);
+      await send(as.trust, "setRecognition", [regionId(region), regionId(issuing), credentialTypeId(requireString(values, "type")), values.off !== true], json);
     },
   },
   "add-signer": {
     usage: "add-signer --region R --signer 0x… [--valid-for SECONDS]",
     async run(values, ledger, json) {
-      const region = requireString(values, "region");
+      const region = await chainRegionOption(values, ledger);
       const now = await latest(ledger);
       const as = await asAuthority(ledger, region);
       await send(as.trust, "addBundleSigner", [regionId(region), address(values, "signer"), now, now + integerOption(values, "valid-for", YEAR)], json);
@@ -161,7 +168,7 @@ const AUTHORITY: Record<string, Sub> = {
   "remove-signer": {
     usage: "remove-signer --region R --signer 0x…",
     async run(values, ledger, json) {
-      const region = requireString(values, "region");
+      const region = await chainRegionOption(values, ledger);
       const as = await asAuthority(ledger, region);
       await send(as.trust, "removeBundleSigner", [regionId(region), address(values, "signer")], json);
     },
@@ -199,11 +206,24 @@ const AGENCY: Record<string, Sub> = {
   },
 };
 
+/**
+ * The region of an offline command (no chain to ask): with the demo's key (development chain,
+ * no LAISSEZ_AUTHORITY_KEY) one of the demo's regions, listed when unknown; with an operator's
+ * key, any well-formed code (the authority knows its own region; the chain refuses a wrong one).
+ */
+function offlineRegion(values: Values, chainId: number): string {
+  const typed = requireString(values, "region");
+  if (chainId === DEV_CHAIN_ID && !process.env.LAISSEZ_AUTHORITY_KEY) return regionCode(typed, DEMO_REGIONS);
+  const code = typed.trim().toUpperCase();
+  if (!/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(code)) throw new UsageError(`--region must be an ISO 3166-2 code like CN-ZJ, got ${JSON.stringify(typed)} (delegate is offline: it cannot list the chain's regions; \`laissez sync\` or the open registry page does)`);
+  return code;
+}
+
 /** `laissez authority delegate`: offline, no chain — the region authority signs a bundle signer's delegation. */
 async function delegate(values: Values): Promise<number> {
-  const region = requireString(values, "region");
   const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
-  const key = await governingKey("LAISSEZ_AUTHORITY_KEY", chainId, () => demoAuthorityKey(region).privateKey, `${region}'s region authority key`);
+  const region = offlineRegion(values, chainId);
+  const key = await governingKey("LAISSEZ_AUTHORITY_KEY", chainId, () => demoAuthority(region), `${region}'s region authority key`);
   const from = stringOption(values, "from") !== undefined ? integerOption(values, "from") : Math.floor(Date.now() / 1000);
   const delegation = await signDelegation({ chainId, region, signer: address(values, "signer"), validFrom: from, validUntil: from + integerOption(values, "valid-for", 90 * 86400) }, key.key);
   writeFileAtomic(requireString(values, "out"), JSON.stringify(delegation, null, 2));
@@ -211,18 +231,14 @@ async function delegate(values: Values): Promise<number> {
   return 0;
 }
 
-const OPTIONS = {
+/** Each command's own flags: an agency's commands take no region (the chain records the agency's). */
+const AUTHORITY_OPTIONS = {
   ...CHAIN_OPTIONS,
   agency: { type: "string" },
   region: { type: "string" },
   issuing: { type: "string" },
   type: { type: "string" },
   signer: { type: "string" },
-  writer: { type: "string" },
-  key: { type: "string" },
-  new: { type: "string" },
-  old: { type: "string" },
-  overlap: { type: "string" },
   from: { type: "string" },
   "valid-for": { type: "string" },
   "chain-id": { type: "string" },
@@ -230,13 +246,24 @@ const OPTIONS = {
   off: { type: "boolean" },
 } as const;
 
-function operatorCommand(name: string, summary: string, subs: Record<string, Sub>, keyVariable: string, offline?: { name: string; usage: string; run: (v: Values) => Promise<number> }): Command {
+const AGENCY_OPTIONS = {
+  ...CHAIN_OPTIONS,
+  agency: { type: "string" },
+  writer: { type: "string" },
+  key: { type: "string" },
+  new: { type: "string" },
+  old: { type: "string" },
+  overlap: { type: "string" },
+  "valid-for": { type: "string" },
+} as const;
+
+function operatorCommand(name: string, summary: string, subs: Record<string, Sub>, keyVariable: string, options: Command["options"], offline?: { name: string; usage: string; run: (v: Values) => Promise<number> }): Command {
   const usages = [...Object.values(subs).map((s) => s.usage), ...(offline ? [offline.usage] : [])];
   return {
     name,
     summary,
     usage: `laissez ${name} <${[...Object.keys(subs), ...(offline ? [offline.name] : [])].join("|")}> …   (key: ${keyVariable}; the demo's on the development chain)\n${usages.map((u) => `  laissez ${name} ${u}`).join("\n")}`,
-    options: OPTIONS,
+    options,
     async run({ values, positionals }) {
       const [sub] = positionals;
       if (offline && sub === offline.name) return offline.run(values);
@@ -255,6 +282,7 @@ export const authorityCommand = operatorCommand(
   "region authority operations (offline key): accredit, suspend, reinstate, recognize, add/remove a bundle signer, sign a delegation",
   AUTHORITY,
   "LAISSEZ_AUTHORITY_KEY",
+  AUTHORITY_OPTIONS,
   { name: "delegate", usage: "delegate --region R --signer 0x… --out FILE [--valid-for SECONDS] [--chain-id N]   (offline: signs, sends nothing)", run: delegate },
 );
 
@@ -263,4 +291,5 @@ export const agencyCommand = operatorCommand(
   "agency identity-owner operations (offline key): name the status writer, rotate a signing key (planned; secp256k1 or Ed25519), revoke one (compromise)",
   AGENCY,
   "LAISSEZ_IDENTITY_OWNER_KEY",
+  AGENCY_OPTIONS,
 );

@@ -2,11 +2,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isObject, loadSignedBundle, parseJson, verifyPaperCredential } from "../../core/index.ts";
+import { isObject, parseJson, verifyPaperCredential } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { anchorOption, bundleText, integerOption, issuerService } from "../context.ts";
+import { anchorOption, bundleText, integerOption, issuerService, loadRegionBundle } from "../context.ts";
 import { DEV_CHAIN_ID } from "../demo/consortium.ts";
 import { printPaperCredential } from "../paper.ts";
 
@@ -53,7 +53,7 @@ export const paperCommand: Command = {
     }
     if (!isObject(claims)) throw new UsageError("--claims must be a JSON object");
     const anchor = anchorOption(values, (stringOption(values, "region") ?? "CN-ZJ").trim().toUpperCase());
-    const { bundle } = loadSignedBundle(await bundleText(requireString(values, "bundle")), anchor, undefined);
+    const { bundle } = loadRegionBundle(await bundleText(requireString(values, "bundle")), anchor, undefined);
     const { url, token } = issuerService(values);
     const validFor = stringOption(values, "valid-for") === undefined ? undefined : integerOption(values, "valid-for");
     const printed = await printPaperCredential({ issuerUrl: url, token, type, claims, ...(validFor ? { validFor } : {}), agencyOf: (address) => bundle.issuers[address] });

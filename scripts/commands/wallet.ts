@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, loadSignedBundle, type TrustBundle } from "../../core/index.ts";
+import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
@@ -15,7 +15,7 @@ import { copyKey, createHolderKey } from "../../wallet/holder.ts";
 import { holderStatus, type HolderStatus, type WalletSync } from "../../wallet/status.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
 import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { anchorOption, bundleText } from "../context.ts";
+import { anchorOption, bundleText, loadRegionBundle } from "../context.ts";
 import { DEMO_REGIONS, DEV_CHAIN_ID } from "../demo/consortium.ts";
 import { userFile } from "../paths.ts";
 
@@ -83,7 +83,7 @@ async function syncWallet(wallet: FileWallet, values: Values): Promise<{ bundle:
   if (!source) throw new UsageError("--bundle is required: a checkpoint's /bundle URL or a bundle file");
   const typed = stringOption(values, "region") ?? last?.region ?? "CN-ZJ";
   const anchor = anchorOption(values, typed.trim().toUpperCase());
-  const { bundle, state } = loadSignedBundle(await bundleText(source), anchor, wallet.bundleState as CheckpointState | undefined, now());
+  const { bundle, state } = loadRegionBundle(await bundleText(source), anchor, wallet.bundleState as CheckpointState | undefined, now());
   const keyCache = new Map<string, Uint8Array>();
   const statuses: Record<string, HolderStatus> = {};
   for (const c of await wallet.list()) statuses[c.id] = holderStatus(c, bundle, now(), nativeVerifier, keyCache);

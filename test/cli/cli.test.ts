@@ -67,12 +67,39 @@ describe("laissez: version, help, usage errors", () => {
     const file = await runLaissez(["verify", "--bundle", "/nonexistent/sh.json", "--region", "CN-SH", "/nonexistent/vc.jwt"]);
     expect([file.code, file.stderr]).toEqual([3, expect.stringMatching(/no such file or directory: \/nonexistent\/vc\.jwt\n {2}guide: docs\/cli\.md#laissez-verify/)]);
     const region = await runLaissez(["verify", "--bundle", "x.json", "--region", "cn-xj", "-"], { input: "x" });
-    expect([region.code, region.stderr]).toEqual([3, expect.stringContaining('unknown region "CN-XJ" for --region (did you mean CN-ZJ?); known regions: CN-ZJ, CN-SH, CN-NM')]);
+    expect([region.code, region.stderr]).toEqual([3, expect.stringContaining('unknown region "CN-XJ" for --region (did you mean CN-ZJ?); known regions: CN-NM, CN-SH, CN-ZJ')]);
     const chain = await runLaissez(["sync", "--rpc", `http://127.0.0.1:${await freePort()}`, "--region", "CN-SH", "--out", join(tmp("sync"), "b.json")]);
     expect([chain.code, chain.stderr]).toEqual([1, expect.stringContaining("does not answer (start it with `npm run chain`, or give --rpc)")]);
     for (const r of [file, region, chain]) expect(r.stderr).not.toMatch(RAW);
     expect(nearest("CN-SX".toLowerCase(), ["cn-zj", "cn-sh", "cn-nm"])).toBe("cn-sh");
     expect(nearest("frobnicate", ["json", "region"])).toBeUndefined();
+  });
+});
+
+describe("an unknown region, in every command that takes one offline: a usage error listing the known regions", () => {
+  it("wallet sync/receive, paper, authority delegate list the demo's regions (exit 3); codes are case-insensitive; agency takes no region", async () => {
+    const dir = tmp("regions");
+    const env = { ...process.env, LAISSEZ_WALLET_PASSPHRASE: "plum river lantern 42", LAISSEZ_ISSUER_TOKEN: "unused" };
+    const wallet = ["--wallet", join(dir, "w.json")];
+    expect((await runLaissez(["wallet", "init", ...wallet], { env })).code).toBe(0);
+    const known = "known regions: CN-NM, CN-SH, CN-ZJ";
+    const [sync, receive, paper, delegate, delegated, agency] = await Promise.all([
+      runLaissez(["wallet", "sync", "--bundle", join(dir, "none.json"), "--region", "cn-xx", ...wallet], { env }),
+      runLaissez(["wallet", "receive", "openid-credential-offer://?x", "--bundle", join(dir, "none.json"), "--region", "Mars", ...wallet], { env }),
+      runLaissez(["paper", "--type", "HealthCode", "--claims", "{}", "--out", join(dir, "p.html"), "--bundle", join(dir, "none.json"), "--region", "cn-gd"], { env }),
+      runLaissez(["authority", "delegate", "--region", "cn-sx", "--signer", "0x0000000000000000000000000000000000000001", "--out", join(dir, "d.json")], { env }),
+      runLaissez(["authority", "delegate", "--region", "cn-sh", "--signer", "0x0000000000000000000000000000000000000001", "--out", join(dir, "d.json")], { env }),
+      runLaissez(["agency", "set-writer", "--agency", "0", "--writer", "0x0000000000000000000000000000000000000001", "--region", "CN-SH"], { env }),
+    ]);
+    expect([sync.code, sync.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-XX" for --region; ${known}`)]);
+    expect([receive.code, receive.stderr]).toEqual([3, expect.stringContaining(`unknown region "MARS" for --region; ${known}`)]);
+    expect([paper.code, paper.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-GD" for --region; ${known}`)]);
+    expect([delegate.code, delegate.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-SX" for --region (did you mean CN-SH?); ${known}`)]);
+    expect(delegated.code, delegated.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "d.json"), "utf8"))).toMatchObject({ payload: { region: "CN-SH" } });
+    // An agency's region is the chain's record of it: the flag is refused, not silently ignored.
+    expect([agency.code, agency.stderr]).toEqual([3, expect.stringContaining("no flag --region")]);
+    for (const r of [sync, receive, paper, delegate, agency]) expect(r.stderr).not.toMatch(RAW);
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { idToString } from "../../services/chain/ids.ts";
+import { idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Deployment } from "../../services/chain/ledger.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { Wallet } from "ethers";
@@ -15,7 +15,7 @@ import { softwareAccount } from "../../services/chain/key-account.ts";
 import { AuditAnchorer } from "../../services/issuer/audit-anchor.ts";
 import { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
-import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey } from "../../scripts/demo/consortium.ts";
+import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey, devDeployer } from "../../scripts/demo/consortium.ts";
 import { runLaissez, startChainProcess } from "../helpers/processes.ts";
 
 // The same deploy and seed an operator runs, as separate processes against `hardhat node`
@@ -82,7 +82,31 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
     expect(suspended.lines[0]!.receipt.events[0]).toMatch(/^IssuerStatusChanged\(.*, 2\)$/);
     expect((await op(["authority", "reinstate", "--agency", "1"])).lines[0]!.receipt.events[0]).toMatch(/^IssuerStatusChanged\(.*, 1\)$/);
     expect((await op(["authority", "accredit", "--agency", "1", "--type", "HealthCode", "--valid-for", "86400"])).lines[0]!.receipt.events[0]).toMatch(/^IssuerAccredited\(/);
-    expect((await op(["authority", "recognize", "--region", "CN-NM", "--issuing", "CN-ZJ", "--type", "HealthCode"])).lines[0]!.receipt.events[0]).toMatch(/^RecognitionSet\(.*, true\)$/);
+    // Region codes are case-insensitive (the chain's ids are of the upper-case code).
+    expect((await op(["authority", "recognize", "--region", "cn-nm", "--issuing", "cn-zj", "--type", "HealthCode"])).lines[0]!.receipt.events[0]).toMatch(new RegExp(`^RecognitionSet\\(\\d+, ${regionId("CN-NM")}, ${regionId("CN-ZJ")}, .*, true\\)$`));
+  });
+
+  it("laissez authority: an unknown region is a usage error listing the chain's regions (exit 3)", { timeout: 600_000 }, async () => {
+    // A region outside the demo, added by governance: the list comes from the chain, not the demo's config.
+    const provider = connectRpc(chain.url);
+    const governance = connectLedger(JSON.parse(readFileSync(join(dir, "31337.json"), "utf8")) as Deployment, devDeployer(provider));
+    await (await governance.trust.getFunction("addRegion")(regionId("CN-GD"), Wallet.createRandom().address)).wait();
+    provider.destroy();
+    const known = "known regions: CN-GD, CN-NM, CN-SH, CN-ZJ";
+    const signer = Wallet.createRandom().address;
+    const [recognize, issuing, added, removed, outside] = await Promise.all([
+      op(["authority", "recognize", "--region", "cn-xx", "--issuing", "CN-ZJ", "--type", "HealthCode"]),
+      op(["authority", "recognize", "--region", "CN-SH", "--issuing", "Zhejiang", "--type", "HealthCode"]),
+      op(["authority", "add-signer", "--region", "CN-SHH", "--signer", signer]),
+      op(["authority", "remove-signer", "--region", "XX-1", "--signer", signer]),
+      op(["authority", "add-signer", "--region", "cn-gd", "--signer", signer]),
+    ]);
+    expect([recognize.code, recognize.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-XX" for --region; ${known}`)]);
+    expect([issuing.code, issuing.stderr]).toEqual([3, expect.stringContaining(`unknown region "ZHEJIANG" for --issuing; ${known}`)]);
+    expect([added.code, added.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-SHH" for --region (did you mean CN-SH?); ${known}`)]);
+    expect([removed.code, removed.stderr]).toEqual([3, expect.stringContaining(`unknown region "XX-1" for --region; ${known}`)]);
+    // Known on chain, but not the demo's: its authority's key must be given.
+    expect([outside.code, outside.stderr]).toEqual([3, expect.stringContaining("set LAISSEZ_AUTHORITY_KEY: CN-GD is not a demo region")]);
   });
 
   it("refuses an authority key of another region, and a bundle signer's key, with the custom error and its values", { timeout: 600_000 }, async () => {

@@ -8,6 +8,7 @@ import { holderSigner, presentCredential, regionAudience } from "../../core/cred
 import { p256DidKey } from "../../core/did.ts";
 import { runLaissez, startChainProcess, startIssuerProcess, type RunResult } from "../helpers/processes.ts";
 import { presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
+import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 
 /**
  * The product's core promise, through the `laissez` CLI, the CN-ZJ health agency's issuer
@@ -139,9 +140,20 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
 
   it("a CN-NM checkpoint, which does not recognize CN-ZJ health codes, rejects", async () => {
     const credential = await issue("HealthCode", { healthStatus: "green" });
-    await sync("CN-NM", "nm-1.json");
+    await sync("cn-nm", "nm-1.json"); // region codes are case-insensitive
     const { code, v } = await verify("CN-NM", "nm-1.json", await present(credential, "CN-NM"));
     expect([code, v.verdict, v.reason]).toEqual([1, "reject", "region_not_recognized"]);
+  });
+
+  it("an unknown region is a usage error listing the known ones: sync the chain's, verify --authority the bundle's (exit 3)", async () => {
+    const known = "known regions: CN-NM, CN-SH, CN-ZJ";
+    const [synced, verified] = await Promise.all([
+      runLaissez(["sync", ...chainArgs(), "--region", "cn-nn", "--out", file("none.json")]),
+      // Off the demo's defaults (--authority given) only the bundle knows the regions: the CN-NM bundle, asked for CN-XY.
+      runLaissez(["verify", "--bundle", file("nm-1.json"), "--region", "cn-xy", "--authority", demoAuthorityKey("CN-NM").address, "--state", file("state-xy.json"), "-"], { input: "x" }),
+    ]);
+    expect([synced.code, synced.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-NN" for --region (did you mean CN-NM?); ${known}`)]);
+    expect([verified.code, verified.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-XY" for --region; ${known}`)]);
   });
 
   it("a bundle past the type's maximum status age gives unknown, with the reason", async () => {
