@@ -1,9 +1,6 @@
-import { deflateSync } from "fflate";
-import { base45Decode, base45Encode } from "./base45.ts";
-import { CompactError, join, MAX_COMPACT_CHARS, pushField, pushVarint, Reader, segments } from "./compact.ts";
+import { CompactError, join, packQrText, pushVarint, type QrForm, segments, unpackQrText } from "./compact.ts";
 import { p256 } from "@noble/curves/nist.js";
 import { base64urlDecode, base64urlEncode, bytesToHex, fromUtf8, hexToBytes, utf8 } from "./encoding.ts";
-import { inflateCapped, InflateLimitError } from "./inflate.ts";
 import { MAX_DISCLOSURES, MAX_SD_JWT_CHARS, splitSdJwt } from "./sd-jwt.ts";
 
 /**
@@ -34,7 +31,8 @@ const DICTIONARY = utf8(
   ].join(""),
 );
 
-const VERSION = 1;
+/** `LZ2:`: an SD-JWT presentation, at most an SD-JWT's size. */
+const LZ2: QrForm = { prefix: SD_COMPACT_PREFIX, version: 1, dictionary: DICTIONARY, maxBytes: MAX_SD_JWT_CHARS, carries: "SD-JWT presentation" };
 
 /**
  * JSON text with its random parts as bytes: a base64url string of 32 bytes (a digest, a key
@@ -132,25 +130,14 @@ export function compactSdJwtPresentation(presentation: string): string {
   } catch (e) {
     throw new CompactError("compact_unsupported", `not an SD-JWT presentation the compact form repacks: ${(e as Error).message}`);
   }
-  const out: number[] = [VERSION];
-  pushVarint(out, parts.disclosures.length);
-  for (const f of fields) pushField(out, f);
-  return SD_COMPACT_PREFIX + base45Encode(deflateSync(Uint8Array.from(out), { level: 9, mem: 12, dictionary: DICTIONARY }));
+  const count: number[] = [];
+  pushVarint(count, parts.disclosures.length);
+  return packQrText(LZ2, fields, count);
 }
 
 /** The SD-JWT presentation inside `LZ2:` QR text; capped text and inflation (`compact_too_large`). */
 export function expandSdJwtPresentation(text: string): string {
-  if (!text.startsWith(SD_COMPACT_PREFIX)) throw new CompactError("compact_malformed", `QR text does not start with ${SD_COMPACT_PREFIX}`);
-  if (text.length > MAX_COMPACT_CHARS) throw new CompactError("compact_too_large", `QR text longer than ${MAX_COMPACT_CHARS} characters`);
-  let packed: Uint8Array;
-  try {
-    packed = inflateCapped(base45Decode(text.slice(SD_COMPACT_PREFIX.length), "QR text"), MAX_SD_JWT_CHARS, { dictionary: DICTIONARY });
-  } catch (e) {
-    if (e instanceof InflateLimitError) throw new CompactError("compact_too_large", `presentation ${e.message}`);
-    throw new CompactError("compact_malformed", `QR text is not a Laissez SD-JWT presentation: ${(e as Error).message}`);
-  }
-  if (packed[0] !== VERSION) throw new CompactError("compact_malformed", `unknown compact version ${packed[0]}`);
-  const r = new Reader(packed.subarray(1));
+  const r = unpackQrText(LZ2, text);
   const count = r.varint();
   if (count > MAX_DISCLOSURES) throw new CompactError("compact_malformed", `more than ${MAX_DISCLOSURES} disclosures`);
   const issuerJwt = join(unpackJson(r.field()), unpackJson(r.field()), r.field());

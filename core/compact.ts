@@ -46,7 +46,8 @@ const DICTIONARY = utf8(
 /** Shared with the paper form (core/paper.ts), which packs the credential alone. */
 export const COMPACT_DICTIONARY = DICTIONARY;
 
-const VERSION = 1;
+/** `LZ1:`: a VP JWT, the credential inside it at most a JWT's size. */
+const LZ1: QrForm = { prefix: COMPACT_PREFIX, version: 1, dictionary: DICTIONARY, maxBytes: 2 * MAX_JWT_CHARS, carries: "presentation" };
 
 export function pushVarint(out: number[], n: number): void {
   while (n >= 0x80) {
@@ -56,7 +57,7 @@ export function pushVarint(out: number[], n: number): void {
   out.push(n);
 }
 
-export function pushField(out: number[], bytes: Uint8Array): void {
+function pushField(out: number[], bytes: Uint8Array): void {
   pushVarint(out, bytes.length);
   for (const b of bytes) out.push(b);
 }
@@ -64,14 +65,17 @@ export function pushField(out: number[], bytes: Uint8Array): void {
 export class Reader {
   private at = 0;
   private readonly bytes: Uint8Array;
-  constructor(bytes: Uint8Array) {
+  /** What the bytes carry, as errors name it. */
+  private readonly carries: string;
+  constructor(bytes: Uint8Array, carries = "presentation") {
     this.bytes = bytes;
+    this.carries = carries;
   }
   varint(): number {
     let n = 0;
     for (let shift = 0; shift < 28; shift += 7) {
       const b = this.bytes[this.at++];
-      if (b === undefined) throw new CompactError("compact_malformed", "presentation ends inside a length");
+      if (b === undefined) throw new CompactError("compact_malformed", `${this.carries} ends inside a length`);
       n |= (b & 0x7f) << shift;
       if (b < 0x80) return n;
     }
@@ -79,12 +83,50 @@ export class Reader {
   }
   field(): Uint8Array {
     const n = this.varint();
-    if (this.at + n > this.bytes.length) throw new CompactError("compact_malformed", "presentation ends inside a field");
+    if (this.at + n > this.bytes.length) throw new CompactError("compact_malformed", `${this.carries} ends inside a field`);
     return this.bytes.subarray(this.at, (this.at += n));
   }
   end(): void {
     if (this.at !== this.bytes.length) throw new CompactError("compact_malformed", "trailing bytes");
   }
+}
+
+/** One QR text form (`LZ1:`, `LZ2:`, `LZP1:`): its prefix, version byte and DEFLATE dictionary. */
+export interface QrForm {
+  readonly prefix: string;
+  readonly version: number;
+  /** Changing a byte of it is a new format. */
+  readonly dictionary: Uint8Array;
+  /** The inflated size cap, bytes: a crafted code cannot make a checkpoint allocate without bound. */
+  readonly maxBytes: number;
+  /** What the text carries, as errors name it. */
+  readonly carries: string;
+}
+
+/** QR text of packed fields: the version byte, `head` (a count), each field length-prefixed; DEFLATE against the form's dictionary; base45. */
+export function packQrText(form: QrForm, fields: readonly Uint8Array[], head: readonly number[] = []): string {
+  const out: number[] = [form.version, ...head];
+  for (const f of fields) pushField(out, f);
+  return form.prefix + base45Encode(deflateSync(Uint8Array.from(out), { level: 9, mem: 12, dictionary: form.dictionary }));
+}
+
+/**
+ * The packed fields inside QR text of a form, to read in order. Caps the text (4,296
+ * characters) and the inflated size (`compact_too_large`); anything else unreadable is
+ * `compact_malformed`.
+ */
+export function unpackQrText(form: QrForm, text: string): Reader {
+  if (!text.startsWith(form.prefix)) throw new CompactError("compact_malformed", `QR text does not start with ${form.prefix}`);
+  if (text.length > MAX_COMPACT_CHARS) throw new CompactError("compact_too_large", `QR text longer than ${MAX_COMPACT_CHARS} characters`);
+  let packed: Uint8Array;
+  try {
+    packed = inflateCapped(base45Decode(text.slice(form.prefix.length), "QR text"), form.maxBytes, { dictionary: form.dictionary });
+  } catch (e) {
+    if (e instanceof InflateLimitError) throw new CompactError("compact_too_large", `${form.carries} ${e.message}`);
+    throw new CompactError("compact_malformed", `QR text is not a Laissez ${form.carries}: ${(e as Error).message}`);
+  }
+  if (packed[0] !== form.version) throw new CompactError("compact_malformed", `unknown ${form.prefix} version ${packed[0]}`);
+  return new Reader(packed.subarray(1), form.carries);
 }
 
 export const segments = (jwt: string): [Uint8Array, Uint8Array, Uint8Array] => {
@@ -103,12 +145,7 @@ export function compactPresentation(vpJwt: string): string {
   if (!vc) throw new CompactError("compact_unsupported", "the presentation does not carry exactly one credential JWT");
   const cut = vc.index + '"verifiableCredential":["'.length;
   const [vcHeader, vcPayload, vcSig] = segments(vc[1] as string);
-  const out: number[] = [VERSION];
-  for (const f of [vcHeader, vcPayload, vcSig, vpHeader]) pushField(out, f);
-  pushField(out, utf8(payloadText.slice(0, cut)));
-  pushField(out, utf8(payloadText.slice(cut + (vc[1] as string).length)));
-  pushField(out, vpSig);
-  return COMPACT_PREFIX + base45Encode(deflateSync(Uint8Array.from(out), { level: 9, mem: 12, dictionary: DICTIONARY }));
+  return packQrText(LZ1, [vcHeader, vcPayload, vcSig, vpHeader, utf8(payloadText.slice(0, cut)), utf8(payloadText.slice(cut + (vc[1] as string).length)), vpSig]);
 }
 
 /**
@@ -116,17 +153,7 @@ export function compactPresentation(vpJwt: string): string {
  * limit), so a crafted code cannot make a checkpoint allocate without bound.
  */
 export function expandPresentation(text: string): string {
-  if (!text.startsWith(COMPACT_PREFIX)) throw new CompactError("compact_malformed", `QR text does not start with ${COMPACT_PREFIX}`);
-  if (text.length > MAX_COMPACT_CHARS) throw new CompactError("compact_too_large", `QR text longer than ${MAX_COMPACT_CHARS} characters`);
-  let packed: Uint8Array;
-  try {
-    packed = inflateCapped(base45Decode(text.slice(COMPACT_PREFIX.length), "QR text"), 2 * MAX_JWT_CHARS, { dictionary: DICTIONARY });
-  } catch (e) {
-    if (e instanceof InflateLimitError) throw new CompactError("compact_too_large", `presentation ${e.message}`);
-    throw new CompactError("compact_malformed", `QR text is not a Laissez presentation: ${(e as Error).message}`);
-  }
-  if (packed[0] !== VERSION) throw new CompactError("compact_malformed", `unknown compact version ${packed[0]}`);
-  const r = new Reader(packed.subarray(1));
+  const r = unpackQrText(LZ1, text);
   const vc = join(r.field(), r.field(), r.field());
   const vpHeader = r.field();
   let prefix: string, suffix: string;

@@ -6,63 +6,29 @@
  * holder's ID document. Whether a type may be shown on paper is the type's policy on chain
  * (`paperAllowed`); revocation, suspension and freshness are checked as for phones.
  */
-import { deflateSync } from "fflate";
-import { base45Decode, base45Encode } from "./base45.ts";
-import { COMPACT_DICTIONARY, CompactError, MAX_COMPACT_CHARS } from "./compact.ts";
-import { base64urlDecode, base64urlEncode } from "./encoding.ts";
-import { inflateCapped, InflateLimitError } from "./inflate.ts";
+import { COMPACT_DICTIONARY, CompactError, join, packQrText, type QrForm, segments, unpackQrText } from "./compact.ts";
 import { isObject } from "./json.ts";
 import { decodeJwt, MAX_JWT_CHARS } from "./jwt.ts";
 import { verifyCredential, type Check, type Verdict, type VerifyCredentialParameters } from "./verify.ts";
 
 export const PAPER_PREFIX = "LZP1:";
-const VERSION = 1;
 /** What the checkpoint compares with the ID document: a paper credential must carry all three. */
 export const PAPER_IDENTITY_CLAIMS = ["familyName", "givenName", "birthDate"] as const;
 
+/** `LZP1:`: the credential alone, with the compact form's dictionary. */
+const LZP1: QrForm = { prefix: PAPER_PREFIX, version: 1, dictionary: COMPACT_DICTIONARY, maxBytes: MAX_JWT_CHARS, carries: "paper credential" };
+
 /** The QR text of a credential JWT on paper. Throws `compact_unsupported` for anything but a compact JWS. */
 export function compactCredential(jwt: string): string {
-  const parts = jwt.split(".");
-  if (parts.length !== 3) throw new CompactError("compact_unsupported", "not a compact JWS");
-  const out: number[] = [VERSION];
-  for (const [i, part] of parts.entries()) {
-    const bytes = base64urlDecode(part, ["header", "payload", "signature"][i] as string);
-    for (let n = bytes.length; ; n >>>= 7) {
-      out.push(n >= 0x80 ? (n & 0x7f) | 0x80 : n);
-      if (n < 0x80) break;
-    }
-    out.push(...bytes);
-  }
-  return PAPER_PREFIX + base45Encode(deflateSync(Uint8Array.from(out), { level: 9, mem: 12, dictionary: COMPACT_DICTIONARY }));
+  return packQrText(LZP1, segments(jwt));
 }
 
 /** The credential JWT in a paper QR text; capped like the presentation form. */
 export function expandCredential(text: string): string {
-  if (!text.startsWith(PAPER_PREFIX)) throw new CompactError("compact_malformed", `QR text does not start with ${PAPER_PREFIX}`);
-  if (text.length > MAX_COMPACT_CHARS) throw new CompactError("compact_too_large", `QR text longer than ${MAX_COMPACT_CHARS} characters`);
-  let packed: Uint8Array;
-  try {
-    packed = inflateCapped(base45Decode(text.slice(PAPER_PREFIX.length), "QR text"), MAX_JWT_CHARS, { dictionary: COMPACT_DICTIONARY });
-  } catch (e) {
-    if (e instanceof InflateLimitError) throw new CompactError("compact_too_large", `credential ${e.message}`);
-    throw new CompactError("compact_malformed", `QR text is not a Laissez paper credential: ${(e as Error).message}`);
-  }
-  if (packed[0] !== VERSION) throw new CompactError("compact_malformed", `unknown paper version ${packed[0]}`);
-  const segments: string[] = [];
-  let at = 1;
-  for (let i = 0; i < 3; i++) {
-    let n = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = packed[at++];
-      if (b === undefined || shift > 21) throw new CompactError("compact_malformed", "credential ends inside a length");
-      n |= (b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
-    if (at + n > packed.length) throw new CompactError("compact_malformed", "credential ends inside a segment");
-    segments.push(base64urlEncode(packed.subarray(at, (at += n))));
-  }
-  if (at !== packed.length) throw new CompactError("compact_malformed", "trailing bytes");
-  return segments.join(".");
+  const r = unpackQrText(LZP1, text);
+  const jwt = join(r.field(), r.field(), r.field());
+  r.end();
+  return jwt;
 }
 
 /** The identity claims a type's schema defines (a business licence names its legal representative instead). */
