@@ -7,20 +7,17 @@
  * 131,072-entry status list at 0.1 % set, W3C Bitstring Status List vs IETF Token Status List.
  */
 import { p256 } from "@noble/curves/nist.js";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { digest } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
-import { Resolver } from "did-resolver";
 import { createJWS } from "did-jwt";
-import { BrowserProvider, type Eip1193Provider } from "ethers";
-import { getResolver } from "ethr-did-resolver";
-import { base64urlDecode, bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, secp256k1Address, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, TYP, utf8, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
+import { bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, TYP, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
 import { qrSize } from "../wallet/qr.ts";
 import { DEMO_AGENCIES, DEMO_CLAIMS, demoIssuerKey, demoSchema, type DemoType } from "../scripts/demo/consortium.ts";
 import { demoSchemas } from "../scripts/context.ts";
 import { seededChain } from "../test/helpers/chain.ts";
+import { chainResolver, es256kFromChain, kbVerifier } from "../test/helpers/sd-jwt-js.ts";
 import { randomIndices } from "./random.ts";
 import type { Figures } from "./report.ts";
 import { perOp, perOpInterleaved, round } from "./timing.ts";
@@ -54,26 +51,9 @@ async function benchVerification(figures: Figures): Promise<string> {
   const [sd, jwtVc] = perOpInterleaved([() => verifyPresentation(sdVp, params), () => verifyPresentation(vp, params)], { batch: 500, rounds: 15, warmup: 300 }) as [number, number];
 
   // sd-jwt-js: the issuer key from ethr-did-resolver on the chain, the status list token as its fetcher would get it (one prefetched copy: no network).
-  const resolver = new Resolver(getResolver({ networks: [{ name: "laissez", chainId: 31337, provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never, registry: chain.deployment.didRegistry }] }));
-  const es256k = async (data: string, sig: string) => {
-    const doc = (await resolver.resolve(key.did)).didDocument;
-    const accounts = (doc?.verificationMethod ?? []).map((m) => (m.blockchainAccountId ?? "").split(":").at(-1)?.toLowerCase());
-    const s = base64urlDecode(sig);
-    return ([0, 1] as const).some((bit) => {
-      try {
-        const pub = secp256k1.Signature.fromBytes(s, "compact").addRecoveryBit(bit).recoverPublicKey(digest(data)).toBytes(false);
-        return accounts.includes(secp256k1Address(pub)) && secp256k1.verify(s, utf8(data), pub);
-      } catch {
-        return false;
-      }
-    });
-  };
+  const es256k = es256kFromChain(chainResolver(chain), key.did);
   const list = bundle.statusLists[String(agency.revocationList)]!;
   const token = await signStatusListToken({ sub: status.revocation.listUrl, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(bitstringToTokenStatusList(statusSetToBitstring(list.set, list.size))) } }, key);
-  const kbVerifier = async (data: string, sig: string, payload: Record<string, unknown>) => {
-    const jwk = (payload.cnf as { jwk: { x: string; y: string } }).jwk;
-    return p256.verify(base64urlDecode(sig), utf8(data), Uint8Array.from([4, ...base64urlDecode(jwk.x), ...base64urlDecode(jwk.y)]), { lowS: false });
-  };
   const theirs = new SDJwtVcInstance({ hasher: digest, verifier: es256k, kbVerifier, statusListFetcher: async () => token, statusVerifier: es256k });
   await theirs.verify(sdVp, { keyBindingNonce: challenge.nonce, currentDate: now + 5 });
   const peer = await perOp(() => theirs.verify(sdVp, { keyBindingNonce: challenge.nonce, currentDate: now + 5 }), { batch: 10, rounds: 7, warmup: 5 });

@@ -12,14 +12,11 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { digest, generateSalt } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { randomBytes } from "node:crypto";
-import { Resolver } from "did-resolver";
-import { BrowserProvider, getBytes, type Eip1193Provider, type Signer } from "ethers";
-import { getResolver } from "ethr-did-resolver";
+import { getBytes, type Signer } from "ethers";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { holderSigner, parseStatusListUrl, statusListUrl } from "../../core/credential.ts";
-import { secp256k1Address } from "../../core/crypto.ts";
 import { p256DidKey } from "../../core/did.ts";
-import { base64urlDecode, base64urlEncode, utf8 } from "../../core/encoding.ts";
+import { base64urlEncode, utf8 } from "../../core/encoding.ts";
 import { holderJwk, issueSdJwtVc, presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
 import { encodeLst, signStatusListToken } from "../../core/token-status-list.ts";
 import { verifyPresentation } from "../../core/verify.ts";
@@ -30,35 +27,15 @@ import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { agencySigningKey, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
+import { chainResolver, es256kFromChain as es256kVerifier, kbVerifier } from "../helpers/sd-jwt-js.ts";
 
 let chain: SeededChain;
 let now: number;
-let resolver: Resolver;
+let es256kFromChain: (data: string, sig: string) => Promise<boolean>;
 const holderSecret = p256.utils.randomSecretKey();
 const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
 const BASE = "http://127.0.0.1:8701";
 const key = demoIssuerKey(31337, 0, "ES256K");
-
-/** ES256K as a generic verifier does it: recover the signer, find its address among the DID document's keys on chain. */
-async function es256kFromChain(data: string, sig: string): Promise<boolean> {
-  const doc = (await resolver.resolve(key.did)).didDocument;
-  const accounts = (doc?.verificationMethod ?? []).map((m) => (m.blockchainAccountId ?? "").split(":").at(-1)?.toLowerCase());
-  const signature = base64urlDecode(sig);
-  return ([0, 1] as const).some((bit) => {
-    try {
-      const pub = secp256k1.Signature.fromBytes(signature, "compact").addRecoveryBit(bit).recoverPublicKey(digest(data)).toBytes(false);
-      return accounts.includes(secp256k1Address(pub)) && secp256k1.verify(signature, utf8(data), pub, { lowS: true });
-    } catch {
-      return false;
-    }
-  });
-}
-
-const kbVerifier = async (data: string, sig: string, payload: Record<string, unknown>) => {
-  const jwk = (payload.cnf as { jwk?: { x: string; y: string } } | undefined)?.jwk;
-  if (!jwk) return false;
-  return p256.verify(base64urlDecode(sig), utf8(data), Uint8Array.from([4, ...base64urlDecode(jwk.x), ...base64urlDecode(jwk.y)]), { lowS: false });
-};
 
 /** The statuslist+jwt for a list URL, built from the chain's words (what the issuer service serves). */
 async function statusListToken(uri: string): Promise<string> {
@@ -79,9 +56,7 @@ async function bundleNow(): Promise<TrustBundle> {
 beforeAll(async () => {
   chain = await seededChain();
   now = await chain.networkHelpers.time.latest();
-  resolver = new Resolver(
-    getResolver({ networks: [{ name: "laissez", chainId: 31337, provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never, registry: chain.deployment.didRegistry }] }),
-  );
+  es256kFromChain = es256kVerifier(chainResolver(chain), key.did);
 }, 120_000);
 
 describe("SD-JWT VC interoperability with sd-jwt-js 0.19.0", () => {
