@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { p256 } from "@noble/curves/nist.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p256DidKey } from "../../core/did.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { connectRpc, waitForRpc } from "../../services/chain/rpc.ts";
+import { readRows } from "../helpers/issuer.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 
 /**
@@ -105,14 +105,7 @@ const health = async () => {
   const res = await fetch(`${service!.url}/health`);
   return { status: res.status, json: (await res.json()) as { status: string; anchoring?: { lastError: unknown; requeued: Record<string, number>; lastReconcile: unknown } } };
 };
-const rows = <T>(sql: string): T[] => {
-  const d = new DatabaseSync(db, { readOnly: true });
-  try {
-    return d.prepare(sql).all() as T[];
-  } finally {
-    d.close();
-  }
-};
+const rows = <T>(sql: string): T[] => readRows<T>(db, sql);
 const credentialCount = () => rows<{ n: number }>("SELECT count(*) AS n FROM credentials")[0]!.n;
 const stateOf = (id: string) => rows<{ state: string }>(`SELECT state FROM outbox WHERE credential_id = '${id}' ORDER BY seq DESC LIMIT 1`)[0]?.state;
 async function until(what: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {

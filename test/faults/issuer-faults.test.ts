@@ -3,7 +3,6 @@ import { mkdtempSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { p256 } from "@noble/curves/nist.js";
 import type { EventLog } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { p256DidKey } from "../../core/did.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
+import { readRows } from "../helpers/issuer.ts";
 import { freePort, ROOT, runLaissez, startChainProcess } from "../helpers/processes.ts";
 
 /**
@@ -92,14 +92,7 @@ async function get(path: string) {
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 const issue = (key?: string) => post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }, key ? { "idempotency-key": key } : {});
-const readDb = <T>(sql: string): T[] => {
-  const d = new DatabaseSync(db, { readOnly: true });
-  try {
-    return d.prepare(sql).all() as T[];
-  } finally {
-    d.close();
-  }
-};
+const readDb = <T>(sql: string): T[] => readRows<T>(db, sql);
 async function until(what: () => Promise<boolean>, ms = 30_000) {
   const deadline = Date.now() + ms;
   while (!(await what())) {

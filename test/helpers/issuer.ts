@@ -51,3 +51,13 @@ export function rawDb(store: IssuerStore): DatabaseSync {
   if (!db) rawConnections.set(store.path, (db = new DatabaseSync(store.path)));
   return db;
 }
+
+/** The rows a query gives on an issuer's database file, opened read-only for the query: what a service process (perhaps killed) left there. */
+export function readRows<T>(file: string, sql: string): T[] {
+  const d = new DatabaseSync(file, { readOnly: true });
+  try {
+    return d.prepare(sql).all() as T[];
+  } finally {
+    d.close();
+  }
+}
