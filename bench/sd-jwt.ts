@@ -10,7 +10,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { digest } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { createJWS } from "did-jwt";
-import { bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, TYP, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
+import { bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
 import { qrSize } from "../wallet/qr.ts";
@@ -120,7 +120,7 @@ async function benchStatusLists(figures: Figures): Promise<string> {
   const uri = "http://127.0.0.1:8701/status/31337/0";
   const encodedList = encodeStatusList(bits);
   const w3c = await createJWS(
-    { iss: key.did, iat: 1, exp: 301, jti: uri, vc: { "@context": [VC_CONTEXT], id: uri, type: ["VerifiableCredential", "BitstringStatusListCredential"], credentialSubject: { id: `${uri}#list`, type: "BitstringStatusList", statusPurpose: "revocation", encodedList } } },
+    { iss: key.did, iat: 1, exp: 301, jti: uri, vc: { "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT], id: uri, type: ["VerifiableCredential", STATUS_LIST_TYPES.credential], credentialSubject: { id: `${uri}#list`, type: STATUS_LIST_TYPES.list, statusPurpose: "revocation", encodedList } } },
     key.signer,
     { alg: key.alg, typ: TYP.credential as "JWT", kid: key.kid },
   );
@@ -131,7 +131,7 @@ async function benchStatusLists(figures: Figures): Promise<string> {
   figures["sdjwt.status_list.ietf_lst_chars"] = { value: lst.length, unit: "characters" };
   figures["sdjwt.status_list.ietf_token_bytes"] = { value: ietf.length, unit: "bytes" };
   return [
-    `**Status list, 131,072 entries, 0.1 % set (131 random indices)**: W3C BitstringStatusListCredential JWT ${w3c.length} bytes (encodedList ${encodedList.length} characters, GZIP),`,
+    `**Status list, 131,072 entries, 0.1 % set (131 random indices)**: W3C StatusList2021Credential JWT ${w3c.length} bytes (encodedList ${encodedList.length} characters, GZIP),`,
     `IETF statuslist+jwt ${ietf.length} bytes (lst ${lst.length} characters, ZLIB). Both signed by the agency's ES256K key; both carry the compressed list base64url-encoded inside the JWT payload (so twice); ZLIB's header and trailer are 12 bytes shorter than GZIP's.`,
   ].join("\n");
 }

@@ -25,7 +25,9 @@ export const MAX_COMPACT_CHARS = 4296;
 export class CompactError extends CodedError<"compact_malformed" | "compact_too_large" | "compact_unsupported"> {}
 
 // Version 1's dictionary: changing a byte of it is a new format (LZ2:). Later strings cost fewer
-// bits to reference, so the most common boilerplate comes last.
+// bits to reference, so the most common boilerplate comes last. It predates the move to Status
+// List 2021's names (docs/decisions.md): those still match its "StatusList…Entry", "statusPurpose"
+// and URL runs, and the QR texts already printed on paper stay readable.
 const DICTIONARY = utf8(
   [
     '"DriverLicence","BusinessLicence","licenceNumber","givenName","familyName","birthDate","categories",',

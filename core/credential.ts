@@ -9,19 +9,27 @@ import { base64urlDecode, base64urlEncode } from "./encoding.ts";
 
 /** Header `typ` of each token kind: explicit, so one kind is never accepted as another (RFC 8725 §3.11). */
 export const TYP = { credential: "vc+jwt", presentation: "vp+jwt" } as const;
+/**
+ * The data model (VC 1.1, what did-jwt-vc checks) and the status vocabulary of its generation,
+ * W3C CCG Status List 2021: one consistent pair. (Bitstring Status List is VC 2.0's, and VC 2.0's
+ * context would break did-jwt-vc; see docs/decisions.md.)
+ */
 export const VC_CONTEXT = "https://www.w3.org/2018/credentials/v1";
+export const STATUS_LIST_CONTEXT = "https://w3id.org/vc/status-list/2021/v1";
+/** `credentialStatus` entry, status list credential and list subject types of Status List 2021. */
+export const STATUS_LIST_TYPES = { entry: "StatusList2021Entry", credential: "StatusList2021Credential", list: "StatusList2021" } as const;
 
 /** Where a credential's status lives: a list on chain (by id) and the index in it. */
 export interface StatusReference {
-  /** URL of the list's BitstringStatusListCredential: `<issuer service>/status/<chainId>/<listId>`. */
+  /** URL of the list's StatusList2021Credential: `<issuer service>/status/<chainId>/<listId>`. */
   readonly listUrl: string;
   readonly index: number;
 }
 
-/** A W3C BitstringStatusListEntry. */
+/** A Status List 2021 entry (`StatusList2021Entry`). */
 export interface StatusEntry {
   readonly id: string;
-  readonly type: "BitstringStatusListEntry";
+  readonly type: typeof STATUS_LIST_TYPES.entry;
   readonly statusPurpose: StatusPurpose;
   readonly statusListIndex: string;
   readonly statusListCredential: string;
@@ -83,7 +91,7 @@ export class IssueError extends CodedError<"schema_invalid" | "invalid_request">
 function statusEntry(purpose: StatusPurpose, ref: StatusReference): StatusEntry {
   return {
     id: `${ref.listUrl}#${ref.index}`,
-    type: "BitstringStatusListEntry",
+    type: STATUS_LIST_TYPES.entry,
     statusPurpose: purpose,
     statusListIndex: String(ref.index),
     statusListCredential: ref.listUrl,
@@ -104,7 +112,7 @@ export async function issueCredential(p: IssueCredentialParameters): Promise<str
     nbf: p.issuedAt,
     exp: p.validUntil,
     vc: {
-      "@context": [VC_CONTEXT],
+      "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT],
       type: ["VerifiableCredential", p.credentialType],
       credentialSubject: p.claims,
       credentialStatus: [statusEntry("revocation", p.status.revocation), statusEntry("suspension", p.status.suspension)],

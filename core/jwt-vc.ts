@@ -1,4 +1,4 @@
-import { parseStatusListUrl, TYP, VC_CONTEXT } from "./credential.ts";
+import { parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
@@ -81,13 +81,17 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   const { id: _subjectId, ...claims } = vc.credentialSubject;
   const status = vc.credentialStatus;
   const entries = Array.isArray(status) ? status : status === undefined ? [] : [status];
+  // Status entries are terms of the Status List 2021 vocabulary: without its context they mean nothing defined.
+  if (entries.length > 0 && !context.includes(STATUS_LIST_CONTEXT)) {
+    return { reason: "context_invalid", detail: `vc.@context must name ${STATUS_LIST_CONTEXT} for its credentialStatus` };
+  }
   return { id: payload.jti, holder: payload.sub, credentialType: types[0] as string, claims, status: entries.map(readStatusEntry) };
 }
 
-/** A W3C BitstringStatusListEntry as a status claim. */
+/** A Status List 2021 entry as a status claim. */
 function readStatusEntry(e: JsonValue): StatusClaim | Problem {
-  if (!isObject(e) || e.type !== "BitstringStatusListEntry" || typeof e.statusListCredential !== "string" || typeof e.statusListIndex !== "string") {
-    return { reason: "status_entry_malformed", detail: "credentialStatus entries must be BitstringStatusListEntry" };
+  if (!isObject(e) || e.type !== STATUS_LIST_TYPES.entry || typeof e.statusListCredential !== "string" || typeof e.statusListIndex !== "string") {
+    return { reason: "status_entry_malformed", detail: `credentialStatus entries must be ${STATUS_LIST_TYPES.entry}` };
   }
   const purpose = e.statusPurpose;
   if (purpose !== "revocation" && purpose !== "suspension") return { reason: "status_purpose_mismatch", detail: `unknown status purpose ${String(purpose)}` };

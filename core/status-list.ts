@@ -10,13 +10,14 @@ export const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
 
 export class StatusListError extends CodedError<"status_list_malformed" | "status_list_too_short" | "status_list_too_large"> {}
 
-/** `encodedList` of a BitstringStatusListCredential: GZIP, then base64url (multibase prefix `u`). */
+/** `encodedList` of a StatusList2021Credential: GZIP, then base64url (Status List 2021 has no multibase prefix). */
 export function encodeStatusList(bits: Uint8Array): string {
-  return `u${base64urlEncode(gzipSync(bits, { level: 9, mtime: 0 }))}`;
+  return base64urlEncode(gzipSync(bits, { level: 9, mtime: 0 }));
 }
 
 /**
- * Decodes an `encodedList`; refuses lists under `minEntries` (131,072: herd privacy) and
+ * Decodes an `encodedList` (also with Bitstring Status List's multibase `u`: GZIP in base64url
+ * always starts `H4sI`, so the prefix cannot be mistaken); refuses lists under `minEntries` (131,072: herd privacy) and
  * anything inflating past `maxBytes` (a gzip bomb).
  */
 export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYTES, minEntries = MIN_STATUS_LIST_SIZE): Uint8Array {

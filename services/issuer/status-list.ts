@@ -1,5 +1,5 @@
 import { createJWS } from "did-jwt";
-import { encodeLst, encodeStatusList, signStatusListToken, STATUS_LIST_TYP, statusListUrl, TYP, VC_CONTEXT, WORD_BITS, wordsToBitstring, wordsToTokenStatusList } from "../../core/index.ts";
+import { encodeLst, encodeStatusList, signStatusListToken, STATUS_LIST_TYP, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT, WORD_BITS, wordsToBitstring, wordsToTokenStatusList } from "../../core/index.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
@@ -15,7 +15,7 @@ const TOKEN_MEDIA_TYPE = `application/${STATUS_LIST_TYP}`;
 
 /**
  * `GET /status/:chainId/:listId`: each of the agency's lists at one URL, built from chain state
- * and signed by the agency: a W3C BitstringStatusListCredential, or — when the client accepts
+ * and signed by the agency: a W3C StatusList2021Credential, or — when the client accepts
  * `application/statuslist+jwt` — an IETF Token Status List token whose `sub` is that URL.
  */
 export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
@@ -30,7 +30,7 @@ export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
     return signStatusListToken({ sub: statusListUrl(d.publicUrl, d.deployment.chainId, listId), iat: t, exp: t + 300, ttl: 300, status_list: { bits: 1, lst } }, d.key);
   }
 
-  /** W3C BitstringStatusListCredential from the list's words on chain (bit order converted). */
+  /** W3C StatusList2021Credential from the list's words on chain (bit order converted). */
   async function build(listId: number, size: number, purpose: "revocation" | "suspension"): Promise<string> {
     const words = (await status.getFunction("getWords")(listId, 0, size / WORD_BITS)) as bigint[];
     const bits = wordsToBitstring(words);
@@ -42,10 +42,10 @@ export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
       exp: t + 300,
       jti: url,
       vc: {
-        "@context": [VC_CONTEXT],
+        "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT],
         id: url,
-        type: ["VerifiableCredential", "BitstringStatusListCredential"],
-        credentialSubject: { id: `${url}#list`, type: "BitstringStatusList", statusPurpose: purpose, encodedList: encodeStatusList(bits) },
+        type: ["VerifiableCredential", STATUS_LIST_TYPES.credential],
+        credentialSubject: { id: `${url}#list`, type: STATUS_LIST_TYPES.list, statusPurpose: purpose, encodedList: encodeStatusList(bits) },
       },
     };
     return createJWS(payload, d.key.signer, { alg: d.key.alg, typ: TYP.credential as "JWT", kid: d.key.kid });
@@ -55,7 +55,7 @@ export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
     route({
       method: "get",
       path: "/status/:chainId/:listId",
-      summary: "A status list, built from chain state and signed by the agency: a W3C BitstringStatusListCredential, or with Accept: application/statuslist+jwt an IETF Token Status List token",
+      summary: "A status list, built from chain state and signed by the agency: a W3C StatusList2021Credential, or with Accept: application/statuslist+jwt an IETF Token Status List token",
       auth: "public",
       cors: true,
       responses: { 200: "the status list credential (application/vc+jwt) or token (application/statuslist+jwt)", 404: "not a list of this agency" },

@@ -127,7 +127,7 @@ describe("signed bundles", () => {
   });
 });
 
-describe("status lists (W3C Bitstring Status List encoding)", () => {
+describe("status lists (W3C Status List 2021 encoding)", () => {
   it("round-trips with index 0 as the top bit of byte 0", () => {
     const bits = new Uint8Array(131_072 / 8);
     setBit(bits, 0, true);
@@ -135,7 +135,9 @@ describe("status lists (W3C Bitstring Status List encoding)", () => {
     expect(bits[0]).toBe(0x80);
     const back = decodeStatusList(encodeStatusList(bits));
     expect(getBit(back, 0) && getBit(back, 131_071) && !getBit(back, 1)).toBe(true);
-    expect(encodeStatusList(bits).startsWith("u")).toBe(true);
+    // Status List 2021: base64url GZIP without a multibase prefix; Bitstring Status List's `u` is read too.
+    expect(encodeStatusList(bits).startsWith("H4sI")).toBe(true);
+    expect(getBit(decodeStatusList(`u${encodeStatusList(bits)}`), 131_071)).toBe(true);
   });
 
   it("caps the decompressed size (gzip bomb) and refuses short lists", () => {

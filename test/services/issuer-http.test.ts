@@ -138,7 +138,7 @@ describe("issuer service over HTTP", () => {
     const list = await call("GET", `/status/31337/${revocation.list}`);
     expect(list.status).toBe(200);
     const vc = decodeJwt(list.text).payload.vc as { type: string[]; credentialSubject: { encodedList: string; statusPurpose: string } };
-    expect(vc.type).toContain("BitstringStatusListCredential");
+    expect(vc.type).toContain("StatusList2021Credential");
     expect(vc.credentialSubject.statusPurpose).toBe("revocation");
     expect(getBit(decodeStatusList(vc.credentialSubject.encodedList), revocation.index)).toBe(true);
     expect((await call("GET", "/status/31337/999")).status).toBe(404);
