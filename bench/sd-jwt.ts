@@ -4,7 +4,7 @@
  * verification and against sd-jwt-js 0.19.0's verify of the same presentation with its
  * resolver (ethr-did-resolver on the in-process chain); (2) QR characters and version at M of
  * each demo credential's SD-JWT presentation, minimal and full disclosure; (3) bytes of a
- * 131,072-entry status list at 0.1 % set, W3C Bitstring Status List vs IETF Token Status List.
+ * 131,072-entry status list at 0.1 % set, W3C Status List 2021 vs IETF Token Status List.
  */
 import { p256 } from "@noble/curves/nist.js";
 import { digest } from "@sd-jwt/crypto-nodejs";
