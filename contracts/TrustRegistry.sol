@@ -342,9 +342,7 @@ contract TrustRegistry is ITrustRegistry {
     }
 
     function regions(uint256 offset, uint256 limit) external view returns (bytes32[] memory page) {
-        (uint256 start, uint256 n) = _window(_regionIds.length, offset, limit);
-        page = new bytes32[](n);
-        for (uint256 k = 0; k < n; ++k) page[k] = _regionIds[start + k];
+        page = _page(_regionIds, offset, limit);
     }
 
     function credentialTypeCount() external view returns (uint256) {
@@ -352,9 +350,7 @@ contract TrustRegistry is ITrustRegistry {
     }
 
     function credentialTypes(uint256 offset, uint256 limit) external view returns (bytes32[] memory page) {
-        (uint256 start, uint256 n) = _window(_typeIds.length, offset, limit);
-        page = new bytes32[](n);
-        for (uint256 k = 0; k < n; ++k) page[k] = _typeIds[start + k];
+        page = _page(_typeIds, offset, limit);
     }
 
     function issuerCount() external view returns (uint256) {
@@ -395,6 +391,13 @@ contract TrustRegistry is ITrustRegistry {
         if (i.status != from) revert InvalidIssuerStatus(issuer, i.status);
         i.status = to;
         emit IssuerStatusChanged(_next(), issuer, to);
+    }
+
+    /// One page of an id list: at most `limit` ids from `offset` (none past the end).
+    function _page(bytes32[] storage ids, uint256 offset, uint256 limit) private view returns (bytes32[] memory page) {
+        (uint256 start, uint256 n) = _window(ids.length, offset, limit);
+        page = new bytes32[](n);
+        for (uint256 k = 0; k < n; ++k) page[k] = ids[start + k];
     }
 
     function _window(uint256 length, uint256 offset, uint256 limit) private pure returns (uint256 start, uint256 n) {
