@@ -4,22 +4,14 @@
  * second `npm start` used to deploy new contracts onto the running chain, rewrite the
  * deployment file and wipe the first system's state, then die on EADDRINUSE.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { LockBusyError, takeLock } from "../io/lock.ts";
 
 export class SystemBusyError extends Error {}
 
 const LOCK = "laissez.lock";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Whether something already listens on 127.0.0.1:port (we try to listen there ourselves). */
 export function portBusy(port: number): Promise<boolean> {
@@ -38,24 +30,13 @@ export function portBusy(port: number): Promise<boolean> {
  */
 export async function claimSystem(stateDir: string, ports: readonly { port: number; what: string }[]): Promise<() => void> {
   mkdirSync(stateDir, { recursive: true });
-  const lock = join(stateDir, LOCK);
-  let fd: number | undefined;
-  for (let attempt = 0; fd === undefined && attempt < 2; attempt++) {
-    try {
-      fd = openSync(lock, "wx", 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = Number(readFileSync(lock, "utf8").trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) throw new SystemBusyError(`the state directory ${stateDir} is in use by a running system (pid ${holder}); stop it first, or pass another --state-dir`);
-      rmSync(lock, { force: true }); // stale: its process is gone
-    }
+  let release: () => void;
+  try {
+    release = await takeLock(join(stateDir, LOCK));
+  } catch (e) {
+    if (e instanceof LockBusyError) throw new SystemBusyError(`the state directory ${stateDir} is in use by a running system (pid ${e.holder}); stop it first, or pass another --state-dir`);
+    throw e;
   }
-  if (fd === undefined) throw new SystemBusyError(`could not lock the state directory ${stateDir}`);
-  writeSync(fd, `${process.pid}\n`);
-  closeSync(fd);
-  const release = (): void => {
-    if (existsSync(lock) && readFileSync(lock, "utf8").trim() === String(process.pid)) rmSync(lock, { force: true });
-  };
   for (const { port, what } of ports) {
     if (await portBusy(port)) {
       release();

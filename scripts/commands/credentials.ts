@@ -118,10 +118,12 @@ function statusCommand(action: StatusAction, summary: string): Command {
       if (!values["no-wait"]) {
         const deadline = Date.now() + integerOption(values, "timeout", 120) * 1000;
         const seqs = new Set(requests.map((r) => (r as StatusRequest & { seq: number }).seq));
+        // Every credential the service enqueued: a batch's copies too, when one copy's id was given.
+        const enqueued = [...new Set(requests.map((r) => r.credentialId))];
         while (requests.some((r) => r.state !== "anchored")) {
           if (Date.now() > deadline) throw new Error(`${action}: accepted, but not anchored within the timeout (still pending in the service's outbox)`);
           await new Promise((r) => setTimeout(r, 250));
-          const records = await Promise.all(ids.map((id) => client.call("GET", `/credentials/${encodeURIComponent(id)}`)));
+          const records = await Promise.all(enqueued.map((id) => client.call("GET", `/credentials/${encodeURIComponent(id)}`)));
           requests = records.flatMap((rec) => (rec.requests as (StatusRequest & { seq: number })[]).filter((r) => seqs.has(r.seq)));
         }
       }

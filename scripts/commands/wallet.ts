@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
+import { LockBusyError, takeLock } from "../../io/lock.ts";
 import { FileWallet } from "../../wallet/file-store.ts";
 import { passphraseProblem } from "../../wallet/passphrase.ts";
 import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
@@ -51,10 +52,27 @@ function walletPath(values: Values): string {
   return file.path;
 }
 
+/**
+ * Holds the wallet file for the rest of this process (released at exit; a lock left by a killed
+ * process is stale and replaced): two commands at once would present the same copy (the link the
+ * copies exist to avoid) or lose one's write. A second command waits for the first.
+ */
+async function lockWallet(path: string): Promise<void> {
+  try {
+    process.once("exit", await takeLock(`${path}.lock`, WALLET_LOCK_WAIT_MS));
+  } catch (e) {
+    if (e instanceof LockBusyError) throw new Error(`the wallet ${path} is in use by another laissez process (pid ${e.holder}) for over ${WALLET_LOCK_WAIT_MS / 1000} s`);
+    throw e;
+  }
+}
+const WALLET_LOCK_WAIT_MS = 60_000;
+
 async function openWallet(values: Values): Promise<FileWallet> {
   const path = walletPath(values);
+  const passphrase = await walletPassphrase();
+  await lockWallet(path);
   try {
-    return FileWallet.open(path, await walletPassphrase());
+    return FileWallet.open(path, passphrase);
   } catch (e) {
     if (isCodedError(e, "ENOENT")) throw new UsageError(`no wallet at ${path}: run \`laissez wallet init\` first`);
     throw e;
@@ -116,7 +134,8 @@ async function presentCommand(values: Values, which: string | undefined): Promis
   const picked = pick(all, which);
   // A batch's copies are presented once each: a used copy shown again would link sightings.
   const c = nextCopy(all, picked);
-  if (!c) throw new UsageError(`every copy of ${picked.type} ${picked.copy?.batch} was presented once: receive a new batch (showing a used copy again would let checkpoints link the sightings)`);
+  // Not a usage error (exit 1): the command was right, the wallet has no unused copy left.
+  if (!c) throw new Error(`all ${all.filter((x) => x.copy?.batch === picked.copy?.batch).length} copies of ${picked.type} ${picked.id} were presented once: receive a new batch (laissez wallet receive … --copies N); showing a used copy again would let checkpoints link the sightings`);
   const key = c.copy ? copyKey(c.copy) : wallet.key;
   const audience = stringOption(values, "audience");
   const nonce = stringOption(values, "nonce");
@@ -191,7 +210,9 @@ async function showCommand(values: Values, which: string | undefined): Promise<n
 const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => Promise<number>> = {
   async init(values) {
     const path = walletPath(values);
-    const wallet = FileWallet.create(path, await walletPassphrase(true), randomBytes(32));
+    const passphrase = await walletPassphrase(true);
+    await lockWallet(path);
+    const wallet = FileWallet.create(path, passphrase, randomBytes(32));
     console.log(`wallet created at ${path}\nholder: ${wallet.key.did}`);
     return EXIT.ok;
   },
@@ -225,7 +246,9 @@ const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => P
     const from = requireString(values, "from");
     const path = walletPath(values);
     const backupPassphrase = await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ");
-    const wallet = FileWallet.restore(path, readFileSync(from, "utf8"), backupPassphrase, await walletPassphrase(true));
+    const walletSecret = await walletPassphrase(true);
+    await lockWallet(path);
+    const wallet = FileWallet.restore(path, readFileSync(from, "utf8"), backupPassphrase, walletSecret);
     console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}`);
     return EXIT.ok;
   },

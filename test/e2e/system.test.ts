@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeJwt, readPresentation } from "../../core/index.ts";
 import { readQrPng } from "../../wallet/qr-file.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 import { freePortBlock } from "../helpers/system.ts";
@@ -181,6 +182,54 @@ describe("laissez up: the whole system as one command", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("wrong passphrase");
   }, 600_000); // twenty-odd CLI processes, each several seconds on a loaded machine (measured 7–17 s at load 15–30)
+
+  it("batch copies through the CLI: receive --copies 3; four presents at once show three different copies and refuse the fourth; revoking the credential rejects every copy", async () => {
+    const dir = tmp("copies");
+    const zj = record.agencies[0]!;
+    const env = { ...process.env, LAISSEZ_WALLET_PASSPHRASE: "correct horse battery staple", LAISSEZ_ISSUER_TOKEN: zj.token };
+    const wallet = ["--wallet", join(dir, "wallet.json")];
+    expect((await runLaissez(["wallet", "init", ...wallet], { env })).code).toBe(0);
+    const offerRes = await fetch(`${zj.url}/offers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } }),
+    });
+    const { offerUri } = (await offerRes.json()) as { offerUri: string };
+    const received = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--copies", "3", "--allow-http-loopback", "--json", ...wallet], { env });
+    expect(received.code, received.stderr).toBe(0);
+    const copies = JSON.parse(received.stdout) as { id: string; jwt: string }[];
+    expect(copies).toHaveLength(3);
+    expect((await runLaissez(["wallet", "list", ...wallet], { env })).stdout).toMatch(/^ 1\. HealthCode .* valid as of .*\(3 of 3 copies unused\)\n$/);
+
+    // Four presentations at once from three copies: the wallet file's lock serializes them; each takes a copy not shown before.
+    const runs = await Promise.all(Array.from({ length: 4 }, () => runLaissez(["wallet", "present", "HealthCode", "--for", "CN-SH", "--json", ...wallet], { env })));
+    const refused = runs.filter((r) => r.code !== 0);
+    expect(refused.map((r) => [r.code, r.stderr])).toEqual([[1, expect.stringMatching(/all 3 copies of HealthCode urn:uuid:\S+ were presented once: receive a new batch/)]]);
+    const shown = runs.filter((r) => r.code === 0).map((r) => (JSON.parse(r.stdout) as { text: string }).text);
+    const seen = shown.map((text) => {
+      const vp = decodeJwt(readPresentation(text)).payload as { iss: string; vp: { verifiableCredential: string[] } };
+      const vc = decodeJwt(vp.vp.verifiableCredential[0]!).payload as { jti: string; sub: string; vc: { credentialStatus: { statusListCredential: string; statusListIndex: string }[] } };
+      return { holder: vp.iss, id: vc.jti, slots: vc.vc.credentialStatus.map((e) => `${e.statusListCredential}#${e.statusListIndex}`) };
+    });
+    // Nothing in common between two presentations: holder DID, credential id, status slots.
+    expect(new Set(seen.map((s) => s.holder)).size).toBe(3);
+    expect(new Set(seen.map((s) => s.id))).toEqual(new Set(copies.map((c) => c.id)));
+    expect(new Set(seen.flatMap((s) => s.slots)).size).toBe(6);
+    expect((await runLaissez(["wallet", "list", ...wallet], { env })).stdout).toMatch(/\(0 of 3 copies unused\)/);
+    const verify = async (text: string) => (await (await fetch(`${record.checkpoints["CN-SH"]}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: text }) })).json()) as { verdict: string; reason: string | null; bundle: { block: { number: number } } };
+    for (const text of shown) expect(await verify(text)).toMatchObject({ verdict: "accept" });
+
+    // The agency revokes the credential (one copy's id, as an operator would have it): every copy is revoked, and `revoke` waits for all.
+    const revoked = await runLaissez(["revoke", copies[1]!.id, "--service", zj.url, "--json"], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const requests = (JSON.parse(revoked.stdout) as { requests: { credentialId: string; state: string; block: number }[] }).requests;
+    expect(new Set(requests.map((r) => r.credentialId))).toEqual(new Set(copies.map((c) => c.id)));
+    expect(requests.every((r) => r.state === "anchored")).toBe(true);
+    // Once the CN-SH checkpoint has synced past the revocation, every copy's presentation is rejected.
+    const anchored = Math.max(...requests.map((r) => r.block));
+    await expect.poll(async () => ((await (await fetch(`${record.checkpoints["CN-SH"]}/health`)).json()) as { bundle: { block: number } }).bundle.block, { timeout: 30_000 }).toBeGreaterThanOrEqual(anchored);
+    for (const text of shown) expect(await verify(text)).toMatchObject({ verdict: "reject", reason: "revoked" });
+  }, 600_000); // a dozen CLI processes on a loaded machine
 
   it("stops cleanly on Ctrl-C: every service and the chain close", async () => {
     const exited = new Promise<number | null>((resolve) => up.once("exit", resolve));
