@@ -74,8 +74,8 @@ export type VerifyReason =
   | "claims_not_disclosed"
   | SdJwtErrorCode;
 
-/** Every code a verdict's `reason` can carry, including the pages' own (no QR, no bundle). */
-export type ReasonCode = VerifyReason | JwtFormatError["code"] | CompactError["code"] | BundleErrorCode | "no_qr_found" | "no_bundle";
+/** Every code a verdict's `reason` can carry, including the pages' own (no QR, no bundle, the page's own challenge expired). */
+export type ReasonCode = VerifyReason | JwtFormatError["code"] | CompactError["code"] | BundleErrorCode | "no_qr_found" | "no_bundle" | "challenge_expired";
 
 /**
  * Verdict reasons in plain words, for the person at the checkpoint, in English and Chinese
@@ -161,6 +161,7 @@ const REASONS: Record<ReasonCode, string> = {
   sd_salt_too_short: "A disclosed claim's salt is too short to keep withheld claims secret.",
   no_qr_found: "No QR code could be read from that image.",
   no_bundle: "This checkpoint has no revocation data yet. Sync once with a network.",
+  challenge_expired: "This checkpoint's challenge has expired: make a new one and ask the holder to scan it.",
   paper_not_allowed: "This kind of credential may not be shown on paper here.",
   paper_identity_missing: "This paper credential lacks the name or date of birth to compare with an ID document.",
   bundle_malformed: "The revocation data file is damaged.",
@@ -256,6 +257,7 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   sd_salt_too_short: "某项披露声明的盐值过短，无法保护未出示的声明。",
   no_qr_found: "无法从该图片中读取二维码。",
   no_bundle: "本核验点尚无撤销数据。请在有网络时同步一次。",
+  challenge_expired: "本核验点的挑战已过期：请生成新的挑战，并请持证人扫描。",
   paper_not_allowed: "此类证件在此不接受纸质形式。",
   paper_identity_missing: "此纸质证件缺少可与身份证件核对的姓名或出生日期。",
   bundle_malformed: "撤销数据文件已损坏。",

@@ -4,6 +4,9 @@
  */
 import { decodeQrPixels } from "../wallet/qr.ts";
 
+/** SVG markup of a QR code (error correction M, 4-module quiet zone): the wallet's codec, for any page. */
+export { qrSvg } from "../wallet/qr.ts";
+
 type Child = Node | string | null | undefined | false;
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {

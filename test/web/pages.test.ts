@@ -2,7 +2,8 @@
  * The pages' pure parts, in Node: languages and display names, the pinned trust anchor
  * (issue 15 item 1: a substituted configuration plus an attacker's bundle is refused, an
  * implausibly new bundle is not stored, the device is not bricked), the open registry's
- * counts, and the shift history holding nothing about a person.
+ * counts, the shift history holding nothing about a person, and the checkpoint page's own
+ * challenges (issue 11).
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -13,6 +14,9 @@ import { secp256k1Address } from "../../core/crypto.ts";
 import { DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, describeReason } from "../../core/reasons.ts";
 import { applyStatusChanges, hasStatus } from "../../core/status-set.ts";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { readChallengeText } from "../../core/challenge-text.ts";
+import { base64urlDecode } from "../../core/encoding.ts";
+import { CHALLENGE_SECONDS, PageChallenges } from "../../services/checkpoint/web/page-challenge.ts";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
 import { claimValue, dateTimeInWords, durationInWords, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
 import { EN, ZH } from "../../web/messages.ts";
@@ -171,5 +175,34 @@ describe("the open registry and the shift history", () => {
     expect(h.entries).toEqual([]);
     const env = JSON.parse(await signed(genuineKey)) as SignedEnvelope;
     expect(env.signer).toBe(address(genuineKey));
+  });
+});
+
+describe("the checkpoint page's own challenges (issue 11)", () => {
+  it("a 128-bit nonce from the CSPRNG, this checkpoint as audience, 120 s, the claims sorted; its LZCH1 text reads back", () => {
+    const challenges = new PageChallenges("checkpoint:CN-SH:8802");
+    const c = challenges.open(["healthStatus", "familyName", "healthStatus"], 1000);
+    expect(readChallengeText(c.text)).toEqual({ audience: "checkpoint:CN-SH:8802", nonce: c.nonce, expiresAt: 1000 + CHALLENGE_SECONDS, claims: ["familyName", "healthStatus"] });
+    expect(base64urlDecode(c.nonce, "nonce")).toHaveLength(16);
+    const nonces = new Set(Array.from({ length: 200 }, () => challenges.open([], 1000).nonce));
+    expect(nonces.size).toBe(200);
+    expect(() => challenges.open(["not a name"], 1000)).toThrow(RangeError);
+  });
+
+  it("one answer per challenge, whoever gives it; a new challenge replaces the open one; expired after its time", () => {
+    const challenges = new PageChallenges("cp");
+    const first = challenges.open([], 1000);
+    expect(challenges.state(1000)).toBe("open");
+    expect(challenges.secondsLeft(1030)).toBe(CHALLENGE_SECONDS - 30);
+    expect(challenges.consume(first.nonce)).toBe(true);
+    expect(challenges.consume(first.nonce)).toBe(false);
+    expect(challenges.state(1001)).toBe("answered");
+    const second = challenges.open(["healthStatus"], 1002);
+    expect(challenges.consume(first.nonce)).toBe(false); // not the open challenge's nonce
+    expect(challenges.state(second.expiresAt)).toBe("open");
+    expect(challenges.state(second.expiresAt + 1)).toBe("expired");
+    challenges.close();
+    expect(challenges.state(1002)).toBeUndefined();
+    expect(challenges.consume(second.nonce)).toBe(false);
   });
 });

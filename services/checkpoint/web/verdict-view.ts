@@ -15,9 +15,17 @@ export type ShownVerdict = Verdict | { verdict: "unknown"; reason: string; check
 export interface VerdictOnScreen {
   readonly verdict: ShownVerdict;
   readonly stated: StatedFacts;
+  /** The claims this page's challenge asked for when the scan was verified against one ([]: the whole credential). */
+  readonly asked?: readonly string[];
 }
 
-function facts(v: ShownVerdict, stated: StatedFacts, L: PageLanguage): HTMLElement[] {
+/** Why a challenge-bound check refused what the holder showed: not an answer to this page's challenge. */
+const NOT_AN_ANSWER = new Set(["presentation_required", "wrong_audience", "nonce_missing", "wrong_nonce", "audience_missing"]);
+
+const claimList = (claims: readonly string[], L: PageLanguage): string => claims.map((c) => claimName(c, L.lang)).join(L.lang === "zh-CN" ? "、" : ", ");
+
+function facts(shown: VerdictOnScreen, L: PageLanguage): HTMLElement[] {
+  const { verdict: v, stated } = shown;
   const out: HTMLElement[] = [];
   const fact = (term: string, value: string, name: string): void => void out.push(el("dt", {}, term), el("dd", { "data-fact": name }, value));
   // Holder's and issuer's signatures both verified: what the credential states is the issuer's word, not a guess.
@@ -33,6 +41,11 @@ function facts(v: ShownVerdict, stated: StatedFacts, L: PageLanguage): HTMLEleme
   if (verified?.validUntil) fact(L.t("checkpoint.fact.validUntil"), dateTimeInWords(verified.validUntil, L.lang), "validUntil");
   const mode = verified?.presentation?.mode;
   if (mode) fact(L.t("checkpoint.fact.presented"), L.t(`checkpoint.mode.${mode}`), "mode");
+  if (shown.asked) fact(L.t("checkpoint.fact.asked"), shown.asked.length ? claimList(shown.asked, L) : L.t("checkpoint.challenge.whole"), "asked");
+  if (verified?.format === "sd_jwt_vc") {
+    const shownClaims = Object.keys(verified.claims ?? {});
+    fact(L.t("checkpoint.fact.disclosed"), shownClaims.length ? claimList(shownClaims, L) : L.t("checkpoint.fact.disclosedNone"), "disclosed");
+  }
   // SD-JWT VC: the holder chose what to show; the count of digests not disclosed includes decoys, so it bounds, not counts, the withheld claims.
   if (verified?.withheld !== undefined) fact(L.t("checkpoint.fact.withheld"), L.t("checkpoint.fact.withheldValue", { count: verified.withheld }), "withheld");
   if (verified) fact(L.t("checkpoint.fact.data"), L.t("checkpoint.fact.dataValue", { age: durationInWords(verified.bundle.ageSeconds, L.lang) }), "data");
@@ -46,6 +59,7 @@ export function renderVerdict(shown: VerdictOnScreen | undefined, L: PageLanguag
     section.dataset.verdict = "idle";
     byId("verdict-word").textContent = L.t("checkpoint.ready");
     byId("verdict-reason").textContent = L.t("checkpoint.scanPrompt");
+    byId("verdict-hint").hidden = true;
     for (const id of ["verdict-facts", "verdict-claims", "verdict-checks"]) byId(id).replaceChildren();
     return;
   }
@@ -54,8 +68,11 @@ export function renderVerdict(shown: VerdictOnScreen | undefined, L: PageLanguag
   section.dataset.verdict = v.verdict;
   section.dataset.reason = v.reason ?? "";
   byId("verdict-word").textContent = L.t(`checkpoint.verdict.${v.verdict}`);
-  byId("verdict-facts").replaceChildren(...facts(v, shown.stated, L));
+  byId("verdict-facts").replaceChildren(...facts(shown, L));
   byId("verdict-reason").textContent = reasonText(v.reason, L.lang);
+  const hint = byId("verdict-hint");
+  hint.hidden = !(shown.asked && v.reason && NOT_AN_ANSWER.has(v.reason));
+  hint.textContent = hint.hidden ? "" : L.t("checkpoint.challenge.hint");
   const claims = "claims" in v && v.claims ? Object.entries(v.claims) : [];
   byId("verdict-claims").replaceChildren(...claims.flatMap(([k, value]) => [el("dt", {}, claimName(k, L.lang)), el("dd", { "data-claim": k }, claimValue(k, value, L.lang))]));
   byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed" }, `${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`)));

@@ -1,0 +1,221 @@
+/**
+ * The checkpoint page's own challenges (issue 11), in real Chromium against the real checkpoint
+ * service (its built page, signed bundle and CSP) on an in-process chain, with credentials the
+ * CN-ZJ issuer service issued and the CLI's wallet code received and presents:
+ * the officer's challenge appears as a QR code whose `LZCH1:` text (read from the page and from
+ * the code's pixels) names this checkpoint, a fresh 128-bit nonce, 120 s and the claims asked;
+ * an SD-JWT VC answering "health status only" is accepted once, showing that claim and how many
+ * were not disclosed; the same presentation again is refused (nonce_reused); a static QR and a
+ * bare credential cannot answer (wrong_audience, presentation_required); a jwt_vc answers a
+ * whole-credential challenge; an expired challenge refuses its answer (the page's clock is moved
+ * on by Playwright, no sleeping). Accessibility audit of the new views; screenshots at phone
+ * and desktop size in both languages.
+ */
+import { mkdtempSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getBytes } from "ethers";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readChallengeText, type Challenge } from "../../core/challenge-text.ts";
+import { nobleVerifier } from "../../core/crypto.ts";
+import { base64urlDecode } from "../../core/encoding.ts";
+import { softwareSigner } from "../../core/signer.ts";
+import { createCheckpointApp } from "../../services/checkpoint/app.ts";
+import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
+import { syncBundle } from "../../services/checkpoint/sync.ts";
+import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
+import { listen } from "../../services/http/server.ts";
+import { webDir } from "../../scripts/build-web.ts";
+import { demoSchemas } from "../../scripts/context.ts";
+import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
+import { createHolderKey } from "../../wallet/holder.ts";
+import { present, type PresentationTarget } from "../../wallet/present.ts";
+import { presentationQrText } from "../../wallet/qr.ts";
+import { readQrPng } from "../../wallet/qr-file.ts";
+import { receiveOffer } from "../../wallet/receive.ts";
+import type { StoredCredential } from "../../wallet/store.ts";
+import { audit, describeFindings } from "../helpers/a11y.ts";
+import { launchChromium, newContext, ready, shot, watchErrors, type Locale, type Size } from "../helpers/browser.ts";
+import { seededChain, type SeededChain } from "../helpers/chain.ts";
+import { startIssuerService } from "../helpers/issuer.ts";
+
+const AUDIENCE = "checkpoint:CN-SH:page-test";
+let chain: SeededChain;
+let servers: Server[] = [];
+let checkpointUrl: string;
+let chainNow: number;
+let browser: Browser;
+const errors: string[] = [];
+const holder = createHolderKey();
+const credentials: Record<"jwt_vc" | "sd_jwt_vc", StoredCredential> = {} as never;
+
+beforeAll(async () => {
+  chain = await seededChain();
+  chainNow = await chain.networkHelpers.time.latest();
+  const issuer = await startIssuerService(chain, 0);
+  servers.push(issuer.server);
+  const token = issuer.store.operators.create("desk", ["issue"]).token;
+  const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
+  for (const format of ["jwt_vc", "sd_jwt_vc"] as const) {
+    const res = await fetch(`${issuer.url}/offers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" }, format }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { offerUri } = (await res.json()) as { offerUri: string };
+    credentials[format] = await receiveOffer({ offerUri, key: holder, fetch, now: chainNow, verify: { bundle, verifier: nobleVerifier }, allowHttpLoopback: true });
+  }
+  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-cp-page-")), "bundle.json"), region: "CN-SH" });
+  await keeper.sync();
+  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, pageDir: webDir("checkpoint"), log: () => {} });
+  const server = await listen(app, 0, "127.0.0.1");
+  servers.push(server);
+  checkpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+  servers = [];
+});
+
+/**
+ * The checkpoint page on a device whose clock reads the chain's time (the in-process chain runs
+ * ahead of the wall clock); Playwright's clock lets a test move it on without waiting.
+ */
+async function openPage(size: Size, locale: Locale): Promise<Page> {
+  const context = await newContext(browser, size, locale, { serviceWorkers: "block" });
+  const page = watchErrors(await context.newPage(), errors, `challenge-${locale}-${size}`);
+  await page.clock.install({ time: (chainNow + 5) * 1000 });
+  await page.goto(`${checkpointUrl}/`);
+  await ready(page);
+  await expect.poll(() => page.getAttribute("#network", "data-outcome")).toBe("synced");
+  return page;
+}
+
+const pageNow = (page: Page): Promise<number> => page.evaluate(() => Math.floor(Date.now() / 1000));
+
+/** Starts a challenge for what is ticked and reads it back from the page: its text, and its QR code's pixels. */
+async function startChallenge(page: Page, button = "#challenge-start"): Promise<Challenge & { text: string }> {
+  const before = await page.inputValue("#challenge-text");
+  await page.click(button);
+  await expect.poll(() => page.inputValue("#challenge-text")).not.toBe(before);
+  await page.waitForSelector("#challenge-qr svg");
+  const text = await page.inputValue("#challenge-text");
+  expect(readQrPng(await page.locator("#challenge-qr").screenshot())).toBe(text);
+  return { ...readChallengeText(text), text };
+}
+
+/** The wallet (as the CLI runs it) answers a challenge, or makes a static QR for a region. */
+async function answer(page: Page, format: "jwt_vc" | "sd_jwt_vc", target: PresentationTarget): Promise<string> {
+  return presentationQrText(await present(credentials[format].jwt, holder, await pageNow(page), target));
+}
+
+/** Pastes text as the officer would a scan, and waits for its verdict. */
+async function scan(page: Page, text: string): Promise<{ verdict: string | null; reason: string | null }> {
+  const before = Number((await page.getAttribute("#verdict", "data-scan")) ?? "0");
+  await page.fill("#paste", text);
+  await page.click("#verify");
+  await expect.poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0")).toBe(before + 1);
+  return { verdict: await page.getAttribute("#verdict", "data-verdict"), reason: (await page.getAttribute("#verdict", "data-reason")) || null };
+}
+
+const fact = (page: Page, name: string): Promise<string | null> => page.textContent(`[data-fact=${name}]`);
+
+describe("the checkpoint page asks for a presentation bound to it (its own challenge, made offline)", () => {
+  const WORDS = {
+    "zh-CN": { healthOnly: "健康状态", asks: "将要求出示：健康状态", mode: "已绑定本核验点的挑战", green: "绿码", left: /^剩余有效时间 [12]:\d\d$/, whole: "整个证件" },
+    en: { healthOnly: "Health status", asks: "Will ask for: Health status", mode: "bound to this checkpoint's challenge", green: "green", left: /^Valid for [12]:\d\d$/, whole: "the whole credential" },
+  } as const;
+
+  for (const [locale, size] of [["zh-CN", "phone"], ["en", "desktop"], ["en", "phone"], ["zh-CN", "desktop"]] as const) {
+    const tag = `${locale === "en" ? "en" : "zh"}-${size}`;
+    const words = WORDS[locale];
+
+    it(`${tag}: health status only — the QR names this checkpoint; an SD-JWT answer is accepted once, a replay, a static QR and a bare credential are refused`, async () => {
+      const page = await openPage(size, locale);
+      expect(await page.textContent("#challenge-summary")).toBe(words.asks);
+      await page.locator("#challenge").scrollIntoViewIfNeeded();
+      await shot(page, `challenge-${tag}-setup`, false);
+      const c = await startChallenge(page);
+      expect([c.audience, c.claims]).toEqual([AUDIENCE, ["healthStatus"]]);
+      expect(c.expiresAt - (await pageNow(page))).toBeGreaterThan(115);
+      expect(c.expiresAt - (await pageNow(page))).toBeLessThanOrEqual(120);
+      expect(base64urlDecode(c.nonce, "nonce").length).toBeGreaterThanOrEqual(16);
+      expect(await page.textContent("#challenge-countdown")).toMatch(words.left);
+      expect(await page.getAttribute("#challenge", "data-state")).toBe("open");
+      await shot(page, `challenge-${tag}-qr`, false);
+
+      // What cannot answer leaves the challenge open: the core names why, the page says what to do.
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "reject", reason: "wrong_audience" });
+      expect(await page.isVisible("#verdict-hint")).toBe(true);
+      await shot(page, `challenge-${tag}-refused-static`, false);
+      expect(await scan(page, credentials.jwt_vc.jwt)).toEqual({ verdict: "reject", reason: "presentation_required" });
+      expect(await page.getAttribute("#challenge", "data-state")).toBe("open");
+
+      const sd = await answer(page, "sd_jwt_vc", c);
+      expect(await scan(page, sd)).toEqual({ verdict: "accept", reason: null });
+      expect(await fact(page, "mode")).toBe(words.mode);
+      expect(await fact(page, "asked")).toBe(words.healthOnly);
+      expect(await fact(page, "disclosed")).toBe(words.healthOnly);
+      expect(await page.textContent("[data-claim=healthStatus]")).toBe(words.green);
+      expect(await page.locator("#verdict-claims dd").count()).toBe(1);
+      expect(Number(/\d+/.exec((await fact(page, "withheld")) ?? "")?.[0])).toBeGreaterThanOrEqual(3);
+      expect(await page.textContent("#verdict")).not.toMatch(/Mei|Li\b|1990/);
+      expect(await page.getAttribute("#challenge", "data-state")).toBe("answered");
+      expect(await page.isVisible("#challenge-qr")).toBe(false);
+      await page.locator("#verdict").scrollIntoViewIfNeeded();
+      await shot(page, `challenge-${tag}-sdjwt-accept`, false);
+      if (size === "phone") await shot(page, `challenge-${tag}-sdjwt-accept-full`);
+
+      expect(await scan(page, sd)).toEqual({ verdict: "reject", reason: "nonce_reused" });
+      if (locale === "zh-CN" && size === "phone") await auditPage(page, locale, `${tag} verdict under a challenge`);
+      await page.context().close();
+    });
+
+    it(`${tag}: the whole credential — a jwt_vc answers; an expired challenge refuses its answer`, async () => {
+      const page = await openPage(size, locale);
+      await page.uncheck("#challenge-claim-list input[name=healthStatus]");
+      expect(await page.textContent("#challenge-summary")).toContain(words.whole);
+      const whole = await startChallenge(page);
+      expect(whole.claims).toEqual([]);
+      if (locale === "en" && size === "desktop") await auditPage(page, locale, `${tag} open challenge`);
+      expect(await scan(page, await answer(page, "jwt_vc", whole))).toEqual({ verdict: "accept", reason: null });
+      expect(await fact(page, "asked")).toBe(words.whole);
+      expect(await page.textContent("[data-claim=givenName]")).toBe("Mei");
+      await page.locator("#verdict").scrollIntoViewIfNeeded();
+      await shot(page, `challenge-${tag}-jwt-accept`, false);
+
+      const late = await startChallenge(page, "#challenge-new");
+      expect(late.nonce).not.toBe(whole.nonce);
+      await page.clock.fastForward(121_000);
+      await expect.poll(() => page.getAttribute("#challenge", "data-state")).toBe("expired");
+      expect(await page.isVisible("#challenge-qr")).toBe(false);
+      expect(await scan(page, await answer(page, "jwt_vc", late))).toEqual({ verdict: "reject", reason: "challenge_expired" });
+
+      // Ended: back to static QR codes, which the page accepts again.
+      await page.click("#challenge-end");
+      expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+      expect(await page.isVisible("[data-fact=asked]")).toBe(false);
+      await page.context().close();
+    });
+  }
+
+  it("no page raised an uncaught error", () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+async function auditPage(page: Page, locale: Locale, where: string): Promise<void> {
+  const found = await audit(page, locale);
+  expect(found.length ? `${where}:\n${describeFindings(found)}` : "").toBe("");
+}
