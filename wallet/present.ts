@@ -22,7 +22,8 @@ export interface DisclosurePlan {
 export function disclosurePlan(credential: string, claims: Record<string, JsonValue> | undefined, disclose?: readonly string[], target?: PresentationTarget): DisclosurePlan {
   if (!isSdJwt(credential)) return { selective: false, disclosed: Object.entries(claims ?? {}).map(([name, value]) => ({ name, value })), withheld: [] };
   const all = disclosableClaims(credential);
-  const asked = target && "claims" in target ? target.claims : undefined;
+  // A challenge that names no claims asks for the whole credential (core/challenge-text.ts), not for none.
+  const asked = target && "claims" in target && target.claims?.length ? target.claims : undefined;
   const wanted = disclose ?? asked ?? all.map((c) => c.name);
   const unknown = wanted.filter((n) => !all.some((c) => c.name === n));
   if (unknown.length) throw new RangeError(`the credential has no claim ${unknown.join(", ").slice(0, 80)}`);

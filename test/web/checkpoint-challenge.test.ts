@@ -97,7 +97,8 @@ async function openPage(size: Size, locale: Locale): Promise<Page> {
   await page.clock.install({ time: (chainNow + 5) * 1000 });
   await page.goto(`${checkpointUrl}/`);
   await ready(page);
-  await expect.poll(() => page.getAttribute("#network", "data-outcome")).toBe("synced");
+  // The page is ready after its first sync: it synced, or says why not.
+  expect(await page.getAttribute("#network", "data-outcome"), (await page.textContent("#network")) ?? "").toBe("synced");
   return page;
 }
 
@@ -193,6 +194,10 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       expect(await page.textContent("[data-claim=givenName]")).toBe("Mei");
       await page.locator("#verdict").scrollIntoViewIfNeeded();
       await shot(page, `challenge-${tag}-jwt-accept`, false);
+      // An SD-JWT VC answering a whole-credential challenge discloses every claim.
+      const all = await startChallenge(page, "#challenge-new");
+      expect(await scan(page, await answer(page, "sd_jwt_vc", all))).toEqual({ verdict: "accept", reason: null });
+      expect(await page.locator("#verdict-claims dd").count()).toBe(4);
 
       const late = await startChallenge(page, "#challenge-new");
       expect(late.nonce).not.toBe(whole.nonce);
