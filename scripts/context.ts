@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { JsonRpcProvider } from "ethers";
-import { BundleError, type CheckpointState, loadSignedBundle, type TrustAnchor, type TrustBundle } from "../core/index.ts";
+import { BundleError, type CheckpointState, isObject, type JsonValue, loadSignedBundle, parseJson, type TrustAnchor, type TrustBundle } from "../core/index.ts";
 import { idToString } from "../services/chain/ids.ts";
 import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deployments.ts";
 import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
@@ -49,6 +49,23 @@ export function integerOption(values: Record<string, unknown>, name: string, fal
   }
   if (!/^\d{1,15}$/.test(raw)) throw new UsageError(`--${name} must be a non-negative integer`);
   return Number(raw);
+}
+
+/** `--valid-for` seconds, when given. */
+export function validForOption(values: Record<string, unknown>): number | undefined {
+  return stringOption(values, "valid-for") === undefined ? undefined : integerOption(values, "valid-for");
+}
+
+/** `--claims`: a JSON object (strictly parsed), else a usage error saying what is wrong. */
+export function claimsOption(values: Record<string, unknown>): { [key: string]: JsonValue } {
+  let claims: JsonValue;
+  try {
+    claims = parseJson(requireString(values, "claims"));
+  } catch (e) {
+    throw new UsageError(`--claims is not JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(claims)) throw new UsageError("--claims must be a JSON object");
+  return claims;
 }
 
 /** The agency: `--agency 0x…`, or a demo agency's index on the development chain. */

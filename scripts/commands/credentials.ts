@@ -1,6 +1,6 @@
-import { decodeJwt, isObject, isSdJwt, type JsonValue, parseJson, splitSdJwt, type StatusAction } from "../../core/index.ts";
+import { decodeJwt, isSdJwt, splitSdJwt, type StatusAction } from "../../core/index.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { integerOption, issuerService, readInput } from "../context.ts";
+import { claimsOption, integerOption, issuerService, readInput, validForOption } from "../context.ts";
 
 /**
  * `laissez issue / revoke / suspend / reinstate`: clients of the agency's issuer service, as any
@@ -63,14 +63,8 @@ export const issueCommand: Command = {
     format: { type: "string" },
   },
   async run({ values }) {
-    let claims: JsonValue;
-    try {
-      claims = parseJson(requireString(values, "claims"));
-    } catch (e) {
-      throw new UsageError(`--claims is not JSON: ${(e as Error).message}`);
-    }
-    if (!isObject(claims)) throw new UsageError("--claims must be a JSON object");
-    const validFor = stringOption(values, "valid-for") === undefined ? undefined : integerOption(values, "valid-for");
+    const claims = claimsOption(values);
+    const validFor = validForOption(values);
     const key = stringOption(values, "idempotency-key");
     const format = stringOption(values, "format") ?? "jwt_vc";
     if (format !== "jwt_vc" && format !== "sd_jwt_vc" && format !== "both") throw new UsageError("--format must be jwt_vc, sd_jwt_vc or both");

@@ -2,11 +2,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isObject, parseJson, verifyPaperCredential } from "../../core/index.ts";
+import { verifyPaperCredential } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
-import { anchorOption, bundleText, integerOption, issuerService, loadRegionBundle } from "../context.ts";
+import { anchorOption, bundleText, claimsOption, issuerService, loadRegionBundle, validForOption } from "../context.ts";
 import { DEV_CHAIN_ID } from "../demo/consortium.ts";
 import { printPaperCredential } from "../paper.ts";
 
@@ -45,17 +45,11 @@ export const paperCommand: Command = {
   async run({ values }) {
     const type = requireString(values, "type");
     const out = requireString(values, "out");
-    let claims;
-    try {
-      claims = parseJson(requireString(values, "claims"));
-    } catch (e) {
-      throw new UsageError(`--claims is not JSON: ${(e as Error).message}`);
-    }
-    if (!isObject(claims)) throw new UsageError("--claims must be a JSON object");
+    const claims = claimsOption(values);
     const anchor = anchorOption(values, (stringOption(values, "region") ?? "CN-ZJ").trim().toUpperCase());
     const { bundle } = loadRegionBundle(await bundleText(requireString(values, "bundle")), anchor, undefined);
     const { url, token } = issuerService(values);
-    const validFor = stringOption(values, "valid-for") === undefined ? undefined : integerOption(values, "valid-for");
+    const validFor = validForOption(values);
     const printed = await printPaperCredential({ issuerUrl: url, token, type, claims, ...(validFor ? { validFor } : {}), agencyOf: (address) => bundle.issuers[address] });
     // What a checkpoint will do with it, before paper and ink are spent: policy, accreditation, status.
     // As of the bundle at the latest (this desk's clock may lag the chain's; the checkpoint checks its own).
