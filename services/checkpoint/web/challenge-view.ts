@@ -22,6 +22,8 @@ export class ChallengeView {
   private type = "";
   private chosen = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** The types and claims the picker was last filled with. */
+  private known = "";
 
   constructor(L: PageLanguage, challenges: PageChallenges, bundle: () => TrustBundle | undefined) {
     this.L = L;
@@ -54,9 +56,12 @@ export class ChallengeView {
     return new Map(entries.map(([type, entry]) => [type, schemaClaims(entry.schema).map((c) => c.name)]));
   }
 
-  /** The type picker, refilled after each sync (a new type may have been registered). */
+  /** The type picker, refilled after a sync that brought other types (not every minute: the officer may be ticking). */
   renderChoices(): void {
     const types = this.types();
+    const known = JSON.stringify([...types]);
+    if (known === this.known) return;
+    this.known = known;
     if (!types.has(this.type)) this.pickType(types.has("HealthCode") ? "HealthCode" : ([...types.keys()][0] ?? ""));
     else this.render();
   }
