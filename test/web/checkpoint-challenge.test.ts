@@ -226,6 +226,9 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
       expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
       expect(await page.isVisible("[data-fact=asked]")).toBe(false);
+      // Without a challenge too, a bare credential proves nothing about who holds it.
+      expect(await scan(page, credentials.sd_jwt_vc.jwt)).toEqual({ verdict: "reject", reason: "presentation_required" });
+      expect(await page.isVisible("#verdict-hint")).toBe(false);
       await page.context().close();
     });
   }
