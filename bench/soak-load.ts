@@ -46,6 +46,8 @@ export class Tally {
   documented503 = 0;
   connectionErrors = 0;
   readonly samples5xx: string[] = [];
+  /** What the first requests without an answer died of (the socket error under fetch's "fetch failed"). */
+  readonly samplesNoAnswer: string[] = [];
 
   record(operation: string, status: number, code: string | undefined, detail: string): void {
     this.requests++;
@@ -99,6 +101,8 @@ export class SoakLoad {
   readonly slots = new Map<string, string[]>();
   issued = 0;
   redeemed = 0;
+  /** Offers the wallet gave up on, by its error code (offer_refused while the chain is away; anything else is a defect). */
+  readonly refusedOffers: Record<string, number> = {};
   readonly verdicts: Record<string, number> = {};
   private readonly held: Held[] = [];
   private readonly bundles = new Map<string, { bundle: TrustBundle; at: number }>();
@@ -115,6 +119,8 @@ export class SoakLoad {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
       this.tally.connectionErrors++;
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      if (this.tally.samplesNoAnswer.length < 10) this.tally.samplesNoAnswer.push(`${operation} ${init.method ?? "GET"} ${url}: ${String(e)}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`);
       this.tally.record(operation, 0, undefined, String(e));
       return { status: 0, json: {} };
     }
@@ -182,11 +188,16 @@ export class SoakLoad {
     if (!bundle) return;
     const holder = createHolderKey();
     try {
-      const credential = await receiveOffer({ offerUri: r.json.offerUri as string, key: holder, fetch: this.countingFetch, now: Math.floor(Date.now() / 1000), verify: { bundle, verifier: nobleVerifier } });
+      // laissez up serves its issuers over http on 127.0.0.1: the wallet's development option.
+      const credential = await receiveOffer({ offerUri: r.json.offerUri as string, key: holder, fetch: this.countingFetch, now: Math.floor(Date.now() / 1000), verify: { bundle, verifier: nobleVerifier }, allowHttpLoopback: true });
       this.redeemed++;
       this.keep(credential.jwt, holder, agency);
-    } catch {
-      // refused while the chain is away (counted by status above), or a bundle older than the agency's newest key
+    } catch (e) {
+      // Refused while the chain is away (offer_refused, its 503 counted above), or a bundle older than the agency's newest key;
+      // counted, so that a wallet refusing every offer (as it did once, silently) fails the run.
+      const code = (e as { code?: unknown }).code;
+      const key = typeof code === "string" ? code : (e as Error).name;
+      this.refusedOffers[key] = (this.refusedOffers[key] ?? 0) + 1;
     }
   }
 

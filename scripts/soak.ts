@@ -1,6 +1,6 @@
 /**
- * `npm run soak`: the soak of issue 10 (bench/soak.ts) — 10 minutes by default,
- * `LAISSEZ_SOAK_SECONDS` (or `--seconds N`) for shorter runs. Prints the figures, merges them
+ * `npm run soak`: the soak of issue 10 (bench/soak.ts) — 10 minutes by default;
+ * `npm run soak -- --minutes 3` (or `--seconds N`, `LAISSEZ_SOAK_SECONDS`) for shorter runs. Prints the figures, merges them
  * into bench/results.json, puts its section into BENCHMARKS.md (a full `npm run bench` keeps it),
  * and exits 1 when a check failed.
  */
@@ -8,11 +8,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spliceSection, writeResults } from "../bench/report.ts";
 import { runSoak, SOAK_TITLE } from "../bench/soak.ts";
 
+/** The load's duration: `--minutes N` (decimals allowed), `--seconds N`, LAISSEZ_SOAK_SECONDS, else 10 minutes. */
 function seconds(): number {
-  const flag = process.argv.indexOf("--seconds");
-  const raw = flag >= 0 ? process.argv[flag + 1] : process.env.LAISSEZ_SOAK_SECONDS;
+  const flag = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const minutes = flag("--minutes");
+  const raw = minutes !== undefined ? String(Math.round(Number(minutes) * 60)) : (flag("--seconds") ?? process.env.LAISSEZ_SOAK_SECONDS);
   const n = raw === undefined ? 600 : Number(raw);
-  if (!Number.isInteger(n) || n < 20) throw new Error(`the soak's duration must be a whole number of seconds ≥ 20, got ${raw}`);
+  if (!Number.isInteger(n) || n < 20) throw new Error(`the soak's duration must be at least 20 seconds (--minutes N, --seconds N or LAISSEZ_SOAK_SECONDS), got ${minutes !== undefined ? `${minutes} minutes` : raw}`);
   return n;
 }
 
@@ -22,7 +24,7 @@ for (const [name, f] of Object.entries(result.figures)) console.log(`${name.padE
 writeResults(new URL("../bench/results.json", import.meta.url).pathname, result.figures);
 const file = new URL("../BENCHMARKS.md", import.meta.url);
 const md = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
-const command = duration === 600 ? "npm run soak" : `LAISSEZ_SOAK_SECONDS=${duration} npm run soak`;
+const command = duration === 600 ? "npm run soak" : `npm run soak -- --seconds ${duration}`;
 writeFileSync(file, spliceSection(md, { title: SOAK_TITLE, figures: result.figures, notes: result.notes }, command, new Date()));
 console.log(result.failures.length === 0 ? "\nsoak passed" : `\nsoak FAILED:\n- ${result.failures.join("\n- ")}`);
 process.exit(result.failures.length === 0 ? 0 : 1);
