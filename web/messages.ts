@@ -132,6 +132,7 @@ export const EN = {
   "checkpoint.challenge.scan": "Scan the holder's answer",
   "checkpoint.challenge.new": "New challenge",
   "checkpoint.challenge.end": "End the challenge",
+  "checkpoint.challenge.failed": "No challenge could be made: {message}",
   "checkpoint.challenge.hint": "A challenge is open: only a QR code the holder's wallet made for this checkpoint's challenge is accepted. Ask the holder to scan the challenge first, or end the challenge.",
 
   "registry.doc.title": "Laissez open registry",
@@ -308,6 +309,7 @@ export const ZH: Catalogue = {
   "checkpoint.challenge.scan": "扫描持证人的回应",
   "checkpoint.challenge.new": "新的挑战",
   "checkpoint.challenge.end": "结束挑战",
+  "checkpoint.challenge.failed": "无法生成挑战：{message}",
   "checkpoint.challenge.hint": "挑战进行中：只接受持证人钱包针对本核验点挑战二维码生成的二维码。请持证人先扫描挑战二维码，或结束挑战。",
 
   "registry.doc.title": "Laissez 公开名录",

@@ -46,6 +46,7 @@ const AUDIENCE = "checkpoint:CN-SH:page-test";
 let chain: SeededChain;
 let servers: Server[] = [];
 let checkpointUrl: string;
+let spacedUrl: string;
 let chainNow: number;
 let browser: Browser;
 const errors: string[] = [];
@@ -75,6 +76,10 @@ beforeAll(async () => {
   const server = await listen(app, 0, "127.0.0.1");
   servers.push(server);
   checkpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The service takes any id up to 200 characters; a challenge's audience must be visible characters, at most 128.
+  const spaced = await listen(createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: "gate 3 (east)", verifier: nativeVerifier, pageDir: webDir("checkpoint"), log: () => {} }).app, 0, "127.0.0.1");
+  servers.push(spaced);
+  spacedUrl = `http://127.0.0.1:${(spaced.address() as AddressInfo).port}`;
   browser = await launchChromium();
 }, 180_000);
 
@@ -91,11 +96,11 @@ afterAll(async () => {
  * The checkpoint page on a device whose clock reads the chain's time (the in-process chain runs
  * ahead of the wall clock); Playwright's clock lets a test move it on without waiting.
  */
-async function openPage(size: Size, locale: Locale): Promise<Page> {
+async function openPage(size: Size, locale: Locale, url = checkpointUrl): Promise<Page> {
   const context = await newContext(browser, size, locale, { serviceWorkers: "block" });
   const page = watchErrors(await context.newPage(), errors, `challenge-${locale}-${size}`);
   await page.clock.install({ time: (chainNow + 5) * 1000 });
-  await page.goto(`${checkpointUrl}/`);
+  await page.goto(`${url}/`);
   await ready(page);
   // The page is ready after its first sync: it synced, or says why not.
   expect(await page.getAttribute("#network", "data-outcome"), (await page.textContent("#network")) ?? "").toBe("synced");
@@ -232,6 +237,15 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       await page.context().close();
     });
   }
+
+  it("a checkpoint id the challenge form cannot carry: the page says so, and stays in static mode", async () => {
+    const page = await openPage("phone", "en", spacedUrl);
+    await page.click("#challenge-start");
+    await expect.poll(() => page.textContent("#challenge-summary")).toMatch(/^No challenge could be made: not a checkpoint challenge: the audience/);
+    expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
+    expect(await scan(page, await answer(page, "jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+    await page.context().close();
+  });
 
   it("no page raised an uncaught error", () => {
     expect(errors).toEqual([]);

@@ -187,6 +187,9 @@ describe("the checkpoint page's own challenges (issue 11)", () => {
     const nonces = new Set(Array.from({ length: 200 }, () => challenges.open([], 1000).nonce));
     expect(nonces.size).toBe(200);
     expect(() => challenges.open(["not a name"], 1000)).toThrow(RangeError);
+    // An id the challenge form cannot carry (the service takes any 200 characters) is refused, not written.
+    expect(() => new PageChallenges("checkpoint one").open([], 1000)).toThrow(/challenge: the audience/);
+    expect(() => new PageChallenges("c".repeat(129)).open([], 1000)).toThrow(/challenge: the audience/);
   });
 
   it("one answer per challenge, whoever gives it; a new challenge replaces the open one; expired after its time", () => {

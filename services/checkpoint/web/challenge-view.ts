@@ -104,7 +104,14 @@ export class ChallengeView {
 
   /** A new challenge for what is ticked: its QR replaces the last one's. */
   private async start(): Promise<void> {
-    const c = this.challenges.open(this.asked(), nowSeconds());
+    let c;
+    try {
+      c = this.challenges.open(this.asked(), nowSeconds());
+    } catch (e) {
+      // A checkpoint id the challenge form cannot carry (LAISSEZ_CHECKPOINT_ID with a space, or too long): said, not thrown.
+      byId("challenge-summary").textContent = this.L.t("checkpoint.challenge.failed", { message: (e as Error).message });
+      return;
+    }
     byId("challenge-qr").innerHTML = await qrSvg(c.text);
     byId<HTMLTextAreaElement>("challenge-text").value = c.text;
     byId("challenge-copied").textContent = "";
