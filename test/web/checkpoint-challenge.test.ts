@@ -168,6 +168,7 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       await shot(page, `challenge-${tag}-setup`, false);
       const c = await startChallenge(page);
       expect([c.audience, c.claims]).toEqual([AUDIENCE, ["healthStatus"]]);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("challenge-scan");
       expect(base64urlDecode(c.nonce, "nonce").length).toBeGreaterThanOrEqual(16);
       expect(await page.textContent("#challenge-countdown")).toMatch(words.left);
       expect(await page.getAttribute("#challenge", "data-state")).toBe("open");

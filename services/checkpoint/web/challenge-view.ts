@@ -117,8 +117,11 @@ export class ChallengeView {
     byId("challenge-copied").textContent = "";
     clearInterval(this.timer);
     this.timer = setInterval(() => this.renderOpen(), 1000);
+    const fromSetup = byId("challenge-setup").contains(document.activeElement);
     this.renderOpen();
     byId("challenge").scrollIntoView({ block: "start" });
+    // The start button is gone with the setup: the keyboard moves on to the next step, scanning the answer.
+    if (fromSetup) byId("challenge-scan").focus({ preventScroll: true });
   }
 
   /** Back to static QR codes. */
@@ -139,8 +142,13 @@ export class ChallengeView {
     if (!c) return;
     const state = this.challenges.state(nowSeconds()) ?? "expired";
     // Only an open challenge shows its code: nobody should scan one that can no longer be answered.
-    byId("challenge-live").hidden = state !== "open";
-    if (state !== "open") clearInterval(this.timer);
+    const live = byId("challenge-live");
+    if (state !== "open") {
+      clearInterval(this.timer);
+      // Focus never disappears with the code: it goes to "new challenge".
+      if (live.contains(document.activeElement)) byId("challenge-new").focus({ preventScroll: true });
+    }
+    live.hidden = state !== "open";
     const what = this.describe(c.claims);
     byId("challenge-asks").textContent = L.t("checkpoint.challenge.asks", { what });
     byId("challenge-audience").textContent = L.t("checkpoint.challenge.audience", { id: c.audience });
