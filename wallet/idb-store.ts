@@ -3,6 +3,9 @@ import type { CredentialStore, StoredCredential } from "./store.ts";
 const DB_VERSION = 1;
 const CREDENTIALS = "credentials";
 const KEYS = "keys";
+/** Where a wallet made before per-credential keys kept its one key pair (read, never written now). */
+const LEGACY_HOLDER = "holder";
+const credentialKey = (id: string): string => `credential:${id}`;
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -11,10 +14,26 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error("IndexedDB transaction failed"));
+    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+  });
+}
+
+/** A received credential and the key pair it is bound to (its own: one pair per credential and per copy). */
+export interface ReceivedWithKey {
+  readonly credential: StoredCredential;
+  readonly pair: CryptoKeyPair;
+}
+
 /**
- * The browser wallet's storage: credentials and the holder's key pair in IndexedDB. The key
- * pair is stored as WebCrypto objects (structured clone), so a non-extractable private key stays
- * non-extractable at rest and is never serialized into anything a script can read.
+ * The browser wallet's storage: credentials and their holder key pairs in IndexedDB. Each
+ * credential (each copy of a batch) has its own pair, stored under `credential:<id>`; a wallet
+ * made before that kept one pair under `holder`, still used for the credentials bound to it.
+ * Pairs are stored as WebCrypto objects (structured clone), so a non-extractable private key
+ * stays non-extractable at rest and is never serialized into anything a script can read.
  */
 export class IndexedDbWallet implements CredentialStore {
   private readonly db: IDBDatabase;
@@ -35,12 +54,36 @@ export class IndexedDbWallet implements CredentialStore {
     return this.db.transaction(name, mode).objectStore(name);
   }
 
-  async holderKeyPair(create: () => Promise<CryptoKeyPair>): Promise<CryptoKeyPair> {
-    const existing = (await request(this.store(KEYS, "readonly").get("holder"))) as CryptoKeyPair | undefined;
-    if (existing) return existing;
-    const pair = await create();
-    await request(this.store(KEYS, "readwrite").add(pair, "holder"));
-    return pair;
+  /** The pair a credential is bound to: its own, else (a wallet from before per-credential keys) the one shared pair. */
+  async keyPairOf(id: string): Promise<CryptoKeyPair | undefined> {
+    const keys = this.store(KEYS, "readonly");
+    const own = (await request(keys.get(credentialKey(id)))) as CryptoKeyPair | undefined;
+    return own ?? ((await request(this.store(KEYS, "readonly").get(LEGACY_HOLDER))) as CryptoKeyPair | undefined);
+  }
+
+  /** Stores credentials with their key pairs in one transaction: a credential is never kept without its key. */
+  async putReceived(items: readonly ReceivedWithKey[]): Promise<void> {
+    const tx = this.db.transaction([CREDENTIALS, KEYS], "readwrite");
+    for (const { credential, pair } of items) {
+      tx.objectStore(KEYS).put(pair, credentialKey(credential.id));
+      tx.objectStore(CREDENTIALS).put(credential);
+    }
+    await done(tx);
+  }
+
+  /**
+   * Takes the next unused copy of a batch and marks it used, in one read-write transaction:
+   * two tabs (or two quick taps) never get the same copy. Undefined when every copy was used.
+   */
+  async takeCopy(batch: string): Promise<StoredCredential | undefined> {
+    const tx = this.db.transaction(CREDENTIALS, "readwrite");
+    const store = tx.objectStore(CREDENTIALS);
+    const all = (await request(store.getAll())) as StoredCredential[];
+    const next = all.filter((c) => c.copy?.batch === batch && !c.copy.used).sort((a, b) => a.receivedAt - b.receivedAt)[0];
+    const taken = next?.copy ? { ...next, copy: { ...next.copy, used: true } } : undefined;
+    if (taken) store.put(taken);
+    await done(tx);
+    return taken;
   }
 
   async list(): Promise<StoredCredential[]> {
@@ -53,6 +96,9 @@ export class IndexedDbWallet implements CredentialStore {
     await request(this.store(CREDENTIALS, "readwrite").put(credential));
   }
   async remove(id: string): Promise<void> {
-    await request(this.store(CREDENTIALS, "readwrite").delete(id));
+    const tx = this.db.transaction([CREDENTIALS, KEYS], "readwrite");
+    tx.objectStore(CREDENTIALS).delete(id);
+    tx.objectStore(KEYS).delete(credentialKey(id));
+    await done(tx);
   }
 }

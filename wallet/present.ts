@@ -1,4 +1,4 @@
-import { disclosableClaims, isSdJwt, type JsonValue, presentCredential, presentSdJwtVc, regionAudience } from "../core/index.ts";
+import { decodeJwt, disclosableClaims, isObject, isSdJwt, type JsonValue, presentCredential, presentSdJwtVc, regionAudience } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 
 /**
@@ -43,4 +43,30 @@ export function present(credential: string, key: HolderKey, now: number, target:
     return presentSdJwtVc({ credential, disclose: names, signer: key.sign, issuedAt: now, ...binding });
   }
   return presentCredential({ credential, holder: key.did, signer: key.sign, issuedAt: now, ...binding });
+}
+
+/** The holder's claims as the credential carries them (the wallet's own copy: no check needed to show them); {} for something unreadable. */
+export function credentialClaims(credential: string): Record<string, JsonValue> {
+  try {
+    if (isSdJwt(credential)) return Object.fromEntries(disclosableClaims(credential).map((c) => [c.name, c.value]));
+    const vc = decodeJwt(credential).payload.vc;
+    if (!isObject(vc) || !isObject(vc.credentialSubject)) return {};
+    const { id: _id, ...claims } = vc.credentialSubject;
+    return claims;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Whether a credential can answer a checkpoint's challenge that asks for `asked` (empty: the
+ * whole credential), and what it would disclose: an SD-JWT VC exactly the asked claims (withheld:
+ * the rest), a jwt_vc everything (the holder must be told before agreeing). `missing` names the
+ * asked claims it does not have (then it cannot answer: the checkpoint would refuse it).
+ */
+export function challengeAnswer(credential: string, asked: readonly string[]): { readonly plan: DisclosurePlan; readonly missing: readonly string[] } {
+  const claims = credentialClaims(credential);
+  const missing = asked.filter((name) => !Object.hasOwn(claims, name));
+  if (missing.length) return { plan: { selective: isSdJwt(credential), disclosed: [], withheld: [] }, missing };
+  return { plan: disclosurePlan(credential, claims, undefined, asked.length ? { audience: "", nonce: "", claims: asked } : undefined), missing };
 }

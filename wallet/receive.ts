@@ -170,14 +170,28 @@ export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredenti
 /**
  * Picks up an offer as several copies (OpenID4VCI batch: one proof per key), one per fresh
  * holder key, each checked like a single credential. The copies share a wallet-side batch label
- * (the first copy's id) and carry their own key; each is to be presented once. Same hardening as
- * receiveOffer (https only unless allowHttpLoopback, no redirects, time and size caps).
+ * (the first copy's id); each is to be presented once. The caller keeps each copy's key: the CLI
+ * its secret inside the encrypted file (`receiveCopies`), the web wallet a non-extractable
+ * WebCrypto pair in IndexedDB. Same hardening as receiveOffer (https only unless
+ * allowHttpLoopback, no redirects, time and size caps).
  */
-export async function receiveCopies(p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly SoftwareHolderKey[] }): Promise<StoredCredential[]> {
+export async function receiveBatch(p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly HolderKey[] }): Promise<StoredCredential[]> {
   const jwts = await requestCredential(p, p.keys, true);
   const copies = jwts.map((jwt, i) => checkReceived(jwt, p.keys[i]!.did, p));
   const batch = copies[0]!.id;
-  return copies.map((c, i) => ({ ...c, copy: { batch, holderSecret: base64urlEncode(p.keys[i]!.secret), used: false } }));
+  return copies.map((c) => ({ ...c, copy: { batch, used: false } }));
+}
+
+/** receiveBatch with software keys (CLI): each copy keeps its key's secret. */
+export async function receiveCopies(p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly SoftwareHolderKey[] }): Promise<StoredCredential[]> {
+  const copies = await receiveBatch(p);
+  return copies.map((c, i) => ({ ...c, copy: { ...c.copy!, holderSecret: base64urlEncode(p.keys[i]!.secret) } }));
+}
+
+/** The holder a credential names: an SD-JWT VC by its key (cnf.jwk), a jwt_vc by DID (sub). Throws for something that is not a credential. */
+export function credentialHolder(jwt: string): { holder: unknown; issuer: unknown } {
+  const payload = decodeJwt(isSdJwt(jwt) ? splitSdJwt(jwt).issuerJwt : jwt).payload;
+  return { holder: isSdJwt(jwt) ? jwkHolder(payload.cnf)?.did : payload.sub, issuer: payload.iss };
 }
 
 /** A received credential must name this holder and verify against the bundle (in its issuer's own region). */
@@ -185,10 +199,7 @@ export function checkReceived(jwt: string, holder: string, p: Pick<ReceiveParame
   let sub: unknown;
   let iss: unknown;
   try {
-    // An SD-JWT VC names its holder by key (cnf.jwk), a jwt_vc by DID (sub).
-    const payload = decodeJwt(isSdJwt(jwt) ? splitSdJwt(jwt).issuerJwt : jwt).payload;
-    sub = isSdJwt(jwt) ? jwkHolder(payload.cnf)?.did : payload.sub;
-    iss = payload.iss;
+    ({ holder: sub, issuer: iss } = credentialHolder(jwt));
   } catch {
     throw new ReceiveError("credential_invalid", "the issuer sent something that is not a credential");
   }

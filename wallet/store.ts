@@ -8,9 +8,10 @@ export interface StoredCredential {
   readonly receivedAt: number;
   /**
    * One of several copies of a credential (batch issuance for unlinkability): each copy has its
-   * own holder key, kept here (CLI wallet: inside the encrypted file), and is presented once.
+   * own holder key and is presented once. The CLI wallet keeps the key's secret here (inside its
+   * encrypted file); the web wallet keeps a non-extractable WebCrypto pair in IndexedDB instead.
    */
-  readonly copy?: { readonly batch: string; readonly holderSecret: string; readonly used: boolean };
+  readonly copy?: { readonly batch: string; readonly holderSecret?: string; readonly used: boolean };
 }
 
 /** Where the wallet keeps credentials: a file (CLI), IndexedDB (browser), memory (tests). */

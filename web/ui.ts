@@ -81,3 +81,21 @@ export async function scanVideo(video: HTMLVideoElement, signal: AbortSignal): P
   }
   return null;
 }
+
+/**
+ * The camera until a QR is read, `signal` aborts or `timeoutMs` passes; the stream is stopped
+ * and the video hidden in every case. Throws when there is no camera or no permission.
+ */
+export async function scanWithCamera(video: HTMLVideoElement, signal: AbortSignal, timeoutMs = 60_000): Promise<string | null> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  try {
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    return await scanVideo(video, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+  } finally {
+    for (const t of stream.getTracks()) t.stop();
+    video.hidden = true;
+    video.srcObject = null;
+  }
+}

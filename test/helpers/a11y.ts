@@ -54,7 +54,13 @@ async function keyboardFindings(page: Page, maxTabs = 60): Promise<Finding[]> {
       e.setAttribute("data-a11y-id", String(i));
       return `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}[${i}]`;
     };
-    return [...document.querySelectorAll(selector)].filter(visible).map(id);
+    // A radio group is one Tab stop (its checked radio, else its first); the arrow keys move inside it.
+    const groupStop = (e: Element): boolean => {
+      if (!(e instanceof HTMLInputElement) || e.type !== "radio" || !e.name) return true;
+      const group = [...document.querySelectorAll<HTMLInputElement>(`input[type=radio][name="${CSS.escape(e.name)}"]`)];
+      return e === (group.find((r) => r.checked) ?? group[0]);
+    };
+    return [...document.querySelectorAll(selector)].filter((e) => visible(e) && groupStop(e)).map(id);
   }, CONTROLS);
   const positive = await page.$$eval("[tabindex]", (es) => es.filter((e) => Number(e.getAttribute("tabindex")) > 0).map((e) => e.outerHTML.slice(0, 80)));
   for (const p of positive) findings.push({ rule: "keyboard:positive-tabindex", where: p, detail: "a positive tabindex breaks the focus order" });

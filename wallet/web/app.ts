@@ -1,21 +1,26 @@
 /**
- * The web wallet: a non-extractable P-256 key in this browser, credentials in IndexedDB,
- * receive from an OpenID4VCI offer link (also when the wallet is already open), cards in the
- * citizen's language with status as of the last sync, and the full-screen presentation QR.
+ * The web wallet: credentials in IndexedDB, each bound to its own non-extractable P-256 key in
+ * this browser (and each copy of a batch to its own, presented once), receive from an OpenID4VCI
+ * offer link (also when the wallet is already open), cards in the citizen's language with status
+ * as of the last sync, the full-screen presentation QR (static, for a region), and the answer to
+ * a checkpoint's request (a QR bound to its audience and nonce, disclosing what it asks for).
  */
-import { disclosableClaims, isSdJwt, nobleVerifier } from "../../core/index.ts";
+import { type Challenge, isSdJwt, nobleVerifier } from "../../core/index.ts";
 import { agencyName, dateTimeInWords, durationInWords, typeName } from "../../web/i18n.ts";
 import { PageLanguage } from "../../web/language.ts";
 import { TrustStore } from "../../web/trust-store.ts";
-import { IndexedDbWallet } from "../idb-store.ts";
-import { present } from "../present.ts";
-import { presentationQrText } from "../qr.ts";
-import { receiveOffer } from "../receive.ts";
-import type { StoredCredential } from "../store.ts";
-import { generateWebCryptoKeyPair, webCryptoHolderKey } from "../webcrypto-key.ts";
-import { citizenStatus, credentialCard, credentialClaims } from "./cards.ts";
-import { QrView } from "./qr-view.ts";
 import { byId, downloadBundle, el, nowSeconds, registerServiceWorker } from "../../web/ui.ts";
+import { walletEntries, type WalletEntry } from "../copies.ts";
+import type { HolderKey } from "../holder.ts";
+import { IndexedDbWallet } from "../idb-store.ts";
+import { credentialClaims, present } from "../present.ts";
+import { presentationQrText } from "../qr.ts";
+import { receiveBatch, receiveOffer } from "../receive.ts";
+import type { StoredCredential } from "../store.ts";
+import { cardKey, citizenStatus, credentialCard } from "./cards.ts";
+import { freshKeys, holderKeyFor } from "./keys.ts";
+import { QrView, type QrRequest } from "./qr-view.ts";
+import { RequestView, type RequestChoice } from "./request-view.ts";
 
 interface WalletInfo {
   /** Where the wallet syncs status from: a checkpoint service's /bundle (its region authority signs it). */
@@ -26,112 +31,189 @@ interface WalletInfo {
   readonly chainId: number;
 }
 
+/** What the page's parts share. */
+interface WalletPage {
+  readonly L: PageLanguage;
+  readonly info: WalletInfo;
+  readonly wallet: IndexedDbWallet;
+  readonly store: TrustStore;
+  readonly qr: QrView;
+  syncError: string | undefined;
+  credentials: StoredCredential[];
+  /** Status lines by element id, said again in the other language when it changes. */
+  readonly notes: Map<string, () => string>;
+}
+
 const keyCache = new Map<string, Uint8Array>();
 /** A wallet served from this machine is a development one: it may receive from an issuer on plain http://127.0.0.1. */
 const DEVELOPMENT = ["127.0.0.1", "localhost", "[::1]"].includes(location.hostname);
 const CLAIMS_HIDDEN = "laissez.wallet.claimsHidden";
+/** The most copies one offer gives (the issuer's batch_size). */
+const MAX_COPIES = 20;
+
+/** One entry per credential (a batch's copies fold into one), newest first. */
+const entries = (page: WalletPage): WalletEntry[] => walletEntries(page.credentials).reverse();
+
+/** A status line in the page's language (kept, so a language switch says it again). */
+function say(page: WalletPage, id: string, words: () => string, outcome?: string): void {
+  page.notes.set(id, words);
+  const node = byId(id);
+  node.textContent = words();
+  if (outcome !== undefined) node.dataset.outcome = outcome;
+}
+
+function renderBundle({ L, store, syncError }: WalletPage): void {
+  const b = store.bundle;
+  const line = b ? L.t("wallet.bundle.synced", { time: dateTimeInWords(b.block.timestamp, L.lang), age: durationInWords(nowSeconds() - b.block.timestamp, L.lang) }) : L.t("wallet.bundle.none");
+  byId("bundle-status").textContent = syncError ? `${L.t("wallet.bundle.failed", { message: syncError })} ${b ? line : ""}` : line;
+}
+
+function renderCards(page: WalletPage): void {
+  const { L, store } = page;
+  const now = nowSeconds();
+  const claimsHidden = localStorage.getItem(CLAIMS_HIDDEN) === "true";
+  const onToggleClaims = (): void => {
+    localStorage.setItem(CLAIMS_HIDDEN, String(!claimsHidden));
+    renderCards(page);
+  };
+  const list = entries(page);
+  byId("cards").replaceChildren(
+    ...(list.length === 0 ? [el("p", { class: "empty" }, L.t("wallet.empty"))] : []),
+    ...list.map((e) => credentialCard(e, { L, bundle: store.bundle, now, claimsHidden, onShowQr: (entry) => void showStaticQr(page, entry), onToggleClaims })),
+  );
+}
+
+async function refresh(page: WalletPage): Promise<void> {
+  page.credentials = await page.wallet.list();
+  renderBundle(page);
+  renderCards(page);
+}
+
+async function sync(page: WalletPage): Promise<void> {
+  try {
+    page.store.accept((await downloadBundle(page.info.bundleUrl)).text, nowSeconds());
+    page.syncError = undefined;
+  } catch (e) {
+    page.syncError = (e as Error).message;
+  }
+  await refresh(page);
+}
+
+/**
+ * The credential to present now, with its key: for a batch the next unused copy, marked used
+ * (in IndexedDB, one transaction) before anything is shown, so no copy is ever shown twice.
+ * Undefined, with a sentence for the holder, when every copy was used (another tab took the last)
+ * or the key is not in this browser.
+ */
+async function takeForPresenting(page: WalletPage, entry: WalletEntry, tell: (words: () => string, outcome: string) => void): Promise<{ credential: StoredCredential; key: HolderKey } | undefined> {
+  const { L } = page;
+  const batch = entry.credential.copy?.batch;
+  const credential = batch ? await page.wallet.takeCopy(batch) : entry.credential;
+  await refresh(page);
+  if (!credential) return void tell(() => L.t("wallet.copies.none", { copies: entry.copies }), "used_up");
+  try {
+    return { credential, key: await holderKeyFor(page.wallet, credential) };
+  } catch {
+    return void tell(() => L.t("wallet.key.missing"), "key_missing");
+  }
+}
+
+/** What the QR view needs of any presentation of `c`. */
+function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type" | "health" | "warning" | "returnFocus" | "regions"> {
+  const s = citizenStatus(c, page.store.bundle, nowSeconds(), page.L);
+  const health = c.type === "HealthCode" ? credentialClaims(c.jwt).healthStatus : undefined;
+  return {
+    type: c.type,
+    health: typeof health === "string" ? health : undefined,
+    returnFocus: `article[data-id="${CSS.escape(cardKey(c))}"] button.show-qr`,
+    warning: s.kind === "revoked" || s.kind === "suspended" ? s.word : undefined,
+    regions: Object.keys(page.store.bundle?.regions ?? {}).sort(),
+  };
+}
+
+/** The static one-way QR for a region's checkpoints: one copy per showing (redraws keep it). */
+async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void> {
+  const taken = await takeForPresenting(page, entry, (words, outcome) => say(page, "present-result", words, outcome));
+  if (!taken) return;
+  const { credential: c, key } = taken;
+  await page.qr.show({
+    ...qrBasics(page, c),
+    ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })) } : {}),
+    make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
+  });
+}
+
+/** The answer to a checkpoint's request: a presentation bound to its audience and nonce, disclosing what it asked for. */
+async function answerChallenge(page: WalletPage, challenge: Challenge, choice: RequestChoice, done: (words?: () => string, outcome?: string) => void): Promise<void> {
+  const taken = await takeForPresenting(page, choice.entry, done);
+  if (!taken) return;
+  const { credential: c, key } = taken;
+  const target = { audience: challenge.audience, nonce: challenge.nonce, ...(challenge.claims.length ? { claims: challenge.claims } : {}) };
+  const { plan } = choice;
+  const bound = { audience: challenge.audience, expiresAt: challenge.expiresAt, disclosed: plan.disclosed, withheld: plan.withheld, everything: !plan.selective };
+  await page.qr.show({ ...qrBasics(page, c), returnFocus: "#challenge-camera", bound, make: async () => presentationQrText(await present(c.jwt, key, nowSeconds(), target)) }, () => done());
+}
+
+/** How many copies the holder asked for (1–20). */
+function copiesWanted(L: PageLanguage): number {
+  const n = Number(byId<HTMLInputElement>("copies").value || "1");
+  if (!Number.isInteger(n) || n < 1 || n > MAX_COPIES) throw new RangeError(L.t("wallet.copies.invalid"));
+  return n;
+}
+
+/** Receives an offer: one credential, or a batch of copies, each with a fresh key, stored with its key. */
+async function receive(page: WalletPage, offerUri: string): Promise<void> {
+  const { L, store, wallet } = page;
+  say(page, "receive-result", () => L.t("wallet.receiving"), "pending");
+  try {
+    const count = copiesWanted(L);
+    // The newest status data first: a credential issued after the last sync may use a list the old bundle lacks.
+    if (navigator.onLine || !store.bundle) await sync(page);
+    const bundle = store.bundle;
+    if (!bundle) throw new Error(L.t("wallet.noBundle"));
+    const keys = await freshKeys(count);
+    const common = { offerUri, fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), now: nowSeconds(), verify: { bundle, verifier: nobleVerifier, keyCache }, allowHttpLoopback: DEVELOPMENT };
+    const received = count === 1 ? [await receiveOffer({ ...common, key: keys[0]!.key })] : await receiveBatch({ ...common, keys: keys.map((k) => k.key) });
+    await wallet.putReceived(received.map((credential, i) => ({ credential, pair: keys[i]!.pair })));
+    const c = received[0]!;
+    const words = () => ({ type: typeName(c.type, L.lang), agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), count });
+    say(page, "receive-result", () => L.t(count === 1 ? "wallet.received" : "wallet.received.copies", words()), "received");
+  } catch (e) {
+    const message = (e as Error).message;
+    say(page, "receive-result", () => L.t("wallet.notReceived", { message }), "failed");
+  }
+  await refresh(page);
+}
+
+// An offer link opens the wallet as …/#offer=<openid-credential-offer://…>, also when it is already open.
+async function receiveFromHash(page: WalletPage): Promise<void> {
+  const offer = new URLSearchParams(location.hash.slice(1)).get("offer");
+  if (!offer) return;
+  history.replaceState(null, "", location.pathname);
+  await receive(page, offer);
+}
 
 async function main(): Promise<void> {
   void registerServiceWorker();
   const L = new PageLanguage();
   L.wire();
   const info = (await (await fetch("config.json")).json()) as WalletInfo;
-  const wallet = await IndexedDbWallet.open();
-  const key = await webCryptoHolderKey(await wallet.holderKeyPair(generateWebCryptoKeyPair));
   const store = new TrustStore("wallet", localStorage);
   store.offer({ region: info.region, chainId: info.chainId, authority: info.authority }, nowSeconds());
-  const qr = new QrView(L);
-  let syncError: string | undefined;
-  let cards: StoredCredential[] = [];
-
-  const renderBundle = (): void => {
-    const b = store.bundle;
-    const line = b ? L.t("wallet.bundle.synced", { time: dateTimeInWords(b.block.timestamp, L.lang), age: durationInWords(nowSeconds() - b.block.timestamp, L.lang) }) : L.t("wallet.bundle.none");
-    byId("bundle-status").textContent = syncError ? `${L.t("wallet.bundle.failed", { message: syncError })} ${b ? line : ""}` : line;
-  };
-
-  const showQr = (c: StoredCredential): void => {
-    const s = citizenStatus(c, store.bundle, nowSeconds(), L);
-    const health = c.type === "HealthCode" ? credentialClaims(c.jwt).healthStatus : undefined;
-    void qr.show({
-      type: c.type,
-      health: typeof health === "string" ? health : undefined,
-      returnFocus: `article[data-id="${CSS.escape(c.id)}"] button.show-qr`,
-      warning: s.kind === "revoked" || s.kind === "suspended" ? s.word : undefined,
-      regions: Object.keys(store.bundle?.regions ?? {}).sort(),
-      ...(isSdJwt(c.jwt) ? { disclosable: disclosableClaims(c.jwt).map(({ name, value }) => ({ name, value })) } : {}),
-      make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
-    });
-  };
-
-  const renderCards = (): void => {
-    const now = nowSeconds();
-    const claimsHidden = localStorage.getItem(CLAIMS_HIDDEN) === "true";
-    const onToggleClaims = (): void => {
-      localStorage.setItem(CLAIMS_HIDDEN, String(!claimsHidden));
-      renderCards();
-    };
-    byId("cards").replaceChildren(
-      ...(cards.length === 0 ? [el("p", { class: "empty" }, L.t("wallet.empty"))] : []),
-      ...cards.map((c) => credentialCard(c, { L, bundle: store.bundle, now, holderDid: key.did, claimsHidden, onShowQr: showQr, onToggleClaims })),
-    );
-  };
-
-  const render = async (): Promise<void> => {
-    cards = (await wallet.list()).sort((a, b) => b.receivedAt - a.receivedAt);
-    renderBundle();
-    renderCards();
-  };
+  const page: WalletPage = { L, info, wallet: await IndexedDbWallet.open(), store, qr: new QrView(L), syncError: undefined, credentials: [], notes: new Map() };
+  new RequestView({ L, entries: () => entries(page), onAgree: (challenge, choice, done) => answerChallenge(page, challenge, choice, done) });
   L.onChange(() => {
-    renderBundle();
-    renderCards();
+    renderBundle(page);
+    renderCards(page);
+    for (const [id, words] of page.notes) byId(id).textContent = words();
   });
-
-  const sync = async (): Promise<void> => {
-    try {
-      store.accept((await downloadBundle(info.bundleUrl)).text, nowSeconds());
-      syncError = undefined;
-    } catch (e) {
-      syncError = (e as Error).message;
-    }
-    await render();
-  };
-
-  const receive = async (offerUri: string): Promise<void> => {
-    const result = byId("receive-result");
-    result.textContent = L.t("wallet.receiving");
-    result.dataset.outcome = "pending";
-    try {
-      // The newest status data first: a credential issued after the last sync may use a list the old bundle lacks.
-      if (navigator.onLine || !store.bundle) await sync();
-      const bundle = store.bundle;
-      if (!bundle) throw new Error(L.t("wallet.noBundle"));
-      const credential = await receiveOffer({ offerUri, key, fetch: (input, init) => fetch(input, init), now: nowSeconds(), verify: { bundle, verifier: nobleVerifier, keyCache }, allowHttpLoopback: DEVELOPMENT });
-      await wallet.put(credential);
-      result.textContent = L.t("wallet.received", { type: typeName(credential.type, L.lang), agency: agencyName(credential.issuer.name ?? credential.issuer.did, L.lang) });
-      result.dataset.outcome = "received";
-    } catch (e) {
-      result.textContent = L.t("wallet.notReceived", { message: (e as Error).message });
-      result.dataset.outcome = "failed";
-    }
-    await render();
-  };
-
-  // An offer link opens the wallet as …/#offer=<openid-credential-offer://…>, also when it is already open.
-  const receiveFromHash = async (): Promise<void> => {
-    const offer = new URLSearchParams(location.hash.slice(1)).get("offer");
-    if (!offer) return;
-    history.replaceState(null, "", location.pathname);
-    await receive(offer);
-  };
-
-  byId("sync").addEventListener("click", () => void sync());
-  byId("receive").addEventListener("click", () => void receive(byId<HTMLInputElement>("offer").value.trim()));
-  window.addEventListener("hashchange", () => void receiveFromHash());
+  byId("sync").addEventListener("click", () => void sync(page));
+  byId("receive").addEventListener("click", () => void receive(page, byId<HTMLInputElement>("offer").value.trim()));
+  window.addEventListener("hashchange", () => void receiveFromHash(page));
   L.apply();
-  await render();
-  if (navigator.onLine) await sync();
-  await receiveFromHash();
+  await refresh(page);
+  if (navigator.onLine) await sync(page);
+  await receiveFromHash(page);
   document.body.dataset.ready = "true";
 }
 

@@ -3,13 +3,16 @@
  * framed in the health status colour for a health code (green / yellow / red, as citizens
  * know it), a countdown to the next code (a static presentation is accepted for 5 minutes;
  * a new one is drawn every 2), save as a PNG and print. Escape or "close" returns to the card.
+ * Answering a checkpoint's challenge, the QR is bound to it (its audience and nonce): drawn once,
+ * no region to pick, the disclosed claims listed and the withheld ones named, a countdown to the
+ * challenge's expiry, after which the code is taken off the screen.
  */
 import QRCode from "qrcode";
 import type { JsonValue } from "../../core/index.ts";
-import { claimName, claimValue, regionName, typeName } from "../../web/i18n.ts";
+import { claimName, claimValue, dateTimeInWords, regionName, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../qr.ts";
-import { byId, el } from "../../web/ui.ts";
+import { byId, el, nowSeconds } from "../../web/ui.ts";
 
 const REGION_KEY = "laissez.wallet.qr-region";
 
@@ -32,9 +35,24 @@ export interface QrRequest {
    * discloses the checked ones only. Absent for a jwt_vc, which always shows every claim.
    */
   readonly disclosable?: readonly { readonly name: string; readonly value: JsonValue }[];
+  /** Answering a checkpoint's challenge: the presentation is bound to it and drawn once; no region, no picker. */
+  readonly bound?: BoundQr;
   /** Makes a fresh presentation's QR text for checkpoints of `region`, disclosing `disclose` (SD-JWT VC). */
   readonly make: (region: string, disclose?: readonly string[]) => Promise<string>;
 }
+
+export interface BoundQr {
+  /** Who asked (the challenge's audience, shown as the checkpoint gave it). */
+  readonly audience: string;
+  readonly expiresAt: number;
+  readonly disclosed: readonly { readonly name: string; readonly value: JsonValue }[];
+  readonly withheld: readonly string[];
+  /** A jwt_vc: every claim is shown, the holder cannot withhold any. */
+  readonly everything: boolean;
+}
+
+/** Claim names in the language's list form. */
+export const claimList = (names: readonly string[], lang: "zh-CN" | "en"): string => names.map((n) => claimName(n, lang)).join(lang === "zh-CN" ? "、" : ", ");
 
 /** The QR as a PNG: dark modules on white with the quiet zone, and the health colour as a border. */
 export async function qrPng(text: string, frame: string | undefined): Promise<Blob> {
@@ -61,6 +79,7 @@ export class QrView {
   private current: { request: QrRequest; text: string; drawnAt: number } | undefined;
   /** Where focus returns on close: the card's button (found again, since cards re-render). */
   private openerSelector: string | undefined;
+  private onClose: (() => void) | undefined;
 
   private readonly L: PageLanguage;
 
@@ -82,7 +101,7 @@ export class QrView {
 
   /** A modal dialog: Tab from its last control goes to its first, Shift+Tab from the first to the last. */
   private keepFocusInside(e: KeyboardEvent): void {
-    const controls = [...byId("qr-view").querySelectorAll<HTMLElement>("select, button")].filter((c) => !c.closest("[hidden]"));
+    const controls = [...byId("qr-view").querySelectorAll<HTMLElement>("select, button, input")].filter((c) => !c.closest("[hidden]"));
     const [first, last] = [controls[0], controls.at(-1)];
     if (!first || !last) return;
     if (e.shiftKey && document.activeElement === first) {
@@ -98,9 +117,15 @@ export class QrView {
     return !byId("qr-view").hidden;
   }
 
-  async show(request: QrRequest): Promise<void> {
+  /** Shows the QR; `onClose` runs when the holder closes it. */
+  async show(request: QrRequest, onClose?: () => void): Promise<void> {
     this.openerSelector = request.returnFocus;
+    this.onClose = onClose;
     this.current = { request, text: "", drawnAt: 0 };
+    byId("qr-region").closest("label")!.hidden = request.bound !== undefined;
+    byId("qr-view").dataset.claims = String(request.bound !== undefined || request.disclosable !== undefined);
+    byId("qr-expired").hidden = true;
+    byId("qr-frame").hidden = false;
     this.renderClaimPicker(request);
     this.renderRegions();
     await this.draw();
@@ -118,9 +143,13 @@ export class QrView {
     clearInterval(this.timer);
     this.current = undefined;
     byId("qr-view").hidden = true;
+    byId("qr").replaceChildren();
     document.body.classList.remove("qr-open");
     for (const e of document.body.children) (e as HTMLElement).inert = false;
     if (this.openerSelector) document.querySelector<HTMLElement>(this.openerSelector)?.focus();
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    onClose?.();
   }
 
   private async draw(): Promise<void> {
@@ -132,6 +161,7 @@ export class QrView {
     const size = qrSize(text);
     holder.dataset.characters = String(size.characters);
     holder.dataset.version = String(size.version);
+    holder.dataset.bound = String(this.current.request.bound !== undefined);
     const health = this.current.request.health;
     byId("qr-frame").className = `qr-frame${health && Object.hasOwn(FRAME_COLOURS, health) ? ` health-${health}` : ""}`;
     byId("qr-frame").dataset.health = health ?? "";
@@ -140,21 +170,36 @@ export class QrView {
 
   private async tick(): Promise<void> {
     if (!this.current) return;
+    const bound = this.current.request.bound;
+    // A bound code is drawn once; past the challenge's expiry it is taken off the screen.
+    if (bound) return nowSeconds() >= bound.expiresAt ? this.expire() : this.renderCountdown();
     if (Date.now() - this.current.drawnAt >= QR_REFRESH_SECONDS * 1000) await this.draw();
     else this.renderCountdown();
   }
 
-  private renderCountdown(): void {
-    if (!this.current) return;
-    const left = Math.max(0, QR_REFRESH_SECONDS - Math.floor((Date.now() - this.current.drawnAt) / 1000));
-    byId("qr-countdown").textContent = this.L.t("wallet.qr.refresh", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
+  private expire(): void {
+    byId("qr-frame").hidden = true;
+    byId("qr").replaceChildren();
+    const expired = byId("qr-expired");
+    expired.hidden = false;
+    expired.textContent = this.L.t("wallet.request.expired", { time: dateTimeInWords(this.current?.request.bound?.expiresAt ?? 0, this.L.lang) });
+    byId("qr-countdown").textContent = "";
+    clearInterval(this.timer);
   }
 
-  /** One checkbox per disclosable claim; hidden for a jwt_vc. A change redraws the QR at once. */
+  private renderCountdown(): void {
+    if (!this.current) return;
+    const bound = this.current.request.bound;
+    const left = bound ? Math.max(0, bound.expiresAt - nowSeconds()) : Math.max(0, QR_REFRESH_SECONDS - Math.floor((Date.now() - this.current.drawnAt) / 1000));
+    const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    byId("qr-countdown").textContent = this.L.t(bound ? "wallet.qr.boundCountdown" : "wallet.qr.refresh", { time });
+  }
+
+  /** One checkbox per disclosable claim (static SD-JWT VC); hidden for a jwt_vc and for a bound code. A change redraws the QR at once. */
   private renderClaimPicker(request: QrRequest): void {
     const picker = byId("qr-claims");
-    const claims = request.disclosable ?? [];
-    picker.hidden = request.disclosable === undefined;
+    const claims = request.bound ? [] : (request.disclosable ?? []);
+    picker.hidden = request.bound !== undefined || request.disclosable === undefined;
     const boxes = claims.map((c) => {
       const box = el("input", { type: "checkbox", name: c.name, checked: "" }) as HTMLInputElement;
       box.addEventListener("change", () => void this.draw());
@@ -163,9 +208,10 @@ export class QrView {
     picker.replaceChildren(el("legend", {}, ""), ...boxes);
   }
 
-  /** The claims checked in the picker; undefined for a jwt_vc (no choice: every claim). */
+  /** The claims checked in the picker; undefined for a jwt_vc or a bound code (the request decides). */
   private chosenClaims(): string[] | undefined {
-    if (this.current?.request.disclosable === undefined) return undefined;
+    const request = this.current?.request;
+    if (request?.bound || request?.disclosable === undefined) return undefined;
     return [...byId("qr-claims").querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((b) => b.checked).map((b) => b.name);
   }
 
@@ -189,11 +235,15 @@ export class QrView {
     warning.hidden = !request.warning;
     warning.textContent = request.warning ? this.L.t("wallet.qr.warning", { status: request.warning }) : "";
     const size = qrSize(text);
-    const meta = this.L.t("wallet.qr.meta", { region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang), characters: size.characters, version: size.version ?? "—" });
+    const numbers = { characters: size.characters, version: size.version ?? "—" };
+    const meta = request.bound
+      ? this.L.t("wallet.qr.boundMeta", { audience: request.bound.audience, ...numbers })
+      : this.L.t("wallet.qr.meta", { region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang), ...numbers });
     const chosen = this.chosenClaims();
     const shows = chosen && this.L.t("wallet.qr.shows", { shown: chosen.length, total: request.disclosable?.length ?? 0 });
     byId("qr-meta").textContent = shows ? `${shows} · ${meta}` : meta;
     this.renderClaimText(request);
+    this.renderDisclosure(request);
     this.renderCountdown();
   }
 
@@ -203,8 +253,26 @@ export class QrView {
     if (legend) legend.textContent = this.L.t("wallet.qr.claims");
     for (const c of request.disclosable ?? []) {
       const span = picker.querySelector(`label[data-claim="${CSS.escape(c.name)}"] span`);
-      if (span) span.textContent = ` ${claimName(c.name, this.L.lang)}: ${claimValue(c.name, c.value, this.L.lang)}`;
+      if (span) span.textContent = ` ${claimName(c.name, this.L.lang)}${this.L.lang === "zh-CN" ? "：" : ": "}${claimValue(c.name, c.value, this.L.lang)}`;
     }
+  }
+
+  /** What the code shows (a bound code: the list) and, in both modes, the line naming what it does not show. */
+  private renderDisclosure(request: QrRequest): void {
+    const { lang } = this.L;
+    const bound = request.bound;
+    const shown = byId("qr-shown");
+    shown.hidden = !bound;
+    shown.replaceChildren(
+      ...(bound ? [el("p", { class: "qr-shown-title" }, this.L.t("wallet.qr.claims")), el("dl", {}, ...bound.disclosed.flatMap((c) => [el("dt", {}, claimName(c.name, lang)), el("dd", { "data-claim": c.name }, claimValue(c.name, c.value, lang))]))] : []),
+    );
+    const chosen = this.chosenClaims();
+    const withheld = bound ? bound.withheld : chosen ? (request.disclosable ?? []).map((c) => c.name).filter((n) => !chosen.includes(n)) : undefined;
+    const line = byId("qr-withheld");
+    const everything = bound?.everything || (!bound && request.disclosable === undefined);
+    line.hidden = withheld === undefined && !everything;
+    line.dataset.withheld = (withheld ?? []).join(",");
+    line.textContent = everything ? this.L.t("wallet.qr.everything") : withheld?.length ? this.L.t("wallet.qr.withheld", { claims: claimList(withheld, lang) }) : this.L.t("wallet.qr.withheldNone");
   }
 
   private async save(): Promise<void> {
