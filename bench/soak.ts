@@ -10,7 +10,7 @@
  * read from /proc like any process's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,13 +100,45 @@ async function lostRevocations(rpc: string, deployments: string, acknowledged: r
   }
 }
 
+/** Whether the file holds complete JSON (anvil rewrites its state file in place every second, not atomically). */
+function completeJson(path: string): boolean {
+  try {
+    JSON.parse(readFileSync(path, "utf8"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A complete copy of the chain's state file, taken just before the kill: a SIGKILL in the middle
+ * of anvil's dump leaves half a file, which anvil refuses at restart (exit 2). A real node's
+ * database survives a crash; the copy stands in for that (the ledger less a second or two of blocks).
+ */
+async function snapshotState(stateFile: string): Promise<string | undefined> {
+  const copy = `${stateFile}.complete`;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (completeJson(stateFile)) {
+      copyFileSync(stateFile, copy);
+      if (completeJson(copy)) return copy;
+    }
+    await sleep(100);
+  }
+  return undefined;
+}
+
 /** The chain in the middle of the run: SIGKILL, down for a while (the services degrade), restarted from its state file. */
 async function killAndRestart(node: AnvilNode, stateFile: string, downMs: number, say: (l: string) => void): Promise<{ node: AnvilNode; downSeconds: number }> {
+  const snapshot = await snapshotState(stateFile);
   const exited = new Promise((r) => node.child.once("exit", r));
   const killedAt = Date.now();
   node.child.kill("SIGKILL");
   await exited;
   say(`chain SIGKILLed (pid ${node.child.pid}); restarting from ${stateFile} in ${Math.round(downMs / 1000)} s`);
+  if (!completeJson(stateFile) && snapshot) {
+    copyFileSync(snapshot, stateFile);
+    say("the kill cut anvil's state dump in half: restarting from the complete copy taken just before it");
+  }
   await sleep(downMs);
   const restarted = await startAnvil({ port: node.port, state: stateFile, blockTime: 1 });
   say(`chain restarted (pid ${restarted.child.pid}) at block ${Number(await restarted.rpc<string>("eth_blockNumber"))}`);
