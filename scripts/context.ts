@@ -85,7 +85,13 @@ export function anchorOption(values: Record<string, unknown>, region: string): {
   const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
   const demo = chainId === DEV_CHAIN_ID && stringOption(values, "authority") === undefined;
   // Only the demo's regions have a default authority; elsewhere the bundle lists the regions.
-  if (demo) region = regionCode(region, DEMO_REGIONS);
+  if (demo) {
+    try {
+      region = regionCode(region, DEMO_REGIONS);
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message} (the demo's; for another region give its --authority)`);
+    }
+  }
   const authority = stringOption(values, "authority") ?? (demo ? demoAuthorityKey(region).address : undefined);
   if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
   return { chainId, authorities: [authority], region };
