@@ -249,6 +249,7 @@ describe("per-credential keys and batch copies in the web wallet (issue 15 item 
     // The fourth: every copy was shown once; the wallet refuses rather than link the sightings.
     expect(await card.locator("button.show-qr").isDisabled()).toBe(true);
     expect(await card.locator(".copies").textContent()).toBe("3 份都已出示过。请向发证机关重新领取一批：再次出示用过的副本会让核验点把您的几次出示联系起来。");
+    await keep(page, "wallet-zh-phone-copies-used-up");
     // Used stays used across a reload (IndexedDB).
     await page.reload();
     await ready(page);
@@ -257,6 +258,21 @@ describe("per-credential keys and batch copies in the web wallet (issue 15 item 
     await paste(page, (await challenge(["healthStatus"])).text);
     await page.waitForSelector("#request:not([hidden])");
     expect(await page.textContent("#request-note")).toContain("钱包中没有可以回应的证件");
+    await context.close();
+  });
+
+  it("two tabs taking the last two copies at the same moment never show one copy twice", async () => {
+    const { context, page } = await openWallet("phone", "en");
+    await receive(page, { type: "HealthCode", claims: HEALTH }, 2);
+    const other = watchErrors(await context.newPage(), errors, "wallet-second-tab");
+    await other.goto(`${system.wallet}/`);
+    await ready(other);
+    await Promise.all([page, other].map((p) => p.click("article.card button.show-qr")));
+    const [a, b] = await Promise.all([page, other].map(async (p) => linkable(await qrText(p))));
+    expect(a!.holder).not.toBe(b!.holder);
+    expect(a!.id).not.toBe(b!.id);
+    await page.click("#qr-close");
+    await expect.poll(() => page.locator("article.card .copies").getAttribute("data-unused")).toBe("0");
     await context.close();
   });
 
@@ -297,7 +313,8 @@ describe("the new views, looked at and audited", () => {
   it("request, claim picker with the not-disclosed line, bound QR, copies card: zh and en, phone and desktop; axe and keyboard", async () => {
     const findings: string[] = [];
     for (const [size, first] of [["phone", "zh-CN"], ["desktop", "en"]] as const) {
-      const { context, page } = await openWallet(size, first);
+      // The desktop shots at 1280×800, a laptop's screen.
+      const { context, page } = await openWallet(size, first, size === "desktop" ? { viewport: { width: 1280, height: 800 } } : {});
       await receive(page, { type: "HealthCode", claims: HEALTH, format: "sd_jwt_vc" });
       await receive(page, { type: "HealthCode", claims: HEALTH }, 3);
       for (const lang of first === "zh-CN" ? (["zh-CN", "en"] as const) : (["en", "zh-CN"] as const)) {

@@ -140,7 +140,8 @@ async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void>
     ...qrBasics(page, c),
     ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })) } : {}),
     make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
-  });
+    // Another tab may have taken copies meanwhile: the card shows what is left now.
+  }, () => void refresh(page));
 }
 
 /** The answer to a checkpoint's request: a presentation bound to its audience and nonce, disclosing what it asked for. */
@@ -151,7 +152,10 @@ async function answerChallenge(page: WalletPage, challenge: Challenge, choice: R
   const target = { audience: challenge.audience, nonce: challenge.nonce, ...(challenge.claims.length ? { claims: challenge.claims } : {}) };
   const { plan } = choice;
   const bound = { audience: challenge.audience, expiresAt: challenge.expiresAt, disclosed: plan.disclosed, withheld: plan.withheld, everything: !plan.selective };
-  await page.qr.show({ ...qrBasics(page, c), returnFocus: "#challenge-camera", bound, make: async () => presentationQrText(await present(c.jwt, key, nowSeconds(), target)) }, () => done());
+  await page.qr.show({ ...qrBasics(page, c), returnFocus: "#challenge-camera", bound, make: async () => presentationQrText(await present(c.jwt, key, nowSeconds(), target)) }, () => {
+    done();
+    void refresh(page);
+  });
 }
 
 /** How many copies the holder asked for (1–20). */
