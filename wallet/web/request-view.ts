@@ -128,6 +128,8 @@ export class RequestView {
   private open(challenge: Challenge): void {
     this.challenge = challenge;
     this.choices = requestChoices(this.d.entries(), challenge, nowSeconds());
+    // Its nonce is answered once: the pasted text is not kept for a second answer.
+    byId<HTMLTextAreaElement>("challenge-text").value = "";
     this.say(() => "", "request");
     const view = byId("request");
     view.hidden = false;
