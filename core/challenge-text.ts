@@ -16,8 +16,10 @@ export const CHALLENGE_PREFIX = "LZCH1:";
 export const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** At most this many claims in one challenge. */
 export const MAX_REQUESTED_CLAIMS = 16;
-/** A challenge's text is short; anything longer is not one. */
-const MAX_CHALLENGE_CHARS = 512;
+/** A challenge's text is short (its longest: 128 CJK characters of audience and 16 claim names of 64); anything longer is not one. */
+const MAX_CHALLENGE_CHARS = 2304;
+/** An audience's percent-encoded form fits this many characters (128 CJK characters take 9 each). */
+const MAX_ENCODED_AUDIENCE = 1152;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 /** No control, format or space characters (nothing a screen could hide): what a wallet shows as "who asks". */
 const AUDIENCE = /^[^\p{C}\p{Z}]{1,128}$/u;
@@ -72,12 +74,21 @@ export function readChallengeText(text: string): Challenge {
   } catch {
     return malformed("the audience is not percent-encoded text");
   }
-  if (!AUDIENCE.test(audience) || encodeURIComponent(audience) !== rawAudience) malformed("the audience must be 1–128 visible characters, encoded one way");
+  if (!isChallengeAudience(audience) || encodeURIComponent(audience) !== rawAudience) malformed("the audience must be 1–128 visible characters, encoded one way");
   if (!NONCE.test(nonce)) malformed("the nonce must be 16–64 base64url characters");
   if (!/^(0|[1-9][0-9]{0,10})$/.test(rawExpiry) || Number(rawExpiry) > 0xffffffff) malformed("expiresAt must be Unix seconds");
   const claims = requestedClaims(rawClaims);
   if (claims === undefined || claims.join(",") !== rawClaims) malformed(`claims must be up to ${MAX_REQUESTED_CLAIMS} identifiers, sorted, without repeats`);
   return { audience, nonce, expiresAt: Number(rawExpiry), claims };
+}
+
+/**
+ * Whether an id can be a challenge's audience: 1–128 characters, none of them control, format or
+ * space characters. A checkpoint's configured id is checked with it, so its page's challenges
+ * can always be written.
+ */
+export function isChallengeAudience(id: string): boolean {
+  return AUDIENCE.test(id) && encodeURIComponent(id).length <= MAX_ENCODED_AUDIENCE;
 }
 
 /** Whether QR text is a challenge (by its prefix; reading it may still refuse it). */

@@ -39,7 +39,7 @@ export type { IssueSdJwtVcParameters, PresentSdJwtParameters } from "./sd-jwt-vc
 export { isSdJwt, joinSdJwt, splitSdJwt, SdJwtError, type SdJwtErrorCode } from "./sd-jwt.ts";
 export { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts";
 export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-action.ts";
-export { CHALLENGE_PREFIX, challengeText, ChallengeError, CLAIM_NAME, isChallengeText, MAX_REQUESTED_CLAIMS, readChallengeText, requestedClaims, type Challenge, type ChallengeErrorCode } from "./challenge-text.ts";
+export { CHALLENGE_PREFIX, challengeText, ChallengeError, CLAIM_NAME, isChallengeAudience, isChallengeText, MAX_REQUESTED_CLAIMS, readChallengeText, requestedClaims, type Challenge, type ChallengeErrorCode } from "./challenge-text.ts";
 export { compactPresentation, COMPACT_PREFIX, CompactError, expandPresentation, MAX_COMPACT_CHARS, readPresentation } from "./compact.ts";
 export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isChallengeAudience } from "../../core/index.ts";
 import { KEY_SOURCE, parseEnv, refusedGoverningKey } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
@@ -17,7 +18,7 @@ export const CheckpointConfig = z.object({
   /** The region authority's key (it could accredit a rogue agency): refused. */
   LAISSEZ_AUTHORITY_KEY: refusedGoverningKey("LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION"),
   /** This checkpoint's identifier: the `aud` a challenge-bound presentation must carry. */
-  LAISSEZ_CHECKPOINT_ID: z.string().min(1).max(200).optional(),
+  LAISSEZ_CHECKPOINT_ID: z.string().refine(isChallengeAudience, "1–128 characters without spaces or control characters (the page writes it into its challenges)").optional(),
   /** Where the last signed bundle is kept, so a restart resumes with a delta sync. */
   LAISSEZ_STATE_DIR: z.string().min(1).default(".data"),
   LAISSEZ_SCHEMAS: z.string().min(1).optional(),

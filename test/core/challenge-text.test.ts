@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { challengeText, isChallengeText, readChallengeText, requestedClaims } from "../../core/index.ts";
+import { challengeText, isChallengeAudience, isChallengeText, readChallengeText, requestedClaims } from "../../core/index.ts";
 
 const challenge = { audience: "checkpoint:CN-ZJ:8801", nonce: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", expiresAt: 1_800_000_000, claims: ["healthStatus", "validUntil"] };
 
@@ -31,7 +31,8 @@ describe("a checkpoint's challenge as QR text (LZCH1)", () => {
     ["unsorted claims", "LZCH1:a/AAAAAAAAAAAAAAAA/1/b,a"],
     ["repeated claims", "LZCH1:a/AAAAAAAAAAAAAAAA/1/a,a"],
     ["seventeen claims", `LZCH1:a/AAAAAAAAAAAAAAAA/1/${Array.from({ length: 17 }, (_, i) => `c${String(i).padStart(2, "0")}`).join(",")}`],
-    ["over 512 characters", `LZCH1:${"a".repeat(600)}/AAAAAAAAAAAAAAAA/1/`],
+    ["an audience of 129 characters", `LZCH1:${"a".repeat(129)}/AAAAAAAAAAAAAAAA/1/`],
+    ["over 2304 characters", `LZCH1:${"a".repeat(2400)}/AAAAAAAAAAAAAAAA/1/`],
   ];
   it.each(malformed)("refuses %s with challenge_malformed", (_, text) => {
     expect(() => readChallengeText(text)).toThrow(expect.objectContaining({ code: "challenge_malformed" }));
@@ -46,5 +47,11 @@ describe("a checkpoint's challenge as QR text (LZCH1)", () => {
     expect(requestedClaims("b,a,b")).toEqual(["a", "b"]);
     expect(requestedClaims("")).toEqual([]);
     expect(requestedClaims("a b")).toBeUndefined();
+  });
+
+  it("takes any id a checkpoint may be configured with, up to 128 characters of any script", () => {
+    const id = "检".repeat(128);
+    expect(readChallengeText(challengeText({ ...challenge, audience: id, claims: Array.from({ length: 16 }, (_, i) => `c${String(i).padStart(2, "0")}${"x".repeat(60)}`) })).audience).toBe(id);
+    expect([isChallengeAudience(id), isChallengeAudience(`${id}检`), isChallengeAudience("a b"), isChallengeAudience("")]).toEqual([true, false, false, false]);
   });
 });
