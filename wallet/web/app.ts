@@ -77,10 +77,15 @@ function renderCards(page: WalletPage): void {
     renderCards(page);
   };
   const list = entries(page);
+  // A re-render (a sync, a copy taken, another tab) keeps the keyboard's place on the same card's button.
+  const active = document.activeElement;
+  const card = active?.closest("#cards article[data-id]")?.getAttribute("data-id");
+  const control = active instanceof HTMLButtonElement ? [...active.classList].at(-1) : undefined;
   byId("cards").replaceChildren(
     ...(list.length === 0 ? [el("p", { class: "empty" }, L.t("wallet.empty"))] : []),
     ...list.map((e) => credentialCard(e, { L, bundle: store.bundle, now, claimsHidden, onShowQr: (entry) => void showStaticQr(page, entry), onToggleClaims })),
   );
+  if (card && control) document.querySelector<HTMLElement>(`#cards article[data-id="${CSS.escape(card)}"] button.${CSS.escape(control)}`)?.focus();
 }
 
 async function refresh(page: WalletPage): Promise<void> {
