@@ -104,7 +104,9 @@ describe("web wallet and checkpoint page in Chromium", () => {
     // The QR full screen: inside the viewport with its quiet zone, framed green, with a countdown.
     await wallet.click("button.show-qr");
     await wallet.waitForSelector("#qr svg");
-    // A static QR names the region it is for: the holder picks CN-SH (remembered for next time).
+    // A static QR names the region it is for: the credential's own region (CN-ZJ) until the
+    // holder picks another, here CN-SH (remembered for next time).
+    expect(await wallet.inputValue("#qr-region")).toBe("CN-ZJ");
     await wallet.selectOption("#qr-region", "CN-SH");
     await expect.poll(() => wallet.textContent("#qr-meta")).toMatch(/^用于上海 \(CN-SH\)/);
     expect(await wallet.getAttribute("#qr-frame", "data-health")).toBe("green");

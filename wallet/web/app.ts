@@ -132,7 +132,9 @@ function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type"
     health: typeof health === "string" ? health : undefined,
     returnFocus: `article[data-id="${CSS.escape(cardKey(c))}"] button.show-qr`,
     warning: s.kind === "revoked" || s.kind === "suspended" ? s.word : undefined,
-    regions: Object.keys(page.store.bundle?.regions ?? {}).sort(),
+    // The issuing region first: where a citizen is shown a credential most often, the default
+    // before the holder picks (and the choice is remembered).
+    regions: Object.keys(page.store.bundle?.regions ?? {}).sort((a, b) => Number(b === c.issuer.region) - Number(a === c.issuer.region) || a.localeCompare(b)),
   };
 }
 
