@@ -41,11 +41,18 @@ export class TrailingDataError extends Error {}
  */
 function endsBeforeLastByte(data: Uint8Array, out: Uint8Array, maxBytes: number, format: { dictionary?: Uint8Array }): boolean {
   if (data.length < 2) return false;
+  // For valid input this inflation fails, every time: without a stack trace the error costs
+  // nothing (V8 captures one per error; other engines ignore the limit).
+  const errors = Error as { stackTraceLimit?: number };
+  const limit = errors.stackTraceLimit;
+  errors.stackTraceLimit = 0;
   let shorter: Uint8Array;
   try {
     shorter = inflateRaw(data.subarray(0, data.length - 1), maxBytes, format);
   } catch {
     return false;
+  } finally {
+    errors.stackTraceLimit = limit;
   }
   return shorter.length === out.length && shorter.every((b, i) => b === out[i]);
 }
