@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { CodedError, JsonError, type JsonValue, parseJson } from "../../core/index.ts";
 import { checkMediaType, readBody, strictSchema } from "./body.ts";
 import { frameworkError, HttpError, statusOf } from "./errors.ts";
+import { jsonLog, type Log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 
 /** Who is calling: what `authenticate` returns for a valid bearer token. */
@@ -59,22 +59,7 @@ export interface Route<B = unknown> {
 
 export const route = <B>(r: Route<B>): Route<unknown> => r as Route<unknown>;
 
-export type Log = (entry: Record<string, unknown>) => void;
-
-let logFile: WriteStream | undefined;
-
-/**
- * One JSON object per line: what log collectors expect. On stdout by default; LAISSEZ_LOG=off
- * silences it (benchmarks), LAISSEZ_LOG=<file> appends to a file (`npm start` keeps the
- * terminal for its guided scenario).
- */
-export const jsonLog: Log = (entry) => {
-  const target = process.env.LAISSEZ_LOG;
-  if (target === "off") return;
-  const line = `${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`;
-  if (!target || target === "stdout") process.stdout.write(line);
-  else (logFile ??= createWriteStream(target, { flags: "a" })).write(line);
-};
+export { jsonLog, type Log } from "./log.ts";
 
 export interface HttpAppOptions {
   readonly title: string;
@@ -153,14 +138,19 @@ export function withServiceRoutes(title: string, metrics: Metrics, routes: Route
   return routes;
 }
 
+/** A caller's own request id is kept when it is this plain; otherwise the service makes one. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** Per request: an id, a log line and metrics when it finishes, `nosniff`, and the per-client rate limit. */
 function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): express.RequestHandler {
   const window = new Map<string, { start: number; count: number }>();
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
-    const requestId = /^[A-Za-z0-9._-]{1,64}$/.test(req.get("x-request-id") ?? "") ? (req.get("x-request-id") as string) : randomUUID();
+    const given = req.headers["x-request-id"];
+    const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = requestId;
-    res.set({ "x-request-id": requestId, "x-content-type-options": "nosniff" });
+    res.setHeader("x-request-id", requestId);
+    res.setHeader("x-content-type-options", "nosniff");
     res.on("finish", () => {
       const ms = performance.now() - started;
       const routePath = (res.locals.route as string | undefined) ?? "unmatched";
@@ -237,7 +227,7 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
       if (result.headers) res.set(result.headers);
       if (result.contentType) res.type(result.contentType).send(result.body);
       // A POST's answer is never cached or revalidated: skip express's ETag (a SHA-1 of every body) and freshness checks.
-      else if (r.method === "post") res.type("application/json").end(JSON.stringify(result.body));
+      else if (r.method === "post") res.setHeader("content-type", "application/json; charset=utf-8").end(JSON.stringify(result.body));
       else res.json(result.body);
     } catch (e) {
       next(e);
