@@ -20,15 +20,21 @@ export function inflateCapped(data: Uint8Array, maxBytes: number, format: "gzip"
  * plus a byte: fflate's streaming inflater grows its output 128 KiB at a time, which cost more
  * than the signature checks. fflate does not grow a buffer it is given and drops what would
  * pass its end, so an output that fills the buffer passed the cap; the work stays bounded by
- * the input (capped by the caller) times DEFLATE's largest ratio.
+ * the input (capped by the caller) times DEFLATE's largest ratio. The buffer is one scratch
+ * buffer, reused (a fresh, zeroed 32 KiB twice per verification showed as garbage-collection
+ * time in a checkpoint under load); DEFLATE reads back only what this inflation wrote, so what
+ * an earlier one left there is never read. The result is a copy of the part written.
  */
 function inflateRaw(data: Uint8Array, maxBytes: number, format: { dictionary?: Uint8Array }): Uint8Array {
   // fflate hands back a given buffer whole for empty input: refuse it before.
   if (data.length === 0) throw new Error("no DEFLATE data");
-  const out = inflateSync(data, { out: new Uint8Array(maxBytes + 1), ...(format.dictionary ? { dictionary: format.dictionary } : {}) });
+  if (scratch.length < maxBytes + 1) scratch = new Uint8Array(maxBytes + 1);
+  const out = inflateSync(data, { out: scratch.subarray(0, maxBytes + 1), ...(format.dictionary ? { dictionary: format.dictionary } : {}) });
   if (out.length > maxBytes) throw new InflateLimitError(`inflates past ${maxBytes} bytes`);
-  return out;
+  return out.slice();
 }
+
+let scratch = new Uint8Array(0);
 
 /** Thrown for raw DEFLATE data with bytes after the stream's end (several texts would carry one payload). */
 export class TrailingDataError extends Error {}

@@ -7,6 +7,7 @@ import { compactPresentation, CompactError, expandPresentation, readPresentation
 import { holderSigner, presentCredential } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { utf8 } from "../../core/encoding.ts";
+import { inflateCapped } from "../../core/inflate.ts";
 import vectors from "../vectors/verification.json" with { type: "json" };
 
 describe("base45 (RFC 9285)", () => {
@@ -59,6 +60,19 @@ describe("compact QR form of a presentation", () => {
       expect(error).toBeInstanceOf(CompactError);
       expect((error as CompactError).code).toBe("compact_malformed");
     }
+  });
+
+  it("inflates each input on its own: results are not views of a buffer a later inflation reuses", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), fc.uint8Array({ minLength: 1, maxLength: 3000 }), (a, b) => {
+        const first = inflateCapped(deflateSync(a), 4096, {});
+        const second = inflateCapped(deflateSync(b), 4096, {});
+        expect(first).toEqual(a);
+        expect(second).toEqual(b);
+        expect(first.buffer).not.toBe(second.buffer);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("cuts inflation at the cap: a bomb is compact_too_large, exactly the cap inflates", () => {
