@@ -7,7 +7,7 @@ import { benchVerify } from "../bench/verify.ts";
 import { benchBundle } from "../bench/bundle.ts";
 import { benchIssuer } from "../bench/issuer.ts";
 import { BATCH_TITLE, benchBatch } from "../bench/batch.ts";
-import { benchCheckpoint } from "../bench/checkpoint.ts";
+import { benchCheckpointInOwnProcess } from "../bench/checkpoint.ts";
 import { benchQr } from "../bench/qr.ts";
 import { benchSdJwt } from "../bench/sd-jwt.ts";
 import { benchTrustModel } from "../bench/trust-model.ts";
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const issuer = await benchIssuer();
   sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
 
-  const checkpoint = await benchCheckpoint();
+  const checkpoint = await benchCheckpointInOwnProcess();
   sections.push({ title: "Checkpoint service: /verify over HTTP vs in process (same run)", figures: checkpoint.figures, notes: checkpoint.notes });
 
   const qr = await benchQr();
