@@ -138,6 +138,9 @@ export function withServiceRoutes(title: string, metrics: Metrics, routes: Route
   return routes;
 }
 
+/** A request line carries at most this much of the path: a stranger's 8 KB URL does not become 8 KB of log per request. */
+const MAX_LOGGED_PATH = 256;
+
 /** A caller's own request id is kept when it is this plain; otherwise the service makes one. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -156,7 +159,7 @@ function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): expre
       const routePath = (res.locals.route as string | undefined) ?? "unmatched";
       metrics.inc("http_requests_total", "HTTP requests", { method: req.method, route: routePath, status: String(res.statusCode) });
       metrics.observe("http_request_duration_ms", "HTTP request latency", { route: routePath }, ms);
-      log({ level: "info", requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, caller: res.locals.caller ?? null });
+      log({ level: "info", requestId, method: req.method, path: req.path.slice(0, MAX_LOGGED_PATH), status: res.statusCode, ms: Math.round(ms * 10) / 10, caller: res.locals.caller ?? null });
     });
     if (o.rateLimit) {
       const client = req.socket.remoteAddress ?? "unknown";

@@ -41,5 +41,7 @@ it("echoes a request id, answers unknown routes with a code, never leaks an inte
   const statuses = [];
   for (let i = 0; i < 4; i++) statuses.push((await fetch(`${base}/ok`)).status);
   expect(statuses).toEqual([200, 200, 429, 429]); // 3 requests above already counted in this minute
+  await (await fetch(`${base}/${"a".repeat(4000)}`)).text(); // refused by now, and logged all the same: a bounded line
+  await expect.poll(() => (logged.find((e) => String(e.path).startsWith("/aaaa"))?.path as string | undefined)?.length).toBe(256);
   expect(logged.every((e) => typeof e.requestId === "string")).toBe(true);
 });
