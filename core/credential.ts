@@ -1,14 +1,11 @@
-import { createJWS, ES256Signer, type Signer } from "did-jwt";
+import { ES256Signer, type Signer } from "did-jwt";
 import type { JsonValue } from "./json.ts";
-import { validateSchema } from "./schema.ts";
 import { CodedError } from "./errors.ts";
 import type { StatusPurpose } from "./ledger-events.ts";
 import { jwtSigner, softwareSigner, type KeySigner } from "./signer.ts";
 import { lowS } from "./crypto.ts";
 import { base64urlDecode, base64urlEncode } from "./encoding.ts";
 
-/** Header `typ` of each token kind: explicit, so one kind is never accepted as another (RFC 8725 §3.11). */
-export const TYP = { credential: "vc+jwt", presentation: "vp+jwt" } as const;
 /**
  * The data model (VC 1.1, what did-jwt-vc checks) and the status vocabulary of its generation,
  * W3C CCG Status List 2021: one consistent pair. (Bitstring Status List is VC 2.0's, and VC 2.0's
@@ -24,15 +21,6 @@ export interface StatusReference {
   /** URL of the list's StatusList2021Credential: `<issuer service>/status/<chainId>/<listId>`. */
   readonly listUrl: string;
   readonly index: number;
-}
-
-/** A Status List 2021 entry (`StatusList2021Entry`). */
-export interface StatusEntry {
-  readonly id: string;
-  readonly type: typeof STATUS_LIST_TYPES.entry;
-  readonly statusPurpose: StatusPurpose;
-  readonly statusListIndex: string;
-  readonly statusListCredential: string;
 }
 
 export function statusListUrl(base: string, chainId: number, listId: number): string {
@@ -88,40 +76,6 @@ export class IssueError extends CodedError<"schema_invalid" | "invalid_request">
   }
 }
 
-function statusEntry(purpose: StatusPurpose, ref: StatusReference): StatusEntry {
-  return {
-    id: `${ref.listUrl}#${ref.index}`,
-    type: STATUS_LIST_TYPES.entry,
-    statusPurpose: purpose,
-    statusListIndex: String(ref.index),
-    statusListCredential: ref.listUrl,
-  };
-}
-
-/** Signs a jwt_vc credential (W3C VC, `vc` claim form) for a holder. Writes nothing anywhere. */
-export async function issueCredential(p: IssueCredentialParameters): Promise<string> {
-  const problems = validateSchema(p.schema, p.claims);
-  if (problems.length > 0) throw new IssueError("schema_invalid", `claims do not match the ${p.credentialType} schema`, problems);
-  if ("id" in p.claims) throw new IssueError("invalid_request", "claims must not carry id: the subject is the holder DID");
-  if (!(p.validUntil > p.issuedAt)) throw new IssueError("invalid_request", "validUntil must be after issuedAt");
-  const payload = {
-    iss: p.key.did,
-    sub: p.holder,
-    jti: p.id,
-    iat: p.issuedAt,
-    nbf: p.issuedAt,
-    exp: p.validUntil,
-    vc: {
-      "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT],
-      type: ["VerifiableCredential", p.credentialType],
-      credentialSubject: p.claims,
-      credentialStatus: [statusEntry("revocation", p.status.revocation), statusEntry("suspension", p.status.suspension)],
-    },
-  };
-  // did-jwt types `typ` as "JWT" only; the header is ours to set.
-  return createJWS(payload, p.key.signer, { alg: p.key.alg, typ: TYP.credential as "JWT", kid: p.key.kid });
-}
-
 export interface PresentParameters {
   readonly credential: string;
   readonly holder: string;
@@ -133,23 +87,11 @@ export interface PresentParameters {
   readonly nonce?: string;
 }
 
-/** A VP JWT carrying one credential, signed by the holder key (ES256). */
 /**
  * The `aud` of a static presentation: the region whose checkpoints it is for. A static QR has
  * no checkpoint challenge, so this is what stops it being shown in another region.
  */
 export const regionAudience = (region: string): string => `urn:laissez:region:${region}`;
-
-export async function presentCredential(p: PresentParameters): Promise<string> {
-  const payload: Record<string, JsonValue> = {
-    iss: p.holder,
-    iat: p.issuedAt,
-    vp: { "@context": [VC_CONTEXT], type: ["VerifiablePresentation"], verifiableCredential: [p.credential] },
-  };
-  if (p.audience !== undefined) payload.aud = p.audience;
-  if (p.nonce !== undefined) payload.nonce = p.nonce;
-  return createJWS(payload, p.signer, { alg: "ES256", typ: TYP.presentation as "JWT" });
-}
 
 export function holderSigner(privateKey: Uint8Array): Signer {
   const sign = ES256Signer(privateKey);

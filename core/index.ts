@@ -4,10 +4,15 @@
  */
 
 // Verification: one entry point per kind, and one for a token of unknown kind.
-export { verifyToken, verifyCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
+export { verifyToken, verifyCredential, verifyPaperCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
 export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters, VerifyTokenParameters } from "./verify.ts";
 export { bundleUnusableVerdict } from "./verdict.ts";
-export { compactCredential, expandCredential, PAPER_IDENTITY_CLAIMS, PAPER_PREFIX, verifyPaperCredential } from "./paper.ts";
+export { PAPER_IDENTITY_CLAIMS } from "./paper.ts";
+
+// Credential formats: one table, one answer to "what kind of text is this?" (core/formats/).
+export { DEFAULT_FORMAT, DEFAULT_FORMAT_NAME, FORMAT_NAMES, FORMATS, formatOf, formatOfCredential, isCredentialFormat, type CredentialFormat } from "./formats/index.ts";
+export type { Format, PresentOptions, QrTextForm, Statement, TextForm } from "./formats/index.ts";
+export { compactCredential, expandCredential, PAPER_PREFIX } from "./formats/jwt-vc/paper.ts";
 export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, type ReasonCode, type ReasonLanguage, type VerifyReason } from "./reasons.ts";
 export { lowS, nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
@@ -27,20 +32,22 @@ export { afterAccepting, AnchorError, checkPlausible, MAX_CHAIN_AHEAD_SECONDS, p
 export type { AnchorErrorCode, DeviceTrust, PinnedAnchor } from "./anchor.ts";
 
 // Issuing and presenting.
-export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, issuerKey, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
-export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusEntry, StatusReference } from "./credential.ts";
+export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issuerKey, IssueError, parseStatusListUrl, regionAudience, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, VC_CONTEXT } from "./credential.ts";
+export { issueCredential, presentCredential, TYP, type StatusEntry } from "./formats/jwt-vc/credential.ts";
+export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusReference } from "./credential.ts";
 export { createHolderProof, verifyHolderProof } from "./holder-proof.ts";
-export { configurationId, credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, WIRE_FORMAT } from "./openid4vci.ts";
-export type { CredentialFormat, CredentialOffer, CredentialRequest, CredentialResponse, TokenResponse, WireFormat } from "./openid4vci.ts";
+export { configurationId, credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, formatOfWire, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, WIRE_FORMAT, WIRE_FORMATS } from "./openid4vci.ts";
+export type { CredentialOffer, CredentialRequest, CredentialResponse, TokenResponse, WireFormat } from "./openid4vci.ts";
 
 // SD-JWT VC (RFC 9901): issue, present with chosen disclosures and key binding, the LZ2 QR form.
-export { disclosableClaims, holderJwk, issueSdJwtVc, jwkHolder, presentSdJwtVc, SD_TYP } from "./sd-jwt-vc.ts";
-export type { IssueSdJwtVcParameters, PresentSdJwtParameters } from "./sd-jwt-vc.ts";
-export { isSdJwt, joinSdJwt, splitSdJwt, SdJwtError, type SdJwtErrorCode } from "./sd-jwt.ts";
-export { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts";
+export { disclosableClaims, holderJwk, issueSdJwtVc, jwkHolder, presentSdJwtVc, SD_TYP } from "./formats/sd-jwt-vc/sd-jwt-vc.ts";
+export type { IssueSdJwtVcParameters, PresentSdJwtParameters } from "./formats/sd-jwt-vc/sd-jwt-vc.ts";
+export { joinSdJwt, splitSdJwt, SdJwtError, type SdJwtErrorCode } from "./formats/sd-jwt-vc/sd-jwt.ts";
+export { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./formats/sd-jwt-vc/compact-sd-jwt.ts";
 export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-action.ts";
 export { CHALLENGE_PREFIX, challengeText, ChallengeError, CLAIM_NAME, isChallengeAudience, isChallengeText, MAX_REQUESTED_CLAIMS, readChallengeText, requestedClaims, type Challenge, type ChallengeErrorCode } from "./challenge-text.ts";
-export { compactPresentation, COMPACT_PREFIX, CompactError, expandPresentation, MAX_COMPACT_CHARS, readPresentation } from "./compact.ts";
+export { compactPresentation, COMPACT_PREFIX, expandPresentation, readPresentation } from "./formats/jwt-vc/compact.ts";
+export { CompactError, MAX_COMPACT_CHARS } from "./qr-text.ts";
 export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
 
 // Status bits and lists.

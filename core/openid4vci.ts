@@ -2,23 +2,30 @@
  * The parts of OpenID for Verifiable Credential Issuance (pre-authorized code flow) that the
  * issuer service and the wallet both speak: one definition of each constant and message shape.
  */
+import { FORMAT_NAMES, FORMATS, type CredentialFormat } from "./formats/index.ts";
+
+export type { CredentialFormat } from "./formats/index.ts";
 
 /** RFC 8693-style grant type of the pre-authorized code flow (OpenID4VCI §4.1.1). */
 export const PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
-/** The credential formats this issuer delivers: W3C VC as JWT (OpenID4VCI A.1.1) and SD-JWT VC (A.3). */
-export const CREDENTIAL_FORMAT = "jwt_vc_json";
-export const SD_JWT_VC_FORMAT = "dc+sd-jwt";
-export type WireFormat = typeof CREDENTIAL_FORMAT | typeof SD_JWT_VC_FORMAT;
-/** Laissez's names for the two formats of one credential. */
-export type CredentialFormat = "jwt_vc" | "sd_jwt_vc";
-export const WIRE_FORMAT: Record<CredentialFormat, WireFormat> = { jwt_vc: CREDENTIAL_FORMAT, sd_jwt_vc: SD_JWT_VC_FORMAT };
+/** The credential formats this issuer delivers, as OpenID4VCI names them: each row of the table (core/formats/) says its own. */
+export const CREDENTIAL_FORMAT = FORMATS.jwt_vc.wire;
+export const SD_JWT_VC_FORMAT = FORMATS.sd_jwt_vc.wire;
+export type WireFormat = (typeof FORMATS)[CredentialFormat]["wire"];
+export const WIRE_FORMAT = Object.fromEntries(FORMAT_NAMES.map((f) => [f, FORMATS[f].wire])) as { [F in CredentialFormat]: (typeof FORMATS)[F]["wire"] };
+/** Every wire format, for a request's schema. */
+export const WIRE_FORMATS = FORMAT_NAMES.map((f) => FORMATS[f].wire) as [WireFormat, ...WireFormat[]];
+/** The format a wire name means, or undefined. */
+export const formatOfWire = (wire: string): CredentialFormat | undefined => FORMAT_NAMES.find((f) => FORMATS[f].wire === wire);
 
-/** A type's configuration id for a format: the type itself for jwt_vc, `<type>.sd-jwt` for SD-JWT VC. */
-export const configurationId = (type: string, format: CredentialFormat): string => (format === "sd_jwt_vc" ? `${type}.sd-jwt` : type);
+/** A type's configuration id for a format: the type and the format's suffix (none for jwt_vc, `.sd-jwt` for SD-JWT VC). */
+export const configurationId = (type: string, format: CredentialFormat): string => type + FORMATS[format].configurationSuffix;
 
-/** The type and format a configuration id names. */
-export const parseConfigurationId = (id: string): { type: string; format: CredentialFormat } =>
-  id.endsWith(".sd-jwt") ? { type: id.slice(0, -".sd-jwt".length), format: "sd_jwt_vc" } : { type: id, format: "jwt_vc" };
+/** The type and format a configuration id names (the format whose suffix it ends with; the suffixless one otherwise). */
+export function parseConfigurationId(id: string): { type: string; format: CredentialFormat } {
+  const format = FORMAT_NAMES.find((f) => FORMATS[f].configurationSuffix !== "" && id.endsWith(FORMATS[f].configurationSuffix)) ?? FORMAT_NAMES.find((f) => FORMATS[f].configurationSuffix === "") ?? FORMAT_NAMES[0];
+  return { type: id.slice(0, id.length - FORMATS[format].configurationSuffix.length), format };
+}
 /** The only proof of possession type: a JWT (its `typ` is `PROOF_TYP` in holder-proof.ts). */
 export const PROOF_TYPE = "jwt";
 export const OFFER_URI_PREFIX = "openid-credential-offer://?credential_offer=";
@@ -57,7 +64,6 @@ export const offerUri = (offer: CredentialOffer): string => OFFER_URI_PREFIX + e
 /** The issuer metadata entry for one credential type in one format. */
 export const credentialConfiguration = (type: string, format: CredentialFormat = "jwt_vc") => ({
   format: WIRE_FORMAT[format],
-  ...(format === "sd_jwt_vc" ? { vct: type } : { credential_definition: { type: ["VerifiableCredential", type] } }),
-  cryptographic_binding_methods_supported: format === "sd_jwt_vc" ? ["jwk"] : ["did:key", "did:jwk"],
+  ...FORMATS[format].metadata(type),
   proof_types_supported: { [PROOF_TYPE]: { proof_signing_alg_values_supported: ["ES256"] } },
 });

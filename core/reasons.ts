@@ -1,7 +1,7 @@
 import type { BundleErrorCode } from "./bundle.ts";
-import type { CompactError } from "./compact.ts";
+import type { CompactError } from "./qr-text.ts";
 import type { JwtFormatError } from "./jwt.ts";
-import type { SdJwtErrorCode } from "./sd-jwt.ts";
+import type { SdJwtErrorCode } from "./formats/sd-jwt-vc/sd-jwt.ts";
 
 /** Why a credential or presentation check failed: the stable codes a verdict's checks carry. */
 export type VerifyReason =

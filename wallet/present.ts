@@ -1,4 +1,4 @@
-import { decodeJwt, disclosableClaims, isObject, isSdJwt, type JsonValue, presentCredential, presentSdJwtVc, regionAudience } from "../core/index.ts";
+import { formatOfCredential, type JsonValue, regionAudience } from "../core/index.ts";
 import type { HolderKey } from "./holder.ts";
 
 /**
@@ -20,8 +20,9 @@ export interface DisclosurePlan {
  * Throws a RangeError when a named claim is not in the credential.
  */
 export function disclosurePlan(credential: string, claims: Record<string, JsonValue> | undefined, disclose?: readonly string[], target?: PresentationTarget): DisclosurePlan {
-  if (!isSdJwt(credential)) return { selective: false, disclosed: Object.entries(claims ?? {}).map(([name, value]) => ({ name, value })), withheld: [] };
-  const all = disclosableClaims(credential);
+  const format = formatOfCredential(credential);
+  if (!format.selective) return { selective: false, disclosed: Object.entries(claims ?? {}).map(([name, value]) => ({ name, value })), withheld: [] };
+  const all = format.claims(credential);
   // A challenge that names no claims asks for the whole credential (core/challenge-text.ts), not for none.
   const asked = target && "claims" in target && target.claims?.length ? target.claims : undefined;
   const wanted = disclose ?? asked ?? all.map((c) => c.name);
@@ -38,21 +39,14 @@ export function disclosurePlan(credential: string, claims: Record<string, JsonVa
  */
 export function present(credential: string, key: HolderKey, now: number, target: PresentationTarget, disclose?: readonly string[]): Promise<string> {
   const binding = "region" in target ? { audience: regionAudience(target.region) } : { audience: target.audience, nonce: target.nonce };
-  if (isSdJwt(credential)) {
-    const names = disclosurePlan(credential, undefined, disclose, target).disclosed.map((c) => c.name);
-    return presentSdJwtVc({ credential, disclose: names, signer: key.sign, issuedAt: now, ...binding });
-  }
-  return presentCredential({ credential, holder: key.did, signer: key.sign, issuedAt: now, ...binding });
+  const names = disclosurePlan(credential, undefined, disclose, target).disclosed.map((c) => c.name);
+  return formatOfCredential(credential).present({ credential, holder: key.did, signer: key.sign, issuedAt: now, disclose: names, ...binding });
 }
 
 /** The holder's claims as the credential carries them (the wallet's own copy: no check needed to show them); {} for something unreadable. */
 export function credentialClaims(credential: string): Record<string, JsonValue> {
   try {
-    if (isSdJwt(credential)) return Object.fromEntries(disclosableClaims(credential).map((c) => [c.name, c.value]));
-    const vc = decodeJwt(credential).payload.vc;
-    if (!isObject(vc) || !isObject(vc.credentialSubject)) return {};
-    const { id: _id, ...claims } = vc.credentialSubject;
-    return claims;
+    return Object.fromEntries(formatOfCredential(credential).claims(credential).map((c) => [c.name, c.value]));
   } catch {
     return {};
   }
@@ -67,6 +61,6 @@ export function credentialClaims(credential: string): Record<string, JsonValue> 
 export function challengeAnswer(credential: string, asked: readonly string[]): { readonly plan: DisclosurePlan; readonly missing: readonly string[] } {
   const claims = credentialClaims(credential);
   const missing = asked.filter((name) => !Object.hasOwn(claims, name));
-  if (missing.length) return { plan: { selective: isSdJwt(credential), disclosed: [], withheld: [] }, missing };
+  if (missing.length) return { plan: { selective: formatOfCredential(credential).selective, disclosed: [], withheld: [] }, missing };
   return { plan: disclosurePlan(credential, claims, undefined, asked.length ? { audience: "", nonce: "", claims: asked } : undefined), missing };
 }

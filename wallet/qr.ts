@@ -1,6 +1,6 @@
 import QRCode from "qrcode";
 import jsQRModule from "jsqr";
-import { CompactError, compactPresentation, compactSdJwtPresentation, isSdJwt } from "../core/index.ts";
+import { CompactError, formatOf } from "../core/index.ts";
 
 // jsqr's UMD build exports the function itself; its typings claim an ES default export.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
@@ -15,7 +15,7 @@ export const QR_ERROR_CORRECTION = "M";
  */
 export function presentationQrText(vpJwt: string): string {
   try {
-    return isSdJwt(vpJwt) ? compactSdJwtPresentation(vpJwt) : compactPresentation(vpJwt);
+    return formatOf(vpJwt).format.qr.compact(vpJwt);
   } catch (e) {
     if (e instanceof CompactError) return vpJwt;
     throw e;

@@ -1,4 +1,4 @@
-import { base64urlEncode, CodedError, createHolderProof, type CredentialFormat, decodeJwt, ENDPOINTS, isObject, isSdJwt, jwkHolder, parseConfigurationId, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, splitSdJwt, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
+import { base64urlEncode, CodedError, createHolderProof, type CredentialFormat, ENDPOINTS, formatOfCredential, isObject, parseConfigurationId, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
 import type { HolderKey, SoftwareHolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 
@@ -190,8 +190,9 @@ export async function receiveCopies(p: Omit<ReceiveParameters, "key"> & { readon
 
 /** The holder a credential names: an SD-JWT VC by its key (cnf.jwk), a jwt_vc by DID (sub). Throws for something that is not a credential. */
 export function credentialHolder(jwt: string): { holder: unknown; issuer: unknown } {
-  const payload = decodeJwt(isSdJwt(jwt) ? splitSdJwt(jwt).issuerJwt : jwt).payload;
-  return { holder: isSdJwt(jwt) ? jwkHolder(payload.cnf)?.did : payload.sub, issuer: payload.iss };
+  const stated = formatOfCredential(jwt).statement(jwt);
+  if (!stated) throw new TypeError("not a credential");
+  return { holder: stated.holder, issuer: stated.issuer };
 }
 
 /** A received credential must name this holder and verify against the bundle (in its issuer's own region). */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
-import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, deserializeBundle, type KeySigner, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
+import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, FORMATS, isCredentialFormat, describeReason, deserializeBundle, type KeySigner, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
@@ -113,7 +113,7 @@ function printVerdict(v: Verdict, json: boolean): void {
   if (v.issuer) console.log(`  ${v.credentialType} from ${v.issuer.name} (${v.issuer.region})`);
   if (v.claims) console.log(`  claims: ${JSON.stringify(v.claims)}${v.withheld !== undefined ? ` (selective disclosure: ${v.withheld} not disclosed)` : ""}`);
   const modes = { static: "static (one-way QR, short window)", challenge: "bound to this checkpoint's challenge", paper: "on paper (compare name and birth date with the ID document)" };
-  if (v.presentation) console.log(`  presented: ${modes[v.presentation.mode]}${v.format === "sd_jwt_vc" ? ", SD-JWT VC with key binding" : ""}`);
+  if (v.presentation) console.log(`  presented: ${modes[v.presentation.mode]}${v.format !== undefined && isCredentialFormat(v.format) ? FORMATS[v.format].presentedWords : ""}`);
   if (v.reason) console.log(`  ${describeReason(v.reason)}`);
   console.log(`  bundle: block ${v.bundle.block.number}, ${v.bundle.ageSeconds} s old`);
   for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);

@@ -1,4 +1,4 @@
-import { decodeJwt, isSdJwt, splitSdJwt, type StatusAction } from "../../core/index.ts";
+import { FORMAT_NAMES, formatOfCredential, isCredentialFormat, type StatusAction } from "../../core/index.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { claimsOption, integerOption, issuerService, readInput, validForOption } from "../context.ts";
 
@@ -67,7 +67,7 @@ export const issueCommand: Command = {
     const validFor = validForOption(values);
     const key = stringOption(values, "idempotency-key");
     const format = stringOption(values, "format") ?? "jwt_vc";
-    if (format !== "jwt_vc" && format !== "sd_jwt_vc" && format !== "both") throw new UsageError("--format must be jwt_vc, sd_jwt_vc or both");
+    if (!isCredentialFormat(format) && format !== "both") throw new UsageError(`--format must be ${FORMAT_NAMES.join(", ")} or both`);
     const body = { type: requireString(values, "type"), subject: requireString(values, "holder"), claims, format, ...(validFor === undefined ? {} : { validFor }) };
     const issued = await serviceClient(values).call("POST", "/credentials", body, key ? { "idempotency-key": key } : {});
     // --format both: one record, one pair of status bits; the jwt_vc on the first line, the SD-JWT VC on the second.
@@ -80,7 +80,7 @@ export const issueCommand: Command = {
 function credentialId(text: string): string {
   if (/^urn:uuid:[0-9a-f-]{36}$/i.test(text)) return text;
   try {
-    const jti = decodeJwt(isSdJwt(text) ? splitSdJwt(text).issuerJwt : text).payload.jti;
+    const jti = formatOfCredential(text).statement(text)?.id;
     if (typeof jti === "string") return jti;
   } catch {
     // reported below

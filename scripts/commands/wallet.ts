@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
+import { type CheckpointState, type CredentialFormat, FORMAT_NAMES, formatOfCredential, isCodedError, isCredentialFormat, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { LockBusyError, takeLock } from "../../io/lock.ts";
@@ -110,9 +110,8 @@ async function syncWallet(wallet: FileWallet, values: Values): Promise<{ bundle:
   return { bundle, sync };
 }
 
-/** The claims of a jwt_vc (an SD-JWT VC's come from its disclosures). */
-const claimsOf = (jwt: string): Record<string, JsonValue> | undefined =>
-  isSdJwt(jwt) ? undefined : ((decodeJwt(jwt).payload.vc as { credentialSubject?: Record<string, JsonValue> } | undefined)?.credentialSubject ?? undefined);
+/** The claims a credential carries, as its format shows them to the holder (an SD-JWT VC's from its disclosures). */
+const claimsOf = (jwt: string): Record<string, JsonValue> => Object.fromEntries(formatOfCredential(jwt).claims(jwt).map((c) => [c.name, c.value]));
 
 const STATUS_WORDS: Record<HolderStatus["kind"], string> = { valid: "valid", suspended: "SUSPENDED", revoked: "REVOKED", unknown: "status unknown", invalid: "NOT VALID" };
 
@@ -177,13 +176,13 @@ async function presentCommand(values: Values, which: string | undefined): Promis
 async function receiveCommand(values: Values, offerUri: string | undefined): Promise<number> {
   if (!offerUri) throw new UsageError("give the credential offer URI (openid-credential-offer://…)");
   const format = stringOption(values, "format");
-  if (format !== undefined && format !== "jwt_vc" && format !== "sd_jwt_vc") throw new UsageError("--format must be jwt_vc or sd_jwt_vc");
+  if (format !== undefined && !isCredentialFormat(format)) throw new UsageError(`--format must be ${FORMAT_NAMES.join(" or ")}`);
   const copies = stringOption(values, "copies");
   if (copies !== undefined && !/^([1-9]|1\d|20)$/.test(copies)) throw new UsageError("--copies must be 1 to 20");
   const wallet = await openWallet(values);
   // The newest status data first: the credential is checked against it before it is stored.
   const { bundle } = await syncWallet(wallet, values);
-  const common = { offerUri, fetch, now: now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: values["allow-http-loopback"] === true, ...(format ? { format: format as CredentialFormat } : {}) };
+  const common = { offerUri, fetch, now: now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: values["allow-http-loopback"] === true, ...(format ? { format } : {}) };
   const received = copies ? await receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : [await receiveOffer({ ...common, key: wallet.key })];
   await wallet.putAll(received);
   const last = wallet.lastSync as WalletSync;
@@ -198,8 +197,8 @@ async function receiveCommand(values: Values, offerUri: string | undefined): Pro
 async function showCommand(values: Values, which: string | undefined): Promise<number> {
   const wallet = await openWallet(values);
   const c = pick(await wallet.list(), which);
-  const claims = isSdJwt(c.jwt) ? Object.fromEntries(disclosableClaims(c.jwt).map((d) => [d.name, d.value])) : (claimsOf(c.jwt) ?? null);
-  const format = isSdJwt(c.jwt) ? "sd_jwt_vc (each claim disclosed only when chosen)" : "jwt_vc (every claim shown)";
+  const claims = claimsOf(c.jwt);
+  const format = formatOfCredential(c.jwt).words;
   const sync = wallet.lastSync;
   const status = sync?.statuses[c.id] ? { ...sync.statuses[c.id], asOf: iso(sync.blockTime), block: sync.block, words: statusLine(c, sync) } : { kind: "unknown", words: statusLine(c, sync) };
   const shown = { id: c.id, type: c.type, format, issuer: c.issuer, status, validUntil: iso(c.validUntil), receivedAt: iso(c.receivedAt), claims };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CredentialFormat, holderPublicKey, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
+import { type CredentialFormat, DEFAULT_FORMAT_NAME, FORMATS, holderPublicKey, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
 import { HttpError } from "../http/errors.ts";
 import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
@@ -81,7 +81,7 @@ export type Issuance = ReturnType<typeof createIssuance>;
  * salts (the format is not part of the request hash: a replay may ask for the other format).
  */
 function sign(d: IssuerContext, r: CredentialRecord, claims: Record<string, JsonValue>, schema: JsonValue, format: CredentialFormat): Promise<string> {
-  return (format === "sd_jwt_vc" ? issueSdJwtVc : issueCredential)({
+  return FORMATS[format].issue({
     key: d.key,
     holder: r.holder,
     credentialType: r.type,
@@ -110,8 +110,9 @@ async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueT
   const record = await d.store.credentials.recordGrouped(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
   // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
-  const format = p.format ?? "jwt_vc";
-  const credential = await sign(d, record, p.claims, schema, format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc");
+  const format = p.format ?? DEFAULT_FORMAT_NAME;
+  // "both": the jwt_vc first, the SD-JWT VC of the same record beside it.
+  const credential = await sign(d, record, p.claims, schema, format === "both" ? "jwt_vc" : format);
   const sdJwtVc = format === "both" ? { sdJwtVc: await sign(d, record, p.claims, schema, "sd_jwt_vc") } : {};
   d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format });
   return { id: record.id, credential, format, ...sdJwtVc, status: { revocation: record.revocation, suspension: record.suspension } };
@@ -133,7 +134,7 @@ async function issueCopies(d: IssuerContext, checkIssuable: CheckIssuable, p: Is
   const batch = `urn:uuid:${randomUUID()}`;
   const records = d.store.credentials.recordBatch(batch, p.holders.map((holder) => newRecord(d, p, holder, issuedAt, requestHash)), p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
-  const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
+  const format: CredentialFormat = p.format === undefined || p.format === "both" ? DEFAULT_FORMAT_NAME : p.format;
   const copies = await Promise.all(
     records.map(async (r) => ({ id: r.id, holder: r.holder, credential: await sign(d, r, p.claims, schema, format), format, status: { revocation: r.revocation, suspension: r.suspension } })),
   );

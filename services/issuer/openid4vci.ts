@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configurationId, CREDENTIAL_FORMAT, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, ENDPOINTS, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, type TokenResponse, verifyHolderProof, WIRE_FORMAT } from "../../core/index.ts";
+import { configurationId, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, DEFAULT_FORMAT_NAME, ENDPOINTS, FORMAT_NAMES, formatOfWire, isCredentialFormat, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof, WIRE_FORMAT, WIRE_FORMATS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
@@ -16,11 +16,11 @@ const OfferRequest = z.strictObject({
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
   /** The one format the wallet gets; without it the offer names both and the wallet chooses. */
-  format: z.enum(["jwt_vc", "sd_jwt_vc"]).optional(),
+  format: z.enum(FORMAT_NAMES).optional(),
 });
 const TokenRequest = z.object({ grant_type: z.literal(PRE_AUTHORIZED_GRANT), "pre-authorized_code": z.string().min(20).max(100) });
 const CredentialRequest = z.object({
-  format: z.enum([CREDENTIAL_FORMAT, SD_JWT_VC_FORMAT]).optional(),
+  format: z.enum(WIRE_FORMATS).optional(),
   credential_configuration_id: z.string().max(64).optional(),
   proof: z.object({ proof_type: z.literal(PROOF_TYPE), jwt: z.string().min(20).max(4096) }).optional(),
   /** OpenID4VCI 1.0 batch issuance: one proof per holder key, one credential (copy) per proof. */
@@ -42,7 +42,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
         await issuance.checkIssuable(body.type, body.claims, body.validFor);
         const expiresAt = d.now() + OFFER_TTL;
         const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
-        const formats: CredentialFormat[] = body.format ? [body.format] : ["jwt_vc", "sd_jwt_vc"];
+        const formats: readonly CredentialFormat[] = body.format ? [body.format] : FORMAT_NAMES;
         const ids = formats.map((f) => configurationId(body.type, f));
         const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: ids, grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
         return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
@@ -65,7 +65,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
             credential_endpoint: d.publicUrl + ENDPOINTS.credential,
             batch_credential_issuance: { batch_size: MAX_COPIES },
             credential_configurations_supported: Object.fromEntries(
-              types.flatMap((t) => (["jwt_vc", "sd_jwt_vc"] as const).map((f) => [configurationId(t, f), credentialConfiguration(t, f)])),
+              types.flatMap((t) => FORMAT_NAMES.map((f) => [configurationId(t, f), credentialConfiguration(t, f)])),
             ),
           },
         };
@@ -157,12 +157,12 @@ async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string |
  * one the offer names (an offer that named one format gives only that one).
  */
 function requestedFormat(body: { format?: string | undefined; credential_configuration_id?: string | undefined }, offer: { type: string; format: string | null }): CredentialFormat {
-  let format: CredentialFormat = offer.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
+  let format: CredentialFormat = isCredentialFormat(offer.format) ? offer.format : DEFAULT_FORMAT_NAME;
   if (body.credential_configuration_id !== undefined) {
     const asked = parseConfigurationId(body.credential_configuration_id);
     if (asked.type !== offer.type) throw new HttpError("invalid_request", "credential_configuration_id is not one this offer names");
     format = asked.format;
-  } else if (body.format !== undefined) format = body.format === SD_JWT_VC_FORMAT ? "sd_jwt_vc" : "jwt_vc";
+  } else if (body.format !== undefined) format = formatOfWire(body.format) ?? DEFAULT_FORMAT_NAME;
   if (offer.format !== null && offer.format !== format) throw new HttpError("invalid_request", `this offer is for ${offer.format} only`);
   return format;
 }

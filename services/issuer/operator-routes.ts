@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STATUS_ACTIONS } from "../../core/index.ts";
+import { FORMAT_NAMES, STATUS_ACTIONS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
@@ -15,7 +15,7 @@ const IssueRequest = z.strictObject({
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
   /** jwt_vc (default), sd_jwt_vc, or both (one record, the same status bits). */
-  format: z.enum(["jwt_vc", "sd_jwt_vc", "both"]).optional(),
+  format: z.enum([...FORMAT_NAMES, "both"]).optional(),
 });
 
 const StatusRequest = z.strictObject({

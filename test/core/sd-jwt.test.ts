@@ -6,11 +6,11 @@ import { es256kIssuerKey, holderSigner } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { base64urlEncode, utf8 } from "../../core/encoding.ts";
 import { decodeJwt } from "../../core/jwt.ts";
-import { decodeDisclosure, encodeDisclosure, processPayload, saltBits, sdHash, splitSdJwt, SdJwtError } from "../../core/sd-jwt.ts";
-import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
+import { decodeDisclosure, encodeDisclosure, processPayload, saltBits, sdHash, splitSdJwt, SdJwtError } from "../../core/formats/sd-jwt-vc/sd-jwt.ts";
+import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc } from "../../core/formats/sd-jwt-vc/sd-jwt-vc.ts";
 import { decodeStatusListToken, encodeLst, signStatusListToken, tokenStatusAt } from "../../core/token-status-list.ts";
 import { zlibSync } from "fflate";
-import { compactSdJwtPresentation, expandSdJwtPresentation } from "../../core/compact-sd-jwt.ts";
+import { compactSdJwtPresentation, expandSdJwtPresentation } from "../../core/formats/sd-jwt-vc/compact-sd-jwt.ts";
 import { qrSize } from "../../wallet/qr.ts";
 
 const schema = {

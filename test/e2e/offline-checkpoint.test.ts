@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { p256 } from "@noble/curves/nist.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holderSigner, presentCredential, regionAudience } from "../../core/credential.ts";
+import { holderSigner, regionAudience } from "../../core/credential.ts";
+import { presentCredential } from "../../core/formats/jwt-vc/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { runLaissez, startChainProcess, startIssuerProcess, type RunResult } from "../helpers/processes.ts";
-import { presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
+import { presentSdJwtVc } from "../../core/formats/sd-jwt-vc/sd-jwt-vc.ts";
 import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 
 /**

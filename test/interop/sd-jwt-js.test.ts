@@ -17,7 +17,7 @@ import type { TrustBundle } from "../../core/bundle.ts";
 import { holderSigner, parseStatusListUrl, statusListUrl } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { base64urlEncode, utf8 } from "../../core/encoding.ts";
-import { holderJwk, issueSdJwtVc, presentSdJwtVc } from "../../core/sd-jwt-vc.ts";
+import { holderJwk, issueSdJwtVc, presentSdJwtVc } from "../../core/formats/sd-jwt-vc/sd-jwt-vc.ts";
 import { encodeLst, signStatusListToken } from "../../core/token-status-list.ts";
 import { verifyPresentation } from "../../core/verify.ts";
 import { toWordMasks, wordsToTokenStatusList } from "../../core/status-bits.ts";

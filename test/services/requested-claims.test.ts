@@ -15,7 +15,7 @@ import { getBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nobleVerifier } from "../../core/crypto.ts";
 import { decodeJwt } from "../../core/jwt.ts";
-import { splitSdJwt } from "../../core/sd-jwt.ts";
+import { splitSdJwt } from "../../core/formats/sd-jwt-vc/sd-jwt.ts";
 import { softwareSigner } from "../../core/signer.ts";
 import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";

@@ -5,7 +5,7 @@
  * as of the last sync, the full-screen presentation QR (static, for a region), and the answer to
  * a checkpoint's request (a QR bound to its audience and nonce, disclosing what it asks for).
  */
-import { type Challenge, isSdJwt, nobleVerifier } from "../../core/index.ts";
+import { type Challenge, formatOfCredential, nobleVerifier } from "../../core/index.ts";
 import { agencyName, dateTimeInWords, durationInWords, typeName } from "../../web/i18n.ts";
 import { PageLanguage } from "../../web/language.ts";
 import { TrustStore } from "../../web/trust-store.ts";
@@ -145,7 +145,7 @@ async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void>
   const { credential: c, key } = taken;
   await page.qr.show({
     ...qrBasics(page, c),
-    ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })) } : {}),
+    ...(formatOfCredential(c.jwt).selective ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })) } : {}),
     make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
     // Another tab may have taken copies meanwhile: the card shows what is left now.
   }, () => void refresh(page));

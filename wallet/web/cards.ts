@@ -4,7 +4,7 @@
  * in words, for a batch how many copies are left; the DID, credential id and block behind a
  * "technical details" fold.
  */
-import { isSdJwt, nobleVerifier, type TrustBundle } from "../../core/index.ts";
+import { formatOfCredential, nobleVerifier, type TrustBundle } from "../../core/index.ts";
 import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import type { WalletEntry } from "../copies.ts";
@@ -116,7 +116,7 @@ export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElemen
     el("p", { class: "issuer" }, L.t("wallet.issuedBy", { agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), region: regionName(c.issuer.region ?? "?", L.lang) })),
     el("p", { class: "status" }, el("strong", {}, s.word), " ", el("span", {}, s.detail)),
     el("p", { class: "validity" }, validity),
-    isSdJwt(c.jwt) ? el("p", { class: "selective" }, L.t("wallet.card.selective")) : null,
+    formatOfCredential(c.jwt).selective ? el("p", { class: "selective" }, L.t("wallet.card.selective")) : null,
     copiesLine(entry, L),
     claimList(c, ctx),
     el("div", { class: "card-actions" }, show, toggle),

@@ -4,7 +4,7 @@
  * or as the credential states them when verification stopped before reaching them), the
  * reason in the language, the disclosed claims, and the checks that ran.
  */
-import type { TrustBundle, Verdict } from "../../../core/index.ts";
+import { FORMATS, isCredentialFormat, type TrustBundle, type Verdict } from "../../../core/index.ts";
 import { agencyName, claimName, claimValue, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import type { StatedFacts } from "../../../web/stated-facts.ts";
@@ -42,7 +42,8 @@ function facts(shown: VerdictOnScreen, L: PageLanguage): HTMLElement[] {
   const mode = verified?.presentation?.mode;
   if (mode) fact(L.t("checkpoint.fact.presented"), L.t(`checkpoint.mode.${mode}`), "mode");
   if (shown.asked) fact(L.t("checkpoint.fact.asked"), shown.asked.length ? claimList(shown.asked, L) : L.t("checkpoint.challenge.whole"), "asked");
-  if (verified?.format === "sd_jwt_vc") {
+  // A format with selective disclosure: the holder chose what to show.
+  if (verified?.format !== undefined && isCredentialFormat(verified.format) && FORMATS[verified.format].selective) {
     const shownClaims = Object.keys(verified.claims ?? {});
     fact(L.t("checkpoint.fact.disclosed"), shownClaims.length ? claimList(shownClaims, L) : L.t("checkpoint.fact.disclosedNone"), "disclosed");
   }

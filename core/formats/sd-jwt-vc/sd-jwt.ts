@@ -1,7 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
-import { CodedError } from "./errors.ts";
-import { isObject, JsonError, parseJson, type JsonValue } from "./json.ts";
+import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "../../encoding.ts";
+import { CodedError } from "../../errors.ts";
+import { isObject, JsonError, parseJson, type JsonValue } from "../../json.ts";
 
 /**
  * SD-JWT (RFC 9901), the parts every profile shares: disclosures, digests, the compact

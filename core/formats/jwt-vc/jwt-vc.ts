@@ -1,23 +1,9 @@
-import { parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
-import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
-import { isObject, type JsonValue } from "./json.ts";
-import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
-import type { Problem, Run } from "./verdict.ts";
-
-/** A safe integer claim, or undefined. */
-export const intClaim = (v: JsonValue | undefined): number | undefined => (typeof v === "number" && Number.isSafeInteger(v) ? v : undefined);
-
-/** Parses a compact JWS, recording the `format` check. */
-export function decodeToken(run: Run, token: string): DecodedJwt | undefined {
-  try {
-    const jwt = decodeJwt(token);
-    run.pass("format", "compact JWS, strict JSON");
-    return jwt;
-  } catch (e) {
-    run.fail("format", e instanceof JwtFormatError ? e.code : "malformed_jwt", (e as Error).message);
-    return undefined;
-  }
-}
+import { parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, VC_CONTEXT } from "../../credential.ts";
+import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "../../decoded-credential.ts";
+import { isObject, type JsonValue } from "../../json.ts";
+import { decodeToken, intClaim } from "../../token-checks.ts";
+import type { Problem, Run } from "../../verdict.ts";
+import { TYP } from "./credential.ts";
 
 /** A jwt_vc credential (W3C VC in the `vc` claim, `typ` vc+jwt) in the neutral shape the trust checks take. */
 export function decodeJwtVc(run: Run, token: string): DecodedCredential | undefined {

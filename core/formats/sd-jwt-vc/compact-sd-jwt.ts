@@ -1,6 +1,6 @@
-import { CompactError, join, packQrText, pushVarint, type QrForm, segments, unpackQrText } from "./compact.ts";
+import { CompactError, join, packQrText, pushVarint, type QrForm, segments, unpackQrText } from "../../qr-text.ts";
 import { p256 } from "@noble/curves/nist.js";
-import { base64urlDecode, base64urlEncode, bytesToHex, fromUtf8, hexToBytes, utf8 } from "./encoding.ts";
+import { base64urlDecode, base64urlEncode, bytesToHex, fromUtf8, hexToBytes, utf8 } from "../../encoding.ts";
 import { MAX_DISCLOSURES, MAX_SD_JWT_CHARS, splitSdJwt } from "./sd-jwt.ts";
 
 /**

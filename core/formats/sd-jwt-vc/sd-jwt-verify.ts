@@ -1,12 +1,14 @@
-import { parseStatusListUrl } from "./credential.ts";
-import type { CredentialContent, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
-import { isObject, type JsonValue } from "./json.ts";
-import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
-import { decodeToken, intClaim } from "./jwt-vc.ts";
-import type { StatusPurpose } from "./ledger-events.ts";
+import { parseStatusListUrl } from "../../credential.ts";
+import type { CredentialContent, DecodedCredential, StatusClaim } from "../../decoded-credential.ts";
+import { isObject, type JsonValue } from "../../json.ts";
+import { decodeJwt, JwtFormatError, type DecodedJwt } from "../../jwt.ts";
+import { decodeToken, intClaim } from "../../token-checks.ts";
+import type { StatusPurpose } from "../../ledger-events.ts";
 import { processPayload, SdJwtError, sdHash, splitSdJwt, type SdJwtParts } from "./sd-jwt.ts";
 import { jwkHolder, REGISTERED_CLAIMS, SD_TYP } from "./sd-jwt-vc.ts";
-import type { Problem, Run } from "./verdict.ts";
+import { checkSignature } from "../../trust-checks.ts";
+import type { Problem, Run, VerifyPresentationParameters } from "../../verdict.ts";
+import type { Presented } from "../format.ts";
 
 /**
  * The SD-JWT VC decoder: the format checks (`format`, `typ: dc+sd-jwt`, `alg`), then the
@@ -125,4 +127,23 @@ export function checkKeyBinding(run: Run, token: string, verify: (kb: DecodedJwt
   run.pass("holder_binding", "KB-JWT signed by the credential's cnf key over exactly what was presented");
   const { iat, aud, nonce, exp, nbf } = kb.payload;
   return { holder: holder.did, mode: nonce === undefined ? "static" : "challenge", issuedAt: intClaim(iat), aud, nonce, exp, nbf };
+}
+
+/**
+ * An SD-JWT VC presentation's own checks: the KB-JWT (present, typ, signed by the credential's
+ * cnf key, sd_hash over exactly what is shown); then the same binding as a VP JWT (challenge, or
+ * a static QR for this region) and the credential through the same trust checks as a jwt_vc.
+ * The verdict carries only the disclosed claims and the count of undisclosed digests.
+ */
+export function checkSdJwtPresentation(run: Run, p: VerifyPresentationParameters, token: string): Presented | undefined {
+  const kb = checkKeyBinding(run, token, (jwt, publicKey) => checkSignature(run, p, jwt, "ES256", { publicKey }));
+  if (!kb) return undefined;
+  const aud = Array.isArray(kb.aud) && kb.aud.length === 1 ? kb.aud[0] : kb.aud;
+  const audience = typeof aud === "string" ? aud : "";
+  // checkKeyBinding verified the KB-JWT with the very cnf key the credential's holder is derived from.
+  return {
+    binding: { holder: kb.holder, mode: kb.mode, issuedAt: kb.issuedAt, audience, nonce: kb.nonce, exp: kb.exp, nbf: kb.nbf },
+    credential: token,
+    holderMismatch: "the key binding is not by the credential's holder key",
+  };
 }

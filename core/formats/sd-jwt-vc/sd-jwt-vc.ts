@@ -1,11 +1,11 @@
 import { p256 } from "@noble/curves/nist.js";
 import { createJWS, type Signer } from "did-jwt";
-import type { IssueCredentialParameters } from "./credential.ts";
-import { IssueError } from "./credential.ts";
-import { holderPublicKey, p256DidKey } from "./did.ts";
-import { base64urlDecode, base64urlEncode } from "./encoding.ts";
-import { isObject, type JsonValue } from "./json.ts";
-import { validateSchema } from "./schema.ts";
+import type { IssueCredentialParameters } from "../../credential.ts";
+import { IssueError } from "../../credential.ts";
+import { holderPublicKey, p256DidKey } from "../../did.ts";
+import { base64urlDecode, base64urlEncode } from "../../encoding.ts";
+import { isObject, type JsonValue } from "../../json.ts";
+import { validateSchema } from "../../schema.ts";
 import { encodeDisclosure, joinSdJwt, newSalt, SD_ALG, sdDigests, sdHash, splitSdJwt, decodeDisclosure, type Disclosure } from "./sd-jwt.ts";
 
 /**
