@@ -106,6 +106,9 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     c.v("reject: SD-JWT with _sd_alg sha-1", resign(good, (_h, p) => void (p._sd_alg = "sha-1")), "reject", "sd_alg_unsupported"),
     c.v("reject: SD-JWT tampered issuer payload", `${splitSdJwt(good).issuerJwt.split(".")[0]}.${b64({ ...parse(splitSdJwt(good).issuerJwt.split(".")[1] as string), exp: c.T0 + 999_999 })}.${splitSdJwt(good).issuerJwt.split(".")[2]}~${goodDisclosure}~`, "reject", "bad_signature"),
     c.v("reject: SD-JWT without a holder key (cnf)", resign(good, (_h, p) => void delete p.cnf), "reject", "holder_key_invalid"),
+    // Registered claims of the wrong JSON type (issue 22 item 15), as in the jwt_vc form.
+    ...([["iss", 1], ["sub", 1], ["aud", 7], ["exp", String(c.T0 + 86400)], ["nbf", String(c.T0 + 7200)], ["iat", String(c.T0 - 600)], ["jti", 42], ["vct", ["HealthCode"]], ["vct#integrity", 1], ["cnf", "did:key:x"], ["status", "revoked?"], ["_sd_alg", 256], ["_sd", "x"]] as [string, JsonValue][]).map(([name, value]) =>
+      c.v(`reject: SD-JWT ${name} as ${JSON.stringify(value)} (a registered claim of the wrong JSON type)`, resign(good, (_h, p) => void (p[name] = value)), "reject", "claim_type_invalid")),
     c.v("reject: SD-JWT with an empty disclosure", `${splitSdJwt(good).issuerJwt}~~`, "reject", "sd_jwt_malformed"),
 
     vp("accept: SD-JWT presentation, 1 of 2 claims, bound to the challenge", presented, "accept", null),
