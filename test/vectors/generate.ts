@@ -35,6 +35,8 @@ export interface VerificationVector {
   readonly challenge?: { audience: string; nonce: string; claims?: string[] };
   /** Present the same token twice: the second must fail as a replay. */
   readonly replay?: boolean;
+  /** Presented first against the same challenge, and refused: it must leave the nonce usable for `token`. */
+  readonly spentBy?: string;
   readonly expect: { verdict: "accept" | "reject" | "unknown"; reason: string | null };
 }
 
@@ -290,6 +292,9 @@ export async function generateVectors(): Promise<VectorFile> {
     v("accept: a bare credential where none was demanded (verifyToken)", good, "accept", null, { kind: "token" }),
     v("accept: a challenge-bound presentation (verifyToken)", await present(good, challenge), "accept", null, { kind: "token", challenge }),
     vp("reject: presentation nonce reused", await present(good, challenge), "reject", "nonce_reused", { challenge, replay: true }),
+    // A failed answer leaves the nonce usable (issue 22 item 14): one who reads the challenge off the screen cannot spend it.
+    vp("accept: the holder's answer after a stranger's, signed by the stranger's own key, was refused", await present(good, challenge), "accept", null, { challenge, spentBy: await present(good, { ...challenge, holderDid: otherHolder, signer: holderSigner(otherHolderKey) }) }),
+    vp("accept: the holder's answer after a revoked credential's answer was refused", await present(good, challenge), "accept", null, { challenge, spentBy: await present(await issue({ status: status(5, 8) }), challenge) }),
     vp("reject: presentation for another checkpoint", await present(good, { ...challenge, audience: "checkpoint:CN-SH:gate-9" }), "reject", "wrong_audience", { challenge }),
     vp("reject: presentation without the nonce asked for", await present(good, { audience: challenge.audience }), "reject", "nonce_missing", { challenge }),
     vp("reject: presentation with a wrong nonce", await present(good, { ...challenge, nonce: "n-00000000" }), "reject", "wrong_nonce", { challenge }),

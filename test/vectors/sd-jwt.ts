@@ -118,6 +118,8 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     vp("reject: SD-JWT presentation with key binding stripped", parts.presented, "reject", "key_binding_missing"),
     vp("reject: SD-JWT presentation for another checkpoint (aud)", await present(two), "reject", "wrong_audience", { challenge: { ...c.challenge, audience: "checkpoint:CN-SH:gate-9" } }),
     vp("reject: SD-JWT presentation with a wrong nonce", await present(two), "reject", "wrong_nonce", { challenge: { ...c.challenge, nonce: "n-00000000" } }),
+    vp("accept: SD-JWT answer after a revoked credential's answer to the same challenge was refused (the nonce stays usable)", await present(two), "accept", null, { spentBy: await present(await issue({ claims: { healthStatus: "green", givenName: "Mei" }, rev: 5, susp: 8 })) }),
+    vp("accept: SD-JWT answer after one withholding a claim the challenge asked for was refused", presented, "accept", null, { challenge: { ...c.challenge, claims: ["healthStatus"] }, spentBy: await present(two, { disclose: ["givenName"] }) }),
     vp("reject: SD-JWT presentation nonce reused", await present(two), "reject", "nonce_reused", { replay: true }),
     vp("reject: SD-JWT presentation with a wrong sd_hash", `${parts.presented}${await kbFor({ ...kbPayload, sd_hash: sdHash(`${parts.presented}x`) })}`, "reject", "sd_hash_mismatch"),
     vp("reject: SD-JWT presentation with a disclosure added after key binding", `${parts.presented}${splitSdJwt(two).disclosures.find((d) => !parts.disclosures.includes(d))}~${parts.kbJwt}`, "reject", "sd_hash_mismatch"),
