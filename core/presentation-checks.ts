@@ -44,8 +44,6 @@ export function checkBinding(run: Run, p: VerifyPresentationParameters, b: Bindi
     if (b.audience !== p.challenge.audience) return run.fail("presentation", "wrong_audience", "presentation is not addressed to this checkpoint");
     if (b.nonce === undefined) return run.fail("presentation", "nonce_missing", "this checkpoint asked for a nonce");
     if (b.nonce !== p.challenge.nonce) return run.fail("presentation", "wrong_nonce", "nonce does not match this checkpoint's challenge");
-    // Keyed on holder + nonce, never on token bytes (a re-encoded signature would slip past).
-    if (p.consumeNonce && !p.consumeNonce(`${b.holder}|${p.challenge.nonce}`)) return run.fail("presentation", "nonce_reused", "this nonce was already used");
   } else if (b.mode === "challenge") {
     return run.fail("presentation", "wrong_nonce", "presentation carries a nonce, but this checkpoint issued no challenge");
   } else if (b.audience === "") {
@@ -66,3 +64,15 @@ export function checkRequestedClaims(run: Run, p: VerifyPresentationParameters, 
   else run.pass("disclosure", `disclosed what this checkpoint asked for: ${wanted.join(", ").slice(0, 120)}`);
 }
 
+
+/**
+ * Spends the challenge's nonce, last: only a presentation that passed every other check uses it
+ * (issue 22 item 14). Spent at the binding check, a junk answer signed by anyone's key who read
+ * the challenge off the screen used it up, and the holder then got nonce_reused. Synchronous with
+ * the checks before it, so of racing answers exactly one spends it. Keyed on holder + nonce, never
+ * on token bytes (a re-encoded signature would slip past); callers may key on the nonce alone.
+ */
+export function spendNonce(run: Run, p: VerifyPresentationParameters, holder: string): void {
+  if (run.failed || !p.challenge || !p.consumeNonce) return;
+  if (!p.consumeNonce(`${holder}|${p.challenge.nonce}`)) run.fail("presentation", "nonce_reused", "this nonce was already used");
+}

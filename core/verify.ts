@@ -1,7 +1,7 @@
 import { formatOf } from "./formats/index.ts";
 import type { Format } from "./formats/format.ts";
 import { paperVerdict, type PaperStatement } from "./paper.ts";
-import { checkBinding, checkRequestedClaims } from "./presentation-checks.ts";
+import { checkBinding, checkRequestedClaims, spendNonce } from "./presentation-checks.ts";
 import { CompactError } from "./qr-text.ts";
 import { checkCredential } from "./trust-checks.ts";
 import { finish, Run, type Check, type Verdict, type VerifyCredentialParameters, type VerifyPresentationParameters } from "./verdict.ts";
@@ -43,7 +43,8 @@ export function verifyPresentation(token: string, p: VerifyPresentationParameter
     if (presented.holderMatched) run.pass("holder_binding", presented.holderMatched);
     checkRequestedClaims(run, p, facts.claims);
   }
-  const { mode, issuedAt, audience } = presented.binding;
+  const { holder, mode, issuedAt, audience } = presented.binding;
+  spendNonce(run, p, holder);
   return finish(run, p, { ...(facts ?? {}), presentation: { mode, issuedAt: issuedAt as number, audience } });
 }
 

@@ -1,7 +1,7 @@
 import { parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, VC_CONTEXT } from "../../credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "../../decoded-credential.ts";
 import { isObject, type JsonValue } from "../../json.ts";
-import { decodeToken, intClaim } from "../../token-checks.ts";
+import { checkClaimTypes, decodeToken, intClaim, JWT_CLAIM_TYPES } from "../../token-checks.ts";
 import type { Problem, Run } from "../../verdict.ts";
 import { TYP } from "./credential.ts";
 
@@ -25,6 +25,7 @@ export function decodeJwtVc(run: Run, token: string): DecodedCredential | undefi
     return undefined;
   }
   run.pass("alg", alg);
+  if (!checkClaimTypes(run, payload, JWT_CLAIM_TYPES)) return undefined;
   const iss = typeof payload.iss === "string" ? payload.iss : "";
   return {
     format: "jwt_vc",
