@@ -101,8 +101,11 @@ export interface VerifyTokenParameters extends VerifyPresentationParameters {
  * was demanded; anything else as a bare credential — unless a challenge was demanded or a
  * presentation is required: a bare credential carries no holder binding, so it cannot answer a
  * challenge (`presentation_required`). Paper answers no challenge either: it has no holder key.
+ * Surrounding whitespace is ignored, as `laissez verify` always ignored it.
  */
-export function verifyToken(token: string, p: VerifyTokenParameters): Verdict {
+export function verifyToken(text: string, p: VerifyTokenParameters): Verdict {
+  // Whitespace around a text is no part of any form (a scanner's or a file's newline): every entrance reads the same text.
+  const token = typeof text === "string" ? text.trim() : text;
   const { form } = formatOf(token);
   if (form === "presentation" || form === "qr") return verifyPresentation(token, p);
   if (form === "paper" && !p.challenge) return verifyPaperCredential(token, p);
