@@ -25,6 +25,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A format's folder (core/formats/<format>/) reaches core's shared modules two levels up, and nothing above core.
+    files: ["core/formats/*/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*"], message: "core/ is pure: effects come in as arguments." },
+            { group: ["ethers", "ethers/*", "express", "hardhat", "hardhat/*", "fs", "path", "crypto", "http", "https", "net"], message: "core/ is pure: no I/O, no ethers, no express." },
+            { group: ["../../../*"], message: "core/ imports nothing from the rest of the project." },
+          ],
+        },
+      ],
+    },
+  },
   ...boundaries(),
 );
 

@@ -1,7 +1,6 @@
 import { ES256Signer, type Signer } from "did-jwt";
 import type { JsonValue } from "./json.ts";
 import { CodedError } from "./errors.ts";
-import type { StatusPurpose } from "./ledger-events.ts";
 import { jwtSigner, softwareSigner, type KeySigner } from "./signer.ts";
 import { lowS } from "./crypto.ts";
 import { base64urlDecode, base64urlEncode } from "./encoding.ts";

@@ -1,3 +1,4 @@
+import type { CredentialFormat } from "./formats/names.ts";
 import type { JsonValue } from "./json.ts";
 import type { StatusPurpose } from "./ledger-events.ts";
 import type { Problem, Run } from "./verdict.ts";
@@ -15,7 +16,7 @@ import type { Problem, Run } from "./verdict.ts";
  */
 export interface DecodedCredential {
   /** The format's name, for details: "jwt_vc", "sd_jwt_vc". */
-  readonly format: string;
+  readonly format: CredentialFormat;
   /** The issuer's DID as the token states it (`iss`). */
   readonly issuer: string;
   /** The header's key id, "" when absent. */

@@ -74,7 +74,7 @@ export function checkTrust(run: Run, p: VerifyCredentialParameters, c: DecodedCr
     holder: content.holder,
     validUntil: c.times.validUntil,
     claims: content.claims,
-    format: c.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc",
+    format: c.format,
     ...(content.withheld === undefined ? {} : { withheld: content.withheld }),
   };
 }

@@ -2,6 +2,7 @@ import type { BlockRef, TrustBundle } from "./bundle.ts";
 import type { SignatureVerifier } from "./crypto.ts";
 import type { JsonValue } from "./json.ts";
 import type { ReasonCode } from "./reasons.ts";
+import type { CredentialFormat } from "./formats/names.ts";
 
 export type VerdictKind = "accept" | "reject" | "unknown";
 
@@ -57,7 +58,7 @@ export interface Verdict {
    */
   readonly presentation?: { readonly mode: "challenge" | "static" | "paper"; readonly issuedAt: number; readonly audience: string };
   /** The credential's format. */
-  readonly format?: "jwt_vc" | "sd_jwt_vc";
+  readonly format?: CredentialFormat;
   /** SD-JWT VC: how many digests were not disclosed (withheld claims or decoys). */
   readonly withheld?: number;
   readonly bundle: { readonly block: BlockRef; readonly ageSeconds: number };

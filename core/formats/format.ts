@@ -3,6 +3,7 @@ import type { IssueCredentialParameters } from "../credential.ts";
 import type { CredentialDecoder } from "../decoded-credential.ts";
 import type { JsonValue } from "../json.ts";
 import type { Binding } from "../presentation-checks.ts";
+import type { CredentialFormat } from "./names.ts";
 import type { Run, VerifyPresentationParameters } from "../verdict.ts";
 
 /**
@@ -63,7 +64,7 @@ export interface QrTextForm {
  */
 export interface Format {
   /** Laissez's name for it: what the issuer's API, the CLI and a verdict's `format` say. */
-  readonly name: string;
+  readonly name: CredentialFormat;
   /** OpenID4VCI: the `format` identifier, the configuration id's suffix after the type, the metadata entry's own part. */
   readonly wire: string;
   readonly configurationSuffix: string;

@@ -1,18 +1,18 @@
 import type { Format, TextForm } from "./format.ts";
+import { type CredentialFormat, FORMAT_NAMES } from "./names.ts";
 import { jwtVc } from "./jwt-vc/index.ts";
 import { sdJwtVc } from "./sd-jwt-vc/index.ts";
 
 export type { Format, PresentOptions, Presented, QrTextForm, Statement, TextForm } from "./format.ts";
+export { FORMAT_NAMES, type CredentialFormat } from "./names.ts";
 
 /**
  * Every credential format, one row each (its folder beside this file). Adding one (an ISO mdoc
- * next) is a folder, a row here and its reasons, vectors and words: core/README.md lists the files.
+ * next) is a folder, a row here, its name in names.ts and its reasons, vectors and words:
+ * core/README.md lists the files.
  */
-export const FORMATS = { jwt_vc: jwtVc, sd_jwt_vc: sdJwtVc } as const satisfies Record<string, Format>;
+export const FORMATS = { jwt_vc: jwtVc, sd_jwt_vc: sdJwtVc } as const satisfies { readonly [F in CredentialFormat]: Format & { readonly name: F } };
 
-/** Laissez's names for the formats (the issuer's API, the CLI, a verdict's `format`). */
-export type CredentialFormat = keyof typeof FORMATS;
-export const FORMAT_NAMES = Object.keys(FORMATS) as [CredentialFormat, ...CredentialFormat[]];
 /** The first row: the format issued when none is asked for, and what a text no format recognises is read as (its checks then say why it is not one). */
 export const DEFAULT_FORMAT_NAME: CredentialFormat = FORMAT_NAMES[0];
 export const DEFAULT_FORMAT: Format = FORMATS[DEFAULT_FORMAT_NAME];

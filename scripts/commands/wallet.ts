@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CheckpointState, type CredentialFormat, FORMAT_NAMES, formatOfCredential, isCodedError, isCredentialFormat, type JsonValue, type TrustBundle } from "../../core/index.ts";
+import { type CheckpointState, FORMAT_NAMES, formatOfCredential, isCodedError, isCredentialFormat, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { LockBusyError, takeLock } from "../../io/lock.ts";

@@ -50,7 +50,7 @@ interface Answer {
   readonly verdict: string;
   readonly reason: string | null;
 }
-const answer = (v: { verdict: string; reason?: string | undefined }): Answer => ({ verdict: v.verdict, reason: v.reason ?? null });
+const answer = (v: { verdict: string; reason?: string | null | undefined }): Answer => ({ verdict: v.verdict, reason: v.reason ?? null });
 
 let server: Server;
 let url: string;
@@ -103,7 +103,7 @@ async function cli(text: string, now: number): Promise<Answer> {
   } finally {
     log.mockRestore();
   }
-  return answer(JSON.parse(out.join("\n")) as Answer & { reason?: string });
+  return answer(JSON.parse(out.join("\n")) as Answer);
 }
 
 const challenges = new PageChallenges("checkpoint:CN-SH:page");
