@@ -1,4 +1,4 @@
-import type { CredentialFormat } from "./formats/names.ts";
+import type { CredentialFormat } from "./format-names.ts";
 import type { JsonValue } from "./json.ts";
 import type { StatusPurpose } from "./ledger-events.ts";
 import type { Problem, Run } from "./verdict.ts";

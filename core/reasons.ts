@@ -1,7 +1,6 @@
 import type { BundleErrorCode } from "./bundle.ts";
 import type { CompactError } from "./qr-text.ts";
 import type { JwtFormatError } from "./jwt.ts";
-import type { SdJwtErrorCode } from "./formats/sd-jwt-vc/sd-jwt.ts";
 
 /** Why a credential or presentation check failed: the stable codes a verdict's checks carry. */
 export type VerifyReason =
@@ -73,7 +72,18 @@ export type VerifyReason =
   | "sd_hash_mismatch"
   | "holder_key_invalid"
   | "claims_not_disclosed"
-  | SdJwtErrorCode;
+  | SdJwtReason;
+
+/** What an SD-JWT (RFC 9901) can be wrong in: the sd_jwt_vc format's own codes (core/formats/sd-jwt-vc/sd-jwt.ts throws them). */
+export type SdJwtReason =
+  | "sd_jwt_malformed"
+  | "sd_alg_unsupported"
+  | "sd_disclosure_malformed"
+  | "sd_disclosure_duplicate"
+  | "sd_disclosure_unreferenced"
+  | "sd_digest_duplicate"
+  | "sd_claim_invalid"
+  | "sd_salt_too_short";
 
 /** Every code a verdict's `reason` can carry, including the pages' own (no QR, no bundle, the page's own challenge expired). */
 export type ReasonCode = VerifyReason | JwtFormatError["code"] | CompactError["code"] | BundleErrorCode | "no_qr_found" | "no_bundle" | "challenge_expired";

@@ -2,7 +2,7 @@ import type { BlockRef, TrustBundle } from "./bundle.ts";
 import type { SignatureVerifier } from "./crypto.ts";
 import type { JsonValue } from "./json.ts";
 import type { ReasonCode } from "./reasons.ts";
-import type { CredentialFormat } from "./formats/names.ts";
+import type { CredentialFormat } from "./format-names.ts";
 
 export type VerdictKind = "accept" | "reject" | "unknown";
 

@@ -3,7 +3,7 @@ import type { IssueCredentialParameters } from "../credential.ts";
 import type { CredentialDecoder } from "../decoded-credential.ts";
 import type { JsonValue } from "../json.ts";
 import type { Binding } from "../presentation-checks.ts";
-import type { CredentialFormat } from "./names.ts";
+import type { CredentialFormat } from "../format-names.ts";
 import type { Run, VerifyPresentationParameters } from "../verdict.ts";
 
 /**

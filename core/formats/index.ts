@@ -1,14 +1,14 @@
 import type { Format, TextForm } from "./format.ts";
-import { type CredentialFormat, FORMAT_NAMES } from "./names.ts";
+import { type CredentialFormat, FORMAT_NAMES } from "../format-names.ts";
 import { jwtVc } from "./jwt-vc/index.ts";
 import { sdJwtVc } from "./sd-jwt-vc/index.ts";
 
 export type { Format, PresentOptions, Presented, QrTextForm, Statement, TextForm } from "./format.ts";
-export { FORMAT_NAMES, type CredentialFormat } from "./names.ts";
+export { FORMAT_NAMES, type CredentialFormat } from "../format-names.ts";
 
 /**
  * Every credential format, one row each (its folder beside this file). Adding one (an ISO mdoc
- * next) is a folder, a row here, its name in names.ts and its reasons, vectors and words:
+ * next) is a folder, a row here, its name in core/format-names.ts and its reasons, vectors and words:
  * core/README.md lists the files.
  */
 export const FORMATS = { jwt_vc: jwtVc, sd_jwt_vc: sdJwtVc } as const satisfies { readonly [F in CredentialFormat]: Format & { readonly name: F } };

@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "../../encoding.ts";
 import { CodedError } from "../../errors.ts";
+import type { SdJwtReason } from "../../reasons.ts";
 import { isObject, JsonError, parseJson, type JsonValue } from "../../json.ts";
 
 /**
@@ -19,15 +20,8 @@ export const MIN_SALT_BITS = 128;
 export const MAX_SD_JWT_CHARS = 32 * 1024;
 export const MAX_DISCLOSURES = 64;
 
-export type SdJwtErrorCode =
-  | "sd_jwt_malformed"
-  | "sd_alg_unsupported"
-  | "sd_disclosure_malformed"
-  | "sd_disclosure_duplicate"
-  | "sd_disclosure_unreferenced"
-  | "sd_digest_duplicate"
-  | "sd_claim_invalid"
-  | "sd_salt_too_short";
+/** Its codes are reasons a verdict can carry: core/reasons.ts lists them with their sentences. */
+export type SdJwtErrorCode = SdJwtReason;
 
 export class SdJwtError extends CodedError<SdJwtErrorCode> {}
 
