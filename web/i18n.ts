@@ -31,6 +31,20 @@ export function t(lang: Lang, key: MessageKey, params: Record<string, string | n
   return template.replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/**
+ * Characters that would steer how the text around them is shown, or hide in it: bidi embeddings,
+ * overrides, isolates and marks (a right-to-left override turns "gpj.exe" into "exe.jpg"), C0 and
+ * C1 controls other than tab and newline, line and paragraph separators, the BOM.
+ */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/gu;
+
+/**
+ * Text from the chain or a credential as it may be shown: every control character replaced by
+ * its visible code ("[U+202E]"), so an officer sees that one was there and the text cannot
+ * reorder itself or what follows. Every display name below goes through it.
+ */
+export const visibleText = (text: string): string => text.replace(CONTROLS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
+
 const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 const TYPE_NAMES: Record<string, Record<Lang, string>> = {
@@ -41,7 +55,7 @@ const TYPE_NAMES: Record<string, Record<Lang, string>> = {
 
 /** A credential type's display name; an unregistered name is split from camelCase rather than shown raw. */
 export function typeName(type: string, lang: Lang): string {
-  return own(TYPE_NAMES, type)?.[lang] ?? type.replace(/([a-z])([A-Z])/g, "$1 $2");
+  return own(TYPE_NAMES, type)?.[lang] ?? visibleText(type.replace(/([a-z])([A-Z])/g, "$1 $2"));
 }
 
 const CLAIM_NAMES: Record<string, Record<Lang, string>> = {
@@ -57,7 +71,7 @@ const CLAIM_NAMES: Record<string, Record<Lang, string>> = {
   registeredCapitalCny: { "zh-CN": "注册资本（元）", en: "Registered capital (CNY)" },
 };
 
-export const claimName = (claim: string, lang: Lang): string => own(CLAIM_NAMES, claim)?.[lang] ?? claim.replace(/([a-z])([A-Z])/g, "$1 $2");
+export const claimName = (claim: string, lang: Lang): string => own(CLAIM_NAMES, claim)?.[lang] ?? visibleText(claim.replace(/([a-z])([A-Z])/g, "$1 $2"));
 
 const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
   green: { "zh-CN": "绿码", en: "green" },
@@ -66,7 +80,9 @@ const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
 };
 
 /** A claim's value in words: health colours by name, lists joined, dates in the locale's format. */
-export function claimValue(claim: string, value: unknown, lang: Lang): string {
+export const claimValue = (claim: string, value: unknown, lang: Lang): string => visibleText(claimWords(claim, value, lang));
+
+function claimWords(claim: string, value: unknown, lang: Lang): string {
   if (claim === "healthStatus" && typeof value === "string") return own(HEALTH_WORDS, value)?.[lang] ?? value;
   if (claim === "birthDate" && typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return birthDateInWords(value, lang);
   if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(lang === "zh-CN" ? "、" : ", ");
@@ -82,7 +98,7 @@ const REGION_NAMES: Record<string, Record<Lang, string>> = {
 /** A region code with its name where the pages know it: "浙江 (CN-ZJ)". */
 export function regionName(code: string, lang: Lang): string {
   const name = own(REGION_NAMES, code)?.[lang];
-  return name ? `${name} (${code})` : code;
+  return name ? `${name} (${code})` : visibleText(code);
 }
 
 /** Agency names as registered on chain are the interface; these are their Chinese names for display. */
@@ -95,7 +111,7 @@ const AGENCY_NAMES_ZH: Record<string, string> = {
   "Inner Mongolia Traffic Police": "内蒙古自治区公安厅交通管理局",
 };
 
-export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? (own(AGENCY_NAMES_ZH, registered) ?? registered) : registered);
+export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? own(AGENCY_NAMES_ZH, registered) : undefined) ?? visibleText(registered);
 
 /** A verdict reason (core's stable code) as a sentence in the language. */
 export const reasonText = (code: string | null, lang: Lang): string => describeReason(code, lang === "zh-CN" ? "zh" : "en");

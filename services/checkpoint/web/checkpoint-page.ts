@@ -8,7 +8,7 @@ import { dateTimeInWords, regionName, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import { statedFacts } from "../../../web/stated-facts.ts";
 import { TrustStore } from "../../../web/trust-store.ts";
-import { byId, downloadBundle, el, nowSeconds } from "../../../web/ui.ts";
+import { byId, downloadBundle, el, isolated, nowSeconds } from "../../../web/ui.ts";
 import { ChallengeView } from "./challenge-view.ts";
 import { PageChallenges } from "./page-challenge.ts";
 import { verifyScan } from "./scan.ts";
@@ -96,7 +96,7 @@ export class CheckpointPage {
     for (const e of entries) count[e.verdict]++;
     byId("history-count").textContent = entries.length ? L.t("checkpoint.history.count", count) : L.t("checkpoint.history.empty");
     byId("history").replaceChildren(
-      ...entries.slice(0, 50).map((e) => el("li", { class: e.verdict }, el("time", {}, dateTimeInWords(e.at, L.lang)), " ", el("strong", {}, L.t(`checkpoint.verdict.${e.verdict}`)), " ", e.type ? typeName(e.type, L.lang) : "—")),
+      ...entries.slice(0, 50).map((e) => el("li", { class: e.verdict }, el("time", {}, dateTimeInWords(e.at, L.lang)), " ", el("strong", {}, L.t(`checkpoint.verdict.${e.verdict}`)), " ", e.type ? isolated(typeName(e.type, L.lang)) : "—")),
     );
   }
 
