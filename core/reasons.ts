@@ -27,6 +27,7 @@ export type VerifyReason =
   | "issuer_removed"
   // the credential
   | "missing_time_claims"
+  | "claim_type_invalid"
   | "malformed_credential"
   | "issuer_mismatch"
   | "subject_mismatch"
@@ -114,6 +115,7 @@ const REASONS: Record<ReasonCode, string> = {
   key_not_valid_at_issuance: "The key that signed this was not valid at the time of issuance.",
   unknown_key: "The signing key is not one of the issuer's keys.",
   malformed_credential: "The credential is missing required parts (type, subject or identifier).",
+  claim_type_invalid: "A standard field of the credential (issuer, subject, validity times, identifier, type, key or status) has the wrong kind of value.",
   issuer_mismatch: "The credential names a different issuer inside than its signer.",
   subject_mismatch: "The credential names a different holder inside than its subject.",
   schema_invalid: "The credential's contents do not follow its type's rules.",
@@ -210,6 +212,7 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   key_not_valid_at_issuance: "签署此证件的密钥在签发时无效。",
   unknown_key: "签名密钥不属于该发证机关。",
   malformed_credential: "此证件缺少必需的部分（类型、主体或标识）。",
+  claim_type_invalid: "此证件的某个标准字段（签发方、主体、有效时间、标识、类型、密钥或状态）的值类型错误。",
   issuer_mismatch: "证件内部注明的签发方与其签名方不同。",
   subject_mismatch: "证件内部注明的持证人与其主体不同。",
   schema_invalid: "证件内容不符合其类型的规则。",

@@ -140,7 +140,7 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
     route({
       method: "get",
       path: "/health",
-      summary: "Chain reachability, whether the agency's lists are known, outbox depth, last anchored block, the anchoring worker's last error and re-queued batches",
+      summary: "Chain reachability, whether the agency's lists are known, outbox depth, last anchored block, the anchoring worker's last error and re-queued batches, the audit log's unanchored entries and their age",
       auth: "public",
       responses: { 200: "healthy", 503: "chain unreachable" },
       async handle() {
@@ -153,7 +153,8 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
         const anchoring = d.anchoring?.() ?? null;
         // Issuance answers 503 until the agency's lists are learnt: health must not say ok before.
         const listsKnown = (typeof d.lists === "function" ? d.lists() : d.lists) !== undefined;
-        const ok = block !== null && listsKnown && !anchoring?.lastError;
+        // An audit log the chain disagrees with (audit_chain_ahead, audit_prefix_mismatch, …) is an error, not a detail.
+        const ok = block !== null && listsKnown && !anchoring?.lastError && !anchoring?.audit?.lastError;
         const body = {
           status: ok ? "ok" : "degraded",
           chain: { reachable: block !== null, block },

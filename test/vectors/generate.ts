@@ -35,6 +35,8 @@ export interface VerificationVector {
   readonly challenge?: { audience: string; nonce: string; claims?: string[] };
   /** Present the same token twice: the second must fail as a replay. */
   readonly replay?: boolean;
+  /** Presented first against the same challenge, and refused: it must leave the nonce usable for `token`. */
+  readonly spentBy?: string;
   readonly expect: { verdict: "accept" | "reject" | "unknown"; reason: string | null };
 }
 
@@ -290,6 +292,9 @@ export async function generateVectors(): Promise<VectorFile> {
     v("accept: a bare credential where none was demanded (verifyToken)", good, "accept", null, { kind: "token" }),
     v("accept: a challenge-bound presentation (verifyToken)", await present(good, challenge), "accept", null, { kind: "token", challenge }),
     vp("reject: presentation nonce reused", await present(good, challenge), "reject", "nonce_reused", { challenge, replay: true }),
+    // A failed answer leaves the nonce usable (issue 22 item 14): one who reads the challenge off the screen cannot spend it.
+    vp("accept: the holder's answer after a stranger's, signed by the stranger's own key, was refused", await present(good, challenge), "accept", null, { challenge, spentBy: await present(good, { ...challenge, holderDid: otherHolder, signer: holderSigner(otherHolderKey) }) }),
+    vp("accept: the holder's answer after a revoked credential's answer was refused", await present(good, challenge), "accept", null, { challenge, spentBy: await present(await issue({ status: status(5, 8) }), challenge) }),
     vp("reject: presentation for another checkpoint", await present(good, { ...challenge, audience: "checkpoint:CN-SH:gate-9" }), "reject", "wrong_audience", { challenge }),
     vp("reject: presentation without the nonce asked for", await present(good, { audience: challenge.audience }), "reject", "nonce_missing", { challenge }),
     vp("reject: presentation with a wrong nonce", await present(good, { ...challenge, nonce: "n-00000000" }), "reject", "wrong_nonce", { challenge }),
@@ -313,6 +318,9 @@ export async function generateVectors(): Promise<VectorFile> {
     v("reject: credentialStatus without the Status List 2021 context", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), "@context": ["https://www.w3.org/2018/credentials/v1"] } }), "reject", "context_invalid"),
     v("reject: a VC 2.0 BitstringStatusListEntry in a VC 1.1 credential", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialStatus: ((goodPayload.vc as { credentialStatus: object[] }).credentialStatus).map((e) => ({ ...e, type: "BitstringStatusListEntry" })) } }), "reject", "status_entry_malformed"),
     v("reject: integer beyond 2^53 in a claim (not I-JSON)", `${gh}.${b64(`{"iss":"${zjDid}","iat":9007199254740993}`)}.${good.split(".")[2]}`, "reject", "json_unsafe_number"),
+    // Registered claims of the wrong JSON type (issue 22 item 15): refused, never read as absent.
+    ...(await Promise.all(([["iss", 1], ["sub", 1], ["aud", 7], ["aud", ["ok", 7]], ["exp", String(T0 + 86400)], ["nbf", String(T0 + 7200)], ["nbf", T0 + 0.5], ["iat", String(T0 - 600)], ["jti", 42]] as [string, JsonValue][]).map(async ([name, value]) =>
+      v(`reject: ${name} as ${JSON.stringify(value)} (a registered claim of the wrong JSON type)`, await raw(goodHeader, { ...goodPayload, [name]: value }), "reject", "claim_type_invalid")))),
     vp("accept: static presentation in its compact QR form", compactPresentation(await present(good)), "accept", null),
     vp("reject: compact QR form of a revoked credential's presentation", compactPresentation(await present(await issue({ status: status(5, 8) }))), "reject", "revoked"),
     vp("reject: compact QR text that is not base45", `${COMPACT_PREFIX}abc?`, "reject", "compact_malformed"),

@@ -17,6 +17,12 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { readChallengeText } from "../../core/challenge-text.ts";
 import { base64urlDecode } from "../../core/encoding.ts";
 import { CHALLENGE_SECONDS, PageChallenges } from "../../services/checkpoint/web/page-challenge.ts";
+import { verifyScan } from "../../services/checkpoint/web/scan.ts";
+import { holderSigner, presentCredential } from "../../core/credential.ts";
+import { p256DidKey } from "../../core/did.ts";
+import { utf8 } from "../../core/encoding.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { p256 } from "@noble/curves/nist.js";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
 import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
 import { EN, ZH } from "../../web/messages.ts";
@@ -200,6 +206,26 @@ describe("the open registry and the shift history", () => {
 });
 
 describe("the checkpoint page's own challenges (issue 11)", () => {
+  it("a stranger's answer, signed by their own key, leaves the challenge open; of ten valid answers one is accepted (issue 22 item 14)", async () => {
+    const bundle = deserializeBundle(vectors.bundle.payload as SerializedBundle);
+    const accepted = vectors.vectors.find((v) => v.name === "accept: ES256K veriKey delegate")!;
+    // The vectors' holder (test/vectors/generate.ts) and a stranger who read the challenge off the screen.
+    const holderKey = sha256(utf8("laissez test vector holder"));
+    const strangerKey = sha256(utf8("a stranger at the checkpoint"));
+    const challenges = new PageChallenges("checkpoint:CN-SH:page");
+    const ctx = { bundle, region: "CN-SH", now: accepted.now, keyCache: new Map<string, Uint8Array>(), challenges };
+    const c = challenges.open([], accepted.now);
+    const answer = (key: Uint8Array, at: number) =>
+      presentCredential({ credential: accepted.token, holder: p256DidKey(p256.getPublicKey(key, false)), signer: holderSigner(key), issuedAt: at, audience: c.audience, nonce: c.nonce });
+    const junk = verifyScan(await answer(strangerKey, accepted.now), ctx);
+    expect([junk.verdict, junk.reason]).toEqual(["reject", "holder_mismatch"]);
+    expect(challenges.state(accepted.now)).toBe("open");
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => answer(holderKey, accepted.now - i)));
+    const verdicts = answers.map((a) => verifyScan(a, ctx)).map((v) => `${v.verdict} ${v.reason}`);
+    expect(verdicts).toEqual(["accept null", ...Array.from({ length: 9 }, () => "reject nonce_reused")]);
+    expect(challenges.state(accepted.now)).toBe("answered");
+  });
+
   it("a 128-bit nonce from the CSPRNG, this checkpoint as audience, 120 s, the claims sorted; its LZCH1 text reads back", () => {
     const challenges = new PageChallenges("checkpoint:CN-SH:8802");
     const c = challenges.open(["healthStatus", "familyName", "healthStatus"], 1000);
