@@ -17,7 +17,7 @@ export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, 
 export { lowS, nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
 // Signing: one interface for every key (software, HSM, KMS).
-export { jwtSigner, probeSigner, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
+export { jwtSigner, probeSigner, probeText, SIGNED_CONTENT_KINDS, type SignedContent, type SignedContentKind, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
 
 // Trust bundles: build, sign, open, update.
 export { addressKeyId, applyEvents, verificationMethodOf, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";
@@ -48,7 +48,7 @@ export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-
 export { CHALLENGE_PREFIX, challengeText, ChallengeError, CLAIM_NAME, isChallengeAudience, isChallengeText, MAX_REQUESTED_CLAIMS, readChallengeText, requestedClaims, type Challenge, type ChallengeErrorCode } from "./challenge-text.ts";
 export { compactPresentation, COMPACT_PREFIX, expandPresentation, readPresentation } from "./formats/jwt-vc/compact.ts";
 export { CompactError, MAX_COMPACT_CHARS } from "./qr-text.ts";
-export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
+export { ethrDid, holderDidProblem, holderKeyId, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid, type HolderDidProblem } from "./did.ts";
 
 // Status bits and lists.
 export { applyWordMask, bitstringToTokenStatusList, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";

@@ -68,6 +68,8 @@ export interface Format {
   /** OpenID4VCI: the `format` identifier, the configuration id's suffix after the type, the metadata entry's own part. */
   readonly wire: string;
   readonly configurationSuffix: string;
+  /** The `typ` of the JWT its issuer signs (what a signing service checks before it signs). */
+  readonly credentialTyp: string;
   metadata(type: string): Record<string, JsonValue>;
   /** Can the holder withhold claims when presenting? */
   readonly selective: boolean;

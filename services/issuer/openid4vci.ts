@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configurationId, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, DEFAULT_FORMAT_NAME, ENDPOINTS, FORMAT_NAMES, formatOfWire, isCredentialFormat, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof, WIRE_FORMAT, WIRE_FORMATS } from "../../core/index.ts";
+import { configurationId, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, DEFAULT_FORMAT_NAME, ENDPOINTS, FORMAT_NAMES, formatOfWire, holderKeyId, isCredentialFormat, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof, WIRE_FORMAT, WIRE_FORMATS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
@@ -120,7 +120,8 @@ function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>
     if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
     return proof.holder;
   });
-  if (new Set(holders).size !== holders.length) throw new HttpError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
+  // One key is one holder, whether its proofs name it by did:key or did:jwk.
+  if (new Set(holders.map(holderKeyId)).size !== holders.length) throw new HttpError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
   return holders;
 }
 

@@ -36,6 +36,7 @@ export const jwtVc = {
   name: "jwt_vc",
   wire: "jwt_vc_json",
   configurationSuffix: "",
+  credentialTyp: TYP.credential,
   metadata: (type) => ({ credential_definition: { type: ["VerifiableCredential", type] }, cryptographic_binding_methods_supported: ["did:key", "did:jwk"] }),
   selective: false,
   words: "jwt_vc (every claim shown)",

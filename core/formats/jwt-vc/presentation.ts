@@ -1,4 +1,4 @@
-import { holderPublicKey } from "../../did.ts";
+import { holderDidProblem, holderPublicKey } from "../../did.ts";
 import { isObject } from "../../json.ts";
 import { decodeToken, intClaim } from "../../token-checks.ts";
 import { checkSignature } from "../../trust-checks.ts";
@@ -16,7 +16,10 @@ export function checkVpJwt(run: Run, p: VerifyPresentationParameters, token: str
   run.pass("typ", TYP.presentation);
   const holder = typeof payload.iss === "string" ? payload.iss : "";
   const holderKey = holderPublicKey(holder);
-  if (!holderKey) return void run.fail("holder", "holder_did_unsupported", "presentation issuer must be a P-256 did:key or did:jwk");
+  if (!holderKey) {
+    const problem = holderDidProblem(holder) ?? "holder_did_unsupported";
+    return void run.fail("holder", problem, problem === "holder_did_noncanonical" ? "the presenting holder's DID is another spelling of its key: only the canonical one is accepted" : "presentation issuer must be a P-256 did:key or did:jwk");
+  }
   if (typeof header.kid === "string" && header.kid.split("#")[0] !== holder) return void run.fail("holder", "kid_mismatch", "kid does not belong to the presenting holder");
   if (!checkSignature(run, p, jwt, "ES256", { publicKey: holderKey })) return undefined;
 

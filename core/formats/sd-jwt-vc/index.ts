@@ -2,7 +2,7 @@ import { decodeJwt } from "../../jwt.ts";
 import type { Format } from "../format.ts";
 import { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts";
 import { isSdJwt, splitSdJwt } from "./sd-jwt.ts";
-import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc } from "./sd-jwt-vc.ts";
+import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc, SD_TYP } from "./sd-jwt-vc.ts";
 import { checkSdJwtPresentation, decodeSdJwtVc } from "./sd-jwt-verify.ts";
 
 /** IETF SD-JWT VC: every claim disclosable, presented with a KB-JWT (`LZ2:` on a QR code); no paper form. */
@@ -10,6 +10,7 @@ export const sdJwtVc = {
   name: "sd_jwt_vc",
   wire: "dc+sd-jwt",
   configurationSuffix: ".sd-jwt",
+  credentialTyp: SD_TYP.credential,
   metadata: (type) => ({ vct: type, cryptographic_binding_methods_supported: ["jwk"] }),
   selective: true,
   words: "sd_jwt_vc (each claim disclosed only when chosen)",
