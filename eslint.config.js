@@ -16,11 +16,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          patterns: [
-            { group: ["node:*"], message: "core/ is pure: effects come in as arguments." },
-            { group: ["ethers", "ethers/*", "express", "hardhat", "hardhat/*", "fs", "path", "crypto", "http", "https", "net"], message: "core/ is pure: no I/O, no ethers, no express." },
-            { group: ["../services/*", "../wallet/*", "../scripts/*", "../../*"], message: "core/ imports nothing from the rest of the project." },
-          ],
+          patterns: corePatterns(["../services/*", "../wallet/*", "../scripts/*", "../../*"]),
         },
       ],
     },
@@ -32,11 +28,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          patterns: [
-            { group: ["node:*"], message: "core/ is pure: effects come in as arguments." },
-            { group: ["ethers", "ethers/*", "express", "hardhat", "hardhat/*", "fs", "path", "crypto", "http", "https", "net"], message: "core/ is pure: no I/O, no ethers, no express." },
-            { group: ["../../../*"], message: "core/ imports nothing from the rest of the project." },
-          ],
+          patterns: corePatterns(["../../../*"]),
         },
       ],
     },
@@ -80,5 +72,14 @@ function boundaries() {
     zone(["scripts/commands/**/*.ts"], [out(["test"], "only tests import test/."), { regex: "^\\./", message: "a command does not import another command: shared code goes to scripts/*.ts." }]),
     zone(["scripts/**/*.ts"], [out(["test"], "only tests import test/."), { regex: "(^|/)commands/", message: "only laissez.ts imports scripts/commands/." }], ["scripts/commands/**", "scripts/laissez.ts"]),
     zone(["bench/**/*.ts"], [{ regex: "^(\\.\\./)+test/(?!helpers/)", message: "benchmarks use test/helpers/ only." }]),
+  ];
+}
+
+/** core/ runs in the browser too: no I/O, no ethers, no express, no node:*, and nothing above core (`outside`: the paths that leave it from the file's depth). */
+function corePatterns(outside) {
+  return [
+    { group: ["node:*"], message: "core/ is pure: effects come in as arguments." },
+    { group: ["ethers", "ethers/*", "express", "hardhat", "hardhat/*", "fs", "path", "crypto", "http", "https", "net"], message: "core/ is pure: no I/O, no ethers, no express." },
+    { group: outside, message: "core/ imports nothing from the rest of the project." },
   ];
 }

@@ -1,5 +1,4 @@
-import type { Signer } from "did-jwt";
-import type { IssueCredentialParameters } from "../credential.ts";
+import type { IssueCredentialParameters, PresentParameters } from "../credential.ts";
 import type { CredentialDecoder } from "../decoded-credential.ts";
 import type { JsonValue } from "../json.ts";
 import type { Binding } from "../presentation-checks.ts";
@@ -26,16 +25,7 @@ export interface Presented {
 }
 
 /** What a presentation is made of; `disclose` names the claims to show (a format without selective disclosure shows all). */
-export interface PresentOptions {
-  readonly credential: string;
-  /** The holder's DID (a format that binds by key finds it in the credential). */
-  readonly holder: string;
-  /** The holder's ES256 signer (P-256: a WebCrypto key in the browser). */
-  readonly signer: Signer;
-  readonly issuedAt: number;
-  /** Bound to a checkpoint's challenge; omit both for a static (one-way QR) presentation. */
-  readonly audience?: string;
-  readonly nonce?: string;
+export interface PresentOptions extends PresentParameters {
   readonly disclose?: readonly string[];
 }
 
