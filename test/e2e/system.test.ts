@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, readPresentation } from "../../core/index.ts";
-import { readQrPng } from "../../wallet/qr-file.ts";
+import { readQrPng } from "../../scripts/qr-file.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 import { freePortBlock } from "../helpers/system.ts";
 
