@@ -36,8 +36,8 @@ export const IssuerConfig = z.object({
   LAISSEZ_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(60_000),
   LAISSEZ_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
-  /** How often the audit log's head is anchored on chain while it grows (also after every status batch), ms. */
-  LAISSEZ_AUDIT_ANCHOR_MS: z.coerce.number().int().min(10).default(60_000),
+  /** How often the audit log's head is anchored on chain while it grows (also after every status batch), ms: an entry is pinned within about this long plus a block (issue 22: at most 50 s, so within a minute). */
+  LAISSEZ_AUDIT_ANCHOR_MS: z.coerce.number().int().min(10).max(50_000).default(20_000),
   /** How often anchored batches are checked against the chain (a reset chain loses them), ms. */
   LAISSEZ_RECONCILE_MS: z.coerce.number().int().min(100).default(60_000),
   /** How long a broadcast batch waits for its receipt before the next step tries again, ms. */
