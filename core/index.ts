@@ -41,7 +41,7 @@ export { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } 
 export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-action.ts";
 export { CHALLENGE_PREFIX, challengeText, ChallengeError, CLAIM_NAME, isChallengeAudience, isChallengeText, MAX_REQUESTED_CLAIMS, readChallengeText, requestedClaims, type Challenge, type ChallengeErrorCode } from "./challenge-text.ts";
 export { compactPresentation, COMPACT_PREFIX, CompactError, expandPresentation, MAX_COMPACT_CHARS, readPresentation } from "./compact.ts";
-export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
+export { ethrDid, holderDidProblem, holderKeyId, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid, type HolderDidProblem } from "./did.ts";
 
 // Status bits and lists.
 export { applyWordMask, bitstringToTokenStatusList, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";

@@ -29,6 +29,7 @@ export const HTTP_STATUS = {
   type_policy_missing: 422,
   validity_exceeds_type_maximum: 422,
   invalid_holder: 422,
+  holder_did_noncanonical: 422,
   rate_limited: 429,
   too_many_connections: 429,
   headers_too_large: 431,
