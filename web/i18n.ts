@@ -113,6 +113,35 @@ const AGENCY_NAMES_ZH: Record<string, string> = {
 
 export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? own(AGENCY_NAMES_ZH, registered) : undefined) ?? visibleText(registered);
 
+/** The checks core records (core/verdict.ts CheckCode), named for the officer. */
+const CHECK_NAMES: Record<string, Record<Lang, string>> = {
+  encoding: { "zh-CN": "二维码编码", en: "QR encoding" },
+  format: { "zh-CN": "格式", en: "Format" },
+  typ: { "zh-CN": "令牌类型", en: "Token type" },
+  alg: { "zh-CN": "签名算法", en: "Signature algorithm" },
+  holder: { "zh-CN": "持证人", en: "Holder" },
+  signature: { "zh-CN": "签名", en: "Signature" },
+  presentation: { "zh-CN": "出示方式", en: "Presentation" },
+  clock: { "zh-CN": "时间", en: "Clock" },
+  issuer: { "zh-CN": "签发机关", en: "Issuer" },
+  key: { "zh-CN": "签发密钥", en: "Issuer key" },
+  validity: { "zh-CN": "有效期", en: "Validity" },
+  key_validity: { "zh-CN": "密钥有效期", en: "Key validity" },
+  issuer_status: { "zh-CN": "签发机关状态", en: "Issuer status" },
+  credential: { "zh-CN": "证件内容", en: "Credential" },
+  accreditation: { "zh-CN": "签发资质", en: "Accreditation" },
+  recognition: { "zh-CN": "跨地区互认", en: "Recognition" },
+  schema: { "zh-CN": "信息项", en: "Schema" },
+  status: { "zh-CN": "撤销与暂停状态", en: "Revocation and suspension" },
+  freshness: { "zh-CN": "撤销数据时效", en: "Freshness of revocation data" },
+  holder_binding: { "zh-CN": "持证人绑定", en: "Holder binding" },
+  bundle: { "zh-CN": "撤销数据", en: "Revocation data" },
+  paper: { "zh-CN": "纸质证件", en: "Paper" },
+  disclosure: { "zh-CN": "选择性出示", en: "Selective disclosure" },
+};
+
+export const checkName = (code: string, lang: Lang): string => own(CHECK_NAMES, code)?.[lang] ?? visibleText(code);
+
 /** A verdict reason (core's stable code) as a sentence in the language. */
 export const reasonText = (code: string | null, lang: Lang): string => describeReason(code, lang === "zh-CN" ? "zh" : "en");
 
@@ -130,11 +159,64 @@ export function birthDateInWords(iso: string, lang: Lang): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
 }
 
-/** A duration in the largest unit that fits: "5 分钟" / "5 min". */
+const UNITS: Record<"second" | "minute" | "hour" | "day", Record<Lang, (n: number) => string>> = {
+  second: { "zh-CN": (n) => `${n} 秒`, en: (n) => `${n} second${n === 1 ? "" : "s"}` },
+  minute: { "zh-CN": (n) => `${n} 分钟`, en: (n) => `${n} minute${n === 1 ? "" : "s"}` },
+  hour: { "zh-CN": (n) => `${n}小时`, en: (n) => `${n} hour${n === 1 ? "" : "s"}` },
+  day: { "zh-CN": (n) => `${n}天`, en: (n) => `${n} day${n === 1 ? "" : "s"}` },
+};
+
+/**
+ * A duration in whole units, as people say it: "8 秒", "5 分钟", "1小时12分", "3天2小时";
+ * "1 hour 12 minutes" (never "1.2 小时"). Seconds under a minute, minutes under an hour, then hours and
+ * minutes under two days, then days and hours.
+ */
 export function durationInWords(seconds: number, lang: Lang): string {
   const s = Math.max(0, Math.round(seconds));
-  const [value, unit] = s < 90 ? [s, "second"] : s < 3600 ? [Math.round(s / 60), "minute"] : s < 172_800 ? [s / 3600, "hour"] : [s / 86400, "day"];
-  return new Intl.NumberFormat(lang, { style: "unit", unit, unitDisplay: "long", maximumFractionDigits: 1 }).format(value);
+  const u = (unit: keyof typeof UNITS, n: number): string => UNITS[unit][lang](n);
+  if (s < 60) return u("second", s);
+  if (s < 3600) return u("minute", Math.round(s / 60));
+  const [big, small, size, smallSize] = s < 172_800 ? (["hour", "minute", 3600, 60] as const) : (["day", "hour", 86400, 3600] as const);
+  const whole = Math.floor(s / size);
+  const rest = Math.round((s - whole * size) / smallSize);
+  if (rest === 0) return u(big, whole);
+  // "1小时12分": after hours, Chinese says minutes as 分.
+  if (lang === "zh-CN") return `${u(big, whole)}${small === "minute" ? `${rest}分` : u(small, rest)}`;
+  return `${u(big, whole)} ${u(small, rest)}`;
+}
+
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * A person's name as the language writes it: a Chinese name family name first with no space
+ * (李梅) in either language; a Latin spelling family name first on Chinese pages ("Li Mei"),
+ * given name first in English ("Mei Li").
+ */
+export function personName(name: { readonly familyName?: unknown; readonly givenName?: unknown }, lang: Lang): string {
+  const family = typeof name.familyName === "string" ? name.familyName.trim() : "";
+  const given = typeof name.givenName === "string" ? name.givenName.trim() : "";
+  if (HAN.test(family) || HAN.test(given)) return visibleText(`${family}${given}`);
+  return visibleText((lang === "zh-CN" ? [family, given] : [given, family]).filter(Boolean).join(" "));
+}
+
+/** A claim as shown: its label and value in words; family and given name become one "姓名" row, where the first of them stood. */
+export interface ClaimRow {
+  readonly key: string;
+  readonly label: string;
+  readonly value: string;
+}
+
+export function claimRows(claims: Readonly<Record<string, unknown>>, lang: Lang): ClaimRow[] {
+  const rows: ClaimRow[] = [];
+  const named = "familyName" in claims && "givenName" in claims;
+  for (const [key, value] of Object.entries(claims)) {
+    if (named && (key === "familyName" || key === "givenName")) {
+      if (!rows.some((r) => r.key === "name")) rows.push({ key: "name", label: lang === "zh-CN" ? "姓名" : "Name", value: personName(claims, lang) });
+      continue;
+    }
+    rows.push({ key, label: claimName(key, lang), value: claimValue(key, value, lang) });
+  }
+  return rows;
 }
 
 /** How long until (or since) a moment, in words: "29 天后" / "in 29 days". */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ADDRESS, KEY_SOURCE, parseEnv, refusedGoverningKey } from "../config.ts";
+import { ADDRESS, KEY_SOURCE, parseEnv, refusedGoverningKey, refusedGoverningVariables } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
@@ -17,6 +17,8 @@ export const IssuerConfig = z.object({
   LAISSEZ_STATUS_WRITER_KEY: KEY_SOURCE,
   /** The identity owner's key (it could change the DID's owner for good): refused. */
   LAISSEZ_AGENCY_KEY: refusedGoverningKey("LAISSEZ_AGENCY (the address) and LAISSEZ_STATUS_WRITER_KEY"),
+  /** The operator commands' governing keys (region authority, identity owner, deployer): refused by name. */
+  ...refusedGoverningVariables("LAISSEZ_AGENCY (the address), LAISSEZ_STATUS_WRITER_KEY and LAISSEZ_SIGNING_KEY"),
   /** The credential signing key: an ES256K veriKey delegate, or an Ed25519 seed published as a DID attribute (hex, or a remote signer's URL). */
   LAISSEZ_SIGNING_KEY: KEY_SOURCE,
   /** Bearer token for remote signers (a `LAISSEZ_*_KEY` that is a URL). */

@@ -71,6 +71,11 @@ export class CheckpointPage {
     const online = byId("online");
     online.textContent = L.t(navigator.onLine ? "checkpoint.online" : "checkpoint.offline");
     online.dataset.state = navigator.onLine ? "online" : "offline";
+    // The same state on the verdict, which the page scrolls to: the officer never loses sight of it.
+    const mirror = byId("verdict-online");
+    mirror.textContent = online.textContent;
+    mirror.dataset.state = online.dataset.state;
+    mirror.hidden = this.shown === undefined;
     const line = bundleLine(this.store.bundle, nowSeconds(), L);
     const age = byId("bundle-age");
     age.textContent = line.text;
@@ -157,13 +162,16 @@ export class CheckpointPage {
     const trimmed = text.trim();
     if (trimmed.startsWith("{") && trimmed.includes("laissez-anchor")) return this.loadAnchor(trimmed);
     const bundle = this.store.bundle;
-    const asked = this.challenges.current?.claims;
+    // Only an open challenge asks for anything: an ended one no longer stands between the officer and static codes.
+    const asked = this.challenges.state(nowSeconds()) === "open" ? this.challenges.current?.claims : undefined;
     const verdict = verifyScan(trimmed, { bundle, region: this.region, now: nowSeconds(), keyCache: this.keyCache, challenges: this.challenges });
     this.shown = { verdict, stated: statedFacts(trimmed, bundle), ...(asked ? { asked } : {}) };
     const type = ("credentialType" in verdict ? verdict.credentialType : undefined) ?? this.shown.stated.type ?? null;
     this.history.add({ at: nowSeconds(), verdict: verdict.verdict, type });
     signal(verdict.verdict);
     this.showVerdict();
+    // Answered: the challenge view says it has ended and the next scan is a static code.
+    this.challengeView.renderOpen();
   }
 
   noQr(): void {
