@@ -18,6 +18,8 @@ export interface IssueTo {
   readonly operator: string;
   /** jwt_vc (default), sd_jwt_vc, or both: one record, one pair of status bits either way. */
   readonly format?: CredentialFormat | "both";
+  /** The offer being redeemed (its code hash, hex): recorded once under it, a retry gets the same records (store's recordForOffer). */
+  readonly offer?: string;
 }
 
 export interface Issued {
@@ -109,6 +111,9 @@ function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, hold
   return { id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) };
 }
 
+/** The idempotency key an offer's records are kept under (no operator's Idempotency-Key has this form: the operator API takes ours as given, but cannot guess a code hash). */
+const offerKey = (offer: string): string => `offer:${offer}`;
+
 /**
  * A subject is a P-256 holder key in its one canonical spelling (issue 22 item 9): another
  * spelling of a key would make it several holders, and carry the stranger's JSON into `sub`.
@@ -123,8 +128,9 @@ function checkHolder(did: string): void {
 async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueTo): Promise<Issued> {
   checkHolder(p.holder);
   const schema = await checkIssuable(p.type, p.claims, p.validFor);
-  const requestHash = d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
-  const record = await d.store.credentials.recordGrouped(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
+  const requestHash = d.store.credentials.requestHash(p.offer ? { offer: p.offer } : { type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
+  const request = newRecord(d, p, p.holder, d.now(), requestHash);
+  const record = p.offer ? d.store.credentials.recordForOffer(offerKey(p.offer), [request], p.operator, undefined)[0]! : await d.store.credentials.recordGrouped(request, p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
   // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
   const format = p.format ?? "jwt_vc";
@@ -147,9 +153,10 @@ async function issueCopies(d: IssuerContext, checkCopies: CheckCopies, p: IssueC
   if (new Set(p.holders.map(holderKeyId)).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
   const { schema, accreditedFrom } = await checkCopies(p.type, p.claims, p.validFor);
   const times = copyTimes({ now: d.now(), validFor: p.validFor ?? DEFAULT_VALID_FOR, floor: Math.max(d.keyValidSince, accreditedFrom), count: p.holders.length });
-  const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
+  const requestHash = d.store.credentials.requestHash(p.offer ? { offer: p.offer } : { type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
   const batch = `urn:uuid:${randomUUID()}`;
-  const records = d.store.credentials.recordBatch(batch, p.holders.map((holder, i) => newRecord(d, p, holder, times[i]!, requestHash)), p.idempotencyKey, p.operator);
+  const requests = p.holders.map((holder, i) => newRecord(d, p, holder, times[i]!, requestHash));
+  const records = p.offer ? d.store.credentials.recordForOffer(offerKey(p.offer), requests, p.operator, batch) : d.store.credentials.recordBatch(batch, requests, p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
   const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
   const copies = await Promise.all(
