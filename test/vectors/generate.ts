@@ -7,7 +7,7 @@ import { softwareSigner } from "../../core/signer.ts";
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "fflate";
 import { base45Encode } from "../../core/base45.ts";
-import { compactPresentation, COMPACT_PREFIX, MAX_COMPACT_CHARS } from "../../core/compact.ts";
+import { COMPACT_DICTIONARY, compactPresentation, COMPACT_PREFIX, MAX_COMPACT_CHARS } from "../../core/compact.ts";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
@@ -21,7 +21,7 @@ import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../../core/e
 import type { JsonValue } from "../../core/json.ts";
 import type { LedgerEvent } from "../../core/ledger-events.ts";
 import { hashCanonical } from "../../core/hash.ts";
-import { sdJwtVectors, withTrailingByte } from "./sd-jwt.ts";
+import { sdJwtVectors, withoutDictionary, withTrailingByte } from "./sd-jwt.ts";
 
 export interface VerificationVector {
   readonly name: string;
@@ -315,6 +315,7 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: presentation with a non-integer exp", resignVp(await present(good), (p) => void (p.exp = "tomorrow")), "reject", "malformed_presentation"),
     // One token, one meaning (issue 10 item 14).
     vp("reject: high-s twin of an ES256 presentation signature", p256Twin(await present(good)), "reject", "signature_malleable"),
+    vp("reject: compact QR text compressed without the LZ1 dictionary (one encoding per QR form)", withoutDictionary(compactPresentation(await present(good)), COMPACT_DICTIONARY), "reject", "compact_malformed"),
     vp("reject: compact QR text with bytes after the DEFLATE stream", withTrailingByte(compactPresentation(await present(good))), "reject", "compact_malformed"),
     v("reject: a claim holding a lone UTF-16 surrogate (not I-JSON)", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialSubject: { healthStatus: "green", givenName: "Mei\ud800" } } }), "reject", "json_lone_surrogate"),
     v("reject: a key holding a lone UTF-16 surrogate (not I-JSON)", `${gh}.${b64(`{"iss":"${zjDid}","\\udc00":1}`)}.${good.split(".")[2]}`, "reject", "json_lone_surrogate"),
