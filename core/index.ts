@@ -12,7 +12,7 @@ export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, 
 export { lowS, nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
 // Signing: one interface for every key (software, HSM, KMS).
-export { jwtSigner, probeSigner, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
+export { jwtSigner, probeSigner, probeText, SIGNED_CONTENT_KINDS, type SignedContent, type SignedContentKind, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
 
 // Trust bundles: build, sign, open, update.
 export { addressKeyId, applyEvents, verificationMethodOf, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";

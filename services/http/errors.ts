@@ -14,6 +14,7 @@ export const HTTP_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  misdirected_request: 421,
   request_timeout: 408,
   idempotency_conflict: 409,
   invalid_transition: 409,
