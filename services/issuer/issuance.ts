@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
+import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, PAPER_SUBJECT_PREFIX, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
 import { HttpError } from "../http/errors.ts";
 import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
@@ -9,9 +9,13 @@ import { MAX_COPIES, type CredentialRecord } from "./store.ts";
 /** A credential's validity when the request names none. */
 export const DEFAULT_VALID_FOR = 86_400;
 
+/** What a credential printed on paper is issued to: a paper subject this service draws (no holder key). */
+export const PAPER = { paper: true } as const;
+
 export interface IssueTo {
   readonly type: string;
-  readonly holder: string;
+  /** A holder DID, or PAPER: the credential is printed, and says so in what is signed (issue 22 item 11). */
+  readonly holder: string | typeof PAPER;
   readonly claims: Record<string, JsonValue>;
   readonly validFor: number | undefined;
   readonly idempotencyKey: string | undefined;
@@ -126,10 +130,14 @@ function checkHolder(did: string): void {
 
 /** Checks, records and signs one credential. */
 async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueTo): Promise<Issued> {
-  checkHolder(p.holder);
+  const paper = typeof p.holder !== "string";
+  if (paper && (p.format ?? "jwt_vc") !== "jwt_vc") throw new HttpError("invalid_request", "paper carries a jwt_vc: the paper form holds a compact JWS");
+  // A retry with the same Idempotency-Key gets the record, and so the paper subject, drawn first.
+  const holder = typeof p.holder === "string" ? p.holder : `${PAPER_SUBJECT_PREFIX}${randomUUID()}`;
+  if (!paper) checkHolder(holder);
   const schema = await checkIssuable(p.type, p.claims, p.validFor);
-  const requestHash = d.store.credentials.requestHash(p.offer ? { offer: p.offer } : { type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
-  const request = newRecord(d, p, p.holder, d.now(), requestHash);
+  const requestHash = d.store.credentials.requestHash(p.offer ? { offer: p.offer } : { type: p.type, subject: paper ? "paper" : holder, claims: p.claims, validFor: p.validFor });
+  const request = newRecord(d, p, holder, d.now(), requestHash);
   const record = p.offer ? d.store.credentials.recordForOffer(offerKey(p.offer), [request], p.operator, undefined)[0]! : await d.store.credentials.recordGrouped(request, p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
   // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
