@@ -83,7 +83,7 @@ function seenStatuses(): Record<string, StatusKind> {
 }
 
 /**
- * After each sync: a card whose status changed since the holder last looked is named in a notice
+ * Whenever the cards are drawn (each sync among them): a card whose status changed since the holder last looked is named in a notice
  * (type, agency, was, now) until the holder acknowledges it. "Unknown" is no news (stale data
  * says nothing new about the credential): it neither raises nor clears a notice.
  */
@@ -149,6 +149,8 @@ async function refresh(page: WalletPage): Promise<void> {
   page.credentials = await page.wallet.list();
   renderBundle(page);
   renderCards(page);
+  // A card's status is "seen" once shown; a later sync that changes it raises the notice.
+  if (page.store.bundle) noticeChanges(page);
 }
 
 async function sync(page: WalletPage): Promise<void> {
@@ -159,7 +161,6 @@ async function sync(page: WalletPage): Promise<void> {
     page.syncError = syncProblem(e);
   }
   await refresh(page);
-  if (!page.syncError) noticeChanges(page);
 }
 
 /**

@@ -101,7 +101,7 @@ export function problemNode(p: Problem, L: PageLanguage, lead?: string): HTMLEle
     "span",
     { class: "problem", "data-problem": p.kind },
     el("span", { class: "problem-what" }, lead ? `${lead}${what}` : what),
-    " ",
+    L.lang === "zh-CN" ? "" : " ",
     el("span", { class: "problem-next" }, next),
     el("details", { class: "tech" }, el("summary", {}, L.t("wallet.details")), el("code", {}, p.details)),
   );
