@@ -78,6 +78,16 @@ export class AuditLog {
     return row ? { count: Number(row.seq), head: row.hash } : { count: 0, head: AUDIT_GENESIS };
   }
 
+  /** One entry as stored (undefined past the head). */
+  entryAt(seq: number): AuditRow | undefined {
+    return this.#sql.sql("SELECT seq, at, operator, action, subject, detail, hash FROM audit WHERE seq = ?").get(seq) as AuditRow | undefined;
+  }
+
+  /** The entries `from`…`to` (inclusive) as stored, in order: what the anchorer re-hashes before it anchors. */
+  entriesBetween(from: number, to: number): AuditRow[] {
+    return this.#sql.sql("SELECT seq, at, operator, action, subject, detail, hash FROM audit WHERE seq BETWEEN ? AND ? ORDER BY seq").all(from, to) as unknown as AuditRow[];
+  }
+
   /** Rows written before the chain existed get their hashes once, in order. */
   #chainLegacyRows(): void {
     const first = this.#sql.sql("SELECT min(seq) AS s FROM audit WHERE hash IS NULL").get() as { s: number | null };
@@ -101,8 +111,10 @@ export interface AuditReport {
   readonly entries: number;
   /** The newest anchored head the log matches. */
   readonly anchored: AnchoredAuditHead | null;
-  /** Entries after the newest anchor: chained, but not yet pinned on chain. */
+  /** Entries after the newest anchor: chained, but not yet pinned on chain (whoever can write the file can rewrite them undetected). */
   readonly unanchored: number;
+  /** When the oldest unanchored entry was written (unix seconds; null: none). */
+  readonly oldestUnanchoredAt: number | null;
   /**
    * The first broken entry: `entry_altered` (its stored hash is not the hash of its fields and
    * the previous entry's), `entry_missing` (a gap, or the log ends before an anchored count),
@@ -122,9 +134,14 @@ export function checkAuditChain(rows: Iterable<AuditRow>, anchors: readonly Anch
   let anchored: AnchoredAuditHead | null = null;
   let prev = AUDIT_GENESIS;
   let expected = 1;
-  const result = (broken: AuditReport["broken"]): AuditReport => ({ ok: broken === null, entries: expected - 1, anchored, unanchored: broken ? 0 : expected - 1 - (anchored?.count ?? 0), broken });
+  let firstUnanchoredAt: number | null = null;
+  const result = (broken: AuditReport["broken"]): AuditReport => {
+    const unanchored = broken ? 0 : expected - 1 - (anchored?.count ?? 0);
+    return { ok: broken === null, entries: expected - 1, anchored, unanchored, oldestUnanchoredAt: unanchored > 0 ? firstUnanchoredAt : null, broken };
+  };
   for (const row of rows) {
     const seq = Number(row.seq);
+    if (seq === (anchored?.count ?? 0) + 1) firstUnanchoredAt = Number(row.at);
     if (seq !== expected) return result({ seq: expected, reason: "entry_missing", message: `entries ${expected}…${seq - 1} are missing (deleted)` });
     const hash = auditEntryHash(prev, { ...row, seq, at: Number(row.at) });
     if (row.hash !== hash) return result({ seq, reason: "entry_altered", message: `entry ${seq} does not hash to its stored hash: it, or its predecessor's hash, was changed` });
