@@ -22,6 +22,7 @@ import type { StoredCredential } from "../store.ts";
 import { cardKey, citizenStatus, credentialCard } from "./cards.ts";
 import { freshKeys, holderKeyFor } from "./keys.ts";
 import { QrView, type QrRequest } from "./qr-view.ts";
+import { MoveView } from "./move-view.ts";
 import { type Problem, problemNode, receiveProblem, syncProblem, WalletProblem } from "./problems.ts";
 import { RequestView, type RequestChoice } from "./request-view.ts";
 
@@ -272,6 +273,13 @@ async function main(): Promise<void> {
   const store = new TrustStore("wallet", localStorage);
   store.offer({ region: info.region, chainId: info.chainId, authority: info.authority }, nowSeconds());
   const page: WalletPage = { L, info, wallet: await IndexedDbWallet.open(), store, qr: new QrView(L), syncError: undefined, credentials: [], notes: new Map() };
+  new MoveView({
+    L,
+    wallet: page.wallet,
+    say: (words, outcome) => say(page, "move-result", words, outcome),
+    fail: (problem) => showProblem(page, "move-result", problem, "wallet.move.failedLead"),
+    refresh: () => refresh(page),
+  });
   new RequestView({ L, entries: () => entries(page), onAgree: (challenge, choice, done) => answerChallenge(page, challenge, choice, done) });
   L.onChange(() => {
     renderBundle(page);
