@@ -54,6 +54,7 @@ export type VerifyReason =
   | "suspended"
   // the presentation
   | "holder_did_unsupported"
+  | "holder_did_noncanonical"
   | "malformed_presentation"
   | "presentation_required"
   | "presentation_expired"
@@ -128,6 +129,7 @@ const REASONS: Record<ReasonCode, string> = {
   status_missing: "The credential carries no revocation entry, so it cannot be checked.",
   holder_mismatch: "The person presenting is not the holder the credential was issued to.",
   holder_did_unsupported: "The holder's key is of a kind Laissez does not accept.",
+  holder_did_noncanonical: "The holder's key is written in an unusual form (another spelling of the same key): only its standard form is accepted.",
   presentation_expired: "This QR code is too old or from the future: ask the holder to show a fresh one.",
   presentation_not_yet_valid: "This presentation is not valid yet: check this device's clock, or ask the holder for a fresh one.",
   context_invalid: "The credential does not declare the data model it follows (@context).",
@@ -225,6 +227,7 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   status_missing: "此证件没有撤销条目，因此无法核查。",
   holder_mismatch: "出示人不是证件的持证人。",
   holder_did_unsupported: "持证人的密钥类型不被 Laissez 接受。",
+  holder_did_noncanonical: "持证人的密钥以非标准形式书写（同一密钥的另一种写法）：只接受其标准形式。",
   presentation_expired: "此二维码已过时或来自未来：请持证人出示新的二维码。",
   presentation_not_yet_valid: "此出示凭证尚未生效：请检查本设备的时钟，或请持证人出示新的二维码。",
   context_invalid: "此证件未声明其遵循的数据模型（@context）。",

@@ -3,7 +3,7 @@ import { expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts"
 import { isSdJwt } from "./sd-jwt.ts";
 import { checkKeyBinding, decodeSdJwtVc } from "./sd-jwt-verify.ts";
 import { regionAudience, TYP } from "./credential.ts";
-import { holderPublicKey } from "./did.ts";
+import { holderDidProblem, holderPublicKey } from "./did.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwtHeader } from "./jwt.ts";
 import { decodeJwtVc, decodeToken, intClaim } from "./jwt-vc.ts";
@@ -108,7 +108,10 @@ function checkPresentationToken(run: Run, p: VerifyPresentationParameters, token
   run.pass("typ", TYP.presentation);
   const holder = typeof payload.iss === "string" ? payload.iss : "";
   const holderKey = holderPublicKey(holder);
-  if (!holderKey) return void run.fail("holder", "holder_did_unsupported", "presentation issuer must be a P-256 did:key or did:jwk");
+  if (!holderKey) {
+    const problem = holderDidProblem(holder) ?? "holder_did_unsupported";
+    return void run.fail("holder", problem, problem === "holder_did_noncanonical" ? "the presenting holder's DID is another spelling of its key: only the canonical one is accepted" : "presentation issuer must be a P-256 did:key or did:jwk");
+  }
   if (typeof header.kid === "string" && header.kid.split("#")[0] !== holder) return void run.fail("holder", "kid_mismatch", "kid does not belong to the presenting holder");
   if (!checkSignature(run, p, jwt, "ES256", { publicKey: holderKey })) return undefined;
 

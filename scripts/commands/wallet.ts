@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
+import { type CheckpointState, type CredentialFormat, decodeJwt, describeReason, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { LockBusyError, takeLock } from "../../io/lock.ts";
@@ -114,13 +114,33 @@ async function syncWallet(wallet: FileWallet, values: Values): Promise<{ bundle:
 const claimsOf = (jwt: string): Record<string, JsonValue> | undefined =>
   isSdJwt(jwt) ? undefined : ((decodeJwt(jwt).payload.vc as { credentialSubject?: Record<string, JsonValue> } | undefined)?.credentialSubject ?? undefined);
 
-const STATUS_WORDS: Record<HolderStatus["kind"], string> = { valid: "valid", suspended: "SUSPENDED", revoked: "REVOKED", unknown: "status unknown", invalid: "NOT VALID" };
+/** What each status means for the holder, and what to do next: the same as the web wallet's card says. */
+function statusWords(c: StoredCredential, s: HolderStatus): string {
+  const agency = c.issuer.name ?? "the issuing agency";
+  const why = describeReason(s.reason, "en").replace(/\.$/, "");
+  switch (s.kind) {
+    case "valid":
+      return "valid";
+    case "revoked":
+      return `REVOKED by ${agency}: no longer valid, checkpoints refuse it; ask the agency why, or for a new one`;
+    case "suspended":
+      return `SUSPENDED by ${agency}: not usable while suspended; ask the agency; once reinstated, \`laissez wallet sync\` shows it valid again`;
+    case "expired":
+      return `EXPIRED on ${iso(c.validUntil)}: ask ${agency} for a new one`;
+    case "not_accredited":
+      return `ISSUER NO LONGER ACCREDITED (${why}): checkpoints refuse it; ask an agency accredited now for a new one`;
+    case "unknown":
+      return `status unknown (${why}): sync when you have a network (laissez wallet sync)`;
+    default:
+      return `NOT VALID (${why}): ask ${agency} to issue it again`;
+  }
+}
 
-/** A credential's status as of the last sync, in words. */
-function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
+/** A credential's status as of the last sync, in words, with what to do next. */
+export function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
   const s = sync?.statuses[c.id];
   if (!sync || !s) return "status unknown: not synced since it was received (laissez wallet sync)";
-  return `${STATUS_WORDS[s.kind]}${s.reason && s.kind !== "revoked" && s.kind !== "suspended" ? ` (${s.reason})` : ""} as of ${iso(sync.blockTime)} (block ${sync.block})`;
+  return `${statusWords(c, s)}, as of ${iso(sync.blockTime)} (block ${sync.block})`;
 }
 
 const line = ({ credential: c, copies, unused }: WalletEntry, i: number, sync: WalletSync | undefined): string =>
@@ -145,8 +165,8 @@ async function presentCommand(values: Values, which: string | undefined): Promis
   if ((typed === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
   const region = typed === undefined ? undefined : regionCode(typed, wallet.lastSync?.regions ?? DEMO_REGIONS, "--for");
   const status = wallet.lastSync?.statuses[c.id];
-  if (status?.kind === "revoked" || status?.kind === "suspended") {
-    console.error(`warning: this ${c.type} was ${status.kind} as of the last sync (${iso(wallet.lastSync?.blockTime ?? 0)}): a checkpoint will refuse it`);
+  if (status && status.kind !== "valid") {
+    console.error(`warning: this ${c.type} is ${statusLine(c, wallet.lastSync)}${status.kind === "unknown" ? "" : "; a checkpoint will refuse it"}`);
   }
   const list = (name: string): string[] | undefined => stringOption(values, name)?.split(",").map((s) => s.trim()).filter(Boolean);
   const asked = list("claims");

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CredentialFormat, holderPublicKey, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
+import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
 import { HttpError } from "../http/errors.ts";
 import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
@@ -109,9 +109,19 @@ function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, hold
   return { id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) };
 }
 
+/**
+ * A subject is a P-256 holder key in its one canonical spelling (issue 22 item 9): another
+ * spelling of a key would make it several holders, and carry the stranger's JSON into `sub`.
+ */
+function checkHolder(did: string): void {
+  const problem = holderDidProblem(did);
+  if (problem === "holder_did_noncanonical") throw new HttpError("holder_did_noncanonical", "the subject is another spelling of a key's DID: give its canonical did:key or did:jwk");
+  if (problem) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+}
+
 /** Checks, records and signs one credential. */
 async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueTo): Promise<Issued> {
-  if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+  checkHolder(p.holder);
   const schema = await checkIssuable(p.type, p.claims, p.validFor);
   const requestHash = d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
   const record = await d.store.credentials.recordGrouped(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
@@ -132,8 +142,9 @@ async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueT
  */
 async function issueCopies(d: IssuerContext, checkCopies: CheckCopies, p: IssueCopies): Promise<IssuedBatch> {
   if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new HttpError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
-  if (new Set(p.holders).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
-  if (!p.holders.every((h) => holderPublicKey(h))) throw new HttpError("invalid_holder", "every subject must be a P-256 did:key or did:jwk");
+  for (const h of p.holders) checkHolder(h);
+  // One key is one holder, whether named by did:key or did:jwk.
+  if (new Set(p.holders.map(holderKeyId)).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
   const { schema, accreditedFrom } = await checkCopies(p.type, p.claims, p.validFor);
   const times = copyTimes({ now: d.now(), validFor: p.validFor ?? DEFAULT_VALID_FOR, floor: Math.max(d.keyValidSince, accreditedFrom), count: p.holders.length });
   const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });

@@ -300,6 +300,11 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: presentation with a wrong nonce", await present(good, { ...challenge, nonce: "n-00000000" }), "reject", "wrong_nonce", { challenge }),
     vp("reject: static presentation too old", await present(good, { at: T0 - 600 }), "reject", "presentation_expired"),
     vp("reject: presented by someone other than the subject", await present(good, { holderDid: otherHolder, signer: holderSigner(otherHolderKey) }), "reject", "holder_mismatch"),
+    // One holder key, one identifier per DID method (issue 22 item 9): other spellings of did:jwk refused, in a presentation and in a credential's sub.
+    vp("accept: presented by a holder whose DID is the canonical did:jwk of its key", await present(await issue({ holderDid: p256DidJwk(p256.getPublicKey(holderKey, false)) }), { holderDid: p256DidJwk(p256.getPublicKey(holderKey, false)) }), "accept", null),
+    ...(await Promise.all(Object.entries(jwkSpellings(p256.getPublicKey(holderKey, false))).map(async ([how, did]) =>
+      vp(`reject: presented under a did:jwk ${how} (the key's other spelling, also the credential's sub)`, await present(await issue({ holderDid: did }), { holderDid: did }), "reject", "holder_did_noncanonical")))),
+    v("reject: a credential whose sub is a did:jwk with an extra member", await issue({ holderDid: jwkSpellings(p256.getPublicKey(holderKey, false))["with an extra member"] }), "reject", "holder_did_noncanonical"),
     vp("reject: holder signature by another key", await present(good, { signer: holderSigner(otherHolderKey) }), "reject", "bad_signature"),
     vp("reject: revoked credential inside a valid presentation", await present(await issue({ status: status(5, 8) })), "reject", "revoked"),
     vp("reject: a credential presented as a presentation", good, "reject", "wrong_typ"),
@@ -330,6 +335,18 @@ export async function generateVectors(): Promise<VectorFile> {
     ...(await sdJwtVectors({ delegateKey, delegateSecret: zjDelegate, edKey, holder, holderKey, otherHolderKey, schema: SCHEMA, status, T0, now, challenge, v })),
   ];
   return { authority: addr(authorityKey), bundle: await signEnvelope(serializeBundle(bundle), softwareSigner("ES256K", authorityKey), bundleScope(bundle, SH)), vectors };
+}
+
+/** Spellings of one P-256 key's did:jwk other than the canonical one (core/did.ts p256DidJwk). */
+export function jwkSpellings(publicKey: Uint8Array): Record<string, string> {
+  const jwk = JSON.parse(new TextDecoder().decode(base64urlDecode(p256DidJwk(publicKey).slice("did:jwk:".length)))) as Record<string, string>;
+  const did = (text: string) => `did:jwk:${base64urlEncode(utf8(text))}`;
+  return {
+    "with its members reordered": did(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })),
+    "with an extra member": did(JSON.stringify({ ...jwk, name: "Mallory" })),
+    "with whitespace": did(JSON.stringify(jwk, null, 1)),
+    "with use and key_ops": did(JSON.stringify({ ...jwk, use: "sig", key_ops: ["verify"] })),
+  };
 }
 
 export const VECTOR_FILE = new URL("./verification.json", import.meta.url);
