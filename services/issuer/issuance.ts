@@ -56,7 +56,8 @@ export function issuableSchema(info: TypeInfo, type: string, claims: Record<stri
   if (info.maxValidity === 0) throw new HttpError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
   if (validFor > info.maxValidity) throw new HttpError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
   const problems = validateSchema(info.schema, claims);
-  if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
+  // The message names the fields (the first three): a CLI or a desk that prints only the message still says what to fix.
+  if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`, problems);
   return info.schema;
 }
 
