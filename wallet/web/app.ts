@@ -22,6 +22,7 @@ import type { StoredCredential } from "../store.ts";
 import { cardKey, citizenStatus, credentialCard } from "./cards.ts";
 import { freshKeys, holderKeyFor } from "./keys.ts";
 import { QrView, type QrRequest } from "./qr-view.ts";
+import { MoveView } from "./move-view.ts";
 import { type Problem, problemNode, receiveProblem, syncProblem, WalletProblem } from "./problems.ts";
 import { RequestView, type RequestChoice } from "./request-view.ts";
 
@@ -83,7 +84,7 @@ function seenStatuses(): Record<string, StatusKind> {
 }
 
 /**
- * After each sync: a card whose status changed since the holder last looked is named in a notice
+ * Whenever the cards are drawn (each sync among them): a card whose status changed since the holder last looked is named in a notice
  * (type, agency, was, now) until the holder acknowledges it. "Unknown" is no news (stale data
  * says nothing new about the credential): it neither raises nor clears a notice.
  */
@@ -149,6 +150,8 @@ async function refresh(page: WalletPage): Promise<void> {
   page.credentials = await page.wallet.list();
   renderBundle(page);
   renderCards(page);
+  // A card's status is "seen" once shown; a later sync that changes it raises the notice.
+  if (page.store.bundle) noticeChanges(page);
 }
 
 async function sync(page: WalletPage): Promise<void> {
@@ -159,7 +162,6 @@ async function sync(page: WalletPage): Promise<void> {
     page.syncError = syncProblem(e);
   }
   await refresh(page);
-  if (!page.syncError) noticeChanges(page);
 }
 
 /**
@@ -271,6 +273,13 @@ async function main(): Promise<void> {
   const store = new TrustStore("wallet", localStorage);
   store.offer({ region: info.region, chainId: info.chainId, authority: info.authority }, nowSeconds());
   const page: WalletPage = { L, info, wallet: await IndexedDbWallet.open(), store, qr: new QrView(L), syncError: undefined, credentials: [], notes: new Map() };
+  new MoveView({
+    L,
+    wallet: page.wallet,
+    say: (words, outcome) => say(page, "move-result", words, outcome),
+    fail: (problem) => showProblem(page, "move-result", problem, "wallet.move.failedLead"),
+    refresh: () => refresh(page),
+  });
   new RequestView({ L, entries: () => entries(page), onAgree: (challenge, choice, done) => answerChallenge(page, challenge, choice, done) });
   L.onChange(() => {
     renderBundle(page);

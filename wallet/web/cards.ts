@@ -71,7 +71,7 @@ export interface CardContext {
 function claimValueNode(k: string, v: JsonValue, ctx: CardContext, valid: boolean): HTMLElement {
   const value = claimValue(k, v, ctx.L.lang);
   if (valid || k !== "healthStatus") return el("dd", { "data-claim": k }, value);
-  return el("dd", { "data-claim": k, class: "struck" }, el("del", {}, value), " ", el("span", {}, `(${ctx.L.t("wallet.claim.struck")})`));
+  return el("dd", { "data-claim": k, class: "struck" }, el("del", {}, value), ctx.L.lang === "zh-CN" ? "" : " ", el("span", {}, ctx.L.lang === "zh-CN" ? `（${ctx.L.t("wallet.claim.struck")}）` : `(${ctx.L.t("wallet.claim.struck")})`));
 }
 
 function claimList(c: StoredCredential, ctx: CardContext, valid: boolean): HTMLElement {

@@ -254,7 +254,7 @@ export class QrView {
     word.textContent = status?.word ?? "";
     const warning = byId("qr-warning");
     warning.hidden = !status;
-    warning.textContent = status ? [status.why, status.next].filter(Boolean).join(" ") : "";
+    warning.textContent = status ? [status.why, status.next].filter(Boolean).join(this.L.lang === "zh-CN" ? "" : " ") : "";
     const size = qrSize(text);
     const numbers = { characters: size.characters, version: size.version ?? "—" };
     const meta = request.bound
