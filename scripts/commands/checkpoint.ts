@@ -119,6 +119,8 @@ function printVerdict(v: Verdict, json: boolean): void {
   for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);
 }
 
+const PICTURE_HINT = "laissez verify reads the QR's text (LZ1:…, LZP1:… or a token), not a picture of it. The checkpoint page reads pictures and the camera (\"Read a QR image\"); or decode the picture first (zbarimg -q --raw qr.png | laissez verify …)";
+
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify a credential or presentation OFFLINE against a signed bundle (opens no network connection)",
@@ -136,6 +138,8 @@ export const verifyCommand: Command = {
     json: { type: "boolean" },
   },
   async run({ values, positionals }) {
+    // A file is read first: a picture of the QR is said to be one before anything else is asked for.
+    const fromFile = positionals[0] !== undefined && positionals[0] !== "-" ? readInput(positionals[0], PICTURE_HINT) : undefined;
     const bundlePath = requireString(values, "bundle");
     const anchor = anchorOption(values, regionOption(values));
     const { region } = anchor;
@@ -148,7 +152,7 @@ export const verifyCommand: Command = {
     const stateFile = userFile("state", `checkpoint-${region}.json`, `.data/checkpoint-${region}.json`);
     const statePath = stringOption(values, "state") ?? stateFile.path;
     if (stringOption(values, "state") === undefined && stateFile.note) console.error(`laissez verify: ${stateFile.note}`);
-    const token = readInput(positionals[0]);
+    const token = fromFile ?? readInput("-", PICTURE_HINT);
     const now = stringOption(values, "now") !== undefined ? integerOption(values, "now") : Math.floor(Date.now() / 1000);
     const json = values.json === true;
 
