@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { challengeText } from "../../core/index.ts";
 import { readQrPng } from "../../wallet/qr-file.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
@@ -45,8 +46,8 @@ async function openWallet(size: Size, locale: Locale): Promise<{ context: Browse
   return { context, page };
 }
 
-async function newOffer(claims: Record<string, unknown> = HEALTH): Promise<string> {
-  return (await api(`${zj().url}/offers`, zj().token, { type: "HealthCode", claims })).offerUri as string;
+async function newOffer(claims: Record<string, unknown> = HEALTH, format?: "sd_jwt_vc"): Promise<string> {
+  return (await api(`${zj().url}/offers`, zj().token, { type: "HealthCode", claims, ...(format ? { format } : {}) })).offerUri as string;
 }
 
 async function receive(page: Page, offerUri: string): Promise<void> {
@@ -229,6 +230,38 @@ describe("errors in the citizen's words", () => {
       await shot(page, `wallet-errors-${zh ? "zh" : "en"}-${size}-sync-offline`);
       const findings = await audit(page, locale);
       expect(findings, describeFindings(findings)).toEqual([]);
+      await context.close();
+    }
+  });
+});
+
+describe("the static QR starts small", () => {
+  it("an SD-JWT VC's picker ticks only what the type needs (health status), the date of birth unticked; a region a checkpoint's request named is suggested", async () => {
+    for (const [size, locale] of [["phone", "zh-CN"], ["desktop", "en"]] as const) {
+      const { context, page } = await openWallet(size, locale);
+      const zh = locale === "zh-CN";
+      await receive(page, await newOffer({ ...HEALTH, birthDate: "1990-04-12" }, "sd_jwt_vc"));
+      // A CN-NM checkpoint's request, read and declined: the next static QR is suggested for CN-NM.
+      const c = (await (await fetch(`${system.checkpoints["CN-NM"]}/challenges?claims=healthStatus`, { method: "POST" })).json()) as { audience: string; nonce: string; expiresAt: number; claims: string[] };
+      if ((await page.getAttribute("details.answer-paste", "open")) === null) await page.click("details.answer-paste summary");
+      await page.fill("#challenge-text", challengeText(c));
+      await page.click("#challenge-read");
+      await page.waitForSelector("#request:not([hidden])");
+      await page.click("#request-decline");
+      await page.click("button.show-qr");
+      await page.waitForSelector("#qr svg");
+      const ticked = await page.$$eval("#qr-claims input[type=checkbox]", (boxes) => Object.fromEntries(boxes.map((b) => [(b as HTMLInputElement).name, (b as HTMLInputElement).checked])));
+      expect(ticked).toEqual({ healthStatus: true, givenName: false, familyName: false, birthDate: false });
+      expect(await page.textContent("#qr-withheld")).toBe(zh ? "不出示：名、姓、出生日期" : "Not shown: Given name, Family name, Date of birth");
+      expect(await page.inputValue("#qr-region")).toBe("CN-NM");
+      expect(await page.textContent("#qr-suggested")).toBe(zh ? "内蒙古 (CN-NM)的核验点刚向本钱包发出过请求：此二维码已设为用于内蒙古 (CN-NM)。" : "A checkpoint in Inner Mongolia (CN-NM) asked this wallet just now: this code is for Inner Mongolia (CN-NM).");
+      // The code shows the health status alone: the CN-NM checkpoint reads it with nothing else disclosed.
+      const qr = readQrPng(await page.locator("#qr svg").screenshot());
+      expect(qr).toMatch(/^LZ2:/);
+      await shot(page, `wallet-picker-${zh ? "zh" : "en"}-${size}`, false);
+      // Another region picked by hand: the line goes.
+      await page.selectOption("#qr-region", "CN-SH");
+      await expect.poll(() => page.locator("#qr-suggested").isHidden()).toBe(true);
       await context.close();
     }
   });
