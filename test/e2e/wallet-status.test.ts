@@ -339,10 +339,25 @@ describe("moving the wallet to a new phone", () => {
     expect(verdict).toMatchObject({ verdict: "accept" });
     await b.keyboard.press("Escape");
 
-    // Imported twice: nothing doubles.
+    // A copy shown on the new phone: the last one left warns first, and going offline says so.
+    const batch = b.locator("article.card:has(.copies)");
+    await batch.locator("button.show-qr").click();
+    await b.waitForSelector("#qr svg");
+    await b.keyboard.press("Escape");
+    await expect.poll(() => batch.locator(".copies").getAttribute("data-unused")).toBe("1");
+    expect(await batch.locator(".copies").textContent()).toBe("Only 1 of 3 copies left. Before you go somewhere without a network, receive a new batch from the agency.");
+    expect(await batch.locator(".copies").getAttribute("class")).toContain("low");
+    await fresh.setOffline(true);
+    await expect.poll(() => b.getAttribute("#present-result", "data-outcome")).toBe("copies_low");
+    expect(await b.textContent("#present-result")).toContain("No network now, and 1 of your credentials have no copies left, or one");
+    await shot(b, "wallet-copies-en-desktop-low-offline");
+    await fresh.setOffline(false);
+
+    // Imported twice: nothing doubles, and the copy used here since stays used (the file had it unused).
     await b.setInputFiles("#import-file", file);
     await expect.poll(() => b.textContent("#move-result"), { timeout: 30_000 }).toBe("Imported 0 credentials (4 were already here).");
     expect(await b.locator("article.card").count()).toBe(2);
+    expect(await batch.locator(".copies").getAttribute("data-unused")).toBe("1");
     await b.click("#lang");
     await shot(b, "wallet-move-zh-desktop-imported");
     const findings = await audit(b, "zh-CN");

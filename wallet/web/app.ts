@@ -300,6 +300,11 @@ async function main(): Promise<void> {
   byId("sync").addEventListener("click", () => void sync(page));
   byId("receive").addEventListener("click", () => void receive(page, byId<HTMLInputElement>("offer").value.trim()));
   window.addEventListener("hashchange", () => void receiveFromHash(page));
+  // Gone offline with a batch used up or on its last copy: said at once (a new batch needs a network).
+  window.addEventListener("offline", () => {
+    const count = entries(page).filter((e) => e.credential.copy && e.unused <= 1).length;
+    if (count) say(page, "present-result", () => L.t("wallet.copies.offline", { count }), "copies_low");
+  });
   L.apply();
   await refresh(page);
   if (navigator.onLine) await sync(page);

@@ -118,8 +118,10 @@ export const cardKey = (c: StoredCredential): string => c.copy?.batch ?? c.id;
 /** A batch's copies: how many are left; when none, the holder is told to receive a new batch. */
 function copiesLine(entry: WalletEntry, L: PageLanguage): HTMLElement | null {
   if (!entry.credential.copy) return null;
-  const words = entry.unused > 0 ? L.t("wallet.copies.left", { unused: entry.unused, copies: entry.copies }) : L.t("wallet.copies.none", { copies: entry.copies });
-  return el("p", { class: `copies${entry.unused === 0 ? " used-up" : ""}`, "data-unused": String(entry.unused), "data-copies": String(entry.copies) }, words);
+  const n = { unused: entry.unused, copies: entry.copies };
+  // The last copy warns first: a holder about to go offline can still receive a new batch.
+  const words = entry.unused > 1 ? L.t("wallet.copies.left", n) : entry.unused === 1 ? L.t("wallet.copies.low", n) : L.t("wallet.copies.none", n);
+  return el("p", { class: `copies${entry.unused === 0 ? " used-up" : entry.unused === 1 ? " low" : ""}`, "data-unused": String(entry.unused), "data-copies": String(entry.copies) }, words);
 }
 
 export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElement {
