@@ -130,6 +130,8 @@ describe("a code that is not valid never looks green", () => {
       expect(Number.parseFloat(await c.locator(".status-word").evaluate((e) => getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(28);
       expect(await c.locator("[data-claim=healthStatus] del").textContent()).toBe("绿码");
       expect(await c.locator("[data-claim=healthStatus]").textContent()).toContain("已失效");
+      // No "valid until" on a card that is not valid: a neutral expiry date.
+      expect(await c.locator(".validity").textContent()).toMatch(/^到期日：\d{4}年/);
     }
     expect(await card(revoked).locator(".why").textContent()).toBe("浙江省卫生健康委员会已撤销此证件：证件已失效，核验点不予通过。");
     expect(await card(revoked).locator(".next").textContent()).toBe("请勿出示。请向浙江省卫生健康委员会询问原因，或申请新的证件。");

@@ -130,7 +130,8 @@ export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElemen
   // A batch's card keeps its place (and focus target) while its shown copy changes.
   const key = cardKey(c);
   const s = citizenStatus(c, ctx.bundle, now, L);
-  const validity = c.validUntil > now ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) });
+  // "Valid until" on a credential that is not valid would read better than it is: a neutral expiry date instead.
+  const validity = c.validUntil <= now ? L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) }) : looksValid(s.kind) || s.kind === "unknown" ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiryDate", { date: dateInWords(c.validUntil, L.lang) });
   const title = typeName(c.type, L.lang);
   const toggle = el("button", { type: "button", class: "quiet toggle-claims", "aria-pressed": String(ctx.claimsHidden) }, L.t(ctx.claimsHidden ? "wallet.claims.show" : "wallet.claims.hide"));
   toggle.addEventListener("click", ctx.onToggleClaims);
