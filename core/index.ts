@@ -32,7 +32,7 @@ export { afterAccepting, AnchorError, checkPlausible, MAX_CHAIN_AHEAD_SECONDS, p
 export type { AnchorErrorCode, DeviceTrust, PinnedAnchor } from "./anchor.ts";
 
 // Issuing and presenting.
-export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issuerKey, IssueError, parseStatusListUrl, regionAudience, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, VC_CONTEXT } from "./credential.ts";
+export { ed25519IssuerKey, es256kIssuerKey, holderSigner, isPaperSubject, issuerKey, IssueError, PAPER_SUBJECT_PREFIX, parseStatusListUrl, regionAudience, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, VC_CONTEXT } from "./credential.ts";
 export { issueCredential, presentCredential, TYP, type StatusEntry } from "./formats/jwt-vc/credential.ts";
 export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusReference } from "./credential.ts";
 export { createHolderProof, verifyHolderProof } from "./holder-proof.ts";

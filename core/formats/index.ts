@@ -9,7 +9,7 @@ export { FORMAT_NAMES, type CredentialFormat } from "../format-names.ts";
 /**
  * Every credential format, one row each (its folder beside this file). Adding one (an ISO mdoc
  * next) is a folder, a row here, its name in core/format-names.ts and its reasons, vectors and words:
- * core/README.md lists the files.
+ * docs/core.md lists the files.
  */
 export const FORMATS = { jwt_vc: jwtVc, sd_jwt_vc: sdJwtVc } as const satisfies { readonly [F in CredentialFormat]: Format & { readonly name: F } };
 

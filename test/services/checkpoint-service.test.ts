@@ -13,6 +13,7 @@ import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statusListUrl } from "../../core/credential.ts";
 import { issueCredential } from "../../core/formats/jwt-vc/credential.ts";
+import { compactCredential } from "../../core/formats/jwt-vc/paper.ts";
 import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
@@ -111,6 +112,13 @@ describe("checkpoint challenges", () => {
     const verdicts = answers.map((a) => `${a.status} ${a.body.verdict} ${a.body.reason}`).sort();
     expect(verdicts).toEqual(["200 accept null", ...Array.from({ length: 9 }, () => "200 reject nonce_reused")]);
     expect(await usedChallenges()).toBe(remembered + 1);
+  });
+
+  it("a phone credential re-packed as paper (LZP1) is refused, never accepted as paper (issue 22 item 11)", async () => {
+    const res = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: compactCredential(credential) }) });
+    const body = (await res.json()) as { verdict: string; reason: string };
+    // Issue 21 §1: the service judges paper text as the page and `laissez verify` do (it said presentation_required, the page phone_credential_on_paper).
+    expect([res.status, body.verdict, body.reason]).toEqual([200, "reject", "phone_credential_on_paper"]);
   });
 
   it("refuses a nonce it did not issue (forged, altered, from another checkpoint) and one that expired", async () => {
