@@ -4,7 +4,7 @@
  */
 
 // Verification: one entry point per kind, and one for a token of unknown kind.
-export { verifyToken, verifyCredential, verifyPaperCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
+export { notLaissezText, verifyToken, verifyCredential, verifyPaperCredential, verifyPresentation, isPresentation, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, DEFAULT_CHALLENGE_WINDOW } from "./verify.ts";
 export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters, VerifyTokenParameters } from "./verify.ts";
 export { bundleUnusableVerdict } from "./verdict.ts";
 export { PAPER_IDENTITY_CLAIMS } from "./paper.ts";

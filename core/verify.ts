@@ -89,6 +89,20 @@ export function isPresentation(token: string): boolean {
   return form === "presentation" || form === "qr";
 }
 
+/** A Laissez text: a QR form (`LZ…:`, base45, spaces included) or a token's shape (JWS, SD-JWT); anything else is some other QR code. */
+const LAISSEZ_TEXT = /^(LZ[A-Z0-9]*:[\s\S]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(~\S*)?)$/;
+
+/**
+ * Random text, a web address, another app's QR code: the check that says so (`compact_malformed`,
+ * "not a Laissez QR code"), or undefined for a Laissez text. A checkpoint (service, page) says it
+ * rather than "show it from a wallet".
+ */
+export function notLaissezText(text: string): Check | undefined {
+  if (typeof text === "string" && LAISSEZ_TEXT.test(text)) return undefined;
+  const t = typeof text === "string" ? text : "";
+  return { code: "encoding", ok: false, reason: "compact_malformed", detail: `not a Laissez QR code (${t.length} characters, starting ${JSON.stringify(t.slice(0, 12))})` };
+}
+
 export interface VerifyTokenParameters extends VerifyPresentationParameters {
   /** Refuse a bare credential even without a challenge (a checkpoint always wants holder binding). */
   readonly requirePresentation?: boolean;
@@ -106,6 +120,8 @@ export interface VerifyTokenParameters extends VerifyPresentationParameters {
 export function verifyToken(text: string, p: VerifyTokenParameters): Verdict {
   // Whitespace around a text is no part of any form (a scanner's or a file's newline): every entrance reads the same text.
   const token = typeof text === "string" ? text.trim() : text;
+  const stranger = p.challenge || p.requirePresentation ? notLaissezText(token) : undefined;
+  if (stranger) return { verdict: "reject", reason: "compact_malformed", checks: [stranger], bundle: { block: p.bundle.block, ageSeconds: Math.max(0, p.now - p.bundle.block.timestamp) } };
   const { form } = formatOf(token);
   if (form === "presentation" || form === "qr") return verifyPresentation(token, p);
   if (form === "paper" && !p.challenge) return verifyPaperCredential(token, p);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CredentialFormat, DEFAULT_FORMAT_NAME, FORMATS, holderDidProblem, holderKeyId, type JsonValue, PAPER_SUBJECT_PREFIX, statusListUrl, validateSchema } from "../../core/index.ts";
+import { type CredentialFormat, DEFAULT_FORMAT_NAME, type Format, FORMATS, holderDidProblem, holderKeyId, type JsonValue, PAPER_SUBJECT_PREFIX, statusListUrl, validateSchema } from "../../core/index.ts";
 import { HttpError } from "../http/errors.ts";
 import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
@@ -132,7 +132,9 @@ function checkHolder(did: string): void {
 /** Checks, records and signs one credential. */
 async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueTo): Promise<Issued> {
   const paper = typeof p.holder !== "string";
-  if (paper && (p.format ?? "jwt_vc") !== "jwt_vc") throw new HttpError("invalid_request", "paper carries a jwt_vc: the paper form holds a compact JWS");
+  const asked = p.format ?? DEFAULT_FORMAT_NAME;
+  // Paper carries a format with a paper form (the table's row says): jwt_vc's holds a compact JWS.
+  if (paper && (asked === "both" || !(FORMATS[asked] as Format).paper)) throw new HttpError("invalid_request", "paper carries a jwt_vc: the paper form holds a compact JWS");
   // A retry with the same Idempotency-Key gets the record, and so the paper subject, drawn first.
   const holder = typeof p.holder === "string" ? p.holder : `${PAPER_SUBJECT_PREFIX}${randomUUID()}`;
   if (!paper) checkHolder(holder);

@@ -9,8 +9,9 @@
  *
  * The one designed difference: a checkpoint (service, page) always wants holder binding, so a
  * bare credential is `presentation_required` there; `laissez verify` without a challenge also
- * verifies a bare credential (an agency checking a file). For those texts the CLI is compared
- * with core's verifyToken instead. The state is the vectors' signed bundle, region CN-SH, each
+ * verifies a bare credential (an agency checking a file), and for a text of no Laissez shape it
+ * reports the parse error where a checkpoint says "not a Laissez QR code". For those texts the
+ * CLI is compared with core's verifyToken (no presentation required) instead. The state is the vectors' signed bundle, region CN-SH, each
  * vector's clock, no challenge open.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,7 +28,7 @@ import { formatOf } from "../../core/formats/index.ts";
 import { utf8 } from "../../core/encoding.ts";
 import { nobleVerifier } from "../../core/crypto.ts";
 import { softwareSigner } from "../../core/signer.ts";
-import { verifyPaperCredential, verifyToken } from "../../core/verify.ts";
+import { notLaissezText, verifyPaperCredential, verifyToken } from "../../core/verify.ts";
 import type { TrustBundle } from "../../core/bundle.ts";
 import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
@@ -147,21 +148,30 @@ describe("the three entrances give one verdict per text", () => {
     else expect(t.text.length).toBeGreaterThan(4 * 4296);
     const fromCli = await cli(t.text, t.now);
     const { form } = formatOf(t.text.trim());
-    if (form === "credential") {
-      // A bare credential: the checkpoint refuses it; the CLI verifies it as core's verifyToken does.
-      expect({ text: t.text.slice(0, 12), page: fromPage.reason }).toEqual({ text: t.text.slice(0, 12), page: "presentation_required" });
+    if (form === "credential" || notLaissezText(t.text.trim())) {
+      // A bare credential or a stranger's text: the checkpoint refuses it; the CLI verifies it as core's verifyToken does.
+      // (or, for a text of no Laissez shape, "not a Laissez QR code")
+      expect({ text: t.text.slice(0, 12), page: fromPage.reason }).toEqual({ text: t.text.slice(0, 12), page: notLaissezText(t.text.trim()) ? "compact_malformed" : "presentation_required" });
       expect({ cli: fromCli }).toEqual({ cli: answer(verifyToken(t.text.trim(), { bundle, region: REGION, now: t.now, verifier: nobleVerifier, keyCache: new Map() })) });
     } else expect({ text: t.text.slice(0, 12), cli: fromCli }).toEqual({ text: t.text.slice(0, 12), cli: fromPage });
   });
 
-  it("a genuine paper credential gets the paper verdict at every entrance", async () => {
+  it("a credential printed for paper is accepted as paper at every entrance; a phone credential re-packed as paper refused at every one", async () => {
+    for (const [prefix, expected] of [["accept: a credential printed for paper", null], ["reject: a phone credential (bound to a holder key) lifted from a QR", "phone_credential_on_paper"]] as const) {
+      const v = file.vectors.find((x) => x.name.startsWith(prefix))!;
+      const verdicts = [page(v.token, v.now), await service(v.token, v.now), await cli(v.token, v.now)];
+      expect(verdicts).toEqual([0, 1, 2].map(() => ({ verdict: expected ? "reject" : "accept", reason: expected })));
+    }
+  });
+
+  it("a phone credential's texts printed on paper get the paper verdict at every entrance", async () => {
     expect(paper.length).toBeGreaterThan(0);
     for (const t of paper) {
       const verdicts = [page(t.text, t.now), await service(t.text, t.now), await cli(t.text, t.now)];
       // Judged as paper everywhere (not malformed_jwt, not presentation_required): the type's paper policy and the identity claims decide.
       const alone = answer(verifyPaperCredential(t.text, { bundle, region: REGION, now: t.now, verifier: nobleVerifier, keyCache: new Map() }));
       expect(verdicts).toEqual([alone, alone, alone]);
-      expect(["paper_identity_missing", "paper_not_allowed", null]).toContain(alone.reason);
+      expect(["paper_identity_missing", "paper_not_allowed", "phone_credential_on_paper", null]).toContain(alone.reason);
     }
   });
 });

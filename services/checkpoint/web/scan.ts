@@ -10,7 +10,7 @@
  * `laissez verify` use too; only an answer to the ended challenge is still judged against it
  * (nonce_reused, challenge_expired).
  */
-import { type Challenge, nobleVerifier, type TrustBundle, verifyToken } from "../../../core/index.ts";
+import { type Challenge, nobleVerifier, notLaissezText, type TrustBundle, verifyToken } from "../../../core/index.ts";
 import { challengeExpiredVerdict, type PageChallenges } from "./page-challenge.ts";
 import type { ShownVerdict } from "./verdict-view.ts";
 
@@ -22,18 +22,12 @@ export interface ScanContext {
   readonly challenges: PageChallenges;
 }
 
-/** A Laissez QR text (LZ1:, LZ2:, LZP1:, …: base45, spaces included) or a token (JWT, SD-JWT): anything else is some other QR code. */
-const LAISSEZ_FORM = /^(LZ[A-Z0-9]*:[\s\S]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(~\S*)?)$/;
-
-/** Random text, a web address, another app's code: said as such, not "show it from a wallet". */
-function notLaissez(text: string): ShownVerdict {
-  const detail = `not a Laissez QR code (${text.length} characters, starting ${JSON.stringify(text.slice(0, 12))})`;
-  return { verdict: "reject", reason: "compact_malformed", checks: [{ code: "encoding", ok: false, reason: "compact_malformed", detail }] };
-}
 
 export function verifyScan(text: string, ctx: ScanContext): ShownVerdict {
   const { bundle, now, challenges } = ctx;
-  if (!LAISSEZ_FORM.test(text)) return notLaissez(text);
+  // Said before anything else, even without a bundle; with one, verifyToken says the same (core's notLaissezText).
+  const stranger = notLaissezText(text.trim());
+  if (stranger) return { verdict: "reject", reason: "compact_malformed", checks: [stranger] };
   if (!bundle) return { verdict: "unknown", reason: "no_bundle", checks: [] };
   const params = { bundle, region: ctx.region, now, verifier: nobleVerifier, keyCache: ctx.keyCache };
   const c = challenges.current;
