@@ -76,6 +76,8 @@ describe("LAN mode (issue 26 major 7)", () => {
     await wallet.evaluate((uri) => (location.hash = `offer=${encodeURIComponent(uri)}`), offerUri);
     await wallet.waitForSelector("#receive-result[data-outcome=received]", { timeout: 60_000 });
     await expect.poll(() => wallet.locator("article.card").getAttribute("data-status"), { timeout: 30_000 }).toBe("valid");
+    // The holder's name as one name, family name first (issue 26 major 5).
+    expect(await wallet.textContent("article.card [data-claim=name]")).toBe("李梅");
     await shot(wallet, "lan-wallet-zh-phone");
 
     const page = watchErrors(await context.newPage(), errors, "lan-checkpoint");
