@@ -36,8 +36,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: ["laissez besu-kit --local --out besu-kit", "laissez besu-kit --regions regions.json --out besu-kit"],
   },
   signer: {
-    flags: { keys: "a JSON file of named keys ({ name: { alg, privateKey } }) to sign with", port: "the port on 127.0.0.1 to serve on", host: "the address to listen on" },
-    examples: ["laissez signer serve --keys keys.json --port 9310   (with LAISSEZ_SIGNER_TOKEN set)"],
+    flags: { config: "the signer's config file: keys (software or PKCS#11 labels) and their purposes, callers (token SHA-256 and their keys), contracts, log (docs/hsm.md)", key: "keygen: the configured key to generate inside the PKCS#11 token", port: "the port on 127.0.0.1 to serve on", host: "the loopback address to listen on (127.0.0.1, ::1)" },
+    examples: ["laissez signer serve --config signer.json --port 9310", "laissez signer keygen --config signer.json --key credential"],
   },
   audit: {
     flags: { db: "the issuer service's SQLite file whose audit log to check (opened read-only)", agency: "the agency's 0x address (or a demo agency's index on the development chain)" },
@@ -147,8 +147,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       new: "rotate-key: the new signing key's 0x address",
       old: "rotate-key: the old signing key's 0x address",
       overlap: "rotate-key: seconds the old key stays valid",
+      count: "reset-audit: the last genuine anchored count (`laissez audit verify --json`: anchored.count; 0: none)",
+      head: "reset-audit: that entry's hash, 0x + 64 hex (anchored.head)",
     },
-    examples: ["laissez agency set-writer --agency 0x… --writer 0x…", "laissez agency revoke-key --agency 0x… --key 0x…"],
+    examples: ["laissez agency set-writer --agency 0x… --writer 0x…", "laissez agency revoke-key --agency 0x… --key 0x…", "laissez agency reset-audit --agency 0x… --count 1234 --head 0x…"],
   },
 };
 

@@ -209,6 +209,19 @@ describe("the open registry and the shift history", () => {
 });
 
 describe("the checkpoint page's own challenges (issue 11)", () => {
+  it("the scan path takes as paper only what its issuer signed as paper: a phone credential lifted from a QR and re-packed as LZP1 is refused (issue 22 item 11)", () => {
+    const bundle = deserializeBundle(vectors.bundle.payload as SerializedBundle);
+    const token = (prefix: string) => vectors.vectors.find((v) => v.name.startsWith(prefix))!;
+    const paper = token("accept: a credential printed for paper");
+    const lifted = token("reject: a phone credential (bound to a holder key) lifted from a QR and re-packed as paper");
+    const ctx = { bundle, region: "CN-SH", now: paper.now, keyCache: new Map<string, Uint8Array>(), challenges: new PageChallenges("checkpoint:CN-SH:page") };
+    const printed = verifyScan(paper.token, ctx);
+    expect([printed.verdict, printed.reason, "presentation" in printed && printed.presentation?.mode]).toEqual(["accept", null, "paper"]);
+    const phone = verifyScan(lifted.token, ctx);
+    expect([phone.verdict, phone.reason]).toEqual(["reject", "phone_credential_on_paper"]);
+    expect(describeReason("phone_credential_on_paper", "zh")).not.toMatch(/^检查未通过/);
+  });
+
   it("a stranger's answer, signed by their own key, leaves the challenge open; of ten valid answers one is accepted (issue 22 item 14)", async () => {
     const bundle = deserializeBundle(vectors.bundle.payload as SerializedBundle);
     const accepted = vectors.vectors.find((v) => v.name === "accept: ES256K veriKey delegate")!;
