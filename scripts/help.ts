@@ -67,7 +67,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       bundle: "the region's signed bundle (a file or a checkpoint's /bundle URL): names the agency and checks the credential before printing",
       region: "the region whose authority signs that bundle (default CN-ZJ; case-insensitive)",
     },
-    examples: [`LAISSEZ_ISSUER_TOKEN=… laissez paper --service http://127.0.0.1:8701 --region CN-ZJ --bundle http://127.0.0.1:8801/bundle --type HealthCode --claims '{"healthStatus":"green","givenName":"梅","familyName":"李","birthDate":"1990-04-12"}' --out li-mei.html --pdf li-mei.pdf`],
+    examples: [`laissez paper --service http://127.0.0.1:8701 --token-file token.txt --region CN-ZJ --bundle http://127.0.0.1:8801/bundle --type HealthCode --claims '{"healthStatus":"green","givenName":"梅","familyName":"李","birthDate":"1990-04-12"}' --out li-mei.html --pdf li-mei.pdf`],
   },
   revoke: { flags: { "no-wait": "return once the service accepted the change (pending), without waiting for the chain", timeout: "seconds to wait until anchored" }, examples: ["laissez revoke vc.jwt", "laissez revoke urn:uuid:… --no-wait"] },
   suspend: { flags: { "no-wait": "return once the service accepted the change (pending)", timeout: "seconds to wait until anchored" }, examples: ["laissez suspend vc.jwt"] },
