@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
 import { EXIT, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
@@ -17,8 +18,9 @@ function systemOptions(values: Record<string, unknown>) {
   return {
     chainPort: integerOption(values, "port", 8545),
     basePort: integerOption(values, "base-port", 8700),
-    stateDir: stringOption(values, "state-dir") ?? join(".data", "system"),
-    deploymentsDir: stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR,
+    // Absolute from the start: a later chdir, or a checkout deleted under it, cannot move them.
+    stateDir: resolve(stringOption(values, "state-dir") ?? join(".data", "system")),
+    deploymentsDir: resolve(stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR),
     ...externalChain(values),
   };
 }
@@ -31,6 +33,12 @@ function externalChain(values: Record<string, unknown>): { rpc?: string } {
   return { rpc: rpc.replace(/\/$/, "") };
 }
 
+/**
+ * What the guided offer gives: an SD-JWT VC (the citizen sees selective disclosure: the QR starts
+ * with the health status only), with a date of birth to leave unshown.
+ */
+const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } };
+
 /** An offer made now (valid 10 minutes), as the web wallet's ready link, so the first step is one click. */
 async function readyOffer(s: RunningSystem): Promise<string | undefined> {
   const zj = s.agencies[0]!;
@@ -38,7 +46,7 @@ async function readyOffer(s: RunningSystem): Promise<string | undefined> {
     const res = await fetch(`${zj.url}/offers`, {
       method: "POST",
       headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } }),
+      body: JSON.stringify(GUIDED_OFFER),
       signal: AbortSignal.timeout(10_000),
     });
     const { offerUri } = (await res.json()) as { offerUri?: string };
@@ -50,7 +58,7 @@ async function readyOffer(s: RunningSystem): Promise<string | undefined> {
 
 function guide(s: RunningSystem, stateDir: string, ready: string | undefined): string {
   const zj = s.agencies[0]!;
-  const offer = `curl -s -X POST ${zj.url}/offers -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '{"type":"HealthCode","claims":{"healthStatus":"green","givenName":"Mei","familyName":"Li"}}'`;
+  const offer = `curl -s -X POST ${zj.url}/offers -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '${JSON.stringify(GUIDED_OFFER)}'`;
   return [
     "",
     "Laissez is running (all on 127.0.0.1):",
@@ -66,15 +74,33 @@ function guide(s: RunningSystem, stateDir: string, ready: string | undefined): s
     `     A fresh offer any time — the token is CN-ZJ health's development operator token (${join(stateDir, "system.json")}):`,
     `       ${offer}`,
     `     then open ${s.wallet}/#offer=<its "offerUri", URL-encoded>, or paste the offerUri into the wallet's box.`,
-    "  2. The card appears, status Valid. Press Show QR code; pick CN-SH (the region you will show it in); save the image.",
+    "  2. The card appears, status Valid; you choose what each showing reveals. Press Show QR code: only the health status is",
+    "     ticked (tick your name if asked; the date of birth stays unshown). Pick CN-SH (where you will show it); save the image.",
     `  3. Open the CN-SH checkpoint ${s.checkpoints["CN-SH"]}/ — it syncs. Go offline (devtools → Network → Offline, or unplug):`,
     "     read the QR image (or scan it) → ACCEPT, with the bundle's age. The CN-NM checkpoint says REJECT (the QR names CN-SH).",
-    "  4. Revoke it. The credential id (urn:uuid:…) is on the wallet's card under \"Technical details\":",
-    `       curl -s -X POST ${zj.url}/credentials/status -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '{"action":"revoke","ids":["<credential id>"]}'`,
-    "  5. Offline, the checkpoint still accepts: it cannot know. Go online, press Sync now, read the QR again → REJECT: revoked.",
+    "  4. Revoke it. The credential id (urn:uuid:…) is on the wallet's card under \"Technical details\". The command waits until",
+    "     the revocation is anchored on chain (a block or two) and says so; a checkpoint only learns it from then on:",
+    `       LAISSEZ_ISSUER_TOKEN=${zj.token} npx laissez revoke --service ${zj.url} <credential id>`,
+    "  5. Offline, the checkpoint still accepts: it cannot know. Once step 4 printed \"anchored\": go online, press Sync now,",
+    "     read the QR again → REJECT: revoked.",
     "",
     "Or run it all unattended: npm run demo.   Ctrl-C stops everything.",
   ].join("\n");
+}
+
+/**
+ * Resolves with a sentence when the state directory disappears (the checkout deleted under a
+ * running system): nothing can be logged or locked any more, so `up` stops rather than run on.
+ */
+function stateGone(stateDir: string): { gone: Promise<string>; cancel(): void } {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const gone = new Promise<string>((done) => {
+    timer = setInterval(() => {
+      if (!existsSync(stateDir)) done(`the state directory ${stateDir} is gone (was the checkout deleted?)`);
+    }, 2000);
+    timer.unref();
+  });
+  return { gone, cancel: () => clearInterval(timer) };
 }
 
 /** Resolves on the first Ctrl-C or SIGTERM. */
@@ -95,8 +121,10 @@ export const upCommand: Command = {
     const system = await startSystem(options);
     console.log(guide(system, options.stateDir, await readyOffer(system)));
     console.log("\nready");
-    const lost = await Promise.race([stop.then(() => undefined), system.chainLost]);
-    if (lost) console.error(`\n${lost}: stopping everything (nothing on chain can be read or anchored without it)`);
+    const watch = stateGone(options.stateDir);
+    const lost = await Promise.race([stop.then(() => undefined), system.chainLost.then((why) => `${why}: stopping everything (nothing on chain can be read or anchored without it)`), watch.gone.then((why) => `${why}: stopping everything`)]);
+    watch.cancel();
+    if (lost) console.error(`\n${lost}`);
     console.log("\nstopping …");
     await system.stop();
     console.log("stopped");

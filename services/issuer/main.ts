@@ -122,6 +122,9 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   await custody.first;
   const { status } = ledger;
   const store = new IssuerStore(config.LAISSEZ_DB);
+  // Offers claimed by requests of a service that was killed: redeemable again (their records wait for the retry).
+  const released = store.offers.releaseAbandonedClaims();
+  if (released > 0) jsonLog({ level: "warn", msg: "offers claimed when the service stopped are redeemable again", offers: released });
   const lists = agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
   const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });

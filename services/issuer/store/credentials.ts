@@ -134,6 +134,31 @@ export class Credentials {
     });
   }
 
+  /**
+   * The records of one offer's redemption (issue 22 item 7: one redemption, one outcome), kept
+   * under the offer's own key: recorded once, all copies in one transaction (as a batch when
+   * `batchId` is given, else the one credential); a retry after a failure (the signer down, the
+   * service killed before the wallet had its answer) gets the same records again, bound to the
+   * holder keys the retry proves — none of them was delivered, so no holder had them yet.
+   */
+  recordForOffer(offerKey: string, copies: readonly IssuanceRequest[], operator: string, batchId: string | undefined): CredentialRecord[] {
+    return this.#sql.transaction(() => {
+      const existing = this.byIdempotencyKey(offerKey);
+      if (!existing) return batchId ? this.recordBatch(batchId, copies, offerKey, operator) : [this.#recordIn(copies[0]!, offerKey, operator)];
+      const ids = this.copiesOf(existing.id);
+      if (ids.length !== copies.length || (batchId === undefined) !== (this.batchOf(existing.id) === undefined)) {
+        throw new StoreError("idempotency_conflict", `this offer was redeemed for ${ids.length} holder key(s) ${this.batchOf(existing.id) ? "as a batch (proofs)" : "(proof)"}: retry the same way`);
+      }
+      const rebind = this.#sql.sql("UPDATE credentials SET holder = ? WHERE id = ? AND holder != ?");
+      const records = ids.map((id, i) => {
+        rebind.run(copies[i]!.holder, id, copies[i]!.holder);
+        return this.get(id) as CredentialRecord;
+      });
+      this.#sql.audit(operator, "offer.retry", existing.id, { copies: ids.length }, copies[0]!.issuedAt);
+      return records;
+    });
+  }
+
   count(): number {
     return Number((this.#sql.sql("SELECT count(*) AS n FROM credentials").get() as { n: number }).n);
   }
