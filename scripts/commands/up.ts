@@ -33,6 +33,12 @@ function externalChain(values: Record<string, unknown>): { rpc?: string } {
   return { rpc: rpc.replace(/\/$/, "") };
 }
 
+/**
+ * What the guided offer gives: an SD-JWT VC (the citizen sees selective disclosure: the QR starts
+ * with the health status only), with a date of birth to leave unshown.
+ */
+const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } };
+
 /** An offer made now (valid 10 minutes), as the web wallet's ready link, so the first step is one click. */
 async function readyOffer(s: RunningSystem): Promise<string | undefined> {
   const zj = s.agencies[0]!;
@@ -40,7 +46,7 @@ async function readyOffer(s: RunningSystem): Promise<string | undefined> {
     const res = await fetch(`${zj.url}/offers`, {
       method: "POST",
       headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } }),
+      body: JSON.stringify(GUIDED_OFFER),
       signal: AbortSignal.timeout(10_000),
     });
     const { offerUri } = (await res.json()) as { offerUri?: string };
@@ -52,7 +58,7 @@ async function readyOffer(s: RunningSystem): Promise<string | undefined> {
 
 function guide(s: RunningSystem, stateDir: string, ready: string | undefined): string {
   const zj = s.agencies[0]!;
-  const offer = `curl -s -X POST ${zj.url}/offers -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '{"type":"HealthCode","claims":{"healthStatus":"green","givenName":"Mei","familyName":"Li"}}'`;
+  const offer = `curl -s -X POST ${zj.url}/offers -H 'authorization: Bearer ${zj.token}' -H 'content-type: application/json' -d '${JSON.stringify(GUIDED_OFFER)}'`;
   return [
     "",
     "Laissez is running (all on 127.0.0.1):",
@@ -68,7 +74,8 @@ function guide(s: RunningSystem, stateDir: string, ready: string | undefined): s
     `     A fresh offer any time — the token is CN-ZJ health's development operator token (${join(stateDir, "system.json")}):`,
     `       ${offer}`,
     `     then open ${s.wallet}/#offer=<its "offerUri", URL-encoded>, or paste the offerUri into the wallet's box.`,
-    "  2. The card appears, status Valid. Press Show QR code; pick CN-SH (the region you will show it in); save the image.",
+    "  2. The card appears, status Valid; you choose what each showing reveals. Press Show QR code: only the health status is",
+    "     ticked (tick your name if asked; the date of birth stays unshown). Pick CN-SH (where you will show it); save the image.",
     `  3. Open the CN-SH checkpoint ${s.checkpoints["CN-SH"]}/ — it syncs. Go offline (devtools → Network → Offline, or unplug):`,
     "     read the QR image (or scan it) → ACCEPT, with the bundle's age. The CN-NM checkpoint says REJECT (the QR names CN-SH).",
     "  4. Revoke it. The credential id (urn:uuid:…) is on the wallet's card under \"Technical details\". The command waits until",

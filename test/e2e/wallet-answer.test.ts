@@ -336,11 +336,12 @@ describe("the new views, looked at and audited", () => {
         if (boundFindings.length) findings.push(`bound QR ${tag}:\n${describeFindings(boundFindings)}`);
         await page.click("#qr-close");
 
-        // The static picker of the SD-JWT VC with one claim unticked: the "not shown" line names it.
+        // The static picker of the SD-JWT VC starts with what the type needs (the health status);
+        // the holder ticks the given name, and the "not shown" line names what is left.
         await page.locator("article.card:not(:has(.copies))").locator("button.show-qr").click();
         await page.waitForSelector("#qr svg");
         await page.click("#qr-claims input[name=givenName]");
-        await expect.poll(() => page.textContent("#qr-withheld")).toBe(lang === "en" ? "Not shown: Given name" : "不出示：名");
+        await expect.poll(() => page.textContent("#qr-withheld")).toBe(lang === "en" ? "Not shown: Family name" : "不出示：姓");
         await keep(page, `wallet-${tag}-claim-picker`, false);
         const pickerFindings = await audit(page, lang, { keyboard: false });
         if (pickerFindings.length) findings.push(`picker ${tag}:\n${describeFindings(pickerFindings)}`);

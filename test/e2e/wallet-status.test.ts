@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { readQrPng } from "../../scripts/qr-file.ts";
+import { challengeText } from "../../core/index.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
 import { CHROMIUM, launchChromium, newContext, ready, shot, watchErrors, type Locale, type Size } from "../helpers/browser.ts";
@@ -45,8 +46,8 @@ async function openWallet(size: Size, locale: Locale): Promise<{ context: Browse
   return { context, page };
 }
 
-async function newOffer(claims: Record<string, unknown> = HEALTH): Promise<string> {
-  return (await api(`${zj().url}/offers`, zj().token, { type: "HealthCode", claims })).offerUri as string;
+async function newOffer(claims: Record<string, unknown> = HEALTH, format?: "sd_jwt_vc"): Promise<string> {
+  return (await api(`${zj().url}/offers`, zj().token, { type: "HealthCode", claims, ...(format ? { format } : {}) })).offerUri as string;
 }
 
 async function receive(page: Page, offerUri: string): Promise<void> {
@@ -129,6 +130,8 @@ describe("a code that is not valid never looks green", () => {
       expect(Number.parseFloat(await c.locator(".status-word").evaluate((e) => getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(28);
       expect(await c.locator("[data-claim=healthStatus] del").textContent()).toBe("绿码");
       expect(await c.locator("[data-claim=healthStatus]").textContent()).toContain("已失效");
+      // No "valid until" on a card that is not valid: a neutral expiry date.
+      expect(await c.locator(".validity").textContent()).toMatch(/^到期日：\d{4}年/);
     }
     expect(await card(revoked).locator(".why").textContent()).toBe("浙江省卫生健康委员会已撤销此证件：证件已失效，核验点不予通过。");
     expect(await card(revoked).locator(".next").textContent()).toBe("请勿出示。请向浙江省卫生健康委员会询问原因，或申请新的证件。");
@@ -234,6 +237,38 @@ describe("errors in the citizen's words", () => {
   });
 });
 
+describe("the static QR starts small", () => {
+  it("an SD-JWT VC's picker ticks only what the type needs (health status), the date of birth unticked; a region a checkpoint's request named is suggested", async () => {
+    for (const [size, locale] of [["phone", "zh-CN"], ["desktop", "en"]] as const) {
+      const { context, page } = await openWallet(size, locale);
+      const zh = locale === "zh-CN";
+      await receive(page, await newOffer({ ...HEALTH, birthDate: "1990-04-12" }, "sd_jwt_vc"));
+      // A CN-NM checkpoint's request, read and declined: the next static QR is suggested for CN-NM.
+      const c = (await (await fetch(`${system.checkpoints["CN-NM"]}/challenges?claims=healthStatus`, { method: "POST" })).json()) as { audience: string; nonce: string; expiresAt: number; claims: string[] };
+      if ((await page.getAttribute("details.answer-paste", "open")) === null) await page.click("details.answer-paste summary");
+      await page.fill("#challenge-text", challengeText(c));
+      await page.click("#challenge-read");
+      await page.waitForSelector("#request:not([hidden])");
+      await page.click("#request-decline");
+      await page.click("button.show-qr");
+      await page.waitForSelector("#qr svg");
+      const ticked = await page.$$eval("#qr-claims input[type=checkbox]", (boxes) => Object.fromEntries(boxes.map((b) => [(b as HTMLInputElement).name, (b as HTMLInputElement).checked])));
+      expect(ticked).toEqual({ healthStatus: true, givenName: false, familyName: false, birthDate: false });
+      expect(await page.textContent("#qr-withheld")).toBe(zh ? "不出示：名、姓、出生日期" : "Not shown: Given name, Family name, Date of birth");
+      expect(await page.inputValue("#qr-region")).toBe("CN-NM");
+      expect(await page.textContent("#qr-suggested")).toBe(zh ? "内蒙古 (CN-NM)的核验点刚向本钱包发出过请求：此二维码已设为用于内蒙古 (CN-NM)。" : "A checkpoint in Inner Mongolia (CN-NM) asked this wallet just now: this code is for Inner Mongolia (CN-NM).");
+      // The code shows the health status alone: the CN-NM checkpoint reads it with nothing else disclosed.
+      const qr = readQrPng(await page.locator("#qr svg").screenshot());
+      expect(qr).toMatch(/^LZ2:/);
+      await shot(page, `wallet-picker-${zh ? "zh" : "en"}-${size}`, false);
+      // Another region picked by hand: the line goes.
+      await page.selectOption("#qr-region", "CN-SH");
+      await expect.poll(() => page.locator("#qr-suggested").isHidden()).toBe(true);
+      await context.close();
+    }
+  });
+});
+
 describe("moving the wallet to a new phone", () => {
   it("export on one profile, import on another: credentials, copies and keys move under the passphrase; the moved QR verifies", async () => {
     const launch = async (locale: Locale, size: Size) =>
@@ -306,10 +341,25 @@ describe("moving the wallet to a new phone", () => {
     expect(verdict).toMatchObject({ verdict: "accept" });
     await b.keyboard.press("Escape");
 
-    // Imported twice: nothing doubles.
+    // A copy shown on the new phone: the last one left warns first, and going offline says so.
+    const batch = b.locator("article.card:has(.copies)");
+    await batch.locator("button.show-qr").click();
+    await b.waitForSelector("#qr svg");
+    await b.keyboard.press("Escape");
+    await expect.poll(() => batch.locator(".copies").getAttribute("data-unused")).toBe("1");
+    expect(await batch.locator(".copies").textContent()).toBe("Only 1 of 3 copies left. Before you go somewhere without a network, receive a new batch from the agency.");
+    expect(await batch.locator(".copies").getAttribute("class")).toContain("low");
+    await fresh.setOffline(true);
+    await expect.poll(() => b.getAttribute("#present-result", "data-outcome")).toBe("copies_low");
+    expect(await b.textContent("#present-result")).toContain("No network now, and 1 of your credentials have no copies left, or one");
+    await shot(b, "wallet-copies-en-desktop-low-offline");
+    await fresh.setOffline(false);
+
+    // Imported twice: nothing doubles, and the copy used here since stays used (the file had it unused).
     await b.setInputFiles("#import-file", file);
     await expect.poll(() => b.textContent("#move-result"), { timeout: 30_000 }).toBe("Imported 0 credentials (4 were already here).");
     expect(await b.locator("article.card").count()).toBe(2);
+    expect(await batch.locator(".copies").getAttribute("data-unused")).toBe("1");
     await b.click("#lang");
     await shot(b, "wallet-move-zh-desktop-imported");
     const findings = await audit(b, "zh-CN");

@@ -30,6 +30,8 @@ const REFUSED: readonly (readonly [string, string])[] = [
   ["services/checkpoint/app.ts", "../../wallet/qr.ts"],
   ["services/http/app.ts", "../chain/ledger.ts"],
   ["services/chain/ledger.ts", "../http/app.ts"],
+  ["services/signer/app.ts", "../issuer/store.ts"],
+  ["services/crypto/pkcs11-signer.ts", "../signer/config.ts"],
   ["services/schemas.ts", "./checkpoint/sync.ts"],
   ["services/issuer/app.ts", "../../scripts/context.ts"],
   ["services/issuer/app.ts", "../../web/ui.ts"],

@@ -198,6 +198,17 @@ function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type"
   };
 }
 
+/**
+ * What a checkpoint needs of a type: its schema's required claims (a health code: the health
+ * status), ticked at first; the holder ticks more (a name, never the date of birth unasked).
+ * Without the schema in the bundle: everything ticked, as before.
+ */
+function neededClaims(page: WalletPage, type: string): { initiallyShown?: string[] } {
+  const schema = page.store.bundle?.credentialTypes[type]?.schema as { required?: unknown } | null | undefined;
+  const required = Array.isArray(schema?.required) ? schema.required.filter((r): r is string => typeof r === "string") : undefined;
+  return required ? { initiallyShown: required } : {};
+}
+
 /** The static one-way QR for a region's checkpoints: one copy per showing (redraws keep it). */
 async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void> {
   const taken = await takeForPresenting(page, entry, (words, outcome) => say(page, "present-result", words, outcome));
@@ -205,7 +216,7 @@ async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void>
   const { credential: c, key } = taken;
   await page.qr.show({
     ...qrBasics(page, c),
-    ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })) } : {}),
+    ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })), ...neededClaims(page, c.type) } : {}),
     make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
     // Another tab may have taken copies meanwhile: the card shows what is left now.
   }, () => void refresh(page));
@@ -289,6 +300,11 @@ async function main(): Promise<void> {
   byId("sync").addEventListener("click", () => void sync(page));
   byId("receive").addEventListener("click", () => void receive(page, byId<HTMLInputElement>("offer").value.trim()));
   window.addEventListener("hashchange", () => void receiveFromHash(page));
+  // Gone offline with a batch used up or on its last copy: said at once (a new batch needs a network).
+  window.addEventListener("offline", () => {
+    const count = entries(page).filter((e) => e.credential.copy && e.unused <= 1).length;
+    if (count) say(page, "present-result", () => L.t("wallet.copies.offline", { count }), "copies_low");
+  });
   L.apply();
   await refresh(page);
   if (navigator.onLine) await sync(page);

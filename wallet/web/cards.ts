@@ -118,8 +118,10 @@ export const cardKey = (c: StoredCredential): string => c.copy?.batch ?? c.id;
 /** A batch's copies: how many are left; when none, the holder is told to receive a new batch. */
 function copiesLine(entry: WalletEntry, L: PageLanguage): HTMLElement | null {
   if (!entry.credential.copy) return null;
-  const words = entry.unused > 0 ? L.t("wallet.copies.left", { unused: entry.unused, copies: entry.copies }) : L.t("wallet.copies.none", { copies: entry.copies });
-  return el("p", { class: `copies${entry.unused === 0 ? " used-up" : ""}`, "data-unused": String(entry.unused), "data-copies": String(entry.copies) }, words);
+  const n = { unused: entry.unused, copies: entry.copies };
+  // The last copy warns first: a holder about to go offline can still receive a new batch.
+  const words = entry.unused > 1 ? L.t("wallet.copies.left", n) : entry.unused === 1 ? L.t("wallet.copies.low", n) : L.t("wallet.copies.none", n);
+  return el("p", { class: `copies${entry.unused === 0 ? " used-up" : entry.unused === 1 ? " low" : ""}`, "data-unused": String(entry.unused), "data-copies": String(entry.copies) }, words);
 }
 
 export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElement {
@@ -128,7 +130,8 @@ export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElemen
   // A batch's card keeps its place (and focus target) while its shown copy changes.
   const key = cardKey(c);
   const s = citizenStatus(c, ctx.bundle, now, L);
-  const validity = c.validUntil > now ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) });
+  // "Valid until" on a credential that is not valid would read better than it is: a neutral expiry date instead.
+  const validity = c.validUntil <= now ? L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) }) : looksValid(s.kind) || s.kind === "unknown" ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiryDate", { date: dateInWords(c.validUntil, L.lang) });
   const title = typeName(c.type, L.lang);
   const toggle = el("button", { type: "button", class: "quiet toggle-claims", "aria-pressed": String(ctx.claimsHidden) }, L.t(ctx.claimsHidden ? "wallet.claims.show" : "wallet.claims.hide"));
   toggle.addEventListener("click", ctx.onToggleClaims);
