@@ -147,8 +147,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       new: "rotate-key: the new signing key's 0x address",
       old: "rotate-key: the old signing key's 0x address",
       overlap: "rotate-key: seconds the old key stays valid",
+      count: "reset-audit: the last genuine anchored count (`laissez audit verify --json`: anchored.count; 0: none)",
+      head: "reset-audit: that entry's hash, 0x + 64 hex (anchored.head)",
     },
-    examples: ["laissez agency set-writer --agency 0x… --writer 0x…", "laissez agency revoke-key --agency 0x… --key 0x…"],
+    examples: ["laissez agency set-writer --agency 0x… --writer 0x…", "laissez agency revoke-key --agency 0x… --key 0x…", "laissez agency reset-audit --agency 0x… --count 1234 --head 0x…"],
   },
 };
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { compactCredential, decodeJwt, PAPER_IDENTITY_CLAIMS } from "../core/index.ts";
-import { qrSize, qrSvg } from "../wallet/qr.ts";
+import { qrSize, qrSvg } from "../web/qr.ts";
 import { paperCredentialHtml } from "../web/paper-page.ts";
 import { UsageError } from "./cli.ts";
 

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
-import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, deserializeBundle, type KeySigner, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
+import { BundleError, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, type KeySigner, parseJson, type SignedDelegation, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
+import { readSignedBundle, signedEnvelopeText, writeSignedBundle } from "../../services/checkpoint/bundle-file.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
 import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
@@ -59,19 +60,17 @@ export const syncCommand: Command = {
       const signer = await bundleSigner(region, chainId, chainNow);
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
-      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.authority], region }).payload as SerializedBundle);
+      if (fromPath) base = readSignedBundle(fromPath, { chainId, authorities: [signer.authority], region }).bundle;
       const started = performance.now();
       const { bundle, delta } = await syncBundle(provider, ledger.deployment, { base, schemas: directorySchemaSource(stringOption(values, "schemas") as string) });
       // The current authority signs (itself or through its delegation); a former one may sign the hand-over
       // bundle that records its successor (checkpoints follow the rotation only through a bundle they already trust).
       const former = delta.events.some((e) => e.source === "trust" && (e.kind === "RegionAdded" || e.kind === "RegionAuthorityChanged") && e.region === region && e.authority === signer.authority);
       if (onChainAuthority !== signer.authority && !former) throw new UsageError(`the bundle would not be trusted: ${signer.authority} is not ${region}'s authority on chain`);
-      const key = signer.key;
-      const scope = bundleScope(bundle, region);
-      const bundleText = JSON.stringify(await signEnvelope(serializeBundle(bundle), key, scope, signer.delegation));
-      writeFileAtomic(out, bundleText);
+      const signing = { region, key: signer.key, delegation: signer.delegation };
+      const bundleText = await writeSignedBundle(out, bundle, signing);
       const deltaOut = stringOption(values, "delta-out");
-      const deltaText = JSON.stringify(await signEnvelope(delta, key, scope, signer.delegation));
+      const deltaText = await signedEnvelopeText(delta, bundle, signing);
       if (deltaOut) writeFileAtomic(deltaOut, deltaText);
       const summary = {
         region,

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseOffer } from "../../wallet/receive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, readPresentation } from "../../core/index.ts";
-import { readQrPng } from "../../wallet/qr-file.ts";
+import { readQrPng } from "../../scripts/qr-file.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 import { freePortBlock } from "../helpers/system.ts";
 

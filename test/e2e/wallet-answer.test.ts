@@ -19,7 +19,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { challengeText, decodeJwt, deserializeBundle, expandPresentation, expandSdJwtPresentation, nobleVerifier, p256DidKey, splitSdJwt, type SerializedBundle, type SignedEnvelope } from "../../core/index.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { checkReceived } from "../../wallet/receive.ts";
-import { qrPng, readQrPng } from "../../wallet/qr-file.ts";
+import { qrPng, readQrPng } from "../../scripts/qr-file.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
 import { launchChromium, newContext, ready, SHOTS, shot, stillVideoY4m, watchErrors, type Locale, type Size } from "../helpers/browser.ts";
 import { startTestSystem } from "../helpers/system.ts";

@@ -24,7 +24,7 @@ import { Anchorer } from "../../services/issuer/anchor.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { printPaperCredential } from "../../scripts/paper.ts";
-import { readQrPng } from "../../wallet/qr-file.ts";
+import { readQrPng } from "../../scripts/qr-file.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { decodeJwt } from "../../core/jwt.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";

@@ -34,7 +34,7 @@ import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { present, type PresentationTarget } from "../../wallet/present.ts";
 import { presentationQrText } from "../../wallet/qr.ts";
-import { qrPng, readQrPng } from "../../wallet/qr-file.ts";
+import { qrPng, readQrPng } from "../../scripts/qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";

@@ -24,7 +24,7 @@ import { utf8 } from "../../core/encoding.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { p256 } from "@noble/curves/nist.js";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
-import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
+import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, timesInWords, typeName } from "../../web/i18n.ts";
 import { EN, ZH } from "../../web/messages.ts";
 import { appendCounts, recognitionMatrix, statusCounts } from "../../web/registry-model.ts";
 import { TrustStore } from "../../web/trust-store.ts";
@@ -97,6 +97,9 @@ describe("languages", () => {
 
   it("words a native reader expects (issue 26 major 5): durations in whole units, status 'updated', names in Chinese order, one word for checkpoint", () => {
     expect(durationInWords(8, "zh-CN")).toBe("8 秒");
+    // Core's check details carry unix times: the checks list shows them as dates.
+    expect(timesInWords("expired at 1767227400 (now 1767227401)", "zh-CN")).toBe(`expired at ${dateTimeInWords(1767227400, "zh-CN")} (now ${dateTimeInWords(1767227401, "zh-CN")})`);
+    expect(timesInWords("block 12345, index 99", "en")).toBe("block 12345, index 99");
     expect(t("zh-CN", "checkpoint.fact.dataValue", { age: durationInWords(8, "zh-CN") })).toBe("8 秒前更新");
     expect(durationInWords(4320, "zh-CN")).toBe("1小时12分");
     expect(durationInWords(4320, "en")).toBe("1 hour 12 minutes");

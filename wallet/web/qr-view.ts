@@ -12,7 +12,7 @@ import QRCode from "qrcode";
 import type { JsonValue } from "../../core/index.ts";
 import { claimName, claimValue, dateTimeInWords, regionName, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
-import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../qr.ts";
+import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../../web/qr.ts";
 import { byId, el, nowSeconds } from "../../web/ui.ts";
 
 const REGION_KEY = "laissez.wallet.qr-region";

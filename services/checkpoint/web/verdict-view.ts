@@ -5,7 +5,7 @@
  * reason in the language, the disclosed claims, and the checks that ran.
  */
 import type { Check, TrustBundle, Verdict } from "../../../core/index.ts";
-import { agencyName, checkName, claimName, claimRows, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
+import { agencyName, checkName, claimName, claimRows, dateTimeInWords, durationInWords, reasonText, regionName, timesInWords, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import type { StatedFacts } from "../../../web/stated-facts.ts";
 import { byId, el, isolated } from "../../../web/ui.ts";
@@ -83,7 +83,7 @@ export function renderVerdict(shown: VerdictOnScreen | undefined, L: PageLanguag
   byId("verdict-claims").replaceChildren(...claims.flatMap((c) => [el("dt", {}, c.label), el("dd", { "data-claim": c.key }, isolated(c.value))]));
   // Each check by name in the language, a failed one with its reason in words; core's own words (English) below, for whoever looks further.
   const check = (c: ShownVerdict["checks"][number]): string => (c.ok || !c.reason ? checkName(c.code, L.lang) : L.t("checkpoint.checks.failed", { check: checkName(c.code, L.lang), reason: reasonText(c.reason, L.lang) }));
-  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed", "data-check": c.code }, `${c.ok ? "✓" : "✗"} ${check(c)}`, el("span", { class: "detail", lang: "en" }, c.detail))));
+  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed", "data-check": c.code }, `${c.ok ? "✓" : "✗"} ${check(c)}`, el("span", { class: "detail", lang: "en" }, timesInWords(c.detail, L.lang)))));
 }
 
 /** How fresh the bundle is for the strictest type it carries: ok, amber (past 3/4 of it), or stale. */

@@ -2,23 +2,23 @@
  * `npm run bench`: runs every benchmark section, prints the figures, merges them into
  * bench/results.json and rewrites BENCHMARKS.md. Speed goals live here, not in tests.
  */
-import { benchGas } from "../bench/gas.ts";
-import { benchVerify } from "../bench/verify.ts";
-import { benchBundle } from "../bench/bundle.ts";
-import { benchIssuer } from "../bench/issuer.ts";
-import { AUDIT_LAG_TITLE, benchAuditLag } from "../bench/audit-lag.ts";
-import { BATCH_TITLE, benchBatch } from "../bench/batch.ts";
-import { benchCheckpointInOwnProcess } from "../bench/checkpoint.ts";
-import { benchQr } from "../bench/qr.ts";
-import { benchSdJwt } from "../bench/sd-jwt.ts";
-import { benchTrustModel } from "../bench/trust-model.ts";
-import { benchScale } from "../bench/scale.ts";
-import { SOAK_TITLE } from "../bench/soak.ts";
-import { keepUnrun, renderMarkdown, spliceSection, writeResults, type Figures, type Section } from "../bench/report.ts";
+import { benchGas } from "./gas.ts";
+import { benchVerify } from "./verify.ts";
+import { benchBundle } from "./bundle.ts";
+import { benchIssuer } from "./issuer.ts";
+import { AUDIT_LAG_TITLE, benchAuditLag } from "./audit-lag.ts";
+import { BATCH_TITLE, benchBatch } from "./batch.ts";
+import { benchCheckpointInOwnProcess } from "./checkpoint.ts";
+import { benchQr } from "./qr.ts";
+import { benchSdJwt } from "./sd-jwt.ts";
+import { benchTrustModel } from "./trust-model.ts";
+import { benchScale } from "./scale.ts";
+import { SOAK_TITLE } from "./soak.ts";
+import { keepUnrun, renderMarkdown, spliceSection, writeResults, type Figures, type Section } from "./report.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const SCALE_TITLE = "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
-const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
+const RESULTS = new URL("./results.json", import.meta.url).pathname;
 
 /** `npm run bench -- --only scale`: the national-scale section alone, spliced into BENCHMARKS.md in place. */
 async function onlyScale(): Promise<void> {
