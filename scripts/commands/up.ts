@@ -4,7 +4,8 @@ import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
 import { EXIT, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
 import { narrator, runScenario, scenarioPassed, type Narration } from "../demo/scenario.ts";
-import { startSystem, type RunningSystem } from "../system.ts";
+import { qrTerminal } from "../qr-file.ts";
+import { startSystem, type LanSystem, type RunningSystem } from "../system.ts";
 
 const SYSTEM_OPTIONS = {
   port: { type: "string", default: "8545" },
@@ -12,6 +13,7 @@ const SYSTEM_OPTIONS = {
   "base-port": { type: "string", default: "8700" },
   "state-dir": { type: "string", default: join(".data", "system") },
   deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR },
+  lan: { type: "string" },
 } as const;
 
 function systemOptions(values: Record<string, unknown>) {
@@ -22,6 +24,7 @@ function systemOptions(values: Record<string, unknown>) {
     stateDir: resolve(stringOption(values, "state-dir") ?? join(".data", "system")),
     deploymentsDir: resolve(stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR),
     ...externalChain(values),
+    ...(stringOption(values, "lan") ? { lan: stringOption(values, "lan") as string } : {}),
   };
 }
 
@@ -103,6 +106,18 @@ function stateGone(stateDir: string): { gone: Promise<string>; cancel(): void } 
   return { gone, cancel: () => clearInterval(timer) };
 }
 
+/** LAN mode's part of the guide: the CA to install first, then the phone URLs, each as a QR code. */
+async function lanGuide(lan: LanSystem): Promise<string> {
+  const codes = [
+    ["1. On the phone, install this certificate authority (made for this run only; remove it after testing):", lan.caUrl],
+    ["2. Then the web wallet:", `${lan.wallet}/`],
+    ...Object.entries(lan.checkpoints).map(([region, url]) => [`   checkpoint ${region}:`, `${url}/`]),
+  ];
+  const out = ["", `LAN mode: phones on this network reach the pages over https at ${lan.address} (the chain stays on 127.0.0.1).`, `  CA certificate: ${lan.caFile}`];
+  for (const [say, url] of codes) out.push("", `${say} ${url}`, await qrTerminal(url as string));
+  return out.join("\n");
+}
+
 /** Resolves on the first Ctrl-C or SIGTERM. */
 const interrupted = (): Promise<void> =>
   new Promise((resolve) => {
@@ -113,13 +128,14 @@ const interrupted = (): Promise<void> =>
 export const upCommand: Command = {
   name: "up",
   summary: "start the whole system: embedded chain, deployment, demo consortium, issuer and checkpoint services, web pages",
-  usage: "laissez up [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system]",
+  usage: "laissez up [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system] [--lan ADDRESS]",
   options: SYSTEM_OPTIONS,
   async run({ values }) {
     const stop = interrupted();
     const options = systemOptions(values);
     const system = await startSystem(options);
     console.log(guide(system, options.stateDir, await readyOffer(system)));
+    if (system.lan) console.log(await lanGuide(system.lan));
     console.log("\nready");
     const watch = stateGone(options.stateDir);
     const lost = await Promise.race([stop.then(() => undefined), system.chainLost.then((why) => `${why}: stopping everything (nothing on chain can be read or anchored without it)`), watch.gone.then((why) => `${why}: stopping everything`)]);
