@@ -161,7 +161,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
     title: "Laissez checkpoint service",
     version: "1",
     routes,
-    authenticate: () => undefined,
+    authenticate: async () => undefined,
     metrics,
     ...(d.log ? { log: d.log } : {}),
     ...(d.rateLimit ? { rateLimit: d.rateLimit } : {}),

@@ -65,7 +65,7 @@ export interface HttpAppOptions {
   readonly title: string;
   readonly version: string;
   readonly routes: readonly Route<unknown>[];
-  readonly authenticate: (token: string) => Caller | undefined;
+  readonly authenticate: (token: string) => Promise<Caller | undefined>;
   readonly log?: Log;
   readonly metrics?: Metrics;
   /** Largest request body accepted (bytes). */
@@ -121,7 +121,7 @@ export function withServiceRoutes(title: string, metrics: Metrics, routes: Route
       auth: "public",
       responses: { 200: "text exposition format" },
       async handle() {
-        return { status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4" };
+        return { status: 200, body: await metrics.render(), contentType: "text/plain; version=0.0.4" };
       },
     }),
     route({
@@ -175,10 +175,10 @@ function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): expre
 }
 
 /** The bearer token's caller, who must hold one of the route's roles. */
-function authorize(r: Route<unknown>, req: Request, res: Response, authenticate: HttpAppOptions["authenticate"]): Caller | undefined {
+async function authorize(r: Route<unknown>, req: Request, res: Response, authenticate: HttpAppOptions["authenticate"]): Promise<Caller | undefined> {
   if (r.auth === "public") return undefined;
   const m = /^Bearer ([A-Za-z0-9._~+/-]{1,256}=*)$/.exec(req.get("authorization") ?? "");
-  const caller = m ? authenticate(m[1] as string) : undefined;
+  const caller = m ? await authenticate(m[1] as string) : undefined;
   if (!caller) throw new HttpError("unauthorized", "a valid bearer token is required");
   res.locals.caller = caller.id;
   if (!r.auth.some((role) => caller.roles.includes(role))) throw new HttpError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
@@ -223,7 +223,7 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
     if (r.cors) res.set({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-request-id" });
     if (r.noStore) res.set({ "cache-control": "no-store", pragma: "no-cache" });
     try {
-      const caller = authorize(r, req, res, o.authenticate);
+      const caller = await authorize(r, req, res, o.authenticate);
       const body = schema ? await readRouteBody(r, schema, req, o.bodyLimit ?? 64 * 1024) : undefined;
       const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), query: (n) => queryParam(req, n), caller, requestId: res.locals.requestId as string });
       res.status(result.status);

@@ -3,7 +3,7 @@ import { CodedError, toWordMasks } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { AuditAnchoringStatus } from "./audit-anchor.ts";
-import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";
+import { planBatch, planningWindow, type BatchPlan, type IssuerStore, type SignedBatch } from "./store.ts";
 
 /** Most bits one transaction carries, whatever the gas: bounds its calldata and event (1,000 random bits ≈ 10 M gas). */
 export const MAX_BATCH = 1000;
@@ -114,7 +114,7 @@ export class Anchorer {
   async step(): Promise<number> {
     return this.recording(async () => {
       let anchored = 0;
-      for (const b of this.store.outbox.signedBatches()) anchored += await this.settle(b);
+      for (const b of await this.store.outbox.signedBatches()) anchored += await this.settle(b);
       const sized = await this.nextSizedBatch();
       if (sized) anchored += await this.settle(await this.sign(sized));
       return anchored;
@@ -124,7 +124,7 @@ export class Anchorer {
   /** Steps until the outbox is empty (or `maxSteps`): used by tests, benchmarks and shutdown. */
   async drain(maxSteps = 1000): Promise<number> {
     let total = 0;
-    for (let i = 0; i < maxSteps && this.store.outbox.depth() > 0; i++) total += await this.step();
+    for (let i = 0; i < maxSteps && (await this.store.outbox.depth()) > 0; i++) total += await this.step();
     return total;
   }
 
@@ -137,11 +137,11 @@ export class Anchorer {
       const head = await this.provider.getBlockNumber();
       let checked = 0;
       let requeued = 0;
-      for (const b of this.store.outbox.anchoredBatches(limit)) {
+      for (const b of await this.store.outbox.anchoredBatches(limit)) {
         checked++;
         const receipt = b.block > head ? null : await this.provider.getTransactionReceipt(b.txHash);
         if (receipt?.status === 1) continue;
-        this.requeue(b, "lost");
+        await this.requeue(b, "lost");
         requeued++;
       }
       this.lastReconcile = { at: this.now(), checked, requeued };
@@ -184,14 +184,15 @@ export class Anchorer {
    */
   private async nextSizedBatch(): Promise<SizedBatch | undefined> {
     // Idle: nothing to ask the node (the loop steps every interval).
-    if (this.store.outbox.depth() === 0) return undefined;
+    if ((await this.store.outbox.depth()) === 0) return undefined;
     const blockGasLimit = (await this.provider.getBlock("latest"))?.gasLimit;
     if (!blockGasLimit) throw new Error("the node did not return the latest block");
     const budget = (blockGasLimit * BigInt(Math.round(this.blockGasShare * 1000))) / 1000n;
     const from = await this.signer.getAddress();
     let maxBits = MAX_BATCH;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const plan = this.store.outbox.nextBatch(maxBits);
+      const pending = await this.store.outbox.pendingOfOldestList(planningWindow(maxBits));
+      const plan = pending && planBatch(pending.listId, pending.requests, maxBits);
       if (!plan) return undefined;
       const call = await this.updateCall(plan);
       const gas = await this.provider.estimateGas({ ...call, from });
@@ -239,7 +240,7 @@ export class Anchorer {
     // Anchored means: mined, succeeded, and the registry said so (its StatusUpdated log).
     const registry = this.deployment.statusRegistry.toLowerCase();
     if (receipt.status !== 1 || !receipt.logs.some((l) => l.address.toLowerCase() === registry)) {
-      this.requeue(b, "reverted");
+      await this.requeue(b, "reverted");
       throw new AnchorError("transaction_reverted", `status transaction ${b.txHash} reverted or changed nothing`);
     }
     // Not final yet: checked again next step. Should its block disappear meanwhile, the receipt
@@ -258,8 +259,8 @@ export class Anchorer {
     }
   }
 
-  private requeue(b: SignedBatch, why: string): number {
-    this.store.outbox.requeue(b, why, this.now());
+  private async requeue(b: SignedBatch, why: string): Promise<number> {
+    await this.store.outbox.requeue(b, why, this.now());
     this.requeued[why] = (this.requeued[why] ?? 0) + 1;
     this.metrics?.inc("laissez_anchor_requeued_total", "batches returned to pending", { why });
     return 0;
@@ -292,7 +293,7 @@ export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { inte
         await o.audit?.step();
         failures = 0;
         // Idle, or a batch waiting for confirmations: no point asking the node again at once.
-        if (anchored === 0 || store.outbox.depth() === 0) await sleep(o.intervalMs);
+        if (anchored === 0 || (await store.outbox.depth()) === 0) await sleep(o.intervalMs);
       } catch (e) {
         failures++;
         // The node may come back reset or without its last blocks (a restart that lost unflushed

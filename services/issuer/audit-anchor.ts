@@ -62,7 +62,7 @@ export class AuditAnchorer {
   }
 
   private async anchor(): Promise<AuditHead | null> {
-    const head = this.store.auditChain.head();
+    const head = await this.store.auditChain.head();
     if (head.count <= this.knownOnChain) return null;
     const ledger = connectLedger(this.deployment, this.signer);
     this.knownOnChain = (await lastAuditAnchor(ledger, this.agency)).count;

@@ -3,7 +3,7 @@ import { type CredentialFormat, holderPublicKey, issueCredential, issueSdJwtVc, 
 import { HttpError } from "../http/errors.ts";
 import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
-import { MAX_COPIES, type CredentialRecord } from "./store.ts";
+import { GroupCommit, MAX_COPIES, type CredentialRecord } from "./store.ts";
 
 /** A credential's validity when the request names none. */
 export const DEFAULT_VALID_FOR = 86_400;
@@ -63,11 +63,12 @@ type CheckIssuable = (type: string, claims: Record<string, JsonValue>, validFor?
 export function createIssuance(d: IssuerContext) {
   const types = credentialTypes(d);
   const checkIssuable: CheckIssuable = async (type, claims, validFor) => issuableSchema(await chainCall(types.typeInfo(type)), type, claims, validFor);
+  const grouped = new GroupCommit(d.store.credentials);
   return {
     typeInfo: types.typeInfo,
     listTypes: types.listTypes,
     checkIssuable,
-    issueTo: (p: IssueTo) => issueTo(d, checkIssuable, p),
+    issueTo: (p: IssueTo) => issueTo(d, checkIssuable, grouped, p),
     issueCopies: (p: IssueCopies) => issueCopies(d, checkIssuable, p),
   };
 }
@@ -103,11 +104,11 @@ function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, hold
 }
 
 /** Checks, records and signs one credential. */
-async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueTo): Promise<Issued> {
+async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, grouped: GroupCommit, p: IssueTo): Promise<Issued> {
   if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
   const schema = await checkIssuable(p.type, p.claims, p.validFor);
   const requestHash = d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
-  const record = await d.store.credentials.recordGrouped(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
+  const record = await grouped.record(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
   // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
   const format = p.format ?? "jwt_vc";
@@ -131,12 +132,12 @@ async function issueCopies(d: IssuerContext, checkIssuable: CheckIssuable, p: Is
   const issuedAt = d.now();
   const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
   const batch = `urn:uuid:${randomUUID()}`;
-  const records = d.store.credentials.recordBatch(batch, p.holders.map((holder) => newRecord(d, p, holder, issuedAt, requestHash)), p.idempotencyKey, p.operator);
+  const records = await d.store.credentials.recordBatch(batch, p.holders.map((holder) => newRecord(d, p, holder, issuedAt, requestHash)), p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
   const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
   const copies = await Promise.all(
     records.map(async (r) => ({ id: r.id, holder: r.holder, credential: await sign(d, r, p.claims, schema, format), format, status: { revocation: r.revocation, suspension: r.suspension } })),
   );
   d.metrics.inc("laissez_credentials_signed_total", "credentials signed, by format", { format }, copies.length);
-  return { batch: d.store.credentials.batchOf(records[0]!.id) ?? batch, copies };
+  return { batch: (await d.store.credentials.batchOf(records[0]!.id)) ?? batch, copies };
 }

@@ -20,7 +20,7 @@ import { AuditAnchorer } from "./audit-anchor.ts";
 import { createIssuerApp } from "./app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import type { IssuerConfig } from "./config.ts";
-import { IssuerStore } from "./store.ts";
+import { SqliteIssuerStore, type IssuerStore } from "./store.ts";
 
 /** The service's two keys, each behind the KeySigner interface (software here, or a remote HSM/KMS signer). */
 async function serviceKeys(config: IssuerConfig): Promise<{ credential: KeySigner; writer: KeySigner }> {
@@ -45,7 +45,7 @@ async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, pr
   try {
     resolved = await resolveSigningMethod({ provider, registry, chainId, did, key });
   } catch (e) {
-    const remembered = store.setting<{ key: string; method: string }>("signing_method");
+    const remembered = await store.setting<{ key: string; method: string }>("signing_method");
     const method = config.LAISSEZ_SIGNING_METHOD ?? (remembered?.key === keyName ? remembered.method : undefined);
     if (e instanceof SigningMethodError || method === undefined) throw e;
     jsonLog({ level: "warn", msg: "signing method not checked: the chain does not answer", method });
@@ -54,7 +54,7 @@ async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, pr
   if (config.LAISSEZ_SIGNING_METHOD !== undefined && config.LAISSEZ_SIGNING_METHOD !== resolved) {
     throw new SigningMethodError(`LAISSEZ_SIGNING_METHOD is ${config.LAISSEZ_SIGNING_METHOD}, but the DID lists the signing key as ${resolved}`);
   }
-  store.saveSetting("signing_method", { key: keyName, method: resolved });
+  await store.saveSetting("signing_method", { key: keyName, method: resolved });
   return resolved;
 }
 
@@ -75,14 +75,14 @@ async function chainIdAtStart(config: IssuerConfig): Promise<number> {
  * The agency's lists: remembered in the store once learnt, asked of the chain (with backoff)
  * until then. Until they are known, issuance answers 503 chain_unavailable.
  */
-function agencyListsSource(store: IssuerStore, status: Contract, agency: string, log: Log): { current: () => AgencyLists | undefined; stop: () => void } {
-  let lists = store.setting<AgencyLists>("agency_lists");
+async function agencyListsSource(store: IssuerStore, status: Contract, agency: string, log: Log): Promise<{ current: () => AgencyLists | undefined; stop: () => void }> {
+  let lists = await store.setting<AgencyLists>("agency_lists");
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const learn = async (attempt: number): Promise<void> => {
     try {
       lists = await agencyLists(status, agency);
-      store.saveSetting("agency_lists", lists);
+      await store.saveSetting("agency_lists", lists);
     } catch (e) {
       log({ level: "warn", msg: "agency lists not readable from the chain yet; will retry", error: String((e as Error)?.message ?? e).slice(0, 200) });
       if (!stopped) timer = setTimeout(() => void learn(attempt + 1), Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
@@ -115,8 +115,8 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     jsonLog({ level: "warn", msg: "key custody not checked: the chain does not answer", error: String((e as Error)?.message ?? e).slice(0, 200) });
   });
   const { status } = connectLedger(deployment, provider);
-  const store = new IssuerStore(config.LAISSEZ_DB);
-  const lists = agencyListsSource(store, status, agency, jsonLog);
+  const store = new SqliteIssuerStore(config.LAISSEZ_DB);
+  const lists = await agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
   const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const audit = new AuditAnchorer(store, deployment, writer, agency, { intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS, metrics });
@@ -151,7 +151,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
       await new Promise((r) => server.close(r));
       await anchoring.stop();
       provider.destroy();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -41,7 +41,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       async handle({ body, caller }) {
         await issuance.checkIssuable(body.type, body.claims, body.validFor);
         const expiresAt = d.now() + OFFER_TTL;
-        const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
+        const code = await d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
         const formats: CredentialFormat[] = body.format ? [body.format] : ["jwt_vc", "sd_jwt_vc"];
         const ids = formats.map((f) => configurationId(body.type, f));
         const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: ids, grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
@@ -82,7 +82,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       noStore: true,
       responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
       async handle({ body }) {
-        const redeemed = d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
+        const redeemed = await d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
         if (!redeemed) throw new HttpError("invalid_grant", "the pre-authorized code is unknown, used or expired");
         const token: TokenResponse = { access_token: redeemed.accessToken, token_type: "Bearer", expires_in: OFFER_TTL, c_nonce: redeemed.cNonce, c_nonce_expires_in: OFFER_TTL };
         return { status: 200, body: token };
@@ -130,24 +130,24 @@ function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>
  */
 async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, body: z.infer<typeof CredentialRequest>): Promise<CredentialResponse | BatchCredentialResponse> {
   const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
-  const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
+  const offer = token ? await d.store.offers.forToken(token, d.now()) : undefined;
   if (!token || !offer) throw unusable();
   const format = requestedFormat(body, offer);
   const holders = provenHolders(d, body, offer.cNonce);
-  // Claimed in one UPDATE before the first await: of racing redemptions, one issues (one credential or one batch).
-  if (!d.store.offers.claim(token, d.now())) throw unusable();
+  // Claimed atomically (one UPDATE) before issuing: of racing redemptions, one issues (one credential or one batch).
+  if (!(await d.store.offers.claim(token, d.now()))) throw unusable();
   const common = { type: offer.type, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format };
   try {
     if (body.proofs) {
       const batch = await issuance.issueCopies({ ...common, holders });
-      d.store.offers.complete(offer.codeHash, batch.batch);
+      await d.store.offers.complete(offer.codeHash, batch.batch);
       return { credentials: batch.copies.map((c) => ({ credential: c.credential })), format: WIRE_FORMAT[format] };
     }
     const issued = await issuance.issueTo({ ...common, holder: holders[0] as string });
-    d.store.offers.complete(offer.codeHash, issued.id);
+    await d.store.offers.complete(offer.codeHash, issued.id);
     return { credential: issued.credential, format: WIRE_FORMAT[format] };
   } catch (e) {
-    d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
+    await d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
     throw e;
   }
 }

@@ -70,11 +70,9 @@ function statusRoute(d: IssuerContext): Route<unknown> {
     responses: { 202: "accepted as pending", 401: "no or bad token", 403: "no revoke role", 404: "a credential was not issued here" },
     async handle({ body, caller }) {
       // A copy stands for its credential: the change reaches every copy of the batch, in one request.
-      const ids = [...new Set(body.ids.flatMap((id) => {
-        const copies = d.store.credentials.copiesOf(id);
-        return copies.length ? copies : [id]; // unknown: enqueue answers unknown_credential
-      }))];
-      const entries = d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
+      const copies = await Promise.all(body.ids.map((id) => d.store.credentials.copiesOf(id)));
+      const ids = [...new Set(copies.flatMap((c, i) => (c.length ? c : [body.ids[i]!])))]; // unknown: enqueue answers unknown_credential
+      const entries = await d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
       d.metrics.inc("laissez_status_requests_total", "status change requests", { action: body.action }, entries.length);
       return { status: 202, body: { state: "pending", requests: entries } };
     },
@@ -90,12 +88,12 @@ function recordRoute(d: IssuerContext): Route<unknown> {
     auth: ["issue", "revoke", "admin"],
     responses: { 200: "the record", 404: "not issued here" },
     async handle({ params }) {
-      const record = d.store.credentials.get(params.id as string);
+      const record = await d.store.credentials.get(params.id as string);
       if (!record) throw new HttpError("not_found", "no such credential issued here");
       const { requestHash: _h, ...visible } = record;
-      const batch = d.store.credentials.batchOf(record.id);
-      const copies = batch ? { batch, copies: d.store.credentials.copiesOf(batch) } : {};
-      return { status: 200, body: { ...visible, ...copies, requests: d.store.outbox.statusOf(record.id) } };
+      const batch = await d.store.credentials.batchOf(record.id);
+      const copies = batch ? { batch, copies: await d.store.credentials.copiesOf(batch) } : {};
+      return { status: 200, body: { ...visible, ...copies, requests: await d.store.outbox.statusOf(record.id) } };
     },
   });
 }
@@ -114,7 +112,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
       async handle({ body, caller }) {
         const now = d.now();
         const expiresAt = body.expiresIn === undefined ? undefined : now + body.expiresIn;
-        const { operator, token } = d.store.operators.create(body.name, body.roles, { by: caller?.id ?? "unknown", now, ...(expiresAt ? { expiresAt } : {}) });
+        const { operator, token } = await d.store.operators.create(body.name, body.roles, { by: caller?.id ?? "unknown", now, ...(expiresAt ? { expiresAt } : {}) });
         return { status: 201, body: { ...operator, token } };
       },
     }),
@@ -125,7 +123,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
       auth: ["admin"],
       responses: { 200: "disabled", 403: "no admin role", 404: "no such operator" },
       async handle({ params, caller }) {
-        if (!d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now())) throw new HttpError("not_found", "no such operator");
+        if (!(await d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now()))) throw new HttpError("not_found", "no such operator");
         return { status: 200, body: { id: params.id, disabled: true } };
       },
     }),
@@ -135,7 +133,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
 /** `GET /health`: chain reachability, outbox depth, last anchored block. */
 export function healthRoutes(d: IssuerContext): Route<unknown>[] {
   d.metrics.gauge("laissez_outbox_depth", "status requests not yet anchored", () => d.store.outbox.depth());
-  d.metrics.gauge("laissez_last_anchored_block", "block of the last anchored batch", () => d.store.outbox.lastAnchoredBlock() ?? 0);
+  d.metrics.gauge("laissez_last_anchored_block", "block of the last anchored batch", async () => (await d.store.outbox.lastAnchoredBlock()) ?? 0);
   return [
     route({
       method: "get",
@@ -158,8 +156,8 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
           status: ok ? "ok" : "degraded",
           chain: { reachable: block !== null, block },
           lists: listsKnown ? "known" : "unknown",
-          outbox: { depth: d.store.outbox.depth() },
-          lastAnchoredBlock: d.store.outbox.lastAnchoredBlock(),
+          outbox: { depth: await d.store.outbox.depth() },
+          lastAnchoredBlock: await d.store.outbox.lastAnchoredBlock(),
           ...(anchoring ? { anchoring } : {}),
         };
         return { status: ok ? 200 : 503, body };

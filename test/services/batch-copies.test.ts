@@ -31,7 +31,7 @@ let token: string;
 beforeAll(async () => {
   chain = await seededChain();
   ({ store, server, url: base } = await startIssuerService(chain, 0));
-  token = store.operators.create("issuer", ["issue", "revoke"]).token;
+  token = (await store.operators.create("issuer", ["issue", "revoke"])).token;
 });
 afterAll(() => server?.close());
 
@@ -90,7 +90,7 @@ describe("batch copies", () => {
     const now = await chain.networkHelpers.time.latest();
     const keys = Array.from({ length: 4 }, createHolderKey);
     const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience: base, nonce: tokenRes.c_nonce, issuedAt: now })));
-    const before = store.credentials.count();
+    const before = await store.credentials.count();
     const answers = await Promise.all(
       Array.from({ length: 10 }, () =>
         fetch(`${base}${ENDPOINTS.credential}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tokenRes.access_token}` }, body: JSON.stringify({ proofs: { jwt: proofs } }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { credentials?: { credential: string }[] } })),
@@ -98,7 +98,7 @@ describe("batch copies", () => {
     );
     expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(401)]);
     expect(answers.find((a) => a.status === 200)!.body.credentials).toHaveLength(4);
-    expect(store.credentials.count() - before).toBe(4);
+    expect(await store.credentials.count() - before).toBe(4);
 
     // The wallet's own path: fresh keys, one proof each, the copies checked and kept with their keys.
     const wallet = new MemoryCredentialStore();

@@ -41,7 +41,7 @@ const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
 beforeAll(async () => {
   chain = await seededChain();
   ({ store, server, url: base } = await startIssuerService(chain, 0));
-  token = store.operators.create("issuer", ["issue", "revoke"]).token;
+  token = (await store.operators.create("issuer", ["issue", "revoke"])).token;
 });
 afterAll(() => server?.close());
 

@@ -64,7 +64,7 @@ describe("signing through a signer in another process (an HSM stand-in)", () => 
     expect(signerAddress(credential)).toBe(agencySigningKey(0).address.toLowerCase());
     const did = ethrDid(31337, chain.agencies[0]!.address);
     issuer = await startIssuerService(chain, 0, { key: issuerKey(did, DEMO_METHODS.ES256K, credential) });
-    const token = issuer.store.operators.create("ops", ["issue", "revoke"]).token;
+    const token = (await issuer.store.operators.create("ops", ["issue", "revoke"])).token;
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
     const post = (path: string, body: unknown) => fetch(`${issuer.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
     const r = await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
@@ -102,7 +102,7 @@ describe("signing through a signer in another process (an HSM stand-in)", () => 
   it("issuance answers 503 signer_unavailable, not 500, when the signer process is gone", async () => {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
-    const token = issuer.store.operators.create("ops2", ["issue"]).token;
+    const token = (await issuer.store.operators.create("ops2", ["issue"])).token;
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
     const r = await fetch(`${issuer.url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }) });
     expect([r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([503, "signer_unavailable"]);

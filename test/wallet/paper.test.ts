@@ -36,7 +36,7 @@ const CLAIMS = { healthStatus: "green", givenName: "Mei", familyName: "Li", birt
 beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
-  token = issuer.store.operators.create("desk", ["issue", "revoke"]).token;
+  token = (await issuer.store.operators.create("desk", ["issue", "revoke"])).token;
 });
 afterAll(() => issuer?.server.close());
 
@@ -67,7 +67,7 @@ describe("paper credentials", () => {
     expect((await fetch(`${issuer.url}/credentials/status`, revoke).catch(() => fetch(`${issuer.url}/credentials/status`, revoke))).status).toBe(202);
     // The agency's anchoring worker writes the bit on chain (drained here rather than waited for).
     await new Anchorer(issuer.store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
-    expect(issuer.store.outbox.statusOf(printed.id)[0]?.state).toBe("anchored");
+    expect((await issuer.store.outbox.statusOf(printed.id))[0]?.state).toBe("anchored");
     const v = verifyPaperCredential(printed.qrText, { bundle: await bundleNow(), region: "CN-SH", now: issuer.now(), verifier: nativeVerifier });
     expect([v.verdict, v.reason, v.presentation?.mode]).toEqual(["reject", "revoked", "paper"]);
   });
