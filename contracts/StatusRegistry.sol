@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IStatusRegistry} from "./interfaces/IStatusRegistry.sol";
 import {ITrustRegistry} from "./interfaces/ITrustRegistry.sol";
+import {IIdentityOwners} from "./interfaces/IIdentityOwners.sol";
 
 /// @title StatusRegistry
 /// @notice See {IStatusRegistry}. Issuing writes nothing here: only revocation and
@@ -12,6 +13,10 @@ contract StatusRegistry is IStatusRegistry {
     uint32 public constant MIN_LIST_SIZE = 131_072;
     /// The most governance may allow: every checkpoint holds each list in full.
     uint32 public constant MAX_LIST_SIZE = 16_777_216;
+    /// The most one anchor may add to an agency's audit count (issue 22: a stolen writer key
+    /// anchored 2^64-1 and no later anchor could pass it). Far above what an issuer service
+    /// writes between two anchors; a service further behind anchors intermediate heads.
+    uint64 public constant MAX_AUDIT_STEP = 1_000_000;
 
     ITrustRegistry private immutable _trust;
     uint64 private _sequence;
@@ -91,9 +96,21 @@ contract StatusRegistry is IStatusRegistry {
         if (head == bytes32(0)) revert EmptyAuditHead(issuer);
         AuditHead storage last = _auditHeads[issuer];
         if (count <= last.count) revert AuditCountNotIncreasing(issuer, count, last.count);
+        if (count - last.count > MAX_AUDIT_STEP) revert AuditStepTooLarge(issuer, count, last.count, MAX_AUDIT_STEP);
         last.count = count;
         last.head = head;
         emit AuditAnchored(issuer, count, head);
+    }
+
+    /// @inheritdoc IStatusRegistry
+    function resetAuditHead(address issuer, uint64 count, bytes32 head) external {
+        address owner = IIdentityOwners(_trust.didRegistry()).identityOwner(issuer);
+        if (msg.sender != owner) revert NotIdentityOwner(issuer, msg.sender);
+        if ((count == 0) != (head == bytes32(0))) revert EmptyAuditHead(issuer);
+        AuditHead storage last = _auditHeads[issuer];
+        emit AuditHeadReset(issuer, last.count, count, head);
+        last.count = count;
+        last.head = head;
     }
 
     // ----- views -----

@@ -7,7 +7,7 @@ import { bytesToHex, hexToBytes, utf8 } from "./encoding.ts";
 import { isObject, parseJson, type JsonValue } from "./json.ts";
 import type { LedgerEvent } from "./ledger-events.ts";
 import { own } from "./own.ts";
-import { recoveredFromRsv, signDigest, type KeySigner } from "./signer.ts";
+import { recoveredFromRsv, signDigest, type KeySigner, type SignedContent } from "./signer.ts";
 import { decodeStatusList, encodeStatusList } from "./status-list.ts";
 import { statusSetFromBitstring, statusSetToBitstring } from "./status-set.ts";
 
@@ -83,8 +83,11 @@ export function serializeBundle(bundle: TrustBundle): SerializedBundle {
   return { ...bundle, kind: "bundle", statusLists };
 }
 
+/** What an envelope's signature covers: the canonical JSON of { scope, payload } (its SHA-256 is signed). */
+const envelopeBytes = (scope: EnvelopeScope, payload: SerializedBundle | BundleDelta): Uint8Array => utf8(canonicalize({ scope, payload } as unknown as JsonValue));
+
 function digest(scope: EnvelopeScope, payload: SerializedBundle | BundleDelta): Uint8Array {
-  return sha256(utf8(canonicalize({ scope, payload } as unknown as JsonValue)));
+  return sha256(envelopeBytes(scope, payload));
 }
 
 /** The scope of `region`'s envelopes for a bundle (its chain and registries). */
@@ -94,8 +97,8 @@ export function bundleScope(bundle: Pick<TrustBundle, "chainId" | "contracts">, 
 }
 
 /** The envelope's signature field: 0x hex of v‖r‖s (noble's recovered form, as bundles always carried it). */
-async function signHash(signer: KeySigner, hash: Uint8Array): Promise<{ signer: string; signature: string }> {
-  const signed = await signDigest(signer, hash);
+async function signBytes(signer: KeySigner, content: SignedContent): Promise<{ signer: string; signature: string }> {
+  const signed = await signDigest(signer, sha256(content.preimage), content);
   return { signer: signed.signer, signature: `0x${bytesToHex(recoveredFromRsv(signed.signature))}` };
 }
 
@@ -107,7 +110,8 @@ function recoverSigner(hash: Uint8Array, signatureHex: string): string {
 }
 
 /** A delegation's digest: its `kind` keeps it from passing as an envelope's { scope, payload }. */
-const delegationDigest = (d: BundleDelegation): Uint8Array => sha256(utf8(canonicalize(d as unknown as JsonValue)));
+const delegationBytes = (d: BundleDelegation): Uint8Array => utf8(canonicalize(d as unknown as JsonValue));
+const delegationDigest = (d: BundleDelegation): Uint8Array => sha256(delegationBytes(d));
 
 /**
  * Signs a bundle or delta, bound to `scope`, through a secp256k1 signer: the region authority's
@@ -115,7 +119,7 @@ const delegationDigest = (d: BundleDelegation): Uint8Array => sha256(utf8(canoni
  * signer) travels with it.
  */
 export async function signEnvelope<T extends SerializedBundle | BundleDelta>(payload: T, key: KeySigner, scope: EnvelopeScope, delegation?: SignedDelegation): Promise<SignedEnvelope<T>> {
-  const signed = await signHash(key, digest(scope, payload));
+  const signed = await signBytes(key, { kind: "envelope", preimage: envelopeBytes(scope, payload) });
   if (delegation && delegation.payload.signer !== signed.signer) throw new TypeError(`the delegation is for ${delegation.payload.signer}, not for this key (${signed.signer})`);
   return { scope, payload, ...signed, ...(delegation ? { delegation } : {}) };
 }
@@ -124,7 +128,7 @@ export async function signEnvelope<T extends SerializedBundle | BundleDelta>(pay
 export async function signDelegation(d: Omit<BundleDelegation, "kind" | "version">, authority: KeySigner): Promise<SignedDelegation> {
   if (!(d.validFrom < d.validUntil)) throw new RangeError("delegation: validFrom must be before validUntil");
   const payload: BundleDelegation = { kind: "bundle-delegation", version: 1, chainId: d.chainId, region: d.region, signer: d.signer.toLowerCase(), validFrom: d.validFrom, validUntil: d.validUntil };
-  return { payload, signature: (await signHash(authority, delegationDigest(payload))).signature };
+  return { payload, signature: (await signBytes(authority, { kind: "delegation", preimage: delegationBytes(payload) })).signature };
 }
 
 /**

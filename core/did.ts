@@ -1,6 +1,6 @@
 import { p256 } from "@noble/curves/nist.js";
 import { base58 } from "@scure/base";
-import { base64urlDecode, base64urlEncode, fromUtf8, utf8 } from "./encoding.ts";
+import { base64urlDecode, base64urlEncode, bytesToHex, fromUtf8, utf8 } from "./encoding.ts";
 import { isObject, parseJson } from "./json.ts";
 
 const ETHR = /^did:ethr:0x([0-9a-f]+):(0x[0-9a-fA-F]{40})$/;
@@ -32,11 +32,43 @@ export function p256DidJwk(publicKey: Uint8Array): string {
   return `did:jwk:${base64urlEncode(utf8(JSON.stringify(jwk)))}`;
 }
 
+/** Why a string is not a holder DID Laissez accepts (reason codes, core/reasons.ts). */
+export type HolderDidProblem = "holder_did_unsupported" | "holder_did_noncanonical";
+
 /**
  * The P-256 public key (65-byte uncompressed SEC1) a holder DID names, or null when the DID
- * is not a P-256 did:key or did:jwk. Pure: resolving these methods needs no network.
+ * is not a P-256 did:key or did:jwk in its one canonical spelling (see `holderDidProblem`).
+ * Pure: resolving these methods needs no network.
  */
 export function holderPublicKey(did: string): Uint8Array | null {
+  const key = anyHolderKey(did);
+  return key && isCanonical(did, key) ? key : null;
+}
+
+/**
+ * What is wrong with a holder DID, or null when it is accepted. One key has one spelling per
+ * method (issue 22 item 9): did:key as `p256DidKey` writes it, did:jwk exactly as `p256DidJwk`
+ * writes it (members crv, kty, x, y in that order, no others, no whitespace). Another spelling
+ * of a key — members reordered, extra members, whitespace — is refused, not normalised: it would
+ * let one key pass as several holders, and put a stranger's JSON into an issuer-signed `sub`.
+ */
+export function holderDidProblem(did: string): HolderDidProblem | null {
+  const key = anyHolderKey(did);
+  if (!key) return "holder_did_unsupported";
+  return isCanonical(did, key) ? null : "holder_did_noncanonical";
+}
+
+/** The same key, whatever the method: what tells two holder DIDs apart (hex of the uncompressed point), or null. */
+export function holderKeyId(did: string): string | null {
+  const key = holderPublicKey(did);
+  return key && bytesToHex(key);
+}
+
+const isCanonical = (did: string, key: Uint8Array): boolean => did === (did.startsWith("did:key:") ? p256DidKey(key) : p256DidJwk(key));
+
+/** The key of a P-256 did:key or did:jwk in any spelling its method's parser takes; null otherwise. */
+function anyHolderKey(did: string): Uint8Array | null {
+  if (typeof did !== "string") return null;
   try {
     if (did.startsWith("did:key:z")) {
       const bytes = base58.decode(did.slice("did:key:z".length));

@@ -1,6 +1,6 @@
 import { createJWS, type Signer } from "did-jwt";
 import type { SignatureVerifier } from "./crypto.ts";
-import { holderPublicKey } from "./did.ts";
+import { holderDidProblem, holderPublicKey } from "./did.ts";
 import { decodeJwt } from "./jwt.ts";
 
 /** OpenID4VCI §8.2.1.1: the `typ` of a proof of possession of the holder key. */
@@ -29,7 +29,7 @@ export function verifyHolderProof(jwt: string, p: { audience: string; nonce: str
   if (header.alg !== "ES256") return { ok: false, reason: "unsupported_alg" };
   const holder = typeof header.kid === "string" ? header.kid.split("#")[0] : undefined;
   const key = holder ? holderPublicKey(holder) : null;
-  if (!holder || !key) return { ok: false, reason: "holder_did_unsupported" };
+  if (!holder || !key) return { ok: false, reason: (holder && holderDidProblem(holder)) || "holder_did_unsupported" };
   if (!p.verifier.verify("ES256", key, signingInput, signature)) return { ok: false, reason: "bad_signature" };
   if (payload.aud !== p.audience) return { ok: false, reason: "wrong_audience" };
   if (payload.nonce !== p.nonce) return { ok: false, reason: "wrong_nonce" };

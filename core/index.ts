@@ -12,7 +12,7 @@ export { describeReason, DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, isReasonCode, 
 export { lowS, nobleVerifier, secp256k1Address, type JwsAlg, type SignatureVerifier } from "./crypto.ts";
 
 // Signing: one interface for every key (software, HSM, KMS).
-export { jwtSigner, probeSigner, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
+export { jwtSigner, probeSigner, probeText, SIGNED_CONTENT_KINDS, type SignedContent, type SignedContentKind, recoveredFromRsv, rsvFromRecovered, signDigest, signerAddress, SignerError, softwareSigner, type KeySigner, type KeySignerAlg } from "./signer.ts";
 
 // Trust bundles: build, sign, open, update.
 export { addressKeyId, applyEvents, verificationMethodOf, BundleError, cloneBundle, COMPROMISED_ATTRIBUTE, emptyBundle, publicKeyId } from "./bundle.ts";
@@ -41,7 +41,7 @@ export { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_PREFIX } 
 export { purposeOf, setsBit, STATUS_ACTIONS, type StatusAction } from "./status-action.ts";
 export { CHALLENGE_PREFIX, challengeText, ChallengeError, CLAIM_NAME, isChallengeAudience, isChallengeText, MAX_REQUESTED_CLAIMS, readChallengeText, requestedClaims, type Challenge, type ChallengeErrorCode } from "./challenge-text.ts";
 export { compactPresentation, COMPACT_PREFIX, CompactError, expandPresentation, MAX_COMPACT_CHARS, readPresentation } from "./compact.ts";
-export { ethrDid, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid } from "./did.ts";
+export { ethrDid, holderDidProblem, holderKeyId, holderPublicKey, p256DidJwk, p256DidKey, parseEthrDid, type HolderDidProblem } from "./did.ts";
 
 // Status bits and lists.
 export { applyWordMask, bitstringToTokenStatusList, getBit, getTokenStatus, setBit, setTokenStatus, toWordMasks, wordMask, wordsToBitstring, wordsToTokenStatusList, WORD_BITS } from "./status-bits.ts";

@@ -1,11 +1,38 @@
 import { parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
+import { holderDidProblem } from "./did.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
 import type { Problem, Run } from "./verdict.ts";
 
 /** A safe integer claim, or undefined. */
 export const intClaim = (v: JsonValue | undefined): number | undefined => (typeof v === "number" && Number.isSafeInteger(v) ? v : undefined);
+
+/** What each registered claim must be when present (RFC 7519 §4.1; NumericDates as integers, as Laissez issues them). */
+const isString = (v: JsonValue): boolean => typeof v === "string";
+const isInteger = (v: JsonValue): boolean => intClaim(v) !== undefined;
+export const JWT_CLAIM_TYPES: Readonly<Record<string, readonly [string, (v: JsonValue) => boolean]>> = {
+  iss: ["a string", isString],
+  sub: ["a string", isString],
+  aud: ["a string or an array of strings", (v) => typeof v === "string" || (Array.isArray(v) && v.every(isString))],
+  exp: ["an integer", isInteger],
+  nbf: ["an integer", isInteger],
+  iat: ["an integer", isInteger],
+  jti: ["a string", isString],
+};
+
+/**
+ * Every registered claim present has its JSON type (issue 22 item 15): a claim of another type
+ * is refused, never read as absent (a string `nbf` once made a credential valid from `iat`).
+ * Part of the `format` check, like the strict JSON: a malformed token, whoever signed it.
+ */
+export function checkClaimTypes(run: Run, payload: Record<string, JsonValue>, types: Readonly<Record<string, readonly [string, (v: JsonValue) => boolean]>>): boolean {
+  for (const [name, [expected, ok]] of Object.entries(types)) {
+    const value = payload[name];
+    if (Object.hasOwn(payload, name) && value !== undefined && !ok(value)) return run.fail("format", "claim_type_invalid", `${name} must be ${expected}`);
+  }
+  return true;
+}
 
 /** Parses a compact JWS, recording the `format` check. */
 export function decodeToken(run: Run, token: string): DecodedJwt | undefined {
@@ -39,6 +66,7 @@ export function decodeJwtVc(run: Run, token: string): DecodedCredential | undefi
     return undefined;
   }
   run.pass("alg", alg);
+  if (!checkClaimTypes(run, payload, JWT_CLAIM_TYPES)) return undefined;
   const iss = typeof payload.iss === "string" ? payload.iss : "";
   return {
     format: "jwt_vc",
@@ -74,6 +102,9 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   if (vc.credentialSubject.id !== undefined && vc.credentialSubject.id !== payload.sub) {
     return { reason: "subject_mismatch", detail: "credentialSubject.id differs from sub" };
   }
+  // The holder is a key in its one canonical spelling (issue 22 item 9): no key passes as several holders.
+  const holderProblem = holderDidProblem(payload.sub);
+  if (holderProblem) return { reason: holderProblem, detail: `sub must be a P-256 did:key or did:jwk in its canonical spelling` };
   const types = vc.type.filter((t): t is string => typeof t === "string" && t !== "VerifiableCredential");
   if (!vc.type.includes("VerifiableCredential") || types.length !== 1) {
     return { reason: "malformed_credential", detail: "vc.type must be VerifiableCredential plus one credential type" };

@@ -27,6 +27,7 @@ export type VerifyReason =
   | "issuer_removed"
   // the credential
   | "missing_time_claims"
+  | "claim_type_invalid"
   | "malformed_credential"
   | "issuer_mismatch"
   | "subject_mismatch"
@@ -53,6 +54,7 @@ export type VerifyReason =
   | "suspended"
   // the presentation
   | "holder_did_unsupported"
+  | "holder_did_noncanonical"
   | "malformed_presentation"
   | "presentation_required"
   | "presentation_expired"
@@ -114,6 +116,7 @@ const REASONS: Record<ReasonCode, string> = {
   key_not_valid_at_issuance: "The key that signed this was not valid at the time of issuance.",
   unknown_key: "The signing key is not one of the issuer's keys.",
   malformed_credential: "The credential is missing required parts (type, subject or identifier).",
+  claim_type_invalid: "A standard field of the credential (issuer, subject, validity times, identifier, type, key or status) has the wrong kind of value.",
   issuer_mismatch: "The credential names a different issuer inside than its signer.",
   subject_mismatch: "The credential names a different holder inside than its subject.",
   schema_invalid: "The credential's contents do not follow its type's rules.",
@@ -126,6 +129,7 @@ const REASONS: Record<ReasonCode, string> = {
   status_missing: "The credential carries no revocation entry, so it cannot be checked.",
   holder_mismatch: "The person presenting is not the holder the credential was issued to.",
   holder_did_unsupported: "The holder's key is of a kind Laissez does not accept.",
+  holder_did_noncanonical: "The holder's key is written in an unusual form (another spelling of the same key): only its standard form is accepted.",
   presentation_expired: "This QR code is too old or from the future: ask the holder to show a fresh one.",
   presentation_not_yet_valid: "This presentation is not valid yet: check this device's clock, or ask the holder for a fresh one.",
   context_invalid: "The credential does not declare the data model it follows (@context).",
@@ -204,28 +208,30 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   signature_malleable: "签名不是规范形式。",
   unsupported_alg: "此令牌使用了 Laissez 不接受的签名算法。",
   unsupported_header: "此令牌的头部要求 Laissez 拒绝的功能（内嵌或远程密钥、关键扩展）。",
-  kid_mismatch: "令牌中指明的签名密钥不属于其签发方或持有人。",
+  kid_mismatch: "令牌中指明的签名密钥不属于其签发方或持证人。",
   alg_key_mismatch: "签名算法与发证机关的密钥不符。",
   key_revoked: "签署此证件的密钥已被记录为泄露。",
   key_not_valid_at_issuance: "签署此证件的密钥在签发时无效。",
   unknown_key: "签名密钥不属于该发证机关。",
   malformed_credential: "此证件缺少必需的部分（类型、主体或标识）。",
+  claim_type_invalid: "此证件的某个标准字段（签发方、主体、有效时间、标识、类型、密钥或状态）的值类型错误。",
   issuer_mismatch: "证件内部注明的签发方与其签名方不同。",
-  subject_mismatch: "证件内部注明的持有人与其主体不同。",
+  subject_mismatch: "证件内部注明的持证人与其主体不同。",
   schema_invalid: "证件内容不符合其类型的规则。",
   status_entry_malformed: "此证件的撤销条目格式错误。",
   status_purpose_mismatch: "此证件的撤销条目指向了错误种类的状态列表。",
   status_list_unknown: "本设备的数据中没有此证件的撤销列表。请在有网络时同步。",
   status_list_wrong_issuer: "此证件的撤销列表属于另一发证机关。",
-  status_list_too_short: "此证件的撤销列表过小，不足以保护持有人的隐私。",
+  status_list_too_short: "此证件的撤销列表过小，不足以保护持证人的隐私。",
   status_index_out_of_range: "此证件的撤销条目指向列表之外。",
   status_missing: "此证件没有撤销条目，因此无法核查。",
-  holder_mismatch: "出示人不是证件的持有人。",
-  holder_did_unsupported: "持有人的密钥类型不被 Laissez 接受。",
+  holder_mismatch: "出示人不是证件的持证人。",
+  holder_did_unsupported: "持证人的密钥类型不被 Laissez 接受。",
+  holder_did_noncanonical: "持证人的密钥以非标准形式书写（同一密钥的另一种写法）：只接受其标准形式。",
   presentation_expired: "此二维码已过时或来自未来：请持证人出示新的二维码。",
   presentation_not_yet_valid: "此出示凭证尚未生效：请检查本设备的时钟，或请持证人出示新的二维码。",
   context_invalid: "此证件未声明其遵循的数据模型（@context）。",
-  presentation_required: "请从钱包出示证件（出示凭证）：单独的证件无法证明持有人是谁。",
+  presentation_required: "请从钱包出示证件（出示凭证）：单独的证件无法证明持证人是谁。",
   wrong_audience: "此出示凭证是为其他核验点或地区生成的。",
   audience_missing: "此二维码未注明用于哪个地区：请持证人生成用于本地区的二维码。",
   wrong_nonce: "此出示凭证回应的是另一个挑战。",
@@ -243,18 +249,18 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   json_too_long: "令牌过长。",
   json_lone_surrogate: "令牌内容含有损坏的文本（孤立的 UTF-16 代理项）。",
   malformed_presentation: "出示凭证未恰好包含一个证件。",
-  key_binding_missing: "此出示凭证未证明持有人的密钥（密钥绑定被去除）。",
-  sd_hash_mismatch: "持有人的密钥绑定未覆盖所出示的声明：有内容被添加或删除。",
-  holder_key_invalid: "此证件未注明有效的持有人密钥。",
-  claims_not_disclosed: "持有人未出示本核验点要求的声明。",
+  key_binding_missing: "此出示凭证未证明持证人的密钥（密钥绑定被去除）。",
+  sd_hash_mismatch: "持证人的密钥绑定未覆盖所出示的信息：有内容被添加或删除。",
+  holder_key_invalid: "此证件未注明有效的持证人密钥。",
+  claims_not_disclosed: "持证人未出示本核验点要求的信息。",
   sd_jwt_malformed: "这不是有效的选择性披露证件。",
   sd_alg_unsupported: "此证件使用了 Laissez 不接受的摘要算法。",
-  sd_disclosure_malformed: "某项披露的声明格式错误或位置不当。",
-  sd_disclosure_duplicate: "某项披露的声明出示了两次。",
-  sd_disclosure_unreferenced: "某项披露的声明未经发证机关签署：已被改动或添加。",
-  sd_digest_duplicate: "此证件重复列出了某项声明的摘要。",
-  sd_claim_invalid: "某项披露的声明名称为保留名称或已存在。",
-  sd_salt_too_short: "某项披露声明的盐值过短，无法保护未出示的声明。",
+  sd_disclosure_malformed: "某项出示的信息格式错误或位置不当。",
+  sd_disclosure_duplicate: "某项出示的信息出示了两次。",
+  sd_disclosure_unreferenced: "某项出示的信息未经发证机关签署：已被改动或添加。",
+  sd_digest_duplicate: "此证件重复列出了某项信息的摘要。",
+  sd_claim_invalid: "某项出示的信息名称为保留名称或已存在。",
+  sd_salt_too_short: "某项出示信息的盐值过短，无法保护未出示的信息。",
   no_qr_found: "无法从该图片中读取二维码。",
   no_bundle: "本核验点尚无撤销数据。请在有网络时同步一次。",
   challenge_expired: "本核验点的挑战已过期：请生成新的挑战，并请持证人扫描。",

@@ -2,11 +2,22 @@ import { parseStatusListUrl } from "./credential.ts";
 import type { CredentialContent, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
-import { decodeToken, intClaim } from "./jwt-vc.ts";
+import { checkClaimTypes, decodeToken, intClaim, JWT_CLAIM_TYPES } from "./jwt-vc.ts";
 import type { StatusPurpose } from "./ledger-events.ts";
 import { processPayload, SdJwtError, sdHash, splitSdJwt, type SdJwtParts } from "./sd-jwt.ts";
 import { jwkHolder, REGISTERED_CLAIMS, SD_TYP } from "./sd-jwt-vc.ts";
 import type { Problem, Run } from "./verdict.ts";
+
+/** SD-JWT VC's registered claims besides JWT's: what each must be when present. */
+const SD_JWT_VC_CLAIM_TYPES = {
+  ...JWT_CLAIM_TYPES,
+  vct: ["a string", (v: JsonValue) => typeof v === "string"],
+  "vct#integrity": ["a string", (v: JsonValue) => typeof v === "string"],
+  cnf: ["an object", isObject],
+  status: ["an object", isObject],
+  _sd_alg: ["a string", (v: JsonValue) => typeof v === "string"],
+  _sd: ["an array", Array.isArray],
+} as const;
 
 /**
  * The SD-JWT VC decoder: the format checks (`format`, `typ: dc+sd-jwt`, `alg`), then the
@@ -29,6 +40,7 @@ export function decodeSdJwtVc(run: Run, token: string): DecodedCredential | unde
     return void run.fail("alg", "unsupported_header", "crit, jwk, jku, x5u and x5c headers are not accepted");
   }
   run.pass("alg", alg);
+  if (!checkClaimTypes(run, payload, SD_JWT_VC_CLAIM_TYPES)) return undefined;
   const issuedAt = intClaim(payload.iat);
   const validUntil = intClaim(payload.exp);
   const validFrom = intClaim(payload.nbf) ?? issuedAt;

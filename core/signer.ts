@@ -23,8 +23,25 @@ export interface KeySigner {
   readonly alg: KeySignerAlg;
   /** secp256k1: SEC1 uncompressed (65 bytes); Ed25519: 32 bytes. */
   readonly publicKey: Uint8Array;
-  readonly sign: (input: Uint8Array) => Promise<Uint8Array>;
+  readonly sign: (input: Uint8Array, content?: SignedContent) => Promise<Uint8Array>;
 }
+
+/**
+ * What a signature is over, beside the digest (issue 22): a signer that enforces a key's
+ * purpose (`laissez signer serve`) recomputes the digest from `preimage` and reads it — a
+ * credential key signs JWTs, never a transaction. Software signers ignore it.
+ * `preimage`: the JWT signing input, the canonical JSON of an envelope or a delegation, the
+ * unsigned serialized transaction, or the probe's text.
+ */
+export interface SignedContent {
+  readonly kind: SignedContentKind;
+  readonly preimage: Uint8Array;
+}
+export const SIGNED_CONTENT_KINDS = ["jwt", "envelope", "delegation", "transaction", "probe"] as const;
+export type SignedContentKind = (typeof SIGNED_CONTENT_KINDS)[number];
+
+/** The text a probe signs: fixed per key, so a probe can never be anything else. */
+export const probeText = (publicKey: Uint8Array): Uint8Array => utf8(`laissez signer probe ${bytesToHex(publicKey)}`);
 
 /** A signer that does not answer, or misbehaves (wrong length, a signature by another key): nothing is signed. */
 export class SignerError extends CodedError<"signer_unavailable"> {
@@ -55,10 +72,10 @@ export function signerAddress(signer: KeySigner): string {
  * A digest signed by a secp256k1 signer, checked before use: 65 bytes, recovering to the
  * signer's own key (a faulty or substituted HSM is caught here, not by every verifier later).
  */
-export async function signDigest(signer: KeySigner, digest: Uint8Array): Promise<{ signer: string; signature: Uint8Array }> {
+export async function signDigest(signer: KeySigner, digest: Uint8Array, content?: SignedContent): Promise<{ signer: string; signature: Uint8Array }> {
   if (signer.alg !== "ES256K") throw new TypeError(`signDigest needs an ES256K signer, not ${signer.alg}`);
   const address = signerAddress(signer);
-  const signature = await signer.sign(digest);
+  const signature = await signer.sign(digest, content);
   let recovered: string | undefined;
   try {
     if (signature.length === 65 && signature[64]! <= 1) recovered = secp256k1Address(secp256k1.recoverPublicKey(recoveredFromRsv(signature), digest, { prehash: false }));
@@ -73,8 +90,9 @@ export async function signDigest(signer: KeySigner, digest: Uint8Array): Promise
 export function jwtSigner(signer: KeySigner): JwtSigner {
   return async (data) => {
     const bytes = typeof data === "string" ? utf8(data) : data;
-    if (signer.alg === "EdDSA") return base64urlEncode(await signer.sign(bytes));
-    const signature = await signer.sign(sha256(bytes));
+    const content: SignedContent = { kind: "jwt", preimage: bytes };
+    if (signer.alg === "EdDSA") return base64urlEncode(await signer.sign(bytes, content));
+    const signature = await signer.sign(sha256(bytes), content);
     if (signature.length !== 65) throw new SignerError(`the ES256K signer returned ${signature.length} bytes, expected 65`);
     return base64urlEncode(signature.subarray(0, 64));
   };
@@ -86,11 +104,12 @@ export function jwtSigner(signer: KeySigner): JwtSigner {
  * every credential).
  */
 export async function probeSigner(signer: KeySigner): Promise<void> {
-  const probe = sha256(utf8(`laissez signer probe ${bytesToHex(signer.publicKey)}`));
+  const text = probeText(signer.publicKey);
+  const probe = sha256(text);
   if (signer.alg === "ES256K") {
-    await signDigest(signer, probe);
+    await signDigest(signer, probe, { kind: "probe", preimage: text });
     return;
   }
-  const signature = await signer.sign(probe);
+  const signature = await signer.sign(probe, { kind: "probe", preimage: probe });
   if (!(signature.length === 64 && ed25519.verify(signature, probe, signer.publicKey))) throw new SignerError("the Ed25519 signer's signature does not verify under its public key");
 }

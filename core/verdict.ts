@@ -84,7 +84,10 @@ export interface VerifyPresentationParameters extends VerifyCredentialParameters
     /** Claims this checkpoint needs to see (e.g. only `healthStatus`): a presentation that withholds one is refused. */
     readonly claims?: readonly string[];
   };
-  /** Returns false when this key was seen before (a replayed nonce). */
+  /**
+   * Spends the challenge's nonce: returns false when this key was seen before (a replayed nonce).
+   * Called only for a presentation that passed every other check, so a failed one leaves it usable.
+   */
   readonly consumeNonce?: (key: string) => boolean;
   /** How old a presentation's iat may be: short for static QR codes. */
   readonly staticWindow?: number;

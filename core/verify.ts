@@ -3,7 +3,7 @@ import { expandSdJwtPresentation, SD_COMPACT_PREFIX } from "./compact-sd-jwt.ts"
 import { isSdJwt } from "./sd-jwt.ts";
 import { checkKeyBinding, decodeSdJwtVc } from "./sd-jwt-verify.ts";
 import { regionAudience, TYP } from "./credential.ts";
-import { holderPublicKey } from "./did.ts";
+import { holderDidProblem, holderPublicKey } from "./did.ts";
 import { isObject, type JsonValue } from "./json.ts";
 import { decodeJwtHeader } from "./jwt.ts";
 import { decodeJwtVc, decodeToken, intClaim } from "./jwt-vc.ts";
@@ -57,6 +57,7 @@ export function verifyPresentation(token: string, p: VerifyPresentationParameter
     run.pass("holder_binding", "presented by the credential's subject");
     checkRequestedClaims(run, p, facts.claims);
   }
+  spendNonce(run, p, vp.holder);
   return finish(run, p, { ...(facts ?? {}), presentation: { mode: vp.mode, issuedAt: vp.issuedAt, audience: vp.audience } });
 }
 
@@ -76,6 +77,7 @@ function verifySdJwtPresentation(run: Run, p: VerifyPresentationParameters, toke
   // checkKeyBinding verified the KB-JWT with the very cnf key the credential's holder is derived from.
   if (facts && facts.holder !== kb.holder) run.fail("holder_binding", "holder_mismatch", "the key binding is not by the credential's holder key");
   else if (facts) checkRequestedClaims(run, p, facts.claims);
+  spendNonce(run, p, kb.holder);
   return finish(run, p, { ...(facts ?? {}), presentation: { mode: kb.mode, issuedAt: kb.issuedAt as number, audience } });
 }
 
@@ -106,7 +108,10 @@ function checkPresentationToken(run: Run, p: VerifyPresentationParameters, token
   run.pass("typ", TYP.presentation);
   const holder = typeof payload.iss === "string" ? payload.iss : "";
   const holderKey = holderPublicKey(holder);
-  if (!holderKey) return void run.fail("holder", "holder_did_unsupported", "presentation issuer must be a P-256 did:key or did:jwk");
+  if (!holderKey) {
+    const problem = holderDidProblem(holder) ?? "holder_did_unsupported";
+    return void run.fail("holder", problem, problem === "holder_did_noncanonical" ? "the presenting holder's DID is another spelling of its key: only the canonical one is accepted" : "presentation issuer must be a P-256 did:key or did:jwk");
+  }
   if (typeof header.kid === "string" && header.kid.split("#")[0] !== holder) return void run.fail("holder", "kid_mismatch", "kid does not belong to the presenting holder");
   if (!checkSignature(run, p, jwt, "ES256", { publicKey: holderKey })) return undefined;
 
@@ -158,8 +163,6 @@ function checkBinding(run: Run, p: VerifyPresentationParameters, b: Binding): bo
     if (b.audience !== p.challenge.audience) return run.fail("presentation", "wrong_audience", "presentation is not addressed to this checkpoint");
     if (b.nonce === undefined) return run.fail("presentation", "nonce_missing", "this checkpoint asked for a nonce");
     if (b.nonce !== p.challenge.nonce) return run.fail("presentation", "wrong_nonce", "nonce does not match this checkpoint's challenge");
-    // Keyed on holder + nonce, never on token bytes (a re-encoded signature would slip past).
-    if (p.consumeNonce && !p.consumeNonce(`${b.holder}|${p.challenge.nonce}`)) return run.fail("presentation", "nonce_reused", "this nonce was already used");
   } else if (b.mode === "challenge") {
     return run.fail("presentation", "wrong_nonce", "presentation carries a nonce, but this checkpoint issued no challenge");
   } else if (b.audience === "") {
@@ -169,6 +172,18 @@ function checkBinding(run: Run, p: VerifyPresentationParameters, b: Binding): bo
   }
   run.pass("presentation", b.mode === "static" ? `static presentation for ${p.region}, iat within ${window} s` : "bound to this checkpoint's challenge");
   return true;
+}
+
+/**
+ * Spends the challenge's nonce, last: only a presentation that passed every other check uses it
+ * (issue 22 item 14). Spent at the binding check, a junk answer signed by anyone's key who read
+ * the challenge off the screen used it up, and the holder then got nonce_reused. Synchronous with
+ * the checks before it, so of racing answers exactly one spends it. Keyed on holder + nonce, never
+ * on token bytes (a re-encoded signature would slip past); callers may key on the nonce alone.
+ */
+function spendNonce(run: Run, p: VerifyPresentationParameters, holder: string): void {
+  if (run.failed || !p.challenge || !p.consumeNonce) return;
+  if (!p.consumeNonce(`${holder}|${p.challenge.nonce}`)) run.fail("presentation", "nonce_reused", "this nonce was already used");
 }
 
 /**

@@ -25,3 +25,15 @@ export const ADDRESS = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20
  * saying which key to keep offline and what to give the service instead.
  */
 export const refusedGoverningKey = (instead: string) => z.undefined({ error: `a governing key must stay offline (issue 14): remove it and set ${instead}` }).optional();
+
+/**
+ * The variables the operator commands read governing keys from (a region authority, an agency's
+ * ERC-1056 identity owner, the consortium's deployer): an online service refuses to start while
+ * any is set in its environment, naming it — such a key on a server is one theft from owning
+ * the registry or an agency's DID.
+ */
+export const refusedGoverningVariables = (instead: string) => ({
+  LAISSEZ_AUTHORITY_KEY: refusedGoverningKey(instead),
+  LAISSEZ_IDENTITY_OWNER_KEY: refusedGoverningKey(instead),
+  LAISSEZ_DEPLOYER_KEY: refusedGoverningKey(instead),
+});

@@ -18,8 +18,38 @@ interface WalletContents {
 /** scrypt cost: about 50 ms here; a stolen file costs an attacker that per guess. */
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
+/** The passphrase does not open the file (AES-GCM cannot tell a wrong key from altered bytes; the first is what happens). */
 export class WalletLockedError extends Error {
   readonly code = "wallet_locked";
+}
+
+/** The file is not a sealed wallet at all: not JSON, another format, or cut short. */
+export class WalletDamagedError extends Error {
+  readonly code = "wallet_damaged";
+}
+
+/** Only the citizen's own account may read the wallet file and its backups. */
+const PRIVATE = 0o600;
+
+interface Sealed {
+  readonly format: string;
+  readonly n: number;
+  readonly salt: string;
+  readonly iv: string;
+  readonly tag: string;
+  readonly body: string;
+}
+
+function readSealed(sealed: string): Sealed {
+  let s: Partial<Sealed>;
+  try {
+    s = JSON.parse(sealed) as Partial<Sealed>;
+  } catch {
+    throw new WalletDamagedError("not a readable Laissez wallet file (not JSON)");
+  }
+  const fields = ["salt", "iv", "tag", "body"] as const;
+  if (s?.format !== "laissez-wallet/1" || !Number.isInteger(s.n) || fields.some((f) => typeof s[f] !== "string")) throw new WalletDamagedError("not a readable Laissez wallet file (not the laissez-wallet/1 format, or cut short)");
+  return s as Sealed;
 }
 
 /** Encrypts wallet contents with a passphrase: scrypt → AES-256-GCM. The same format is the backup. */
@@ -33,17 +63,29 @@ export function sealWallet(contents: WalletContents, passphrase: string): string
 }
 
 export function openWallet(sealed: string, passphrase: string): WalletContents {
+  const s = readSealed(sealed);
+  let text: string;
   try {
-    const s = JSON.parse(sealed) as { format: string; n: number; salt: string; iv: string; tag: string; body: string };
-    if (s.format !== "laissez-wallet/1") throw new Error("not a Laissez wallet file");
     const key = scryptSync(passphrase, Buffer.from(s.salt, "base64url"), 32, { ...SCRYPT, N: s.n });
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(s.iv, "base64url"));
     decipher.setAuthTag(Buffer.from(s.tag, "base64url"));
-    const text = Buffer.concat([decipher.update(Buffer.from(s.body, "base64url")), decipher.final()]).toString("utf8");
-    return JSON.parse(text) as WalletContents;
+    text = Buffer.concat([decipher.update(Buffer.from(s.body, "base64url")), decipher.final()]).toString("utf8");
   } catch {
-    throw new WalletLockedError("wrong passphrase, or the wallet file is damaged");
+    throw new WalletLockedError("wrong passphrase: it does not open this file");
   }
+  return JSON.parse(text) as WalletContents;
+}
+
+/** A copy used in either wallet stays used: showing it again would link two sightings. */
+function mergedCopy(a: StoredCredential, b: StoredCredential): StoredCredential {
+  return a.copy && b.copy?.used && !a.copy.used ? { ...a, copy: { ...a.copy, used: true } } : a;
+}
+
+/** What a restore did: credentials new to the wallet, and those it already held. */
+export interface MergeResult {
+  readonly added: number;
+  readonly kept: number;
+  readonly total: number;
 }
 
 /**
@@ -79,14 +121,49 @@ export class FileWallet implements CredentialStore {
     return sealWallet(this.contents, passphrase);
   }
 
+  /** A new wallet file from a backup (the wallet's key is the backup's). */
   static restore(path: string, backup: string, backupPassphrase: string, passphrase: string): FileWallet {
     const wallet = new FileWallet(path, passphrase, openWallet(backup, backupPassphrase));
     wallet.save();
     return wallet;
   }
 
+  /**
+   * A backup merged into this wallet, losing nothing: each credential once (by id); one the
+   * backup's key was bound to keeps that key beside it; a copy used in either stays used. This
+   * wallet's own key, its last sync and bundle state stay; the backup's statuses fill gaps.
+   */
+  merge(backup: string, backupPassphrase: string): MergeResult {
+    const other = openWallet(backup, backupPassphrase);
+    const own = new Map(this.contents.credentials.map((c) => [c.id, c]));
+    let added = 0;
+    for (const c of other.credentials) {
+      const here = own.get(c.id);
+      if (here) {
+        own.set(c.id, mergedCopy(here, c));
+        continue;
+      }
+      added++;
+      // Bound to the backup wallet's key (not a copy with its own): that key comes along.
+      const foreign = !c.copy && !c.holderSecret && other.holderSecret !== this.contents.holderSecret;
+      own.set(c.id, foreign ? { ...c, holderSecret: other.holderSecret } : c);
+    }
+    const credentials = [...own.values()];
+    const sync = this.contents.sync ?? other.sync;
+    const statuses = { ...other.sync?.statuses, ...this.contents.sync?.statuses };
+    this.contents = { ...this.contents, credentials, ...(sync ? { sync: { ...sync, statuses } } : {}) };
+    this.save();
+    return { added, kept: other.credentials.length - added, total: credentials.length };
+  }
+
+  /** The key a credential is bound to: a copy's own, one restored from another wallet's, else the wallet's. */
+  keyFor(c: StoredCredential): SoftwareHolderKey {
+    const secret = c.copy?.holderSecret ?? c.holderSecret;
+    return secret ? holderKeyFromSecret(Buffer.from(secret, "base64url")) : this.key;
+  }
+
   private save(): void {
-    writeFileAtomic(this.path, sealWallet(this.contents, this.passphrase));
+    writeFileAtomic(this.path, sealWallet(this.contents, this.passphrase), PRIVATE);
   }
 
   /** What the last `sync` found (status of each credential then), if the wallet has synced. */

@@ -6,8 +6,9 @@
  */
 
 /** Words and runs an attacker tries first; each counts as a single character. */
-const COMMON = ["password", "passphrase", "passwort", "laissez", "wallet", "qwertyuiop", "asdfghjkl", "zxcvbnm", "letmein", "iloveyou", "admin", "welcome", "monkey", "dragon", "abc123", "woaini", "mima"];
-const SEQUENCES = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "9876543210"];
+const COMMON = ["password", "passphrase", "passwort", "laissez", "wallet", "qwertyuiop", "asdfghjkl", "zxcvbnm", "letmein", "iloveyou", "admin", "welcome", "monkey", "dragon", "abc123", "woaini", "mima", "我爱你", "密码", "钱包", "你好"];
+/** Runs guessed first, either way round: digits, letters, and Chinese numerals (一二三四五六, 壹贰叁…, 甲乙丙…). */
+const SEQUENCES = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "零一二三四五六七八九十", "零壹贰叁肆伍陆柒捌玖拾", "甲乙丙丁戊己庚辛壬癸"].flatMap((s) => [s, [...s].reverse().join("")]);
 
 /** Characters at least (fewer in a script with a large alphabet, such as Chinese), and estimated bits. */
 export const PASSPHRASE_RULE = { minLength: 10, minLengthLargeAlphabet: 6, minBits: 50 } as const;

@@ -12,6 +12,11 @@ export interface StoredCredential {
    * encrypted file); the web wallet keeps a non-extractable WebCrypto pair in IndexedDB instead.
    */
   readonly copy?: { readonly batch: string; readonly holderSecret?: string; readonly used: boolean };
+  /**
+   * CLI wallet: the secret of the key this credential is bound to when it is not the wallet's own
+   * (restored from another wallet's backup, which brought its key along).
+   */
+  readonly holderSecret?: string;
 }
 
 /** Where the wallet keeps credentials: a file (CLI), IndexedDB (browser), memory (tests). */

@@ -31,6 +31,20 @@ export function t(lang: Lang, key: MessageKey, params: Record<string, string | n
   return template.replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/**
+ * Characters that would steer how the text around them is shown, or hide in it: bidi embeddings,
+ * overrides, isolates and marks (a right-to-left override turns "gpj.exe" into "exe.jpg"), C0 and
+ * C1 controls other than tab and newline, line and paragraph separators, the BOM.
+ */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/gu;
+
+/**
+ * Text from the chain or a credential as it may be shown: every control character replaced by
+ * its visible code ("[U+202E]"), so an officer sees that one was there and the text cannot
+ * reorder itself or what follows. Every display name below goes through it.
+ */
+export const visibleText = (text: string): string => text.replace(CONTROLS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
+
 const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 const TYPE_NAMES: Record<string, Record<Lang, string>> = {
@@ -41,7 +55,7 @@ const TYPE_NAMES: Record<string, Record<Lang, string>> = {
 
 /** A credential type's display name; an unregistered name is split from camelCase rather than shown raw. */
 export function typeName(type: string, lang: Lang): string {
-  return own(TYPE_NAMES, type)?.[lang] ?? type.replace(/([a-z])([A-Z])/g, "$1 $2");
+  return own(TYPE_NAMES, type)?.[lang] ?? visibleText(type.replace(/([a-z])([A-Z])/g, "$1 $2"));
 }
 
 const CLAIM_NAMES: Record<string, Record<Lang, string>> = {
@@ -57,7 +71,7 @@ const CLAIM_NAMES: Record<string, Record<Lang, string>> = {
   registeredCapitalCny: { "zh-CN": "注册资本（元）", en: "Registered capital (CNY)" },
 };
 
-export const claimName = (claim: string, lang: Lang): string => own(CLAIM_NAMES, claim)?.[lang] ?? claim.replace(/([a-z])([A-Z])/g, "$1 $2");
+export const claimName = (claim: string, lang: Lang): string => own(CLAIM_NAMES, claim)?.[lang] ?? visibleText(claim.replace(/([a-z])([A-Z])/g, "$1 $2"));
 
 const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
   green: { "zh-CN": "绿码", en: "green" },
@@ -66,7 +80,9 @@ const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
 };
 
 /** A claim's value in words: health colours by name, lists joined, dates in the locale's format. */
-export function claimValue(claim: string, value: unknown, lang: Lang): string {
+export const claimValue = (claim: string, value: unknown, lang: Lang): string => visibleText(claimWords(claim, value, lang));
+
+function claimWords(claim: string, value: unknown, lang: Lang): string {
   if (claim === "healthStatus" && typeof value === "string") return own(HEALTH_WORDS, value)?.[lang] ?? value;
   if (claim === "birthDate" && typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return birthDateInWords(value, lang);
   if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(lang === "zh-CN" ? "、" : ", ");
@@ -82,7 +98,7 @@ const REGION_NAMES: Record<string, Record<Lang, string>> = {
 /** A region code with its name where the pages know it: "浙江 (CN-ZJ)". */
 export function regionName(code: string, lang: Lang): string {
   const name = own(REGION_NAMES, code)?.[lang];
-  return name ? `${name} (${code})` : code;
+  return name ? `${name} (${code})` : visibleText(code);
 }
 
 /** Agency names as registered on chain are the interface; these are their Chinese names for display. */
@@ -95,7 +111,36 @@ const AGENCY_NAMES_ZH: Record<string, string> = {
   "Inner Mongolia Traffic Police": "内蒙古自治区公安厅交通管理局",
 };
 
-export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? (own(AGENCY_NAMES_ZH, registered) ?? registered) : registered);
+export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? own(AGENCY_NAMES_ZH, registered) : undefined) ?? visibleText(registered);
+
+/** The checks core records (core/verdict.ts CheckCode), named for the officer. */
+const CHECK_NAMES: Record<string, Record<Lang, string>> = {
+  encoding: { "zh-CN": "二维码编码", en: "QR encoding" },
+  format: { "zh-CN": "格式", en: "Format" },
+  typ: { "zh-CN": "令牌类型", en: "Token type" },
+  alg: { "zh-CN": "签名算法", en: "Signature algorithm" },
+  holder: { "zh-CN": "持证人", en: "Holder" },
+  signature: { "zh-CN": "签名", en: "Signature" },
+  presentation: { "zh-CN": "出示方式", en: "Presentation" },
+  clock: { "zh-CN": "时间", en: "Clock" },
+  issuer: { "zh-CN": "签发机关", en: "Issuer" },
+  key: { "zh-CN": "签发密钥", en: "Issuer key" },
+  validity: { "zh-CN": "有效期", en: "Validity" },
+  key_validity: { "zh-CN": "密钥有效期", en: "Key validity" },
+  issuer_status: { "zh-CN": "签发机关状态", en: "Issuer status" },
+  credential: { "zh-CN": "证件内容", en: "Credential" },
+  accreditation: { "zh-CN": "签发资质", en: "Accreditation" },
+  recognition: { "zh-CN": "跨地区互认", en: "Recognition" },
+  schema: { "zh-CN": "信息项", en: "Schema" },
+  status: { "zh-CN": "撤销与暂停状态", en: "Revocation and suspension" },
+  freshness: { "zh-CN": "撤销数据时效", en: "Freshness of revocation data" },
+  holder_binding: { "zh-CN": "持证人绑定", en: "Holder binding" },
+  bundle: { "zh-CN": "撤销数据", en: "Revocation data" },
+  paper: { "zh-CN": "纸质证件", en: "Paper" },
+  disclosure: { "zh-CN": "选择性出示", en: "Selective disclosure" },
+};
+
+export const checkName = (code: string, lang: Lang): string => own(CHECK_NAMES, code)?.[lang] ?? visibleText(code);
 
 /** A verdict reason (core's stable code) as a sentence in the language. */
 export const reasonText = (code: string | null, lang: Lang): string => describeReason(code, lang === "zh-CN" ? "zh" : "en");
@@ -114,11 +159,64 @@ export function birthDateInWords(iso: string, lang: Lang): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
 }
 
-/** A duration in the largest unit that fits: "5 分钟" / "5 min". */
+const UNITS: Record<"second" | "minute" | "hour" | "day", Record<Lang, (n: number) => string>> = {
+  second: { "zh-CN": (n) => `${n} 秒`, en: (n) => `${n} second${n === 1 ? "" : "s"}` },
+  minute: { "zh-CN": (n) => `${n} 分钟`, en: (n) => `${n} minute${n === 1 ? "" : "s"}` },
+  hour: { "zh-CN": (n) => `${n}小时`, en: (n) => `${n} hour${n === 1 ? "" : "s"}` },
+  day: { "zh-CN": (n) => `${n}天`, en: (n) => `${n} day${n === 1 ? "" : "s"}` },
+};
+
+/**
+ * A duration in whole units, as people say it: "8 秒", "5 分钟", "1小时12分", "3天2小时";
+ * "1 hour 12 minutes" (never "1.2 小时"). Seconds under a minute, minutes under an hour, then hours and
+ * minutes under two days, then days and hours.
+ */
 export function durationInWords(seconds: number, lang: Lang): string {
   const s = Math.max(0, Math.round(seconds));
-  const [value, unit] = s < 90 ? [s, "second"] : s < 3600 ? [Math.round(s / 60), "minute"] : s < 172_800 ? [s / 3600, "hour"] : [s / 86400, "day"];
-  return new Intl.NumberFormat(lang, { style: "unit", unit, unitDisplay: "long", maximumFractionDigits: 1 }).format(value);
+  const u = (unit: keyof typeof UNITS, n: number): string => UNITS[unit][lang](n);
+  if (s < 60) return u("second", s);
+  if (s < 3600) return u("minute", Math.round(s / 60));
+  const [big, small, size, smallSize] = s < 172_800 ? (["hour", "minute", 3600, 60] as const) : (["day", "hour", 86400, 3600] as const);
+  const whole = Math.floor(s / size);
+  const rest = Math.round((s - whole * size) / smallSize);
+  if (rest === 0) return u(big, whole);
+  // "1小时12分": after hours, Chinese says minutes as 分.
+  if (lang === "zh-CN") return `${u(big, whole)}${small === "minute" ? `${rest}分` : u(small, rest)}`;
+  return `${u(big, whole)} ${u(small, rest)}`;
+}
+
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * A person's name as the language writes it: a Chinese name family name first with no space
+ * (李梅) in either language; a Latin spelling family name first on Chinese pages ("Li Mei"),
+ * given name first in English ("Mei Li").
+ */
+export function personName(name: { readonly familyName?: unknown; readonly givenName?: unknown }, lang: Lang): string {
+  const family = typeof name.familyName === "string" ? name.familyName.trim() : "";
+  const given = typeof name.givenName === "string" ? name.givenName.trim() : "";
+  if (HAN.test(family) || HAN.test(given)) return visibleText(`${family}${given}`);
+  return visibleText((lang === "zh-CN" ? [family, given] : [given, family]).filter(Boolean).join(" "));
+}
+
+/** A claim as shown: its label and value in words; family and given name become one "姓名" row, where the first of them stood. */
+export interface ClaimRow {
+  readonly key: string;
+  readonly label: string;
+  readonly value: string;
+}
+
+export function claimRows(claims: Readonly<Record<string, unknown>>, lang: Lang): ClaimRow[] {
+  const rows: ClaimRow[] = [];
+  const named = "familyName" in claims && "givenName" in claims;
+  for (const [key, value] of Object.entries(claims)) {
+    if (named && (key === "familyName" || key === "givenName")) {
+      if (!rows.some((r) => r.key === "name")) rows.push({ key: "name", label: lang === "zh-CN" ? "姓名" : "Name", value: personName(claims, lang) });
+      continue;
+    }
+    rows.push({ key, label: claimName(key, lang), value: claimValue(key, value, lang) });
+  }
+  return rows;
 }
 
 /** How long until (or since) a moment, in words: "29 天后" / "in 29 days". */

@@ -4,7 +4,7 @@
  * and date of birth, the issuing agency and region, and the validity. Pure: returns HTML with
  * its print CSS inline in a <style> element (the page is a file, opened and printed locally).
  */
-import { agencyName, birthDateInWords, claimName, claimValue, dateInWords, regionName, typeName } from "./i18n.ts";
+import { agencyName, birthDateInWords, claimName, claimValue, dateInWords, personName, regionName, typeName } from "./i18n.ts";
 
 export interface PaperFacts {
   readonly type: string;
@@ -41,13 +41,13 @@ function both(zh: string, en: string): string {
 }
 
 export function paperCredentialHtml(f: PaperFacts): string {
-  const given = typeof f.claims.givenName === "string" ? f.claims.givenName : "";
-  const family = typeof f.claims.familyName === "string" ? f.claims.familyName : "";
+  // Chinese order, no space for a Chinese name (李梅); a Latin spelling once per language's order.
+  const [nameZh, nameEn] = [personName(f.claims, "zh-CN"), personName(f.claims, "en")];
   const birth = typeof f.claims.birthDate === "string" ? f.claims.birthDate : "";
   const others = Object.entries(f.claims).filter(([k]) => !["givenName", "familyName", "birthDate"].includes(k));
   const row = (zh: string, en: string, value: string): string => `<dt>${both(zh, en)}</dt><dd>${value}</dd>`;
   const rows = [
-    row("姓名", "Name", `${escapeHtml(family)} ${escapeHtml(given)}`),
+    row("姓名", "Name", nameZh === nameEn ? escapeHtml(nameZh) : both(nameZh, nameEn)),
     row("出生日期", "Date of birth", birth ? both(birthDateInWords(birth, "zh-CN"), birthDateInWords(birth, "en")) : "—"),
     ...others.map(([k, v]) => row(claimName(k, "zh-CN"), claimName(k, "en"), both(claimValue(k, v, "zh-CN"), claimValue(k, v, "en")))),
     row("签发机关", "Issued by", both(agencyName(f.agency, "zh-CN"), f.agency)),

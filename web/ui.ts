@@ -3,18 +3,26 @@
  * service worker, bundle downloads, QR images and camera frames. Browser only.
  */
 import { decodeQrPixels } from "../wallet/qr.ts";
+import { visibleText } from "./i18n.ts";
 
 /** SVG markup of a QR code (error correction M, 4-module quiet zone): the wallet's codec, for any page. */
 export { qrSvg } from "../wallet/qr.ts";
 
 type Child = Node | string | null | undefined | false;
 
+/** An element with attributes and children; text children have their control characters made visible (no text built here can reorder a page). */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(typeof c === "string" ? visibleText(c) : c);
   return node;
 }
+
+/**
+ * Text from the chain or a credential (an agency's name, a stated type, a claim's value) in a
+ * `<bdi>` isolate: whatever direction its letters have, it cannot reorder the words around it.
+ */
+export const isolated = (text: string): HTMLElement => el("bdi", {}, text);
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const node = document.getElementById(id);

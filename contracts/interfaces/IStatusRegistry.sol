@@ -46,6 +46,11 @@ interface IStatusRegistry {
     /// `seq` (checkpoints apply status changes; audit heads are for auditors).
     event AuditAnchored(address indexed issuer, uint64 count, bytes32 head);
 
+    /// @notice The agency's identity owner set its audit head to (`count`, `head`), replacing the
+    /// one at `previousCount`: heads anchored before this event with a larger count are void
+    /// (a stolen writer key anchored them). Count 0 with a zero head: none anchored.
+    event AuditHeadReset(address indexed issuer, uint64 previousCount, uint64 count, bytes32 head);
+
     error IssuerNotActive(address issuer);
     error NotStatusWriter(address issuer, address caller);
     error NotGovernance(address caller);
@@ -61,6 +66,8 @@ interface IStatusRegistry {
     error ZeroAddress();
     error AuditCountNotIncreasing(address issuer, uint64 count, uint64 lastCount);
     error EmptyAuditHead(address issuer);
+    error AuditStepTooLarge(address issuer, uint64 count, uint64 lastCount, uint64 maxStep);
+    error NotIdentityOwner(address issuer, address caller);
 
     /// @notice Bounds every issuer's lists: at most `maxListsPerIssuer` lists, each at most
     /// `maxListSize` entries (every checkpoint and page holds each list in full).
@@ -83,8 +90,15 @@ interface IStatusRegistry {
 
     /// @notice Anchors the head of the issuer's audit log hash chain after `count` entries.
     /// Requirements: caller is the issuer's status writer; `head` is non-zero; `count` exceeds
-    /// the last anchored count (an anchor never moves back).
+    /// the last anchored count (an anchor never moves back) by at most MAX_AUDIT_STEP (a stolen
+    /// writer key cannot push the count out of the service's reach).
     function anchorAudit(address issuer, uint64 count, bytes32 head) external;
+
+    /// @notice Sets the issuer's audit head to (`count`, `head`), lower or higher than the last:
+    /// the recovery from heads a stolen writer key anchored (`AuditHeadReset`). Requirements:
+    /// caller is the issuer's ERC-1056 identity owner (read from the DID registry the trust
+    /// registry names); `count` and `head` are both zero or both non-zero.
+    function resetAuditHead(address issuer, uint64 count, bytes32 head) external;
 
     /// @notice The last anchored audit head of `issuer` (count 0: none yet).
     function auditHeadOf(address issuer) external view returns (uint64 count, bytes32 head);

@@ -183,6 +183,15 @@ const AGENCY: Record<string, Sub> = {
       await send((await asIdentityOwner(ledger, agency)).trust, "setStatusWriter", [agency, address(values, "writer")], json);
     },
   },
+  "reset-audit": {
+    usage: "reset-audit --agency A --count N --head 0x…   (after a stolen status-writer key anchored a forged audit head: set the last genuine one, from `laissez audit verify --json`; --count 0 --head 0x00…00: none)",
+    async run(values, ledger, json) {
+      const agency = agencyAddress(values, ledger.deployment.chainId);
+      const head = requireString(values, "head");
+      if (!/^0x[0-9a-fA-F]{64}$/.test(head)) throw new UsageError("--head must be a 32-byte hash, 0x + 64 hex");
+      await send((await asIdentityOwner(ledger, agency)).status, "resetAuditHead", [agency, integerOption(values, "count"), head], json);
+    },
+  },
   "rotate-key": {
     usage: "rotate-key --agency A --new KEY [--old KEY --overlap SECONDS] [--valid-for SECONDS]   (planned: what the old key signed stays valid; KEY: a veriKey delegate's 0x address or an Ed25519 public key, 0x + 64 hex)",
     async run(values, ledger, json) {
@@ -255,6 +264,8 @@ const AGENCY_OPTIONS = {
   old: { type: "string" },
   overlap: { type: "string" },
   "valid-for": { type: "string" },
+  count: { type: "string" },
+  head: { type: "string" },
 } as const;
 
 function operatorCommand(name: string, summary: string, subs: Record<string, Sub>, keyVariable: string, options: Command["options"], offline?: { name: string; usage: string; run: (v: Values) => Promise<number> }): Command {
@@ -288,7 +299,7 @@ export const authorityCommand = operatorCommand(
 
 export const agencyCommand = operatorCommand(
   "agency",
-  "agency identity-owner operations (offline key): name the status writer, rotate a signing key (planned; secp256k1 or Ed25519), revoke one (compromise)",
+  "agency identity-owner operations (offline key): name the status writer, rotate a signing key (planned; secp256k1 or Ed25519), revoke one (compromise), reset the audit head a stolen writer key forged",
   AGENCY,
   "LAISSEZ_IDENTITY_OWNER_KEY",
   AGENCY_OPTIONS,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { verifyPaperCredential } from "../../core/index.ts";
@@ -8,12 +8,18 @@ import { writeFileAtomic } from "../../io/files.ts";
 import { EXIT, requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { anchorOption, bundleText, claimsOption, issuerService, loadRegionBundle, validForOption } from "../context.ts";
 import { DEV_CHAIN_ID } from "../demo/consortium.ts";
+import { htmlText, requireGlyphs } from "../fonts.ts";
 import { printPaperCredential } from "../paper.ts";
+
+/** Chinese the printed page always carries (web/paper-page.ts). */
+const PAPER_WORDS = "姓名出生日期签发机关地区有效期至纸质证件核验点须将和与持证人的身份核对二维码";
 
 /** Chromium prints the page to PDF (its print engine is the one the page's print CSS is written for). */
 function printPdf(html: string, pdf: string): void {
   const chromium = process.env.LAISSEZ_CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(chromium)) throw new UsageError(`--pdf needs Chromium (not found at ${chromium}; set LAISSEZ_CHROMIUM)`);
+  // The holder's name is what staff compare with the ID card: boxes in its place are refused, not printed.
+  requireGlyphs(htmlText(readFileSync(html, "utf8")), `the paper credential ${html}`);
   const run = spawnSync(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", `--print-to-pdf=${resolve(pdf)}`, pathToFileURL(resolve(html)).href], { encoding: "utf8", timeout: 60_000 });
   if (run.status !== 0 || !existsSync(pdf)) throw new Error(`Chromium could not print ${html} to PDF: ${run.stderr.split("\n").find((l) => l.trim()) ?? `exit ${run.status}`}`);
 }
@@ -46,6 +52,8 @@ export const paperCommand: Command = {
     const type = requireString(values, "type");
     const out = requireString(values, "out");
     const claims = claimsOption(values);
+    // Before anything is read or issued: a PDF of this holder's name (and the page's Chinese) needs a font that has it.
+    if (stringOption(values, "pdf")) requireGlyphs(`${JSON.stringify(claims)}${PAPER_WORDS}`, "--pdf of the holder's name and the page's Chinese");
     const anchor = anchorOption(values, (stringOption(values, "region") ?? "CN-ZJ").trim().toUpperCase());
     const { bundle } = loadRegionBundle(await bundleText(requireString(values, "bundle")), anchor, undefined);
     const { url, token } = issuerService(values);

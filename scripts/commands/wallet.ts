@@ -1,18 +1,18 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CheckpointState, type CredentialFormat, decodeJwt, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
+import { type CheckpointState, type CredentialFormat, decodeJwt, describeReason, disclosableClaims, isCodedError, isSdJwt, type JsonValue, type TrustBundle } from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { LockBusyError, takeLock } from "../../io/lock.ts";
-import { FileWallet } from "../../wallet/file-store.ts";
+import { FileWallet, WalletDamagedError, WalletLockedError } from "../../wallet/file-store.ts";
 import { passphraseProblem } from "../../wallet/passphrase.ts";
 import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
 import { presentationQrText, qrSize } from "../../wallet/qr.ts";
 import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
 import { receiveCopies, receiveOffer } from "../../wallet/receive.ts";
 import { nextCopy, walletEntries, type WalletEntry } from "../../wallet/copies.ts";
-import { copyKey, createHolderKey } from "../../wallet/holder.ts";
+import { createHolderKey } from "../../wallet/holder.ts";
 import { holderStatus, type HolderStatus, type WalletSync } from "../../wallet/status.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
 import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
@@ -114,13 +114,33 @@ async function syncWallet(wallet: FileWallet, values: Values): Promise<{ bundle:
 const claimsOf = (jwt: string): Record<string, JsonValue> | undefined =>
   isSdJwt(jwt) ? undefined : ((decodeJwt(jwt).payload.vc as { credentialSubject?: Record<string, JsonValue> } | undefined)?.credentialSubject ?? undefined);
 
-const STATUS_WORDS: Record<HolderStatus["kind"], string> = { valid: "valid", suspended: "SUSPENDED", revoked: "REVOKED", unknown: "status unknown", invalid: "NOT VALID" };
+/** What each status means for the holder, and what to do next: the same as the web wallet's card says. */
+function statusWords(c: StoredCredential, s: HolderStatus): string {
+  const agency = c.issuer.name ?? "the issuing agency";
+  const why = describeReason(s.reason, "en").replace(/\.$/, "");
+  switch (s.kind) {
+    case "valid":
+      return "valid";
+    case "revoked":
+      return `REVOKED by ${agency}: no longer valid, checkpoints refuse it; ask the agency why, or for a new one`;
+    case "suspended":
+      return `SUSPENDED by ${agency}: not usable while suspended; ask the agency; once reinstated, \`laissez wallet sync\` shows it valid again`;
+    case "expired":
+      return `EXPIRED on ${iso(c.validUntil)}: ask ${agency} for a new one`;
+    case "not_accredited":
+      return `ISSUER NO LONGER ACCREDITED (${why}): checkpoints refuse it; ask an agency accredited now for a new one`;
+    case "unknown":
+      return `status unknown (${why}): sync when you have a network (laissez wallet sync)`;
+    default:
+      return `NOT VALID (${why}): ask ${agency} to issue it again`;
+  }
+}
 
-/** A credential's status as of the last sync, in words. */
-function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
+/** A credential's status as of the last sync, in words, with what to do next. */
+export function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
   const s = sync?.statuses[c.id];
   if (!sync || !s) return "status unknown: not synced since it was received (laissez wallet sync)";
-  return `${STATUS_WORDS[s.kind]}${s.reason && s.kind !== "revoked" && s.kind !== "suspended" ? ` (${s.reason})` : ""} as of ${iso(sync.blockTime)} (block ${sync.block})`;
+  return `${statusWords(c, s)}, as of ${iso(sync.blockTime)} (block ${sync.block})`;
 }
 
 const line = ({ credential: c, copies, unused }: WalletEntry, i: number, sync: WalletSync | undefined): string =>
@@ -136,7 +156,7 @@ async function presentCommand(values: Values, which: string | undefined): Promis
   const c = nextCopy(all, picked);
   // Not a usage error (exit 1): the command was right, the wallet has no unused copy left.
   if (!c) throw new Error(`all ${all.filter((x) => x.copy?.batch === picked.copy?.batch).length} copies of ${picked.type} ${picked.id} were presented once: receive a new batch (laissez wallet receive … --copies N); showing a used copy again would let checkpoints link the sightings`);
-  const key = c.copy ? copyKey(c.copy) : wallet.key;
+  const key = wallet.keyFor(c);
   const audience = stringOption(values, "audience");
   const nonce = stringOption(values, "nonce");
   if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
@@ -145,8 +165,8 @@ async function presentCommand(values: Values, which: string | undefined): Promis
   if ((typed === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
   const region = typed === undefined ? undefined : regionCode(typed, wallet.lastSync?.regions ?? DEMO_REGIONS, "--for");
   const status = wallet.lastSync?.statuses[c.id];
-  if (status?.kind === "revoked" || status?.kind === "suspended") {
-    console.error(`warning: this ${c.type} was ${status.kind} as of the last sync (${iso(wallet.lastSync?.blockTime ?? 0)}): a checkpoint will refuse it`);
+  if (status && status.kind !== "valid") {
+    console.error(`warning: this ${c.type} is ${statusLine(c, wallet.lastSync)}${status.kind === "unknown" ? "" : "; a checkpoint will refuse it"}`);
   }
   const list = (name: string): string[] | undefined => stringOption(values, name)?.split(",").map((s) => s.trim()).filter(Boolean);
   const asked = list("claims");
@@ -207,6 +227,56 @@ async function showCommand(values: Values, which: string | undefined): Promise<n
   return EXIT.ok;
 }
 
+/** A backup the passphrase does not open, or a file that is no backup: said as what it is, with the next step. */
+function openBackupError(e: unknown, from: string): Error {
+  if (e instanceof WalletLockedError) return new Error(`the backup passphrase does not open this backup (${from}): check LAISSEZ_BACKUP_PASSPHRASE (the one given to \`wallet backup\`, not the wallet's); nothing was changed`);
+  if (e instanceof WalletDamagedError) return new Error(`${from} is not a readable Laissez wallet backup (${e.message}); nothing was changed`);
+  return e as Error;
+}
+
+/**
+ * Restores a backup without losing a credential: into a new wallet file; merged into an existing
+ * wallet (the default); or with --replace, the wallet as it was first saved beside itself.
+ */
+async function restoreCommand(values: Values): Promise<number> {
+  const from = requireString(values, "from");
+  const path = walletPath(values);
+  const text = readFileSync(from, "utf8");
+  const backupPassphrase = await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ");
+  const exists = existsSync(path);
+  if (exists && values.replace !== true) {
+    const wallet = await openWallet(values);
+    let result;
+    try {
+      result = wallet.merge(text, backupPassphrase);
+    } catch (e) {
+      throw openBackupError(e, from);
+    }
+    console.log(`restored ${result.added + result.kept} credentials into ${path}: ${result.added} new, ${result.kept} already here; the wallet now holds ${result.total}\nholder: ${wallet.key.did} (restored credentials keep the key they were bound to)`);
+    return EXIT.ok;
+  }
+  const walletSecret = exists ? await walletPassphrase() : await walletPassphrase(true);
+  await lockWallet(path);
+  let saved: string | undefined;
+  let before = 0;
+  if (exists) {
+    // The wallet as it was, still sealed under its passphrase, opened first so a wrong passphrase changes nothing.
+    before = (await FileWallet.open(path, walletSecret).list()).length;
+    saved = `${path}.before-restore-${iso(now()).replace(/:/g, "")}`;
+    copyFileSync(path, saved);
+    chmodSync(saved, 0o600);
+  }
+  let wallet;
+  try {
+    wallet = FileWallet.restore(path, text, backupPassphrase, walletSecret);
+  } catch (e) {
+    throw openBackupError(e, from);
+  }
+  const note = saved ? `\nthe wallet as it was (${before} credentials) is saved at ${saved}: \`laissez wallet restore --from\` it with LAISSEZ_BACKUP_PASSPHRASE set to the wallet passphrase to merge it back` : "";
+  console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}${note}`);
+  return EXIT.ok;
+}
+
 const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => Promise<number>> = {
   async init(values) {
     const path = walletPath(values);
@@ -238,20 +308,11 @@ const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => P
   async backup(values) {
     const out = requireString(values, "out");
     const wallet = await openWallet(values);
-    writeFileAtomic(out, wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ", true)));
+    writeFileAtomic(out, wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ", true)), 0o600);
     console.log(`encrypted backup of ${(await wallet.list()).length} credentials and the holder key → ${out}`);
     return EXIT.ok;
   },
-  async restore(values) {
-    const from = requireString(values, "from");
-    const path = walletPath(values);
-    const backupPassphrase = await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ");
-    const walletSecret = await walletPassphrase(true);
-    await lockWallet(path);
-    const wallet = FileWallet.restore(path, readFileSync(from, "utf8"), backupPassphrase, walletSecret);
-    console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}`);
-    return EXIT.ok;
-  },
+  restore: restoreCommand,
 };
 
 export const walletCommand: Command = {
@@ -265,7 +326,8 @@ export const walletCommand: Command = {
     "       laissez wallet list | show WHICH  (status as of the last sync)",
     "       laissez wallet present WHICH      --for REGION | --audience A --nonce N [--claims a,b]  [--disclose a,b] [--png FILE] [--json]",
     "       (an SD-JWT VC discloses --disclose, else what the challenge's --claims ask for, else every claim)",
-    "       laissez wallet backup --out FILE  |  laissez wallet restore --from FILE",
+    "       laissez wallet backup --out FILE  |  laissez wallet restore --from FILE [--replace]",
+    "       (restore merges the backup into an existing wallet; --replace saves the wallet beside itself first)",
     "       (passphrases: LAISSEZ_WALLET_PASSPHRASE, LAISSEZ_BACKUP_PASSPHRASE, or asked on a terminal)",
   ].join("\n"),
   options: {
@@ -285,6 +347,7 @@ export const walletCommand: Command = {
     copies: { type: "string" },
     out: { type: "string" },
     from: { type: "string" },
+    replace: { type: "boolean" },
     json: { type: "boolean" },
   },
   async run({ values, positionals }) {

@@ -10,10 +10,25 @@ export interface AnchoredAuditHead {
   readonly transaction: string;
 }
 
-/** Every audit head `issuer`'s status writer anchored, oldest first (events from the deployment block on). */
+/**
+ * Every audit head in force for `issuer`, oldest first (events from the deployment block on):
+ * each `AuditAnchored`, except those an `AuditHeadReset` by the agency's identity owner voided
+ * (anchored before it with a count at or above its count: a stolen writer key's), plus the
+ * head the reset itself names.
+ */
 export async function auditAnchors(ledger: Ledger, issuer: string): Promise<AnchoredAuditHead[]> {
-  const logs = (await ledger.status.queryFilter(ledger.status.filters.AuditAnchored!(issuer), ledger.deployment.deployedAtBlock)) as EventLog[];
-  return logs.map((l) => ({ count: Number(l.args.count), head: String(l.args.head).slice(2).toLowerCase(), block: l.blockNumber, transaction: l.transactionHash }));
+  const from = ledger.deployment.deployedAtBlock;
+  const [anchored, resets] = await Promise.all([
+    ledger.status.queryFilter(ledger.status.filters.AuditAnchored!(issuer), from) as Promise<EventLog[]>,
+    ledger.status.queryFilter(ledger.status.filters.AuditHeadReset!(issuer), from) as Promise<EventLog[]>,
+  ]);
+  let heads: AnchoredAuditHead[] = [];
+  for (const l of [...anchored, ...resets].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)) {
+    const count = Number(l.args.count);
+    if (l.eventName === "AuditHeadReset") heads = heads.filter((h) => h.count < count);
+    if (count > 0) heads.push({ count, head: String(l.args.head).slice(2).toLowerCase(), block: l.blockNumber, transaction: l.transactionHash });
+  }
+  return heads;
 }
 
 /** The last head anchored for `issuer` (count 0: none). */

@@ -39,3 +39,43 @@ export async function issuerAddresses(ledger: Ledger): Promise<string[]> {
     if (page.length < 200) return out;
   }
 }
+
+/** Where the on-chain custody check stands: not yet answered (the chain was down), passed, or refused. */
+export type CustodyStatus =
+  | { readonly state: "unchecked" | "checked" }
+  | { readonly state: "refused"; readonly error: { readonly code: GoverningKeyError["code"]; readonly message: string } };
+
+/**
+ * Runs a custody check now and, while the chain does not answer, again with backoff (at most
+ * every `maxDelayMs`) until it does: a service started with the chain down is checked as soon
+ * as the chain is back, not never. `first` settles after the first attempt and rejects only
+ * with a GoverningKeyError (a service refuses to start then); a refusal found later is kept in
+ * `status()` for /health to report.
+ */
+export function watchCustody(check: () => Promise<void>, o: { log: (entry: Record<string, unknown>) => void; maxDelayMs?: number }): { first: Promise<void>; status(): CustodyStatus; stop(): void } {
+  let status: CustodyStatus = { state: "unchecked" };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = async (n: number): Promise<void> => {
+    try {
+      await check();
+      status = { state: "checked" };
+    } catch (e) {
+      if (e instanceof GoverningKeyError) {
+        status = { state: "refused", error: { code: e.code, message: e.message } };
+        if (n > 0) o.log({ level: "error", msg: "key custody refused once the chain answered: this service holds a governing key", error: e.message });
+        throw e;
+      }
+      if (n === 0) o.log({ level: "warn", msg: "key custody not checked yet: the chain does not answer; checking again until it does", error: String((e as Error)?.message ?? e).slice(0, 200) });
+      if (!stopped) timer = setTimeout(() => void attempt(n + 1).catch(() => {}), Math.min(o.maxDelayMs ?? 5_000, 250 * 2 ** Math.min(n, 6)));
+    }
+  };
+  return {
+    first: attempt(0),
+    status: () => status,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

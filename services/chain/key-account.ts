@@ -1,5 +1,5 @@
-import { AbstractSigner, copyRequest, getAddress, hashMessage, resolveAddress, resolveProperties, Signature, Transaction, TypedDataEncoder, type Provider, type TransactionRequest, type TypedDataDomain, type TypedDataField } from "ethers";
-import { type KeySigner, signDigest, signerAddress } from "../../core/index.ts";
+import { AbstractSigner, copyRequest, getAddress, getBytes, hashMessage, resolveAddress, resolveProperties, Signature, Transaction, TypedDataEncoder, type Provider, type TransactionRequest, type TypedDataDomain, type TypedDataField } from "ethers";
+import { type KeySigner, type SignedContent, signDigest, signerAddress } from "../../core/index.ts";
 import { nativeSignerFromHex } from "../crypto/native-signer.ts";
 
 /**
@@ -25,8 +25,8 @@ export class KeySignerAccount extends AbstractSigner {
     return new KeySignerAccount(this.key, provider);
   }
 
-  private async sign(digest: string): Promise<Signature> {
-    const { signature } = await signDigest(this.key, Buffer.from(digest.slice(2), "hex"));
+  private async sign(digest: string, content?: SignedContent): Promise<Signature> {
+    const { signature } = await signDigest(this.key, Buffer.from(digest.slice(2), "hex"), content);
     return Signature.from({ r: `0x${Buffer.from(signature.subarray(0, 32)).toString("hex")}`, s: `0x${Buffer.from(signature.subarray(32, 64)).toString("hex")}`, v: 27 + signature[64]! });
   }
 
@@ -37,7 +37,8 @@ export class KeySignerAccount extends AbstractSigner {
     if (from != null && getAddress(from) !== this.address) throw new TypeError(`transaction from ${from}, this signer is ${this.address}`);
     delete tx.from;
     const btx = Transaction.from(tx as Parameters<typeof Transaction.from>[0]);
-    btx.signature = await this.sign(btx.unsignedHash);
+    // The unsigned transaction travels with its hash: a purpose-enforcing signer reads its `to` and selector.
+    btx.signature = await this.sign(btx.unsignedHash, { kind: "transaction", preimage: getBytes(btx.unsignedSerialized) });
     return btx.serialized;
   }
 

@@ -41,7 +41,10 @@ interface CheckpointContext {
   readonly keyCache: Map<string, Uint8Array>;
 }
 
-/** `POST /verify`: a verdict for a presentation, challenge-bound (nonce and claims checked, the nonce used once) or static. */
+/**
+ * `POST /verify`: a verdict for a presentation, challenge-bound (nonce and claims checked, the
+ * nonce used once, and only by an answer that passed every other check: core spends it last) or static.
+ */
 function verifyRoute(d: CheckpointAppDeps, { now, metrics, challenges, keyCache }: CheckpointContext): Route<unknown> {
   return route({
     method: "post",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isChallengeAudience } from "../../core/index.ts";
-import { KEY_SOURCE, parseEnv, refusedGoverningKey } from "../config.ts";
+import { KEY_SOURCE, parseEnv, refusedGoverningVariables } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The checkpoint service's configuration: environment variables, validated before anything starts. */
@@ -15,8 +15,8 @@ export const CheckpointConfig = z.object({
   LAISSEZ_SIGNER_TOKEN: z.string().min(16).optional(),
   /** File with the region authority's signed delegation to that key (`laissez authority delegate`); it travels with every bundle. */
   LAISSEZ_BUNDLE_DELEGATION: z.string().min(1),
-  /** The region authority's key (it could accredit a rogue agency): refused. */
-  LAISSEZ_AUTHORITY_KEY: refusedGoverningKey("LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION"),
+  /** The region authority's key (it could accredit a rogue agency), and the other governing keys: refused by name. */
+  ...refusedGoverningVariables("LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION"),
   /** This checkpoint's identifier: the `aud` a challenge-bound presentation must carry. */
   LAISSEZ_CHECKPOINT_ID: z.string().refine(isChallengeAudience, "1–128 characters without spaces or control characters (the page writes it into its challenges)").optional(),
   /** Where the last signed bundle is kept, so a restart resumes with a delta sync. */

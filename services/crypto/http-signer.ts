@@ -4,10 +4,14 @@ import { type KeySigner, type KeySignerAlg, SignerError } from "../../core/index
  * A KeySigner whose key lives in another process: an HSM or cloud-KMS gateway, or
  * `laissez signer serve` standing in for one. The protocol is two requests on one URL:
  *   GET  <url>                       → 200 { "alg": "ES256K" | "EdDSA", "publicKey": "0x…" }
- *   POST <url> { "input": "0x…" }    → 200 { "signature": "0x…" }   (input/result as KeySigner.sign)
- * with `Authorization: Bearer <token>` when a token is set. Every request gives up after
- * `timeoutMs`; a failure is a SignerError (`signer_unavailable`), never a hang.
+ *   POST <url> { "input": "0x…", "kind": "jwt"|…, "preimage": "0x…" }  → 200 { "signature": "0x…" }
+ * (input/result as KeySigner.sign; `kind` and `preimage` are the SignedContent, the preimage
+ * sent for ES256K only — an EdDSA input is the message itself), with `Authorization: Bearer
+ * <token>`. Every request gives up after `timeoutMs`; a failure is a SignerError
+ * (`signer_unavailable`), never a hang.
  */
+const hexOf = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString("hex")}`;
+
 export async function httpSigner(url: string, o: { token?: string; timeoutMs?: number; alg?: KeySignerAlg } = {}): Promise<KeySigner> {
   const timeoutMs = o.timeoutMs ?? 5000;
   const call = async (init: RequestInit): Promise<Record<string, unknown>> => {
@@ -31,6 +35,9 @@ export async function httpSigner(url: string, o: { token?: string; timeoutMs?: n
   return {
     alg: info.alg,
     publicKey: hex(info.publicKey, "publicKey"),
-    sign: async (input) => hex((await call({ method: "POST", body: JSON.stringify({ input: `0x${Buffer.from(input).toString("hex")}` }) })).signature, "signature"),
+    sign: async (input, content) => {
+      const body = { input: hexOf(input), ...(content ? { kind: content.kind, ...(info.alg === "ES256K" ? { preimage: hexOf(content.preimage) } : {}) } : {}) };
+      return hex((await call({ method: "POST", body: JSON.stringify(body) })).signature, "signature");
+    },
   };
 }

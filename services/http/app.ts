@@ -6,6 +6,7 @@ import { checkMediaType, readBody, strictSchema } from "./body.ts";
 import { frameworkError, HttpError, statusOf } from "./errors.ts";
 import { jsonLog, type Log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
+import { RateWindows } from "./rate.ts";
 
 /** Who is calling: what `authenticate` returns for a valid bearer token. */
 export interface Caller {
@@ -146,7 +147,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Per request: an id, a log line and metrics when it finishes, `nosniff`, and the per-client rate limit. */
 function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): express.RequestHandler {
-  const window = new Map<string, { start: number; count: number }>();
+  const windows = new RateWindows();
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     const given = req.headers["x-request-id"];
@@ -161,15 +162,7 @@ function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): expre
       metrics.observe("http_request_duration_ms", "HTTP request latency", { route: routePath }, ms);
       log({ level: "info", requestId, method: req.method, path: req.path.slice(0, MAX_LOGGED_PATH), status: res.statusCode, ms: Math.round(ms * 10) / 10, caller: res.locals.caller ?? null });
     });
-    if (o.rateLimit) {
-      const client = req.socket.remoteAddress ?? "unknown";
-      const now = Date.now();
-      // Forget finished windows now and then, so addresses seen once do not accumulate.
-      if (window.size > 10_000) for (const [c, w] of window) if (now - w.start >= 60_000) window.delete(c);
-      const w = window.get(client);
-      if (!w || now - w.start >= 60_000) window.set(client, { start: now, count: 1 });
-      else if (++w.count > o.rateLimit) return next(new HttpError("rate_limited", "too many requests: slow down"));
-    }
+    if (o.rateLimit && !windows.allow(req.socket.remoteAddress ?? "unknown", o.rateLimit)) return next(new HttpError("rate_limited", "too many requests: slow down"));
     next();
   };
 }

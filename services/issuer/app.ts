@@ -14,7 +14,8 @@ export type { AgencyLists } from "../chain/lists.ts";
  * OpenID4VCI, status lists) plus health, metrics and OpenAPI, on the shared HTTP layer.
  */
 export function createIssuerApp(deps: IssuerDeps) {
-  const d: IssuerContext = { ...deps, now: deps.now ?? (() => Math.floor(Date.now() / 1000)), metrics: deps.metrics ?? new Metrics() };
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const d: IssuerContext = { ...deps, now, metrics: deps.metrics ?? new Metrics(), keyValidSince: deps.keyValidSince ?? now() };
   const issuance = createIssuance(d);
   const routes: Route<unknown>[] = [...operatorRoutes(d, issuance), ...statusListRoutes(d), ...openid4vciRoutes(d, issuance), ...healthRoutes(d)];
   withServiceRoutes("Laissez issuer service", d.metrics, routes);

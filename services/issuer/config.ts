@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ADDRESS, KEY_SOURCE, parseEnv, refusedGoverningKey } from "../config.ts";
+import { ADDRESS, KEY_SOURCE, parseEnv, refusedGoverningKey, refusedGoverningVariables } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
@@ -17,6 +17,8 @@ export const IssuerConfig = z.object({
   LAISSEZ_STATUS_WRITER_KEY: KEY_SOURCE,
   /** The identity owner's key (it could change the DID's owner for good): refused. */
   LAISSEZ_AGENCY_KEY: refusedGoverningKey("LAISSEZ_AGENCY (the address) and LAISSEZ_STATUS_WRITER_KEY"),
+  /** The operator commands' governing keys (region authority, identity owner, deployer): refused by name. */
+  ...refusedGoverningVariables("LAISSEZ_AGENCY (the address), LAISSEZ_STATUS_WRITER_KEY and LAISSEZ_SIGNING_KEY"),
   /** The credential signing key: an ES256K veriKey delegate, or an Ed25519 seed published as a DID attribute (hex, or a remote signer's URL). */
   LAISSEZ_SIGNING_KEY: KEY_SOURCE,
   /** Bearer token for remote signers (a `LAISSEZ_*_KEY` that is a URL). */
@@ -34,8 +36,8 @@ export const IssuerConfig = z.object({
   LAISSEZ_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(60_000),
   LAISSEZ_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
-  /** How often the audit log's head is anchored on chain while it grows (also after every status batch), ms. */
-  LAISSEZ_AUDIT_ANCHOR_MS: z.coerce.number().int().min(10).default(60_000),
+  /** How often the audit log's head is anchored on chain while it grows (also after every status batch), ms: an entry is pinned within about this long plus a block (issue 22: at most 50 s, so within a minute). */
+  LAISSEZ_AUDIT_ANCHOR_MS: z.coerce.number().int().min(10).max(50_000).default(20_000),
   /** How often anchored batches are checked against the chain (a reset chain loses them), ms. */
   LAISSEZ_RECONCILE_MS: z.coerce.number().int().min(100).default(60_000),
   /** How long a broadcast batch waits for its receipt before the next step tries again, ms. */

@@ -17,6 +17,8 @@ export interface TypeInfo {
   readonly schema: JsonValue | undefined;
   /** The type's maximum validity on chain, seconds (0: no policy yet, verifiers refuse the type). */
   readonly maxValidity: number;
+  /** Where this agency's current accreditation window for the type starts (0: none): no copy's time is drawn before it. */
+  readonly accreditedFrom: number;
 }
 
 /** The credential types as the issuer sees them on chain. */
@@ -49,10 +51,16 @@ export function credentialTypes(d: IssuerContext): CredentialTypes {
 
 async function askTypeInfo(d: IssuerContext, trust: Contract, type: string): Promise<TypeInfo> {
   const id = credentialTypeId(type);
-  const [accredited, entry, policy] = await Promise.all([
+  const [accredited, entry, policy, accreditation] = await Promise.all([
     trust.getFunction("isAccredited")(d.agency, id, d.now()),
     trust.getFunction("getCredentialType")(id),
     trust.getFunction("getCredentialTypePolicy")(id),
+    trust.getFunction("getAccreditation")(d.agency, id),
   ]);
-  return { accredited: accredited as boolean, schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined, maxValidity: Number(policy.maxValidity) };
+  return {
+    accredited: accredited as boolean,
+    schema: entry.exists ? await d.schemas(entry.schemaUri as string) : undefined,
+    maxValidity: Number(policy.maxValidity),
+    accreditedFrom: Number(accreditation.validFrom),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Provider } from "ethers";
 import type { IssuerSigningKey, SignatureVerifier } from "../../core/index.ts";
 import type { Deployment } from "../chain/ledger.ts";
+import type { CustodyStatus } from "../chain/custody.ts";
 import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../schemas.ts";
 import type { Log } from "../http/app.ts";
@@ -20,11 +21,18 @@ export interface IssuerDeps {
   /** The agency's lists; a function while they may still be unknown (started with the chain down). */
   readonly lists: AgencyLists | (() => AgencyLists | undefined);
   /** The anchoring worker's state, shown on /health. */
-  readonly anchoring?: () => AnchoringStatus;
+  readonly anchoring?: () => AnchoringStatus | Promise<AnchoringStatus>;
+  /** The on-chain key custody check (run when the chain answers), shown on /health; absent: not watched here. */
+  readonly custody?: () => CustodyStatus;
   readonly schemas: SchemaSource;
   /** Base URL the credentials name for their status lists. */
   readonly publicUrl: string;
   readonly now?: () => number;
+  /**
+   * A time at which the credential key was certainly already valid on chain (seen in the DID
+   * document then): a batch's copies never take a time before it. Default: when the app was made.
+   */
+  readonly keyValidSince?: number;
   readonly log?: Log;
   readonly metrics?: Metrics;
   readonly bodyLimit?: number;
@@ -36,7 +44,7 @@ export interface IssuerDeps {
 }
 
 /** IssuerDeps with the defaults filled in. */
-export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly metrics: Metrics };
+export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly metrics: Metrics; readonly keyValidSince: number };
 
 /** The agency's lists, or 503 `chain_unavailable` while they are not yet known. */
 export function listsOf(d: IssuerDeps): AgencyLists {

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type CredentialFormat, holderPublicKey, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
+import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
 import { HttpError } from "../http/errors.ts";
 import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
+import { copyTimes } from "./copy-times.ts";
 import { GroupCommit, MAX_COPIES, type CredentialRecord } from "./store.ts";
 
 /** A credential's validity when the request names none. */
@@ -54,6 +55,8 @@ export function issuableSchema(info: TypeInfo, type: string, claims: Record<stri
 }
 
 type CheckIssuable = (type: string, claims: Record<string, JsonValue>, validFor?: number) => Promise<JsonValue>;
+/** The schema, and from when copies' times may be drawn (the accreditation's start). */
+type CheckCopies = (type: string, claims: Record<string, JsonValue>, validFor?: number) => Promise<{ schema: JsonValue; accreditedFrom: number }>;
 
 /**
  * The issuance use case, shared by direct issuance and offer redemption: is the type known and
@@ -62,14 +65,18 @@ type CheckIssuable = (type: string, claims: Record<string, JsonValue>, validFor?
  */
 export function createIssuance(d: IssuerContext) {
   const types = credentialTypes(d);
-  const checkIssuable: CheckIssuable = async (type, claims, validFor) => issuableSchema(await chainCall(types.typeInfo(type)), type, claims, validFor);
+  const checkCopies: CheckCopies = async (type, claims, validFor) => {
+    const info = await chainCall(types.typeInfo(type));
+    return { schema: issuableSchema(info, type, claims, validFor), accreditedFrom: info.accreditedFrom };
+  };
+  const checkIssuable: CheckIssuable = async (type, claims, validFor) => (await checkCopies(type, claims, validFor)).schema;
   const grouped = new GroupCommit(d.store.credentials);
   return {
     typeInfo: types.typeInfo,
     listTypes: types.listTypes,
     checkIssuable,
     issueTo: (p: IssueTo) => issueTo(d, checkIssuable, grouped, p),
-    issueCopies: (p: IssueCopies) => issueCopies(d, checkIssuable, p),
+    issueCopies: (p: IssueCopies) => issueCopies(d, checkCopies, p),
   };
 }
 
@@ -103,9 +110,19 @@ function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, hold
   return { id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) };
 }
 
+/**
+ * A subject is a P-256 holder key in its one canonical spelling (issue 22 item 9): another
+ * spelling of a key would make it several holders, and carry the stranger's JSON into `sub`.
+ */
+function checkHolder(did: string): void {
+  const problem = holderDidProblem(did);
+  if (problem === "holder_did_noncanonical") throw new HttpError("holder_did_noncanonical", "the subject is another spelling of a key's DID: give its canonical did:key or did:jwk");
+  if (problem) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+}
+
 /** Checks, records and signs one credential. */
 async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, grouped: GroupCommit, p: IssueTo): Promise<Issued> {
-  if (!holderPublicKey(p.holder)) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+  checkHolder(p.holder);
   const schema = await checkIssuable(p.type, p.claims, p.validFor);
   const requestHash = d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
   const record = await grouped.record(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
@@ -120,19 +137,20 @@ async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, grouped: 
 
 /**
  * Several copies of one credential, one per holder key (each presented once, so colluding
- * verifiers cannot link sightings by holder, id or status index): checked once, recorded in
- * one transaction under one batch id, each copy with its own id and random indices, then
- * signed. Revoking the batch (or any copy) acts on every copy.
+ * verifiers cannot link sightings by holder, id, status index or time): checked once, recorded
+ * in one transaction under one batch id, each copy with its own id, random indices and its own
+ * issuance time (copy-times.ts), then signed. Revoking the batch (or any copy) acts on every copy.
  */
-async function issueCopies(d: IssuerContext, checkIssuable: CheckIssuable, p: IssueCopies): Promise<IssuedBatch> {
+async function issueCopies(d: IssuerContext, checkCopies: CheckCopies, p: IssueCopies): Promise<IssuedBatch> {
   if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new HttpError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
-  if (new Set(p.holders).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
-  if (!p.holders.every((h) => holderPublicKey(h))) throw new HttpError("invalid_holder", "every subject must be a P-256 did:key or did:jwk");
-  const schema = await checkIssuable(p.type, p.claims, p.validFor);
-  const issuedAt = d.now();
+  for (const h of p.holders) checkHolder(h);
+  // One key is one holder, whether named by did:key or did:jwk.
+  if (new Set(p.holders.map(holderKeyId)).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
+  const { schema, accreditedFrom } = await checkCopies(p.type, p.claims, p.validFor);
+  const times = copyTimes({ now: d.now(), validFor: p.validFor ?? DEFAULT_VALID_FOR, floor: Math.max(d.keyValidSince, accreditedFrom), count: p.holders.length });
   const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
   const batch = `urn:uuid:${randomUUID()}`;
-  const records = await d.store.credentials.recordBatch(batch, p.holders.map((holder) => newRecord(d, p, holder, issuedAt, requestHash)), p.idempotencyKey, p.operator);
+  const records = await d.store.credentials.recordBatch(batch, p.holders.map((holder, i) => newRecord(d, p, holder, times[i]!, requestHash)), p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
   const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
   const copies = await Promise.all(

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { readdirSync } from "node:fs";
 import { getAddress, type Contract, type Provider } from "ethers";
-import { GoverningKeyError, refuseGoverningKeys } from "../chain/custody.ts";
+import { issuerAddresses, refuseGoverningKeys, watchCustody } from "../chain/custody.ts";
 import { ethrDid, issuerKey, type KeySigner, signerAddress } from "../../core/index.ts";
 import { resolveSigningMethod, SigningMethodError } from "./signing-method.ts";
 import { agencyLists, type AgencyLists } from "../chain/lists.ts";
@@ -35,27 +35,32 @@ async function serviceKeys(config: IssuerConfig): Promise<{ credential: KeySigne
  * The credential key's verification method id in the agency's DID (`delegate-N`): resolved on
  * the chain with ethr-did-resolver and remembered in the store (LAISSEZ_SIGNING_METHOD, when
  * given, must agree); with the chain down, LAISSEZ_SIGNING_METHOD or what the store remembers
- * for this very key.
+ * for this very key. `since`: when the store first saw the DID list this key — it was valid on
+ * chain from then on, so a batch's copies may take times back to it (copy-times.ts).
  */
-async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, provider: Provider, registry: string, chainId: number, did: string, signer: KeySigner): Promise<string> {
+async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, provider: Provider, registry: string, chainId: number, did: string, signer: KeySigner): Promise<{ method: string; since?: number }> {
   const address = signer.alg === "EdDSA" ? undefined : signerAddress(signer);
   const key = address === undefined ? { publicKey: signer.publicKey } : { address };
   const keyName = address?.toLowerCase() ?? Buffer.from(signer.publicKey).toString("hex");
+  const remembered = await store.setting<{ key: string; method: string; since?: number }>("signing_method");
+  const since = remembered?.key === keyName ? remembered.since : undefined;
   let resolved: string;
   try {
     resolved = await resolveSigningMethod({ provider, registry, chainId, did, key });
   } catch (e) {
-    const remembered = await store.setting<{ key: string; method: string }>("signing_method");
     const method = config.LAISSEZ_SIGNING_METHOD ?? (remembered?.key === keyName ? remembered.method : undefined);
     if (e instanceof SigningMethodError || method === undefined) throw e;
     jsonLog({ level: "warn", msg: "signing method not checked: the chain does not answer", method });
-    return method;
+    return { method, ...(since !== undefined && method === remembered?.method ? { since } : {}) };
   }
   if (config.LAISSEZ_SIGNING_METHOD !== undefined && config.LAISSEZ_SIGNING_METHOD !== resolved) {
     throw new SigningMethodError(`LAISSEZ_SIGNING_METHOD is ${config.LAISSEZ_SIGNING_METHOD}, but the DID lists the signing key as ${resolved}`);
   }
-  await store.saveSetting("signing_method", { key: keyName, method: resolved });
-  return resolved;
+  // A key re-added under a new method number starts a new window: its time is taken afresh, the
+  // chain's (a block after the DID listed the key; the chain's clock may run ahead of ours).
+  const seen = since !== undefined && remembered?.method === resolved ? since : ((await provider.getBlock("latest").catch(() => null))?.timestamp ?? Math.floor(Date.now() / 1000));
+  await store.saveSetting("signing_method", { key: keyName, method: resolved, since: seen });
+  return { method: resolved, since: seen };
 }
 
 /**
@@ -108,26 +113,30 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const agency = getAddress(config.LAISSEZ_AGENCY);
   const keys = await serviceKeys(config);
   const writer = new KeySignerAccount(keys.writer, provider);
-  // Key custody: no key of this service may govern (a thief of this server could take the agency's DID).
-  // Checked when the chain answers; a chain that is down cannot tell (the service still starts).
-  await refuseGoverningKeys(connectLedger(deployment, provider), { LAISSEZ_STATUS_WRITER_KEY: writer.address, ...(keys.credential.alg === "ES256K" ? { LAISSEZ_SIGNING_KEY: signerAddress(keys.credential) } : {}) }, [agency]).catch((e: unknown) => {
-    if (e instanceof GoverningKeyError) throw e;
-    jsonLog({ level: "warn", msg: "key custody not checked: the chain does not answer", error: String((e as Error)?.message ?? e).slice(0, 200) });
-  });
-  const { status } = connectLedger(deployment, provider);
+  // Key custody: no key of this service may govern — its own agency's DID or any other's (a thief
+  // of this server could take it). A chain that is down cannot tell: the service starts, and the
+  // check runs as soon as the chain answers; a refusal then makes /health say so.
+  const ledger = connectLedger(deployment, provider);
+  const serviceAddresses = { LAISSEZ_STATUS_WRITER_KEY: writer.address, ...(keys.credential.alg === "ES256K" ? { LAISSEZ_SIGNING_KEY: signerAddress(keys.credential) } : {}) };
+  const custody = watchCustody(async () => refuseGoverningKeys(ledger, serviceAddresses, [agency, ...(await issuerAddresses(ledger))]), { log: jsonLog });
+  await custody.first;
+  const { status } = ledger;
   const store = new SqliteIssuerStore(config.LAISSEZ_DB);
   const lists = await agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
   const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const audit = new AuditAnchorer(store, deployment, writer, agency, { intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS, metrics });
+  const signing = await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential);
   const { app } = createIssuerApp({
     store,
-    key: issuerKey(ethrDid(chainId, agency), await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential), keys.credential),
+    key: issuerKey(ethrDid(chainId, agency), signing.method, keys.credential),
+    ...(signing.since !== undefined ? { keyValidSince: signing.since } : {}),
     agency,
     provider,
     deployment,
     lists: lists.current,
-    anchoring: () => ({ ...anchorer.status(), audit: audit.status() }),
+    anchoring: async () => ({ ...anchorer.status(), audit: await audit.status() }),
+    custody: custody.status,
     metrics,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
     publicUrl: config.LAISSEZ_PUBLIC_URL ?? `http://${config.LAISSEZ_HOST}:${config.LAISSEZ_PORT}`,
@@ -148,6 +157,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     async stop() {
       stopHousekeeping();
       lists.stop();
+      custody.stop();
       await new Promise((r) => server.close(r));
       await anchoring.stop();
       provider.destroy();

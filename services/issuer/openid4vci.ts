@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configurationId, CREDENTIAL_FORMAT, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, ENDPOINTS, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, type TokenResponse, verifyHolderProof, WIRE_FORMAT } from "../../core/index.ts";
+import { configurationId, CREDENTIAL_FORMAT, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, ENDPOINTS, holderKeyId, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, type TokenResponse, verifyHolderProof, WIRE_FORMAT } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
 import type { IssuerContext } from "./deps.ts";
@@ -120,7 +120,8 @@ function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>
     if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
     return proof.holder;
   });
-  if (new Set(holders).size !== holders.length) throw new HttpError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
+  // One key is one holder, whether its proofs name it by did:key or did:jwk.
+  if (new Set(holders.map(holderKeyId)).size !== holders.length) throw new HttpError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
   return holders;
 }
 

@@ -138,7 +138,7 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
     route({
       method: "get",
       path: "/health",
-      summary: "Chain reachability, whether the agency's lists are known, outbox depth, last anchored block, the anchoring worker's last error and re-queued batches",
+      summary: "Chain reachability, whether the agency's lists are known, the on-chain key custody check (refused: `unhealthy`, with the reason code), outbox depth, last anchored block, the anchoring worker's last error and re-queued batches, the audit log's unanchored entries and their age",
       auth: "public",
       responses: { 200: "healthy", 503: "chain unreachable" },
       async handle() {
@@ -148,12 +148,16 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
         } catch {
           block = null;
         }
-        const anchoring = d.anchoring?.() ?? null;
+        const anchoring = (await d.anchoring?.()) ?? null;
         // Issuance answers 503 until the agency's lists are learnt: health must not say ok before.
         const listsKnown = (typeof d.lists === "function" ? d.lists() : d.lists) !== undefined;
-        const ok = block !== null && listsKnown && !anchoring?.lastError;
+        // An audit log the chain disagrees with (audit_chain_ahead, audit_prefix_mismatch, …) is an error, not a detail.
+        // A governing key found on chain is no passing fault: the service stays unhealthy until reconfigured.
+        const custody = d.custody?.() ?? { state: "checked" as const };
+        const ok = block !== null && listsKnown && !anchoring?.lastError && !anchoring?.audit?.lastError && custody.state === "checked";
         const body = {
-          status: ok ? "ok" : "degraded",
+          status: ok ? "ok" : custody.state === "refused" ? "unhealthy" : "degraded",
+          ...(d.custody ? { custody } : {}),
           chain: { reachable: block !== null, block },
           lists: listsKnown ? "known" : "unknown",
           outbox: { depth: await d.store.outbox.depth() },

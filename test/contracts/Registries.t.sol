@@ -300,7 +300,8 @@ contract RegistriesAccessTest is CheatTest {
     /// Audit heads (issue 14): only the agency's status writer anchors, the count only grows,
     /// an empty head is refused; each refusal carries its values.
     function testFuzz_AuditAnchoredByStatusWriterOnly(address caller, uint64 count, bytes32 head) public {
-        vm.assume(caller != WRITER && head != bytes32(0) && count > 0);
+        vm.assume(caller != WRITER && head != bytes32(0));
+        count = 1 + count % status.MAX_AUDIT_STEP(); // a first anchor's step is its count
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.NotStatusWriter.selector, AGENCY, caller));
         status.anchorAudit(AGENCY, count, head);
@@ -322,6 +323,41 @@ contract RegistriesAccessTest is CheatTest {
         require(anchoredHead == head, "anchored head");
         (uint64 otherCount,) = status.auditHeadOf(OTHER_AGENCY);
         assertEq(otherCount, 0, "another agency's head");
+    }
+
+    /// Issue 22 item 5: a stolen writer key cannot push the audit count out of the service's
+    /// reach (one anchor adds at most MAX_AUDIT_STEP), and the agency's identity owner (not the
+    /// writer, not anyone else) resets the head, after which the genuine log anchors again.
+    function testFuzz_AuditStepBoundedAndOwnerResets(address caller, uint64 step) public {
+        vm.assume(caller != AGENCY && step > status.MAX_AUDIT_STEP());
+        uint64 max = status.MAX_AUDIT_STEP();
+        vm.startPrank(WRITER);
+        status.anchorAudit(AGENCY, 10, keccak256("genuine"));
+        uint64 forged = step > type(uint64).max - 10 ? type(uint64).max : 10 + step;
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.AuditStepTooLarge.selector, AGENCY, forged, 10, max));
+        status.anchorAudit(AGENCY, forged, keccak256("forged"));
+        // What a thief can do: the largest step, once; the genuine service (at 11) then cannot anchor.
+        status.anchorAudit(AGENCY, 10 + max, keccak256("forged"));
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.AuditCountNotIncreasing.selector, AGENCY, 11, 10 + max));
+        status.anchorAudit(AGENCY, 11, keccak256("next"));
+        // The writer cannot reset, nor can anyone but the identity owner.
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.NotIdentityOwner.selector, AGENCY, WRITER));
+        status.resetAuditHead(AGENCY, 10, keccak256("genuine"));
+        vm.stopPrank();
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.NotIdentityOwner.selector, AGENCY, caller));
+        status.resetAuditHead(AGENCY, 10, keccak256("genuine"));
+        vm.startPrank(AGENCY);
+        vm.expectRevert(abi.encodeWithSelector(IStatusRegistry.EmptyAuditHead.selector, AGENCY));
+        status.resetAuditHead(AGENCY, 10, bytes32(0));
+        vm.expectEmit(true, false, false, true, address(status));
+        emit IStatusRegistry.AuditHeadReset(AGENCY, 10 + max, 10, keccak256("genuine"));
+        status.resetAuditHead(AGENCY, 10, keccak256("genuine"));
+        vm.stopPrank();
+        vm.prank(WRITER);
+        status.anchorAudit(AGENCY, 11, keccak256("next"));
+        (uint64 anchoredCount,) = status.auditHeadOf(AGENCY);
+        assertEq(anchoredCount, 11, "anchored after the reset");
     }
 
     /// Decision (issue 10 item 19): revoking and suspending are safety actions, so a suspended

@@ -166,9 +166,9 @@ describe("laissez up: the whole system as one command", () => {
     await expect.poll(async () => ((await (await fetch(`${record.checkpoints["CN-ZJ"]}/health`)).json()) as { bundle: { block: number } }).bundle.block, { timeout: 30_000 }).toBeGreaterThanOrEqual(anchored);
     const synced = (await runLaissez(["wallet", "sync", ...wallet], { env })).stdout;
     expect(synced).toMatch(/^synced with CN-ZJ's bundle at block \d+/);
-    expect((await runLaissez(["wallet", "list", ...wallet], { env })).stdout).toMatch(/REVOKED as of/);
+    expect((await runLaissez(["wallet", "list", ...wallet], { env })).stdout).toMatch(/REVOKED by Zhejiang Provincial Health Commission: no longer valid, checkpoints refuse it; ask the agency why, or for a new one, as of /);
     const warned = await runLaissez(["wallet", "present", "1", "--for", "CN-SH", ...wallet], { env });
-    expect([warned.code, warned.stderr]).toEqual([0, expect.stringMatching(/^warning: this HealthCode was revoked as of the last sync/)]);
+    expect([warned.code, warned.stderr]).toEqual([0, expect.stringMatching(/^warning: this HealthCode is REVOKED by .*, as of .*; a checkpoint will refuse it/)]);
 
     const weak = await runLaissez(["wallet", "backup", "--out", join(dir, "weak.json"), ...wallet], { env: { ...env, LAISSEZ_BACKUP_PASSPHRASE: "password1234" } });
     expect([weak.code, weak.stderr]).toEqual([3, expect.stringContaining("backup passphrase too easy to guess")]);

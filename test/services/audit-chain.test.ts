@@ -127,7 +127,7 @@ describe("audit log as a hash chain, anchored on chain", () => {
       await loop.stop();
       expect((await issuer.store.auditLog(1))[0]!.action).toBe("status.anchored");
       expect(await verifyAuditLog(issuer.store.path, ledger, chain.agencies[0]!.address)).toMatchObject({ ok: true, unanchored: 0 });
-      expect(audit.status().lastAnchored?.count).toBe((await issuer.store.auditChain.head()).count);
+      expect((await audit.status()).lastAnchored?.count).toBe((await issuer.store.auditChain.head()).count);
     } finally {
       issuer.server.close();
     }

@@ -8,7 +8,8 @@
 import type { Server } from "node:http";
 import type { Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHolderProof, decodeJwt, ENDPOINTS, PRE_AUTHORIZED_GRANT, verifyCredential, verifyPresentation } from "../../core/index.ts";
+import { createHolderProof, decodeJwt, ENDPOINTS, type JsonValue, PRE_AUTHORIZED_GRANT, splitSdJwt, verifyCredential, verifyPresentation } from "../../core/index.ts";
+import { decodeDisclosure } from "../../core/sd-jwt.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { Anchorer } from "../../services/issuer/anchor.ts";
@@ -27,9 +28,12 @@ let store: IssuerStore;
 let server: Server;
 let base: string;
 let token: string;
+/** Chain time once the consortium is seeded: the demo agencies' keys are listed from then on. */
+let seededAt: number;
 
 beforeAll(async () => {
   chain = await seededChain();
+  seededAt = await chain.networkHelpers.time.latest();
   ({ store, server, url: base } = await startIssuerService(chain, 0));
   token = (await store.operators.create("issuer", ["issue", "revoke"])).token;
 });
@@ -41,6 +45,28 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 }
 const claims = { healthStatus: "green", givenName: "Mei", familyName: "Li" };
 const bundleNow = async () => (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
+/** Every leaf of a JSON value, as `path=value` (what a checkpoint could compare between two sightings). */
+function leaves(value: JsonValue, path: string, out: Map<string, string>): Map<string, string> {
+  if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) leaves(v as JsonValue, `${path}.${k}`, out);
+  else out.set(`${path}=${JSON.stringify(value)}`, path);
+  return out;
+}
+/** What a checkpoint sees of a credential: header, payload and (SD-JWT) every disclosure with its salt and digest. */
+function sightings(credential: string): Map<string, string> {
+  const sd = credential.includes("~");
+  const { header, payload } = decodeJwt(sd ? splitSdJwt(credential).issuerJwt : credential);
+  const out = leaves(header as JsonValue, "header", leaves(payload as JsonValue, "payload", new Map()));
+  if (sd) for (const d of splitSdJwt(credential).disclosures.map(decodeDisclosure)) leaves({ salt: d.salt, digest: d.digest, value: d.value }, `disclosure.${d.name}`, out);
+  return out;
+}
+/**
+ * What any two credentials of one agency, type and content share whoever holds them: the issuer,
+ * its key, the type and schema, the claims' values, the agency's list URLs and purposes, the
+ * format's fixed members. The `_sd` digests and SD-JWT `cnf` are leaves of arrays/objects that
+ * differ per copy and are compared as values.
+ */
+const CONTENT = /^(header\.(alg|typ|kid)|payload\.(iss|vct|_sd_alg|@context\.\d+|type\.\d+|vc\.(@context|type)\.\d+|(vc\.)?credentialSchema\.\w+|(vc\.credentialSubject|credentialSubject)\.(healthStatus|givenName|familyName)|(vc\.)?credentialStatus\.\d+\.(type|statusPurpose|statusListCredential)|status\.\w+\.uri|cnf\.jwk\.(kty|crv))|disclosure\.\w+\.value)$/;
+
 interface Copy { id: string; holder: string; credential: string; status: { revocation: { list: number; index: number }; suspension: { list: number; index: number } } }
 
 describe("batch copies", () => {
@@ -122,5 +148,44 @@ describe("batch copies", () => {
     }
     expect(new Set(used).size).toBe(2);
     expect(nextCopy(await wallet.list(), received[0]!)).toBeUndefined();
+  });
+
+  it("no claim, time, index or key links two copies of a batch: each copy's times are its own, none before the key or the accreditation, none after issuance", async () => {
+    // Two hours after seeding: the key and the accreditation have been in force for longer than the widest spread.
+    await chain.networkHelpers.time.increase(7200);
+    const later = await startIssuerService(chain, 0, { keyValidSince: seededAt });
+    const operator = (await later.store.operators.create("issuer", ["issue"])).token;
+    try {
+      for (const format of ["jwt_vc", "sd_jwt_vc"] as const) {
+        const keys = Array.from({ length: 5 }, createHolderKey);
+        const before = later.now();
+        const res = await fetch(`${later.url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", subjects: keys.map((k) => k.did), claims, format }) });
+        expect(res.status).toBe(201);
+        const { copies } = (await res.json()) as { copies: Copy[] };
+        const seen = copies.map((c) => sightings(c.credential));
+        for (let i = 0; i < seen.length; i++) {
+          for (let j = i + 1; j < seen.length; j++) {
+            const shared = [...seen[i]!.keys()].filter((leaf) => seen[j]!.has(leaf) && !CONTENT.test(seen[i]!.get(leaf)!));
+            expect(shared, `${format}: copies ${i} and ${j} share`).toEqual([]);
+          }
+        }
+        const times = copies.map((c) => {
+          const { payload } = decodeJwt(c.credential.split("~")[0]!);
+          return { iat: payload.iat as number, nbf: payload.nbf as number, exp: payload.exp as number };
+        });
+        for (const t of times) {
+          expect(t.iat).toBeGreaterThanOrEqual(Math.max(seededAt, before - 3600));
+          expect(t.iat).toBeLessThanOrEqual(later.now());
+          expect(t.nbf).toBe(t.iat);
+          expect(t.exp - t.iat).toBe(86_400);
+        }
+        // Each copy verifies now, with the default skew: not before the key's window nor the accreditation's.
+        const now = await chain.networkHelpers.time.latest();
+        const p = { bundle: await bundleNow(), region: "CN-SH", now, verifier: nativeVerifier };
+        expect(copies.map((c) => verifyCredential(c.credential, p).verdict)).toEqual(copies.map(() => "accept"));
+      }
+    } finally {
+      later.server.close();
+    }
   });
 });

@@ -96,6 +96,22 @@ describe("checkpoint challenges", () => {
     expect([replay.body.verdict, replay.body.reason]).toEqual(["reject", "nonce_reused"]);
   });
 
+  it("a stranger who reads the challenge and answers with their own key leaves the nonce usable; ten racing valid answers → one accept (issue 22 item 14)", async () => {
+    const { nonce } = await challenge(from("127.0.0.1"));
+    const stranger = createHolderKey();
+    // The genuine credential, presented under the stranger's key: refused, and the nonce not spent.
+    const junk = await verify(nonce!, await present(credential, stranger, chainNow + 1, { audience: AUDIENCE, nonce: nonce! }));
+    expect([junk.status, junk.body.verdict, junk.body.reason]).toEqual([200, "reject", "holder_mismatch"]);
+    const garbage = await verify(nonce!, "LZ1:not-a-presentation");
+    expect([garbage.body.verdict, garbage.body.reason]).toEqual(["reject", "compact_malformed"]);
+    const remembered = await usedChallenges();
+    // Ten valid answers (each its own presentation) at once: exactly one accepted, the others replays.
+    const answers = await Promise.all(Array.from({ length: 10 }, async (_, i) => verify(nonce!, await present(credential, holder, chainNow + 1 + (i % 3), { audience: AUDIENCE, nonce: nonce! }))));
+    const verdicts = answers.map((a) => `${a.status} ${a.body.verdict} ${a.body.reason}`).sort();
+    expect(verdicts).toEqual(["200 accept null", ...Array.from({ length: 9 }, () => "200 reject nonce_reused")]);
+    expect(await usedChallenges()).toBe(remembered + 1);
+  });
+
   it("refuses a nonce it did not issue (forged, altered, from another checkpoint) and one that expired", async () => {
     const { nonce } = await challenge(from("127.0.0.1"));
     const altered = `${nonce!.slice(0, 5)}${nonce![5] === "A" ? "B" : "A"}${nonce!.slice(6)}`;

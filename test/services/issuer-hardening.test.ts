@@ -2,7 +2,8 @@ import type { Server } from "node:http";
 import { p256 } from "@noble/curves/nist.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { holderSigner } from "../../core/credential.ts";
-import { p256DidKey } from "../../core/did.ts";
+import { p256DidJwk, p256DidKey } from "../../core/did.ts";
+import { jwkSpellings } from "../vectors/generate.ts";
 import { hashCanonical } from "../../core/hash.ts";
 import { createHolderProof } from "../../core/holder-proof.ts";
 import { PRE_AUTHORIZED_GRANT } from "../../core/openid4vci.ts";
@@ -77,6 +78,34 @@ describe("issuer service under attack", () => {
     expect(statuses.every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
     expect((await census()).credentials - credentialsBefore).toBe(1);
     expect((await issueEntries()) - auditBefore).toBe(1);
+  });
+
+  it("one holder key is one holder: other did:jwk spellings and one key twice are refused, at /credentials and in OpenID4VCI proofs (issue 22 item 9)", async () => {
+    const before = (await census()).credentials;
+    const key = p256.utils.randomSecretKey();
+    const publicKey = p256.getPublicKey(key, false);
+    for (const [how, subject] of Object.entries(jwkSpellings(publicKey))) {
+      const r = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subject, claims: { healthStatus: "green" } } });
+      expect([how, r.status, r.code]).toEqual([how, 422, "holder_did_noncanonical"]);
+      const copies = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subjects: [holderOf(p256.utils.randomSecretKey()), subject], claims: { healthStatus: "green" } } });
+      expect([how, copies.status, copies.code]).toEqual([how, 422, "holder_did_noncanonical"]);
+    }
+    // The key's did:key and its canonical did:jwk are one holder: not two copies.
+    const twice = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subjects: [p256DidKey(publicKey), p256DidJwk(publicKey)], claims: { healthStatus: "green" } } });
+    expect([twice.status, twice.code]).toEqual([400, "invalid_request"]);
+    expect((await census()).credentials).toBe(before);
+
+    const { access_token, c_nonce } = await offerToken();
+    const proof = (holder: string) => createHolderProof({ holder, signer: holderSigner(key), audience: base, nonce: c_nonce, issuedAt: now() });
+    const redeem = (body: unknown) => call("POST", "/credential", { body, headers: { authorization: `Bearer ${access_token}` } });
+    const odd = await redeem({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: await proof(jwkSpellings(publicKey)["with an extra member"]!) } });
+    expect([odd.status, odd.code, (odd.json.error as { message: string }).message]).toEqual([400, "invalid_proof", expect.stringContaining("holder_did_noncanonical")]);
+    const both = await redeem({ format: "jwt_vc_json", proofs: { jwt: [await proof(p256DidKey(publicKey)), await proof(p256DidJwk(publicKey))] } });
+    expect([both.status, both.code]).toEqual([400, "invalid_proof"]);
+    expect((await census()).credentials).toBe(before);
+    // The offer is still redeemable by the key under its canonical name.
+    const good = await redeem({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: await proof(p256DidKey(publicKey)) } });
+    expect(good.status).toBe(200);
   });
 
   it("keeps no request hash that a dictionary of claims can reverse", async () => {

@@ -35,6 +35,8 @@ export interface VerificationVector {
   readonly challenge?: { audience: string; nonce: string; claims?: string[] };
   /** Present the same token twice: the second must fail as a replay. */
   readonly replay?: boolean;
+  /** Presented first against the same challenge, and refused: it must leave the nonce usable for `token`. */
+  readonly spentBy?: string;
   readonly expect: { verdict: "accept" | "reject" | "unknown"; reason: string | null };
 }
 
@@ -290,11 +292,19 @@ export async function generateVectors(): Promise<VectorFile> {
     v("accept: a bare credential where none was demanded (verifyToken)", good, "accept", null, { kind: "token" }),
     v("accept: a challenge-bound presentation (verifyToken)", await present(good, challenge), "accept", null, { kind: "token", challenge }),
     vp("reject: presentation nonce reused", await present(good, challenge), "reject", "nonce_reused", { challenge, replay: true }),
+    // A failed answer leaves the nonce usable (issue 22 item 14): one who reads the challenge off the screen cannot spend it.
+    vp("accept: the holder's answer after a stranger's, signed by the stranger's own key, was refused", await present(good, challenge), "accept", null, { challenge, spentBy: await present(good, { ...challenge, holderDid: otherHolder, signer: holderSigner(otherHolderKey) }) }),
+    vp("accept: the holder's answer after a revoked credential's answer was refused", await present(good, challenge), "accept", null, { challenge, spentBy: await present(await issue({ status: status(5, 8) }), challenge) }),
     vp("reject: presentation for another checkpoint", await present(good, { ...challenge, audience: "checkpoint:CN-SH:gate-9" }), "reject", "wrong_audience", { challenge }),
     vp("reject: presentation without the nonce asked for", await present(good, { audience: challenge.audience }), "reject", "nonce_missing", { challenge }),
     vp("reject: presentation with a wrong nonce", await present(good, { ...challenge, nonce: "n-00000000" }), "reject", "wrong_nonce", { challenge }),
     vp("reject: static presentation too old", await present(good, { at: T0 - 600 }), "reject", "presentation_expired"),
     vp("reject: presented by someone other than the subject", await present(good, { holderDid: otherHolder, signer: holderSigner(otherHolderKey) }), "reject", "holder_mismatch"),
+    // One holder key, one identifier per DID method (issue 22 item 9): other spellings of did:jwk refused, in a presentation and in a credential's sub.
+    vp("accept: presented by a holder whose DID is the canonical did:jwk of its key", await present(await issue({ holderDid: p256DidJwk(p256.getPublicKey(holderKey, false)) }), { holderDid: p256DidJwk(p256.getPublicKey(holderKey, false)) }), "accept", null),
+    ...(await Promise.all(Object.entries(jwkSpellings(p256.getPublicKey(holderKey, false))).map(async ([how, did]) =>
+      vp(`reject: presented under a did:jwk ${how} (the key's other spelling, also the credential's sub)`, await present(await issue({ holderDid: did }), { holderDid: did }), "reject", "holder_did_noncanonical")))),
+    v("reject: a credential whose sub is a did:jwk with an extra member", await issue({ holderDid: jwkSpellings(p256.getPublicKey(holderKey, false))["with an extra member"] }), "reject", "holder_did_noncanonical"),
     vp("reject: holder signature by another key", await present(good, { signer: holderSigner(otherHolderKey) }), "reject", "bad_signature"),
     vp("reject: revoked credential inside a valid presentation", await present(await issue({ status: status(5, 8) })), "reject", "revoked"),
     vp("reject: a credential presented as a presentation", good, "reject", "wrong_typ"),
@@ -313,6 +323,9 @@ export async function generateVectors(): Promise<VectorFile> {
     v("reject: credentialStatus without the Status List 2021 context", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), "@context": ["https://www.w3.org/2018/credentials/v1"] } }), "reject", "context_invalid"),
     v("reject: a VC 2.0 BitstringStatusListEntry in a VC 1.1 credential", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialStatus: ((goodPayload.vc as { credentialStatus: object[] }).credentialStatus).map((e) => ({ ...e, type: "BitstringStatusListEntry" })) } }), "reject", "status_entry_malformed"),
     v("reject: integer beyond 2^53 in a claim (not I-JSON)", `${gh}.${b64(`{"iss":"${zjDid}","iat":9007199254740993}`)}.${good.split(".")[2]}`, "reject", "json_unsafe_number"),
+    // Registered claims of the wrong JSON type (issue 22 item 15): refused, never read as absent.
+    ...(await Promise.all(([["iss", 1], ["sub", 1], ["aud", 7], ["aud", ["ok", 7]], ["exp", String(T0 + 86400)], ["nbf", String(T0 + 7200)], ["nbf", T0 + 0.5], ["iat", String(T0 - 600)], ["jti", 42]] as [string, JsonValue][]).map(async ([name, value]) =>
+      v(`reject: ${name} as ${JSON.stringify(value)} (a registered claim of the wrong JSON type)`, await raw(goodHeader, { ...goodPayload, [name]: value }), "reject", "claim_type_invalid")))),
     vp("accept: static presentation in its compact QR form", compactPresentation(await present(good)), "accept", null),
     vp("reject: compact QR form of a revoked credential's presentation", compactPresentation(await present(await issue({ status: status(5, 8) }))), "reject", "revoked"),
     vp("reject: compact QR text that is not base45", `${COMPACT_PREFIX}abc?`, "reject", "compact_malformed"),
@@ -322,6 +335,18 @@ export async function generateVectors(): Promise<VectorFile> {
     ...(await sdJwtVectors({ delegateKey, delegateSecret: zjDelegate, edKey, holder, holderKey, otherHolderKey, schema: SCHEMA, status, T0, now, challenge, v })),
   ];
   return { authority: addr(authorityKey), bundle: await signEnvelope(serializeBundle(bundle), softwareSigner("ES256K", authorityKey), bundleScope(bundle, SH)), vectors };
+}
+
+/** Spellings of one P-256 key's did:jwk other than the canonical one (core/did.ts p256DidJwk). */
+export function jwkSpellings(publicKey: Uint8Array): Record<string, string> {
+  const jwk = JSON.parse(new TextDecoder().decode(base64urlDecode(p256DidJwk(publicKey).slice("did:jwk:".length)))) as Record<string, string>;
+  const did = (text: string) => `did:jwk:${base64urlEncode(utf8(text))}`;
+  return {
+    "with its members reordered": did(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })),
+    "with an extra member": did(JSON.stringify({ ...jwk, name: "Mallory" })),
+    "with whitespace": did(JSON.stringify(jwk, null, 1)),
+    "with use and key_ops": did(JSON.stringify({ ...jwk, use: "sig", key_ops: ["verify"] })),
+  };
 }
 
 export const VECTOR_FILE = new URL("./verification.json", import.meta.url);

@@ -106,6 +106,9 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     c.v("reject: SD-JWT with _sd_alg sha-1", resign(good, (_h, p) => void (p._sd_alg = "sha-1")), "reject", "sd_alg_unsupported"),
     c.v("reject: SD-JWT tampered issuer payload", `${splitSdJwt(good).issuerJwt.split(".")[0]}.${b64({ ...parse(splitSdJwt(good).issuerJwt.split(".")[1] as string), exp: c.T0 + 999_999 })}.${splitSdJwt(good).issuerJwt.split(".")[2]}~${goodDisclosure}~`, "reject", "bad_signature"),
     c.v("reject: SD-JWT without a holder key (cnf)", resign(good, (_h, p) => void delete p.cnf), "reject", "holder_key_invalid"),
+    // Registered claims of the wrong JSON type (issue 22 item 15), as in the jwt_vc form.
+    ...([["iss", 1], ["sub", 1], ["aud", 7], ["exp", String(c.T0 + 86400)], ["nbf", String(c.T0 + 7200)], ["iat", String(c.T0 - 600)], ["jti", 42], ["vct", ["HealthCode"]], ["vct#integrity", 1], ["cnf", "did:key:x"], ["status", "revoked?"], ["_sd_alg", 256], ["_sd", "x"]] as [string, JsonValue][]).map(([name, value]) =>
+      c.v(`reject: SD-JWT ${name} as ${JSON.stringify(value)} (a registered claim of the wrong JSON type)`, resign(good, (_h, p) => void (p[name] = value)), "reject", "claim_type_invalid")),
     c.v("reject: SD-JWT with an empty disclosure", `${splitSdJwt(good).issuerJwt}~~`, "reject", "sd_jwt_malformed"),
 
     vp("accept: SD-JWT presentation, 1 of 2 claims, bound to the challenge", presented, "accept", null),
@@ -115,6 +118,8 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     vp("reject: SD-JWT presentation with key binding stripped", parts.presented, "reject", "key_binding_missing"),
     vp("reject: SD-JWT presentation for another checkpoint (aud)", await present(two), "reject", "wrong_audience", { challenge: { ...c.challenge, audience: "checkpoint:CN-SH:gate-9" } }),
     vp("reject: SD-JWT presentation with a wrong nonce", await present(two), "reject", "wrong_nonce", { challenge: { ...c.challenge, nonce: "n-00000000" } }),
+    vp("accept: SD-JWT answer after a revoked credential's answer to the same challenge was refused (the nonce stays usable)", await present(two), "accept", null, { spentBy: await present(await issue({ claims: { healthStatus: "green", givenName: "Mei" }, rev: 5, susp: 8 })) }),
+    vp("accept: SD-JWT answer after one withholding a claim the challenge asked for was refused", presented, "accept", null, { challenge: { ...c.challenge, claims: ["healthStatus"] }, spentBy: await present(two, { disclose: ["givenName"] }) }),
     vp("reject: SD-JWT presentation nonce reused", await present(two), "reject", "nonce_reused", { replay: true }),
     vp("reject: SD-JWT presentation with a wrong sd_hash", `${parts.presented}${await kbFor({ ...kbPayload, sd_hash: sdHash(`${parts.presented}x`) })}`, "reject", "sd_hash_mismatch"),
     vp("reject: SD-JWT presentation with a disclosure added after key binding", `${parts.presented}${splitSdJwt(two).disclosures.find((d) => !parts.disclosures.includes(d))}~${parts.kbJwt}`, "reject", "sd_hash_mismatch"),

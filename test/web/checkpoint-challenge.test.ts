@@ -153,8 +153,8 @@ const fact = (page: Page, name: string): Promise<string | null> => page.textCont
 
 describe("the checkpoint page asks for a presentation bound to it (its own challenge, made offline)", () => {
   const WORDS = {
-    "zh-CN": { healthOnly: "健康状态", asks: "将要求出示：健康状态", mode: "已绑定本核验点的挑战", green: "绿码", left: /^剩余有效时间 [12]:\d\d$/, whole: "整个证件" },
-    en: { healthOnly: "Health status", asks: "Will ask for: Health status", mode: "bound to this checkpoint's challenge", green: "green", left: /^Valid for [12]:\d\d$/, whole: "the whole credential" },
+    "zh-CN": { healthOnly: "健康状态", asks: "将要求出示：健康状态", mode: "已绑定本核验点的挑战", green: "绿码", left: /^剩余有效时间 [12]:\d\d$/, whole: "整个证件", answered: "已回应，挑战已结束。现在按静态二维码核验；下一位持证人需要时请生成新的挑战。" },
+    en: { healthOnly: "Health status", asks: "Will ask for: Health status", mode: "bound to this checkpoint's challenge", green: "green", left: /^Valid for [12]:\d\d$/, whole: "the whole credential", answered: "Answered: the challenge has ended. Static QR codes are verified again; make a new challenge when the next holder needs one." },
   } as const;
 
   for (const [locale, size] of [["zh-CN", "phone"], ["en", "desktop"], ["en", "phone"], ["zh-CN", "desktop"]] as const) {
@@ -197,6 +197,13 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       await shot(page, `challenge-${tag}-sdjwt-accept`, false);
       if (size === "phone") await shot(page, `challenge-${tag}-sdjwt-accept-full`);
 
+      // Answered, the challenge has ended: the next holder's static QR is verified as one, with no officer's step (issue 26 major 2).
+      expect(await page.isVisible("#challenge-end")).toBe(false);
+      expect(await page.textContent("#challenge-state")).toBe(words.answered);
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+      expect(await page.isVisible("[data-fact=asked]")).toBe(false);
+      expect(await page.isVisible("#verdict-hint")).toBe(false);
+      // The ended challenge's answer, shown again, is still judged against it.
       expect(await scan(page, sd)).toEqual({ verdict: "reject", reason: "nonce_reused" });
       if (locale === "zh-CN" && size === "phone") await auditPage(page, locale, `${tag} verdict under a challenge`);
       await page.context().close();
@@ -211,13 +218,14 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       if (locale === "en" && size === "desktop") await auditPage(page, locale, `${tag} open challenge`);
       expect(await scan(page, await answer(page, "jwt_vc", whole))).toEqual({ verdict: "accept", reason: null });
       expect(await fact(page, "asked")).toBe(words.whole);
-      expect(await page.textContent("[data-claim=givenName]")).toBe("Mei");
+      // One name, in the language's order (issue 26 major 5): family name first on a Chinese page.
+      expect(await page.textContent("[data-claim=name]")).toBe(locale === "zh-CN" ? "Li Mei" : "Mei Li");
       await page.locator("#verdict").scrollIntoViewIfNeeded();
       await shot(page, `challenge-${tag}-jwt-accept`, false);
       // An SD-JWT VC answering a whole-credential challenge discloses every claim.
       const all = await startChallenge(page, "#challenge-new");
       expect(await scan(page, await answer(page, "sd_jwt_vc", all))).toEqual({ verdict: "accept", reason: null });
-      expect(await page.locator("#verdict-claims dd").count()).toBe(4);
+      expect(await page.locator("#verdict-claims dd").count()).toBe(3);
 
       const late = await startChallenge(page, "#challenge-new");
       expect(late.nonce).not.toBe(whole.nonce);
@@ -226,8 +234,12 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       expect(await page.isVisible("#challenge-qr")).toBe(false);
       expect(await scan(page, await answer(page, "jwt_vc", late))).toEqual({ verdict: "reject", reason: "challenge_expired" });
       await shot(page, `challenge-${tag}-expired`, false);
+      // Expired, the challenge has ended: static QR codes are verified again with no officer's step (issue 26 major 2).
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+      expect(await page.isVisible("[data-fact=asked]")).toBe(false);
 
-      // Ended: back to static QR codes, which the page accepts again.
+      // Ended by the officer: back to static QR codes, which the page accepts again.
+      await startChallenge(page, "#challenge-new");
       await page.click("#challenge-end");
       expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
       expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });

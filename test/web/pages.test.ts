@@ -17,8 +17,14 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { readChallengeText } from "../../core/challenge-text.ts";
 import { base64urlDecode } from "../../core/encoding.ts";
 import { CHALLENGE_SECONDS, PageChallenges } from "../../services/checkpoint/web/page-challenge.ts";
+import { verifyScan } from "../../services/checkpoint/web/scan.ts";
+import { holderSigner, presentCredential } from "../../core/credential.ts";
+import { p256DidKey } from "../../core/did.ts";
+import { utf8 } from "../../core/encoding.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { p256 } from "@noble/curves/nist.js";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
-import { claimValue, dateTimeInWords, durationInWords, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
+import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
 import { EN, ZH } from "../../web/messages.ts";
 import { appendCounts, recognitionMatrix, statusCounts } from "../../web/registry-model.ts";
 import { TrustStore } from "../../web/trust-store.ts";
@@ -87,6 +93,27 @@ describe("languages", () => {
     expect(durationInWords(3600, "zh-CN")).toBe("1小时");
     expect(durationInWords(7 * 86400, "en")).toBe("7 days");
     expect(t("zh-CN", "checkpoint.title", { region: "上海 (CN-SH)" })).toBe("核验点 上海 (CN-SH)");
+  });
+
+  it("words a native reader expects (issue 26 major 5): durations in whole units, status 'updated', names in Chinese order, one word for checkpoint", () => {
+    expect(durationInWords(8, "zh-CN")).toBe("8 秒");
+    expect(t("zh-CN", "checkpoint.fact.dataValue", { age: durationInWords(8, "zh-CN") })).toBe("8 秒前更新");
+    expect(durationInWords(4320, "zh-CN")).toBe("1小时12分");
+    expect(durationInWords(4320, "en")).toBe("1 hour 12 minutes");
+    expect(durationInWords(300, "zh-CN")).toBe("5 分钟");
+    expect(durationInWords(60, "en")).toBe("1 minute");
+    expect(durationInWords(3 * 86400 + 7200, "zh-CN")).toBe("3天2小时");
+    expect(durationInWords(3 * 86400 + 7200, "en")).toBe("3 days 2 hours");
+    expect(t("zh-CN", "wallet.status.asOf", { time: "07:12" })).toBe("状态更新于 07:12");
+    expect(personName({ familyName: "李", givenName: "梅" }, "zh-CN")).toBe("李梅");
+    expect(personName({ familyName: "李", givenName: "梅" }, "en")).toBe("李梅");
+    expect(personName({ familyName: "Li", givenName: "Mei" }, "zh-CN")).toBe("Li Mei");
+    expect(personName({ familyName: "Li", givenName: "Mei" }, "en")).toBe("Mei Li");
+    const rows = claimRows({ healthStatus: "green", givenName: "梅", familyName: "李", birthDate: "1990-04-12" }, "zh-CN");
+    expect(rows.map((r) => [r.label, r.value])).toEqual([["健康状态", "绿码"], ["姓名", "李梅"], ["出生日期", "1990年4月12日"]]);
+    // One word for a checkpoint in every Chinese string: 核验点 (docs/glossary.md).
+    for (const value of Object.values(ZH)) expect(value).not.toMatch(/检查站|检查点|验证点/);
+    for (const code of DESCRIBED_REASONS_ZH) expect(describeReason(code, "zh")).not.toMatch(/检查站|检查点|验证点/);
   });
 });
 
@@ -179,6 +206,26 @@ describe("the open registry and the shift history", () => {
 });
 
 describe("the checkpoint page's own challenges (issue 11)", () => {
+  it("a stranger's answer, signed by their own key, leaves the challenge open; of ten valid answers one is accepted (issue 22 item 14)", async () => {
+    const bundle = deserializeBundle(vectors.bundle.payload as SerializedBundle);
+    const accepted = vectors.vectors.find((v) => v.name === "accept: ES256K veriKey delegate")!;
+    // The vectors' holder (test/vectors/generate.ts) and a stranger who read the challenge off the screen.
+    const holderKey = sha256(utf8("laissez test vector holder"));
+    const strangerKey = sha256(utf8("a stranger at the checkpoint"));
+    const challenges = new PageChallenges("checkpoint:CN-SH:page");
+    const ctx = { bundle, region: "CN-SH", now: accepted.now, keyCache: new Map<string, Uint8Array>(), challenges };
+    const c = challenges.open([], accepted.now);
+    const answer = (key: Uint8Array, at: number) =>
+      presentCredential({ credential: accepted.token, holder: p256DidKey(p256.getPublicKey(key, false)), signer: holderSigner(key), issuedAt: at, audience: c.audience, nonce: c.nonce });
+    const junk = verifyScan(await answer(strangerKey, accepted.now), ctx);
+    expect([junk.verdict, junk.reason]).toEqual(["reject", "holder_mismatch"]);
+    expect(challenges.state(accepted.now)).toBe("open");
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => answer(holderKey, accepted.now - i)));
+    const verdicts = answers.map((a) => verifyScan(a, ctx)).map((v) => `${v.verdict} ${v.reason}`);
+    expect(verdicts).toEqual(["accept null", ...Array.from({ length: 9 }, () => "reject nonce_reused")]);
+    expect(challenges.state(accepted.now)).toBe("answered");
+  });
+
   it("a 128-bit nonce from the CSPRNG, this checkpoint as audience, 120 s, the claims sorted; its LZCH1 text reads back", () => {
     const challenges = new PageChallenges("checkpoint:CN-SH:8802");
     const c = challenges.open(["healthStatus", "familyName", "healthStatus"], 1000);

@@ -9,6 +9,7 @@ import { type Challenge, isSdJwt, nobleVerifier } from "../../core/index.ts";
 import { agencyName, dateTimeInWords, durationInWords, typeName } from "../../web/i18n.ts";
 import { PageLanguage } from "../../web/language.ts";
 import { TrustStore } from "../../web/trust-store.ts";
+import type { MessageKey } from "../../web/i18n.ts";
 import { byId, downloadBundle, el, nowSeconds, registerServiceWorker } from "../../web/ui.ts";
 import { walletEntries, type WalletEntry } from "../copies.ts";
 import type { HolderKey } from "../holder.ts";
@@ -16,10 +17,12 @@ import { IndexedDbWallet } from "../idb-store.ts";
 import { credentialClaims, present } from "../present.ts";
 import { presentationQrText } from "../qr.ts";
 import { receiveBatch, receiveOffer } from "../receive.ts";
+import { looksValid, type StatusKind } from "../status.ts";
 import type { StoredCredential } from "../store.ts";
 import { cardKey, citizenStatus, credentialCard } from "./cards.ts";
 import { freshKeys, holderKeyFor } from "./keys.ts";
 import { QrView, type QrRequest } from "./qr-view.ts";
+import { type Problem, problemNode, receiveProblem, syncProblem, WalletProblem } from "./problems.ts";
 import { RequestView, type RequestChoice } from "./request-view.ts";
 
 interface WalletInfo {
@@ -38,10 +41,10 @@ interface WalletPage {
   readonly wallet: IndexedDbWallet;
   readonly store: TrustStore;
   readonly qr: QrView;
-  syncError: string | undefined;
+  syncError: Problem | undefined;
   credentials: StoredCredential[];
   /** Status lines by element id, said again in the other language when it changes. */
-  readonly notes: Map<string, () => string>;
+  readonly notes: Map<string, () => string | Node>;
 }
 
 const keyCache = new Map<string, Uint8Array>();
@@ -55,17 +58,71 @@ const MAX_COPIES = 20;
 const entries = (page: WalletPage): WalletEntry[] => walletEntries(page.credentials).reverse();
 
 /** A status line in the page's language (kept, so a language switch says it again). */
-function say(page: WalletPage, id: string, words: () => string, outcome?: string): void {
+function say(page: WalletPage, id: string, words: () => string | Node, outcome?: string): void {
   page.notes.set(id, words);
   const node = byId(id);
-  node.textContent = words();
+  node.replaceChildren(words());
   if (outcome !== undefined) node.dataset.outcome = outcome;
+}
+
+/** A problem in the citizen's words with what to do next; the raw details folded away. */
+function showProblem(page: WalletPage, id: string, problem: Problem, lead: MessageKey): void {
+  say(page, id, () => problemNode(problem, page.L, page.L.t(lead)), "failed");
+  byId(id).dataset.problem = problem.kind;
+}
+
+const SEEN_STATUS = "laissez.wallet.seenStatus";
+
+/** Each card's status when the holder last looked (or acknowledged a change), by card key. */
+function seenStatuses(): Record<string, StatusKind> {
+  try {
+    return JSON.parse(localStorage.getItem(SEEN_STATUS) ?? "{}") as Record<string, StatusKind>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * After each sync: a card whose status changed since the holder last looked is named in a notice
+ * (type, agency, was, now) until the holder acknowledges it. "Unknown" is no news (stale data
+ * says nothing new about the credential): it neither raises nor clears a notice.
+ */
+function noticeChanges(page: WalletPage): void {
+  const { L } = page;
+  const seen = seenStatuses();
+  const changes: { entry: WalletEntry; from: StatusKind; to: StatusKind }[] = [];
+  for (const entry of entries(page)) {
+    const key = cardKey(entry.credential);
+    const to = citizenStatus(entry.credential, page.store.bundle, nowSeconds(), L).kind;
+    if (to === "unknown") continue;
+    const from = seen[key];
+    if (from === undefined) seen[key] = to;
+    else if (from !== to) changes.push({ entry, from, to });
+  }
+  localStorage.setItem(SEEN_STATUS, JSON.stringify(seen));
+  const notice = byId("status-notice");
+  notice.hidden = changes.length === 0;
+  if (!changes.length) {
+    page.notes.delete("status-notice-list");
+    return;
+  }
+  const word = (kind: StatusKind): string => L.t(kind === "valid" ? "wallet.status.valid" : kind === "not_accredited" ? "wallet.status.notAccredited" : (`wallet.status.${kind}` as MessageKey));
+  say(page, "status-notice-list", () => el("ul", {}, ...changes.map(({ entry: { credential: c }, from, to }) => el("li", { "data-status": to }, L.t("wallet.notice.item", { type: typeName(c.type, L.lang), agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), from: word(from), to: word(to) })))));
+  byId("status-notice-ok").onclick = () => {
+    const now = seenStatuses();
+    for (const { entry, to } of changes) now[cardKey(entry.credential)] = to;
+    localStorage.setItem(SEEN_STATUS, JSON.stringify(now));
+    notice.hidden = true;
+    page.notes.delete("status-notice-list");
+  };
 }
 
 function renderBundle({ L, store, syncError }: WalletPage): void {
   const b = store.bundle;
   const line = b ? L.t("wallet.bundle.synced", { time: dateTimeInWords(b.block.timestamp, L.lang), age: durationInWords(nowSeconds() - b.block.timestamp, L.lang) }) : L.t("wallet.bundle.none");
-  byId("bundle-status").textContent = syncError ? `${L.t("wallet.bundle.failed", { message: syncError })} ${b ? line : ""}` : line;
+  const node = byId("bundle-status");
+  node.dataset.outcome = syncError ? "failed" : b ? "synced" : "none";
+  node.replaceChildren(...(syncError ? [problemNode(syncError, L, L.t("wallet.syncFailedLead")), " "] : []), el("span", { class: "as-of" }, line));
 }
 
 function renderCards(page: WalletPage): void {
@@ -99,9 +156,10 @@ async function sync(page: WalletPage): Promise<void> {
     page.store.accept((await downloadBundle(page.info.bundleUrl)).text, nowSeconds());
     page.syncError = undefined;
   } catch (e) {
-    page.syncError = (e as Error).message;
+    page.syncError = syncProblem(e);
   }
   await refresh(page);
+  if (!page.syncError) noticeChanges(page);
 }
 
 /**
@@ -124,14 +182,14 @@ async function takeForPresenting(page: WalletPage, entry: WalletEntry, tell: (wo
 }
 
 /** What the QR view needs of any presentation of `c`. */
-function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type" | "health" | "warning" | "returnFocus" | "regions"> {
+function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type" | "health" | "status" | "returnFocus" | "regions"> {
   const s = citizenStatus(c, page.store.bundle, nowSeconds(), page.L);
   const health = c.type === "HealthCode" ? credentialClaims(c.jwt).healthStatus : undefined;
   return {
     type: c.type,
     health: typeof health === "string" ? health : undefined,
     returnFocus: `article[data-id="${CSS.escape(cardKey(c))}"] button.show-qr`,
-    warning: s.kind === "revoked" || s.kind === "suspended" ? s.word : undefined,
+    ...(looksValid(s.kind) ? {} : { status: { kind: s.kind, word: s.word, why: s.why, next: s.next } }),
     // The issuing region first: where a citizen is shown a credential most often, the default
     // before the holder picks (and the choice is remembered).
     regions: Object.keys(page.store.bundle?.regions ?? {}).sort((a, b) => Number(b === c.issuer.region) - Number(a === c.issuer.region) || a.localeCompare(b)),
@@ -166,9 +224,9 @@ async function answerChallenge(page: WalletPage, challenge: Challenge, choice: R
 }
 
 /** How many copies the holder asked for (1–20). */
-function copiesWanted(L: PageLanguage): number {
+function copiesWanted(): number {
   const n = Number(byId<HTMLInputElement>("copies").value || "1");
-  if (!Number.isInteger(n) || n < 1 || n > MAX_COPIES) throw new RangeError(L.t("wallet.copies.invalid"));
+  if (!Number.isInteger(n) || n < 1 || n > MAX_COPIES) throw new WalletProblem("copies_invalid", `copies: ${byId<HTMLInputElement>("copies").value}`);
   return n;
 }
 
@@ -177,11 +235,12 @@ async function receive(page: WalletPage, offerUri: string): Promise<void> {
   const { L, store, wallet } = page;
   say(page, "receive-result", () => L.t("wallet.receiving"), "pending");
   try {
-    const count = copiesWanted(L);
+    if (!offerUri) throw new WalletProblem("offer_empty");
+    const count = copiesWanted();
     // The newest status data first: a credential issued after the last sync may use a list the old bundle lacks.
     if (navigator.onLine || !store.bundle) await sync(page);
     const bundle = store.bundle;
-    if (!bundle) throw new Error(L.t("wallet.noBundle"));
+    if (!bundle) throw new WalletProblem("no_bundle", page.syncError?.details ?? "no bundle");
     const keys = await freshKeys(count);
     const common = { offerUri, fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), now: nowSeconds(), verify: { bundle, verifier: nobleVerifier, keyCache }, allowHttpLoopback: DEVELOPMENT };
     const received = count === 1 ? [await receiveOffer({ ...common, key: keys[0]!.key })] : await receiveBatch({ ...common, keys: keys.map((k) => k.key) });
@@ -190,8 +249,8 @@ async function receive(page: WalletPage, offerUri: string): Promise<void> {
     const words = () => ({ type: typeName(c.type, L.lang), agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), count });
     say(page, "receive-result", () => L.t(count === 1 ? "wallet.received" : "wallet.received.copies", words()), "received");
   } catch (e) {
-    const message = (e as Error).message;
-    say(page, "receive-result", () => L.t("wallet.notReceived", { message }), "failed");
+    const problem = receiveProblem(e);
+    showProblem(page, "receive-result", problem, "wallet.notReceivedLead");
   }
   await refresh(page);
 }
@@ -216,7 +275,7 @@ async function main(): Promise<void> {
   L.onChange(() => {
     renderBundle(page);
     renderCards(page);
-    for (const [id, words] of page.notes) byId(id).textContent = words();
+    for (const [id, words] of page.notes) byId(id).replaceChildren(words());
   });
   byId("sync").addEventListener("click", () => void sync(page));
   byId("receive").addEventListener("click", () => void receive(page, byId<HTMLInputElement>("offer").value.trim()));

@@ -1,46 +1,52 @@
 /**
  * A credential as the citizen sees it: the type's name, the issuing agency and region, the
- * holder's own claims (hideable), the status in plain words as of the last sync, the validity
+ * holder's own claims (hideable), the status in plain words as of the last sync (a credential
+ * that is not valid loses its health colour: a grey or red banner with the word large, why, and
+ * what to do next, its health claim struck through), the validity
  * in words, for a batch how many copies are left; the DID, credential id and block behind a
  * "technical details" fold.
  */
-import { isSdJwt, nobleVerifier, type TrustBundle } from "../../core/index.ts";
+import { isSdJwt, type JsonValue, nobleVerifier, type TrustBundle } from "../../core/index.ts";
 import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import type { WalletEntry } from "../copies.ts";
 import { credentialClaims } from "../present.ts";
 import { credentialHolder } from "../receive.ts";
 import type { StoredCredential } from "../store.ts";
-import { holderStatus, type StatusKind } from "../status.ts";
+import { holderStatus, looksValid, type StatusKind } from "../status.ts";
 import { el } from "../../web/ui.ts";
 
 export type StatusTone = "accept" | "reject" | "unknown";
 export interface CitizenStatus {
-  /** Stable for tests and styling: valid / suspended / revoked / unknown / invalid. */
+  /** Stable for tests and styling: valid / suspended / revoked / expired / not_accredited / unknown / invalid. */
   readonly kind: StatusKind;
   readonly tone: StatusTone;
+  /** The status in one or two words ("Revoked"), shown large wherever the credential is not valid. */
   readonly word: string;
   readonly detail: string;
+  /** Why, in a sentence (empty when valid). */
+  readonly why: string;
+  /** What the holder does next (empty when valid). */
+  readonly next: string;
 }
 
 const keyCache = new Map<string, Uint8Array>();
 
-/** The status as the citizen understands it, from the wallet's last synced bundle. */
+const WORD_KEYS = { suspended: "wallet.status.suspended", revoked: "wallet.status.revoked", expired: "wallet.status.expired", not_accredited: "wallet.status.notAccredited", invalid: "wallet.status.invalid" } as const;
+const WHY_KEYS = { suspended: ["wallet.why.suspended", "wallet.next.suspended"], revoked: ["wallet.why.revoked", "wallet.next.revoked"], expired: ["wallet.why.expired", "wallet.next.expired"], not_accredited: ["wallet.why.notAccredited", "wallet.next.notAccredited"], invalid: ["wallet.why.invalid", "wallet.next.invalid"], unknown: ["wallet.why.unknown", "wallet.next.unknown"] } as const;
+
+/** The status as the citizen understands it, from the wallet's last synced bundle: the word, why, and what to do next. */
 export function citizenStatus(c: StoredCredential, bundle: TrustBundle | undefined, now: number, L: PageLanguage): CitizenStatus {
-  if (!bundle) return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknown"), detail: L.t("wallet.status.notSynced") };
+  if (!bundle) return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknown"), detail: L.t("wallet.status.notSynced"), why: "", next: L.t("wallet.next.unknown") };
   const s = holderStatus(c, bundle, now, nobleVerifier, keyCache);
   const asOf = L.t("wallet.status.asOf", { time: dateTimeInWords(bundle.block.timestamp, L.lang) });
-  switch (s.kind) {
-    case "valid":
-      return { kind: "valid", tone: "accept", word: L.t("wallet.status.valid"), detail: asOf };
-    case "revoked":
-    case "suspended":
-      return { kind: s.kind, tone: "reject", word: L.t(s.kind === "revoked" ? "wallet.status.revoked" : "wallet.status.suspended"), detail: asOf };
-    case "unknown":
-      return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknownSince", { time: dateTimeInWords(bundle.block.timestamp, L.lang) }), detail: reasonText(s.reason, L.lang) };
-    default:
-      return { kind: "invalid", tone: "reject", word: L.t("wallet.status.invalid"), detail: reasonText(s.reason, L.lang) };
-  }
+  if (s.kind === "valid") return { kind: "valid", tone: "accept", word: L.t("wallet.status.valid"), detail: asOf, why: "", next: "" };
+  const agency = agencyName(c.issuer.name ?? c.issuer.did, L.lang);
+  const params = { agency, date: dateInWords(c.validUntil, L.lang), reason: reasonText(s.reason, L.lang) };
+  const [why, next] = WHY_KEYS[s.kind];
+  const words = { why: L.t(why, params), next: L.t(next, params) };
+  if (s.kind === "unknown") return { kind: "unknown", tone: "unknown", word: L.t("wallet.status.unknownSince", { time: dateTimeInWords(bundle.block.timestamp, L.lang) }), detail: "", ...words };
+  return { kind: s.kind, tone: "reject", word: L.t(WORD_KEYS[s.kind]), detail: asOf, ...words };
 }
 
 /** The holder DID the credential names (a jwt_vc's sub, an SD-JWT VC's key), for the technical details. */
@@ -61,10 +67,30 @@ export interface CardContext {
   readonly onToggleClaims: () => void;
 }
 
-function claimList(c: StoredCredential, ctx: CardContext): HTMLElement {
+/** A claim's value; on a credential that is not valid, a health colour is struck through and said to be no longer valid. */
+function claimValueNode(k: string, v: JsonValue, ctx: CardContext, valid: boolean): HTMLElement {
+  const value = claimValue(k, v, ctx.L.lang);
+  if (valid || k !== "healthStatus") return el("dd", { "data-claim": k }, value);
+  return el("dd", { "data-claim": k, class: "struck" }, el("del", {}, value), " ", el("span", {}, `(${ctx.L.t("wallet.claim.struck")})`));
+}
+
+function claimList(c: StoredCredential, ctx: CardContext, valid: boolean): HTMLElement {
   const claims = Object.entries(credentialClaims(c.jwt));
   if (ctx.claimsHidden) return el("p", { class: "claims-hidden" }, ctx.L.t("wallet.claims.hidden"));
-  return el("dl", { class: "claims" }, ...claims.flatMap(([k, v]) => [el("dt", {}, claimName(k, ctx.L.lang)), el("dd", { "data-claim": k }, claimValue(k, v, ctx.L.lang))]));
+  return el("dl", { class: "claims" }, ...claims.flatMap(([k, v]) => [el("dt", {}, claimName(k, ctx.L.lang)), claimValueNode(k, v, ctx, valid)]));
+}
+
+/** The status: one line when valid; otherwise a banner with the word large, why, and what to do next. */
+function statusBlock(s: CitizenStatus): HTMLElement {
+  if (s.kind === "valid") return el("p", { class: "status" }, el("strong", {}, s.word), " ", el("span", {}, s.detail));
+  return el(
+    "div",
+    { class: "status status-banner", role: "note" },
+    el("strong", { class: "status-word" }, s.word),
+    s.detail ? el("span", { class: "as-of" }, s.detail) : null,
+    s.why ? el("p", { class: "why" }, s.why) : null,
+    s.next ? el("p", { class: "next" }, s.next) : null,
+  );
 }
 
 function details(c: StoredCredential, ctx: CardContext): HTMLElement {
@@ -109,16 +135,18 @@ export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElemen
   const show = el("button", { type: "button", class: "show-qr", "aria-label": `${L.t("wallet.showQr")}: ${title}`, ...(entry.unused === 0 ? { disabled: "" } : {}) }, L.t("wallet.showQr"));
   show.addEventListener("click", () => ctx.onShowQr(entry));
   const health = c.type === "HealthCode" ? credentialClaims(c.jwt).healthStatus : undefined;
+  // Only a valid credential wears its health colour: a revoked green code must never look green.
+  const colour = looksValid(s.kind) && typeof health === "string" ? ` health-${health}` : "";
   return el(
     "article",
-    { class: `card ${s.tone}${typeof health === "string" ? ` health-${health}` : ""}`, "data-id": key, "data-credential": c.id, "data-status": s.kind, "aria-labelledby": `t-${key}` },
+    { class: `card ${s.tone} status-${s.kind}${colour}`, "data-id": key, "data-credential": c.id, "data-status": s.kind, "aria-labelledby": `t-${key}` },
     el("h2", { id: `t-${key}` }, title),
     el("p", { class: "issuer" }, L.t("wallet.issuedBy", { agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), region: regionName(c.issuer.region ?? "?", L.lang) })),
-    el("p", { class: "status" }, el("strong", {}, s.word), " ", el("span", {}, s.detail)),
+    statusBlock(s),
     el("p", { class: "validity" }, validity),
     isSdJwt(c.jwt) ? el("p", { class: "selective" }, L.t("wallet.card.selective")) : null,
     copiesLine(entry, L),
-    claimList(c, ctx),
+    claimList(c, ctx, looksValid(s.kind)),
     el("div", { class: "card-actions" }, show, toggle),
     details(c, ctx),
   );

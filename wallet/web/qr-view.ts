@@ -1,7 +1,8 @@
 /**
  * The presentation QR, full screen: sized to the viewport with its 4-module quiet zone,
- * framed in the health status colour for a health code (green / yellow / red, as citizens
- * know it), a countdown to the next code (a static presentation is accepted for 5 minutes;
+ * framed in the health status colour for a valid health code (green / yellow / red, as citizens
+ * know it) — a credential that is not valid never wears it: its frame is grey or red with the
+ * status word drawn large in it, and why and what to do next are said — a countdown to the next code (a static presentation is accepted for 5 minutes;
  * a new one is drawn every 2), save as a PNG and print. Escape or "close" returns to the card.
  * Answering a checkpoint's challenge, the QR is bound to it (its audience and nonce): drawn once,
  * no region to pick, the disclosed claims listed and the withheld ones named, a countdown to the
@@ -24,8 +25,11 @@ export interface QrRequest {
   readonly type: string;
   /** healthStatus for a health code: the frame's colour. */
   readonly health?: string;
-  /** Set when the credential is revoked or suspended: the holder is warned before showing it. */
-  readonly warning?: string;
+  /**
+   * The credential's status when it is not valid: the frame loses the health colour (grey, or
+   * red when revoked or invalid), the word is drawn large in it, and why and what to do are said.
+   */
+  readonly status?: { readonly kind: string; readonly word: string; readonly why: string; readonly next: string };
   /** CSS selector of the element that gets focus back on close. */
   readonly returnFocus?: string;
   /** Regions the holder may address a static QR to (the bundle's). */
@@ -73,6 +77,16 @@ export async function qrPng(text: string, frame: string | undefined): Promise<Bl
 }
 
 const FRAME_COLOURS: Record<string, string> = { green: "#0f7b3a", yellow: "#f2c200", red: "#c5221f" };
+/** A credential that is not valid: red when revoked or invalid, grey otherwise (suspended, expired, issuer withdrawn), amber when unknown. */
+const STATUS_COLOURS: Record<string, string> = { revoked: "#a50e0e", invalid: "#a50e0e", suspended: "#5f6368", expired: "#5f6368", not_accredited: "#5f6368", unknown: "#8a4b00" };
+
+/** The frame's class and colour: the health colour only for a valid credential. */
+function frameOf(request: QrRequest): { className: string; colour: string | undefined } {
+  const status = request.status;
+  if (status) return { className: `qr-frame not-valid status-${status.kind}`, colour: STATUS_COLOURS[status.kind] ?? STATUS_COLOURS.invalid };
+  const health = request.health;
+  return health && Object.hasOwn(FRAME_COLOURS, health) ? { className: `qr-frame health-${health}`, colour: FRAME_COLOURS[health] } : { className: "qr-frame", colour: undefined };
+}
 
 export class QrView {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -162,9 +176,12 @@ export class QrView {
     holder.dataset.characters = String(size.characters);
     holder.dataset.version = String(size.version);
     holder.dataset.bound = String(this.current.request.bound !== undefined);
-    const health = this.current.request.health;
-    byId("qr-frame").className = `qr-frame${health && Object.hasOwn(FRAME_COLOURS, health) ? ` health-${health}` : ""}`;
-    byId("qr-frame").dataset.health = health ?? "";
+    const request = this.current.request;
+    const frame = byId("qr-frame");
+    frame.className = frameOf(request).className;
+    // data-health names the colour the frame wears: none for a credential that is not valid.
+    frame.dataset.health = request.status ? "" : (request.health ?? "");
+    frame.dataset.status = request.status?.kind ?? "valid";
     this.renderText();
   }
 
@@ -231,9 +248,13 @@ export class QrView {
     const title = typeName(request.type, this.L.lang);
     byId("qr-title").textContent = title;
     byId("qr").setAttribute("aria-label", this.L.t("wallet.qr.label", { type: title }));
+    const status = request.status;
+    const word = byId("qr-status");
+    word.hidden = !status;
+    word.textContent = status?.word ?? "";
     const warning = byId("qr-warning");
-    warning.hidden = !request.warning;
-    warning.textContent = request.warning ? this.L.t("wallet.qr.warning", { status: request.warning }) : "";
+    warning.hidden = !status;
+    warning.textContent = status ? [status.why, status.next].filter(Boolean).join(" ") : "";
     const size = qrSize(text);
     const numbers = { characters: size.characters, version: size.version ?? "—" };
     const meta = request.bound
@@ -277,8 +298,7 @@ export class QrView {
 
   private async save(): Promise<void> {
     if (!this.current) return;
-    const health = this.current.request.health;
-    const blob = await qrPng(this.current.text, health && Object.hasOwn(FRAME_COLOURS, health) ? FRAME_COLOURS[health] : undefined);
+    const blob = await qrPng(this.current.text, frameOf(this.current.request).colour);
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = `${this.current.request.type}-qr.png`;

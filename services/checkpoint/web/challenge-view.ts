@@ -2,7 +2,8 @@
  * The officer's side of a challenge: what to ask for (a credential type the bundle knows, then
  * its schema's claims — none ticked asks for the whole credential; a health code starts at its
  * health status alone), the challenge as a big QR code for the holder's wallet with its text to
- * copy, the time left, and what became of it (answered, expired). The challenge itself is made
+ * copy, the time left, and what became of it (answered, expired: either ends it, and the page
+ * verifies static codes again without the officer's step). The challenge itself is made
  * and kept by PageChallenges; scans are verified against it by the page (scan.ts).
  */
 import type { TrustBundle } from "../../../core/index.ts";
@@ -149,6 +150,8 @@ export class ChallengeView {
       if (live.contains(document.activeElement)) byId("challenge-new").focus({ preventScroll: true });
     }
     live.hidden = state !== "open";
+    // Ended (answered or expired), it needs no ending: the page is back to static codes by itself.
+    byId("challenge-end").hidden = state !== "open";
     const what = this.describe(c.claims);
     byId("challenge-asks").textContent = L.t("checkpoint.challenge.asks", { what });
     byId("challenge-audience").textContent = L.t("checkpoint.challenge.audience", { id: c.audience });

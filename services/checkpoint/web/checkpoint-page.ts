@@ -8,7 +8,7 @@ import { dateTimeInWords, regionName, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import { statedFacts } from "../../../web/stated-facts.ts";
 import { TrustStore } from "../../../web/trust-store.ts";
-import { byId, downloadBundle, el, nowSeconds } from "../../../web/ui.ts";
+import { byId, downloadBundle, el, isolated, nowSeconds } from "../../../web/ui.ts";
 import { ChallengeView } from "./challenge-view.ts";
 import { PageChallenges } from "./page-challenge.ts";
 import { verifyScan } from "./scan.ts";
@@ -71,6 +71,11 @@ export class CheckpointPage {
     const online = byId("online");
     online.textContent = L.t(navigator.onLine ? "checkpoint.online" : "checkpoint.offline");
     online.dataset.state = navigator.onLine ? "online" : "offline";
+    // The same state on the verdict, which the page scrolls to: the officer never loses sight of it.
+    const mirror = byId("verdict-online");
+    mirror.textContent = online.textContent;
+    mirror.dataset.state = online.dataset.state;
+    mirror.hidden = this.shown === undefined;
     const line = bundleLine(this.store.bundle, nowSeconds(), L);
     const age = byId("bundle-age");
     age.textContent = line.text;
@@ -96,7 +101,7 @@ export class CheckpointPage {
     for (const e of entries) count[e.verdict]++;
     byId("history-count").textContent = entries.length ? L.t("checkpoint.history.count", count) : L.t("checkpoint.history.empty");
     byId("history").replaceChildren(
-      ...entries.slice(0, 50).map((e) => el("li", { class: e.verdict }, el("time", {}, dateTimeInWords(e.at, L.lang)), " ", el("strong", {}, L.t(`checkpoint.verdict.${e.verdict}`)), " ", e.type ? typeName(e.type, L.lang) : "—")),
+      ...entries.slice(0, 50).map((e) => el("li", { class: e.verdict }, el("time", {}, dateTimeInWords(e.at, L.lang)), " ", el("strong", {}, L.t(`checkpoint.verdict.${e.verdict}`)), " ", e.type ? isolated(typeName(e.type, L.lang)) : "—")),
     );
   }
 
@@ -157,13 +162,16 @@ export class CheckpointPage {
     const trimmed = text.trim();
     if (trimmed.startsWith("{") && trimmed.includes("laissez-anchor")) return this.loadAnchor(trimmed);
     const bundle = this.store.bundle;
-    const asked = this.challenges.current?.claims;
+    // Only an open challenge asks for anything: an ended one no longer stands between the officer and static codes.
+    const asked = this.challenges.state(nowSeconds()) === "open" ? this.challenges.current?.claims : undefined;
     const verdict = verifyScan(trimmed, { bundle, region: this.region, now: nowSeconds(), keyCache: this.keyCache, challenges: this.challenges });
     this.shown = { verdict, stated: statedFacts(trimmed, bundle), ...(asked ? { asked } : {}) };
     const type = ("credentialType" in verdict ? verdict.credentialType : undefined) ?? this.shown.stated.type ?? null;
     this.history.add({ at: nowSeconds(), verdict: verdict.verdict, type });
     signal(verdict.verdict);
     this.showVerdict();
+    // Answered: the challenge view says it has ended and the next scan is a static code.
+    this.challengeView.renderOpen();
   }
 
   noQr(): void {

@@ -61,6 +61,8 @@ export class PageChallenges {
   /**
    * Marks the open challenge's nonce used; false when it already was (a replay). Keyed on the
    * nonce alone, not on holder + nonce as core offers: one challenge, one answer, whoever gives it.
+   * Core calls it only for an answer that passed every other check (issue 22 item 14), so a
+   * stranger who reads the challenge off the screen cannot spend it with a junk answer.
    */
   consume(nonce: string): boolean {
     const c = this.current;

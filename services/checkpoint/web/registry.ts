@@ -10,7 +10,7 @@ import { agencyName, claimName, dateInWords, dateTimeInWords, durationInWords, r
 import { PageLanguage } from "../../../web/language.ts";
 import { appendCounts, recognitionMatrix, schemaClaims, type CountsAt } from "../../../web/registry-model.ts";
 import { TrustStore } from "../../../web/trust-store.ts";
-import { byId, downloadBundle, el, nowSeconds, registerServiceWorker } from "../../../web/ui.ts";
+import { byId, downloadBundle, el, isolated, nowSeconds, registerServiceWorker } from "../../../web/ui.ts";
 
 const SERIES_KEY = "laissez.registry.counts";
 const FOREVER = 2 ** 53 - 1;
@@ -35,7 +35,7 @@ function agencies(b: TrustBundle, L: PageLanguage): HTMLElement[] {
   const rows = Object.values(b.issuers)
     .sort((x, y) => x.region.localeCompare(y.region) || x.name.localeCompare(y.name))
     .map((a) => [
-      agencyName(a.name, lang),
+      isolated(agencyName(a.name, lang)),
       regionName(a.region, lang),
       L.t(`registry.status.${a.status}`),
       el(
@@ -68,7 +68,7 @@ function types(b: TrustBundle, L: PageLanguage): HTMLElement[] {
   const rows = Object.entries(b.credentialTypes)
     .sort()
     .map(([type, t]) => [
-      `${typeName(type, L.lang)} (${type})`,
+      el("span", {}, isolated(typeName(type, L.lang)), " (", isolated(type), ")"),
       durationInWords(t.maxStatusAge, L.lang),
       t.maxValidity === null ? L.t("registry.noPolicy") : durationInWords(t.maxValidity, L.lang),
       L.t(t.paperAllowed ? "registry.yes" : "registry.no"),
@@ -83,7 +83,7 @@ function counts(b: TrustBundle, series: readonly CountsAt[], L: PageLanguage): H
   const rows = Object.entries(b.issuers).map(([address, a]) => {
     const c = latest[address] ?? { entries: 0, revoked: 0, suspended: 0 };
     const trend = series.map((p) => `${dateTimeInWords(p.timestamp, L.lang)}: ${p.counts[address]?.revoked ?? 0} / ${p.counts[address]?.suspended ?? 0}`);
-    return [agencyName(a.name, L.lang), String(c.revoked), String(c.suspended), String(c.entries), el("details", {}, el("summary", {}, L.t("registry.history")), el("ul", {}, ...trend.map((x) => el("li", {}, x))))];
+    return [isolated(agencyName(a.name, L.lang)), String(c.revoked), String(c.suspended), String(c.entries), el("details", {}, el("summary", {}, L.t("registry.history")), el("ul", {}, ...trend.map((x) => el("li", {}, x))))];
   });
   return [el("h2", { id: "h-counts" }, L.t("registry.counts")), el("p", { class: "note" }, L.t("registry.counts.note")), table([L.t("registry.agency"), L.t("registry.revoked"), L.t("registry.suspended"), L.t("registry.issued"), L.t("registry.history")], rows, "counts")];
 }

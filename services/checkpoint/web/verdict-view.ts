@@ -5,10 +5,10 @@
  * reason in the language, the disclosed claims, and the checks that ran.
  */
 import type { TrustBundle, Verdict } from "../../../core/index.ts";
-import { agencyName, claimName, claimValue, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
+import { agencyName, checkName, claimName, claimRows, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import type { StatedFacts } from "../../../web/stated-facts.ts";
-import { byId, el } from "../../../web/ui.ts";
+import { byId, el, isolated } from "../../../web/ui.ts";
 
 export type ShownVerdict = Verdict | { verdict: "unknown"; reason: string; checks: []; bundle?: undefined };
 
@@ -27,17 +27,18 @@ const claimList = (claims: readonly string[], L: PageLanguage): string => claims
 function facts(shown: VerdictOnScreen, L: PageLanguage): HTMLElement[] {
   const { verdict: v, stated } = shown;
   const out: HTMLElement[] = [];
-  const fact = (term: string, value: string, name: string): void => void out.push(el("dt", {}, term), el("dd", { "data-fact": name }, value));
+  const fact = (term: string, value: string | (Node | string)[], name: string): void => void out.push(el("dt", {}, term), el("dd", { "data-fact": name }, ...(typeof value === "string" ? [value] : value)));
   // Holder's and issuer's signatures both verified: what the credential states is the issuer's word, not a guess.
   const onPaper = "presentation" in v && v.presentation?.mode === "paper";
   const signed = v.checks.filter((c) => c.code === "signature" && c.ok).length >= (onPaper ? 1 : 2);
-  const unverified = (value: string | undefined): string => (value ? (signed ? value : L.t("checkpoint.fact.unverified", { value })) : L.t("checkpoint.fact.unreadable"));
+  // Names from the chain or the credential sit in an isolate; "as stated" follows, outside it.
+  const stating = (value: string | undefined): (Node | string)[] => (value ? [isolated(value), ...(signed ? [] : [" ", el("span", { class: "unverified" }, L.t("checkpoint.fact.unverified"))])] : [L.t("checkpoint.fact.unreadable")]);
   const verified = "bundle" in v && v.bundle !== undefined ? v : undefined;
   const type = verified?.credentialType;
   const issuer = verified?.issuer;
-  fact(L.t("checkpoint.fact.type"), type ? typeName(type, L.lang) : unverified(stated.type && typeName(stated.type, L.lang)), "type");
-  fact(L.t("checkpoint.fact.issuer"), issuer ? agencyName(issuer.name, L.lang) : unverified(stated.issuerName && agencyName(stated.issuerName, L.lang)), "issuer");
-  fact(L.t("checkpoint.fact.region"), issuer ? regionName(issuer.region, L.lang) : unverified(stated.region && regionName(stated.region, L.lang)), "region");
+  fact(L.t("checkpoint.fact.type"), type ? [isolated(typeName(type, L.lang))] : stating(stated.type && typeName(stated.type, L.lang)), "type");
+  fact(L.t("checkpoint.fact.issuer"), issuer ? [isolated(agencyName(issuer.name, L.lang))] : stating(stated.issuerName && agencyName(stated.issuerName, L.lang)), "issuer");
+  fact(L.t("checkpoint.fact.region"), issuer ? [isolated(regionName(issuer.region, L.lang))] : stating(stated.region && regionName(stated.region, L.lang)), "region");
   if (verified?.validUntil) fact(L.t("checkpoint.fact.validUntil"), dateTimeInWords(verified.validUntil, L.lang), "validUntil");
   const mode = verified?.presentation?.mode;
   if (mode) fact(L.t("checkpoint.fact.presented"), L.t(`checkpoint.mode.${mode}`), "mode");
@@ -73,9 +74,12 @@ export function renderVerdict(shown: VerdictOnScreen | undefined, L: PageLanguag
   const hint = byId("verdict-hint");
   hint.hidden = !(shown.asked && v.reason && NOT_AN_ANSWER.has(v.reason));
   hint.textContent = hint.hidden ? "" : L.t("checkpoint.challenge.hint");
-  const claims = "claims" in v && v.claims ? Object.entries(v.claims) : [];
-  byId("verdict-claims").replaceChildren(...claims.flatMap(([k, value]) => [el("dt", {}, claimName(k, L.lang)), el("dd", { "data-claim": k }, claimValue(k, value, L.lang))]));
-  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed" }, `${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`)));
+  // Family and given name as one name, in the language's order (李梅).
+  const claims = "claims" in v && v.claims ? claimRows(v.claims, L.lang) : [];
+  byId("verdict-claims").replaceChildren(...claims.flatMap((c) => [el("dt", {}, c.label), el("dd", { "data-claim": c.key }, isolated(c.value))]));
+  // Each check by name in the language, a failed one with its reason in words; core's own words (English) below, for whoever looks further.
+  const check = (c: ShownVerdict["checks"][number]): string => (c.ok || !c.reason ? checkName(c.code, L.lang) : L.t("checkpoint.checks.failed", { check: checkName(c.code, L.lang), reason: reasonText(c.reason, L.lang) }));
+  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed", "data-check": c.code }, `${c.ok ? "✓" : "✗"} ${check(c)}`, el("span", { class: "detail", lang: "en" }, c.detail))));
 }
 
 /** How fresh the bundle is for the strictest type it carries: ok, amber (past 3/4 of it), or stale. */

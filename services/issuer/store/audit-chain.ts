@@ -57,8 +57,10 @@ export interface AuditReport {
   readonly entries: number;
   /** The newest anchored head the log matches. */
   readonly anchored: AnchoredAuditHead | null;
-  /** Entries after the newest anchor: chained, but not yet pinned on chain. */
+  /** Entries after the newest anchor: chained, but not yet pinned on chain (whoever can write the file can rewrite them undetected). */
   readonly unanchored: number;
+  /** When the oldest unanchored entry was written (unix seconds; null: none). */
+  readonly oldestUnanchoredAt: number | null;
   /**
    * The first broken entry: `entry_altered` (its stored hash is not the hash of its fields and
    * the previous entry's), `entry_missing` (a gap, or the log ends before an anchored count),
@@ -78,9 +80,14 @@ export function checkAuditChain(rows: Iterable<AuditRow>, anchors: readonly Anch
   let anchored: AnchoredAuditHead | null = null;
   let prev = AUDIT_GENESIS;
   let expected = 1;
-  const result = (broken: AuditReport["broken"]): AuditReport => ({ ok: broken === null, entries: expected - 1, anchored, unanchored: broken ? 0 : expected - 1 - (anchored?.count ?? 0), broken });
+  let firstUnanchoredAt: number | null = null;
+  const result = (broken: AuditReport["broken"]): AuditReport => {
+    const unanchored = broken ? 0 : expected - 1 - (anchored?.count ?? 0);
+    return { ok: broken === null, entries: expected - 1, anchored, unanchored, oldestUnanchoredAt: unanchored > 0 ? firstUnanchoredAt : null, broken };
+  };
   for (const row of rows) {
     const seq = Number(row.seq);
+    if (seq === (anchored?.count ?? 0) + 1) firstUnanchoredAt = Number(row.at);
     if (seq !== expected) return result({ seq: expected, reason: "entry_missing", message: `entries ${expected}…${seq - 1} are missing (deleted)` });
     const hash = auditEntryHash(prev, { ...row, seq, at: Number(row.at) });
     if (row.hash !== hash) return result({ seq, reason: "entry_altered", message: `entry ${seq} does not hash to its stored hash: it, or its predecessor's hash, was changed` });

@@ -253,6 +253,10 @@ export interface AuditLogStore {
   /** Appends one entry chained to the last (`nextAuditRow`), atomically: two writers never fork the chain. */
   append(operator: string, action: string, subject: string, detail: unknown, now: number): Promise<AuditHead>;
   head(): Promise<AuditHead>;
+  /** One entry as stored (undefined past the head). */
+  entryAt(seq: number): Promise<AuditRow | undefined>;
+  /** The entries `from`…`to` (inclusive) as stored, in order: what audit anchoring re-hashes before it anchors. */
+  entriesBetween(from: number, to: number): Promise<AuditRow[]>;
   /** Every entry as stored, in seq order (what `checkAuditChain` walks). */
   rows(): AsyncIterable<AuditRow>;
 }

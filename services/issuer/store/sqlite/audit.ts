@@ -40,6 +40,14 @@ export class SqliteAuditLog implements AuditLogStore {
     return this.headNow();
   }
 
+  async entryAt(seq: number): Promise<AuditRow | undefined> {
+    return this.#sql.sql("SELECT seq, at, operator, action, subject, detail, hash FROM audit WHERE seq = ?").get(seq) as AuditRow | undefined;
+  }
+
+  async entriesBetween(from: number, to: number): Promise<AuditRow[]> {
+    return this.#sql.sql("SELECT seq, at, operator, action, subject, detail, hash FROM audit WHERE seq BETWEEN ? AND ? ORDER BY seq").all(from, to) as unknown as AuditRow[];
+  }
+
   async *rows(): AsyncIterable<AuditRow> {
     yield* this.#sql.iterate("SELECT seq, at, operator, action, subject, detail, hash FROM audit ORDER BY seq") as Iterable<AuditRow>;
   }
