@@ -5,7 +5,7 @@ import type { CustodyStatus } from "../chain/custody.ts";
 import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../schemas.ts";
 import type { Log } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { AnchoringStatus } from "./anchor.ts";
 import type { IssuerStore } from "./store.ts";
@@ -49,6 +49,6 @@ export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly 
 /** The agency's lists, or 503 `chain_unavailable` while they are not yet known. */
 export function listsOf(d: IssuerDeps): AgencyLists {
   const lists = typeof d.lists === "function" ? d.lists() : d.lists;
-  if (!lists) throw new HttpError("chain_unavailable", "the agency's status lists are not known yet: the chain has not answered since the service started");
+  if (!lists) throw new ServiceError("chain_unavailable", "the agency's status lists are not known yet: the chain has not answered since the service started");
   return lists;
 }

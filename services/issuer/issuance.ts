@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
-import { HttpError } from "../http/errors.ts";
-import { chainCall, credentialTypes, type TypeInfo } from "./credential-types.ts";
+import { ServiceError } from "../errors.ts";
+import { chainCall } from "../chain/rpc.ts";
+import { credentialTypes, type TypeInfo } from "./credential-types.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
 import { copyTimes } from "./copy-times.ts";
 import { GroupCommit, MAX_COPIES, type CredentialRecord } from "./store.ts";
@@ -45,12 +46,12 @@ export interface IssuedBatch {
  * refuse a longer one), and the claims valid against it.
  */
 export function issuableSchema(info: TypeInfo, type: string, claims: Record<string, JsonValue>, validFor: number = DEFAULT_VALID_FOR): JsonValue {
-  if (info.schema === undefined) throw new HttpError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
-  if (!info.accredited) throw new HttpError("not_accredited", `this agency is not accredited for ${type} now`);
-  if (info.maxValidity === 0) throw new HttpError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
-  if (validFor > info.maxValidity) throw new HttpError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
+  if (info.schema === undefined) throw new ServiceError("unknown_type", `credential type ${type} is not registered (or its schema is unavailable)`);
+  if (!info.accredited) throw new ServiceError("not_accredited", `this agency is not accredited for ${type} now`);
+  if (info.maxValidity === 0) throw new ServiceError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
+  if (validFor > info.maxValidity) throw new ServiceError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
   const problems = validateSchema(info.schema, claims);
-  if (problems.length) throw new HttpError("schema_invalid", `claims do not match the ${type} schema`, problems);
+  if (problems.length) throw new ServiceError("schema_invalid", `claims do not match the ${type} schema`, problems);
   return info.schema;
 }
 
@@ -116,8 +117,8 @@ function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, hold
  */
 function checkHolder(did: string): void {
   const problem = holderDidProblem(did);
-  if (problem === "holder_did_noncanonical") throw new HttpError("holder_did_noncanonical", "the subject is another spelling of a key's DID: give its canonical did:key or did:jwk");
-  if (problem) throw new HttpError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
+  if (problem === "holder_did_noncanonical") throw new ServiceError("holder_did_noncanonical", "the subject is another spelling of a key's DID: give its canonical did:key or did:jwk");
+  if (problem) throw new ServiceError("invalid_holder", "subject must be a P-256 did:key or did:jwk");
 }
 
 /** Checks, records and signs one credential. */
@@ -142,10 +143,10 @@ async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, grouped: 
  * issuance time (copy-times.ts), then signed. Revoking the batch (or any copy) acts on every copy.
  */
 async function issueCopies(d: IssuerContext, checkCopies: CheckCopies, p: IssueCopies): Promise<IssuedBatch> {
-  if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new HttpError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
+  if (p.holders.length < 1 || p.holders.length > MAX_COPIES) throw new ServiceError("invalid_request", `a batch has 1 to ${MAX_COPIES} copies`);
   for (const h of p.holders) checkHolder(h);
   // One key is one holder, whether named by did:key or did:jwk.
-  if (new Set(p.holders.map(holderKeyId)).size !== p.holders.length) throw new HttpError("invalid_request", "each copy needs its own holder key: the subjects repeat");
+  if (new Set(p.holders.map(holderKeyId)).size !== p.holders.length) throw new ServiceError("invalid_request", "each copy needs its own holder key: the subjects repeat");
   const { schema, accreditedFrom } = await checkCopies(p.type, p.claims, p.validFor);
   const times = copyTimes({ now: d.now(), validFor: p.validFor ?? DEFAULT_VALID_FOR, floor: Math.max(d.keyValidSince, accreditedFrom), count: p.holders.length });
   const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });

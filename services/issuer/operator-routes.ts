@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { STATUS_ACTIONS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { IssuerContext } from "./deps.ts";
 import type { Issuance } from "./issuance.ts";
 import { MAX_COPIES } from "./store.ts";
@@ -46,11 +46,11 @@ function issueRoute(issuance: Issuance): Route<unknown> {
     responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
     async handle({ body, header, caller }) {
       const idempotencyKey = header("idempotency-key");
-      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-      if ((body.subject === undefined) === (body.subjects === undefined)) throw new HttpError("invalid_request", "give subject (one credential) or subjects (copies, one per holder key), not both");
+      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new ServiceError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
+      if ((body.subject === undefined) === (body.subjects === undefined)) throw new ServiceError("invalid_request", "give subject (one credential) or subjects (copies, one per holder key), not both");
       const common = { type: body.type, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" };
       if (body.subjects) {
-        if (body.format === "both") throw new HttpError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
+        if (body.format === "both") throw new ServiceError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
         return { status: 201, body: await issuance.issueCopies({ ...common, holders: body.subjects, format: body.format ?? "jwt_vc" }) };
       }
       const issued = await issuance.issueTo({ ...common, holder: body.subject as string, format: body.format ?? "jwt_vc" });
@@ -89,7 +89,7 @@ function recordRoute(d: IssuerContext): Route<unknown> {
     responses: { 200: "the record", 404: "not issued here" },
     async handle({ params }) {
       const record = await d.store.credentials.get(params.id as string);
-      if (!record) throw new HttpError("not_found", "no such credential issued here");
+      if (!record) throw new ServiceError("not_found", "no such credential issued here");
       const { requestHash: _h, ...visible } = record;
       const batch = await d.store.credentials.batchOf(record.id);
       const copies = batch ? { batch, copies: await d.store.credentials.copiesOf(batch) } : {};
@@ -123,7 +123,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
       auth: ["admin"],
       responses: { 200: "disabled", 403: "no admin role", 404: "no such operator" },
       async handle({ params, caller }) {
-        if (!(await d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now()))) throw new HttpError("not_found", "no such operator");
+        if (!(await d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now()))) throw new ServiceError("not_found", "no such operator");
         return { status: 200, body: { id: params.id, disabled: true } };
       },
     }),
