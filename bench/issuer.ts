@@ -2,7 +2,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { getBytes, type Signer } from "ethers";
 import { issueCredential, jwtSigner, p256DidKey, statusListUrl } from "../core/index.ts";
 import { nativeSigner } from "../services/crypto/native-signer.ts";
-import { Anchorer } from "../services/issuer/anchor.ts";
+import { StatusPublisher } from "../services/issuer/publish.ts";
 import type { IssuerStore } from "../services/issuer/store.ts";
 import { agencySigningKey, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
 import { seededChain } from "../test/helpers/chain.ts";
@@ -57,7 +57,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const ids = await store.credentials.ids(10_000);
   if (ids.length < 10_000) throw new Error(`only ${ids.length} credentials to revoke`);
   await store.outbox.enqueue(ids, "revoke", "bench");
-  const anchorer = new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer);
+  const anchorer = new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer);
   const gasBefore = await totalGas(chain, store);
   started = performance.now();
   await anchorer.drain();

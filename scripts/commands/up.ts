@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
+import { issuerClient } from "../../services/issuer/client.ts";
 import { EXIT, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
 import { narrator, runScenario, scenarioPassed, type Narration } from "../demo/scenario.ts";
@@ -35,13 +36,7 @@ function externalChain(values: Record<string, unknown>): { rpc?: string } {
 async function readyOffer(s: RunningSystem): Promise<string | undefined> {
   const zj = s.agencies[0]!;
   try {
-    const res = await fetch(`${zj.url}/offers`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const { offerUri } = (await res.json()) as { offerUri?: string };
+    const { offerUri } = await issuerClient(zj.url, { token: zj.token, timeoutMs: 10_000 }).call("POST /offers", { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
     return offerUri ? `${s.wallet}/#offer=${encodeURIComponent(offerUri)}` : undefined;
   } catch {
     return undefined;

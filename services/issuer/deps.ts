@@ -7,7 +7,7 @@ import type { SchemaSource } from "../schemas.ts";
 import type { Log } from "../http/app.ts";
 import { ServiceError } from "../errors.ts";
 import type { Metrics } from "../http/metrics.ts";
-import type { AnchoringStatus } from "./anchor.ts";
+import type { PublishingStatus } from "./publish.ts";
 import type { IssuerStore } from "./store.ts";
 
 /** What the issuer service is built from: its adapters and settings, each passed in. */
@@ -21,7 +21,7 @@ export interface IssuerDeps {
   /** The agency's lists; a function while they may still be unknown (started with the chain down). */
   readonly lists: AgencyLists | (() => AgencyLists | undefined);
   /** The anchoring worker's state, shown on /health. */
-  readonly anchoring?: () => AnchoringStatus | Promise<AnchoringStatus>;
+  readonly anchoring?: () => PublishingStatus | Promise<PublishingStatus>;
   /** The on-chain key custody check (run when the chain answers), shown on /health; absent: not watched here. */
   readonly custody?: () => CustodyStatus;
   readonly schemas: SchemaSource;

@@ -15,7 +15,7 @@ import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog, type Log } from "../http/app.ts";
 import { Metrics } from "../http/metrics.ts";
 import { limitsFromEnv, listen } from "../http/server.ts";
-import { Anchorer, startAnchoring } from "./anchor.ts";
+import { StatusPublisher, startPublishing } from "./publish.ts";
 import { AuditAnchorer } from "./audit-anchor.ts";
 import { createIssuerApp } from "./app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
@@ -102,7 +102,7 @@ async function agencyListsSource(store: IssuerStore, status: Contract, agency: s
 }
 
 /**
- * Starts the issuer service: config → adapters (chain, SQLite) → app.listen, plus the anchoring
+ * Starts the issuer service: config → adapters (chain, SQLite) → app.listen, plus the publishing
  * loop and housekeeping. Starts with the chain down; every JSON-RPC call has a timeout.
  * Resolves once listening; `stop()` finishes in-flight work and closes everything.
  */
@@ -124,7 +124,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const store = new SqliteIssuerStore(config.LAISSEZ_DB);
   const lists = await agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
-  const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
+  const publisher = new StatusPublisher(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const audit = new AuditAnchorer(store, deployment, writer, agency, { intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS, metrics });
   const signing = await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential);
   const { app } = createIssuerApp({
@@ -135,7 +135,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     provider,
     deployment,
     lists: lists.current,
-    anchoring: async () => ({ ...anchorer.status(), audit: await audit.status() }),
+    anchoring: async () => ({ ...publisher.status(), audit: await audit.status() }),
     custody: custody.status,
     metrics,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
@@ -150,7 +150,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
 
   const stopHousekeeping = startHousekeeping(store, { intervalMs: config.LAISSEZ_HOUSEKEEPING_MS, now: () => Math.floor(Date.now() / 1000), log: jsonLog });
-  const anchoring = startAnchoring(anchorer, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog, audit });
+  const publishing = startPublishing(publisher, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog, audit });
   return {
     server,
     url,
@@ -159,7 +159,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
       lists.stop();
       custody.stop();
       await new Promise((r) => server.close(r));
-      await anchoring.stop();
+      await publishing.stop();
       provider.destroy();
       await store.close();
     },

@@ -11,7 +11,7 @@ import { MAX_COPIES } from "./store.ts";
 export const OFFER_TTL = 600;
 
 // The operator's request is strict; the wallet's (token, credential) follow OAuth: unknown parameters are ignored (RFC 6749 §3.1).
-const OfferRequest = z.strictObject({
+export const OfferRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),

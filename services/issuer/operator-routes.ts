@@ -7,7 +7,7 @@ import type { Issuance } from "./issuance.ts";
 import { MAX_COPIES } from "./store.ts";
 
 // Strict: a field the service does not know is a mistake or a probe, never silently dropped.
-const IssueRequest = z.strictObject({
+export const IssueRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   subject: z.string().min(8).max(512).optional(),
   /** Batch issuance: one copy per holder DID (a fresh key each), used once each by the wallet. */
@@ -18,12 +18,12 @@ const IssueRequest = z.strictObject({
   format: z.enum(["jwt_vc", "sd_jwt_vc", "both"]).optional(),
 });
 
-const StatusRequest = z.strictObject({
+export const StatusRequest = z.strictObject({
   action: z.enum(STATUS_ACTIONS),
   ids: z.array(z.string().min(1).max(128)).min(1).max(1000),
 });
 
-const OperatorRequest = z.strictObject({
+export const OperatorRequest = z.strictObject({
   name: z.string().min(1).max(128),
   roles: z.array(z.enum(["issue", "revoke", "admin"])).min(1),
   /** Seconds until the token stops working (none: until disabled). */

@@ -18,7 +18,7 @@ import { readDeployment } from "../../services/chain/deployments.ts";
 import { credentialTypeId, regionId } from "../../services/chain/ids.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
@@ -149,7 +149,7 @@ describe("a block that disappears (anvil's snapshot and revert, sent to anvil di
     const { revocation } = (await store.credentials.get(id))!;
     await store.outbox.enqueue([id], "revoke", "op");
     const writer = new Wallet(agencyStatusWriterKey(1).privateKey, provider);
-    const anchorer = new Anchorer(store, deployment, writer, { confirmations: 2 });
+    const anchorer = new StatusPublisher(store, deployment, writer, { confirmations: 2 });
     const status = connectLedger(deployment, provider).status;
     const updates = async () => (await status.queryFilter("StatusUpdated", deployment.deployedAtBlock, "latest")).length;
     const before = await updates();

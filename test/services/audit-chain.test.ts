@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p256DidKey } from "../../core/did.ts";
 import { lastAuditAnchor } from "../../services/chain/audit-anchors.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
-import { Anchorer, startAnchoring } from "../../services/issuer/anchor.ts";
+import { StatusPublisher, startPublishing } from "../../services/issuer/publish.ts";
 import { AuditAnchorer, verifyAuditLog } from "../../services/issuer/audit-anchor.ts";
 import { auditEntryHash, AUDIT_GENESIS, SqliteIssuerStore, type AuditRow } from "../../services/issuer/store.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
@@ -121,7 +121,7 @@ describe("audit log as a hash chain, anchored on chain", () => {
       expect((await post("/credentials/status", { ids: [id], action: "revoke" })).status).toBe(202);
       const writer = chain.accounts.writers[0] as Signer;
       const audit = new AuditAnchorer(issuer.store, chain.deployment, writer, chain.agencies[0]!.address, { intervalMs: 300 });
-      const loop = startAnchoring(new Anchorer(issuer.store, chain.deployment, writer), issuer.store, { intervalMs: 20, reconcileMs: 3_600_000, log: () => {}, audit });
+      const loop = startPublishing(new StatusPublisher(issuer.store, chain.deployment, writer), issuer.store, { intervalMs: 20, reconcileMs: 3_600_000, log: () => {}, audit });
       // The status batch lands, its `status.anchored` entry is written, then (within the interval) the head with it goes on chain.
       for (let i = 0; i < 200 && (await lastAuditAnchor(ledger, chain.agencies[0]!.address)).count < (await issuer.store.auditChain.head()).count; i++) await new Promise((r) => setTimeout(r, 50));
       await loop.stop();

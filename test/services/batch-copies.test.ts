@@ -12,7 +12,7 @@ import { createHolderProof, decodeJwt, ENDPOINTS, type JsonValue, PRE_AUTHORIZED
 import { decodeDisclosure } from "../../core/sd-jwt.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { nextCopy, walletEntries } from "../../wallet/copies.ts";
@@ -103,7 +103,7 @@ describe("batch copies", () => {
     expect((revoke.json.requests as { credentialId: string }[]).map((r) => r.credentialId).sort()).toEqual(copies.map((c) => c.id).sort());
     const record = await (await fetch(`${base}/credentials/${encodeURIComponent(copies[1]!.id)}`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(record).toMatchObject({ batch, copies: copies.map((c) => c.id) });
-    const anchorer = new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer);
+    const anchorer = new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer);
     await anchorer.drain();
     p = { ...p, bundle: await bundleNow() };
     expect(copies.map((c) => verifyCredential(c.credential, p).reason)).toEqual(["revoked", "revoked", "revoked"]);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventLog } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
@@ -64,7 +64,7 @@ describe("the anchoring worker on a chain with a small block gas limit", () => {
     const writer = small.accounts.writers[0]!;
     const status = small.as(writer).status;
     const before = await small.provider.getBlockNumber();
-    expect(await new Anchorer(store, small.deployment, writer).drain()).toBe(1000);
+    expect(await new StatusPublisher(store, small.deployment, writer).drain()).toBe(1000);
 
     const events = (await status.queryFilter("StatusUpdated", before + 1, "latest")) as EventLog[];
     expect(events.length).toBeGreaterThanOrEqual(3);

@@ -15,7 +15,7 @@ import { getBit } from "../../core/status-bits.ts";
 import { verifyCredential } from "../../core/verify.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import { atRest, startIssuerService } from "../helpers/issuer.ts";
 import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
@@ -131,7 +131,7 @@ describe("issuer service over HTTP", () => {
     const unknown = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: ["urn:uuid:not-ours"] } });
     expect([unknown.status, errorCode(unknown)]).toEqual([404, "unknown_credential"]);
 
-    await new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
+    await new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
     const after = (await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json;
     const [request] = after.requests as { state: string; transaction: string; block: number }[];
     expect(request!.state).toBe("anchored");

@@ -21,7 +21,7 @@ import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { httpSigner } from "../../services/crypto/http-signer.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { verifySignatureLog } from "../../services/signer/signature-log.ts";
 import { demoSchemas } from "../../scripts/context.ts";
@@ -110,7 +110,7 @@ describe.each(backends)("signing through a signer in another process: $backend k
     // The status writer's transactions go through the remote signer too (an ethers Signer over the interface).
     const writer = new KeySignerAccount(await remote("writer"), chain.provider);
     expect((await post("/credentials/status", { ids: [id], action: "revoke" })).status).toBe(202);
-    await new Anchorer(issuer.store, chain.deployment, writer as Signer).drain();
+    await new StatusPublisher(issuer.store, chain.deployment, writer as Signer).drain();
     ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
     expect(verifyCredential(jwt, { bundle, region: "CN-SH", now: bundle.block.timestamp + 5, verifier: nativeVerifier }).reason).toBe("revoked");
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventLog, Signer } from "ethers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { Anchorer, classifyRefusal } from "../../services/issuer/anchor.ts";
+import { StatusPublisher, classifyRefusal } from "../../services/issuer/publish.ts";
 import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 
@@ -31,7 +31,7 @@ describe("the anchoring worker", () => {
     await store.outbox.enqueue(ids.slice(0, 3), "revoke", "op");
     await store.outbox.enqueue([ids[3]!], "suspend", "op");
     const before = (await statusEvents()).length;
-    expect(await new Anchorer(store, chain.deployment, writer()).drain()).toBe(4);
+    expect(await new StatusPublisher(store, chain.deployment, writer()).drain()).toBe(4);
     expect((await statusEvents()).length - before).toBe(2);
     for (const id of ids.slice(0, 3)) {
       const c = (await store.credentials.get(id))!;
@@ -49,7 +49,7 @@ describe("the anchoring worker", () => {
     const [id] = await issue(1);
     await store.outbox.enqueue([id!], "suspend", "op");
     await store.outbox.enqueue([id!], "reinstate", "op");
-    await new Anchorer(store, chain.deployment, writer()).drain();
+    await new StatusPublisher(store, chain.deployment, writer()).drain();
     const c = (await store.credentials.get(id!))!;
     expect(await isSet(c.suspension.list, c.suspension.index)).toBe(false);
     expect((await store.outbox.statusOf(id!)).map((e) => e.state)).toEqual(["anchored", "anchored"]);
@@ -61,14 +61,14 @@ describe("the anchoring worker", () => {
     const rpc = chain.connection.provider;
     await rpc.request({ method: "evm_setAutomine", params: [false] });
     // Signed, stored and broadcast, but no receipt before the "crash".
-    expect(await new Anchorer(store, chain.deployment, writer(), { receiptTimeoutMs: 300 }).step()).toBe(0);
+    expect(await new StatusPublisher(store, chain.deployment, writer(), { receiptTimeoutMs: 300 }).step()).toBe(0);
     expect((await store.outbox.statusOf(ids[0]!))[0]!.state).toBe("sending");
     const hash = (await store.outbox.latestBatchOf(ids[0]!))!.txHash;
     // The node loses it (as a restarted node would): the restarted worker sends the same bytes again.
     await rpc.request({ method: "hardhat_dropTransaction", params: [hash] });
     await rpc.request({ method: "evm_setAutomine", params: [true] });
     const before = (await statusEvents()).length;
-    expect(await new Anchorer(store, chain.deployment, writer()).drain()).toBe(3);
+    expect(await new StatusPublisher(store, chain.deployment, writer()).drain()).toBe(3);
     const after = await statusEvents();
     expect(after.length - before).toBe(1);
     expect(after.at(-1)!.transactionHash).toBe(hash);
