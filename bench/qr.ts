@@ -5,7 +5,7 @@
  */
 import { p256 } from "@noble/curves/nist.js";
 import { compactPresentation, expandPresentation, holderSigner, issueCredential, p256DidKey, presentCredential, regionAudience, statusListUrl } from "../core/index.ts";
-import { qrSize } from "../wallet/qr.ts";
+import { qrSize } from "../web/qr.ts";
 import { DEMO_AGENCIES, DEMO_CLAIMS, demoIssuerKey, demoSchema, type DemoType } from "../scripts/demo/consortium.ts";
 import type { Figures } from "./report.ts";
 import { perOpSync, round } from "./timing.ts";

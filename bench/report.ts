@@ -25,7 +25,7 @@ export function renderMarkdown(sections: readonly Section[], command: string, wh
   const out = [
     "# Benchmarks",
     "",
-    "Written by `npm run bench` (scripts/bench.ts); the same figures are in `bench/results.json`.",
+    "Written by `npm run bench` (bench/run.ts); the same figures are in `bench/results.json`.",
     "",
     `- Machine: ${machine()}`,
     `- Command: \`${command}\``,

@@ -13,7 +13,7 @@ import { createJWS } from "did-jwt";
 import { bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
-import { qrSize } from "../wallet/qr.ts";
+import { qrSize } from "../web/qr.ts";
 import { DEMO_AGENCIES, DEMO_CLAIMS, demoIssuerKey, demoSchema, type DemoType } from "../scripts/demo/consortium.ts";
 import { demoSchemas } from "../scripts/context.ts";
 import { seededChain } from "../test/helpers/chain.ts";

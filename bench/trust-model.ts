@@ -12,7 +12,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { gzipSync } from "fflate";
 import { base64urlDecode, base64urlEncode, bytesToHex, compactPresentation, holderSigner, issueCredential, p256DidKey, presentCredential, regionAudience, statusListUrl, utf8 } from "../core/index.ts";
-import { qrSize } from "../wallet/qr.ts";
+import { qrSize } from "../web/qr.ts";
 import { DEMO_CLAIMS, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
 import type { Figures } from "./report.ts";
 import { perOp, round } from "./timing.ts";

@@ -31,6 +31,9 @@ const DICTIONARY = utf8(
   ].join(""),
 );
 
+/** Exported for tests that make other encodings of one presentation. */
+export const SD_COMPACT_DICTIONARY = DICTIONARY;
+
 /** `LZ2:`: an SD-JWT presentation, at most an SD-JWT's size. */
 const LZ2: QrForm = { prefix: SD_COMPACT_PREFIX, version: 1, dictionary: DICTIONARY, maxBytes: MAX_SD_JWT_CHARS, carries: "SD-JWT presentation" };
 

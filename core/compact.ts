@@ -115,7 +115,8 @@ export function packQrText(form: QrForm, fields: readonly Uint8Array[], head: re
 /**
  * The packed fields inside QR text of a form, to read in order. Caps the text (4,296
  * characters) and the inflated size (`compact_too_large`); anything else unreadable is
- * `compact_malformed`.
+ * `compact_malformed`, and so is a second encoding of the same bytes: data after the stream,
+ * or a stream that never refers to the form's dictionary (core/inflate.ts).
  */
 export function unpackQrText(form: QrForm, text: string): Reader {
   if (!text.startsWith(form.prefix)) throw new CompactError("compact_malformed", `QR text does not start with ${form.prefix}`);

@@ -9,6 +9,15 @@ import { base64urlDecode, base64urlEncode } from "./encoding.ts";
 
 /** Header `typ` of each token kind: explicit, so one kind is never accepted as another (RFC 8725 §3.11). */
 export const TYP = { credential: "vc+jwt", presentation: "vp+jwt" } as const;
+
+/**
+ * The `sub` of a credential printed on paper (issue 22 item 11): `urn:laissez:paper:` and a
+ * UUID the issuer draws. It names no key, so no phone can present the credential, and it is
+ * signed, so a phone credential (whose sub is its holder's key) cannot pass as paper.
+ */
+export const PAPER_SUBJECT_PREFIX = "urn:laissez:paper:";
+const PAPER_SUBJECT = /^urn:laissez:paper:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const isPaperSubject = (sub: unknown): boolean => typeof sub === "string" && PAPER_SUBJECT.test(sub);
 /**
  * The data model (VC 1.1, what did-jwt-vc checks) and the status vocabulary of its generation,
  * W3C CCG Status List 2021: one consistent pair. (Bitstring Status List is VC 2.0's, and VC 2.0's

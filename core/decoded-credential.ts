@@ -4,7 +4,7 @@ import type { Problem, Run } from "./verdict.ts";
 
 /**
  * The seam between a credential format and the trust checks. A format's decoder (jwt_vc in
- * core/jwt-vc.ts; SD-JWT VC next) parses its token, runs its format checks (`format`, `typ`,
+ * core/jwt-vc.ts, SD-JWT VC in core/sd-jwt-verify.ts) parses its token, runs its format checks (`format`, `typ`,
  * `alg`), and hands over this neutral shape; core/trust-checks.ts then runs the checks every
  * format shares (issuer, key, signature, key validity, accreditation, recognition, validity,
  * schema, status, freshness), unchanged.

@@ -27,7 +27,7 @@ export { afterAccepting, AnchorError, checkPlausible, MAX_CHAIN_AHEAD_SECONDS, p
 export type { AnchorErrorCode, DeviceTrust, PinnedAnchor } from "./anchor.ts";
 
 // Issuing and presenting.
-export { ed25519IssuerKey, es256kIssuerKey, holderSigner, issueCredential, issuerKey, IssueError, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
+export { ed25519IssuerKey, es256kIssuerKey, holderSigner, isPaperSubject, issueCredential, issuerKey, IssueError, PAPER_SUBJECT_PREFIX, parseStatusListUrl, presentCredential, regionAudience, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
 export type { IssueCredentialParameters, IssuerSigningKey, PresentParameters, StatusEntry, StatusReference } from "./credential.ts";
 export { createHolderProof, verifyHolderProof } from "./holder-proof.ts";
 export { configurationId, credentialConfiguration, CREDENTIAL_FORMAT, ENDPOINTS, OFFER_URI_PREFIX, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, SD_JWT_VC_FORMAT, WIRE_FORMAT } from "./openid4vci.ts";

@@ -1,4 +1,4 @@
-import { parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
+import { isPaperSubject, parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT } from "./credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
 import { holderDidProblem } from "./did.ts";
 import { isObject, type JsonValue } from "./json.ts";
@@ -102,9 +102,10 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   if (vc.credentialSubject.id !== undefined && vc.credentialSubject.id !== payload.sub) {
     return { reason: "subject_mismatch", detail: "credentialSubject.id differs from sub" };
   }
-  // The holder is a key in its one canonical spelling (issue 22 item 9): no key passes as several holders.
-  const holderProblem = holderDidProblem(payload.sub);
-  if (holderProblem) return { reason: holderProblem, detail: `sub must be a P-256 did:key or did:jwk in its canonical spelling` };
+  // The holder is a key in its one canonical spelling (issue 22 item 9): no key passes as several
+  // holders. Or, printed on paper, no key at all (a paper subject: no phone can present it).
+  const holderProblem = isPaperSubject(payload.sub) ? null : holderDidProblem(payload.sub);
+  if (holderProblem) return { reason: holderProblem, detail: `sub must be a P-256 did:key or did:jwk in its canonical spelling, or a paper subject` };
   const types = vc.type.filter((t): t is string => typeof t === "string" && t !== "VerifiableCredential");
   if (!vc.type.includes("VerifiableCredential") || types.length !== 1) {
     return { reason: "malformed_credential", detail: "vc.type must be VerifiableCredential plus one credential type" };

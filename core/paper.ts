@@ -4,9 +4,13 @@
  * base45) with the holder's name and date of birth. There is no holder key on paper, so the
  * verdict's mode is `paper`: the checkpoint compares the name and date of birth with the
  * holder's ID document. Whether a type may be shown on paper is the type's policy on chain
- * (`paperAllowed`); revocation, suspension and freshness are checked as for phones.
+ * (`paperAllowed`); revocation, suspension and freshness are checked as for phones. A credential
+ * is paper only if its issuer signed it as paper: its `sub` is a paper subject (no holder key,
+ * core/credential.ts). A phone credential lifted from a holder's QR and re-packed as `LZP1:` is
+ * refused (`phone_credential_on_paper`): shown without its key, anyone could show it.
  */
 import { COMPACT_DICTIONARY, CompactError, join, packQrText, type QrForm, segments, unpackQrText } from "./compact.ts";
+import { isPaperSubject } from "./credential.ts";
 import { isObject } from "./json.ts";
 import { decodeJwt, MAX_JWT_CHARS } from "./jwt.ts";
 import { verifyCredential, type Check, type Verdict, type VerifyCredentialParameters } from "./verify.ts";
@@ -68,6 +72,8 @@ export function verifyPaperCredential(text: string, p: VerifyCredentialParameter
   const paper: Check =
     entry && !entry.paperAllowed
       ? { code: "paper", ok: false, reason: "paper_not_allowed", detail: `${type} may not be shown on paper in this consortium` }
+      : v.verdict === "accept" && !isPaperSubject(v.holder)
+        ? { code: "paper", ok: false, reason: "phone_credential_on_paper", detail: "this credential was issued to a phone's holder key, not printed: only the holder's phone may show it" }
       : v.verdict === "accept" && !identityClaims(entry?.schema).every((c) => typeof v.claims?.[c] === "string")
         ? { code: "paper", ok: false, reason: "paper_identity_missing", detail: `a paper credential must carry ${PAPER_IDENTITY_CLAIMS.join(", ")} to compare with the ID document` }
         : { code: "paper", ok: true, detail: "on paper: compare the name and date of birth with the holder's ID document" };

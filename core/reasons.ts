@@ -69,6 +69,7 @@ export type VerifyReason =
   // a credential shown on paper (core/paper.ts)
   | "paper_not_allowed"
   | "paper_identity_missing"
+  | "phone_credential_on_paper"
   // SD-JWT VC (RFC 9901) and key binding
   | "key_binding_missing"
   | "sd_hash_mismatch"
@@ -168,6 +169,7 @@ const REASONS: Record<ReasonCode, string> = {
   challenge_expired: "This checkpoint's challenge has expired: make a new one and ask the holder to scan it.",
   paper_not_allowed: "This kind of credential may not be shown on paper here.",
   paper_identity_missing: "This paper credential lacks the name or date of birth to compare with an ID document.",
+  phone_credential_on_paper: "This credential was issued to a phone, not printed on paper: only the holder's phone may show it. It may have been copied from someone's QR code.",
   bundle_malformed: "The revocation data file is damaged.",
   bundle_bad_signature: "The revocation data file's signature does not verify: it was altered.",
   bundle_untrusted_signer: "The revocation data file was not signed by this region's authority.",
@@ -266,6 +268,7 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   challenge_expired: "本核验点的挑战已过期：请生成新的挑战，并请持证人扫描。",
   paper_not_allowed: "此类证件在此不接受纸质形式。",
   paper_identity_missing: "此纸质证件缺少可与身份证件核对的姓名或出生日期。",
+  phone_credential_on_paper: "此证件是签发给手机的，不是纸质证件：只能由持证人的手机出示。它可能是从他人的二维码复制的。",
   bundle_malformed: "撤销数据文件已损坏。",
   bundle_bad_signature: "撤销数据文件的签名无法验证：文件已被改动。",
   bundle_untrusted_signer: "撤销数据文件不是由本地区的主管机构签署的。",

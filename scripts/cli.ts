@@ -16,6 +16,13 @@ export interface Command {
   run(args: ReturnType<typeof parseArgs>): Promise<number>;
 }
 
+/** A subcommand that is not one: the nearest known name, then the list ("did you mean `receive`?"). */
+export function unknownSubcommand(typed: string | undefined, known: readonly string[]): UsageError {
+  if (typed === undefined) return new UsageError(`expected one of: ${known.join(", ")}`);
+  const near = nearest(typed, known);
+  return new UsageError(`no subcommand ${JSON.stringify(typed)}${near ? `; did you mean \`${near}\`?` : ""} (expected one of: ${known.join(", ")})`);
+}
+
 /** node:util's parse errors, in words: an unknown flag names the nearest known one. */
 function parseFailure(command: Command, e: Error & { code?: string }): UsageError {
   const flag = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1];

@@ -37,8 +37,20 @@ export async function withChain<T>(values: Record<string, unknown>, fn: (provide
 }
 
 /** Reads a file, or standard input for "-" / no path. */
-export function readInput(path: string | undefined): string {
-  return readFileSync(path === undefined || path === "-" ? 0 : path, "utf8").trim();
+/** File signatures of the pictures people save QR codes as. */
+const PICTURES: readonly [string, readonly number[]][] = [
+  ["PNG", [0x89, 0x50, 0x4e, 0x47]],
+  ["JPEG", [0xff, 0xd8, 0xff]],
+  ["GIF", [0x47, 0x49, 0x46, 0x38]],
+  ["WebP", [0x52, 0x49, 0x46, 0x46]],
+];
+
+/** A file's (or standard input's) text; a picture is a usage error whose sentence says where pictures are read (`pictureHint`). */
+export function readInput(path: string | undefined, pictureHint = "this command reads text"): string {
+  const bytes = readFileSync(path === undefined || path === "-" ? 0 : path);
+  const picture = PICTURES.find(([, magic]) => magic.every((b, i) => bytes[i] === b))?.[0];
+  if (picture) throw new UsageError(`${path ?? "standard input"} is a ${picture} picture: ${pictureHint}`);
+  return bytes.toString("utf8").trim();
 }
 
 export function integerOption(values: Record<string, unknown>, name: string, fallback?: number): number {

@@ -28,7 +28,7 @@ export interface CommandHelp {
   readonly examples: readonly string[];
 }
 
-const SYSTEM_FLAGS = { port: "the chain's JSON-RPC port on 127.0.0.1" };
+const SYSTEM_FLAGS = { port: "the chain's JSON-RPC port on 127.0.0.1", lan: "LAN mode: also serve the wallet, checkpoint pages and issuers over https on this IP address (a CA made for the run; phone URLs printed as QR codes)" };
 
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   "besu-kit": {
@@ -36,8 +36,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: ["laissez besu-kit --local --out besu-kit", "laissez besu-kit --regions regions.json --out besu-kit"],
   },
   signer: {
-    flags: { keys: "a JSON file of named keys ({ name: { alg, privateKey } }) to sign with", port: "the port on 127.0.0.1 to serve on", host: "the address to listen on" },
-    examples: ["laissez signer serve --keys keys.json --port 9310   (with LAISSEZ_SIGNER_TOKEN set)"],
+    flags: { config: "the signer's config file: keys (software or PKCS#11 labels) and their purposes, callers (token SHA-256 and their keys), contracts, log (docs/hsm.md)", key: "keygen: the configured key to generate inside the PKCS#11 token", port: "the port on 127.0.0.1 to serve on", host: "the loopback address to listen on (127.0.0.1, ::1)" },
+    examples: ["laissez signer serve --config signer.json --port 9310", "laissez signer keygen --config signer.json --key credential"],
   },
   audit: {
     flags: { db: "the issuer service's SQLite file whose audit log to check (opened read-only)", agency: "the agency's 0x address (or a demo agency's index on the development chain)" },
@@ -46,7 +46,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   chain: { flags: { port: "the JSON-RPC port on 127.0.0.1" }, examples: ["laissez chain --port 8545"] },
   deploy: { flags: {}, examples: ["laissez deploy --rpc http://127.0.0.1:8545"] },
   seed: { flags: {}, examples: ["laissez seed --rpc http://127.0.0.1:8545"] },
-  up: { flags: SYSTEM_FLAGS, examples: ["laissez up", "laissez up --port 9245 --base-port 9200 --state-dir /tmp/laissez"] },
+  up: { flags: SYSTEM_FLAGS, examples: ["laissez up", "laissez up --port 9245 --base-port 9200 --state-dir /tmp/laissez", "laissez up --lan 192.168.1.20"] },
   demo: { flags: { ...SYSTEM_FLAGS, lang: "the narration's language: both (each Chinese line followed by its English), zh or en" }, examples: ["laissez demo --lang en", "npm run demo"] },
   issue: {
     flags: {
@@ -147,8 +147,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       new: "rotate-key: the new signing key's 0x address",
       old: "rotate-key: the old signing key's 0x address",
       overlap: "rotate-key: seconds the old key stays valid",
+      count: "reset-audit: the last genuine anchored count (`laissez audit verify --json`: anchored.count; 0: none)",
+      head: "reset-audit: that entry's hash, 0x + 64 hex (anchored.head)",
     },
-    examples: ["laissez agency set-writer --agency 0x… --writer 0x…", "laissez agency revoke-key --agency 0x… --key 0x…"],
+    examples: ["laissez agency set-writer --agency 0x… --writer 0x…", "laissez agency revoke-key --agency 0x… --key 0x…", "laissez agency reset-audit --agency 0x… --count 1234 --head 0x…"],
   },
 };
 

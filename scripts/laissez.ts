@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `laissez` — the command line of the ledger: chain, deploy, seed, up, and (as they land)
- * issue, revoke, suspend, reinstate, sync, verify, wallet. Exit status: 0 ok/accept,
+ * `laissez` — the command line of the ledger: every command in COMMANDS below (the chain, the
+ * system, issuance and status, sync and verify, the wallet, the operators' governing commands,
+ * the issuer and signer services, the audit log, the Besu kit). Exit status: 0 ok/accept,
  * 1 failure/reject, 2 unknown, 3 usage error.
  */
 import { readFileSync } from "node:fs";

@@ -32,8 +32,8 @@ export interface ReceivedWithKey {
  * The browser wallet's storage: credentials and their holder key pairs in IndexedDB. Each
  * credential (each copy of a batch) has its own pair, stored under `credential:<id>`; a wallet
  * made before that kept one pair under `holder`, still used for the credentials bound to it.
- * Pairs are stored as WebCrypto objects (structured clone), so a non-extractable private key
- * stays non-extractable at rest and is never serialized into anything a script can read.
+ * Pairs are stored as WebCrypto objects (structured clone); a private key is read out only by
+ * the holder's export, sealed under the holder's passphrase (wallet/transfer.ts).
  */
 export class IndexedDbWallet implements CredentialStore {
   private readonly db: IDBDatabase;
@@ -84,6 +84,12 @@ export class IndexedDbWallet implements CredentialStore {
     if (taken) store.put(taken);
     await done(tx);
     return taken;
+  }
+
+  /** Every credential with the key pair it is bound to (for moving the wallet). */
+  async listWithKeys(): Promise<{ credential: StoredCredential; pair: CryptoKeyPair | undefined }[]> {
+    const credentials = await this.list();
+    return Promise.all(credentials.map(async (credential) => ({ credential, pair: await this.keyPairOf(credential.id) })));
   }
 
   async list(): Promise<StoredCredential[]> {

@@ -33,13 +33,20 @@ function collapsed(passphrase: string): string {
   return s.replace(/(.{1,4}?)\1+/g, "$1");
 }
 
+/** The least number of characters for this passphrase's script. */
+export const passphraseMinLength = (passphrase: string): number => (/[^\x00-\x7f]/.test(passphrase) ? PASSPHRASE_RULE.minLengthLargeAlphabet : PASSPHRASE_RULE.minLength);
+
+/** Why the passphrase is too weak, as a code (each surface says it in its language), or undefined. */
+export function passphraseWeakness(passphrase: string): "too_short" | "too_easy" | undefined {
+  if ([...passphrase].length < passphraseMinLength(passphrase)) return "too_short";
+  const bits = [...collapsed(passphrase)].length * Math.log2(poolSize(passphrase));
+  return bits < PASSPHRASE_RULE.minBits ? "too_easy" : undefined;
+}
+
 /** Why the passphrase is too weak, in words, or undefined when it is strong enough. */
 export function passphraseProblem(passphrase: string): string | undefined {
-  const chars = [...passphrase];
-  const min = /[^\x00-\x7f]/.test(passphrase) ? PASSPHRASE_RULE.minLengthLargeAlphabet : PASSPHRASE_RULE.minLength;
-  if (chars.length < min) return `too short: at least ${min} characters (a few unrelated words are easiest to remember)`;
-  const effective = [...collapsed(passphrase)].length;
-  const bits = effective * Math.log2(poolSize(passphrase));
-  if (bits < PASSPHRASE_RULE.minBits) return "too easy to guess: it is mostly a common word, a keyboard run or repeats; add unrelated words";
+  const weakness = passphraseWeakness(passphrase);
+  if (weakness === "too_short") return `too short: at least ${passphraseMinLength(passphrase)} characters (a few unrelated words are easiest to remember)`;
+  if (weakness === "too_easy") return "too easy to guess: it is mostly a common word, a keyboard run or repeats; add unrelated words";
   return undefined;
 }

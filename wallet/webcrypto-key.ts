@@ -4,16 +4,17 @@ import type { HolderKey } from "./holder.ts";
 const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
 
 /**
- * A new holder key pair whose private half is a non-extractable WebCrypto key: script in the
- * page can sign with it but never read it, and IndexedDB stores it as an opaque handle.
+ * A new holder key pair in WebCrypto, kept in IndexedDB as a key object. Extractable, so that the
+ * holder can move the wallet to a new phone: the wallet's export reads it only to seal it under
+ * the holder's passphrase (wallet/transfer.ts; the trade-off in docs/decisions.md, "Moving the
+ * web wallet"). Pairs made before that are non-extractable and still sign.
  */
 export function generateWebCryptoKeyPair(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(ECDSA_P256, false, ["sign", "verify"]);
+  return crypto.subtle.generateKey(ECDSA_P256, true, ["sign", "verify"]);
 }
 
 /** The wallet's HolderKey over a WebCrypto pair: did:key from the public half, ES256 signatures (r‖s, low s, as JWS wants). */
 export async function webCryptoHolderKey(pair: CryptoKeyPair): Promise<HolderKey> {
-  if (pair.privateKey.extractable) throw new TypeError("privateKey: the holder key must be non-extractable");
   const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
   return {
     did: p256DidKey(publicKey),

@@ -150,6 +150,9 @@ export function dateTimeInWords(unix: number, lang: Lang, timeZone?: string): st
   return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short", ...(timeZone ? { timeZone } : {}) }).format(new Date(unix * 1000));
 }
 
+/** Unix times (ten digits, 2001–2286) inside core's check details, written as dates: "expired at 1765432100" → "expired at 2025年12月11日 13:48". */
+export const timesInWords = (text: string, lang: Lang): string => text.replace(/\b[1-9]\d{9}\b/g, (n) => dateTimeInWords(Number(n), lang));
+
 export function dateInWords(unix: number, lang: Lang, timeZone?: string): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: "long", ...(timeZone ? { timeZone } : {}) }).format(new Date(unix * 1000));
 }

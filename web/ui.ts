@@ -2,11 +2,11 @@
  * What the web pages (the wallet, the checkpoint, the registry) share: DOM building, the
  * service worker, bundle downloads, QR images and camera frames. Browser only.
  */
-import { decodeQrPixels } from "../wallet/qr.ts";
 import { visibleText } from "./i18n.ts";
+import { decodeQrPixels } from "./qr.ts";
 
-/** SVG markup of a QR code (error correction M, 4-module quiet zone): the wallet's codec, for any page. */
-export { qrSvg } from "../wallet/qr.ts";
+/** SVG markup of a QR code (error correction M, 4-module quiet zone), for any page. */
+export { qrSvg } from "./qr.ts";
 
 type Child = Node | string | null | undefined | false;
 

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { verifyAuditLog } from "../../services/issuer/audit-anchor.ts";
-import { EXIT, requireString, UsageError, type Command } from "../cli.ts";
+import { EXIT, requireString, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { agencyAddress, CHAIN_OPTIONS, withChain } from "../context.ts";
 
 /**
@@ -16,7 +16,7 @@ export const auditCommand: Command = {
   usage: "laissez audit verify --db .data/issuer-0.db --agency 0x…|N [--rpc URL] [--deployments DIR] [--json]",
   options: { ...CHAIN_OPTIONS, db: { type: "string" }, agency: { type: "string" } },
   async run({ values, positionals }) {
-    if (positionals[0] !== "verify") throw new UsageError("expected `verify`");
+    if (positionals[0] !== "verify") throw unknownSubcommand(positionals[0], ["verify"]);
     const db = requireString(values, "db");
     if (!existsSync(db)) throw new UsageError(`no database at ${db}`);
     return withChain(values, async (_provider, ledger) => {

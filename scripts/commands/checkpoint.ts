@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../io/files.ts";
-import { BundleError, bundleScope, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, deserializeBundle, type KeySigner, openEnvelope, parseJson, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
+import { BundleError, bundleUnusableVerdict, type CheckpointState, delegationAuthority, describeReason, type KeySigner, parseJson, type SignedDelegation, signerAddress, type TrustBundle, type Verdict, verifyToken } from "../../core/index.ts";
 import { regionId } from "../../services/chain/ids.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
+import { readSignedBundle, signedEnvelopeText, writeSignedBundle } from "../../services/checkpoint/bundle-file.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { directorySchemaSource } from "../../services/schemas.ts";
 import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
@@ -59,19 +60,17 @@ export const syncCommand: Command = {
       const signer = await bundleSigner(region, chainId, chainNow);
       const fromPath = stringOption(values, "from");
       let base: TrustBundle | undefined;
-      if (fromPath) base = deserializeBundle(openEnvelope(readFileSync(fromPath, "utf8"), { chainId, authorities: [signer.authority], region }).payload as SerializedBundle);
+      if (fromPath) base = readSignedBundle(fromPath, { chainId, authorities: [signer.authority], region }).bundle;
       const started = performance.now();
       const { bundle, delta } = await syncBundle(provider, ledger.deployment, { base, schemas: directorySchemaSource(stringOption(values, "schemas") as string) });
       // The current authority signs (itself or through its delegation); a former one may sign the hand-over
       // bundle that records its successor (checkpoints follow the rotation only through a bundle they already trust).
       const former = delta.events.some((e) => e.source === "trust" && (e.kind === "RegionAdded" || e.kind === "RegionAuthorityChanged") && e.region === region && e.authority === signer.authority);
       if (onChainAuthority !== signer.authority && !former) throw new UsageError(`the bundle would not be trusted: ${signer.authority} is not ${region}'s authority on chain`);
-      const key = signer.key;
-      const scope = bundleScope(bundle, region);
-      const bundleText = JSON.stringify(await signEnvelope(serializeBundle(bundle), key, scope, signer.delegation));
-      writeFileAtomic(out, bundleText);
+      const signing = { region, key: signer.key, delegation: signer.delegation };
+      const bundleText = await writeSignedBundle(out, bundle, signing);
       const deltaOut = stringOption(values, "delta-out");
-      const deltaText = JSON.stringify(await signEnvelope(delta, key, scope, signer.delegation));
+      const deltaText = await signedEnvelopeText(delta, bundle, signing);
       if (deltaOut) writeFileAtomic(deltaOut, deltaText);
       const summary = {
         region,
@@ -119,6 +118,8 @@ function printVerdict(v: Verdict, json: boolean): void {
   for (const c of v.checks) console.log(`  ${c.ok ? "✓" : "✗"} ${c.code}: ${c.detail}`);
 }
 
+const PICTURE_HINT = "laissez verify reads the QR's text (LZ1:…, LZP1:… or a token), not a picture of it. The checkpoint page reads pictures and the camera (\"Read a QR image\"); or decode the picture first (zbarimg -q --raw qr.png | laissez verify …)";
+
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify a credential or presentation OFFLINE against a signed bundle (opens no network connection)",
@@ -136,6 +137,8 @@ export const verifyCommand: Command = {
     json: { type: "boolean" },
   },
   async run({ values, positionals }) {
+    // A file is read first: a picture of the QR is said to be one before anything else is asked for.
+    const fromFile = positionals[0] !== undefined && positionals[0] !== "-" ? readInput(positionals[0], PICTURE_HINT) : undefined;
     const bundlePath = requireString(values, "bundle");
     const anchor = anchorOption(values, regionOption(values));
     const { region } = anchor;
@@ -148,7 +151,7 @@ export const verifyCommand: Command = {
     const stateFile = userFile("state", `checkpoint-${region}.json`, `.data/checkpoint-${region}.json`);
     const statePath = stringOption(values, "state") ?? stateFile.path;
     if (stringOption(values, "state") === undefined && stateFile.note) console.error(`laissez verify: ${stateFile.note}`);
-    const token = readInput(positionals[0]);
+    const token = fromFile ?? readInput("-", PICTURE_HINT);
     const now = stringOption(values, "now") !== undefined ? integerOption(values, "now") : Math.floor(Date.now() / 1000);
     const json = values.json === true;
 

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { startIssuer } from "../../services/issuer/main.ts";
 import { ConfigError, loadIssuerConfig } from "../../services/issuer/config.ts";
 import { SqliteIssuerStore, type Role } from "../../services/issuer/store.ts";
-import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { requireString, stringOption, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { DEMO_SCHEMAS_DIR, integerOption } from "../context.ts";
 import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES } from "../demo/consortium.ts";
 
@@ -42,7 +42,7 @@ export const issuerCommand: Command = {
       console.error("keep this token: it is stored only as a hash and cannot be shown again");
       return 0;
     }
-    if (sub !== "serve") throw new UsageError("expected `serve` or `create-admin`");
+    if (sub !== "serve") throw unknownSubcommand(sub, ["serve", "create-admin"]);
     const demo = stringOption(values, "agency") !== undefined ? demoEnv(integerOption(values, "agency"), stringOption(values, "alg") ?? "ES256K") : {};
     let config;
     try {

@@ -13,7 +13,7 @@ import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { credentialTypeId, idToString, regionId } from "../../services/chain/ids.ts";
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
 import { writeFileAtomic } from "../../io/files.ts";
-import { regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { regionCode, requireString, stringOption, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { agencyAddress, CHAIN_OPTIONS, chainRegionOption, integerOption, withChain } from "../context.ts";
 import { agencyControllerKey, DEMO_AGENCIES, demoAuthorityKey, DEMO_REGIONS, DEV_CHAIN_ID } from "../demo/consortium.ts";
 
@@ -279,7 +279,7 @@ function operatorCommand(name: string, summary: string, subs: Record<string, Sub
       const [sub] = positionals;
       if (offline && sub === offline.name) return offline.run(values);
       const command = sub !== undefined && Object.hasOwn(subs, sub) ? subs[sub] : undefined;
-      if (!command) throw new UsageError(`expected one of: ${[...Object.keys(subs), ...(offline ? [offline.name] : [])].join(", ")}`);
+      if (!command) throw unknownSubcommand(sub, [...Object.keys(subs), ...(offline ? [offline.name] : [])]);
       return withChain(values, async (_provider, ledger) => {
         await command.run(values, ledger, values.json === true);
         return 0;

@@ -2,7 +2,7 @@ import { secp256k1Address } from "../../core/index.ts";
 import { generatePkcs11Key, Pkcs11Session } from "../../services/crypto/pkcs11-signer.ts";
 import { readSignerConfig } from "../../services/signer/config.ts";
 import { serveSigner } from "../../services/signer/main.ts";
-import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { requireString, stringOption, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
 
 /** `keygen`: a key pair generated inside the configured PKCS#11 token (non-extractable); prints its public key (and address). */
@@ -35,7 +35,7 @@ export const signerCommand: Command = {
   options: { config: { type: "string" }, key: { type: "string" }, port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } },
   async run({ values, positionals }) {
     if (positionals[0] === "keygen") return keygen(requireString(values, "config"), requireString(values, "key"));
-    if (positionals[0] !== "serve") throw new UsageError("expected `serve` or `keygen`");
+    if (positionals[0] !== "serve") throw unknownSubcommand(positionals[0], ["serve", "keygen"]);
     const signer = await serveSigner(requireString(values, "config"), { host: stringOption(values, "host") ?? "127.0.0.1", port: integerOption(values, "port", 9310) });
     console.log(JSON.stringify({ url: signer.url, keys: signer.keys }));
     await new Promise<void>((resolve) => {

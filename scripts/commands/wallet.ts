@@ -8,14 +8,15 @@ import { LockBusyError, takeLock } from "../../io/lock.ts";
 import { FileWallet, WalletDamagedError, WalletLockedError } from "../../wallet/file-store.ts";
 import { passphraseProblem } from "../../wallet/passphrase.ts";
 import { disclosurePlan, present, type PresentationTarget } from "../../wallet/present.ts";
-import { presentationQrText, qrSize } from "../../wallet/qr.ts";
-import { qrPng, qrTerminal } from "../../wallet/qr-file.ts";
+import { presentationQrText } from "../../wallet/qr.ts";
+import { qrSize } from "../../web/qr.ts";
+import { qrPng, qrTerminal } from "../qr-file.ts";
 import { receiveCopies, receiveOffer } from "../../wallet/receive.ts";
 import { nextCopy, walletEntries, type WalletEntry } from "../../wallet/copies.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { holderStatus, type HolderStatus, type WalletSync } from "../../wallet/status.ts";
 import type { StoredCredential } from "../../wallet/store.ts";
-import { EXIT, regionCode, requireString, stringOption, UsageError, type Command } from "../cli.ts";
+import { EXIT, regionCode, requireString, stringOption, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { anchorOption, bundleText, loadRegionBundle } from "../context.ts";
 import { DEMO_REGIONS, DEV_CHAIN_ID } from "../demo/consortium.ts";
 import { userFile } from "../paths.ts";
@@ -140,7 +141,7 @@ function statusWords(c: StoredCredential, s: HolderStatus): string {
 export function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
   const s = sync?.statuses[c.id];
   if (!sync || !s) return "status unknown: not synced since it was received (laissez wallet sync)";
-  return `${statusWords(c, s)}, as of ${iso(sync.blockTime)} (block ${sync.block})`;
+  return `${statusWords(c, s)}${s.kind === "valid" ? "" : ","} as of ${iso(sync.blockTime)} (block ${sync.block})`;
 }
 
 const line = ({ credential: c, copies, unused }: WalletEntry, i: number, sync: WalletSync | undefined): string =>
@@ -204,7 +205,12 @@ async function receiveCommand(values: Values, offerUri: string | undefined): Pro
   // The newest status data first: the credential is checked against it before it is stored.
   const { bundle } = await syncWallet(wallet, values);
   const common = { offerUri, fetch, now: now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: values["allow-http-loopback"] === true, ...(format ? { format: format as CredentialFormat } : {}) };
-  const received = copies ? await receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : [await receiveOffer({ ...common, key: wallet.key })];
+  const received = await (copies ? receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : receiveOffer({ ...common, key: wallet.key }).then((r) => [r])).catch((e: unknown) => {
+    // A development issuer on this machine speaks plain http: say which flag allows it.
+    if ((e as { code?: string }).code === "offer_insecure_issuer" && !common.allowHttpLoopback && /^openid-credential-offer:|credential_issuer/.test(offerUri) && /http%3A%2F%2F(127\.|localhost|%5B%3A%3A1%5D)|http:\/\/(127\.|localhost|\[::1\])/i.test(offerUri))
+      throw new UsageError(`${(e as Error).message}: for a development issuer on this machine, add --allow-http-loopback`);
+    throw e;
+  });
   await wallet.putAll(received);
   const last = wallet.lastSync as WalletSync;
   const statuses = Object.fromEntries(received.map((r) => [r.id, holderStatus(r, bundle, now(), nativeVerifier)]));
@@ -353,7 +359,7 @@ export const walletCommand: Command = {
   async run({ values, positionals }) {
     const [sub, arg] = positionals;
     const run = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
-    if (!run) throw new UsageError(`expected one of: ${Object.keys(SUBCOMMANDS).join(", ")}`);
+    if (!run) throw unknownSubcommand(sub, Object.keys(SUBCOMMANDS));
     return run(values, arg);
   },
 };

@@ -8,8 +8,9 @@
 import { loadSignedBundle, nobleVerifier, type TrustBundle, type Verdict, verifyPresentation } from "../../core/index.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { present } from "../../wallet/present.ts";
-import { presentationQrText, qrSize } from "../../wallet/qr.ts";
-import { qrPng, readQrPng } from "../../wallet/qr-file.ts";
+import { presentationQrText } from "../../wallet/qr.ts";
+import { qrSize } from "../../web/qr.ts";
+import { qrPng, readQrPng } from "../qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
 import { agencyName, dateTimeInWords, reasonText, regionName, typeName } from "../../web/i18n.ts";
 import { issuerClient } from "../../services/issuer/client.ts";

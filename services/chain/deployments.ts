@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../../io/files.ts";
 import { isAddress } from "ethers";
 import type { Deployment } from "./ledger.ts";
 
-export const DEFAULT_DEPLOYMENTS_DIR = "deployments";
+/** The checkout's `deployments/`, wherever the command runs from (as `--schemas` defaults to the checkout's demo schemas). */
+export const DEFAULT_DEPLOYMENTS_DIR = fileURLToPath(new URL("../../deployments", import.meta.url));
 
 export function deploymentFile(chainId: number, dir = DEFAULT_DEPLOYMENTS_DIR): string {
   return join(dir, `${chainId}.json`);

@@ -2,11 +2,12 @@ import { z } from "zod";
 import { isChallengeAudience } from "../../core/index.ts";
 import { KEY_SOURCE, parseEnv, refusedGoverningVariables } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
+import { DEFAULT_DEPLOYMENTS_DIR } from "../chain/deployments.ts";
 
 /** The checkpoint service's configuration: environment variables, validated before anything starts. */
 export const CheckpointConfig = z.object({
   LAISSEZ_RPC_URL: z.url().default("http://127.0.0.1:8545"),
-  LAISSEZ_DEPLOYMENTS: z.string().min(1).default("deployments"),
+  LAISSEZ_DEPLOYMENTS: z.string().min(1).default(DEFAULT_DEPLOYMENTS_DIR),
   /** The region whose recognition policy this checkpoint applies, e.g. CN-SH. */
   LAISSEZ_REGION: z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, "an ISO 3166-2 code such as CN-SH"),
   /** This service's bundle signer key: registered on chain by the region authority; signs the bundles it hands out. */

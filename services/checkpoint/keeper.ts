@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { Provider } from "ethers";
-import { bundleScope, delegationAuthority, deserializeBundle, isCodedError, type KeySigner, openEnvelope, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, signerAddress, type TrustBundle } from "../../core/index.ts";
+import { delegationAuthority, isCodedError, type KeySigner, type SignedDelegation, signerAddress, type TrustBundle } from "../../core/index.ts";
 import type { Deployment } from "../chain/ledger.ts";
-import { writeFileAtomic } from "../../io/files.ts";
 import type { SchemaSource } from "../schemas.ts";
+import { type BundleSigning, readSignedBundle, writeSignedBundle } from "./bundle-file.ts";
 import { syncBundle } from "./sync.ts";
 
 export interface SignedBundle {
@@ -25,8 +25,7 @@ export class BundleKeeper {
   readonly authority: string;
   readonly region: string;
   readonly signer: string;
-  private readonly signerKey: KeySigner;
-  private readonly delegation: SignedDelegation | undefined;
+  private readonly signing: BundleSigning;
   private readonly provider: Provider;
   private readonly deployment: Deployment;
   private readonly schemas: SchemaSource;
@@ -38,16 +37,13 @@ export class BundleKeeper {
     this.provider = o.provider;
     this.deployment = o.deployment;
     this.schemas = o.schemas;
-    this.signerKey = o.signerKey;
-    this.delegation = o.delegation;
+    this.signing = { region: o.region, key: o.signerKey, delegation: o.delegation };
     this.path = o.path;
     this.signer = signerAddress(o.signerKey);
     this.authority = o.delegation ? delegationAuthority(o.delegation, this.signer, o.deployment.chainId) : this.signer;
     if (existsSync(this.path)) {
       try {
-        const envelope = readFileSync(this.path, "utf8");
-        const bundle = deserializeBundle(openEnvelope(envelope, { chainId: o.deployment.chainId, authorities: [this.authority], region: o.region, contracts: o.deployment }).payload as SerializedBundle);
-        this.current = { bundle, envelope, syncedAt: 0 };
+        this.current = { ...readSignedBundle(this.path, { chainId: o.deployment.chainId, authorities: [this.authority], region: o.region, contracts: o.deployment }), syncedAt: 0 };
       } catch {
         // A damaged or foreign file is rebuilt from the chain by the first sync.
         this.current = undefined;
@@ -55,11 +51,10 @@ export class BundleKeeper {
     }
   }
 
-  /** One sync step; returns how many ledger events it applied. Chain errors propagate (the old bundle stays). */
   /** The last sync's failure, while syncs fail (cleared by the next success): what /health reports. */
   lastError: { readonly message: string; readonly at: number } | undefined;
 
-  /** One sync step (see syncOnce); remembers its failure for /health. */
+  /** One sync step: how many ledger events it applied. Chain errors propagate (the old bundle stays), remembered for /health. */
   async sync(now = Math.floor(Date.now() / 1000)): Promise<number> {
     try {
       const events = await this.syncOnce(now);
@@ -84,8 +79,7 @@ export class BundleKeeper {
       this.current = { ...this.current, syncedAt: now };
       return 0;
     }
-    const envelope = JSON.stringify(await signEnvelope(serializeBundle(result.bundle), this.signerKey, bundleScope(result.bundle, this.region), this.delegation));
-    writeFileAtomic(this.path, envelope);
+    const envelope = await writeSignedBundle(this.path, result.bundle, this.signing);
     this.current = { bundle: result.bundle, envelope, syncedAt: now };
     return result.delta.events.length;
   }

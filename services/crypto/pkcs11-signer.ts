@@ -21,7 +21,13 @@ const EC_PARAMS: Record<KeySignerAlg, Buffer> = { ES256K: Buffer.from("06052b810
 const N = secp256k1.Point.CURVE().n;
 
 /** pkcs11js is loaded only when a PKCS#11 key is configured: nothing else (and no browser bundle) needs the native module. */
-const loadPkcs11 = (): typeof Pkcs11 => createRequire(import.meta.url)("pkcs11js") as typeof Pkcs11;
+function loadPkcs11(): typeof Pkcs11 {
+  try {
+    return createRequire(import.meta.url)("pkcs11js") as typeof Pkcs11;
+  } catch (e) {
+    throw new SignerError(`a PKCS#11 key needs the pkcs11js package (an optional dependency; its native addon builds with node-gyp on npm install): ${(e as Error).message}`);
+  }
+}
 
 /** CKA_EC_POINT is the point wrapped in a DER OCTET STRING (most tokens); a few give it raw. */
 function unwrapPoint(value: Buffer): Uint8Array {

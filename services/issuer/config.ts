@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ADDRESS, KEY_SOURCE, parseEnv, refusedGoverningKey, refusedGoverningVariables } from "../config.ts";
 import { HTTP_LIMITS_ENV } from "../http/server.ts";
+import { DEFAULT_DEPLOYMENTS_DIR } from "../chain/deployments.ts";
 
 /** The issuer service's configuration: environment variables, validated before anything starts. */
 export const IssuerConfig = z.object({
@@ -9,7 +10,7 @@ export const IssuerConfig = z.object({
   LAISSEZ_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** The chain's id, to start while the node is down (otherwise asked of the node, or the only deployments file). */
   LAISSEZ_CHAIN_ID: z.coerce.number().int().positive().optional(),
-  LAISSEZ_DEPLOYMENTS: z.string().min(1).default("deployments"),
+  LAISSEZ_DEPLOYMENTS: z.string().min(1).default(DEFAULT_DEPLOYMENTS_DIR),
   LAISSEZ_DB: z.string().min(1),
   /** The agency's did:ethr identity address (its ERC-1056 identity owner's key stays offline). */
   LAISSEZ_AGENCY: ADDRESS,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
+import { type CredentialFormat, holderDidProblem, holderKeyId, issueCredential, PAPER_SUBJECT_PREFIX, issueSdJwtVc, type JsonValue, statusListUrl, validateSchema } from "../../core/index.ts";
 import { ServiceError } from "../errors.ts";
 import { chainCall } from "../chain/rpc.ts";
 import { credentialTypes, type TypeInfo } from "./credential-types.ts";
@@ -10,15 +10,21 @@ import { GroupCommit, MAX_COPIES, type CredentialRecord } from "./store.ts";
 /** A credential's validity when the request names none. */
 export const DEFAULT_VALID_FOR = 86_400;
 
+/** What a credential printed on paper is issued to: a paper subject this service draws (no holder key). */
+export const PAPER = { paper: true } as const;
+
 export interface IssueTo {
   readonly type: string;
-  readonly holder: string;
+  /** A holder DID, or PAPER: the credential is printed, and says so in what is signed (issue 22 item 11). */
+  readonly holder: string | typeof PAPER;
   readonly claims: Record<string, JsonValue>;
   readonly validFor: number | undefined;
   readonly idempotencyKey: string | undefined;
   readonly operator: string;
   /** jwt_vc (default), sd_jwt_vc, or both: one record, one pair of status bits either way. */
   readonly format?: CredentialFormat | "both";
+  /** The offer being redeemed (its code hash, hex): recorded once under it, a retry gets the same records (store's recordForOffer). */
+  readonly offer?: string;
 }
 
 export interface Issued {
@@ -51,7 +57,8 @@ export function issuableSchema(info: TypeInfo, type: string, claims: Record<stri
   if (info.maxValidity === 0) throw new ServiceError("type_policy_missing", `credential type ${type} has no maximum validity on chain yet`);
   if (validFor > info.maxValidity) throw new ServiceError("validity_exceeds_type_maximum", `${type} may be valid for at most ${info.maxValidity} s`);
   const problems = validateSchema(info.schema, claims);
-  if (problems.length) throw new ServiceError("schema_invalid", `claims do not match the ${type} schema`, problems);
+  // The message names the fields (the first three): a CLI or a desk that prints only the message still says what to fix.
+  if (problems.length) throw new ServiceError("schema_invalid", `claims do not match the ${type} schema: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`, problems);
   return info.schema;
 }
 
@@ -111,6 +118,9 @@ function newRecord(d: IssuerContext, p: Pick<IssueTo, "type" | "validFor">, hold
   return { id: `urn:uuid:${randomUUID()}`, type: p.type, holder, issuedAt, validUntil: issuedAt + (p.validFor ?? DEFAULT_VALID_FOR), requestHash, lists: listsOf(d) };
 }
 
+/** The idempotency key an offer's records are kept under (no operator's Idempotency-Key has this form: the operator API takes ours as given, but cannot guess a code hash). */
+const offerKey = (offer: string): string => `offer:${offer}`;
+
 /**
  * A subject is a P-256 holder key in its one canonical spelling (issue 22 item 9): another
  * spelling of a key would make it several holders, and carry the stranger's JSON into `sub`.
@@ -123,10 +133,15 @@ function checkHolder(did: string): void {
 
 /** Checks, records and signs one credential. */
 async function issueTo(d: IssuerContext, checkIssuable: CheckIssuable, grouped: GroupCommit, p: IssueTo): Promise<Issued> {
-  checkHolder(p.holder);
+  const paper = typeof p.holder !== "string";
+  if (paper && (p.format ?? "jwt_vc") !== "jwt_vc") throw new ServiceError("invalid_request", "paper carries a jwt_vc: the paper form holds a compact JWS");
+  // A retry with the same Idempotency-Key gets the record, and so the paper subject, drawn first.
+  const holder = typeof p.holder === "string" ? p.holder : `${PAPER_SUBJECT_PREFIX}${randomUUID()}`;
+  if (!paper) checkHolder(holder);
   const schema = await checkIssuable(p.type, p.claims, p.validFor);
-  const requestHash = d.store.credentials.requestHash({ type: p.type, subject: p.holder, claims: p.claims, validFor: p.validFor });
-  const record = await grouped.record(newRecord(d, p, p.holder, d.now(), requestHash), p.idempotencyKey, p.operator);
+  const requestHash = d.store.credentials.requestHash(p.offer ? { offer: p.offer } : { type: p.type, subject: paper ? "paper" : holder, claims: p.claims, validFor: p.validFor });
+  const request = newRecord(d, p, holder, d.now(), requestHash);
+  const record = p.offer ? (await d.store.credentials.recordForOffer(offerKey(p.offer), [request], p.operator, undefined))[0]! : await grouped.record(request, p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type });
   // Deterministic signatures: a replayed Idempotency-Key re-signs the stored record into the same JWT.
   const format = p.format ?? "jwt_vc";
@@ -149,9 +164,10 @@ async function issueCopies(d: IssuerContext, checkCopies: CheckCopies, p: IssueC
   if (new Set(p.holders.map(holderKeyId)).size !== p.holders.length) throw new ServiceError("invalid_request", "each copy needs its own holder key: the subjects repeat");
   const { schema, accreditedFrom } = await checkCopies(p.type, p.claims, p.validFor);
   const times = copyTimes({ now: d.now(), validFor: p.validFor ?? DEFAULT_VALID_FOR, floor: Math.max(d.keyValidSince, accreditedFrom), count: p.holders.length });
-  const requestHash = d.store.credentials.requestHash({ type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
+  const requestHash = d.store.credentials.requestHash(p.offer ? { offer: p.offer } : { type: p.type, subjects: p.holders, claims: p.claims, validFor: p.validFor });
   const batch = `urn:uuid:${randomUUID()}`;
-  const records = await d.store.credentials.recordBatch(batch, p.holders.map((holder, i) => newRecord(d, p, holder, times[i]!, requestHash)), p.idempotencyKey, p.operator);
+  const requests = p.holders.map((holder, i) => newRecord(d, p, holder, times[i]!, requestHash));
+  const records = p.offer ? await d.store.credentials.recordForOffer(offerKey(p.offer), requests, p.operator, batch) : await d.store.credentials.recordBatch(batch, requests, p.idempotencyKey, p.operator);
   d.metrics.inc("laissez_credentials_issued_total", "credentials issued", { type: p.type }, records.length);
   const format: CredentialFormat = p.format === "sd_jwt_vc" ? "sd_jwt_vc" : "jwt_vc";
   const copies = await Promise.all(

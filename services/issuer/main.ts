@@ -122,6 +122,9 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   await custody.first;
   const { status } = ledger;
   const store = new SqliteIssuerStore(config.LAISSEZ_DB);
+  // Offers claimed by requests of a service that was killed: redeemable again (their records wait for the retry).
+  const released = await store.offers.releaseAbandonedClaims();
+  if (released > 0) jsonLog({ level: "warn", msg: "offers claimed when the service stopped are redeemable again", offers: released });
   const lists = await agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
   const publisher = new StatusPublisher(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });

@@ -137,7 +137,8 @@ async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string |
   const holders = provenHolders(d, body, offer.cNonce);
   // Claimed atomically (one UPDATE) before issuing: of racing redemptions, one issues (one credential or one batch).
   if (!(await d.store.offers.claim(token, d.now()))) throw unusable();
-  const common = { type: offer.type, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format };
+  // Recorded once under the offer: a retry after any failure (signer down, a kill) gets the same records.
+  const common = { type: offer.type, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format, offer: Buffer.from(offer.codeHash).toString("hex") };
   try {
     if (body.proofs) {
       const batch = await issuance.issueCopies({ ...common, holders });
@@ -148,7 +149,8 @@ async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string |
     await d.store.offers.complete(offer.codeHash, issued.id);
     return { credential: issued.credential, format: WIRE_FORMAT[format] };
   } catch (e) {
-    await d.store.offers.release(offer.codeHash); // nothing was recorded: the wallet may try again
+    // Redeemable again: what was recorded waits under the offer for the retry, nothing is recorded twice.
+    await d.store.offers.release(offer.codeHash);
     throw e;
   }
 }

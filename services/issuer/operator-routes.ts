@@ -3,7 +3,7 @@ import { STATUS_ACTIONS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { ServiceError } from "../errors.ts";
 import type { IssuerContext } from "./deps.ts";
-import type { Issuance } from "./issuance.ts";
+import { PAPER, type Issuance } from "./issuance.ts";
 import { MAX_COPIES } from "./store.ts";
 
 // Strict: a field the service does not know is a mistake or a probe, never silently dropped.
@@ -12,6 +12,8 @@ export const IssueRequest = z.strictObject({
   subject: z.string().min(8).max(512).optional(),
   /** Batch issuance: one copy per holder DID (a fresh key each), used once each by the wallet. */
   subjects: z.array(z.string().min(8).max(512)).min(1).max(MAX_COPIES).optional(),
+  /** A credential to print on paper: issued to a paper subject the service draws (no holder key), jwt_vc only. */
+  paper: z.literal(true).optional(),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
   /** jwt_vc (default), sd_jwt_vc, or both (one record, the same status bits). */
@@ -40,20 +42,20 @@ function issueRoute(issuance: Issuance): Route<unknown> {
   return route<z.infer<typeof IssueRequest>>({
     method: "post",
     path: "/credentials",
-    summary: "Issue a credential to a holder, or (subjects) several copies of it, one per holder key (Idempotency-Key makes a retry return the same credential or batch)",
+    summary: "Issue a credential to a holder, or (subjects) several copies of it, one per holder key, or (paper) one to print, with no holder key (Idempotency-Key makes a retry return the same credential or batch)",
     auth: ["issue"],
     body: IssueRequest,
     responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
     async handle({ body, header, caller }) {
       const idempotencyKey = header("idempotency-key");
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new ServiceError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-      if ((body.subject === undefined) === (body.subjects === undefined)) throw new ServiceError("invalid_request", "give subject (one credential) or subjects (copies, one per holder key), not both");
+      if ([body.subject, body.subjects, body.paper].filter((x) => x !== undefined).length !== 1) throw new ServiceError("invalid_request", "give one of subject (one credential), subjects (copies, one per holder key) or paper (a credential to print)");
       const common = { type: body.type, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" };
       if (body.subjects) {
         if (body.format === "both") throw new ServiceError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
         return { status: 201, body: await issuance.issueCopies({ ...common, holders: body.subjects, format: body.format ?? "jwt_vc" }) };
       }
-      const issued = await issuance.issueTo({ ...common, holder: body.subject as string, format: body.format ?? "jwt_vc" });
+      const issued = await issuance.issueTo({ ...common, holder: body.paper ? PAPER : (body.subject as string), format: body.format ?? "jwt_vc" });
       return { status: 201, body: issued };
     },
   });

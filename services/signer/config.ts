@@ -18,6 +18,8 @@ const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -
  */
 export const PURPOSES = ["credential", "bundle", "delegation", "status-writer", "identity-owner", "transaction"] as const;
 export type Purpose = (typeof PURPOSES)[number];
+/** Purposes of keys that govern (kept offline, used by operators): never behind a service's token. */
+const GOVERNING: ReadonlySet<Purpose> = new Set(["identity-owner", "delegation", "transaction"]);
 
 const keySchema = z
   .object({
@@ -75,6 +77,9 @@ function consistencyProblems(c: SignerConfig): string[] {
     if (hashes.has(caller.tokenSha256)) problems.push(`callers.${n}: the same token as another caller`);
     hashes.add(caller.tokenSha256);
     for (const k of caller.keys) if (!Object.hasOwn(c.keys, k)) problems.push(`callers.${n}: no key ${k}`);
+    // A governing key (identity owner, region authority, operator) and a service's key behind one token is the issue-22 attack waiting to happen.
+    const purposes = caller.keys.flatMap((k) => (Object.hasOwn(c.keys, k) ? c.keys[k]!.purposes : []));
+    if (purposes.some((p) => GOVERNING.has(p)) && purposes.some((p) => !GOVERNING.has(p))) problems.push(`callers.${n}: one token for governing keys (${[...GOVERNING].join(", ")}) and a service's keys: give each its own caller`);
   }
   if (c.pkcs11 && (c.pkcs11.pinFile === undefined) === (c.pkcs11.pinEnv === undefined)) problems.push("pkcs11: exactly one of pinFile, pinEnv");
   return problems;

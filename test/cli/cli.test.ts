@@ -7,13 +7,14 @@
  * passphrases with a minimum strength.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { passphraseProblem } from "../../wallet/passphrase.ts";
 import { helpText, type Command } from "../../scripts/cli.ts";
 import { nearest } from "../../scripts/help.ts";
+import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
 import { userDir, userFile } from "../../scripts/paths.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 
@@ -61,6 +62,24 @@ describe("laissez: version, help, usage errors", () => {
     const command = await runLaissez(["verfy"]);
     expect([command.code, command.stderr]).toEqual([3, expect.stringContaining("did you mean `laissez verify`?")]);
     for (const r of [typo, swapped, missing, command]) expect(r.stderr).not.toMatch(RAW);
+  });
+
+  it("issue 26 minors: a subcommand typo names the nearest; a picture to `verify` says the page reads pictures; --deployments defaults to the checkout's", async () => {
+    const wallet = await runLaissez(["wallet", "recieve"]);
+    expect([wallet.code, wallet.stderr]).toEqual([3, expect.stringContaining('no subcommand "recieve"; did you mean `receive`?')]);
+    const issuer = await runLaissez(["issuer", "srve"]);
+    expect([issuer.code, issuer.stderr]).toEqual([3, expect.stringContaining("did you mean `serve`?")]);
+    const audit = await runLaissez(["audit", "verfy"]);
+    expect([audit.code, audit.stderr]).toEqual([3, expect.stringContaining("did you mean `verify`?")]);
+    const dir = mkdtempSync(join(tmpdir(), "laissez-picture-"));
+    const png = join(dir, "qr.png");
+    writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    const picture = await runLaissez(["verify", png]);
+    expect([picture.code, picture.stderr]).toEqual([3, expect.stringContaining(`${png} is a PNG picture: laissez verify reads the QR's text`)]);
+    expect(picture.stderr).toContain("The checkpoint page reads pictures");
+    for (const r of [wallet, issuer, audit, picture]) expect(r.stderr).not.toMatch(RAW);
+    // Like --schemas: the checkout's deployments/, from any working directory.
+    expect(DEFAULT_DEPLOYMENTS_DIR).toBe(join(ROOT, "deployments"));
   });
 
   it("a missing file, an unknown region (listing the known), a chain that does not answer: words, never a raw code", async () => {

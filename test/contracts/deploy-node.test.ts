@@ -166,11 +166,20 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
     expect(await new AuditAnchorer(store, deployment, writer, agencyControllerKey(2).address, { intervalMs: 0 }).step(true)).toMatchObject({ count: 3 });
     await store.operators.create("dave", ["issue"]);
     await store.close();
-    provider.destroy();
-    const verify = () => runLaissez(["audit", "verify", "--db", db, "--agency", "2", "--rpc", chain.url, "--deployments", dir]);
+    const verify = (...more: string[]) => runLaissez(["audit", "verify", "--db", db, "--agency", "2", "--rpc", chain.url, "--deployments", dir, ...more]);
     const intact = await verify();
     expect(intact.code, intact.stderr).toBe(0);
-    expect(intact.stdout).toMatch(/4 entries, 3 anchored \(block \d+\), 1 unanchored\nintact/);
+    expect(intact.stdout).toMatch(/4 entries, 3 anchored \(block \d+\), 1 unanchored\nunanchored: entries 4…4, the oldest written \d+ s ago — until anchored, whoever can write the database file can rewrite them undetected\nintact/);
+    // A stolen writer key anchors a count past the log (issue 22 item 5): the check reports entries missing, until
+    // the identity owner resets the head to the last genuine one, which the check's JSON gives.
+    const genuine = (JSON.parse((await verify("--json")).stdout) as { anchored: { count: number; head: string } }).anchored;
+    await (await connectLedger(deployment, writer).status.getFunction("anchorAudit")(agencyControllerKey(2).address, 10, `0x${"ab".repeat(32)}`)).wait();
+    provider.destroy();
+    expect((await verify()).stdout).toMatch(/BROKEN at entry 5 \(entry_missing\)/);
+    const reset = await runLaissez(["agency", "reset-audit", "--agency", "2", "--count", String(genuine.count), "--head", `0x${genuine.head}`, "--rpc", chain.url, "--deployments", dir]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/AuditHeadReset\(0x[0-9a-fA-F]{40}, 10, 3, 0x[0-9a-f]{64}\)/);
+    expect((await verify()).code).toBe(0);
     const raw = new DatabaseSync(db);
     raw.exec("DROP TRIGGER audit_append_only_u");
     raw.prepare("UPDATE audit SET operator = 'nobody' WHERE seq = 2").run();

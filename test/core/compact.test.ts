@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { deflateSync } from "fflate";
+import { deflateSync, inflateSync } from "fflate";
 import { p256 } from "@noble/curves/nist.js";
 import { base45Decode, base45Encode } from "../../core/base45.ts";
-import { compactPresentation, CompactError, expandPresentation, readPresentation } from "../../core/compact.ts";
+import { COMPACT_DICTIONARY, compactPresentation, CompactError, expandPresentation, readPresentation } from "../../core/compact.ts";
+import { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_DICTIONARY } from "../../core/compact-sd-jwt.ts";
+import { compactCredential, expandCredential } from "../../core/paper.ts";
 import { holderSigner, presentCredential } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { utf8 } from "../../core/encoding.ts";
@@ -59,6 +61,26 @@ describe("compact QR form of a presentation", () => {
       })();
       expect(error).toBeInstanceOf(CompactError);
       expect((error as CompactError).code).toBe("compact_malformed");
+    }
+  });
+
+  it("one encoding per QR form (issue 22 item 13): LZ1, LZ2 and LZP1 re-compressed without their dictionary, or stored, are compact_malformed", () => {
+    const sd = (vectors.vectors as { name: string; token: string }[]).find((v) => v.name === "accept: SD-JWT presentation in its compact QR form")!.token;
+    const lz1 = (vectors.vectors as { name: string; token: string }[]).find((v) => v.name === "accept: static presentation in its compact QR form")!.token;
+    const forms = [
+      { text: lz1, dictionary: COMPACT_DICTIONARY, expand: expandPresentation, pack: compactPresentation },
+      { text: sd, dictionary: SD_COMPACT_DICTIONARY, expand: expandSdJwtPresentation, pack: compactSdJwtPresentation },
+      { text: compactCredential(vc), dictionary: COMPACT_DICTIONARY, expand: expandCredential, pack: compactCredential },
+    ];
+    for (const { text, dictionary, expand, pack } of forms) {
+      const prefix = text.slice(0, text.indexOf(":") + 1);
+      const packed = inflateSync(base45Decode(text.slice(prefix.length), "QR text"), { dictionary });
+      const plain = expand(text);
+      expect(pack(plain)).toBe(text); // the packers' own output is the one encoding
+      for (const other of [deflateSync(packed, { level: 9 }), deflateSync(packed, { level: 1 }), deflateSync(packed, { level: 0 }), deflateSync(packed, { level: 0, dictionary })]) {
+        expect(inflateSync(other, { dictionary })).toEqual(packed);
+        expect(() => expand(prefix + base45Encode(other))).toThrow(expect.objectContaining({ code: "compact_malformed", message: expect.stringContaining("without the dictionary") }));
+      }
     }
   });
 

@@ -11,7 +11,7 @@ import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc } from "../.
 import { decodeStatusListToken, encodeLst, signStatusListToken, tokenStatusAt } from "../../core/token-status-list.ts";
 import { zlibSync } from "fflate";
 import { compactSdJwtPresentation, expandSdJwtPresentation } from "../../core/compact-sd-jwt.ts";
-import { qrSize } from "../../wallet/qr.ts";
+import { qrSize } from "../../web/qr.ts";
 
 const schema = {
   type: "object",

@@ -4,6 +4,7 @@ import { deserializeBundle, openEnvelope, type SerializedBundle } from "../../co
 import { nobleVerifier, type SignatureVerifier } from "../../core/crypto.ts";
 import { describeReason } from "../../core/reasons.ts";
 import { isPresentation, verifyCredential, verifyPresentation, verifyToken } from "../../core/verify.ts";
+import { verifyPaperCredential } from "../../core/paper.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { generateVectors, VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 
@@ -24,7 +25,7 @@ describe.each<[string, SignatureVerifier]>([
     const seen = new Set<string>();
     const consumeNonce = (k: string): boolean => (seen.has(k.split("|").at(-1) as string) ? false : (seen.add(k.split("|").at(-1) as string), true));
     const params = { bundle, region: v.region, now: v.now, verifier, keyCache: new Map(), consumeNonce, ...(v.challenge ? { challenge: v.challenge } : {}), ...(v.requirePresentation ? { requirePresentation: true } : {}) };
-    const run = () => (v.kind === "credential" ? verifyCredential(v.token, params) : v.kind === "presentation" ? verifyPresentation(v.token, params) : verifyToken(v.token, params));
+    const run = () => (v.kind === "credential" ? verifyCredential(v.token, params) : v.kind === "presentation" ? verifyPresentation(v.token, params) : v.kind === "paper" ? verifyPaperCredential(v.token, params) : verifyToken(v.token, params));
     if (v.replay) expect(run().verdict).toBe("accept");
     if (v.spentBy) expect(verifyPresentation(v.spentBy, params).verdict).not.toBe("accept");
     const verdict = run();
@@ -35,7 +36,8 @@ describe.each<[string, SignatureVerifier]>([
     // Every reason has a sentence for screens (the ReasonCode union enforces it at compile time).
     if (verdict.reason) expect(describeReason(verdict.reason)).not.toMatch(/^Check failed/);
     if (verdict.verdict === "accept") {
-      expect(verdict.claims).toEqual({ healthStatus: "green" });
+      expect(verdict.claims).toEqual(v.kind === "paper" ? { healthStatus: "green", givenName: "Mei" } : { healthStatus: "green" });
+      if (v.kind === "paper") expect(verdict.presentation?.mode).toBe("paper");
       expect(verdict.issuer?.region).toBe("CN-ZJ");
     }
   });
@@ -54,7 +56,7 @@ it("a warm key cache verifies an address key without recovering it again", () =>
 it("verifyToken (the public entry for a token of unknown kind) gives every vector the verdict of its kind", () => {
   for (const v of file.vectors) {
     // Vectors that present one kind as the other test the kind-specific calls; verifyToken sniffs.
-    if (v.replay || v.kind === "token" || isPresentation(v.token) !== (v.kind === "presentation")) continue;
+    if (v.replay || v.kind === "token" || v.kind === "paper" || isPresentation(v.token) !== (v.kind === "presentation")) continue;
     const params = { bundle, region: v.region, now: v.now, verifier: nobleVerifier, keyCache: new Map(), consumeNonce: () => true, ...(v.challenge ? { challenge: v.challenge } : {}) };
     const direct = v.kind === "credential" ? verifyCredential(v.token, params) : verifyPresentation(v.token, params);
     expect({ name: v.name, ...pick(verifyToken(v.token, params)) }).toEqual({ name: v.name, ...pick(direct) });

@@ -19,7 +19,7 @@ import { softwareSigner } from "../../core/signer.ts";
 import { encodeStatusList } from "../../core/status-list.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
-import { readQrPng } from "../../wallet/qr-file.ts";
+import { readQrPng } from "../../scripts/qr-file.ts";
 import { printPaperCredential } from "../../scripts/paper.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
 import { launchChromium, newContext, ready, shot, stillVideoY4m, watchErrors, type Locale } from "../helpers/browser.ts";

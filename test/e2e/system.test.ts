@@ -9,9 +9,10 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseOffer } from "../../wallet/receive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, readPresentation } from "../../core/index.ts";
-import { readQrPng } from "../../wallet/qr-file.ts";
+import { readQrPng } from "../../scripts/qr-file.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 import { freePortBlock } from "../helpers/system.ts";
 
@@ -60,6 +61,9 @@ describe("laissez up: the whole system as one command", () => {
     expect(out).toContain("Guided scenario:");
     // A ready link: the wallet receives the offer made at start with one click.
     expect(out).toContain(`${record.wallet}/#offer=openid-credential-offer%3A%2F%2F%3Fcredential_offer%3D`);
+    // It gives an SD-JWT VC, so the citizen sees selective disclosure (issue 26).
+    const link = /#offer=(\S+)/.exec(out)?.[1] ?? "";
+    expect(parseOffer(decodeURIComponent(link), true).configurations).toEqual(["HealthCode.sd-jwt"]);
     expect(out).toContain(`${record.checkpoints["CN-SH"]}/`);
     expect(out).toContain(`${record.wallet}/`);
     for (const a of record.agencies) expect(out).toContain(a.url);

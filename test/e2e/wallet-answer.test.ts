@@ -19,7 +19,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { challengeText, decodeJwt, deserializeBundle, expandPresentation, expandSdJwtPresentation, nobleVerifier, p256DidKey, splitSdJwt, type SerializedBundle, type SignedEnvelope } from "../../core/index.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { checkReceived } from "../../wallet/receive.ts";
-import { qrPng, readQrPng } from "../../wallet/qr-file.ts";
+import { qrPng, readQrPng } from "../../scripts/qr-file.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
 import { launchChromium, newContext, ready, SHOTS, shot, stillVideoY4m, watchErrors, type Locale, type Size } from "../helpers/browser.ts";
 import { startTestSystem } from "../helpers/system.ts";
@@ -336,11 +336,12 @@ describe("the new views, looked at and audited", () => {
         if (boundFindings.length) findings.push(`bound QR ${tag}:\n${describeFindings(boundFindings)}`);
         await page.click("#qr-close");
 
-        // The static picker of the SD-JWT VC with one claim unticked: the "not shown" line names it.
+        // The static picker of the SD-JWT VC starts with what the type needs (the health status);
+        // the holder ticks the given name, and the "not shown" line names what is left.
         await page.locator("article.card:not(:has(.copies))").locator("button.show-qr").click();
         await page.waitForSelector("#qr svg");
         await page.click("#qr-claims input[name=givenName]");
-        await expect.poll(() => page.textContent("#qr-withheld")).toBe(lang === "en" ? "Not shown: Given name" : "不出示：名");
+        await expect.poll(() => page.textContent("#qr-withheld")).toBe(lang === "en" ? "Not shown: Family name" : "不出示：姓");
         await keep(page, `wallet-${tag}-claim-picker`, false);
         const pickerFindings = await audit(page, lang, { keyboard: false });
         if (pickerFindings.length) findings.push(`picker ${tag}:\n${describeFindings(pickerFindings)}`);

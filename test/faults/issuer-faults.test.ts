@@ -7,10 +7,12 @@ import { p256 } from "@noble/curves/nist.js";
 import type { EventLog } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { p256DidKey } from "../../core/did.ts";
+import { createHolderProof, ENDPOINTS, PRE_AUTHORIZED_GRANT } from "../../core/index.ts";
+import { createHolderKey } from "../../wallet/holder.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
-import { withStoreAt } from "../helpers/issuer.ts";
+import { readRows, withStoreAt } from "../helpers/issuer.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { freePort, ROOT, runLaissez, startChainProcess } from "../helpers/processes.ts";
 
@@ -93,6 +95,7 @@ async function get(path: string) {
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 const issue = (key?: string) => post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }, key ? { "idempotency-key": key } : {});
+const readDb = <T>(sql: string): T[] => readRows<T>(db, sql);
 const inStore = <T>(look: (store: IssuerStore) => Promise<T>): Promise<T> => withStoreAt(db, look);
 const anchoredBatches = () => inStore(async (s) => (await s.outbox.batches("anchored")).length);
 async function until(what: () => Promise<boolean>, ms = 30_000) {
@@ -205,5 +208,48 @@ describe("issuer service faults", () => {
     // One event per anchored batch: no batch reached the chain twice.
     expect((await revocationEvents()).length - eventsBefore).toBe(batches);
     expect(await inStore((s) => s.outbox.countRequests("revoke", "anchored"))).toBeGreaterThanOrEqual(40);
+  });
+
+  it("SIGKILL at random moments during batch redemption: every offer ends redeemed once (20 copies), none claimed for ever, no record orphaned", async () => {
+    const audience = "http://127.0.0.1:8701"; // the service's LAISSEZ_PUBLIC_URL
+    const offerToken = async () => {
+      const uri = (await post("/offers", { type: "HealthCode", claims: { healthStatus: "green" }, format: "jwt_vc" })).json.offerUri as string;
+      const code = JSON.parse(new URLSearchParams(uri.slice(uri.indexOf("?") + 1)).get("credential_offer")!).grants[PRE_AUTHORIZED_GRANT]["pre-authorized_code"] as string;
+      const res = await fetch(`${service!.url}${ENDPOINTS.token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString() });
+      const t = (await res.json()) as { access_token: string; c_nonce: string };
+      const keys = Array.from({ length: 20 }, createHolderKey);
+      const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience, nonce: t.c_nonce, issuedAt: Math.floor(Date.now() / 1000) })));
+      return { token: t.access_token, body: JSON.stringify({ proofs: { jwt: proofs } }) };
+    };
+    const redeem = async (o: { token: string; body: string }) => {
+      const res = await fetch(`${service!.url}${ENDPOINTS.credential}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${o.token}` }, body: o.body });
+      return { status: res.status, json: (await res.json()) as { credentials?: unknown[] } };
+    };
+    const credentials = () => readDb<{ n: number }>("SELECT count(*) AS n FROM credentials")[0]!.n;
+    const before = credentials();
+    // One redemption unkilled: how long the kills below have to land in.
+    const first = await offerToken();
+    let started = Date.now();
+    expect((await redeem(first)).json.credentials).toHaveLength(20);
+    const span = Date.now() - started;
+    for (let round = 0; round < 5; round++) {
+      const o = await offerToken();
+      started = Date.now();
+      const inflight = redeem(o).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.random() * span * 1.2));
+      await kill9(service!);
+      const answered = await inflight;
+      service = await startService();
+      // The wallet retries with the same request: the batch (same records), or — it was finished before the kill — 401.
+      const retry = await redeem(o);
+      if (answered?.status === 200) expect(retry.status).toBe(401);
+      else if (retry.status !== 200) expect(readDb<{ n: number }>("SELECT count(*) AS n FROM offers WHERE credential_id IS NULL")[0]!.n).toBe(0);
+      else expect(retry.json.credentials).toHaveLength(20);
+    }
+    // Every offer redeemed, once: its batch of 20, and nothing recorded beside the batches.
+    expect(readDb("SELECT code_hash FROM offers WHERE credential_id IS NULL")).toEqual([]);
+    const batches = readDb<{ n: number }>("SELECT (SELECT count(*) FROM credential_copies c WHERE c.batch_id = o.credential_id) AS n FROM offers o");
+    expect(batches.map((b) => b.n)).toEqual(Array(6).fill(20));
+    expect(credentials() - before).toBe(6 * 20);
   });
 });

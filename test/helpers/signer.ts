@@ -19,7 +19,13 @@ export async function startSignerProcess(configPath: string, env: NodeJS.Process
   const child = spawn(process.execPath, ["scripts/laissez.ts", "signer", "serve", "--config", configPath, "--port", "0"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`signer exited with ${code}`)));
-    child.stdout!.once("data", (d: Buffer) => resolve((JSON.parse(d.toString().split("\n")[0]!) as { url: string }).url));
+    let first = "";
+    // Keep reading: its request log goes to stdout, and a full pipe would stall the process.
+    child.stdout!.on("data", (d: Buffer) => {
+      if (first.includes("\n")) return;
+      first += d.toString();
+      if (first.includes("\n")) resolve((JSON.parse(first.split("\n")[0]!) as { url: string }).url);
+    });
   });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

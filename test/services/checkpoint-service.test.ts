@@ -12,6 +12,7 @@ import { getBytes } from "ethers";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCredential, statusListUrl } from "../../core/credential.ts";
+import { compactCredential } from "../../core/paper.ts";
 import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
@@ -110,6 +111,12 @@ describe("checkpoint challenges", () => {
     const verdicts = answers.map((a) => `${a.status} ${a.body.verdict} ${a.body.reason}`).sort();
     expect(verdicts).toEqual(["200 accept null", ...Array.from({ length: 9 }, () => "200 reject nonce_reused")]);
     expect(await usedChallenges()).toBe(remembered + 1);
+  });
+
+  it("a phone credential re-packed as paper (LZP1) is no presentation: refused, never a paper verdict (issue 22 item 11)", async () => {
+    const res = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: compactCredential(credential) }) });
+    const body = (await res.json()) as { verdict: string; reason: string };
+    expect([res.status, body.verdict, body.reason]).toEqual([200, "reject", "presentation_required"]);
   });
 
   it("refuses a nonce it did not issue (forged, altered, from another checkpoint) and one that expired", async () => {

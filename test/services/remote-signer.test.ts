@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { loadSignedBundle, signDelegation, signEnvelope } from "../../core/bundl
 import { issuerKey } from "../../core/credential.ts";
 import { ethrDid, p256DidKey } from "../../core/did.ts";
 import { base64urlDecode, utf8 } from "../../core/encoding.ts";
-import { signerAddress, softwareSigner, type KeySigner } from "../../core/signer.ts";
+import { probeSigner, signerAddress, softwareSigner, type KeySigner } from "../../core/signer.ts";
 import { verifyCredential } from "../../core/verify.ts";
 import { VERI_KEY } from "../../services/chain/consortium.ts";
 import { KeySignerAccount } from "../../services/chain/key-account.ts";
@@ -19,6 +19,7 @@ import { connectLedger } from "../../services/chain/ledger.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { openKeySigner } from "../../services/crypto/key-source.ts";
+import { generatePkcs11Key, Pkcs11Session, pkcs11Signer } from "../../services/crypto/pkcs11-signer.ts";
 import { httpSigner } from "../../services/crypto/http-signer.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { StatusPublisher } from "../../services/issuer/publish.ts";
@@ -163,6 +164,12 @@ describe.each(backends)("signing through a signer in another process: $backend k
       expect(l.digest).toMatch(/^0x[0-9a-f]{64}$/);
       expect(Date.parse(l.time!)).toBeGreaterThan(Date.now() - 600_000);
     }
+    // A line changed afterwards (here in a copy) breaks the chain from that line on.
+    const copy = join(dir, "copy.jsonl");
+    const tampered = readFileSync(log, "utf8").split("\n");
+    tampered[1] = tampered[1]!.replace(/"caller":"[a-z]+"/, '"caller":"nobody"');
+    writeFileSync(copy, tampered.join("\n"));
+    expect(verifySignatureLog(copy)).toEqual({ entries: 2, brokenAt: 3 });
     // Nothing refused was signed: no line for the writer's DID call.
     expect(lines.filter((l) => l.key === "writer").every((l) => l.purpose === "status-writer" || l.purpose === "probe")).toBe(true);
   });
@@ -183,5 +190,27 @@ describe.each(backends)("signing through a signer in another process: $backend k
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
     const r = await fetch(`${issuer!.url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }) });
     expect([r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([503, "signer_unavailable"]);
+  });
+});
+
+describe("the PKCS#11 backend", () => {
+  it("refuses a key the token lets out (extractable): only keys generated inside, non-extractable, sign", async () => {
+    const { pkcs11, env } = await softhsmToken(mkdtempSync(join(tmpdir(), "laissez-hsm-")), "laissez-extract");
+    process.env.SOFTHSM2_CONF = env.SOFTHSM2_CONF;
+    const token = Pkcs11Session.open({ library: pkcs11.library!, tokenLabel: pkcs11.tokenLabel!, pinFile: pkcs11.pinFile });
+    try {
+      const { p } = token;
+      const common = [{ type: p.CKA_KEY_TYPE, value: p.CKK_EC }, { type: p.CKA_LABEL, value: "leaky" }, { type: p.CKA_TOKEN, value: true }];
+      token.module.C_GenerateKeyPair(token.session, { mechanism: p.CKM_EC_KEY_PAIR_GEN },
+        [{ type: p.CKA_CLASS, value: p.CKO_PUBLIC_KEY }, ...common, { type: p.CKA_EC_PARAMS, value: Buffer.from("06052b8104000a", "hex") }, { type: p.CKA_VERIFY, value: true }],
+        [{ type: p.CKA_CLASS, value: p.CKO_PRIVATE_KEY }, ...common, { type: p.CKA_PRIVATE, value: true }, { type: p.CKA_SIGN, value: true }, { type: p.CKA_SENSITIVE, value: false }, { type: p.CKA_EXTRACTABLE, value: true }]);
+      expect(() => pkcs11Signer(token, "leaky", "ES256K")).toThrow(/extractable or not sensitive/);
+      generatePkcs11Key(token, "sealed", "ES256K");
+      expect(() => pkcs11Signer(token, "sealed", "EdDSA")).toThrow(/not an EdDSA key/);
+      await probeSigner(pkcs11Signer(token, "sealed", "ES256K"));
+    } finally {
+      token.close();
+      delete process.env.SOFTHSM2_CONF;
+    }
   });
 });

@@ -7,7 +7,7 @@ import { softwareSigner } from "../../core/signer.ts";
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "fflate";
 import { base45Encode } from "../../core/base45.ts";
-import { compactPresentation, COMPACT_PREFIX, MAX_COMPACT_CHARS } from "../../core/compact.ts";
+import { COMPACT_DICTIONARY, compactPresentation, COMPACT_PREFIX, MAX_COMPACT_CHARS } from "../../core/compact.ts";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
@@ -21,12 +21,13 @@ import { base64urlDecode, base64urlEncode, bytesToHex, utf8 } from "../../core/e
 import type { JsonValue } from "../../core/json.ts";
 import type { LedgerEvent } from "../../core/ledger-events.ts";
 import { hashCanonical } from "../../core/hash.ts";
-import { sdJwtVectors, withTrailingByte } from "./sd-jwt.ts";
+import { sdJwtVectors, withoutDictionary, withTrailingByte } from "./sd-jwt.ts";
+import { compactCredential } from "../../core/paper.ts";
 
 export interface VerificationVector {
   readonly name: string;
-  /** Which entry point: verifyCredential, verifyPresentation, or verifyToken (decides the kind itself). */
-  readonly kind: "credential" | "presentation" | "token";
+  /** Which entry point: verifyCredential, verifyPresentation, verifyToken (decides the kind itself), or verifyPaperCredential. */
+  readonly kind: "credential" | "presentation" | "token" | "paper";
   /** verifyToken's requirePresentation (a checkpoint that always demands holder binding). */
   readonly requirePresentation?: boolean;
   readonly token: string;
@@ -315,6 +316,7 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: presentation with a non-integer exp", resignVp(await present(good), (p) => void (p.exp = "tomorrow")), "reject", "malformed_presentation"),
     // One token, one meaning (issue 10 item 14).
     vp("reject: high-s twin of an ES256 presentation signature", p256Twin(await present(good)), "reject", "signature_malleable"),
+    vp("reject: compact QR text compressed without the LZ1 dictionary (one encoding per QR form)", withoutDictionary(compactPresentation(await present(good)), COMPACT_DICTIONARY), "reject", "compact_malformed"),
     vp("reject: compact QR text with bytes after the DEFLATE stream", withTrailingByte(compactPresentation(await present(good))), "reject", "compact_malformed"),
     v("reject: a claim holding a lone UTF-16 surrogate (not I-JSON)", await raw(goodHeader, { ...goodPayload, vc: { ...(goodPayload.vc as object), credentialSubject: { healthStatus: "green", givenName: "Mei\ud800" } } }), "reject", "json_lone_surrogate"),
     v("reject: a key holding a lone UTF-16 surrogate (not I-JSON)", `${gh}.${b64(`{"iss":"${zjDid}","\\udc00":1}`)}.${good.split(".")[2]}`, "reject", "json_lone_surrogate"),
@@ -332,9 +334,34 @@ export async function generateVectors(): Promise<VectorFile> {
     vp("reject: compact QR text that is not DEFLATE", `${COMPACT_PREFIX}${base45Encode(utf8("not a presentation"))}`, "reject", "compact_malformed"),
     vp("reject: compact QR bomb (inflates past the cap)", `${COMPACT_PREFIX}${base45Encode(deflateSync(new Uint8Array(200_000)))}`, "reject", "compact_too_large"),
     vp("reject: oversized QR payload", `${COMPACT_PREFIX}${"0".repeat(MAX_COMPACT_CHARS)}`, "reject", "compact_too_large"),
+    ...(await paperVectors({ issue, present, v, COMPACT_DICTIONARY })),
     ...(await sdJwtVectors({ delegateKey, delegateSecret: zjDelegate, edKey, holder, holderKey, otherHolderKey, schema: SCHEMA, status, T0, now, challenge, v })),
   ];
   return { authority: addr(authorityKey), bundle: await signEnvelope(serializeBundle(bundle), softwareSigner("ES256K", authorityKey), bundleScope(bundle, SH)), vectors };
+}
+
+/**
+ * Paper (issue 22 item 11): a credential is paper only if its signed `sub` says so (a paper
+ * subject, no holder key); a phone credential lifted from a QR and re-packed as `LZP1:` is refused.
+ */
+async function paperVectors(c: {
+  issue: (o: { holderDid?: string; claims?: Record<string, JsonValue> }) => Promise<string>;
+  present: (credential: string) => Promise<string>;
+  v: (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null, extra?: Partial<VerificationVector>) => VerificationVector;
+  COMPACT_DICTIONARY: Uint8Array;
+}): Promise<VerificationVector[]> {
+  const withName = { healthStatus: "green", givenName: "Mei" };
+  const paper = await c.issue({ holderDid: "urn:laissez:paper:00000000-0000-4000-a000-000000000001", claims: withName });
+  const phone = await c.issue({ claims: withName });
+  const pv = (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null) => c.v(name, token, verdict, reason, { kind: "paper" });
+  return [
+    pv("accept: a credential printed for paper (its signed sub is a paper subject), in its LZP1 form", compactCredential(paper), "accept", null),
+    pv("reject: a phone credential (bound to a holder key) lifted from a QR and re-packed as paper (LZP1)", compactCredential(phone), "reject", "phone_credential_on_paper"),
+    pv("reject: a phone credential given to the paper path as its JWT", phone, "reject", "phone_credential_on_paper"),
+    pv("reject: paper QR text compressed without the dictionary", withoutDictionary(compactCredential(paper), c.COMPACT_DICTIONARY), "reject", "compact_malformed"),
+    c.v("reject: a paper credential presented from a phone (its sub names no key)", await c.present(paper), "reject", "holder_mismatch", { kind: "presentation" }),
+    c.v("reject: a credential whose sub is a paper subject of another shape", await c.issue({ holderDid: "urn:laissez:paper:x", claims: withName }), "reject", "holder_did_unsupported"),
+  ];
 }
 
 /** Spellings of one P-256 key's did:jwk other than the canonical one (core/did.ts p256DidJwk). */

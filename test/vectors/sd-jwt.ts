@@ -2,11 +2,11 @@
  * The SD-JWT VC vectors (RFC 9901 §9 and SECURITY.md's SD-JWT lines): every one through both
  * verifiers, like the jwt_vc ones. Deterministic: salts and decoys come from a counter.
  */
-import { deflateSync } from "fflate";
+import { deflateSync, inflateSync } from "fflate";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { base45Decode, base45Encode } from "../../core/base45.ts";
-import { compactSdJwtPresentation, SD_COMPACT_PREFIX } from "../../core/compact-sd-jwt.ts";
+import { compactSdJwtPresentation, SD_COMPACT_DICTIONARY, SD_COMPACT_PREFIX } from "../../core/compact-sd-jwt.ts";
 import { holderSigner, regionAudience, type IssueCredentialParameters, type IssuerSigningKey } from "../../core/credential.ts";
 import { base64urlDecode, base64urlEncode, utf8 } from "../../core/encoding.ts";
 import type { JsonValue } from "../../core/json.ts";
@@ -29,6 +29,15 @@ export interface SdJwtVectorContext {
   readonly now: number;
   readonly challenge: { audience: string; nonce: string };
   readonly v: (name: string, token: string, verdict: VerificationVector["expect"]["verdict"], reason: string | null, extra?: Partial<VerificationVector>) => VerificationVector;
+}
+
+/**
+ * The same QR text re-compressed without the form's dictionary (plain raw DEFLATE): it inflates
+ * to the same bytes with the dictionary given, so it must be refused (one encoding per QR form).
+ */
+export function withoutDictionary(text: string, dictionary: Uint8Array): string {
+  const at = text.indexOf(":") + 1;
+  return text.slice(0, at) + base45Encode(deflateSync(inflateSync(base45Decode(text.slice(at), "QR text"), { dictionary }), { level: 9 }));
 }
 
 /** The same QR text with one more byte after the DEFLATE stream: it still inflates, so it must be refused. */
@@ -129,6 +138,7 @@ export async function sdJwtVectors(c: SdJwtVectorContext): Promise<VerificationV
     vp("reject: SD-JWT KB-JWT with typ JWT", `${parts.presented}${await kbFor(kbPayload, { alg: "ES256", typ: "JWT" })}`, "reject", "wrong_typ"),
     vp("reject: SD-JWT presentation of a revoked credential", await present(await issue({ claims: { healthStatus: "green", givenName: "Mei" }, rev: 5, susp: 8 })), "reject", "revoked"),
     vp("reject: SD-JWT compact QR text with bytes after the DEFLATE stream (one QR text per presentation)", withTrailingByte(compactSdJwtPresentation(await present(two))), "reject", "compact_malformed"),
+    vp("reject: SD-JWT compact QR text compressed without the LZ2 dictionary (one encoding per QR form)", withoutDictionary(compactSdJwtPresentation(await present(two)), SD_COMPACT_DICTIONARY), "reject", "compact_malformed"),
     vp("reject: SD-JWT KB-JWT past its own exp", `${parts.presented}${await kbFor({ ...kbPayload, exp: c.now - 120 })}`, "reject", "presentation_expired"),
     vp("reject: SD-JWT presentation withholding a claim the challenge asked for", presented, "reject", "claims_not_disclosed", { challenge: { ...c.challenge, claims: ["givenName"] } }),
     vp("accept: SD-JWT presentation disclosing what the challenge asked for", presented, "accept", null, { challenge: { ...c.challenge, claims: ["healthStatus"] } }),

@@ -24,7 +24,9 @@ import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { printPaperCredential } from "../../scripts/paper.ts";
-import { readQrPng } from "../../wallet/qr-file.ts";
+import { readQrPng } from "../../scripts/qr-file.ts";
+import { createHolderKey } from "../../wallet/holder.ts";
+import { decodeJwt } from "../../core/jwt.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { startIssuerService } from "../helpers/issuer.ts";
 
@@ -58,6 +60,27 @@ describe("paper credentials", () => {
     // The paper form is lossless and is not a presentation: the phone path refuses it.
     expect(compactCredential(expandCredential(printed.qrText))).toBe(printed.qrText);
     expect(verifyPresentation(printed.qrText, { bundle, region: "CN-SH", now: issuer.now(), verifier: nativeVerifier }).verdict).toBe("reject");
+  });
+
+  it("paper only if the issuer signed it as paper: a phone credential of the same service, lifted and re-packed as LZP1, is refused (issue 22 item 11)", async () => {
+    const post = (body: unknown) => fetch(`${issuer.url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as { credential?: string; error?: { code: string } } }));
+    const bundle = await bundleNow();
+    const p = { bundle, region: "CN-SH", now: issuer.now(), verifier: nativeVerifier };
+    const phone = await post({ type: "HealthCode", subject: createHolderKey().did, claims: CLAIMS });
+    expect(phone.status).toBe(201);
+    const lifted = verifyPaperCredential(compactCredential(phone.json.credential!), p);
+    expect([lifted.verdict, lifted.reason, lifted.checks.at(-1)?.code]).toEqual(["reject", "phone_credential_on_paper", "paper"]);
+    // Printed: the issuer writes a paper subject (no holder key) into what it signs.
+    const printed = await print();
+    expect(decodeJwt(expandCredential(printed.qrText)).payload.sub).toMatch(/^urn:laissez:paper:[0-9a-f-]{36}$/);
+    expect(verifyPaperCredential(printed.qrText, p).verdict).toBe("accept");
+    // Only the issuer makes a paper subject, and only in the paper form.
+    const named = await post({ type: "HealthCode", subject: "urn:laissez:paper:00000000-0000-4000-a000-000000000001", claims: CLAIMS });
+    expect([named.status, named.json.error?.code]).toEqual([422, "invalid_holder"]);
+    const sd = await post({ type: "HealthCode", paper: true, format: "sd_jwt_vc", claims: CLAIMS });
+    expect([sd.status, sd.json.error?.code]).toEqual([400, "invalid_request"]);
+    const both = await post({ type: "HealthCode", paper: true, subject: createHolderKey().did, claims: CLAIMS });
+    expect([both.status, both.json.error?.code]).toEqual([400, "invalid_request"]);
   });
 
   it("revocation applies as for phones", async () => {

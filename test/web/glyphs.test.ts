@@ -15,7 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webDir } from "../../scripts/build-web.ts";
 import { missingGlyphs } from "../../scripts/fonts.ts";
-import { qrSvg } from "../../wallet/qr.ts";
+import { qrSvg } from "../../web/qr.ts";
 import { paperCredentialHtml } from "../../web/paper-page.ts";
 import { launchChromium, newContext, shot } from "../helpers/browser.ts";
 import { runLaissez } from "../helpers/processes.ts";

@@ -24,7 +24,7 @@ import { utf8 } from "../../core/encoding.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { p256 } from "@noble/curves/nist.js";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
-import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, typeName } from "../../web/i18n.ts";
+import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, timesInWords, typeName } from "../../web/i18n.ts";
 import { EN, ZH } from "../../web/messages.ts";
 import { appendCounts, recognitionMatrix, statusCounts } from "../../web/registry-model.ts";
 import { TrustStore } from "../../web/trust-store.ts";
@@ -97,6 +97,9 @@ describe("languages", () => {
 
   it("words a native reader expects (issue 26 major 5): durations in whole units, status 'updated', names in Chinese order, one word for checkpoint", () => {
     expect(durationInWords(8, "zh-CN")).toBe("8 秒");
+    // Core's check details carry unix times: the checks list shows them as dates.
+    expect(timesInWords("expired at 1767227400 (now 1767227401)", "zh-CN")).toBe(`expired at ${dateTimeInWords(1767227400, "zh-CN")} (now ${dateTimeInWords(1767227401, "zh-CN")})`);
+    expect(timesInWords("block 12345, index 99", "en")).toBe("block 12345, index 99");
     expect(t("zh-CN", "checkpoint.fact.dataValue", { age: durationInWords(8, "zh-CN") })).toBe("8 秒前更新");
     expect(durationInWords(4320, "zh-CN")).toBe("1小时12分");
     expect(durationInWords(4320, "en")).toBe("1 hour 12 minutes");
@@ -206,6 +209,19 @@ describe("the open registry and the shift history", () => {
 });
 
 describe("the checkpoint page's own challenges (issue 11)", () => {
+  it("the scan path takes as paper only what its issuer signed as paper: a phone credential lifted from a QR and re-packed as LZP1 is refused (issue 22 item 11)", () => {
+    const bundle = deserializeBundle(vectors.bundle.payload as SerializedBundle);
+    const token = (prefix: string) => vectors.vectors.find((v) => v.name.startsWith(prefix))!;
+    const paper = token("accept: a credential printed for paper");
+    const lifted = token("reject: a phone credential (bound to a holder key) lifted from a QR and re-packed as paper");
+    const ctx = { bundle, region: "CN-SH", now: paper.now, keyCache: new Map<string, Uint8Array>(), challenges: new PageChallenges("checkpoint:CN-SH:page") };
+    const printed = verifyScan(paper.token, ctx);
+    expect([printed.verdict, printed.reason, "presentation" in printed && printed.presentation?.mode]).toEqual(["accept", null, "paper"]);
+    const phone = verifyScan(lifted.token, ctx);
+    expect([phone.verdict, phone.reason]).toEqual(["reject", "phone_credential_on_paper"]);
+    expect(describeReason("phone_credential_on_paper", "zh")).not.toMatch(/^检查未通过/);
+  });
+
   it("a stranger's answer, signed by their own key, leaves the challenge open; of ten valid answers one is accepted (issue 22 item 14)", async () => {
     const bundle = deserializeBundle(vectors.bundle.payload as SerializedBundle);
     const accepted = vectors.vectors.find((v) => v.name === "accept: ES256K veriKey delegate")!;

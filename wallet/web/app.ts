@@ -1,5 +1,5 @@
 /**
- * The web wallet: credentials in IndexedDB, each bound to its own non-extractable P-256 key in
+ * The web wallet: credentials in IndexedDB, each bound to its own P-256 key in
  * this browser (and each copy of a batch to its own, presented once), receive from an OpenID4VCI
  * offer link (also when the wallet is already open), cards in the citizen's language with status
  * as of the last sync, the full-screen presentation QR (static, for a region), and the answer to
@@ -22,6 +22,7 @@ import type { StoredCredential } from "../store.ts";
 import { cardKey, citizenStatus, credentialCard } from "./cards.ts";
 import { freshKeys, holderKeyFor } from "./keys.ts";
 import { QrView, type QrRequest } from "./qr-view.ts";
+import { MoveView } from "./move-view.ts";
 import { type Problem, problemNode, receiveProblem, syncProblem, WalletProblem } from "./problems.ts";
 import { RequestView, type RequestChoice } from "./request-view.ts";
 
@@ -83,7 +84,7 @@ function seenStatuses(): Record<string, StatusKind> {
 }
 
 /**
- * After each sync: a card whose status changed since the holder last looked is named in a notice
+ * Whenever the cards are drawn (each sync among them): a card whose status changed since the holder last looked is named in a notice
  * (type, agency, was, now) until the holder acknowledges it. "Unknown" is no news (stale data
  * says nothing new about the credential): it neither raises nor clears a notice.
  */
@@ -149,6 +150,8 @@ async function refresh(page: WalletPage): Promise<void> {
   page.credentials = await page.wallet.list();
   renderBundle(page);
   renderCards(page);
+  // A card's status is "seen" once shown; a later sync that changes it raises the notice.
+  if (page.store.bundle) noticeChanges(page);
 }
 
 async function sync(page: WalletPage): Promise<void> {
@@ -159,7 +162,6 @@ async function sync(page: WalletPage): Promise<void> {
     page.syncError = syncProblem(e);
   }
   await refresh(page);
-  if (!page.syncError) noticeChanges(page);
 }
 
 /**
@@ -196,6 +198,17 @@ function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type"
   };
 }
 
+/**
+ * What a checkpoint needs of a type: its schema's required claims (a health code: the health
+ * status), ticked at first; the holder ticks more (a name, never the date of birth unasked).
+ * Without the schema in the bundle: everything ticked, as before.
+ */
+function neededClaims(page: WalletPage, type: string): { initiallyShown?: string[] } {
+  const schema = page.store.bundle?.credentialTypes[type]?.schema as { required?: unknown } | null | undefined;
+  const required = Array.isArray(schema?.required) ? schema.required.filter((r): r is string => typeof r === "string") : undefined;
+  return required ? { initiallyShown: required } : {};
+}
+
 /** The static one-way QR for a region's checkpoints: one copy per showing (redraws keep it). */
 async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void> {
   const taken = await takeForPresenting(page, entry, (words, outcome) => say(page, "present-result", words, outcome));
@@ -203,7 +216,7 @@ async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void>
   const { credential: c, key } = taken;
   await page.qr.show({
     ...qrBasics(page, c),
-    ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })) } : {}),
+    ...(isSdJwt(c.jwt) ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })), ...neededClaims(page, c.type) } : {}),
     make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
     // Another tab may have taken copies meanwhile: the card shows what is left now.
   }, () => void refresh(page));
@@ -271,6 +284,13 @@ async function main(): Promise<void> {
   const store = new TrustStore("wallet", localStorage);
   store.offer({ region: info.region, chainId: info.chainId, authority: info.authority }, nowSeconds());
   const page: WalletPage = { L, info, wallet: await IndexedDbWallet.open(), store, qr: new QrView(L), syncError: undefined, credentials: [], notes: new Map() };
+  new MoveView({
+    L,
+    wallet: page.wallet,
+    say: (words, outcome) => say(page, "move-result", words, outcome),
+    fail: (problem) => showProblem(page, "move-result", problem, "wallet.move.failedLead"),
+    refresh: () => refresh(page),
+  });
   new RequestView({ L, entries: () => entries(page), onAgree: (challenge, choice, done) => answerChallenge(page, challenge, choice, done) });
   L.onChange(() => {
     renderBundle(page);
@@ -280,6 +300,11 @@ async function main(): Promise<void> {
   byId("sync").addEventListener("click", () => void sync(page));
   byId("receive").addEventListener("click", () => void receive(page, byId<HTMLInputElement>("offer").value.trim()));
   window.addEventListener("hashchange", () => void receiveFromHash(page));
+  // Gone offline with a batch used up or on its last copy: said at once (a new batch needs a network).
+  window.addEventListener("offline", () => {
+    const count = entries(page).filter((e) => e.credential.copy && e.unused <= 1).length;
+    if (count) say(page, "present-result", () => L.t("wallet.copies.offline", { count }), "copies_low");
+  });
   L.apply();
   await refresh(page);
   if (navigator.onLine) await sync(page);

@@ -6,8 +6,8 @@
  * in words, for a batch how many copies are left; the DID, credential id and block behind a
  * "technical details" fold.
  */
-import { isSdJwt, type JsonValue, nobleVerifier, type TrustBundle } from "../../core/index.ts";
-import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
+import { isSdJwt, nobleVerifier, type TrustBundle } from "../../core/index.ts";
+import { agencyName, claimRows, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import type { WalletEntry } from "../copies.ts";
 import { credentialClaims } from "../present.ts";
@@ -67,17 +67,17 @@ export interface CardContext {
   readonly onToggleClaims: () => void;
 }
 
-/** A claim's value; on a credential that is not valid, a health colour is struck through and said to be no longer valid. */
-function claimValueNode(k: string, v: JsonValue, ctx: CardContext, valid: boolean): HTMLElement {
-  const value = claimValue(k, v, ctx.L.lang);
+/** A claim's value (as claimRows words it); on a credential that is not valid, a health colour is struck through and said to be no longer valid. */
+function claimValueNode(k: string, value: string, ctx: CardContext, valid: boolean): HTMLElement {
   if (valid || k !== "healthStatus") return el("dd", { "data-claim": k }, value);
-  return el("dd", { "data-claim": k, class: "struck" }, el("del", {}, value), " ", el("span", {}, `(${ctx.L.t("wallet.claim.struck")})`));
+  return el("dd", { "data-claim": k, class: "struck" }, el("del", {}, value), ctx.L.lang === "zh-CN" ? "" : " ", el("span", {}, ctx.L.lang === "zh-CN" ? `（${ctx.L.t("wallet.claim.struck")}）` : `(${ctx.L.t("wallet.claim.struck")})`));
 }
 
 function claimList(c: StoredCredential, ctx: CardContext, valid: boolean): HTMLElement {
-  const claims = Object.entries(credentialClaims(c.jwt));
   if (ctx.claimsHidden) return el("p", { class: "claims-hidden" }, ctx.L.t("wallet.claims.hidden"));
-  return el("dl", { class: "claims" }, ...claims.flatMap(([k, v]) => [el("dt", {}, claimName(k, ctx.L.lang)), claimValueNode(k, v, ctx, valid)]));
+  // Family and given name as one name, in the language's order (李梅; docs/glossary.md).
+  const rows = claimRows(credentialClaims(c.jwt), ctx.L.lang);
+  return el("dl", { class: "claims" }, ...rows.flatMap((r) => [el("dt", {}, r.label), claimValueNode(r.key, r.value, ctx, valid)]));
 }
 
 /** The status: one line when valid; otherwise a banner with the word large, why, and what to do next. */
@@ -118,8 +118,10 @@ export const cardKey = (c: StoredCredential): string => c.copy?.batch ?? c.id;
 /** A batch's copies: how many are left; when none, the holder is told to receive a new batch. */
 function copiesLine(entry: WalletEntry, L: PageLanguage): HTMLElement | null {
   if (!entry.credential.copy) return null;
-  const words = entry.unused > 0 ? L.t("wallet.copies.left", { unused: entry.unused, copies: entry.copies }) : L.t("wallet.copies.none", { copies: entry.copies });
-  return el("p", { class: `copies${entry.unused === 0 ? " used-up" : ""}`, "data-unused": String(entry.unused), "data-copies": String(entry.copies) }, words);
+  const n = { unused: entry.unused, copies: entry.copies };
+  // The last copy warns first: a holder about to go offline can still receive a new batch.
+  const words = entry.unused > 1 ? L.t("wallet.copies.left", n) : entry.unused === 1 ? L.t("wallet.copies.low", n) : L.t("wallet.copies.none", n);
+  return el("p", { class: `copies${entry.unused === 0 ? " used-up" : entry.unused === 1 ? " low" : ""}`, "data-unused": String(entry.unused), "data-copies": String(entry.copies) }, words);
 }
 
 export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElement {
@@ -128,7 +130,8 @@ export function credentialCard(entry: WalletEntry, ctx: CardContext): HTMLElemen
   // A batch's card keeps its place (and focus target) while its shown copy changes.
   const key = cardKey(c);
   const s = citizenStatus(c, ctx.bundle, now, L);
-  const validity = c.validUntil > now ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) });
+  // "Valid until" on a credential that is not valid would read better than it is: a neutral expiry date instead.
+  const validity = c.validUntil <= now ? L.t("wallet.expiredOn", { date: dateInWords(c.validUntil, L.lang) }) : looksValid(s.kind) || s.kind === "unknown" ? L.t("wallet.validUntil", { date: dateInWords(c.validUntil, L.lang), relative: relativeInWords(c.validUntil, now, L.lang) }) : L.t("wallet.expiryDate", { date: dateInWords(c.validUntil, L.lang) });
   const title = typeName(c.type, L.lang);
   const toggle = el("button", { type: "button", class: "quiet toggle-claims", "aria-pressed": String(ctx.claimsHidden) }, L.t(ctx.claimsHidden ? "wallet.claims.show" : "wallet.claims.hide"));
   toggle.addEventListener("click", ctx.onToggleClaims);

@@ -22,12 +22,18 @@ export type ProblemKind =
   | "sync_unreachable"
   | "sync_server"
   | "sync_rejected"
+  | "passphrase_short"
+  | "passphrase_easy"
+  | "transfer_locked"
+  | "transfer_damaged"
   | "unexpected";
 
 export interface Problem {
   readonly kind: ProblemKind;
   /** The raw message, for the technical details fold only. */
   readonly details: string;
+  /** Values the sentences name (e.g. a passphrase's least length). */
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 /** A wallet-side refusal with its kind known where it is thrown (no raw words in it). */
@@ -85,13 +91,17 @@ const WORDS: Record<ProblemKind, readonly [MessageKey, MessageKey]> = {
   sync_unreachable: ["problem.syncUnreachable", "problem.syncUnreachable.next"],
   sync_server: ["problem.syncServer", "problem.syncServer.next"],
   sync_rejected: ["problem.syncRejected", "problem.syncRejected.next"],
+  passphrase_short: ["problem.passphraseShort", "problem.passphraseShort.next"],
+  passphrase_easy: ["problem.passphraseEasy", "problem.passphraseEasy.next"],
+  transfer_locked: ["problem.transferLocked", "problem.transferLocked.next"],
+  transfer_damaged: ["problem.transferDamaged", "problem.transferDamaged.next"],
   unexpected: ["problem.unexpected", "problem.unexpected.next"],
 };
 
 /** The problem's two sentences in the page's language (what happened, what to do). */
 export function problemWords(p: Problem, L: PageLanguage): { what: string; next: string } {
   const [what, next] = WORDS[p.kind];
-  return { what: L.t(what), next: L.t(next) };
+  return { what: L.t(what, p.params), next: L.t(next, p.params) };
 }
 
 /** The problem as the page shows it: the sentences, then the raw details folded away. */
@@ -101,7 +111,7 @@ export function problemNode(p: Problem, L: PageLanguage, lead?: string): HTMLEle
     "span",
     { class: "problem", "data-problem": p.kind },
     el("span", { class: "problem-what" }, lead ? `${lead}${what}` : what),
-    " ",
+    L.lang === "zh-CN" ? "" : " ",
     el("span", { class: "problem-next" }, next),
     el("details", { class: "tech" }, el("summary", {}, L.t("wallet.details")), el("code", {}, p.details)),
   );

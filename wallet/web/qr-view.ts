@@ -12,10 +12,27 @@ import QRCode from "qrcode";
 import type { JsonValue } from "../../core/index.ts";
 import { claimName, claimValue, dateTimeInWords, regionName, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
-import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../qr.ts";
+import { QR_ERROR_CORRECTION, qrSize, qrSvg } from "../../web/qr.ts";
 import { byId, el, nowSeconds } from "../../web/ui.ts";
 
 const REGION_KEY = "laissez.wallet.qr-region";
+/** A region a checkpoint's request named lately: the next static QR is suggested for it. */
+const SUGGESTED_KEY = "laissez.wallet.qr-suggested";
+const SUGGESTION_SECONDS = 15 * 60;
+
+/** Remembers that a checkpoint's request named `region` (as the checkpoint's own claim), for the next static QR. */
+export function suggestRegion(region: string): void {
+  localStorage.setItem(SUGGESTED_KEY, JSON.stringify({ region, at: nowSeconds() }));
+}
+
+function suggestedRegion(): string | undefined {
+  try {
+    const s = JSON.parse(localStorage.getItem(SUGGESTED_KEY) ?? "null") as { region?: unknown; at?: unknown } | null;
+    return typeof s?.region === "string" && typeof s.at === "number" && nowSeconds() - s.at < SUGGESTION_SECONDS ? s.region : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A static QR is accepted for 300 s after it is made; redraw well before that. */
 export const QR_REFRESH_SECONDS = 120;
@@ -39,6 +56,8 @@ export interface QrRequest {
    * discloses the checked ones only. Absent for a jwt_vc, which always shows every claim.
    */
   readonly disclosable?: readonly { readonly name: string; readonly value: JsonValue }[];
+  /** The claims ticked at first (what the type needs: its schema's required claims); absent: all. The holder ticks more. */
+  readonly initiallyShown?: readonly string[];
   /** Answering a checkpoint's challenge: the presentation is bound to it and drawn once; no region, no picker. */
   readonly bound?: BoundQr;
   /** Makes a fresh presentation's QR text for checkpoints of `region`, disclosing `disclose` (SD-JWT VC). */
@@ -94,6 +113,8 @@ export class QrView {
   /** Where focus returns on close: the card's button (found again, since cards re-render). */
   private openerSelector: string | undefined;
   private onClose: (() => void) | undefined;
+  /** The region a checkpoint's request named, when this showing was set to it. */
+  private suggested: string | undefined;
 
   private readonly L: PageLanguage;
 
@@ -141,6 +162,7 @@ export class QrView {
     byId("qr-expired").hidden = true;
     byId("qr-frame").hidden = false;
     this.renderClaimPicker(request);
+    this.applySuggestion(request);
     this.renderRegions();
     await this.draw();
     const view = byId("qr-view");
@@ -218,7 +240,8 @@ export class QrView {
     const claims = request.bound ? [] : (request.disclosable ?? []);
     picker.hidden = request.bound !== undefined || request.disclosable === undefined;
     const boxes = claims.map((c) => {
-      const box = el("input", { type: "checkbox", name: c.name, checked: "" }) as HTMLInputElement;
+      const ticked = request.initiallyShown === undefined || request.initiallyShown.includes(c.name);
+      const box = el("input", { type: "checkbox", name: c.name, ...(ticked ? { checked: "" } : {}) }) as HTMLInputElement;
       box.addEventListener("change", () => void this.draw());
       return el("label", { "data-claim": c.name }, box, el("span", {}, ""));
     });
@@ -230,6 +253,15 @@ export class QrView {
     const request = this.current?.request;
     if (request?.bound || request?.disclosable === undefined) return undefined;
     return [...byId("qr-claims").querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((b) => b.checked).map((b) => b.name);
+  }
+
+  /** A static QR right after a checkpoint's request named a region: that region, said in a line (the holder may pick another). */
+  private applySuggestion(request: QrRequest): void {
+    const region = request.bound ? undefined : suggestedRegion();
+    this.suggested = region && request.regions.includes(region) ? region : undefined;
+    if (!this.suggested) return;
+    localStorage.setItem(REGION_KEY, this.suggested);
+    byId<HTMLSelectElement>("qr-region").value = "";
   }
 
   /** The static QR names the region it is for: the holder picks it, remembered for next time. */
@@ -254,7 +286,7 @@ export class QrView {
     word.textContent = status?.word ?? "";
     const warning = byId("qr-warning");
     warning.hidden = !status;
-    warning.textContent = status ? [status.why, status.next].filter(Boolean).join(" ") : "";
+    warning.textContent = status ? [status.why, status.next].filter(Boolean).join(this.L.lang === "zh-CN" ? "" : " ") : "";
     const size = qrSize(text);
     const numbers = { characters: size.characters, version: size.version ?? "—" };
     const meta = request.bound
@@ -263,6 +295,10 @@ export class QrView {
     const chosen = this.chosenClaims();
     const shows = chosen && this.L.t("wallet.qr.shows", { shown: chosen.length, total: request.disclosable?.length ?? 0 });
     byId("qr-meta").textContent = shows ? `${shows} · ${meta}` : meta;
+    const hint = byId("qr-suggested");
+    const region = byId<HTMLSelectElement>("qr-region").value;
+    hint.hidden = !this.suggested || this.suggested !== region;
+    hint.textContent = this.suggested ? this.L.t("wallet.qr.suggested", { region: regionName(this.suggested, this.L.lang) }) : "";
     this.renderClaimText(request);
     this.renderDisclosure(request);
     this.renderCountdown();

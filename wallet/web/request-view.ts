@@ -13,7 +13,7 @@ import { byId, decodeQrImage, el, nowSeconds, scanWithCamera } from "../../web/u
 import type { WalletEntry } from "../copies.ts";
 import { challengeAnswer, type DisclosurePlan } from "../present.ts";
 import { cardKey } from "./cards.ts";
-import { claimList } from "./qr-view.ts";
+import { claimList, suggestRegion } from "./qr-view.ts";
 
 export type RequestReading = { readonly challenge: Challenge } | { readonly problem: "not_challenge" | "malformed" } | { readonly problem: "expired"; readonly expiredAt: number };
 
@@ -170,6 +170,8 @@ export class RequestView {
   private renderFacts(c: Challenge): void {
     const { L } = this.d;
     const region = AUDIENCE_REGION.exec(c.audience)?.[1];
+    // The checkpoint says where it is: the next static QR is suggested for that region (the holder may pick another).
+    if (region) suggestRegion(region);
     const who = region ? L.t("wallet.request.whoRegion", { audience: c.audience, region: regionName(region, L.lang) }) : c.audience;
     const until = L.t("wallet.request.untilValue", { time: dateTimeInWords(c.expiresAt, L.lang), left: durationInWords(c.expiresAt - nowSeconds(), L.lang) });
     const asks = c.claims.length ? claimList(c.claims, L.lang) : L.t("wallet.request.asksAll");

@@ -165,7 +165,7 @@ export class CheckpointPage {
     // Only an open challenge asks for anything: an ended one no longer stands between the officer and static codes.
     const asked = this.challenges.state(nowSeconds()) === "open" ? this.challenges.current?.claims : undefined;
     const verdict = verifyScan(trimmed, { bundle, region: this.region, now: nowSeconds(), keyCache: this.keyCache, challenges: this.challenges });
-    this.shown = { verdict, stated: statedFacts(trimmed, bundle), ...(asked ? { asked } : {}) };
+    this.shown = { verdict, stated: statedFacts(trimmed, bundle), region: this.region, ...(asked ? { asked } : {}) };
     const type = ("credentialType" in verdict ? verdict.credentialType : undefined) ?? this.shown.stated.type ?? null;
     this.history.add({ at: nowSeconds(), verdict: verdict.verdict, type });
     signal(verdict.verdict);

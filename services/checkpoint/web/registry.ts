@@ -73,7 +73,8 @@ function types(b: TrustBundle, L: PageLanguage): HTMLElement[] {
       t.maxValidity === null ? L.t("registry.noPolicy") : durationInWords(t.maxValidity, L.lang),
       L.t(t.paperAllowed ? "registry.yes" : "registry.no"),
       schemaClaims(t.schema).map((c) => `${claimName(c.name, L.lang)}${c.required ? " *" : ""}`).join(L.lang === "zh-CN" ? "、" : ", ") || "—",
-      el("span", { class: "mono" }, t.schemaHash),
+      // The hash to compare, not to read: its ends, the whole of it on hover and to copy.
+      el("span", { class: "mono short", title: t.schemaHash }, `${t.schemaHash.slice(0, 10)}…${t.schemaHash.slice(-6)}`),
     ]);
   return [el("h2", { id: "h-types" }, L.t("registry.types")), table([L.t("registry.type"), L.t("registry.maxStatusAge"), L.t("registry.maxValidity"), L.t("registry.paper"), L.t("registry.schema"), L.t("registry.schemaHash")], rows, "types")];
 }

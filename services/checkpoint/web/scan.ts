@@ -21,8 +21,18 @@ export interface ScanContext {
   readonly challenges: PageChallenges;
 }
 
+/** A Laissez QR text (LZ1:, LZ2:, LZP1:, …: base45, spaces included) or a token (JWT, SD-JWT): anything else is some other QR code. */
+const LAISSEZ_FORM = /^(LZ[A-Z0-9]*:[\s\S]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(~\S*)?)$/;
+
+/** Random text, a web address, another app's code: said as such, not "show it from a wallet". */
+function notLaissez(text: string): ShownVerdict {
+  const detail = `not a Laissez QR code (${text.length} characters, starting ${JSON.stringify(text.slice(0, 12))})`;
+  return { verdict: "reject", reason: "compact_malformed", checks: [{ code: "encoding", ok: false, reason: "compact_malformed", detail }] };
+}
+
 export function verifyScan(text: string, ctx: ScanContext): ShownVerdict {
   const { bundle, now, challenges } = ctx;
+  if (!LAISSEZ_FORM.test(text)) return notLaissez(text);
   if (!bundle) return { verdict: "unknown", reason: "no_bundle", checks: [] };
   const params = { bundle, region: ctx.region, now, verifier: nobleVerifier, keyCache: ctx.keyCache };
   const c = challenges.current;

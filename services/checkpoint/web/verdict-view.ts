@@ -4,19 +4,22 @@
  * or as the credential states them when verification stopped before reaching them), the
  * reason in the language, the disclosed claims, and the checks that ran.
  */
-import type { TrustBundle, Verdict } from "../../../core/index.ts";
-import { agencyName, checkName, claimName, claimRows, dateTimeInWords, durationInWords, reasonText, regionName, typeName } from "../../../web/i18n.ts";
+import type { Check, TrustBundle, Verdict } from "../../../core/index.ts";
+import { agencyName, checkName, claimName, claimRows, dateTimeInWords, durationInWords, reasonText, regionName, timesInWords, typeName } from "../../../web/i18n.ts";
 import type { PageLanguage } from "../../../web/language.ts";
 import type { StatedFacts } from "../../../web/stated-facts.ts";
 import { byId, el, isolated } from "../../../web/ui.ts";
 
-export type ShownVerdict = Verdict | { verdict: "unknown"; reason: string; checks: []; bundle?: undefined };
+/** Core's verdict, or the page's own before core could be asked (no bundle, no QR in a picture, not a Laissez QR at all). */
+export type ShownVerdict = Verdict | { verdict: "unknown" | "reject"; reason: string; checks: Check[]; bundle?: undefined };
 
 export interface VerdictOnScreen {
   readonly verdict: ShownVerdict;
   readonly stated: StatedFacts;
   /** The claims this page's challenge asked for when the scan was verified against one ([]: the whole credential). */
   readonly asked?: readonly string[];
+  /** This checkpoint's region: a static QR made for another one is answered with what to ask the holder. */
+  readonly region?: string;
 }
 
 /** Why a challenge-bound check refused what the holder showed: not an answer to this page's challenge. */
@@ -72,14 +75,15 @@ export function renderVerdict(shown: VerdictOnScreen | undefined, L: PageLanguag
   byId("verdict-facts").replaceChildren(...facts(shown, L));
   byId("verdict-reason").textContent = reasonText(v.reason, L.lang);
   const hint = byId("verdict-hint");
-  hint.hidden = !(shown.asked && v.reason && NOT_AN_ANSWER.has(v.reason));
-  hint.textContent = hint.hidden ? "" : L.t("checkpoint.challenge.hint");
+  const text = shown.asked ? (v.reason && NOT_AN_ANSWER.has(v.reason) ? L.t("checkpoint.challenge.hint") : "") : v.reason === "wrong_audience" && shown.region ? L.t("checkpoint.hint.region", { region: regionName(shown.region, L.lang) }) : "";
+  hint.hidden = text === "";
+  hint.textContent = text;
   // Family and given name as one name, in the language's order (李梅).
   const claims = "claims" in v && v.claims ? claimRows(v.claims, L.lang) : [];
   byId("verdict-claims").replaceChildren(...claims.flatMap((c) => [el("dt", {}, c.label), el("dd", { "data-claim": c.key }, isolated(c.value))]));
   // Each check by name in the language, a failed one with its reason in words; core's own words (English) below, for whoever looks further.
   const check = (c: ShownVerdict["checks"][number]): string => (c.ok || !c.reason ? checkName(c.code, L.lang) : L.t("checkpoint.checks.failed", { check: checkName(c.code, L.lang), reason: reasonText(c.reason, L.lang) }));
-  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed", "data-check": c.code }, `${c.ok ? "✓" : "✗"} ${check(c)}`, el("span", { class: "detail", lang: "en" }, c.detail))));
+  byId("verdict-checks").replaceChildren(...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "failed", "data-check": c.code }, `${c.ok ? "✓" : "✗"} ${check(c)}`, el("span", { class: "detail", lang: "en" }, timesInWords(c.detail, L.lang)))));
 }
 
 /** How fresh the bundle is for the strictest type it carries: ok, amber (past 3/4 of it), or stale. */

@@ -122,6 +122,13 @@ export interface CredentialStore {
    * hash) returns the whole stored batch.
    */
   recordBatch(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): Promise<CredentialRecord[]>;
+  /**
+   * The records of one offer's redemption, kept under the offer's own key: recorded once, all
+   * copies in one transaction (as a batch when `batchId` is given, else the one credential); a
+   * retry after a failure gets the same records again, bound to the holder keys the retry proves
+   * (audited `offer.retry`); a retry of another shape is `idempotency_conflict`.
+   */
+  recordForOffer(offerKey: string, copies: readonly IssuanceRequest[], operator: string, batchId: string | undefined): Promise<CredentialRecord[]>;
   get(id: string): Promise<CredentialRecord | undefined>;
   byIdempotencyKey(key: string): Promise<CredentialRecord | undefined>;
   /** Every copy of the credential `id` names (a copy's id or the batch's id), oldest first; a credential issued alone is its own only copy; nothing when unknown. */
@@ -234,6 +241,8 @@ export interface OfferStore {
   claim(accessToken: string, now: number): Promise<RedeemableOffer | undefined>;
   /** Gives a claimed, unredeemed offer back (issuing failed before anything was recorded). */
   release(codeHash: Uint8Array): Promise<void>;
+  /** Gives back every claim (at start: a killed service's requests answer no more). Returns how many. */
+  releaseAbandonedClaims(): Promise<number>;
   /** Marks an offer redeemed and erases its claims. */
   complete(codeHash: Uint8Array, credentialId: string): Promise<void>;
   /** Erases the claims of offers that expired unredeemed. Returns how many. */

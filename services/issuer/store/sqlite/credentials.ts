@@ -1,4 +1,4 @@
-import { candidateIndices, IDEMPOTENCY_WINDOW, indexSpaceExhausted, keyedRequestHash, newRequestHashKey, replayOf } from "../policy.ts";
+import { candidateIndices, IDEMPOTENCY_WINDOW, indexSpaceExhausted, keyedRequestHash, newRequestHashKey, replayOf, StoreError } from "../policy.ts";
 import type { CredentialRecord, CredentialStore, IssuanceRequest, Outcome, Recording } from "../types.ts";
 import type { Sqlite } from "./connection.ts";
 
@@ -59,10 +59,18 @@ export class SqliteCredentials implements CredentialStore {
   }
 
   async batchOf(id: string): Promise<string | undefined> {
+    return this.#batchOf(id);
+  }
+
+  #batchOf(id: string): string | undefined {
     return (this.#sql.sql("SELECT batch_id FROM credential_copies WHERE credential_id = ?").get(id) as { batch_id: string } | undefined)?.batch_id;
   }
 
   async recordBatch(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): Promise<CredentialRecord[]> {
+    return this.#recordBatchIn(batchId, copies, idempotencyKey, operator);
+  }
+
+  #recordBatchIn(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): CredentialRecord[] {
     return this.#sql.transaction(() => {
       const existing = idempotencyKey ? this.#byIdempotencyKey(idempotencyKey) : undefined;
       if (existing) return this.#copiesOf(replayOf(existing, copies[0]?.requestHash).id).map((id) => this.getNow(id) as CredentialRecord);
@@ -72,6 +80,25 @@ export class SqliteCredentials implements CredentialStore {
         link.run(record.id, batchId, i);
         return record;
       });
+    });
+  }
+
+  async recordForOffer(offerKey: string, copies: readonly IssuanceRequest[], operator: string, batchId: string | undefined): Promise<CredentialRecord[]> {
+    return this.#sql.transaction(() => {
+      const existing = this.#byIdempotencyKey(offerKey);
+      if (!existing) return batchId ? this.#recordBatchIn(batchId, copies, offerKey, operator) : [this.#recordIn(copies[0]!, offerKey, operator)];
+      const ids = this.#copiesOf(existing.id);
+      const batch = this.#batchOf(existing.id);
+      if (ids.length !== copies.length || (batchId === undefined) !== (batch === undefined)) {
+        throw new StoreError("idempotency_conflict", `this offer was redeemed for ${ids.length} holder key(s) ${batch ? "as a batch (proofs)" : "(proof)"}: retry the same way`);
+      }
+      const rebind = this.#sql.sql("UPDATE credentials SET holder = ? WHERE id = ? AND holder != ?");
+      const records = ids.map((id, i) => {
+        rebind.run(copies[i]!.holder, id, copies[i]!.holder);
+        return this.getNow(id) as CredentialRecord;
+      });
+      this.#sql.audit(operator, "offer.retry", existing.id, { copies: ids.length }, copies[0]!.issuedAt);
+      return records;
     });
   }
 

@@ -65,6 +65,15 @@ export class SqliteOffers implements OfferStore {
     this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE code_hash = ? AND credential_id IS NULL").run(codeHash);
   }
 
+  /**
+   * Gives back every claim (at start: a claim belongs to a request of a running service, and a
+   * killed one answers no more). The offer is redeemable again; its records, if any were made,
+   * wait under its key for the retry (Credentials.recordForOffer).
+   */
+  async releaseAbandonedClaims(): Promise<number> {
+    return Number(this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE claimed_at IS NOT NULL AND credential_id IS NULL").run().changes);
+  }
+
   /** Marks an offer redeemed and erases its claims: they now live only in the holder's credential. */
   async complete(codeHash: Uint8Array, credentialId: string): Promise<void> {
     this.#sql.sql("UPDATE offers SET credential_id = ?, claims = NULL WHERE code_hash = ?").run(credentialId, codeHash);

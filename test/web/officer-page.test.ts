@@ -7,6 +7,12 @@
  * registry page lists the agency. What the officer sees must hold no bidi or other control
  * character, show where one was (U+202E), and keep the text in an isolate so it cannot reorder
  * the sentence around it.
+ *
+ * And what else the officer meets on that page (issue 26 minors): random text is "not a Laissez
+ * QR"; a QR made for another region tells the officer what to ask; with stale revocation data
+ * an UNKNOWN still names the type, agency and region it read; the network pill stays in sight
+ * after the page scrolls to a verdict; the checks list is in the page's language; no sideways
+ * scroll at 390 px, and the open registry is no 6,600-px page of one-character columns.
  */
 import { mkdtempSync } from "node:fs";
 import type { Server } from "node:http";
@@ -170,5 +176,66 @@ describe("text from the chain or a credential on the officer's screen (issue 22 
     expect(await cells.locator("bdi").count()).toBe(1);
     for (const t of await texts(page, "body")) expect(t).not.toMatch(CONTROLS);
     await page.context().close();
+  });
+});
+
+describe("the officer's page (issue 26 minors)", () => {
+  const inView = (page: Page, selector: string): Promise<boolean> =>
+    page.$eval(selector, (n) => {
+      const r = n.getBoundingClientRect();
+      return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight;
+    });
+  const noSidewaysScroll = async (page: Page): Promise<void> => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  it("zh-CN phone: random text, another region's QR, the pill in sight, the checks in Chinese, no sideways scroll", async () => {
+    const page = await openPage("phone", "zh-CN");
+    expect(await scan(page, "hello, this is a shop's wifi password")).toBe("reject");
+    expect(await page.getAttribute("#verdict", "data-reason")).toBe("compact_malformed");
+    expect(await page.textContent("#verdict-reason")).toContain("不是 Laissez 二维码");
+    await noSidewaysScroll(page);
+
+    expect(await scan(page, presentationQrText(await present(genuine, holder, chainNow + 5, { region: "CN-NM" })))).toBe("reject");
+    expect(await page.getAttribute("#verdict", "data-reason")).toBe("wrong_audience");
+    expect(await page.textContent("#verdict-hint")).toBe("请持证人在钱包中选择 上海 (CN-SH)，再出示新的二维码。");
+    expect(await page.isVisible("#verdict-hint")).toBe(true);
+    // The network state is in sight on the verdict the page scrolled to.
+    expect(await inView(page, "#verdict-online")).toBe(true);
+    expect(await page.textContent("#verdict-online")).toBe("在线");
+    await page.click("#verdict summary");
+    const checks = await page.locator("#verdict-checks li").allTextContents();
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.join("\n")).toMatch(/✗ 出示方式：此出示凭证是为其他核验点或地区生成的。/);
+    await noSidewaysScroll(page);
+    await shot(page, "officer-wrong-region-zh-CN-phone");
+    await page.context().close();
+  });
+
+  it("en desktop: stale revocation data — the UNKNOWN still names the type, agency and region it read", async () => {
+    const page = await openPage("desktop", "en");
+    // Past the health code's hour of revocation data, with no network to sync.
+    await page.context().setOffline(true);
+    await page.clock.fastForward(2 * 3600 * 1000);
+    expect(await scan(page, presentationQrText(await present(genuine, holder, chainNow + 2 * 3600 + 5, { region: "CN-SH" })))).toBe("unknown");
+    expect(await page.textContent("[data-fact=type]")).toContain("Health code");
+    expect(await page.textContent("[data-fact=issuer]")).toContain("Provincial Health");
+    expect(await page.textContent("[data-fact=region]")).toContain("Zhejiang (CN-ZJ)");
+    expect(await page.textContent("#verdict-online")).toBe("Offline");
+    expect(await inView(page, "#verdict-online")).toBe(true);
+    await shot(page, "officer-stale-unknown-en-desktop");
+    await page.context().close();
+  });
+
+  it("the open registry on a phone: no sideways scroll, no column one character wide, a page of reasonable length", async () => {
+    for (const locale of ["zh-CN", "en"] as const) {
+      const page = await openPage("phone", locale, "/registry.html");
+      await page.waitForSelector("[data-table=types]");
+      await noSidewaysScroll(page);
+      // Every cell is at least two characters wide (a schema hash wrapped one character a line made a 6,600-px page).
+      const narrowest = await page.$$eval("td, th", (cells) => Math.min(...cells.map((c) => c.getBoundingClientRect().width)));
+      expect(narrowest).toBeGreaterThan(24);
+      expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(4000);
+      await shot(page, `officer-registry-${locale}-phone`);
+      await page.context().close();
+    }
   });
 });

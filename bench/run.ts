@@ -2,22 +2,23 @@
  * `npm run bench`: runs every benchmark section, prints the figures, merges them into
  * bench/results.json and rewrites BENCHMARKS.md. Speed goals live here, not in tests.
  */
-import { benchGas } from "../bench/gas.ts";
-import { benchVerify } from "../bench/verify.ts";
-import { benchBundle } from "../bench/bundle.ts";
-import { benchIssuer } from "../bench/issuer.ts";
-import { BATCH_TITLE, benchBatch } from "../bench/batch.ts";
-import { benchCheckpointInOwnProcess } from "../bench/checkpoint.ts";
-import { benchQr } from "../bench/qr.ts";
-import { benchSdJwt } from "../bench/sd-jwt.ts";
-import { benchTrustModel } from "../bench/trust-model.ts";
-import { benchScale } from "../bench/scale.ts";
-import { SOAK_TITLE } from "../bench/soak.ts";
-import { keepUnrun, renderMarkdown, spliceSection, writeResults, type Figures, type Section } from "../bench/report.ts";
+import { benchGas } from "./gas.ts";
+import { benchVerify } from "./verify.ts";
+import { benchBundle } from "./bundle.ts";
+import { benchIssuer } from "./issuer.ts";
+import { AUDIT_LAG_TITLE, benchAuditLag } from "./audit-lag.ts";
+import { BATCH_TITLE, benchBatch } from "./batch.ts";
+import { benchCheckpointInOwnProcess } from "./checkpoint.ts";
+import { benchQr } from "./qr.ts";
+import { benchSdJwt } from "./sd-jwt.ts";
+import { benchTrustModel } from "./trust-model.ts";
+import { benchScale } from "./scale.ts";
+import { SOAK_TITLE } from "./soak.ts";
+import { keepUnrun, renderMarkdown, spliceSection, writeResults, type Figures, type Section } from "./report.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const SCALE_TITLE = "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
-const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
+const RESULTS = new URL("./results.json", import.meta.url).pathname;
 
 /** `npm run bench -- --only scale`: the national-scale section alone, spliced into BENCHMARKS.md in place. */
 async function onlyScale(): Promise<void> {
@@ -34,13 +35,13 @@ async function onlyScale(): Promise<void> {
   writeFileSync(file, next.endsWith("\n") ? next : `${next}\n`);
 }
 
-/** `npm run bench -- --only batch`: the batch-copies section alone, merged into results.json and spliced into BENCHMARKS.md. */
-async function onlyBatch(): Promise<void> {
-  const batch = await benchBatch();
-  for (const [name, f] of Object.entries(batch.figures)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
-  writeResults(RESULTS, batch.figures);
+/** `npm run bench -- --only batch|audit`: one section alone, merged into results.json and spliced into BENCHMARKS.md. */
+async function onlySection(title: string, only: string, run: () => Promise<{ figures: Figures; notes: string }>): Promise<void> {
+  const section = await run();
+  for (const [name, f] of Object.entries(section.figures)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
+  writeResults(RESULTS, section.figures);
   const file = new URL("../BENCHMARKS.md", import.meta.url);
-  writeFileSync(file, spliceSection(readFileSync(file, "utf8"), { title: BATCH_TITLE, ...batch }, "npm run bench -- --only batch", new Date()));
+  writeFileSync(file, spliceSection(readFileSync(file, "utf8"), { title, ...section }, `npm run bench -- --only ${only}`, new Date()));
 }
 
 async function main(): Promise<void> {
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   const issuer = await benchIssuer();
   sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
 
+  const auditLag = await benchAuditLag();
+  sections.push({ title: AUDIT_LAG_TITLE, figures: auditLag.figures, notes: auditLag.notes });
+
   const checkpoint = await benchCheckpointInOwnProcess();
   sections.push({ title: "Checkpoint service: /verify over HTTP vs in process (same run)", figures: checkpoint.figures, notes: checkpoint.notes });
 
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes("--only") && process.argv.includes("scale")) await onlyScale();
-else if (process.argv.includes("--only") && process.argv.includes("batch")) await onlyBatch();
+else if (process.argv.includes("--only") && process.argv.includes("batch")) await onlySection(BATCH_TITLE, "batch", benchBatch);
+else if (process.argv.includes("--only") && process.argv.includes("audit")) await onlySection(AUDIT_LAG_TITLE, "audit", () => benchAuditLag());
 else await main();
 process.exit(0);

@@ -1,6 +1,6 @@
 import QRCode from "qrcode";
 import { PNG } from "pngjs";
-import { decodeQrPixels, QR_ERROR_CORRECTION } from "./qr.ts";
+import { decodeQrPixels, QR_ERROR_CORRECTION } from "../web/qr.ts";
 
 /** The CLI's QR: PNG bytes (8 px a module) and a terminal rendering (two modules a character row). */
 export const qrPng = (text: string): Promise<Buffer> => QRCode.toBuffer(text, { type: "png", errorCorrectionLevel: QR_ERROR_CORRECTION, margin: 4, scale: 8 });

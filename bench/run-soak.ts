@@ -5,8 +5,8 @@
  * and exits 1 when a check failed.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { spliceSection, writeResults } from "../bench/report.ts";
-import { runSoak, SOAK_TITLE } from "../bench/soak.ts";
+import { spliceSection, writeResults } from "./report.ts";
+import { runSoak, SOAK_TITLE } from "./soak.ts";
 
 /** The load's duration: `--minutes N` (decimals allowed), `--seconds N`, LAISSEZ_SOAK_SECONDS, else 10 minutes. */
 function seconds(): number {
@@ -21,7 +21,7 @@ function seconds(): number {
 const duration = seconds();
 const result = await runSoak({ seconds: duration });
 for (const [name, f] of Object.entries(result.figures)) console.log(`${name.padEnd(36)} ${String(f.value).padStart(10)} ${f.unit}`);
-writeResults(new URL("../bench/results.json", import.meta.url).pathname, result.figures);
+writeResults(new URL("./results.json", import.meta.url).pathname, result.figures);
 const file = new URL("../BENCHMARKS.md", import.meta.url);
 const md = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
 const command = duration === 600 ? "npm run soak" : `npm run soak -- --seconds ${duration}`;
