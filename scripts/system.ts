@@ -16,7 +16,7 @@ import { createHttpApp, pageCsp, route } from "../services/http/app.ts";
 import { listen } from "../services/http/server.ts";
 import { loadIssuerConfig } from "../services/issuer/config.ts";
 import { startIssuer } from "../services/issuer/main.ts";
-import { IssuerStore } from "../services/issuer/store.ts";
+import { SqliteIssuerStore } from "../services/issuer/store.ts";
 import { buildWeb, webDir } from "./build-web.ts";
 import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
 import { claimSystem, wipeState } from "./system-lock.ts";
@@ -93,7 +93,7 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; region: s
   const app = createHttpApp({
     title: "Laissez web wallet",
     version: "1",
-    authenticate: () => undefined,
+    authenticate: async () => undefined,
     routes: [
       route({
         method: "get",
@@ -138,9 +138,9 @@ async function startIssuers(o: SystemOptions, common: ServiceEnv, chainId: numbe
   const agencies: RunningAgency[] = [];
   for (const [i, a] of DEMO_AGENCIES.entries()) {
     const db = join(o.stateDir, `issuer-${i}.db`);
-    const store = new IssuerStore(db);
-    const { token } = store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
-    store.close();
+    const store = new SqliteIssuerStore(db);
+    const { token } = await store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
+    await store.close();
     const port = o.basePort + 1 + i;
     const service = await startIssuer(
       loadIssuerConfig({ ...common, ...(o.lan ? { LAISSEZ_PUBLIC_URL: lanUrl(o.lan, port) } : {}), LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
+import { issuerClient } from "../../services/issuer/client.ts";
 import { EXIT, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
 import { narrator, runScenario, scenarioPassed, type Narration } from "../demo/scenario.ts";
@@ -40,19 +41,13 @@ function externalChain(values: Record<string, unknown>): { rpc?: string } {
  * What the guided offer gives: an SD-JWT VC (the citizen sees selective disclosure: the QR starts
  * with the health status only), with a date of birth to leave unshown.
  */
-const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } };
+const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } } as const;
 
 /** An offer made now (valid 10 minutes), as the web wallet's ready link, so the first step is one click. */
 async function readyOffer(s: RunningSystem): Promise<string | undefined> {
   const zj = s.agencies[0]!;
   try {
-    const res = await fetch(`${zj.url}/offers`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
-      body: JSON.stringify(GUIDED_OFFER),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const { offerUri } = (await res.json()) as { offerUri?: string };
+    const { offerUri } = await issuerClient(zj.url, { token: zj.token, timeoutMs: 10_000 }).call("POST /offers", GUIDED_OFFER);
     return offerUri ? `${s.wallet}/#offer=${encodeURIComponent(offerUri)}` : undefined;
   } catch {
     return undefined;

@@ -13,7 +13,7 @@ import { publicKeyId } from "../../core/bundle.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { softwareAccount } from "../../services/chain/key-account.ts";
 import { AuditAnchorer } from "../../services/issuer/audit-anchor.ts";
-import { IssuerStore } from "../../services/issuer/store.ts";
+import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey, devDeployer } from "../../scripts/demo/consortium.ts";
 import { runLaissez, startChainProcess } from "../helpers/processes.ts";
@@ -158,14 +158,14 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
 
   it("laissez audit verify: an issuer's audit log against the heads its status writer anchored; names a rewritten entry", { timeout: 600_000 }, async () => {
     const db = join(dir, "issuer-2.db");
-    const store = new IssuerStore(db);
-    for (const name of ["alice", "bob", "carol"]) store.operators.create(name, ["issue"]);
+    const store = new SqliteIssuerStore(db);
+    for (const name of ["alice", "bob", "carol"]) await store.operators.create(name, ["issue"]);
     const provider = connectRpc(chain.url);
     const deployment = JSON.parse(readFileSync(join(dir, "31337.json"), "utf8")) as Deployment;
     const writer = softwareAccount(agencyStatusWriterKey(2).privateKey, provider);
     expect(await new AuditAnchorer(store, deployment, writer, agencyControllerKey(2).address, { intervalMs: 0 }).step(true)).toMatchObject({ count: 3 });
-    store.operators.create("dave", ["issue"]);
-    store.close();
+    await store.operators.create("dave", ["issue"]);
+    await store.close();
     const verify = (...more: string[]) => runLaissez(["audit", "verify", "--db", db, "--agency", "2", "--rpc", chain.url, "--deployments", dir, ...more]);
     const intact = await verify();
     expect(intact.code, intact.stderr).toBe(0);

@@ -59,7 +59,7 @@ beforeAll(async () => {
   chainNow = await chain.networkHelpers.time.latest();
   const issuer = await startIssuerService(chain, 0);
   servers.push(issuer.server);
-  const token = issuer.store.operators.create("desk", ["issue"]).token;
+  const token = (await issuer.store.operators.create("desk", ["issue"])).token;
   const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
   for (const format of ["jwt_vc", "sd_jwt_vc"] as const) {
     const res = await fetch(`${issuer.url}/offers`, {
