@@ -17,6 +17,7 @@ export const FAST_TESTS = [
   "test/wallet/answer.test.ts",
   "test/wallet/receive-hardening.test.ts",
   "test/services/checkpoint-config.test.ts",
+  "test/services/copy-times.test.ts",
   "test/services/http.test.ts",
   "test/services/http-edges.test.ts",
   "test/services/issuer-hardening.test.ts",

@@ -1,5 +1,5 @@
 import type { Signer } from "ethers";
-import { Anchorer, startAnchoring } from "../services/issuer/anchor.ts";
+import { StatusPublisher, startPublishing } from "../services/issuer/publish.ts";
 import { AuditAnchorer } from "../services/issuer/audit-anchor.ts";
 import { IssuerConfig } from "../services/issuer/config.ts";
 import { seededChain } from "../test/helpers/chain.ts";
@@ -24,25 +24,25 @@ export const AUDIT_LAG_TITLE = "Audit log: how long an entry waits for its ancho
 export async function benchAuditLag(seconds = Number(process.env.LAISSEZ_BENCH_AUDIT_SECONDS ?? 70)): Promise<{ figures: Figures; notes: string }> {
   const chain = await seededChain();
   const { store, server, url } = await startIssuerService(chain, 0, { rateLimit: 10_000_000 });
-  const { token } = store.operators.create("bench", ["issue"]);
+  const { token } = await store.operators.create("bench", ["issue"]);
   const writer = chain.accounts.writers[0] as Signer;
   const intervalMs = IssuerConfig.shape.LAISSEZ_AUDIT_ANCHOR_MS.parse(undefined);
   const audit = new AuditAnchorer(store, chain.deployment, writer, chain.agencies[0]!.address, { intervalMs });
-  const loop = startAnchoring(new Anchorer(store, chain.deployment, writer), store, { intervalMs: IssuerConfig.shape.LAISSEZ_ANCHOR_INTERVAL_MS.parse(undefined), reconcileMs: 3_600_000, log: () => {}, audit });
+  const loop = startPublishing(new StatusPublisher(store, chain.deployment, writer), store, { intervalMs: IssuerConfig.shape.LAISSEZ_ANCHOR_INTERVAL_MS.parse(undefined), reconcileMs: 3_600_000, log: () => {}, audit });
 
   const seen: { count: number; at: number }[] = []; // the first sample at which the head reached `count`
   let maxLagMs = 0;
   let unanchored = 1;
-  const sample = () => {
+  const sample = async () => {
     const now = performance.now();
-    const s = audit.status();
+    const s = await audit.status();
     if (s.entries > (seen.at(-1)?.count ?? 0)) seen.push({ count: s.entries, at: now });
     const anchored = s.entries - (s.unanchored ?? s.entries);
     unanchored = s.entries - anchored;
     const oldest = seen.find((x) => x.count > anchored);
     if (oldest) maxLagMs = Math.max(maxLagMs, now - oldest.at);
   };
-  const sampler = setInterval(sample, 100);
+  const sampler = setInterval(() => void sample(), 100);
   const request = { type: "HealthCode", subject: p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false)), claims: { healthStatus: "green" } };
   const started = performance.now();
   let issued = 0;

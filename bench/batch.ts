@@ -23,7 +23,7 @@ const ROUNDS = 20;
 export async function benchBatch(): Promise<{ figures: Figures; notes: string }> {
   const chain = await seededChain();
   const { store, server, url, now } = await startIssuerService(chain, 0, { rateLimit: 10_000_000 });
-  const { token } = store.operators.create("bench", ["issue"]);
+  const { token } = await store.operators.create("bench", ["issue"]);
   const post = async (body: unknown) => {
     const res = await fetch(`${url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
     if (res.status !== 201) throw new Error(`issuance answered ${res.status}`);

@@ -2,11 +2,11 @@ import { p256 } from "@noble/curves/nist.js";
 import { getBytes, type Signer } from "ethers";
 import { issueCredential, jwtSigner, p256DidKey, statusListUrl } from "../core/index.ts";
 import { nativeSigner } from "../services/crypto/native-signer.ts";
-import { Anchorer } from "../services/issuer/anchor.ts";
-import { IssuerStore } from "../services/issuer/store.ts";
+import { StatusPublisher } from "../services/issuer/publish.ts";
+import type { IssuerStore } from "../services/issuer/store.ts";
 import { agencySigningKey, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
 import { seededChain } from "../test/helpers/chain.ts";
-import { rawDb, startIssuerService } from "../test/helpers/issuer.ts";
+import { startIssuerService } from "../test/helpers/issuer.ts";
 import { loadFromAnotherProcess, percentile as pct } from "./load-run.ts";
 import type { Figures } from "./report.ts";
 import { round } from "./timing.ts";
@@ -25,7 +25,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const key = { ...demoIssuerKey(31337, 0, "ES256K"), signer: jwtSigner(nativeSigner("ES256K", getBytes(agencySigningKey(0).privateKey))) };
   const { store, server, url, now } = await startIssuerService(chain, 0, { key, rateLimit: 10_000_000 });
   const chainNow = now();
-  const { token } = store.operators.create("bench", ["issue", "revoke"]);
+  const { token } = await store.operators.create("bench", ["issue", "revoke"]);
   const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
 
   // Warm up, then the measured run.
@@ -42,7 +42,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const n = 4500; // with the 5,500 over HTTP: the 10,000 credentials revoked below
   let started = performance.now();
   for (let i = 0; i < n; i++) {
-    const r = store.credentials.record({ id: `urn:uuid:inproc-${i}`, type: "HealthCode", holder, issuedAt: chainNow, validUntil: chainNow + 86400, requestHash: "h", lists }, undefined, "bench");
+    const r = await store.credentials.record({ id: `urn:uuid:inproc-${i}`, type: "HealthCode", holder, issuedAt: chainNow, validUntil: chainNow + 86400, requestHash: "h", lists }, undefined, "bench");
     await issueCredential({
       key, holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema, id: r.id, issuedAt: r.issuedAt, validUntil: r.validUntil,
       status: {
@@ -54,17 +54,17 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const inProcessPerSecond = n / ((performance.now() - started) / 1000);
 
   // 10,000 revocations: queued, then anchored in batches of up to 1,000 per transaction.
-  const ids = (rawDb(store).prepare("SELECT id FROM credentials LIMIT 10000").all() as { id: string }[]).map((r) => r.id);
+  const ids = await store.credentials.ids(10_000);
   if (ids.length < 10_000) throw new Error(`only ${ids.length} credentials to revoke`);
-  store.outbox.enqueue(ids, "revoke", "bench");
-  const anchorer = new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer);
+  await store.outbox.enqueue(ids, "revoke", "bench");
+  const anchorer = new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer);
   const gasBefore = await totalGas(chain, store);
   started = performance.now();
   await anchorer.drain();
   const anchorSeconds = (performance.now() - started) / 1000;
-  if (store.outbox.depth() !== 0) throw new Error("outbox not drained");
+  if ((await store.outbox.depth()) !== 0) throw new Error("outbox not drained");
   const gas = (await totalGas(chain, store)) - gasBefore;
-  const batches = Number((rawDb(store).prepare("SELECT count(*) AS n FROM batches WHERE state = 'anchored'").get() as { n: number }).n);
+  const batches = (await store.outbox.batches("anchored")).length;
 
   const perSecond = run.latencies.length / (run.ms / 1000);
   const figures: Figures = {
@@ -91,7 +91,7 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
 }
 
 async function totalGas(chain: Awaited<ReturnType<typeof seededChain>>, store: IssuerStore): Promise<number> {
-  const hashes = (rawDb(store).prepare("SELECT tx_hash FROM batches WHERE state = 'anchored'").all() as { tx_hash: string }[]).map((r) => r.tx_hash);
+  const hashes = (await store.outbox.batches("anchored")).map((b) => b.txHash);
   let gas = 0;
   for (const h of hashes) gas += Number((await chain.provider.getTransactionReceipt(h))?.gasUsed ?? 0);
   return gas;

@@ -28,7 +28,7 @@ export interface CommandHelp {
   readonly examples: readonly string[];
 }
 
-const SYSTEM_FLAGS = { port: "the chain's JSON-RPC port on 127.0.0.1" };
+const SYSTEM_FLAGS = { port: "the chain's JSON-RPC port on 127.0.0.1", lan: "LAN mode: also serve the wallet, checkpoint pages and issuers over https on this IP address (a CA made for the run; phone URLs printed as QR codes)" };
 
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   "besu-kit": {
@@ -46,7 +46,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   chain: { flags: { port: "the JSON-RPC port on 127.0.0.1" }, examples: ["laissez chain --port 8545"] },
   deploy: { flags: {}, examples: ["laissez deploy --rpc http://127.0.0.1:8545"] },
   seed: { flags: {}, examples: ["laissez seed --rpc http://127.0.0.1:8545"] },
-  up: { flags: SYSTEM_FLAGS, examples: ["laissez up", "laissez up --port 9245 --base-port 9200 --state-dir /tmp/laissez"] },
+  up: { flags: SYSTEM_FLAGS, examples: ["laissez up", "laissez up --port 9245 --base-port 9200 --state-dir /tmp/laissez", "laissez up --lan 192.168.1.20"] },
   demo: { flags: { ...SYSTEM_FLAGS, lang: "the narration's language: both (each Chinese line followed by its English), zh or en" }, examples: ["laissez demo --lang en", "npm run demo"] },
   issue: {
     flags: {
@@ -67,7 +67,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       bundle: "the region's signed bundle (a file or a checkpoint's /bundle URL): names the agency and checks the credential before printing",
       region: "the region whose authority signs that bundle (default CN-ZJ; case-insensitive)",
     },
-    examples: [`LAISSEZ_ISSUER_TOKEN=… laissez paper --service http://127.0.0.1:8701 --region CN-ZJ --bundle http://127.0.0.1:8801/bundle --type HealthCode --claims '{"healthStatus":"green","givenName":"梅","familyName":"李","birthDate":"1990-04-12"}' --out li-mei.html --pdf li-mei.pdf`],
+    examples: [`laissez paper --service http://127.0.0.1:8701 --token-file token.txt --region CN-ZJ --bundle http://127.0.0.1:8801/bundle --type HealthCode --claims '{"healthStatus":"green","givenName":"梅","familyName":"李","birthDate":"1990-04-12"}' --out li-mei.html --pdf li-mei.pdf`],
   },
   revoke: { flags: { "no-wait": "return once the service accepted the change (pending), without waiting for the chain", timeout: "seconds to wait until anchored" }, examples: ["laissez revoke vc.jwt", "laissez revoke urn:uuid:… --no-wait"] },
   suspend: { flags: { "no-wait": "return once the service accepted the change (pending)", timeout: "seconds to wait until anchored" }, examples: ["laissez suspend vc.jwt"] },

@@ -16,11 +16,12 @@ import { createHttpApp, pageCsp, route } from "../services/http/app.ts";
 import { listen } from "../services/http/server.ts";
 import { loadIssuerConfig } from "../services/issuer/config.ts";
 import { startIssuer } from "../services/issuer/main.ts";
-import { IssuerStore } from "../services/issuer/store.ts";
+import { SqliteIssuerStore } from "../services/issuer/store.ts";
 import { buildWeb, webDir } from "./build-web.ts";
 import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
 import { claimSystem, wipeState } from "./system-lock.ts";
 import { DEMO_SCHEMAS_DIR } from "./context.ts";
+import { caServer, lanCertificates, tlsFront } from "./lan.ts";
 import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey, demoBundleSignerKey, demoDelegation } from "./demo/consortium.ts";
 
 export interface SystemOptions {
@@ -39,6 +40,24 @@ export interface SystemOptions {
   readonly deploymentsDir: string;
   /** How often checkpoint services re-sync their bundle. */
   readonly syncIntervalMs?: number;
+  /**
+   * LAN mode (`laissez up --lan ADDRESS`): the wallet, the checkpoint pages and the issuers also
+   * answer on https://ADDRESS:<same port> (scripts/lan.ts), and name those URLs to phones.
+   * Unset (the default), nothing listens beyond 127.0.0.1.
+   */
+  readonly lan?: string;
+}
+
+/** What LAN mode serves, for the guide and for a phone. */
+export interface LanSystem {
+  readonly address: string;
+  /** The CA certificate to install on a phone, over plain http; and where it is on disk. */
+  readonly caUrl: string;
+  readonly caFile: string;
+  /** base64 SHA-256 of the server certificate's public key. */
+  readonly spki: string;
+  readonly wallet: string;
+  readonly checkpoints: Readonly<Record<string, string>>;
 }
 
 export interface RunningAgency {
@@ -61,6 +80,8 @@ export interface RunningSystem {
   readonly chainPid: number | undefined;
   /** Resolves (with a sentence) if the chain child dies while the system runs; never on an external chain. */
   readonly chainLost: Promise<string>;
+  /** LAN mode's https URLs (only with `lan`). */
+  readonly lan?: LanSystem;
   stop(): Promise<void>;
 }
 
@@ -72,7 +93,7 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; region: s
   const app = createHttpApp({
     title: "Laissez web wallet",
     version: "1",
-    authenticate: () => undefined,
+    authenticate: async () => undefined,
     routes: [
       route({
         method: "get",
@@ -117,18 +138,42 @@ async function startIssuers(o: SystemOptions, common: ServiceEnv, chainId: numbe
   const agencies: RunningAgency[] = [];
   for (const [i, a] of DEMO_AGENCIES.entries()) {
     const db = join(o.stateDir, `issuer-${i}.db`);
-    const store = new IssuerStore(db);
-    const { token } = store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
-    store.close();
+    const store = new SqliteIssuerStore(db);
+    const { token } = await store.operators.create("demo-operator", ["admin", "issue", "revoke"]);
+    await store.close();
     const port = o.basePort + 1 + i;
     const service = await startIssuer(
-      loadIssuerConfig({ ...common, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
+      loadIssuerConfig({ ...common, ...(o.lan ? { LAISSEZ_PUBLIC_URL: lanUrl(o.lan, port) } : {}), LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
       DEMO_SCHEMAS_DIR,
     );
     stops.push(() => service.stop());
     agencies.push({ index: i, region: a.region, name: a.name, did: ethrDid(chainId, agencyControllerKey(i).address), url: service.url, token });
   }
   return agencies;
+}
+
+/** https://ADDRESS:port, brackets around an IPv6 address. */
+const lanUrl = (address: string, port: number): string => `https://${address.includes(":") ? `[${address}]` : address}:${port}`;
+
+/** LAN mode: the certificates, a TLS front on the address for every service a phone uses, the CA at base+199 over http. */
+async function startLan(o: SystemOptions & { lan: string }, checkpoints: Record<string, string>, stops: (() => Promise<void>)[]): Promise<LanSystem> {
+  const certs = await lanCertificates(o.lan);
+  const caFile = join(o.stateDir, "laissez-ca.crt");
+  writeFileSync(caFile, certs.caPem);
+  const ports = [...DEMO_AGENCIES.map((_, i) => o.basePort + 1 + i), ...DEMO_REGIONS.map((_, i) => o.basePort + 101 + i), o.basePort + 200];
+  const servers: { close(cb: () => void): unknown }[] = [];
+  stops.push(() => Promise.all(servers.map((s) => new Promise<void>((r) => void s.close(() => r())))).then(() => undefined));
+  for (const port of ports) servers.push(await tlsFront(o.lan, port, certs));
+  servers.push(await caServer(o.lan, o.basePort + 199, certs));
+  const host = o.lan.includes(":") ? `[${o.lan}]` : o.lan;
+  return {
+    address: o.lan,
+    caUrl: `http://${host}:${o.basePort + 199}/laissez-ca.crt`,
+    caFile,
+    spki: certs.spki,
+    wallet: lanUrl(o.lan, o.basePort + 200),
+    checkpoints: Object.fromEntries(Object.keys(checkpoints).map((region, i) => [region, lanUrl(o.lan, o.basePort + 101 + i)])),
+  };
 }
 
 /** One checkpoint service per demo region, its bundle signer delegated by the region authority. */
@@ -204,7 +249,11 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
 
     // The citizen lives in CN-ZJ: the wallet checks status with CN-ZJ's signed bundle.
     const home = "CN-ZJ";
-    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl: `${checkpoints[home]}/bundle`, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId }, agencies.map((a) => a.url));
+    const lan = o.lan ? await startLan({ ...o, lan: o.lan }, checkpoints, stops) : undefined;
+    // In LAN mode the wallet (on a phone) syncs and receives over the https fronts.
+    const bundleUrl = `${lan ? lan.checkpoints[home] : checkpoints[home]}/bundle`;
+    const issuerUrls = agencies.map((a, i) => (o.lan ? lanUrl(o.lan, o.basePort + 1 + i) : a.url));
+    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId }, issuerUrls);
     stops.push(
       () =>
         new Promise((r) => {
@@ -212,7 +261,7 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
           walletServer.close(() => r());
         }),
     );
-    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, chainPid: child?.pid, chainLost, stop };
+    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, chainPid: child?.pid, chainLost, ...(lan ? { lan } : {}), stop };
     const { stop: _stop, chainLost: _lost, ...record } = system;
     writeFileSync(join(o.stateDir, "system.json"), JSON.stringify(record, null, 2), { mode: 0o600 });
     return system;

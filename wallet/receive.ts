@@ -1,4 +1,4 @@
-import { base64urlEncode, CodedError, createHolderProof, type CredentialFormat, ENDPOINTS, formatOfCredential, isObject, parseConfigurationId, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
+import { base64urlEncode, CodedError, createHolderProof, type CredentialFormat, ENDPOINTS, formatOfCredential, isObject, parseConfigurationId, parseEthrDid, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
 import type { HolderKey, SoftwareHolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 
@@ -205,7 +205,7 @@ export function checkReceived(jwt: string, holder: string, p: Pick<ReceiveParame
     throw new ReceiveError("credential_invalid", "the issuer sent something that is not a credential");
   }
   if (sub !== holder) throw new ReceiveError("holder_mismatch", "the credential names another holder");
-  const address = typeof iss === "string" ? iss.split(":").at(-1)?.toLowerCase() : undefined;
+  const address = typeof iss === "string" ? parseEthrDid(iss)?.address : undefined;
   const region = (address && p.verify.bundle.issuers[address]?.region) ?? "";
   const verdict = verifyCredential(jwt, { ...p.verify, region, now: p.now });
   // A stale bundle cannot vouch for status, but the signature and issuer checks ran: keep it.

@@ -1,6 +1,8 @@
-import { FORMAT_NAMES, formatOfCredential, isCredentialFormat, type StatusAction } from "../../core/index.ts";
+import { DEFAULT_FORMAT_NAME, FORMAT_NAMES, formatOfCredential, type StatusAction } from "../../core/index.ts";
 import { requireString, stringOption, UsageError, type Command } from "../cli.ts";
 import { claimsOption, integerOption, issuerService, readInput, validForOption } from "../context.ts";
+import { issuerClient, type IssuerClient } from "../../services/issuer/client.ts";
+import type { OutboxEntry } from "../../services/issuer/store.ts";
 
 /**
  * `laissez issue / revoke / suspend / reinstate`: clients of the agency's issuer service, as any
@@ -16,37 +18,10 @@ const SERVICE_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** How long one request to the service may take. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-interface ServiceClient {
-  call(method: "GET" | "POST", path: string, body?: unknown, headers?: Record<string, string>): Promise<Record<string, unknown>>;
-}
-
-function serviceClient(values: Record<string, unknown>): ServiceClient {
+/** The issuer service's typed client, from --service / the token options. */
+function serviceClient(values: Record<string, unknown>): IssuerClient {
   const { url, token } = issuerService(values);
-  return {
-    async call(method, path, body, headers = {}) {
-      let res: Response;
-      try {
-        res = await fetch(url + path, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          redirect: "error",
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-      } catch (e) {
-        throw new Error(`the issuer service at ${url} cannot be reached: ${(e as Error).message}`);
-      }
-      const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-      if (!res.ok) {
-        const error = (json.error ?? {}) as { code?: string; message?: string };
-        throw new Error(`${error.code ?? `http_${res.status}`}: ${error.message ?? "the issuer service refused the request"}`);
-      }
-      return json;
-    },
-  };
+  return issuerClient(url, { token });
 }
 
 export const issueCommand: Command = {
@@ -66,12 +41,13 @@ export const issueCommand: Command = {
     const claims = claimsOption(values);
     const validFor = validForOption(values);
     const key = stringOption(values, "idempotency-key");
-    const format = stringOption(values, "format") ?? "jwt_vc";
-    if (!isCredentialFormat(format) && format !== "both") throw new UsageError(`--format must be ${FORMAT_NAMES.join(", ")} or both`);
+    const asked = stringOption(values, "format") ?? DEFAULT_FORMAT_NAME;
+    const format = ([...FORMAT_NAMES, "both"] as const).find((f) => f === asked);
+    if (!format) throw new UsageError(`--format must be ${FORMAT_NAMES.join(", ")} or both`);
     const body = { type: requireString(values, "type"), subject: requireString(values, "holder"), claims, format, ...(validFor === undefined ? {} : { validFor }) };
-    const issued = await serviceClient(values).call("POST", "/credentials", body, key ? { "idempotency-key": key } : {});
+    const issued = await serviceClient(values).call("POST /credentials", body, key ? { headers: { "idempotency-key": key } } : {});
     // --format both: one record, one pair of status bits; the jwt_vc on the first line, the SD-JWT VC on the second.
-    console.log(values.json ? JSON.stringify(issued) : [issued.credential, issued.sdJwtVc].filter((c) => typeof c === "string").join("\n"));
+    console.log(values.json ? JSON.stringify(issued) : "credential" in issued ? [issued.credential, issued.sdJwtVc].filter((c) => typeof c === "string").join("\n") : "");
     return 0;
   },
 };
@@ -88,13 +64,6 @@ function credentialId(text: string): string {
   throw new UsageError(`not a credential JWT or a credential id: ${text.slice(0, 40)}…`);
 }
 
-interface StatusRequest {
-  credentialId: string;
-  state: string;
-  transaction: string | null;
-  block: number | null;
-}
-
 /** revoke / suspend / reinstate: one request to the service's outbox; by default waits until anchored. */
 function statusCommand(action: StatusAction, summary: string): Command {
   return {
@@ -107,18 +76,18 @@ function statusCommand(action: StatusAction, summary: string): Command {
       if (inputs.length === 0) throw new UsageError("no credential given");
       const ids = [...new Set(inputs.map(credentialId))];
       const client = serviceClient(values);
-      const accepted = await client.call("POST", "/credentials/status", { action, ids });
-      let requests = accepted.requests as StatusRequest[];
+      const accepted = await client.call("POST /credentials/status", { action, ids });
+      let requests: OutboxEntry[] = accepted.requests;
       if (!values["no-wait"]) {
         const deadline = Date.now() + integerOption(values, "timeout", 120) * 1000;
-        const seqs = new Set(requests.map((r) => (r as StatusRequest & { seq: number }).seq));
+        const seqs = new Set(requests.map((r) => r.seq));
         // Every credential the service enqueued: a batch's copies too, when one copy's id was given.
         const enqueued = [...new Set(requests.map((r) => r.credentialId))];
         while (requests.some((r) => r.state !== "anchored")) {
           if (Date.now() > deadline) throw new Error(`${action}: accepted, but not anchored within the timeout (still pending in the service's outbox)`);
           await new Promise((r) => setTimeout(r, 250));
-          const records = await Promise.all(enqueued.map((id) => client.call("GET", `/credentials/${encodeURIComponent(id)}`)));
-          requests = records.flatMap((rec) => (rec.requests as (StatusRequest & { seq: number })[]).filter((r) => seqs.has(r.seq)));
+          const records = await Promise.all(enqueued.map((id) => client.call("GET /credentials/:id", undefined, { params: { id } })));
+          requests = records.flatMap((rec) => rec.requests.filter((r) => seqs.has(r.seq)));
         }
       }
       if (values.json) console.log(JSON.stringify({ action, requests }));

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { startIssuer } from "../../services/issuer/main.ts";
 import { ConfigError, loadIssuerConfig } from "../../services/issuer/config.ts";
-import { IssuerStore, type Role } from "../../services/issuer/store.ts";
+import { SqliteIssuerStore, type Role } from "../../services/issuer/store.ts";
 import { requireString, stringOption, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { DEMO_SCHEMAS_DIR, integerOption } from "../context.ts";
 import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES } from "../demo/consortium.ts";
@@ -35,9 +35,9 @@ export const issuerCommand: Command = {
     if (sub === "create-admin") {
       const db = requireString(values, "db");
       mkdirSync(dirname(db), { recursive: true });
-      const store = new IssuerStore(db);
-      const { operator, token } = store.operators.create(stringOption(values, "name") ?? "admin", ["admin", "issue", "revoke"] as Role[]);
-      store.close();
+      const store = new SqliteIssuerStore(db);
+      const { operator, token } = await store.operators.create(stringOption(values, "name") ?? "admin", ["admin", "issue", "revoke"] as Role[]);
+      await store.close();
       console.log(JSON.stringify({ ...operator, token }));
       console.error("keep this token: it is stored only as a hash and cannot be shown again");
       return 0;

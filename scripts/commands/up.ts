@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../../services/chain/deployments.ts";
+import { issuerClient } from "../../services/issuer/client.ts";
 import { EXIT, stringOption, UsageError, type Command } from "../cli.ts";
 import { integerOption } from "../context.ts";
 import { narrator, runScenario, scenarioPassed, type Narration } from "../demo/scenario.ts";
-import { startSystem, type RunningSystem } from "../system.ts";
+import { qrTerminal } from "../qr-file.ts";
+import { startSystem, type LanSystem, type RunningSystem } from "../system.ts";
 
 const SYSTEM_OPTIONS = {
   port: { type: "string", default: "8545" },
@@ -12,6 +14,7 @@ const SYSTEM_OPTIONS = {
   "base-port": { type: "string", default: "8700" },
   "state-dir": { type: "string", default: join(".data", "system") },
   deployments: { type: "string", default: DEFAULT_DEPLOYMENTS_DIR },
+  lan: { type: "string" },
 } as const;
 
 function systemOptions(values: Record<string, unknown>) {
@@ -22,6 +25,7 @@ function systemOptions(values: Record<string, unknown>) {
     stateDir: resolve(stringOption(values, "state-dir") ?? join(".data", "system")),
     deploymentsDir: resolve(stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR),
     ...externalChain(values),
+    ...(stringOption(values, "lan") ? { lan: stringOption(values, "lan") as string } : {}),
   };
 }
 
@@ -37,19 +41,13 @@ function externalChain(values: Record<string, unknown>): { rpc?: string } {
  * What the guided offer gives: an SD-JWT VC (the citizen sees selective disclosure: the QR starts
  * with the health status only), with a date of birth to leave unshown.
  */
-const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } };
+const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } } as const;
 
 /** An offer made now (valid 10 minutes), as the web wallet's ready link, so the first step is one click. */
 async function readyOffer(s: RunningSystem): Promise<string | undefined> {
   const zj = s.agencies[0]!;
   try {
-    const res = await fetch(`${zj.url}/offers`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
-      body: JSON.stringify(GUIDED_OFFER),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const { offerUri } = (await res.json()) as { offerUri?: string };
+    const { offerUri } = await issuerClient(zj.url, { token: zj.token, timeoutMs: 10_000 }).call("POST /offers", GUIDED_OFFER);
     return offerUri ? `${s.wallet}/#offer=${encodeURIComponent(offerUri)}` : undefined;
   } catch {
     return undefined;
@@ -103,6 +101,18 @@ function stateGone(stateDir: string): { gone: Promise<string>; cancel(): void } 
   return { gone, cancel: () => clearInterval(timer) };
 }
 
+/** LAN mode's part of the guide: the CA to install first, then the phone URLs, each as a QR code. */
+async function lanGuide(lan: LanSystem): Promise<string> {
+  const codes = [
+    ["1. On the phone, install this certificate authority (made for this run only; remove it after testing):", lan.caUrl],
+    ["2. Then the web wallet:", `${lan.wallet}/`],
+    ...Object.entries(lan.checkpoints).map(([region, url]) => [`   checkpoint ${region}:`, `${url}/`]),
+  ];
+  const out = ["", `LAN mode: phones on this network reach the pages over https at ${lan.address} (the chain stays on 127.0.0.1).`, `  CA certificate: ${lan.caFile}`];
+  for (const [say, url] of codes) out.push("", `${say} ${url}`, await qrTerminal(url as string));
+  return out.join("\n");
+}
+
 /** Resolves on the first Ctrl-C or SIGTERM. */
 const interrupted = (): Promise<void> =>
   new Promise((resolve) => {
@@ -113,13 +123,14 @@ const interrupted = (): Promise<void> =>
 export const upCommand: Command = {
   name: "up",
   summary: "start the whole system: embedded chain, deployment, demo consortium, issuer and checkpoint services, web pages",
-  usage: "laissez up [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system]",
+  usage: "laissez up [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system] [--lan ADDRESS]",
   options: SYSTEM_OPTIONS,
   async run({ values }) {
     const stop = interrupted();
     const options = systemOptions(values);
     const system = await startSystem(options);
     console.log(guide(system, options.stateDir, await readyOffer(system)));
+    if (system.lan) console.log(await lanGuide(system.lan));
     console.log("\nready");
     const watch = stateGone(options.stateDir);
     const lost = await Promise.race([stop.then(() => undefined), system.chainLost.then((why) => `${why}: stopping everything (nothing on chain can be read or anchored without it)`), watch.gone.then((why) => `${why}: stopping everything`)]);

@@ -140,7 +140,7 @@ function statusWords(c: StoredCredential, s: HolderStatus): string {
 export function statusLine(c: StoredCredential, sync: WalletSync | undefined): string {
   const s = sync?.statuses[c.id];
   if (!sync || !s) return "status unknown: not synced since it was received (laissez wallet sync)";
-  return `${statusWords(c, s)}, as of ${iso(sync.blockTime)} (block ${sync.block})`;
+  return `${statusWords(c, s)}${s.kind === "valid" ? "" : ","} as of ${iso(sync.blockTime)} (block ${sync.block})`;
 }
 
 const line = ({ credential: c, copies, unused }: WalletEntry, i: number, sync: WalletSync | undefined): string =>

@@ -13,22 +13,12 @@ import { qrSize } from "../../web/qr.ts";
 import { qrPng, readQrPng } from "../qr-file.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
 import { agencyName, dateTimeInWords, reasonText, regionName, typeName } from "../../web/i18n.ts";
+import { issuerClient } from "../../services/issuer/client.ts";
 import { demoAuthorityKey } from "./consortium.ts";
 import type { RunningSystem } from "../system.ts";
 
 const now = (): number => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function call(url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** What a checkpoint in `region` holds after a sync: its service's bundle, signature checked against the region authority. */
 async function syncCheckpoint(system: RunningSystem, region: string): Promise<TrustBundle> {
@@ -82,12 +72,13 @@ export async function runScenario(system: RunningSystem, say: (zh: string, en: s
   };
 
   say(`1. ${zjZh}（浙江）为李梅发出一个健康码领取邀请（绿码）。`, `1. ${zj.name} (CN-ZJ) offers Li Mei a health code (green).`);
-  const offer = await call(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
+  const issuer = issuerClient(zj.url, { token: zj.token });
+  const offer = await issuer.call("POST /offers", { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
   steps.push({ step: "offer", ok: true });
 
   say("2. 她的钱包领取证件：用持有人密钥证明身份，并用浙江核验点的签名数据检查证件。", "2. Her wallet receives it: it proves the holder key, and checks the credential against CN-ZJ's signed bundle.");
   const holder = createHolderKey();
-  const credential = await receiveOffer({ offerUri: offer.offerUri as string, key: holder, fetch, now: now(), verify: { bundle: await syncCheckpoint(system, "CN-ZJ"), verifier: nobleVerifier }, allowHttpLoopback: true });
+  const credential = await receiveOffer({ offerUri: offer.offerUri, key: holder, fetch, now: now(), verify: { bundle: await syncCheckpoint(system, "CN-ZJ"), verifier: nobleVerifier }, allowHttpLoopback: true });
   say(`   已领取：${typeName(credential.type, "zh-CN")}，有效期至 ${dateTimeInWords(credential.validUntil, "zh-CN")}。`, `Received: ${typeName(credential.type, "en")}, valid until ${dateTimeInWords(credential.validUntil, "en")}.`);
   steps.push({ step: "receive", ok: true });
 
@@ -107,12 +98,12 @@ export async function runScenario(system: RunningSystem, say: (zh: string, en: s
   check({ zh: `${region("CN-NM").zh}核验点（离线），为内蒙古生成的二维码（内蒙古不认可外地健康码）`, en: "CN-NM checkpoint, offline, a QR made for CN-NM (CN-NM recognizes no outside health codes)" }, forNm, nm, "CN-NM", "reject", "region_not_recognized");
 
   say(`5. ${zjZh}撤销这个健康码。`, `5. ${zj.name} revokes the credential.`);
-  await call(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [credential.id] });
+  await issuer.call("POST /credentials/status", { action: "revoke", ids: [credential.id] });
   say("   发证机关已受理撤销，正在写入区块链……", "The agency accepted the revocation; anchoring it on the chain …");
   let block: number | null = null;
   for (let i = 0; i < 100 && block === null; i++) {
-    const record = await call(`${zj.url}/credentials/${encodeURIComponent(credential.id)}`, zj.token);
-    const revoke = (record.requests as { action: string; state: string; block: number | null }[]).find((r) => r.action === "revoke");
+    const record = await issuer.call("GET /credentials/:id", undefined, { params: { id: credential.id } });
+    const revoke = record.requests.find((r) => r.action === "revoke");
     if (revoke?.state === "anchored") block = revoke.block;
     else await sleep(200);
   }

@@ -1,4 +1,5 @@
 import { FeeData, FetchRequest, JsonRpcProvider, Network } from "ethers";
+import { ServiceError } from "../errors.ts";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 
@@ -63,4 +64,14 @@ export async function waitForRpc(url: string, timeoutMs = 30_000): Promise<numbe
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`JSON-RPC endpoint ${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** A chain call's failure as a service's client sees it: `chain_unavailable` (503 over HTTP); a service's own refusal passes through. */
+export async function chainCall<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ServiceError) throw e;
+    throw new ServiceError("chain_unavailable", "the chain node cannot be reached; try again");
+  }
 }

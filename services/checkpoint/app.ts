@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CLAIM_NAME, MAX_COMPACT_CHARS, MAX_REQUESTED_CLAIMS, requestedClaims, type SignatureVerifier, verifyToken } from "../../core/index.ts";
 import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import { Metrics } from "../http/metrics.ts";
 import { Challenges } from "./challenges.ts";
 import type { BundleKeeper } from "./keeper.ts";
@@ -56,13 +56,13 @@ function verifyRoute(d: CheckpointAppDeps, { now, metrics, challenges, keyCache 
     async handle({ body }) {
       const req = body as z.infer<typeof VerifyRequest>;
       const current = d.keeper.current;
-      if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
+      if (!current) throw new ServiceError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
       const t = now();
       const nonce = req.nonce;
       const claims = requestedClaims(req.claims?.join(",")) ?? [];
-      if (nonce === undefined && claims.length) throw new HttpError("invalid_request", "claims name what a challenge asked for: give its nonce too");
+      if (nonce === undefined && claims.length) throw new ServiceError("invalid_request", "claims name what a challenge asked for: give its nonce too");
       const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t, claims);
-      if (nonce !== undefined && expiresAt === undefined) throw new HttpError("challenge_unknown", "this checkpoint issued no such challenge (for these claims), or it expired");
+      if (nonce !== undefined && expiresAt === undefined) throw new ServiceError("challenge_unknown", "this checkpoint issued no such challenge (for these claims), or it expired");
       // A checkpoint always wants holder binding: a bare credential gets presentation_required.
       const verdict = verifyToken(req.presentation, {
         requirePresentation: true,
@@ -124,7 +124,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
       responses: { 200: "signed bundle envelope", 503: "bundle_unavailable: no sync has succeeded yet" },
       async handle() {
         const current = d.keeper.current;
-        if (!current) throw new HttpError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
+        if (!current) throw new ServiceError("bundle_unavailable", "no bundle yet: the first sync has not succeeded");
         return { status: 200, body: current.envelope, contentType: "application/json" };
       },
     }),
@@ -147,7 +147,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
       responses: { 201: "challenge: audience, nonce, expiresAt, claims", 400: "invalid_request: a malformed claims list" },
       async handle({ query }) {
         const claims = requestedClaims(query("claims"));
-        if (!claims) throw new HttpError("invalid_request", `claims must be up to ${MAX_REQUESTED_CLAIMS} comma-separated claim names`);
+        if (!claims) throw new ServiceError("invalid_request", `claims must be up to ${MAX_REQUESTED_CLAIMS} comma-separated claim names`);
         const t = now();
         const { nonce, expiresAt } = challenges.issue(t, claims);
         return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt, claims } };
@@ -164,7 +164,7 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
     title: "Laissez checkpoint service",
     version: "1",
     routes,
-    authenticate: () => undefined,
+    authenticate: async () => undefined,
     metrics,
     ...(d.log ? { log: d.log } : {}),
     ...(d.rateLimit ? { rateLimit: d.rateLimit } : {}),

@@ -3,7 +3,8 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { z } from "zod";
 import { CodedError, JsonError, type JsonValue, parseJson } from "../../core/index.ts";
 import { checkMediaType, readBody, strictSchema } from "./body.ts";
-import { frameworkError, HttpError, statusOf } from "./errors.ts";
+import { ServiceError } from "../errors.ts";
+import { frameworkError, statusOf } from "./errors.ts";
 import { jsonLog, type Log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { RateWindows } from "./rate.ts";
@@ -66,7 +67,7 @@ export interface HttpAppOptions {
   readonly title: string;
   readonly version: string;
   readonly routes: readonly Route<unknown>[];
-  readonly authenticate: (token: string) => Caller | undefined;
+  readonly authenticate: (token: string) => Promise<Caller | undefined>;
   readonly log?: Log;
   readonly metrics?: Metrics;
   /** Largest request body accepted (bytes). */
@@ -122,7 +123,7 @@ export function withServiceRoutes(title: string, metrics: Metrics, routes: Route
       auth: "public",
       responses: { 200: "text exposition format" },
       async handle() {
-        return { status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4" };
+        return { status: 200, body: await metrics.render(), contentType: "text/plain; version=0.0.4" };
       },
     }),
     route({
@@ -162,19 +163,19 @@ function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): expre
       metrics.observe("http_request_duration_ms", "HTTP request latency", { route: routePath }, ms);
       log({ level: "info", requestId, method: req.method, path: req.path.slice(0, MAX_LOGGED_PATH), status: res.statusCode, ms: Math.round(ms * 10) / 10, caller: res.locals.caller ?? null });
     });
-    if (o.rateLimit && !windows.allow(req.socket.remoteAddress ?? "unknown", o.rateLimit)) return next(new HttpError("rate_limited", "too many requests: slow down"));
+    if (o.rateLimit && !windows.allow(req.socket.remoteAddress ?? "unknown", o.rateLimit)) return next(new ServiceError("rate_limited", "too many requests: slow down"));
     next();
   };
 }
 
 /** The bearer token's caller, who must hold one of the route's roles. */
-function authorize(r: Route<unknown>, req: Request, res: Response, authenticate: HttpAppOptions["authenticate"]): Caller | undefined {
+async function authorize(r: Route<unknown>, req: Request, res: Response, authenticate: HttpAppOptions["authenticate"]): Promise<Caller | undefined> {
   if (r.auth === "public") return undefined;
   const m = /^Bearer ([A-Za-z0-9._~+/-]{1,256}=*)$/.exec(req.get("authorization") ?? "");
-  const caller = m ? authenticate(m[1] as string) : undefined;
-  if (!caller) throw new HttpError("unauthorized", "a valid bearer token is required");
+  const caller = m ? await authenticate(m[1] as string) : undefined;
+  if (!caller) throw new ServiceError("unauthorized", "a valid bearer token is required");
   res.locals.caller = caller.id;
-  if (!r.auth.some((role) => caller.roles.includes(role))) throw new HttpError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
+  if (!r.auth.some((role) => caller.roles.includes(role))) throw new ServiceError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
   return caller;
 }
 
@@ -191,10 +192,10 @@ async function readRouteBody(r: Route<unknown>, schema: z.ZodType, req: Request,
   try {
     raw = form ? Object.fromEntries(new URLSearchParams(text)) : parseJson(text, { maxDepth: 16 });
   } catch (e) {
-    throw new HttpError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
+    throw new ServiceError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new HttpError("invalid_request", "the request does not match its schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  if (!parsed.success) throw new ServiceError("invalid_request", "the request does not match its schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
   return parsed.data;
 }
 
@@ -216,7 +217,7 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
     if (r.cors) res.set({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-request-id" });
     if (r.noStore) res.set({ "cache-control": "no-store", pragma: "no-cache" });
     try {
-      const caller = authorize(r, req, res, o.authenticate);
+      const caller = await authorize(r, req, res, o.authenticate);
       const body = schema ? await readRouteBody(r, schema, req, o.bodyLimit ?? 64 * 1024) : undefined;
       const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), query: (n) => queryParam(req, n), caller, requestId: res.locals.requestId as string });
       res.status(result.status);
@@ -258,14 +259,14 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     );
   }
 
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new HttpError("not_found", `no route ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new ServiceError("not_found", `no route ${req.method} ${req.path}`)));
 
   // The one error → HTTP map.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
     const known = err instanceof CodedError ? err : frameworkError(err);
     const code = known?.code ?? "internal";
-    const details = known instanceof HttpError ? known.details : (known as { problems?: unknown } | undefined)?.problems;
+    const details = known instanceof ServiceError ? known.details : (known as { problems?: unknown } | undefined)?.problems;
     const status = statusOf(code);
     if (status >= 500) log({ level: "error", requestId: res.locals.requestId, code, error: scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err)) });
     // A body left unread (refused before reading, or too large) is not drained: close instead.

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
-import { HttpError } from "./errors.ts";
+import { ServiceError } from "../errors.ts";
 
 /**
  * `application/json` or `application/json; charset=utf-8` (any case, quoted or not) passes;
@@ -13,11 +13,11 @@ import { HttpError } from "./errors.ts";
  */
 export function checkMediaType(header: string | undefined, expected: string): void {
   const [type = "", ...params] = (header ?? "").split(";").map((p) => p.trim());
-  if (type.toLowerCase() !== expected) throw new HttpError("unsupported_media_type", `send ${expected}`);
+  if (type.toLowerCase() !== expected) throw new ServiceError("unsupported_media_type", `send ${expected}`);
   for (const param of params) {
     const m = /^([A-Za-z0-9_-]+)=("?)([^"]*)\2$/.exec(param);
-    if (!m || m[1]!.toLowerCase() !== "charset") throw new HttpError("unsupported_media_type", `send ${expected} with no parameter but charset=utf-8`);
-    if (m[3]!.toLowerCase() !== "utf-8") throw new HttpError("unsupported_charset", "send the body in UTF-8");
+    if (!m || m[1]!.toLowerCase() !== "charset") throw new ServiceError("unsupported_media_type", `send ${expected} with no parameter but charset=utf-8`);
+    if (m[3]!.toLowerCase() !== "utf-8") throw new ServiceError("unsupported_charset", "send the body in UTF-8");
   }
 }
 
@@ -26,30 +26,30 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** Reads the whole body as UTF-8 text, at most `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
-  if (encoding !== "identity") throw new HttpError("unsupported_content_encoding", "send the body unencoded (no Content-Encoding)");
+  if (encoding !== "identity") throw new ServiceError("unsupported_content_encoding", "send the body unencoded (no Content-Encoding)");
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new HttpError("payload_too_large", `body larger than ${limit} bytes`);
+  if (declared > limit) throw new ServiceError("payload_too_large", `body larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   await new Promise<void>((resolve, reject) => {
-    const done = (e?: HttpError): void => {
+    const done = (e?: ServiceError): void => {
       req.off("data", onData).off("end", onEnd).off("close", onClose).off("error", onClose);
       if (e) reject(e);
       else resolve();
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) done(new HttpError("payload_too_large", `body larger than ${limit} bytes`));
+      if (size > limit) done(new ServiceError("payload_too_large", `body larger than ${limit} bytes`));
       else chunks.push(chunk);
     };
     const onEnd = (): void => done();
-    const onClose = (): void => done(new HttpError("request_aborted", "the client stopped sending the body"));
+    const onClose = (): void => done(new ServiceError("request_aborted", "the client stopped sending the body"));
     req.on("data", onData).once("end", onEnd).once("close", onClose).once("error", onClose);
   });
   try {
     return utf8.decode(Buffer.concat(chunks));
   } catch {
-    throw new HttpError("malformed_json", "the body is not valid UTF-8");
+    throw new ServiceError("malformed_json", "the body is not valid UTF-8");
   }
 }
 

@@ -1,9 +1,9 @@
-import { CodedError } from "../../core/index.ts";
+import { ServiceError, isServiceErrorCode, type ServiceErrorCode } from "../errors.ts";
 
 /**
- * Every error code the services answer with, and its HTTP status: the one map (no statuses in
- * the domain). A code missing here cannot be thrown as an HttpError (it does not compile), and
- * a domain error whose code is missing answers 500 (a bug, logged).
+ * Every service error code's HTTP status: the one map (no statuses in the domain). It must name
+ * every code of `SERVICE_ERROR_CODES` (it does not compile otherwise); a domain error whose code
+ * is missing answers 500 (a bug, logged).
  */
 export const HTTP_STATUS = {
   invalid_request: 400,
@@ -42,20 +42,7 @@ export const HTTP_STATUS = {
   signer_unavailable: 503,
   bundle_unavailable: 503,
   internal: 500,
-} as const satisfies Record<string, number>;
-
-/** The services' error-code union: what an HTTP error body's `error.code` can be. */
-export type ServiceErrorCode = keyof typeof HTTP_STATUS;
-
-export class HttpError extends CodedError<ServiceErrorCode> {
-  readonly details: unknown;
-  constructor(code: ServiceErrorCode, message: string, details?: unknown) {
-    super(code, message);
-    this.details = details;
-  }
-}
-
-export const isServiceErrorCode = (code: string): code is ServiceErrorCode => Object.hasOwn(HTTP_STATUS, code);
+} as const satisfies Record<ServiceErrorCode, number>;
 
 export function statusOf(code: string): number {
   return isServiceErrorCode(code) ? HTTP_STATUS[code] : 500;
@@ -66,12 +53,13 @@ export function statusOf(code: string): number {
  * whose percent-encoding is not UTF-8 (`/status/%ff`), a static file request it refuses.
  * Anything else stays `internal`.
  */
-export function frameworkError(err: unknown): HttpError | undefined {
-  if (err instanceof URIError) return new HttpError("malformed_uri", "the request path is not valid percent-encoded UTF-8");
+export function frameworkError(err: unknown): ServiceError | undefined {
+  if (err instanceof URIError) return new ServiceError("malformed_uri", "the request path is not valid percent-encoded UTF-8");
   const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    if (status === 404) return new HttpError("not_found", "no such resource");
-    return new HttpError("invalid_request", "the request was refused");
+    if (status === 404) return new ServiceError("not_found", "no such resource");
+    return new ServiceError("invalid_request", "the request was refused");
   }
   return undefined;
 }
+export type { ServiceErrorCode };

@@ -23,7 +23,7 @@ const key = (labels: Labels): string => {
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
   private readonly histograms = new Map<string, { help: string; values: Map<string, { buckets: number[]; sum: number; count: number }> }>();
-  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  private readonly gauges = new Map<string, { help: string; read: () => number | Promise<number> }>();
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
     let c = this.counters.get(name);
@@ -45,12 +45,12 @@ export class Metrics {
     v.count += 1;
   }
 
-  /** A value read at scrape time (outbox depth, last anchored block). */
-  gauge(name: string, help: string, read: () => number): void {
+  /** A value read at scrape time (outbox depth, last anchored block: perhaps asked of a store). */
+  gauge(name: string, help: string, read: () => number | Promise<number>): void {
     this.gauges.set(name, { help, read });
   }
 
-  render(): string {
+  async render(): Promise<string> {
     const out: string[] = [];
     for (const [name, c] of this.counters) {
       out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
@@ -64,7 +64,7 @@ export class Metrics {
         out.push(`${name}_bucket{${sep}le="+Inf"} ${v.count}`, `${name}_sum${k ? `{${k}}` : ""} ${v.sum}`, `${name}_count${k ? `{${k}}` : ""} ${v.count}`);
       }
     }
-    for (const [name, g] of this.gauges) out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.read()}`);
+    for (const [name, g] of this.gauges) out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${await g.read()}`);
     return `${out.join("\n")}\n`;
   }
 }

@@ -23,7 +23,7 @@ export function createIssuerApp(deps: IssuerDeps) {
     title: "Laissez issuer service",
     version: "1",
     routes,
-    authenticate: (token) => d.store.operators.authenticate(token, d.now()),
+    authenticate: async (token) => d.store.operators.authenticate(token, d.now()),
     metrics: d.metrics,
     ...(d.log ? { log: d.log } : {}),
     ...(d.bodyLimit ? { bodyLimit: d.bodyLimit } : {}),

@@ -71,10 +71,10 @@ export class AuditAnchorer {
     this.metrics = o.metrics;
   }
 
-  status(now = Math.floor(Date.now() / 1000)): AuditAnchoringStatus {
-    const head = this.store.auditChain.head();
+  async status(now = Math.floor(Date.now() / 1000)): Promise<AuditAnchoringStatus> {
+    const head = await this.store.auditChain.head();
     const unanchored = this.onChain === null ? null : Math.max(0, head.count - this.onChain);
-    const oldest = unanchored ? this.store.auditChain.entryAt((this.onChain ?? 0) + 1) : undefined;
+    const oldest = unanchored ? await this.store.auditChain.entryAt((this.onChain ?? 0) + 1) : undefined;
     const at = oldest ? Number(oldest.at) : null;
     return { lastAnchored: this.lastAnchored, lastError: this.lastError, entries: head.count, unanchored, oldestUnanchoredAt: at, oldestUnanchoredAgeS: at === null ? null : Math.max(0, now - at) };
   }
@@ -86,7 +86,7 @@ export class AuditAnchorer {
     try {
       const anchored = await this.anchor();
       // Further behind than one anchor covers: the next turn of the loop anchors the next step.
-      if (anchored && anchored.count < this.store.auditChain.head().count) this.lastTriedAt = 0;
+      if (anchored && anchored.count < (await this.store.auditChain.head()).count) this.lastTriedAt = 0;
       return anchored;
     } catch (e) {
       const code = e instanceof AuditAnchorRefused ? e.code : "anchor_failed";
@@ -97,13 +97,13 @@ export class AuditAnchorer {
   }
 
   private async anchor(): Promise<AuditHead | null> {
-    const head = this.store.auditChain.head();
+    const head = await this.store.auditChain.head();
     // Nothing new, and nothing to re-check: no need to ask the chain.
     if (this.onChain !== null && head.count <= this.onChain && this.lastError === null) return null;
     const ledger = connectLedger(this.deployment, this.signer);
     const chainHead = await lastAuditAnchor(ledger, this.agency);
     this.onChain = chainHead.count;
-    const target = this.checkedTarget(chainHead, head.count);
+    const target = await this.checkedTarget(chainHead, head.count);
     this.lastError = null;
     if (target.count <= chainHead.count) return null;
     const tx = await ledger.status.getFunction("anchorAudit")(this.agency, target.count, `0x${target.head}`);
@@ -119,12 +119,12 @@ export class AuditAnchorer {
    * The head to anchor next (at most AUDIT_ANCHOR_CHUNK entries past the chain's), once the log
    * from the anchored entry on is re-hashed and found to meet the chain's head; a refusal otherwise.
    */
-  private checkedTarget(chainHead: { count: number; head: string }, entries: number): AuditHead {
+  private async checkedTarget(chainHead: { count: number; head: string }, entries: number): Promise<AuditHead> {
     if (chainHead.count > entries) {
       throw new AuditAnchorRefused("audit_chain_ahead", `the chain holds ${chainHead.count} anchored audit entries, this log ${entries}: a stolen status-writer key anchored a count, or entries were deleted; after investigating, the agency's identity owner resets the head (laissez agency reset-audit)`);
     }
     const to = Math.min(entries, chainHead.count + AUDIT_ANCHOR_CHUNK);
-    const rows = this.store.auditChain.entriesBetween(Math.max(1, chainHead.count), to);
+    const rows = await this.store.auditChain.entriesBetween(Math.max(1, chainHead.count), to);
     let prev = AUDIT_GENESIS;
     if (chainHead.count > 0) {
       const anchored = rows.shift();

@@ -2,7 +2,7 @@ import type { Contract } from "ethers";
 import type { JsonValue } from "../../core/index.ts";
 import { credentialTypeId, idToString } from "../chain/ids.ts";
 import { connectLedger } from "../chain/ledger.ts";
-import { HttpError } from "../http/errors.ts";
+import { chainCall } from "../chain/rpc.ts";
 import type { IssuerContext } from "./deps.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -27,16 +27,6 @@ export interface CredentialTypes {
   typeInfo(type: string): Promise<TypeInfo>;
   /** The credential types registered on chain (the issuer metadata lists them). */
   listTypes(): Promise<string[]>;
-}
-
-/** A chain call's failure as the client sees it: 503 `chain_unavailable`. */
-export async function chainCall<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof HttpError) throw e;
-    throw new HttpError("chain_unavailable", "the chain node cannot be reached; try again");
-  }
 }
 
 /** The TrustRegistry's answers on credential types, each reused for `chainCacheMs` (default 10 s). */

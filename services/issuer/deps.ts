@@ -5,9 +5,9 @@ import type { CustodyStatus } from "../chain/custody.ts";
 import type { AgencyLists } from "../chain/lists.ts";
 import type { SchemaSource } from "../schemas.ts";
 import type { Log } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { Metrics } from "../http/metrics.ts";
-import type { AnchoringStatus } from "./anchor.ts";
+import type { PublishingStatus } from "./publish.ts";
 import type { IssuerStore } from "./store.ts";
 
 /** What the issuer service is built from: its adapters and settings, each passed in. */
@@ -21,7 +21,7 @@ export interface IssuerDeps {
   /** The agency's lists; a function while they may still be unknown (started with the chain down). */
   readonly lists: AgencyLists | (() => AgencyLists | undefined);
   /** The anchoring worker's state, shown on /health. */
-  readonly anchoring?: () => AnchoringStatus;
+  readonly anchoring?: () => PublishingStatus | Promise<PublishingStatus>;
   /** The on-chain key custody check (run when the chain answers), shown on /health; absent: not watched here. */
   readonly custody?: () => CustodyStatus;
   readonly schemas: SchemaSource;
@@ -49,6 +49,6 @@ export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly 
 /** The agency's lists, or 503 `chain_unavailable` while they are not yet known. */
 export function listsOf(d: IssuerDeps): AgencyLists {
   const lists = typeof d.lists === "function" ? d.lists() : d.lists;
-  if (!lists) throw new HttpError("chain_unavailable", "the agency's status lists are not known yet: the chain has not answered since the service started");
+  if (!lists) throw new ServiceError("chain_unavailable", "the agency's status lists are not known yet: the chain has not answered since the service started");
   return lists;
 }

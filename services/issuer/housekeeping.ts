@@ -7,17 +7,17 @@ import type { IssuerStore } from "./store.ts";
  * Returns a function that stops it.
  */
 export function startHousekeeping(store: IssuerStore, o: { intervalMs: number; now: () => number; log: Log }): () => void {
-  const sweep = () => {
+  const sweep = async () => {
     try {
-      const offers = store.offers.purgeExpired(o.now());
-      const hashes = store.credentials.forgetRequestHashes(o.now());
+      const offers = await store.offers.purgeExpired(o.now());
+      const hashes = await store.credentials.forgetRequestHashes(o.now());
       if (offers + hashes > 0) o.log({ level: "info", msg: "housekeeping", offersErased: offers, requestHashesForgotten: hashes });
     } catch (e) {
       o.log({ level: "warn", msg: "housekeeping failed; will retry", error: (e as Error).message.slice(0, 200) });
     }
   };
-  sweep();
-  const timer = setInterval(sweep, o.intervalMs);
+  void sweep();
+  const timer = setInterval(() => void sweep(), o.intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -15,12 +15,12 @@ import { nativeVerifier } from "../crypto/native-verifier.ts";
 import { jsonLog, type Log } from "../http/app.ts";
 import { Metrics } from "../http/metrics.ts";
 import { limitsFromEnv, listen } from "../http/server.ts";
-import { Anchorer, startAnchoring } from "./anchor.ts";
+import { StatusPublisher, startPublishing } from "./publish.ts";
 import { AuditAnchorer } from "./audit-anchor.ts";
 import { createIssuerApp } from "./app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import type { IssuerConfig } from "./config.ts";
-import { IssuerStore } from "./store.ts";
+import { SqliteIssuerStore, type IssuerStore } from "./store.ts";
 
 /** The service's two keys, each behind the KeySigner interface (software here, or a remote HSM/KMS signer). */
 async function serviceKeys(config: IssuerConfig): Promise<{ credential: KeySigner; writer: KeySigner }> {
@@ -42,7 +42,7 @@ async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, pr
   const address = signer.alg === "EdDSA" ? undefined : signerAddress(signer);
   const key = address === undefined ? { publicKey: signer.publicKey } : { address };
   const keyName = address?.toLowerCase() ?? Buffer.from(signer.publicKey).toString("hex");
-  const remembered = store.setting<{ key: string; method: string; since?: number }>("signing_method");
+  const remembered = await store.setting<{ key: string; method: string; since?: number }>("signing_method");
   const since = remembered?.key === keyName ? remembered.since : undefined;
   let resolved: string;
   try {
@@ -59,7 +59,7 @@ async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, pr
   // A key re-added under a new method number starts a new window: its time is taken afresh, the
   // chain's (a block after the DID listed the key; the chain's clock may run ahead of ours).
   const seen = since !== undefined && remembered?.method === resolved ? since : ((await provider.getBlock("latest").catch(() => null))?.timestamp ?? Math.floor(Date.now() / 1000));
-  store.saveSetting("signing_method", { key: keyName, method: resolved, since: seen });
+  await store.saveSetting("signing_method", { key: keyName, method: resolved, since: seen });
   return { method: resolved, since: seen };
 }
 
@@ -80,14 +80,14 @@ async function chainIdAtStart(config: IssuerConfig): Promise<number> {
  * The agency's lists: remembered in the store once learnt, asked of the chain (with backoff)
  * until then. Until they are known, issuance answers 503 chain_unavailable.
  */
-function agencyListsSource(store: IssuerStore, status: Contract, agency: string, log: Log): { current: () => AgencyLists | undefined; stop: () => void } {
-  let lists = store.setting<AgencyLists>("agency_lists");
+async function agencyListsSource(store: IssuerStore, status: Contract, agency: string, log: Log): Promise<{ current: () => AgencyLists | undefined; stop: () => void }> {
+  let lists = await store.setting<AgencyLists>("agency_lists");
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const learn = async (attempt: number): Promise<void> => {
     try {
       lists = await agencyLists(status, agency);
-      store.saveSetting("agency_lists", lists);
+      await store.saveSetting("agency_lists", lists);
     } catch (e) {
       log({ level: "warn", msg: "agency lists not readable from the chain yet; will retry", error: String((e as Error)?.message ?? e).slice(0, 200) });
       if (!stopped) timer = setTimeout(() => void learn(attempt + 1), Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
@@ -102,7 +102,7 @@ function agencyListsSource(store: IssuerStore, status: Contract, agency: string,
 }
 
 /**
- * Starts the issuer service: config → adapters (chain, SQLite) → app.listen, plus the anchoring
+ * Starts the issuer service: config → adapters (chain, SQLite) → app.listen, plus the publishing
  * loop and housekeeping. Starts with the chain down; every JSON-RPC call has a timeout.
  * Resolves once listening; `stop()` finishes in-flight work and closes everything.
  */
@@ -121,13 +121,13 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const custody = watchCustody(async () => refuseGoverningKeys(ledger, serviceAddresses, [agency, ...(await issuerAddresses(ledger))]), { log: jsonLog });
   await custody.first;
   const { status } = ledger;
-  const store = new IssuerStore(config.LAISSEZ_DB);
+  const store = new SqliteIssuerStore(config.LAISSEZ_DB);
   // Offers claimed by requests of a service that was killed: redeemable again (their records wait for the retry).
-  const released = store.offers.releaseAbandonedClaims();
+  const released = await store.offers.releaseAbandonedClaims();
   if (released > 0) jsonLog({ level: "warn", msg: "offers claimed when the service stopped are redeemable again", offers: released });
-  const lists = agencyListsSource(store, status, agency, jsonLog);
+  const lists = await agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
-  const anchorer = new Anchorer(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
+  const publisher = new StatusPublisher(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
   const audit = new AuditAnchorer(store, deployment, writer, agency, { intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS, metrics });
   const signing = await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential);
   const { app } = createIssuerApp({
@@ -138,7 +138,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
     provider,
     deployment,
     lists: lists.current,
-    anchoring: () => ({ ...anchorer.status(), audit: audit.status() }),
+    anchoring: async () => ({ ...publisher.status(), audit: await audit.status() }),
     custody: custody.status,
     metrics,
     schemas: directorySchemaSource(config.LAISSEZ_SCHEMAS ?? schemasDir),
@@ -153,7 +153,7 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
 
   const stopHousekeeping = startHousekeeping(store, { intervalMs: config.LAISSEZ_HOUSEKEEPING_MS, now: () => Math.floor(Date.now() / 1000), log: jsonLog });
-  const anchoring = startAnchoring(anchorer, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog, audit });
+  const publishing = startPublishing(publisher, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog, audit });
   return {
     server,
     url,
@@ -162,9 +162,9 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
       lists.stop();
       custody.stop();
       await new Promise((r) => server.close(r));
-      await anchoring.stop();
+      await publishing.stop();
       provider.destroy();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { configurationId, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, DEFAULT_FORMAT_NAME, ENDPOINTS, FORMAT_NAMES, formatOfWire, holderKeyId, isCredentialFormat, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof, WIRE_FORMAT, WIRE_FORMATS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { IssuerContext } from "./deps.ts";
-import { chainCall } from "./credential-types.ts";
+import { chainCall } from "../chain/rpc.ts";
 import type { Issuance } from "./issuance.ts";
 import { MAX_COPIES } from "./store.ts";
 
@@ -11,7 +11,7 @@ import { MAX_COPIES } from "./store.ts";
 export const OFFER_TTL = 600;
 
 // The operator's request is strict; the wallet's (token, credential) follow OAuth: unknown parameters are ignored (RFC 6749 §3.1).
-const OfferRequest = z.strictObject({
+export const OfferRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   claims: z.record(z.string(), z.json()),
   validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
@@ -41,7 +41,7 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       async handle({ body, caller }) {
         await issuance.checkIssuable(body.type, body.claims, body.validFor);
         const expiresAt = d.now() + OFFER_TTL;
-        const code = d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
+        const code = await d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
         const formats: readonly CredentialFormat[] = body.format ? [body.format] : FORMAT_NAMES;
         const ids = formats.map((f) => configurationId(body.type, f));
         const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: ids, grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
@@ -82,8 +82,8 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       noStore: true,
       responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
       async handle({ body }) {
-        const redeemed = d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
-        if (!redeemed) throw new HttpError("invalid_grant", "the pre-authorized code is unknown, used or expired");
+        const redeemed = await d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
+        if (!redeemed) throw new ServiceError("invalid_grant", "the pre-authorized code is unknown, used or expired");
         const token: TokenResponse = { access_token: redeemed.accessToken, token_type: "Bearer", expires_in: OFFER_TTL, c_nonce: redeemed.cNonce, c_nonce_expires_in: OFFER_TTL };
         return { status: 200, body: token };
       },
@@ -114,14 +114,14 @@ interface BatchCredentialResponse {
 /** The holder keys a credential request proves: one (proof) or several (proofs), each signed over this offer's c_nonce. */
 function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>, cNonce: string): string[] {
   const jwts = body.proofs ? body.proofs[PROOF_TYPE] : body.proof ? [body.proof.jwt] : undefined;
-  if (!jwts || (body.proof && body.proofs)) throw new HttpError("invalid_request", "give proof (one credential) or proofs (one copy per holder key)");
+  if (!jwts || (body.proof && body.proofs)) throw new ServiceError("invalid_request", "give proof (one credential) or proofs (one copy per holder key)");
   const holders = jwts.map((jwt) => {
     const proof = verifyHolderProof(jwt, { audience: d.publicUrl, nonce: cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
-    if (!proof.ok) throw new HttpError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
+    if (!proof.ok) throw new ServiceError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
     return proof.holder;
   });
   // One key is one holder, whether its proofs name it by did:key or did:jwk.
-  if (new Set(holders.map(holderKeyId)).size !== holders.length) throw new HttpError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
+  if (new Set(holders.map(holderKeyId)).size !== holders.length) throw new ServiceError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
   return holders;
 }
 
@@ -130,27 +130,27 @@ function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>
  * claim, then one credential (proof) or one batch of copies (proofs) in the format asked for.
  */
 async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, body: z.infer<typeof CredentialRequest>): Promise<CredentialResponse | BatchCredentialResponse> {
-  const unusable = () => new HttpError("invalid_token", "the access token is unknown, used or expired");
-  const offer = token ? d.store.offers.forToken(token, d.now()) : undefined;
+  const unusable = () => new ServiceError("invalid_token", "the access token is unknown, used or expired");
+  const offer = token ? await d.store.offers.forToken(token, d.now()) : undefined;
   if (!token || !offer) throw unusable();
   const format = requestedFormat(body, offer);
   const holders = provenHolders(d, body, offer.cNonce);
-  // Claimed in one UPDATE before the first await: of racing redemptions, one issues (one credential or one batch).
-  if (!d.store.offers.claim(token, d.now())) throw unusable();
+  // Claimed atomically (one UPDATE) before issuing: of racing redemptions, one issues (one credential or one batch).
+  if (!(await d.store.offers.claim(token, d.now()))) throw unusable();
   // Recorded once under the offer: a retry after any failure (signer down, a kill) gets the same records.
   const common = { type: offer.type, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format, offer: Buffer.from(offer.codeHash).toString("hex") };
   try {
     if (body.proofs) {
       const batch = await issuance.issueCopies({ ...common, holders });
-      d.store.offers.complete(offer.codeHash, batch.batch);
+      await d.store.offers.complete(offer.codeHash, batch.batch);
       return { credentials: batch.copies.map((c) => ({ credential: c.credential })), format: WIRE_FORMAT[format] };
     }
     const issued = await issuance.issueTo({ ...common, holder: holders[0] as string });
-    d.store.offers.complete(offer.codeHash, issued.id);
+    await d.store.offers.complete(offer.codeHash, issued.id);
     return { credential: issued.credential, format: WIRE_FORMAT[format] };
   } catch (e) {
     // Redeemable again: what was recorded waits under the offer for the retry, nothing is recorded twice.
-    d.store.offers.release(offer.codeHash);
+    await d.store.offers.release(offer.codeHash);
     throw e;
   }
 }
@@ -163,9 +163,9 @@ function requestedFormat(body: { format?: string | undefined; credential_configu
   let format: CredentialFormat = isCredentialFormat(offer.format) ? offer.format : DEFAULT_FORMAT_NAME;
   if (body.credential_configuration_id !== undefined) {
     const asked = parseConfigurationId(body.credential_configuration_id);
-    if (asked.type !== offer.type) throw new HttpError("invalid_request", "credential_configuration_id is not one this offer names");
+    if (asked.type !== offer.type) throw new ServiceError("invalid_request", "credential_configuration_id is not one this offer names");
     format = asked.format;
   } else if (body.format !== undefined) format = formatOfWire(body.format) ?? DEFAULT_FORMAT_NAME;
-  if (offer.format !== null && offer.format !== format) throw new HttpError("invalid_request", `this offer is for ${offer.format} only`);
+  if (offer.format !== null && offer.format !== format) throw new ServiceError("invalid_request", `this offer is for ${offer.format} only`);
   return format;
 }

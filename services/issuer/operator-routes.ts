@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { FORMAT_NAMES, STATUS_ACTIONS } from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { IssuerContext } from "./deps.ts";
 import { PAPER, type Issuance } from "./issuance.ts";
 import { MAX_COPIES } from "./store.ts";
 
 // Strict: a field the service does not know is a mistake or a probe, never silently dropped.
-const IssueRequest = z.strictObject({
+export const IssueRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   subject: z.string().min(8).max(512).optional(),
   /** Batch issuance: one copy per holder DID (a fresh key each), used once each by the wallet. */
@@ -20,12 +20,12 @@ const IssueRequest = z.strictObject({
   format: z.enum([...FORMAT_NAMES, "both"]).optional(),
 });
 
-const StatusRequest = z.strictObject({
+export const StatusRequest = z.strictObject({
   action: z.enum(STATUS_ACTIONS),
   ids: z.array(z.string().min(1).max(128)).min(1).max(1000),
 });
 
-const OperatorRequest = z.strictObject({
+export const OperatorRequest = z.strictObject({
   name: z.string().min(1).max(128),
   roles: z.array(z.enum(["issue", "revoke", "admin"])).min(1),
   /** Seconds until the token stops working (none: until disabled). */
@@ -48,11 +48,11 @@ function issueRoute(issuance: Issuance): Route<unknown> {
     responses: { 201: "the signed credential", 400: "invalid request", 401: "no or bad token", 403: "no issue role", 409: "Idempotency-Key reused for another request", 422: "not accredited, unknown type, bad holder or claims" },
     async handle({ body, header, caller }) {
       const idempotencyKey = header("idempotency-key");
-      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new HttpError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
-      if ([body.subject, body.subjects, body.paper].filter((x) => x !== undefined).length !== 1) throw new HttpError("invalid_request", "give one of subject (one credential), subjects (copies, one per holder key) or paper (a credential to print)");
+      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) throw new ServiceError("invalid_request", "Idempotency-Key must be 1–128 visible ASCII characters");
+      if ([body.subject, body.subjects, body.paper].filter((x) => x !== undefined).length !== 1) throw new ServiceError("invalid_request", "give one of subject (one credential), subjects (copies, one per holder key) or paper (a credential to print)");
       const common = { type: body.type, claims: body.claims, validFor: body.validFor, idempotencyKey, operator: caller?.id ?? "unknown" };
       if (body.subjects) {
-        if (body.format === "both") throw new HttpError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
+        if (body.format === "both") throw new ServiceError("invalid_request", "copies come in one format: jwt_vc or sd_jwt_vc");
         return { status: 201, body: await issuance.issueCopies({ ...common, holders: body.subjects, format: body.format ?? "jwt_vc" }) };
       }
       const issued = await issuance.issueTo({ ...common, holder: body.paper ? PAPER : (body.subject as string), format: body.format ?? "jwt_vc" });
@@ -72,11 +72,9 @@ function statusRoute(d: IssuerContext): Route<unknown> {
     responses: { 202: "accepted as pending", 401: "no or bad token", 403: "no revoke role", 404: "a credential was not issued here" },
     async handle({ body, caller }) {
       // A copy stands for its credential: the change reaches every copy of the batch, in one request.
-      const ids = [...new Set(body.ids.flatMap((id) => {
-        const copies = d.store.credentials.copiesOf(id);
-        return copies.length ? copies : [id]; // unknown: enqueue answers unknown_credential
-      }))];
-      const entries = d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
+      const copies = await Promise.all(body.ids.map((id) => d.store.credentials.copiesOf(id)));
+      const ids = [...new Set(copies.flatMap((c, i) => (c.length ? c : [body.ids[i]!])))]; // unknown: enqueue answers unknown_credential
+      const entries = await d.store.outbox.enqueue(ids, body.action, caller?.id ?? "unknown", d.now());
       d.metrics.inc("laissez_status_requests_total", "status change requests", { action: body.action }, entries.length);
       return { status: 202, body: { state: "pending", requests: entries } };
     },
@@ -92,12 +90,12 @@ function recordRoute(d: IssuerContext): Route<unknown> {
     auth: ["issue", "revoke", "admin"],
     responses: { 200: "the record", 404: "not issued here" },
     async handle({ params }) {
-      const record = d.store.credentials.get(params.id as string);
-      if (!record) throw new HttpError("not_found", "no such credential issued here");
+      const record = await d.store.credentials.get(params.id as string);
+      if (!record) throw new ServiceError("not_found", "no such credential issued here");
       const { requestHash: _h, ...visible } = record;
-      const batch = d.store.credentials.batchOf(record.id);
-      const copies = batch ? { batch, copies: d.store.credentials.copiesOf(batch) } : {};
-      return { status: 200, body: { ...visible, ...copies, requests: d.store.outbox.statusOf(record.id) } };
+      const batch = await d.store.credentials.batchOf(record.id);
+      const copies = batch ? { batch, copies: await d.store.credentials.copiesOf(batch) } : {};
+      return { status: 200, body: { ...visible, ...copies, requests: await d.store.outbox.statusOf(record.id) } };
     },
   });
 }
@@ -116,7 +114,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
       async handle({ body, caller }) {
         const now = d.now();
         const expiresAt = body.expiresIn === undefined ? undefined : now + body.expiresIn;
-        const { operator, token } = d.store.operators.create(body.name, body.roles, { by: caller?.id ?? "unknown", now, ...(expiresAt ? { expiresAt } : {}) });
+        const { operator, token } = await d.store.operators.create(body.name, body.roles, { by: caller?.id ?? "unknown", now, ...(expiresAt ? { expiresAt } : {}) });
         return { status: 201, body: { ...operator, token } };
       },
     }),
@@ -127,7 +125,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
       auth: ["admin"],
       responses: { 200: "disabled", 403: "no admin role", 404: "no such operator" },
       async handle({ params, caller }) {
-        if (!d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now())) throw new HttpError("not_found", "no such operator");
+        if (!(await d.store.operators.disable(params.id as string, caller?.id ?? "unknown", d.now()))) throw new ServiceError("not_found", "no such operator");
         return { status: 200, body: { id: params.id, disabled: true } };
       },
     }),
@@ -137,7 +135,7 @@ function operatorAdminRoutes(d: IssuerContext): Route<unknown>[] {
 /** `GET /health`: chain reachability, outbox depth, last anchored block. */
 export function healthRoutes(d: IssuerContext): Route<unknown>[] {
   d.metrics.gauge("laissez_outbox_depth", "status requests not yet anchored", () => d.store.outbox.depth());
-  d.metrics.gauge("laissez_last_anchored_block", "block of the last anchored batch", () => d.store.outbox.lastAnchoredBlock() ?? 0);
+  d.metrics.gauge("laissez_last_anchored_block", "block of the last anchored batch", async () => (await d.store.outbox.lastAnchoredBlock()) ?? 0);
   return [
     route({
       method: "get",
@@ -152,7 +150,7 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
         } catch {
           block = null;
         }
-        const anchoring = d.anchoring?.() ?? null;
+        const anchoring = (await d.anchoring?.()) ?? null;
         // Issuance answers 503 until the agency's lists are learnt: health must not say ok before.
         const listsKnown = (typeof d.lists === "function" ? d.lists() : d.lists) !== undefined;
         // An audit log the chain disagrees with (audit_chain_ahead, audit_prefix_mismatch, …) is an error, not a detail.
@@ -164,8 +162,8 @@ export function healthRoutes(d: IssuerContext): Route<unknown>[] {
           ...(d.custody ? { custody } : {}),
           chain: { reachable: block !== null, block },
           lists: listsKnown ? "known" : "unknown",
-          outbox: { depth: d.store.outbox.depth() },
-          lastAnchoredBlock: d.store.outbox.lastAnchoredBlock(),
+          outbox: { depth: await d.store.outbox.depth() },
+          lastAnchoredBlock: await d.store.outbox.lastAnchoredBlock(),
           ...(anchoring ? { anchoring } : {}),
         };
         return { status: ok ? 200 : 503, body };

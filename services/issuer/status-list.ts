@@ -2,9 +2,9 @@ import { createJWS } from "did-jwt";
 import { encodeLst, encodeStatusList, signStatusListToken, STATUS_LIST_TYP, statusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT, WORD_BITS, wordsToBitstring, wordsToTokenStatusList } from "../../core/index.ts";
 import { connectLedger } from "../chain/ledger.ts";
 import { route, type Route } from "../http/app.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import { listsOf, type IssuerContext } from "./deps.ts";
-import { chainCall } from "./credential-types.ts";
+import { chainCall } from "../chain/rpc.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** How long a signed status list credential is served before it is rebuilt from chain state. */
@@ -66,7 +66,7 @@ export function statusListRoutes(d: IssuerContext): Route<unknown>[] {
           { ...suspension, purpose: "suspension" as const },
         ];
         const list = /^\d{1,9}$/.test(params.listId as string) ? lists.find((l) => l.id === Number(params.listId)) : undefined;
-        if (Number(params.chainId) !== d.deployment.chainId || !list) throw new HttpError("not_found", "no such status list of this agency");
+        if (Number(params.chainId) !== d.deployment.chainId || !list) throw new ServiceError("not_found", "no such status list of this agency");
         if ((header("accept") ?? "").toLowerCase().includes(TOKEN_MEDIA_TYPE)) {
           const token = await cache.get(`token:${list.id}`, () => chainCall(buildToken(list.id, list.size)));
           return { status: 200, body: token, contentType: TOKEN_MEDIA_TYPE, headers: { vary: "Accept" } };

@@ -3,7 +3,8 @@ import type { RequestListener } from "node:http";
 import { z } from "zod";
 import { bytesToHex, type KeySigner, SIGNED_CONTENT_KINDS } from "../../core/index.ts";
 import { createHttpApp, type Log, route } from "../http/app.ts";
-import { HTTP_STATUS, HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
+import { HTTP_STATUS } from "../http/errors.ts";
 import { RateWindows } from "../http/rate.ts";
 import type { SignerConfig } from "./config.ts";
 import { allowSigning } from "./policy.ts";
@@ -52,7 +53,7 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
   const keyFor = (name: string, caller: string | undefined) => {
     const mine = caller !== undefined && Object.hasOwn(o.config.callers, caller) && o.config.callers[caller]!.keys.includes(name);
     const key = mine && Object.hasOwn(o.keys, name) ? o.keys[name] : undefined;
-    if (!key) throw new HttpError("not_found", "no such key");
+    if (!key) throw new ServiceError("not_found", "no such key");
     return { key, config: o.config.keys[name]! };
   };
   const app = createHttpApp({
@@ -60,7 +61,7 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
     version: "1",
     bodyLimit: SIGNER_BODY_LIMIT,
     ...(o.requestLog ? { log: o.requestLog } : {}),
-    authenticate: (token) => {
+    authenticate: async (token) => {
       const caller = byToken.get(tokenHash(token));
       return caller ? { id: caller, roles: ["signer"] } : undefined;
     },
@@ -88,18 +89,18 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
           const { key, config } = keyFor(name, caller?.id);
           const request = { input: bytes(body.input), kind: body.kind, preimage: body.preimage === undefined ? undefined : bytes(body.preimage) };
           const allowed = allowSigning(key, config, o.config, request);
-          if (!rates.allow(name, config.ratePerMinute)) throw new HttpError("rate_limited", `key ${name}: over ${config.ratePerMinute} signatures a minute`);
+          if (!rates.allow(name, config.ratePerMinute)) throw new ServiceError("rate_limited", `key ${name}: over ${config.ratePerMinute} signatures a minute`);
           let signature: Uint8Array;
           try {
             signature = await key.sign(request.input);
           } catch (e) {
-            throw new HttpError("signer_unavailable", `the key could not sign: ${(e as Error).message}`);
+            throw new ServiceError("signer_unavailable", `the key could not sign: ${(e as Error).message}`);
           }
           const digest = key.alg === "ES256K" ? request.input : createHash("sha256").update(request.input).digest();
           try {
             await o.log.append({ key: name, purpose: allowed.purpose, what: allowed.what, digest: `0x${bytesToHex(digest)}`, caller: caller!.id, time: new Date().toISOString() });
           } catch (e) {
-            throw new HttpError("signer_unavailable", (e as Error).message);
+            throw new ServiceError("signer_unavailable", (e as Error).message);
           }
           return { status: 200, body: { signature: `0x${bytesToHex(signature)}` } };
         },

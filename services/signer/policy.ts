@@ -1,7 +1,7 @@
 import { Interface, keccak256, Transaction } from "ethers";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlDecode, FORMAT_NAMES, FORMATS, type KeySigner, probeText, type SignedContentKind } from "../../core/index.ts";
-import { HttpError } from "../http/errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { KeyConfig, Purpose, SignerConfig } from "./config.ts";
 
 /** What a signing request carries: the input (an ES256K digest, an EdDSA message) and what it is over. */
@@ -19,7 +19,7 @@ export interface Allowed {
 }
 
 const refuse = (message: string): never => {
-  throw new HttpError("forbidden", message);
+  throw new ServiceError("forbidden", message);
 };
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -55,7 +55,7 @@ function checkJwt(key: KeySigner, k: KeyConfig, message: Uint8Array): string {
     try {
       return jsonObject(base64urlDecode(part), what);
     } catch (e) {
-      if (e instanceof HttpError) throw e;
+      if (e instanceof ServiceError) throw e;
       return refuse(`the JWT ${what} is not base64url`);
     }
   };
@@ -132,10 +132,10 @@ function checkTransaction(k: KeyConfig, c: SignerConfig, message: Uint8Array): {
 /**
  * Whether `key` may sign this request under its purposes, read from what it signs: the digest is
  * recomputed from the preimage, then the JWT, envelope, delegation or transaction is parsed and
- * checked. Throws HttpError `forbidden` (or `invalid_request` for a malformed request).
+ * checked. Throws ServiceError `forbidden` (or `invalid_request` for a malformed request).
  */
 export function allowSigning(key: KeySigner, k: KeyConfig, c: SignerConfig, r: SigningRequest): Allowed {
-  if (key.alg === "ES256K" && r.input.length !== 32) throw new HttpError("invalid_request", "an ES256K input is a 32-byte digest");
+  if (key.alg === "ES256K" && r.input.length !== 32) throw new ServiceError("invalid_request", "an ES256K input is a 32-byte digest");
   if (r.kind === "probe") {
     if (!equalBytes(r.input, sha256(probeText(key.publicKey)))) refuse("not this key's probe");
     return { purpose: "probe", what: "probe" };

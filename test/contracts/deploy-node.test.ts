@@ -13,7 +13,7 @@ import { publicKeyId } from "../../core/bundle.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { softwareAccount } from "../../services/chain/key-account.ts";
 import { AuditAnchorer } from "../../services/issuer/audit-anchor.ts";
-import { IssuerStore } from "../../services/issuer/store.ts";
+import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, demoAuthorityKey, demoBundleSignerKey, devDeployer } from "../../scripts/demo/consortium.ts";
 import { runLaissez, startChainProcess } from "../helpers/processes.ts";
@@ -158,19 +158,28 @@ describe("laissez deploy, seed and the operator commands against hardhat node", 
 
   it("laissez audit verify: an issuer's audit log against the heads its status writer anchored; names a rewritten entry", { timeout: 600_000 }, async () => {
     const db = join(dir, "issuer-2.db");
-    const store = new IssuerStore(db);
-    for (const name of ["alice", "bob", "carol"]) store.operators.create(name, ["issue"]);
+    const store = new SqliteIssuerStore(db);
+    for (const name of ["alice", "bob", "carol"]) await store.operators.create(name, ["issue"]);
     const provider = connectRpc(chain.url);
     const deployment = JSON.parse(readFileSync(join(dir, "31337.json"), "utf8")) as Deployment;
     const writer = softwareAccount(agencyStatusWriterKey(2).privateKey, provider);
     expect(await new AuditAnchorer(store, deployment, writer, agencyControllerKey(2).address, { intervalMs: 0 }).step(true)).toMatchObject({ count: 3 });
-    store.operators.create("dave", ["issue"]);
-    store.close();
-    provider.destroy();
-    const verify = () => runLaissez(["audit", "verify", "--db", db, "--agency", "2", "--rpc", chain.url, "--deployments", dir]);
+    await store.operators.create("dave", ["issue"]);
+    await store.close();
+    const verify = (...more: string[]) => runLaissez(["audit", "verify", "--db", db, "--agency", "2", "--rpc", chain.url, "--deployments", dir, ...more]);
     const intact = await verify();
     expect(intact.code, intact.stderr).toBe(0);
-    expect(intact.stdout).toMatch(/4 entries, 3 anchored \(block \d+\), 1 unanchored\nintact/);
+    expect(intact.stdout).toMatch(/4 entries, 3 anchored \(block \d+\), 1 unanchored\nunanchored: entries 4…4, the oldest written \d+ s ago — until anchored, whoever can write the database file can rewrite them undetected\nintact/);
+    // A stolen writer key anchors a count past the log (issue 22 item 5): the check reports entries missing, until
+    // the identity owner resets the head to the last genuine one, which the check's JSON gives.
+    const genuine = (JSON.parse((await verify("--json")).stdout) as { anchored: { count: number; head: string } }).anchored;
+    await (await connectLedger(deployment, writer).status.getFunction("anchorAudit")(agencyControllerKey(2).address, 10, `0x${"ab".repeat(32)}`)).wait();
+    provider.destroy();
+    expect((await verify()).stdout).toMatch(/BROKEN at entry 5 \(entry_missing\)/);
+    const reset = await runLaissez(["agency", "reset-audit", "--agency", "2", "--count", String(genuine.count), "--head", `0x${genuine.head}`, "--rpc", chain.url, "--deployments", dir]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/AuditHeadReset\(0x[0-9a-fA-F]{40}, 10, 3, 0x[0-9a-f]{64}\)/);
+    expect((await verify()).code).toBe(0);
     const raw = new DatabaseSync(db);
     raw.exec("DROP TRIGGER audit_append_only_u");
     raw.prepare("UPDATE audit SET operator = 'nobody' WHERE seq = 2").run();

@@ -18,13 +18,13 @@ import { readDeployment } from "../../services/chain/deployments.ts";
 import { credentialTypeId, regionId } from "../../services/chain/ids.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { loadIssuerConfig } from "../../services/issuer/config.ts";
 import { startIssuer } from "../../services/issuer/main.ts";
-import { IssuerStore } from "../../services/issuer/store.ts";
+import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { deployTo, seedDemo } from "../../scripts/dev-chain.ts";
 import { DEMO_SCHEMAS_DIR, demoSchemas } from "../../scripts/context.ts";
 import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, demoAuthorityKey } from "../../scripts/demo/consortium.ts";
@@ -90,9 +90,9 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     await deployTo(guard.url, deployments);
     await seedDemo(guard.url, deployments);
     const db = join(dir, "issuer.db");
-    const store = new IssuerStore(db);
-    const { token } = store.operators.create("e2e", ["admin", "issue", "revoke"]);
-    store.close();
+    const store = new SqliteIssuerStore(db);
+    const { token } = await store.operators.create("e2e", ["admin", "issue", "revoke"]);
+    await store.close();
     issuer = await startIssuer(
       loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY: agencyControllerKey(0).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
       DEMO_SCHEMAS_DIR,
@@ -141,22 +141,22 @@ describe("a block that disappears (anvil's snapshot and revert, sent to anvil di
   it("the anchoring worker waits for its confirmations and, when the block is gone, lands the same transaction once", async () => {
     const provider = connectRpc(guard.url);
     const deployment = readDeployment(31337, deployments);
-    const store = new IssuerStore(join(dir, "reorg.db"));
+    const store = new SqliteIssuerStore(join(dir, "reorg.db"));
     const seeded = readFileSync(join(deployments, "31337.consortium.json"), "utf8");
     const agency = (JSON.parse(seeded) as { agencies: { revocationList: number; suspensionList: number }[] }).agencies[1]!;
     const lists = { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } };
-    const id = store.credentials.record({ id: "urn:uuid:reorg", type: "DriverLicence", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op").id;
-    const { revocation } = store.credentials.get(id)!;
-    store.outbox.enqueue([id], "revoke", "op");
+    const id = (await store.credentials.record({ id: "urn:uuid:reorg", type: "DriverLicence", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op")).id;
+    const { revocation } = (await store.credentials.get(id))!;
+    await store.outbox.enqueue([id], "revoke", "op");
     const writer = new Wallet(agencyStatusWriterKey(1).privateKey, provider);
-    const anchorer = new Anchorer(store, deployment, writer, { confirmations: 2 });
+    const anchorer = new StatusPublisher(store, deployment, writer, { confirmations: 2 });
     const status = connectLedger(deployment, provider).status;
     const updates = async () => (await status.queryFilter("StatusUpdated", deployment.deployedAtBlock, "latest")).length;
     const before = await updates();
 
     const snapshot = await anvil.rpc<string>("evm_snapshot");
     expect(await anchorer.step()).toBe(0); // in a block, one confirmation of two: not anchored yet
-    expect(store.outbox.statusOf(id)[0]!.state).toBe("sending");
+    expect((await store.outbox.statusOf(id))[0]!.state).toBe("sending");
     expect(await status.getFunction("isSet")(revocation.list, revocation.index)).toBe(true);
     await anvil.rpc("evm_revert", [snapshot]); // the block is gone, and the transaction with it
     expect(await status.getFunction("isSet")(revocation.list, revocation.index)).toBe(false);
@@ -164,10 +164,10 @@ describe("a block that disappears (anvil's snapshot and revert, sent to anvil di
     expect(await anchorer.step()).toBe(0); // the same signed bytes again, in a new block
     await anvil.rpc("anvil_mine", ["0x1"]);
     expect(await anchorer.step()).toBe(1);
-    expect(store.outbox.statusOf(id)[0]!.state).toBe("anchored");
+    expect((await store.outbox.statusOf(id))[0]!.state).toBe("anchored");
     expect(await status.getFunction("isSet")(revocation.list, revocation.index)).toBe(true);
     expect((await updates()) - before).toBe(1);
-    store.close();
+    await store.close();
     provider.destroy();
   });
 

@@ -100,7 +100,7 @@ describe("laissez up: the whole system as one command", () => {
     const { offerUri } = (await offerRes.json()) as { offerUri: string };
     // Plain http to the issuer only by the explicit development option.
     const insecure = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--region", "CN-ZJ", ...wallet], { env });
-    expect([insecure.code, insecure.stderr]).toEqual([1, expect.stringContaining("not on https")]);
+    expect([insecure.code, insecure.stderr]).toEqual([3, expect.stringContaining("not on https")]);
     const received = await runLaissez(["wallet", "receive", offerUri, "--bundle", `${record.checkpoints["CN-ZJ"]}/bundle`, "--region", "cn-zj", "--allow-http-loopback", ...wallet], { env });
     expect(received.code, received.stderr).toBe(0);
     expect(received.stdout).toMatch(/^received HealthCode from Zhejiang Provincial Health Commission: urn:uuid:/);

@@ -111,8 +111,15 @@ describe("a code that is not valid never looks green", () => {
       expect(await card(id).getAttribute("class")).toContain("health-green");
     }
     // Nothing changed yet: no notice.
-    await page.click("#sync");
-    await expect.poll(() => page.getAttribute("#bundle-status", "data-outcome")).toBe("synced");
+    await expect
+      .poll(
+        async () => {
+          await page.click("#sync");
+          return page.getAttribute("#bundle-status", "data-outcome");
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe("synced");
     expect(await page.locator("#status-notice").isHidden()).toBe(true);
 
     await setStatus(revoked, "revoke");

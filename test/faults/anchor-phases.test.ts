@@ -12,7 +12,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { p256 } from "@noble/curves/nist.js";
 import { Transaction, type EventLog } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +22,7 @@ import { connectRpc } from "../../services/chain/rpc.ts";
 import { deployTo, seedDemo } from "../../scripts/dev-chain.ts";
 import { startAnvil, type AnvilNode } from "../helpers/anvil.ts";
 import { startHoldingProxy, type HoldingProxy, type HoldPoint } from "../helpers/holding-proxy.ts";
+import { withStoreAt } from "../helpers/issuer.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "laissez-anchor-phases-"));
@@ -73,15 +73,8 @@ async function call(method: string, path: string, body?: unknown) {
 }
 
 /** The store as the killed process left it. */
-function stored(id: string): { state: string; batch: { state: string; raw_tx: string; tx_hash: string } | undefined } {
-  const d = new DatabaseSync(db, { readOnly: true });
-  try {
-    const row = d.prepare("SELECT state, batch_id FROM outbox WHERE credential_id = ? ORDER BY seq DESC LIMIT 1").get(id) as { state: string; batch_id: number | null };
-    const batch = row.batch_id === null ? undefined : (d.prepare("SELECT state, raw_tx, tx_hash FROM batches WHERE id = ?").get(row.batch_id) as { state: string; raw_tx: string; tx_hash: string });
-    return { state: row.state, batch };
-  } finally {
-    d.close();
-  }
+function stored(id: string): Promise<{ state: string | undefined; batch: { state: string; rawTx: string; txHash: string } | undefined }> {
+  return withStoreAt(db, async (s) => ({ state: (await s.outbox.statusOf(id)).at(-1)?.state, batch: await s.outbox.latestBatchOf(id) }));
 }
 
 const ledger = () => {
@@ -156,26 +149,26 @@ describe.each(KILLED)("$who SIGKILLed at each phase of anchoring", ({ who, kill 
       expect((await call("POST", "/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
       await reached;
       const sentBefore = proxy.sentRaw.length;
-      const atKill = stored(id);
+      const atKill = await stored(id);
       const setAtKill = await status.getFunction("isSet")(list, index);
       await kill();
 
       expect([atKill.state, atKill.batch?.state]).toEqual([phase.outbox, phase.batch]);
       if (atKill.batch) {
-        expect(Transaction.from(atKill.batch.raw_tx).hash).toBe(atKill.batch.tx_hash);
-        expect(proxy.sentRaw.slice(0, sentBefore).includes(atKill.batch.raw_tx)).toBe(phase.nodeHasIt);
+        expect(Transaction.from(atKill.batch.rawTx).hash).toBe(atKill.batch.txHash);
+        expect(proxy.sentRaw.slice(0, sentBefore).includes(atKill.batch.rawTx)).toBe(phase.nodeHasIt);
       }
       expect(setAtKill).toBe(phase.nodeHasIt);
       provider.destroy();
       ({ provider, status } = ledger());
 
       if (who === "the issuer process") await startService();
-      await until(() => stored(id).state === "anchored");
+      await until(async () => (await stored(id)).state === "anchored");
       expect([service!.child.exitCode, service!.child.signalCode]).toEqual([null, null]); // alive: the chain's death ended nothing
       expect(await status.getFunction("isSet")(list, index)).toBe(true);
       const updates = (await status.queryFilter("StatusUpdated", from + 1, "latest")) as EventLog[];
       expect(updates).toHaveLength(1); // exactly once
-      if (atKill.batch) expect(updates[0]!.transactionHash).toBe(atKill.batch.tx_hash); // the bytes signed before the kill
+      if (atKill.batch) expect(updates[0]!.transactionHash).toBe(atKill.batch.txHash); // the bytes signed before the kill
       const record = await call("GET", `/credentials/${encodeURIComponent(id)}`);
       expect((record.json.requests as { state: string; transaction: string; block: number }[])[0]).toMatchObject({ state: "anchored", transaction: updates[0]!.transactionHash, block: updates[0]!.blockNumber });
       provider.destroy();
@@ -194,8 +187,8 @@ describe("a chain restarted without its last blocks (a node that lost unflushed 
     const id = issued.json.id as string;
     const { list, index } = (issued.json.status as { revocation: { list: number; index: number } }).revocation;
     expect((await call("POST", "/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
-    await until(() => stored(id).state === "anchored");
-    const firstHash = stored(id).batch!.tx_hash;
+    await until(async () => (await stored(id)).state === "anchored");
+    const firstHash = (await stored(id)).batch!.txHash;
 
     const second = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
 
@@ -213,8 +206,8 @@ describe("a chain restarted without its last blocks (a node that lost unflushed 
     expect(await provider.getTransactionReceipt(firstHash)).toBeNull(); // the chain lost it
 
     // Re-queued and anchored again (the same nonce and calldata may well sign to the same bytes), now with a receipt on this chain.
-    await until(async () => stored(id).state === "anchored" && stored(second.json.id as string).state === "anchored" && (await status.getFunction("isSet")(list, index)), 20_000);
-    expect((await provider.getTransactionReceipt(stored(id).batch!.tx_hash))?.status).toBe(1);
+    await until(async () => (await stored(id)).state === "anchored" && (await stored(second.json.id as string)).state === "anchored" && (await status.getFunction("isSet")(list, index)), 20_000);
+    expect((await provider.getTransactionReceipt((await stored(id)).batch!.txHash))?.status).toBe(1);
     const health = (await call("GET", "/health")).json as { anchoring: { requeued: Record<string, number> } };
     expect(health.anchoring.requeued.lost).toBe(1);
     provider.destroy();

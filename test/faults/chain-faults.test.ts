@@ -8,7 +8,7 @@ import { p256DidKey } from "../../core/did.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { connectRpc, waitForRpc } from "../../services/chain/rpc.ts";
-import { readRows } from "../helpers/issuer.ts";
+import { withStoreAt } from "../helpers/issuer.ts";
 import { freePort, ROOT, runLaissez } from "../helpers/processes.ts";
 
 /**
@@ -105,9 +105,8 @@ const health = async () => {
   const res = await fetch(`${service!.url}/health`);
   return { status: res.status, json: (await res.json()) as { status: string; anchoring?: { lastError: unknown; requeued: Record<string, number>; lastReconcile: unknown } } };
 };
-const rows = <T>(sql: string): T[] => readRows<T>(db, sql);
-const credentialCount = () => rows<{ n: number }>("SELECT count(*) AS n FROM credentials")[0]!.n;
-const stateOf = (id: string) => rows<{ state: string }>(`SELECT state FROM outbox WHERE credential_id = '${id}' ORDER BY seq DESC LIMIT 1`)[0]?.state;
+const credentialCount = () => withStoreAt(db, (s) => s.credentials.count());
+const stateOf = (id: string) => withStoreAt(db, async (s) => (await s.outbox.statusOf(id)).at(-1)?.state);
 async function until(what: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await what())) {
@@ -117,10 +116,10 @@ async function until(what: () => boolean | Promise<boolean>, ms = 120_000): Prom
 }
 /** Is the credential's revocation bit set on the chain now? */
 async function revokedOnChain(id: string): Promise<boolean> {
-  const [c] = rows<{ revocation_list: number; revocation_index: number }>(`SELECT revocation_list, revocation_index FROM credentials WHERE id = '${id}'`);
+  const { revocation } = (await withStoreAt(db, (s) => s.credentials.get(id)))!;
   const provider = connectRpc(`http://127.0.0.1:${chainPort}`, { timeoutMs: 5000, chainId: 31337 });
   try {
-    return (await connectLedger(readDeployment(31337, deployments), provider).status.getFunction("isSet")(c!.revocation_list, c!.revocation_index)) as boolean;
+    return (await connectLedger(readDeployment(31337, deployments), provider).status.getFunction("isSet")(revocation.list, revocation.index)) as boolean;
   } finally {
     provider.destroy();
   }
@@ -135,10 +134,10 @@ async function expectDegraded(pendingId: string): Promise<void> {
   expectAlive();
   await until(async () => (await health()).json.status === "degraded", 30_000);
   expect((await health()).status).toBe(503);
-  const before = credentialCount();
+  const before = await credentialCount();
   const refused = await issue();
   expect([refused.status, refused.code]).toEqual([503, "chain_unavailable"]);
-  expect(credentialCount()).toBe(before);
+  expect(await credentialCount()).toBe(before);
   const r = await revoke(pendingId);
   expect([r.status, r.json.state]).toEqual([202, "pending"]);
   expectAlive();
@@ -162,14 +161,14 @@ describe("the issuer service when the chain fails", () => {
   it("chain killed while idle, then reset: lives, degraded, pending; re-anchors what the reset lost", async () => {
     const first = await issued();
     expect((await revoke(first)).status).toBe(202);
-    await until(() => stateOf(first) === "anchored");
+    await until(async () => (await stateOf(first)) === "anchored");
     const second = await issued();
 
     await killChain(); // idle: nothing in flight
     await expectDegraded(second);
 
     await startResetChain();
-    await until(async () => stateOf(second) === "anchored" && stateOf(first) === "anchored" && (await revokedOnChain(first)));
+    await until(async () => (await stateOf(second)) === "anchored" && (await stateOf(first)) === "anchored" && (await revokedOnChain(first)));
     expect(await revokedOnChain(second)).toBe(true);
     const h = await health();
     expect(h.json.status).toBe("ok");
@@ -184,13 +183,13 @@ describe("the issuer service when the chain fails", () => {
       fetch(`http://127.0.0.1:${chainPort}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
     await rpc("evm_setAutomine", [false]); // test-only: the batch is sent and never mined
     expect((await revoke(id)).status).toBe(202);
-    await until(() => stateOf(id) === "sending");
+    await until(async () => (await stateOf(id)) === "sending");
     await killChain(); // awaiting its receipt
     await expectDegraded(other);
-    expect(stateOf(id)).not.toBe("anchored");
+    expect(await stateOf(id)).not.toBe("anchored");
 
     await startResetChain();
-    await until(async () => stateOf(id) === "anchored" && stateOf(other) === "anchored" && (await revokedOnChain(id)) && (await revokedOnChain(other)));
+    await until(async () => (await stateOf(id)) === "anchored" && (await stateOf(other)) === "anchored" && (await revokedOnChain(id)) && (await revokedOnChain(other)));
     // Both resets lost an anchored batch; the stale transaction was refused (nonce ahead) or landed once.
     expect((await health()).json.anchoring!.requeued.lost).toBeGreaterThanOrEqual(2);
     expectAlive();
@@ -199,13 +198,13 @@ describe("the issuer service when the chain fails", () => {
   it("chain frozen: issuance answers 503 within the RPC timeout and records nothing", async () => {
     signalChain("SIGSTOP");
     try {
-      const before = credentialCount();
+      const before = await credentialCount();
       const started = Date.now();
       const r = await issue();
       expect([r.status, r.code]).toEqual([503, "chain_unavailable"]);
       expect(Date.now() - started).toBeLessThan(15_000);
       await new Promise((res) => setTimeout(res, 2000)); // nothing turns up later either
-      expect(credentialCount()).toBe(before);
+      expect(await credentialCount()).toBe(before);
       expectAlive();
     } finally {
       signalChain("SIGCONT");
@@ -221,11 +220,11 @@ describe("the issuer service when the chain fails", () => {
     await expectDegraded(id);
 
     await startResetChain();
-    await until(async () => stateOf(id) === "anchored" && (await revokedOnChain(id)));
+    await until(async () => (await stateOf(id)) === "anchored" && (await revokedOnChain(id)));
     expect((await issue()).status).toBe(201);
     // Never anchored without a receipt: every batch still marked anchored is on the chain we talk to now.
     const provider = connectRpc(`http://127.0.0.1:${chainPort}`, { timeoutMs: 5000, chainId: 31337 });
-    for (const b of rows<{ tx_hash: string }>("SELECT tx_hash FROM batches WHERE state = 'anchored'")) expect((await provider.getTransactionReceipt(b.tx_hash))?.status).toBe(1);
+    for (const b of await withStoreAt(db, (s) => s.outbox.batches("anchored"))) expect((await provider.getTransactionReceipt(b.txHash))?.status).toBe(1);
     provider.destroy();
     expectAlive();
   }, 600_000);

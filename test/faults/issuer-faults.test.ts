@@ -12,7 +12,8 @@ import { createHolderKey } from "../../wallet/holder.ts";
 import { readDeployment } from "../../services/chain/deployments.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
-import { readRows } from "../helpers/issuer.ts";
+import { readRows, withStoreAt } from "../helpers/issuer.ts";
+import type { IssuerStore } from "../../services/issuer/store.ts";
 import { freePort, ROOT, runLaissez, startChainProcess } from "../helpers/processes.ts";
 
 /**
@@ -95,6 +96,8 @@ async function get(path: string) {
 }
 const issue = (key?: string) => post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }, key ? { "idempotency-key": key } : {});
 const readDb = <T>(sql: string): T[] => readRows<T>(db, sql);
+const inStore = <T>(look: (store: IssuerStore) => Promise<T>): Promise<T> => withStoreAt(db, look);
+const anchoredBatches = () => inStore(async (s) => (await s.outbox.batches("anchored")).length);
 async function until(what: () => Promise<boolean>, ms = 30_000) {
   const deadline = Date.now() + ms;
   while (!(await what())) {
@@ -175,19 +178,17 @@ describe("issuer service faults", () => {
       expect(retry.status).toBe(201);
       expect(retry.json.credential).toBe(credential);
     }
-    const [counts] = readDb<{ credentials: number; indices: number; distinct_indices: number }>(
-      "SELECT (SELECT count(*) FROM credentials) AS credentials, (SELECT count(*) FROM allocated_indices) AS indices, (SELECT count(DISTINCT list_id || ':' || idx) FROM allocated_indices) AS distinct_indices",
-    );
-    expect(counts!.indices).toBe(2 * counts!.credentials);
-    expect(counts!.distinct_indices).toBe(counts!.indices);
-    expect(readDb("SELECT credential_id FROM allocated_indices WHERE credential_id NOT IN (SELECT id FROM credentials)")).toEqual([]);
+    // Two indices per record, none without one (distinct (list, index) is the store's contract: test/helpers/store-behaviour.ts).
+    const counts = await inStore((s) => s.census());
+    expect(counts.allocatedIndices).toBe(2 * counts.credentials);
+    expect(counts.strayIndices).toBe(0);
   });
 
   it("SIGKILL at random moments during anchoring: no revocation lost, none applied twice", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push((await issue()).json.id as string);
     const eventsBefore = (await revocationEvents()).length;
-    const batchesBefore = readDb<{ n: number }>("SELECT count(*) AS n FROM batches WHERE state = 'anchored'")[0]!.n;
+    const batchesBefore = await anchoredBatches();
     for (let round = 0; round < 5; round++) {
       const r = await post("/credentials/status", { action: "revoke", ids: ids.slice(round * 8, round * 8 + 8) });
       expect(r.status).toBe(202);
@@ -195,7 +196,7 @@ describe("issuer service faults", () => {
       await kill9(service!);
       service = await startService();
     }
-    await until(async () => readDb<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE state != 'anchored'")[0]!.n === 0);
+    await until(async () => (await inStore((s) => s.outbox.depth())) === 0);
     const provider = connectRpc(chain.url);
     const { status } = connectLedger(readDeployment(31337, join(dir, "deployments")), provider);
     for (const id of ids) {
@@ -203,10 +204,10 @@ describe("issuer service faults", () => {
       expect(await status.getFunction("isSet")(c.revocation.list, c.revocation.index)).toBe(true);
     }
     provider.destroy();
-    const batches = readDb<{ n: number }>("SELECT count(*) AS n FROM batches WHERE state = 'anchored'")[0]!.n - batchesBefore;
+    const batches = (await anchoredBatches()) - batchesBefore;
     // One event per anchored batch: no batch reached the chain twice.
     expect((await revocationEvents()).length - eventsBefore).toBe(batches);
-    expect(readDb<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE action = 'revoke' AND state = 'anchored'")[0]!.n).toBeGreaterThanOrEqual(40);
+    expect(await inStore((s) => s.outbox.countRequests("revoke", "anchored"))).toBeGreaterThanOrEqual(40);
   });
 
   it("SIGKILL at random moments during batch redemption: every offer ends redeemed once (20 copies), none claimed for ever, no record orphaned", async () => {

@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIssuerApp, type IssuerDeps } from "../../services/issuer/app.ts";
-import { IssuerStore } from "../../services/issuer/store.ts";
+import { SqliteIssuerStore, type IssuerStore } from "../../services/issuer/store.ts";
 import { demoIssuerKey } from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import type { SeededChain } from "./chain.ts";
@@ -17,7 +17,7 @@ import { freePort } from "./processes.ts";
  * as it would on Besu.
  */
 export async function startIssuerService(chain: SeededChain, agency = 0, overrides: Partial<IssuerDeps> = {}) {
-  const store = new IssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "issuer.db"));
+  const store = new SqliteIssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "issuer.db"));
   const a = chain.agencies[agency]!;
   const chainNow = await chain.networkHelpers.time.latest();
   const started = Math.floor(Date.now() / 1000);
@@ -43,16 +43,37 @@ export async function startIssuerService(chain: SeededChain, agency = 0, overrid
   return { store, server, url, now };
 }
 
-const rawConnections = new Map<string, DatabaseSync>();
-
-/** A second connection to a store's database file, to look at (or try to tamper with) what it wrote. */
-export function rawDb(store: IssuerStore): DatabaseSync {
-  let db = rawConnections.get(store.path);
-  if (!db) rawConnections.set(store.path, (db = new DatabaseSync(store.path)));
-  return db;
+/**
+ * Runs `look` on the store a service process (perhaps killed, perhaps still running) keeps in
+ * `file`, opened for the look and closed after: tests ask the store, not the file.
+ */
+export async function withStoreAt<T>(file: string, look: (store: IssuerStore) => Promise<T>): Promise<T> {
+  const store = new SqliteIssuerStore(file);
+  try {
+    return await look(store);
+  } finally {
+    await store.close();
+  }
 }
 
-/** The rows a query gives on an issuer's database file, opened read-only for the query: what a service process (perhaps killed) left there. */
+/**
+ * Every row of a table of a SQLite store's file, as text, read-only: for the few assertions
+ * about what lies at rest (no claims stored), which only the dialect's own file can show.
+ */
+export function atRest(file: string, table: "credentials" | "offers"): string {
+  const d = new DatabaseSync(file, { readOnly: true });
+  try {
+    return JSON.stringify(d.prepare(`SELECT * FROM ${table}`).all(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
+  } finally {
+    d.close();
+  }
+}
+
+/**
+ * The rows a query gives on an issuer's SQLite file, opened read-only for the query. Only the
+ * offer-redemption tests (issue 22 item 7) still use it, for what the store's interface does not
+ * answer yet (offers left unredeemed, copies per offer): new tests ask the store.
+ */
 export function readRows<T>(file: string, sql: string): T[] {
   const d = new DatabaseSync(file, { readOnly: true });
   try {

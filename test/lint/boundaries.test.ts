@@ -50,7 +50,7 @@ const REFUSED: readonly (readonly [string, string])[] = [
   ["bench/verify.ts", "../test/vectors/generate.ts"],
   // core only through its public API
   ["services/checkpoint/web/app.ts", "../../../core/verify.ts"],
-  ["services/issuer/anchor.ts", "../../core/status-bits.ts"],
+  ["services/issuer/publish.ts", "../../core/status-bits.ts"],
   ["wallet/receive.ts", "../core/jwt.ts"],
   ["web/ui.ts", "../core/bundle-codec.ts"],
   ["scripts/commands/checkpoint.ts", "../../core/verify.ts"],

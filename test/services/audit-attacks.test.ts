@@ -6,7 +6,7 @@ import { auditAnchors, lastAuditAnchor } from "../../services/chain/audit-anchor
 import { connectLedger, type Ledger } from "../../services/chain/ledger.ts";
 import { AuditAnchorer, verifyAuditLog } from "../../services/issuer/audit-anchor.ts";
 import { loadIssuerConfig } from "../../services/issuer/config.ts";
-import { auditEntryHash, AUDIT_GENESIS, IssuerStore, type AuditRow } from "../../services/issuer/store.ts";
+import { auditEntryHash, AUDIT_GENESIS, SqliteIssuerStore, type AuditRow } from "../../services/issuer/store.ts";
 import { expectRevert, seededChain, type SeededChain } from "../helpers/chain.ts";
 import { startIssuerService } from "../helpers/issuer.ts";
 
@@ -28,12 +28,12 @@ beforeAll(async () => {
 async function service(n: number) {
   const agency = chain.agencies[n]!.address;
   const shown: { audit?: AuditAnchorer } = {};
-  const issuer = await startIssuerService(chain, n, { anchoring: () => ({ lastError: null, requeued: {}, lastReconcile: null, audit: shown.audit!.status() }) });
+  const issuer = await startIssuerService(chain, n, { anchoring: async () => ({ lastError: null, requeued: {}, lastReconcile: null, audit: await shown.audit!.status() }) });
   const audit = (shown.audit = new AuditAnchorer(issuer.store, chain.deployment, chain.accounts.writers[n] as Signer, agency, { intervalMs: 0 }));
-  for (const name of ["alice", "bob", "carol"]) issuer.store.operators.create(name, ["issue"]);
+  for (const name of ["alice", "bob", "carol"]) await issuer.store.operators.create(name, ["issue"]);
   const health = async () => {
     const res = await fetch(`${issuer.url}/health`);
-    return { status: res.status, body: (await res.json()) as { status: string; anchoring: { audit: ReturnType<AuditAnchorer["status"]> } } };
+    return { status: res.status, body: (await res.json()) as { status: string; anchoring: { audit: Awaited<ReturnType<AuditAnchorer["status"]>> } } };
   };
   return { ...issuer, agency, audit, shown, health };
 }
@@ -44,15 +44,15 @@ describe("a stolen status-writer key (issue 22 item 5)", () => {
   it("cannot push the audit count out of reach; the service reports the chain ahead on /health; the identity owner's reset lets the genuine log anchor again", async () => {
     const s = await service(2);
     closeAll.push(s.server);
-    expect(await s.audit.step(true)).toEqual(s.store.auditChain.head());
-    const genuine = s.store.auditChain.head();
+    expect(await s.audit.step(true)).toEqual(await s.store.auditChain.head());
+    const genuine = await s.store.auditChain.head();
     const thief = connectLedger(chain.deployment, chain.accounts.writers[2] as Signer).status;
     // The attack of the second pass: count 2^64-1, after which no anchor could ever pass it.
     const max = (await thief.getFunction("MAX_AUDIT_STEP")()) as bigint;
     await expectRevert(thief.getFunction("anchorAudit")(s.agency, 2n ** 64n - 1n, `0x${"ab".repeat(32)}`), "AuditStepTooLarge", [s.agency, 2n ** 64n - 1n, BigInt(genuine.count), max]);
     // What a thief still can do: one largest step. The service notices as soon as its log grows.
     await (await thief.getFunction("anchorAudit")(s.agency, BigInt(genuine.count) + max, `0x${"ab".repeat(32)}`)).wait();
-    s.store.operators.create("dave", ["issue"]);
+    await s.store.operators.create("dave", ["issue"]);
     expect(await s.audit.step(true)).toBeNull();
     const ahead = await s.health();
     expect(ahead.status).toBe(503);
@@ -63,13 +63,13 @@ describe("a stolen status-writer key (issue 22 item 5)", () => {
     await expectRevert(thief.getFunction("resetAuditHead")(s.agency, genuine.count, `0x${genuine.head}`), "NotIdentityOwner");
     const owner = connectLedger(chain.deployment, chain.accounts.controllers[2] as Signer).status;
     await (await owner.getFunction("resetAuditHead")(s.agency, genuine.count, `0x${genuine.head}`)).wait();
-    expect(await s.audit.step(true)).toEqual(s.store.auditChain.head());
+    expect(await s.audit.step(true)).toEqual(await s.store.auditChain.head());
     const healed = await s.health();
     expect([healed.status, healed.body.anchoring.audit.lastError, healed.body.anchoring.audit.unanchored]).toEqual([200, null, 0]);
     // The forged head is void for the auditor too: the log verifies against the heads in force.
     expect(await verifyAuditLog(s.store.path, ledger, s.agency)).toMatchObject({ ok: true, unanchored: 0, broken: null });
     // The reset replaced the heads at or above its count (the forged one, and the genuine one it restates).
-    expect((await auditAnchors(ledger, s.agency)).map((a) => a.count)).toEqual([genuine.count, s.store.auditChain.head().count]);
+    expect((await auditAnchors(ledger, s.agency)).map((a) => a.count)).toEqual([genuine.count, (await s.store.auditChain.head()).count]);
   });
 });
 
@@ -79,7 +79,7 @@ describe("a written database file (issue 22 item 6)", () => {
     closeAll.push(s.server);
     await s.audit.step(true);
     const anchored = await lastAuditAnchor(ledger, s.agency);
-    s.store.operators.create("erin", ["issue"]);
+    await s.store.operators.create("erin", ["issue"]);
     // The owner of the file drops the triggers, rewrites entry 2 and re-hashes everything after it.
     const db = new DatabaseSync(s.store.path);
     db.exec("DROP TRIGGER audit_append_only_u; DROP TRIGGER audit_append_only_d;");
@@ -91,11 +91,11 @@ describe("a written database file (issue 22 item 6)", () => {
     }
     db.close();
     // The service restarts on the forged file: it refuses to anchor over the anchored head.
-    const restarted = new IssuerStore(s.store.path);
+    const restarted = new SqliteIssuerStore(s.store.path);
     const audit = new AuditAnchorer(restarted, chain.deployment, chain.accounts.writers[3] as Signer, s.agency, { intervalMs: 0 });
     restarted.operators.create("frank", ["issue"]);
     expect(await audit.step(true)).toBeNull();
-    expect(audit.status().lastError).toMatchObject({ code: "audit_prefix_mismatch" });
+    expect((await audit.status()).lastError).toMatchObject({ code: "audit_prefix_mismatch" });
     expect(await lastAuditAnchor(ledger, s.agency)).toEqual(anchored);
     s.shown.audit = audit; // the service's /health shows the restarted anchorer
     const health = await s.health();
@@ -109,7 +109,7 @@ describe("a written database file (issue 22 item 6)", () => {
     closeAll.push(s.server);
     await s.audit.step(true);
     s.store.audit("admin", "settings.change", "rate-limit", { to: 5 }, Math.floor(Date.now() / 1000) - 42);
-    s.store.operators.create("grace", ["issue"]);
+    await s.store.operators.create("grace", ["issue"]);
     const { body } = await s.health();
     expect(body.anchoring.audit).toMatchObject({ entries: 5, unanchored: 2 });
     expect(body.anchoring.audit.oldestUnanchoredAgeS).toBeGreaterThanOrEqual(42);

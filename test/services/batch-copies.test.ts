@@ -12,7 +12,7 @@ import { createHolderProof, decodeJwt, ENDPOINTS, type JsonValue, PRE_AUTHORIZED
 import { decodeDisclosure } from "../../core/formats/sd-jwt-vc/sd-jwt.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { nextCopy, walletEntries } from "../../wallet/copies.ts";
@@ -35,7 +35,7 @@ beforeAll(async () => {
   chain = await seededChain();
   seededAt = await chain.networkHelpers.time.latest();
   ({ store, server, url: base } = await startIssuerService(chain, 0));
-  token = store.operators.create("issuer", ["issue", "revoke"]).token;
+  token = (await store.operators.create("issuer", ["issue", "revoke"])).token;
 });
 afterAll(() => server?.close());
 
@@ -103,7 +103,7 @@ describe("batch copies", () => {
     expect((revoke.json.requests as { credentialId: string }[]).map((r) => r.credentialId).sort()).toEqual(copies.map((c) => c.id).sort());
     const record = await (await fetch(`${base}/credentials/${encodeURIComponent(copies[1]!.id)}`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(record).toMatchObject({ batch, copies: copies.map((c) => c.id) });
-    const anchorer = new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer);
+    const anchorer = new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer);
     await anchorer.drain();
     p = { ...p, bundle: await bundleNow() };
     expect(copies.map((c) => verifyCredential(c.credential, p).reason)).toEqual(["revoked", "revoked", "revoked"]);
@@ -116,7 +116,7 @@ describe("batch copies", () => {
     const now = await chain.networkHelpers.time.latest();
     const keys = Array.from({ length: 4 }, createHolderKey);
     const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience: base, nonce: tokenRes.c_nonce, issuedAt: now })));
-    const before = store.credentials.count();
+    const before = await store.credentials.count();
     const answers = await Promise.all(
       Array.from({ length: 10 }, () =>
         fetch(`${base}${ENDPOINTS.credential}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tokenRes.access_token}` }, body: JSON.stringify({ proofs: { jwt: proofs } }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { credentials?: { credential: string }[] } })),
@@ -124,7 +124,7 @@ describe("batch copies", () => {
     );
     expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(401)]);
     expect(answers.find((a) => a.status === 200)!.body.credentials).toHaveLength(4);
-    expect(store.credentials.count() - before).toBe(4);
+    expect(await store.credentials.count() - before).toBe(4);
 
     // The wallet's own path: fresh keys, one proof each, the copies checked and kept with their keys.
     const wallet = new MemoryCredentialStore();
@@ -154,7 +154,7 @@ describe("batch copies", () => {
     // Two hours after seeding: the key and the accreditation have been in force for longer than the widest spread.
     await chain.networkHelpers.time.increase(7200);
     const later = await startIssuerService(chain, 0, { keyValidSince: seededAt });
-    const operator = later.store.operators.create("issuer", ["issue"]).token;
+    const operator = (await later.store.operators.create("issuer", ["issue"])).token;
     try {
       for (const format of ["jwt_vc", "sd_jwt_vc"] as const) {
         const keys = Array.from({ length: 5 }, createHolderKey);

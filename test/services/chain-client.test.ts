@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventLog } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Anchorer } from "../../services/issuer/anchor.ts";
-import { IssuerStore } from "../../services/issuer/store.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
+import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { connectRpc } from "../../services/chain/rpc.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { demoSchemas } from "../../scripts/context.ts";
@@ -56,24 +56,24 @@ describe("sync through a Besu-like node", () => {
 describe("the anchoring worker on a chain with a small block gas limit", () => {
   it("splits 1,000 scattered revocations (about 10 M gas) into batches within half of an 8 M block, and anchors every one", async () => {
     const small = await seededChain({ blockGasLimit: 8_000_000n });
-    const store = new IssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-gas-")), "issuer.db"));
+    const store = new SqliteIssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-gas-")), "issuer.db"));
     const a = small.agencies[0]!;
     const lists = { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } };
-    const ids = Array.from({ length: 1000 }, (_, i) => store.credentials.record({ id: `urn:uuid:g${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op").id);
-    store.outbox.enqueue(ids, "revoke", "op");
+    const ids = await Promise.all(Array.from({ length: 1000 }, async (_, i) => (await store.credentials.record({ id: `urn:uuid:g${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op")).id));
+    await store.outbox.enqueue(ids, "revoke", "op");
     const writer = small.accounts.writers[0]!;
     const status = small.as(writer).status;
     const before = await small.provider.getBlockNumber();
-    expect(await new Anchorer(store, small.deployment, writer).drain()).toBe(1000);
+    expect(await new StatusPublisher(store, small.deployment, writer).drain()).toBe(1000);
 
     const events = (await status.queryFilter("StatusUpdated", before + 1, "latest")) as EventLog[];
     expect(events.length).toBeGreaterThanOrEqual(3);
     for (const e of events) expect((await e.getTransactionReceipt()).gasUsed).toBeLessThanOrEqual(4_000_000n);
-    expect(store.outbox.depth()).toBe(0);
+    expect(await store.outbox.depth()).toBe(0);
     for (const id of ids.filter((_, i) => i % 97 === 0)) {
-      const c = store.credentials.get(id)!;
+      const c = (await store.credentials.get(id))!;
       expect(await status.getFunction("isSet")(c.revocation.list, c.revocation.index)).toBe(true);
     }
-    store.close();
+    await store.close();
   });
 });

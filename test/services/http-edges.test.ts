@@ -30,7 +30,7 @@ beforeAll(async () => {
     log: (e) => {
       if (e.level === "error") errors.push(e);
     },
-    authenticate: () => undefined,
+    authenticate: async () => undefined,
     routes: [
       route({ method: "post", path: "/items", summary: "", auth: "public", body: Item, responses: {}, handle: async ({ body }) => ({ status: 201, body }) }),
       route({ method: "get", path: "/items/:a/:b", summary: "", auth: "public", responses: {}, handle: async ({ params }) => ({ status: 200, body: params }) }),

@@ -13,7 +13,7 @@ beforeAll(async () => {
     version: "1",
     rateLimit: 5,
     log: (e) => logged.push(e),
-    authenticate: () => undefined,
+    authenticate: async () => undefined,
     routes: [
       route({ method: "get", path: "/ok", summary: "", auth: "public", responses: {}, handle: async () => ({ status: 200, body: { ok: true } }) }),
       route({ method: "get", path: "/boom", summary: "", auth: "public", responses: {}, handle: async () => { throw new Error(`secret key 0x${"ab".repeat(32)} token lz_${"q".repeat(40)} at /srv/x.ts:12`); } }),

@@ -12,7 +12,7 @@ import type { IssuerStore } from "../../services/issuer/store.ts";
 import type { AgencyLists } from "../../services/chain/lists.ts";
 import { TtlCache } from "../../services/issuer/ttl-cache.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
-import { rawDb, startIssuerService } from "../helpers/issuer.ts";
+import { startIssuerService } from "../helpers/issuer.ts";
 
 // Issue 10 items 1, 6 (issuer part), 7, 8: what an attacker at the issuer's HTTP door tries.
 let chain: SeededChain;
@@ -32,8 +32,8 @@ beforeAll(async () => {
   now = () => chainNow + (Math.floor(Date.now() / 1000) - started) + skew;
   // chainCacheMs 0: every issuance asks the chain, as after the cache has expired.
   ({ store, server, url: base } = await startIssuerService(chain, 0, { now: () => now(), chainCacheMs: 0 }));
-  admin = store.operators.create("admin", ["admin"]).token;
-  issuer = store.operators.create("issuer", ["issue", "revoke"]).token;
+  admin = (await store.operators.create("admin", ["admin"])).token;
+  issuer = (await store.operators.create("issuer", ["issue", "revoke"])).token;
 });
 afterAll(() => server?.close());
 
@@ -47,7 +47,8 @@ async function call(method: string, path: string, o: { token?: string; body?: un
   const json = (text.startsWith("{") ? JSON.parse(text) : {}) as Record<string, unknown>;
   return { status: res.status, json, headers: res.headers, code: (json.error as { code?: string } | undefined)?.code };
 }
-const count = (sql: string) => Number((rawDb(store).prepare(sql).get() as { n: number }).n);
+const census = () => store.census();
+const issueEntries = async () => (await store.auditLog(1_000_000)).filter((a) => a.action === "credential.issue").length;
 const holderOf = (key: Uint8Array) => p256DidKey(p256.getPublicKey(key, false));
 
 async function offerToken(claims: Record<string, string> = { healthStatus: "yellow" }) {
@@ -65,8 +66,8 @@ async function offerToken(claims: Record<string, string> = { healthStatus: "yell
 describe("issuer service under attack", () => {
   it("one offer, one credential: N racing redemptions with N holder proofs give exactly one", async () => {
     const { access_token, c_nonce } = await offerToken();
-    const credentialsBefore = count("SELECT count(*) AS n FROM credentials");
-    const auditBefore = count("SELECT count(*) AS n FROM audit WHERE action = 'credential.issue'");
+    const credentialsBefore = (await census()).credentials;
+    const auditBefore = await issueEntries();
     const keys = Array.from({ length: 8 }, () => p256.utils.randomSecretKey());
     const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: holderOf(k), signer: holderSigner(k), audience: base, nonce: c_nonce, issuedAt: now() })));
     const results = await Promise.all(
@@ -75,12 +76,12 @@ describe("issuer service under attack", () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
-    expect(count("SELECT count(*) AS n FROM credentials") - credentialsBefore).toBe(1);
-    expect(count("SELECT count(*) AS n FROM audit WHERE action = 'credential.issue'") - auditBefore).toBe(1);
+    expect((await census()).credentials - credentialsBefore).toBe(1);
+    expect((await issueEntries()) - auditBefore).toBe(1);
   });
 
   it("one holder key is one holder: other did:jwk spellings and one key twice are refused, at /credentials and in OpenID4VCI proofs (issue 22 item 9)", async () => {
-    const before = count("SELECT count(*) AS n FROM credentials");
+    const before = (await census()).credentials;
     const key = p256.utils.randomSecretKey();
     const publicKey = p256.getPublicKey(key, false);
     for (const [how, subject] of Object.entries(jwkSpellings(publicKey))) {
@@ -92,7 +93,7 @@ describe("issuer service under attack", () => {
     // The key's did:key and its canonical did:jwk are one holder: not two copies.
     const twice = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subjects: [p256DidKey(publicKey), p256DidJwk(publicKey)], claims: { healthStatus: "green" } } });
     expect([twice.status, twice.code]).toEqual([400, "invalid_request"]);
-    expect(count("SELECT count(*) AS n FROM credentials")).toBe(before);
+    expect((await census()).credentials).toBe(before);
 
     const { access_token, c_nonce } = await offerToken();
     const proof = (holder: string) => createHolderProof({ holder, signer: holderSigner(key), audience: base, nonce: c_nonce, issuedAt: now() });
@@ -101,7 +102,7 @@ describe("issuer service under attack", () => {
     expect([odd.status, odd.code, (odd.json.error as { message: string }).message]).toEqual([400, "invalid_proof", expect.stringContaining("holder_did_noncanonical")]);
     const both = await redeem({ format: "jwt_vc_json", proofs: { jwt: [await proof(p256DidKey(publicKey)), await proof(p256DidJwk(publicKey))] } });
     expect([both.status, both.code]).toEqual([400, "invalid_proof"]);
-    expect(count("SELECT count(*) AS n FROM credentials")).toBe(before);
+    expect((await census()).credentials).toBe(before);
     // The offer is still redeemable by the key under its canonical name.
     const good = await redeem({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: await proof(p256DidKey(publicKey)) } });
     expect(good.status).toBe(200);
@@ -111,24 +112,24 @@ describe("issuer service under attack", () => {
     const subject = holderOf(p256.utils.randomSecretKey());
     const r = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subject, claims: { healthStatus: "red" } } });
     expect(r.status).toBe(201);
-    const { request_hash } = rawDb(store).prepare("SELECT request_hash FROM credentials WHERE id = ?").get(r.json.id as string) as { request_hash: string };
+    const request_hash = (await store.credentials.get(r.json.id as string))!.requestHash;
     const guesses = ["green", "yellow", "red"].map((healthStatus) => hashCanonical({ type: "HealthCode", subject, claims: { healthStatus }, validFor: undefined }));
     expect(guesses).not.toContain(request_hash);
   });
 
   it("erases the claims of an expired, unredeemed offer on a timer, and request hashes after the idempotency window", async () => {
     await call("POST", "/offers", { token: issuer, body: { type: "HealthCode", claims: { healthStatus: "green" } } });
-    const waiting = () => count("SELECT count(*) AS n FROM offers WHERE claims IS NOT NULL AND credential_id IS NULL");
-    const hashes = () => count("SELECT count(*) AS n FROM credentials WHERE request_hash != ''");
-    expect(waiting()).toBeGreaterThan(0);
-    expect(hashes()).toBeGreaterThan(0);
+    const waiting = async () => (await census()).offersWaiting;
+    const hashes = async () => (await census()).requestHashesKept;
+    expect(await waiting()).toBeGreaterThan(0);
+    expect(await hashes()).toBeGreaterThan(0);
     const stop = startHousekeeping(store, { intervalMs: 20, now: () => now(), log: () => {} });
     try {
       skew += 601; // every offer so far has expired; no request arrives
-      await vi.waitFor(() => expect(waiting()).toBe(0), { timeout: 5000, interval: 20 });
-      expect(hashes()).toBeGreaterThan(0);
+      await vi.waitFor(async () => expect(await waiting()).toBe(0), { timeout: 5000, interval: 20 });
+      expect(await hashes()).toBeGreaterThan(0);
       skew += 86_400; // the idempotency window has closed
-      await vi.waitFor(() => expect(hashes()).toBe(0), { timeout: 5000, interval: 20 });
+      await vi.waitFor(async () => expect(await hashes()).toBe(0), { timeout: 5000, interval: 20 });
     } finally {
       stop();
     }
@@ -151,11 +152,11 @@ describe("issuer service under attack", () => {
     expect((await call("GET", "/credentials/urn:uuid:nothing", { token: other.token })).code).toBe("unauthorized");
     expect((await call("POST", `/operators/op_nobody/disable`, { token: admin })).code).toBe("not_found");
     expect((await call("POST", `/operators/${id}/disable`, { token: issuer })).status).toBe(403);
-    expect(store.auditLog().map((a) => a.action)).toContain("operator.disable");
+    expect((await store.auditLog()).map((a) => a.action)).toContain("operator.disable");
   });
 
   it("refuses unknown fields in operator requests (400), storing nothing", async () => {
-    const before = count("SELECT count(*) AS n FROM credentials");
+    const before = (await census()).credentials;
     const subject = holderOf(p256.utils.randomSecretKey());
     const cases: [string, unknown][] = [
       ["/credentials", { type: "HealthCode", subject, claims: { healthStatus: "green" }, operator: "someone-else" }],
@@ -167,7 +168,7 @@ describe("issuer service under attack", () => {
       const r = await call("POST", path, { token: path === "/operators" ? admin : issuer, body });
       expect([r.status, r.code], path).toEqual([400, "invalid_request"]);
     }
-    expect(count("SELECT count(*) AS n FROM credentials")).toBe(before);
+    expect((await census()).credentials).toBe(before);
   });
 });
 
@@ -184,7 +185,7 @@ describe("health before the agency's lists are known", () => {
       expect([after.status, ((await after.json()) as { lists: string }).lists]).toEqual([200, "known"]);
     } finally {
       s.server.close();
-      s.store.close();
+      await s.store.close();
     }
   });
 });

@@ -15,15 +15,15 @@ import { getBit } from "../../core/status-bits.ts";
 import { verifyCredential } from "../../core/verify.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
-import { rawDb, startIssuerService } from "../helpers/issuer.ts";
-import { IssuerStore } from "../../services/issuer/store.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
+import { atRest, startIssuerService } from "../helpers/issuer.ts";
+import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 
 let chain: SeededChain;
-let store: IssuerStore;
-let otherStore: IssuerStore;
+let store: SqliteIssuerStore;
+let otherStore: SqliteIssuerStore;
 let server: Server;
 let base: string;
 const tokens: Record<string, string> = {};
@@ -32,12 +32,12 @@ const holder = p256DidKey(p256.getPublicKey(holderKey, false));
 
 beforeAll(async () => {
   chain = await seededChain();
-  otherStore = new IssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "sh-health.db"));
+  otherStore = new SqliteIssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-issuer-")), "sh-health.db"));
   ({ store, server, url: base } = await startIssuerService(chain, 0, { bodyLimit: 16 * 1024 }));
-  tokens.issuer = store.operators.create("issuer", ["issue"]).token;
-  tokens.revoker = store.operators.create("revoker", ["revoke"]).token;
-  tokens.admin = store.operators.create("admin", ["admin"]).token;
-  tokens.otherAgency = otherStore.operators.create("sh issuer", ["issue", "revoke", "admin"]).token;
+  tokens.issuer = (await store.operators.create("issuer", ["issue"])).token;
+  tokens.revoker = (await store.operators.create("revoker", ["revoke"])).token;
+  tokens.admin = (await store.operators.create("admin", ["admin"])).token;
+  tokens.otherAgency = (await otherStore.operators.create("sh issuer", ["issue", "revoke", "admin"])).token;
 });
 afterAll(() => server?.close());
 
@@ -61,7 +61,7 @@ async function call(method: string, path: string, opts: { token?: string; body?:
   return { status: res.status, json, text, headers: res.headers };
 }
 const issueBody = { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } };
-const credentialCount = () => Number((rawDb(store).prepare("SELECT count(*) AS n FROM credentials").get() as { n: number }).n);
+const credentialCount = () => store.credentials.count();
 const errorCode = (r: { json: Record<string, unknown> }) => (r.json.error as { code?: string } | undefined)?.code;
 
 describe("issuer service over HTTP", () => {
@@ -73,23 +73,23 @@ describe("issuer service over HTTP", () => {
     const v = verifyCredential(r.json.credential as string, { bundle, region: "CN-SH", now: bundle.block.timestamp + 5, verifier: nativeVerifier });
     expect([v.verdict, v.reason, v.checks.at(-1)?.detail]).toEqual(["accept", null, expect.any(String)]);
     // No claims in the store: only what revocation and audit need.
-    expect(JSON.stringify(rawDb(store).prepare("SELECT * FROM credentials").all())).not.toContain("green");
+    expect(atRest(store.path, "credentials")).not.toContain("green");
   });
 
   it("refuses no token, a wrong token, another agency's token, and a role without the right", async () => {
-    const before = credentialCount();
+    const before = await credentialCount();
     expect((await call("POST", "/credentials", { body: issueBody })).status).toBe(401);
     expect((await call("POST", "/credentials", { token: "lz_wrong", body: issueBody })).status).toBe(401);
     expect((await call("POST", "/credentials", { token: tokens.otherAgency, body: issueBody })).status).toBe(401);
     const r = await call("POST", "/credentials", { token: tokens.revoker, body: issueBody });
     expect([r.status, errorCode(r)]).toEqual([403, "forbidden"]);
     expect((await call("POST", "/operators", { token: tokens.issuer, body: { name: "x", roles: ["admin"] } })).status).toBe(403);
-    expect(credentialCount()).toBe(before);
+    expect(await credentialCount()).toBe(before);
     expect(r.text).not.toMatch(/at .*\.ts|lz_/); // no stack, no token in errors
   });
 
   it("answers bad input with a 4xx and a code, and stores nothing", async () => {
-    const before = credentialCount();
+    const before = await credentialCount();
     const cases: [Parameters<typeof call>[2], number, string][] = [
       [{ raw: "{not json" }, 400, "malformed_json"],
       [{ raw: '{"type":"HealthCode","type":"DriverLicence"}' }, 400, "malformed_json"],
@@ -106,15 +106,18 @@ describe("issuer service over HTTP", () => {
       const r = await call("POST", "/credentials", { token: tokens.issuer, ...opts });
       expect([r.status, errorCode(r)], JSON.stringify(opts).slice(0, 80)).toEqual([status, code]);
     }
-    expect(credentialCount()).toBe(before);
+    expect(await credentialCount()).toBe(before);
   });
 
   it("returns the same credential for a retried Idempotency-Key, also when the retries race", async () => {
     const headers = { "idempotency-key": "order-77" };
+    const before = await credentialCount();
     const results = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/credentials", { token: tokens.issuer, body: issueBody, headers })));
     expect(new Set(results.map((r) => r.status))).toEqual(new Set([201]));
     expect(new Set(results.map((r) => r.json.credential)).size).toBe(1);
-    expect(rawDb(store).prepare("SELECT count(*) AS n FROM credentials WHERE idempotency_key = 'order-77'").get()).toEqual({ n: 1 });
+    // One credential under the key: one more in the store, and it is the one every retry got.
+    expect((await credentialCount()) - before).toBe(1);
+    expect((await store.credentials.byIdempotencyKey("order-77"))?.id).toBe(results[0]!.json.id);
     const conflict = await call("POST", "/credentials", { token: tokens.issuer, body: { ...issueBody, claims: { healthStatus: "red" } }, headers });
     expect([conflict.status, errorCode(conflict)]).toEqual([409, "idempotency_conflict"]);
   });
@@ -128,7 +131,7 @@ describe("issuer service over HTTP", () => {
     const unknown = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: ["urn:uuid:not-ours"] } });
     expect([unknown.status, errorCode(unknown)]).toEqual([404, "unknown_credential"]);
 
-    await new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
+    await new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
     const after = (await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json;
     const [request] = after.requests as { state: string; transaction: string; block: number }[];
     expect(request!.state).toBe("anchored");
@@ -198,6 +201,6 @@ describe("issuer service over HTTP", () => {
     expect(payload.vc.credentialSubject).toEqual({ healthStatus: "yellow" });
     const reuse = await redeem(await proofWith({}));
     expect([reuse.status, errorCode(reuse)]).toEqual([401, "invalid_token"]);
-    expect(JSON.stringify(rawDb(store).prepare("SELECT claims FROM offers").all())).not.toContain("yellow");
+    expect(atRest(store.path, "offers")).not.toContain("yellow");
   });
 });

@@ -22,7 +22,7 @@ import { verifyCredential, verifyPresentation } from "../../core/verify.ts";
 import { connectLedger } from "../../services/chain/ledger.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { receiveOffer } from "../../wallet/receive.ts";
 import { holderKeyFromSecret } from "../../wallet/holder.ts";
@@ -41,7 +41,7 @@ const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
 beforeAll(async () => {
   chain = await seededChain();
   ({ store, server, url: base } = await startIssuerService(chain, 0));
-  token = store.operators.create("issuer", ["issue", "revoke"]).token;
+  token = (await store.operators.create("issuer", ["issue", "revoke"])).token;
 });
 afterAll(() => server?.close());
 
@@ -66,7 +66,7 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
 
     expect((await post("/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
     expect((await post("/credentials/status", { action: "suspend", ids: [suspended.json.id] })).status).toBe(202);
-    await new Anchorer(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
+    await new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
     p = await params();
     expect([verifyCredential(credential, p).reason, verifyCredential(sdJwtVc, p).reason]).toEqual(["revoked", "revoked"]);
     const presentation = await presentSdJwtVc({ credential: suspended.json.credential as string, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") });

@@ -90,7 +90,7 @@ describe("kid names a verification method ethr-did-resolver returns", () => {
   it("a credential the issuer service signs verifies with the key a resolver selects by its kid", async () => {
     const { store, server, url } = await startIssuerService(chain, 0);
     try {
-      const token = store.operators.create("desk", ["issue"]).token;
+      const token = (await store.operators.create("desk", ["issue"])).token;
       const res = await fetch(`${url}/credentials`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

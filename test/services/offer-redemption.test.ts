@@ -9,11 +9,11 @@ import type { Server } from "node:http";
 import { getBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHolderProof, decodeJwt, ENDPOINTS, ethrDid, issuerKey, type KeySigner, PRE_AUTHORIZED_GRANT, SignerError, softwareSigner } from "../../core/index.ts";
-import type { IssuerStore } from "../../services/issuer/store.ts";
+import type { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { agencyControllerKey, agencySigningKey, DEMO_METHODS } from "../../scripts/demo/consortium.ts";
 import { createHolderKey, type SoftwareHolderKey } from "../../wallet/holder.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
-import { rawDb, startIssuerService } from "../helpers/issuer.ts";
+import { readRows, startIssuerService } from "../helpers/issuer.ts";
 
 /** The agency's credential key, signing until `failAfter` more signatures have been made (then it answers like a signer that is down). */
 function faultySigner(agency: number) {
@@ -32,7 +32,7 @@ function faultySigner(agency: number) {
 }
 
 let chain: SeededChain;
-let store: IssuerStore;
+let store: SqliteIssuerStore;
 let server: Server;
 let base: string;
 let now: () => number;
@@ -42,7 +42,7 @@ const faulty = faultySigner(0);
 beforeAll(async () => {
   chain = await seededChain();
   ({ store, server, url: base, now } = await startIssuerService(chain, 0, { key: issuerKey(ethrDid(31337, agencyControllerKey(0).address), DEMO_METHODS.ES256K, faulty.signer) }));
-  operator = store.operators.create("issuer", ["issue"]).token;
+  operator = (await store.operators.create("issuer", ["issue"])).token;
 });
 afterAll(() => server?.close());
 
@@ -62,16 +62,16 @@ async function redeem(t: { access_token: string; c_nonce: string }, keys: Softwa
   return { status: res.status, body: (await res.json()) as { credentials?: { credential: string }[]; credential?: string; error?: { code: string } } };
 }
 
-const credentialCount = () => (rawDb(store).prepare("SELECT count(*) AS n FROM credentials").get() as { n: number }).n;
+const credentialCount = () => store.credentials.count();
 
 describe("offer redemption with the signer failing mid-batch", () => {
   it("503, the offer stays redeemable, and the retry gets the same batch (no second set of records), bound to the keys it proves", async () => {
     const t = await offerToken();
-    const before = credentialCount();
+    const before = await credentialCount();
     faulty.failAfter(5);
     const failed = await redeem(t, Array.from({ length: 20 }, createHolderKey));
     expect([failed.status, failed.body.error?.code]).toEqual([503, "signer_unavailable"]);
-    const recorded = rawDb(store).prepare("SELECT id FROM credentials ORDER BY id").all() as { id: string }[];
+    const recorded = readRows<{ id: string }>(store.path, "SELECT id FROM credentials ORDER BY id");
     faulty.failAfter(3);
     expect((await redeem(t, Array.from({ length: 20 }, createHolderKey))).status).toBe(503);
     faulty.heal();
@@ -81,7 +81,7 @@ describe("offer redemption with the signer failing mid-batch", () => {
     expect(retry.status).toBe(200);
     const copies = retry.body.credentials!.map((c) => decodeJwt(c.credential).payload as { sub: string; jti: string });
     expect(copies.map((c) => c.sub)).toEqual(keys.map((k) => k.did));
-    expect(credentialCount() - before).toBe(20);
+    expect((await credentialCount()) - before).toBe(20);
     expect(new Set(copies.map((c) => c.jti)).size).toBe(20);
     for (const c of copies) expect(recorded.map((r) => r.id)).toContain(c.jti);
     // Redeemed: one outcome, the offer is used.
@@ -90,7 +90,7 @@ describe("offer redemption with the signer failing mid-batch", () => {
 
   it("the same for a single credential (proof): the retry gets the record made at the first attempt", async () => {
     const t = await offerToken();
-    const before = credentialCount();
+    const before = await credentialCount();
     faulty.failAfter(0);
     expect((await redeem(t, [createHolderKey()], false)).status).toBe(503);
     faulty.heal();
@@ -98,7 +98,7 @@ describe("offer redemption with the signer failing mid-batch", () => {
     const retry = await redeem(t, [key], false);
     expect(retry.status).toBe(200);
     expect((decodeJwt(retry.body.credential!).payload as { sub: string }).sub).toBe(key.did);
-    expect(credentialCount() - before).toBe(1);
+    expect((await credentialCount()) - before).toBe(1);
   });
 
   it("a retry in another shape (another number of copies) is refused and leaves the offer redeemable as first asked", async () => {

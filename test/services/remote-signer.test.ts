@@ -22,7 +22,7 @@ import { openKeySigner } from "../../services/crypto/key-source.ts";
 import { generatePkcs11Key, Pkcs11Session, pkcs11Signer } from "../../services/crypto/pkcs11-signer.ts";
 import { httpSigner } from "../../services/crypto/http-signer.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { verifySignatureLog } from "../../services/signer/signature-log.ts";
 import { demoSchemas } from "../../scripts/context.ts";
@@ -100,7 +100,7 @@ describe.each(backends)("signing through a signer in another process: $backend k
     const { verificationMethodOf } = await import("../../core/bundle.ts");
     const method = verificationMethodOf(bundle, agency().address, { address: signerAddress(credential) }) as string;
     issuer = await startIssuerService(chain, 0, { key: issuerKey(did, method, credential) });
-    const token = issuer.store.operators.create("ops", ["issue", "revoke"]).token;
+    const token = (await issuer.store.operators.create("ops", ["issue", "revoke"])).token;
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
     const post = (path: string, body: unknown) => fetch(`${issuer!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
     const r = await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
@@ -111,7 +111,7 @@ describe.each(backends)("signing through a signer in another process: $backend k
     // The status writer's transactions go through the remote signer too (an ethers Signer over the interface).
     const writer = new KeySignerAccount(await remote("writer"), chain.provider);
     expect((await post("/credentials/status", { ids: [id], action: "revoke" })).status).toBe(202);
-    await new Anchorer(issuer.store, chain.deployment, writer as Signer).drain();
+    await new StatusPublisher(issuer.store, chain.deployment, writer as Signer).drain();
     ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
     expect(verifyCredential(jwt, { bundle, region: "CN-SH", now: bundle.block.timestamp + 5, verifier: nativeVerifier }).reason).toBe("revoked");
   });
@@ -186,7 +186,7 @@ describe.each(backends)("signing through a signer in another process: $backend k
 
   it("issuance answers 503 signer_unavailable, not 500, when the signer process is gone", async () => {
     await signer.stop();
-    const token = issuer!.store.operators.create("ops2", ["issue"]).token;
+    const token = (await issuer!.store.operators.create("ops2", ["issue"])).token;
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
     const r = await fetch(`${issuer!.url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }) });
     expect([r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([503, "signer_unavailable"]);

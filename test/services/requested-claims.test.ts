@@ -46,7 +46,7 @@ beforeAll(async () => {
   chain = await seededChain();
   chainNow = await chain.networkHelpers.time.latest();
   issuer = await startIssuerService(chain, 0);
-  const token = issuer.store.operators.create("desk", ["issue"]).token;
+  const token = (await issuer.store.operators.create("desk", ["issue"])).token;
   const offer = await fetch(`${issuer.url}/offers`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

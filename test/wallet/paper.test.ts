@@ -21,7 +21,7 @@ import { credentialTypeId } from "../../services/chain/ids.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import type { Signer } from "ethers";
-import { Anchorer } from "../../services/issuer/anchor.ts";
+import { StatusPublisher } from "../../services/issuer/publish.ts";
 import type { IssuerStore } from "../../services/issuer/store.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { printPaperCredential } from "../../scripts/paper.ts";
@@ -39,7 +39,7 @@ const CLAIMS = { healthStatus: "green", givenName: "Mei", familyName: "Li", birt
 beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
-  token = issuer.store.operators.create("desk", ["issue", "revoke"]).token;
+  token = (await issuer.store.operators.create("desk", ["issue", "revoke"])).token;
 });
 afterAll(() => issuer?.server.close());
 
@@ -90,8 +90,8 @@ describe("paper credentials", () => {
     // Revoking twice is harmless; a kept-alive connection the server just closed is not worth a failure.
     expect((await fetch(`${issuer.url}/credentials/status`, revoke).catch(() => fetch(`${issuer.url}/credentials/status`, revoke))).status).toBe(202);
     // The agency's anchoring worker writes the bit on chain (drained here rather than waited for).
-    await new Anchorer(issuer.store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
-    expect(issuer.store.outbox.statusOf(printed.id)[0]?.state).toBe("anchored");
+    await new StatusPublisher(issuer.store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
+    expect((await issuer.store.outbox.statusOf(printed.id))[0]?.state).toBe("anchored");
     const v = verifyPaperCredential(printed.qrText, { bundle: await bundleNow(), region: "CN-SH", now: issuer.now(), verifier: nativeVerifier });
     expect([v.verdict, v.reason, v.presentation?.mode]).toEqual(["reject", "revoked", "paper"]);
   });

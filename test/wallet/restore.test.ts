@@ -40,7 +40,7 @@ const env = { ...process.env, LAISSEZ_WALLET_PASSPHRASE: WALLET_PASS, LAISSEZ_BA
 beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
-  operator = issuer.store.operators.create("desk", ["issue"]).token;
+  operator = (await issuer.store.operators.create("desk", ["issue"])).token;
   ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
 }, 120_000);
 afterAll(() => issuer?.server.close());

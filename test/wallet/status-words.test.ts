@@ -48,7 +48,7 @@ describe("a credential's status in the holder's terms", () => {
     const sync = (kind: StatusKind, reason: string | null): WalletSync => ({ source: "x", region: "CN-ZJ", block: 7, blockTime: 1_700_000_100, syncedAt: 0, regions: [], statuses: { "urn:x": { kind, reason } } });
     const c = stored("x", "CN-ZJ");
     const say = (kind: StatusKind, reason: string | null) => statusLine(c, sync(kind, reason));
-    expect(say("valid", null)).toBe("valid, as of 2023-11-14T22:15:00Z (block 7)");
+    expect(say("valid", null)).toBe("valid as of 2023-11-14T22:15:00Z (block 7)");
     expect(say("revoked", "revoked")).toMatch(/^REVOKED by Zhejiang Provincial Health Commission: no longer valid, checkpoints refuse it; ask the agency why, or for a new one/);
     expect(say("suspended", "suspended")).toMatch(/^SUSPENDED by Zhejiang Provincial Health Commission: not usable while suspended; ask the agency; once reinstated/);
     expect(say("expired", "expired")).toMatch(/^EXPIRED on 2023-11-14T22:13:20Z: ask Zhejiang Provincial Health Commission for a new one/);

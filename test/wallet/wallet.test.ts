@@ -31,7 +31,7 @@ const fetch = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(i
 beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
-  operator = issuer.store.operators.create("desk", ["issue"]).token;
+  operator = (await issuer.store.operators.create("desk", ["issue"])).token;
   ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
 });
 afterAll(() => issuer?.server.close());

@@ -23,6 +23,7 @@ import { readChallengeText, type Challenge } from "../../core/challenge-text.ts"
 import { nobleVerifier } from "../../core/crypto.ts";
 import { base64urlDecode } from "../../core/encoding.ts";
 import { softwareSigner } from "../../core/signer.ts";
+import { compactCredential } from "../../core/formats/jwt-vc/paper.ts";
 import { createCheckpointApp } from "../../services/checkpoint/app.ts";
 import { BundleKeeper } from "../../services/checkpoint/keeper.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
@@ -58,7 +59,7 @@ beforeAll(async () => {
   chainNow = await chain.networkHelpers.time.latest();
   const issuer = await startIssuerService(chain, 0);
   servers.push(issuer.server);
-  const token = issuer.store.operators.create("desk", ["issue"]).token;
+  const token = (await issuer.store.operators.create("desk", ["issue"])).token;
   const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
   for (const format of ["jwt_vc", "sd_jwt_vc"] as const) {
     const res = await fetch(`${issuer.url}/offers`, {
@@ -257,6 +258,20 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
     await expect.poll(() => page.textContent("#challenge-summary")).toMatch(/^No challenge could be made: not a checkpoint challenge: the audience/);
     expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
     expect(await scan(page, await answer(page, "jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+    await page.context().close();
+  });
+
+  it("issue 22 items 14 and 11 in the page: a stranger's answer under their own key leaves the challenge open for the holder; a phone credential re-packed as paper is refused", async () => {
+    const page = await openPage("desktop", "en");
+    const c = await startChallenge(page);
+    // Whoever reads the challenge off the screen answers first, with the holder's credential and their own key.
+    const junk = presentationQrText(await present(credentials.jwt_vc.jwt, createHolderKey(), await pageNow(page), c));
+    expect(await scan(page, junk)).toEqual({ verdict: "reject", reason: "holder_mismatch" });
+    expect(await page.getAttribute("#challenge", "data-state")).toBe("open");
+    expect(await scan(page, await answer(page, "jwt_vc", c))).toEqual({ verdict: "accept", reason: null });
+    expect(await page.getAttribute("#challenge", "data-state")).toBe("answered");
+    // The holder's phone credential, lifted and re-packed as a paper QR text.
+    expect(await scan(page, compactCredential(credentials.jwt_vc.jwt))).toEqual({ verdict: "reject", reason: "phone_credential_on_paper" });
     await page.context().close();
   });
 

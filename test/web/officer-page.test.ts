@@ -65,7 +65,7 @@ beforeAll(async () => {
   chainNow = await chain.networkHelpers.time.latest();
   const issuer = await startIssuerService(chain, 0);
   servers.push(issuer.server);
-  const token = issuer.store.operators.create("desk", ["issue"]).token;
+  const token = (await issuer.store.operators.create("desk", ["issue"])).token;
   const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
   expect(Object.values(bundle.issuers).map((i) => i.name)).toContain(EVIL_AGENCY);
   const res = await fetch(`${issuer.url}/offers`, {

@@ -1,5 +1,5 @@
 /**
- * The web wallet: credentials in IndexedDB, each bound to its own non-extractable P-256 key in
+ * The web wallet: credentials in IndexedDB, each bound to its own P-256 key in
  * this browser (and each copy of a batch to its own, presented once), receive from an OpenID4VCI
  * offer link (also when the wallet is already open), cards in the citizen's language with status
  * as of the last sync, the full-screen presentation QR (static, for a region), and the answer to

@@ -6,8 +6,8 @@
  * in words, for a batch how many copies are left; the DID, credential id and block behind a
  * "technical details" fold.
  */
-import { formatOfCredential, type JsonValue, nobleVerifier, type TrustBundle } from "../../core/index.ts";
-import { agencyName, claimName, claimValue, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
+import { formatOfCredential, nobleVerifier, type TrustBundle } from "../../core/index.ts";
+import { agencyName, claimRows, dateInWords, dateTimeInWords, reasonText, regionName, relativeInWords, typeName } from "../../web/i18n.ts";
 import type { PageLanguage } from "../../web/language.ts";
 import type { WalletEntry } from "../copies.ts";
 import { credentialClaims } from "../present.ts";
@@ -67,17 +67,17 @@ export interface CardContext {
   readonly onToggleClaims: () => void;
 }
 
-/** A claim's value; on a credential that is not valid, a health colour is struck through and said to be no longer valid. */
-function claimValueNode(k: string, v: JsonValue, ctx: CardContext, valid: boolean): HTMLElement {
-  const value = claimValue(k, v, ctx.L.lang);
+/** A claim's value (as claimRows words it); on a credential that is not valid, a health colour is struck through and said to be no longer valid. */
+function claimValueNode(k: string, value: string, ctx: CardContext, valid: boolean): HTMLElement {
   if (valid || k !== "healthStatus") return el("dd", { "data-claim": k }, value);
   return el("dd", { "data-claim": k, class: "struck" }, el("del", {}, value), ctx.L.lang === "zh-CN" ? "" : " ", el("span", {}, ctx.L.lang === "zh-CN" ? `（${ctx.L.t("wallet.claim.struck")}）` : `(${ctx.L.t("wallet.claim.struck")})`));
 }
 
 function claimList(c: StoredCredential, ctx: CardContext, valid: boolean): HTMLElement {
-  const claims = Object.entries(credentialClaims(c.jwt));
   if (ctx.claimsHidden) return el("p", { class: "claims-hidden" }, ctx.L.t("wallet.claims.hidden"));
-  return el("dl", { class: "claims" }, ...claims.flatMap(([k, v]) => [el("dt", {}, claimName(k, ctx.L.lang)), claimValueNode(k, v, ctx, valid)]));
+  // Family and given name as one name, in the language's order (李梅; docs/glossary.md).
+  const rows = claimRows(credentialClaims(c.jwt), ctx.L.lang);
+  return el("dl", { class: "claims" }, ...rows.flatMap((r) => [el("dt", {}, r.label), claimValueNode(r.key, r.value, ctx, valid)]));
 }
 
 /** The status: one line when valid; otherwise a banner with the word large, why, and what to do next. */

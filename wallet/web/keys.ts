@@ -1,5 +1,5 @@
 /**
- * The web wallet's holder keys: one non-extractable WebCrypto P-256 pair per credential, and per
+ * The web wallet's holder keys: one WebCrypto P-256 pair per credential (extractable only for the holder's sealed export), and per
  * copy of a batch (issue 15 item 10: a checkpoint sees a different key each time). A wallet made
  * before that keeps its one shared pair for the credentials bound to it (read-compatible: nothing
  * is rewritten). Every key is checked against the holder its credential names before it signs.
@@ -18,7 +18,7 @@ export interface FreshKey {
   readonly key: HolderKey;
 }
 
-/** `n` new holder keys, each its own non-extractable pair. */
+/** `n` new holder keys, each its own pair. */
 export function freshKeys(n: number): Promise<FreshKey[]> {
   return Promise.all(
     Array.from({ length: n }, async () => {

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { hashToken } from "./operators.ts";
-import { unixNow, type Sqlite } from "./sqlite.ts";
+import { hashToken, newAccessToken, newOfferCode, unixNow } from "../policy.ts";
+import type { OfferStore, RedeemableOffer } from "../types.ts";
+import type { Sqlite } from "./connection.ts";
 
 export const OFFERS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS offers (
@@ -9,22 +9,11 @@ CREATE TABLE IF NOT EXISTS offers (
   credential_id TEXT, claimed_at INTEGER);
 `;
 
-export interface RedeemableOffer {
-  readonly codeHash: Uint8Array;
-  readonly type: string;
-  readonly claims: unknown;
-  readonly validFor: number;
-  readonly operator: string;
-  readonly cNonce: string;
-  /** The one format the offer names (jwt_vc, sd_jwt_vc), or null: the wallet chooses. */
-  readonly format: string | null;
-}
-
 /**
  * Credential offers (OpenID4VCI pre-authorized code). The claims wait here until the wallet
  * redeems the offer or it expires, and are erased then; codes and tokens are stored hashed.
  */
-export class Offers {
+export class SqliteOffers implements OfferStore {
   readonly #sql: Sqlite;
 
   constructor(sql: Sqlite) {
@@ -34,8 +23,8 @@ export class Offers {
   }
 
   /** Records an offer; returns its one-time pre-authorized code. */
-  create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string }, now = unixNow()): string {
-    const code = randomBytes(32).toString("base64url");
+  async create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string }, now = unixNow()): Promise<string> {
+    const code = newOfferCode();
     this.#sql.transaction(() => {
       this.#sql.sql("INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at, format) VALUES (?, ?, ?, ?, ?, ?, ?)").run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt, o.format ?? null);
       this.#sql.audit(o.operator, "offer.create", o.type, { expiresAt: o.expiresAt }, now);
@@ -44,19 +33,18 @@ export class Offers {
   }
 
   /** Exchanges a pre-authorized code (once, before expiry) for an access token and a c_nonce. */
-  redeemCode(code: string, now: number): { accessToken: string; cNonce: string } | undefined {
+  async redeemCode(code: string, now: number): Promise<{ accessToken: string; cNonce: string } | undefined> {
     return this.#sql.transaction(() => {
       const row = this.#sql.sql("SELECT expires_at, token_hash FROM offers WHERE code_hash = ?").get(hashToken(code)) as { expires_at: number; token_hash: Uint8Array | null } | undefined;
       if (!row || row.token_hash !== null || Number(row.expires_at) < now) return undefined;
-      const accessToken = randomBytes(32).toString("base64url");
-      const cNonce = randomBytes(16).toString("base64url");
+      const { accessToken, cNonce } = newAccessToken();
       this.#sql.sql("UPDATE offers SET token_hash = ?, c_nonce = ? WHERE code_hash = ?").run(hashToken(accessToken), cNonce, hashToken(code));
       return { accessToken, cNonce };
     });
   }
 
   /** The offer an access token was issued for, while it is unredeemed, unclaimed and unexpired. */
-  forToken(accessToken: string, now: number): RedeemableOffer | undefined {
+  async forToken(accessToken: string, now: number): Promise<RedeemableOffer | undefined> {
     const sql = "SELECT code_hash, type, claims, valid_for, operator, c_nonce, format FROM offers WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?";
     return toOffer(this.#sql.sql(sql).get(hashToken(accessToken), now) as OfferRow | undefined);
   }
@@ -66,14 +54,14 @@ export class Offers {
    * one gets it, the others undefined. Call `complete` once the credential is recorded, or
    * `release` if issuing failed so the wallet may retry.
    */
-  claim(accessToken: string, now: number): RedeemableOffer | undefined {
+  async claim(accessToken: string, now: number): Promise<RedeemableOffer | undefined> {
     const sql = `UPDATE offers SET claimed_at = ? WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?
       RETURNING code_hash, type, claims, valid_for, operator, c_nonce, format`;
     return toOffer(this.#sql.sql(sql).get(now, hashToken(accessToken), now) as OfferRow | undefined);
   }
 
   /** Gives a claimed, unredeemed offer back (issuing failed before anything was recorded). */
-  release(codeHash: Uint8Array): void {
+  async release(codeHash: Uint8Array): Promise<void> {
     this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE code_hash = ? AND credential_id IS NULL").run(codeHash);
   }
 
@@ -82,17 +70,17 @@ export class Offers {
    * killed one answers no more). The offer is redeemable again; its records, if any were made,
    * wait under its key for the retry (Credentials.recordForOffer).
    */
-  releaseAbandonedClaims(): number {
+  async releaseAbandonedClaims(): Promise<number> {
     return Number(this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE claimed_at IS NOT NULL AND credential_id IS NULL").run().changes);
   }
 
   /** Marks an offer redeemed and erases its claims: they now live only in the holder's credential. */
-  complete(codeHash: Uint8Array, credentialId: string): void {
+  async complete(codeHash: Uint8Array, credentialId: string): Promise<void> {
     this.#sql.sql("UPDATE offers SET credential_id = ?, claims = NULL WHERE code_hash = ?").run(credentialId, codeHash);
   }
 
   /** Erases the claims of offers that expired unredeemed. */
-  purgeExpired(now: number): number {
+  async purgeExpired(now: number): Promise<number> {
     return Number(this.#sql.sql("UPDATE offers SET claims = NULL WHERE expires_at < ? AND claims IS NOT NULL").run(now).changes);
   }
 }

@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { DatabaseSync } from "node:sqlite";
 import { canonicalize } from "../../../core/index.ts";
 import type { AnchoredAuditHead } from "../../chain/audit-anchors.ts";
-import type { Sqlite } from "./sqlite.ts";
 
 export type { AnchoredAuditHead };
 
@@ -16,14 +14,10 @@ export type { AnchoredAuditHead };
  * gaps; the head is (count = the last seq, its hash). Rewriting, inserting or deleting any entry
  * changes every later hash, so a head anchored on chain (`StatusRegistry.anchorAudit`) pins
  * everything before it.
+ *
+ * This is shared policy: every store dialect appends with `nextAuditRow` and stores the row as
+ * it is.
  */
-export const AUDIT_SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, operator TEXT NOT NULL,
-  action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, hash TEXT);
-CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-`;
-
 export const AUDIT_GENESIS = "0".repeat(64);
 
 export interface AuditRow {
@@ -50,58 +44,10 @@ export function auditEntryHash(prev: string, e: Omit<AuditRow, "hash">): string 
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** The audit log's part of the store: appends chained entries; the table refuses UPDATE of a chained row and DELETE. */
-export class AuditLog {
-  readonly #sql: Sqlite;
-
-  constructor(sql: Sqlite) {
-    this.#sql = sql;
-    sql.addColumn("audit", "hash", "TEXT");
-    // An entry's fields and hash never change; only a row from before the chain (hash NULL) gets its hash, once.
-    sql.exec("DROP TRIGGER IF EXISTS audit_append_only_u; CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;");
-    this.#chainLegacyRows();
-  }
-
-  /** Appends one entry, chained to the last (in the caller's transaction, or its own: two writers never fork the chain). */
-  append(operator: string, action: string, subject: string, detail: unknown, now: number): AuditHead {
-    return this.#sql.transaction(() => {
-      const last = this.head();
-      const entry = { seq: last.count + 1, at: now, operator, action, subject, detail: JSON.stringify(detail) ?? "null" };
-      const hash = auditEntryHash(last.head, entry);
-      this.#sql.sql("INSERT INTO audit (seq, at, operator, action, subject, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?)").run(entry.seq, entry.at, entry.operator, entry.action, entry.subject, entry.detail, hash);
-      return { count: entry.seq, head: hash };
-    });
-  }
-
-  head(): AuditHead {
-    const row = this.#sql.sql("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string } | undefined;
-    return row ? { count: Number(row.seq), head: row.hash } : { count: 0, head: AUDIT_GENESIS };
-  }
-
-  /** One entry as stored (undefined past the head). */
-  entryAt(seq: number): AuditRow | undefined {
-    return this.#sql.sql("SELECT seq, at, operator, action, subject, detail, hash FROM audit WHERE seq = ?").get(seq) as AuditRow | undefined;
-  }
-
-  /** The entries `from`…`to` (inclusive) as stored, in order: what the anchorer re-hashes before it anchors. */
-  entriesBetween(from: number, to: number): AuditRow[] {
-    return this.#sql.sql("SELECT seq, at, operator, action, subject, detail, hash FROM audit WHERE seq BETWEEN ? AND ? ORDER BY seq").all(from, to) as unknown as AuditRow[];
-  }
-
-  /** Rows written before the chain existed get their hashes once, in order. */
-  #chainLegacyRows(): void {
-    const first = this.#sql.sql("SELECT min(seq) AS s FROM audit WHERE hash IS NULL").get() as { s: number | null };
-    if (first.s === null) return;
-    this.#sql.transaction(() => {
-      const before = this.#sql.sql("SELECT hash FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT 1").get(first.s) as { hash: string } | undefined;
-      let prev = before?.hash ?? AUDIT_GENESIS;
-      const set = this.#sql.sql("UPDATE audit SET hash = ? WHERE seq = ?");
-      for (const r of this.#sql.sql("SELECT * FROM audit WHERE seq >= ? ORDER BY seq").all(first.s) as unknown as AuditRow[]) {
-        prev = auditEntryHash(prev, { ...r, seq: Number(r.seq), at: Number(r.at) });
-        set.run(prev, r.seq);
-      }
-    });
-  }
+/** The next entry after `last`, with its hash: what a dialect appends, atomically with reading `last`. */
+export function nextAuditRow(last: AuditHead, operator: string, action: string, subject: string, detail: unknown, now: number): AuditRow & { readonly hash: string } {
+  const entry = { seq: last.count + 1, at: now, operator, action, subject, detail: JSON.stringify(detail) ?? "null" };
+  return { ...entry, hash: auditEntryHash(last.head, entry) };
 }
 
 /** What `checkAuditChain` found. */
@@ -161,12 +107,3 @@ export function checkAuditChain(rows: Iterable<AuditRow>, anchors: readonly Anch
   return result(null);
 }
 
-/** Reads an issuer database's audit rows in order, read-only (what `laissez audit verify` walks). */
-export function* readAuditRows(path: string): Generator<AuditRow> {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    yield* db.prepare("SELECT seq, at, operator, action, subject, detail, hash FROM audit ORDER BY seq").iterate() as IterableIterator<AuditRow>;
-  } finally {
-    db.close();
-  }
-}

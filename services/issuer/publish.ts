@@ -3,14 +3,14 @@ import { CodedError, toWordMasks } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { AuditAnchoringStatus } from "./audit-anchor.ts";
-import type { BatchPlan, IssuerStore, SignedBatch } from "./store.ts";
+import { planBatch, planningWindow, type BatchPlan, type IssuerStore, type SignedBatch } from "./store.ts";
 
 /** Most bits one transaction carries, whatever the gas: bounds its calldata and event (1,000 random bits ≈ 10 M gas). */
 export const MAX_BATCH = 1000;
 
-export class AnchorError extends CodedError<"chain_unavailable" | "insufficient_funds" | "transaction_reverted"> {}
+export class PublishError extends CodedError<"chain_unavailable" | "insufficient_funds" | "transaction_reverted"> {}
 
-export interface AnchorerOptions {
+export interface StatusPublisherOptions {
   /** How long to wait for a broadcast batch's receipt before trying again next step. */
   readonly receiptTimeoutMs?: number;
   /** How often to ask for the receipt meanwhile. */
@@ -38,7 +38,7 @@ interface SizedBatch {
 }
 
 /** What /health shows of the worker. */
-export interface AnchoringStatus {
+export interface PublishingStatus {
   readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | null;
   /** Batches returned to pending since start, by why (replaced, nonce_gap, reverted, lost). */
   readonly requeued: Readonly<Record<string, number>>;
@@ -64,15 +64,15 @@ export function classifyRefusal(e: unknown): "known" | "nonce_consumed" | "nonce
 }
 
 /**
- * Anchors the outbox on chain, exactly once. A batch's transaction is signed and stored
+ * Publishes the outbox's status changes on chain, exactly once. A batch's transaction is signed and stored
  * (with its hash) before it is broadcast; after a crash or an outage the same bytes are sent
  * again, so the chain sees at most one transaction per batch. Requests become `anchored` only
  * from a successful receipt; a transaction that can no longer be mined (its nonce taken, or
  * ahead of a reset chain) has set nothing — no receipt for its hash — and its requests are
- * re-signed with a fresh nonce. One anchorer per agency key (it owns the key's nonces). It
+ * re-signed with a fresh nonce. One publisher per agency key (it owns the key's nonces). It
  * moves requests through the outbox's states only with the outbox's methods.
  */
-export class Anchorer {
+export class StatusPublisher {
   private readonly store: IssuerStore;
   private readonly signer: Signer;
   private readonly provider: Provider;
@@ -82,20 +82,20 @@ export class Anchorer {
   private readonly receiptPollMs: number;
   private readonly now: () => number;
   private readonly metrics: Metrics | undefined;
-  private lastError: AnchoringStatus["lastError"] = null;
-  private lastReconcile: AnchoringStatus["lastReconcile"] = null;
+  private lastError: PublishingStatus["lastError"] = null;
+  private lastReconcile: PublishingStatus["lastReconcile"] = null;
   private readonly requeued: Record<string, number> = {};
 
   private readonly confirmations: number;
   private readonly blockGasShare: number;
 
-  constructor(store: IssuerStore, deployment: Deployment, signer: Signer, o: AnchorerOptions = {}) {
+  constructor(store: IssuerStore, deployment: Deployment, signer: Signer, o: StatusPublisherOptions = {}) {
     const { confirmations = 1, blockGasShare = 0.5 } = o;
     if (!Number.isSafeInteger(confirmations) || confirmations < 1) throw new RangeError("confirmations must be an integer ≥ 1");
     if (!(blockGasShare > 0 && blockGasShare <= 1)) throw new RangeError("blockGasShare must be in (0, 1]");
     this.confirmations = confirmations;
     this.blockGasShare = blockGasShare;
-    if (!signer.provider) throw new TypeError("anchorer signer needs a provider");
+    if (!signer.provider) throw new TypeError("status publisher signer needs a provider");
     this.store = store;
     this.signer = signer;
     this.provider = signer.provider;
@@ -106,7 +106,7 @@ export class Anchorer {
     this.metrics = o.metrics;
   }
 
-  status(): AnchoringStatus {
+  status(): PublishingStatus {
     return { lastError: this.lastError, requeued: { ...this.requeued }, lastReconcile: this.lastReconcile };
   }
 
@@ -114,7 +114,7 @@ export class Anchorer {
   async step(): Promise<number> {
     return this.recording(async () => {
       let anchored = 0;
-      for (const b of this.store.outbox.signedBatches()) anchored += await this.settle(b);
+      for (const b of await this.store.outbox.signedBatches()) anchored += await this.settle(b);
       const sized = await this.nextSizedBatch();
       if (sized) anchored += await this.settle(await this.sign(sized));
       return anchored;
@@ -124,7 +124,7 @@ export class Anchorer {
   /** Steps until the outbox is empty (or `maxSteps`): used by tests, benchmarks and shutdown. */
   async drain(maxSteps = 1000): Promise<number> {
     let total = 0;
-    for (let i = 0; i < maxSteps && this.store.outbox.depth() > 0; i++) total += await this.step();
+    for (let i = 0; i < maxSteps && (await this.store.outbox.depth()) > 0; i++) total += await this.step();
     return total;
   }
 
@@ -137,11 +137,11 @@ export class Anchorer {
       const head = await this.provider.getBlockNumber();
       let checked = 0;
       let requeued = 0;
-      for (const b of this.store.outbox.anchoredBatches(limit)) {
+      for (const b of await this.store.outbox.anchoredBatches(limit)) {
         checked++;
         const receipt = b.block > head ? null : await this.provider.getTransactionReceipt(b.txHash);
         if (receipt?.status === 1) continue;
-        this.requeue(b, "lost");
+        await this.requeue(b, "lost");
         requeued++;
       }
       this.lastReconcile = { at: this.now(), checked, requeued };
@@ -155,7 +155,7 @@ export class Anchorer {
       this.lastError = null;
       return result;
     } catch (e) {
-      const code = e instanceof AnchorError ? e.code : "chain_unavailable";
+      const code = e instanceof PublishError ? e.code : "chain_unavailable";
       this.lastError = { code, message: String((e as Error)?.message ?? e).slice(0, 200), at: this.now() };
       this.metrics?.inc("laissez_anchor_errors_total", "anchoring steps that failed", { code });
       throw e;
@@ -166,7 +166,7 @@ export class Anchorer {
   private async updateCall(p: BatchPlan): Promise<TransactionRequest> {
     const { status } = connectLedger(this.deployment, this.signer);
     // A transaction to an address without code "succeeds": never sign for a chain that lacks the registry (a reset chain).
-    if ((await this.provider.getCode(this.deployment.statusRegistry)) === "0x") throw new AnchorError("chain_unavailable", "no status registry on this chain (was it reset?)");
+    if ((await this.provider.getCode(this.deployment.statusRegistry)) === "0x") throw new PublishError("chain_unavailable", "no status registry on this chain (was it reset?)");
     let size = this.sizes.get(p.listId);
     if (size === undefined) {
       size = Number((await status.getFunction("getList")(p.listId)).size);
@@ -184,14 +184,15 @@ export class Anchorer {
    */
   private async nextSizedBatch(): Promise<SizedBatch | undefined> {
     // Idle: nothing to ask the node (the loop steps every interval).
-    if (this.store.outbox.depth() === 0) return undefined;
+    if ((await this.store.outbox.depth()) === 0) return undefined;
     const blockGasLimit = (await this.provider.getBlock("latest"))?.gasLimit;
     if (!blockGasLimit) throw new Error("the node did not return the latest block");
     const budget = (blockGasLimit * BigInt(Math.round(this.blockGasShare * 1000))) / 1000n;
     const from = await this.signer.getAddress();
     let maxBits = MAX_BATCH;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const plan = this.store.outbox.nextBatch(maxBits);
+      const pending = await this.store.outbox.pendingOfOldestList(planningWindow(maxBits));
+      const plan = pending && planBatch(pending.listId, pending.requests, maxBits);
       if (!plan) return undefined;
       const call = await this.updateCall(plan);
       const gas = await this.provider.estimateGas({ ...call, from });
@@ -221,7 +222,7 @@ export class Anchorer {
         const refusal = classifyRefusal(e);
         // No receipt for its hash: this transaction set no bit. Re-sign its requests with a fresh nonce.
         if (refusal === "nonce_consumed" || refusal === "nonce_gap") return this.requeue(b, refusal === "nonce_gap" ? "nonce_gap" : "replaced");
-        if (refusal === "insufficient_funds") throw new AnchorError("insufficient_funds", "the agency key cannot pay for its status transaction: fund it");
+        if (refusal === "insufficient_funds") throw new PublishError("insufficient_funds", "the agency key cannot pay for its status transaction: fund it");
         if (refusal === "transient") throw e;
       }
       receipt = await this.awaitReceipt(b.txHash);
@@ -239,8 +240,8 @@ export class Anchorer {
     // Anchored means: mined, succeeded, and the registry said so (its StatusUpdated log).
     const registry = this.deployment.statusRegistry.toLowerCase();
     if (receipt.status !== 1 || !receipt.logs.some((l) => l.address.toLowerCase() === registry)) {
-      this.requeue(b, "reverted");
-      throw new AnchorError("transaction_reverted", `status transaction ${b.txHash} reverted or changed nothing`);
+      await this.requeue(b, "reverted");
+      throw new PublishError("transaction_reverted", `status transaction ${b.txHash} reverted or changed nothing`);
     }
     // Not final yet: checked again next step. Should its block disappear meanwhile, the receipt
     // is gone and the same signed bytes are sent again above (one transaction, one nonce).
@@ -258,8 +259,8 @@ export class Anchorer {
     }
   }
 
-  private requeue(b: SignedBatch, why: string): number {
-    this.store.outbox.requeue(b, why, this.now());
+  private async requeue(b: SignedBatch, why: string): Promise<number> {
+    await this.store.outbox.requeue(b, why, this.now());
     this.requeued[why] = (this.requeued[why] ?? 0) + 1;
     this.metrics?.inc("laissez_anchor_requeued_total", "batches returned to pending", { why });
     return 0;
@@ -267,13 +268,13 @@ export class Anchorer {
 }
 
 /**
- * The anchoring loop: one step at a time, reconciliation at start, every `reconcileMs`, and as
+ * The publishing loop (the status publisher and the audit head): one step at a time, reconciliation at start, every `reconcileMs`, and as
  * soon as the chain answers again after a failure. A
  * chain outage leaves requests pending and is retried with backoff; nothing here can end the
  * process. `stop()` resolves once the current step has ended (or after 2 s: a step caught by a
  * chain that is already gone is safe to abandon — its transaction is stored and re-sent).
  */
-export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { intervalMs: number; reconcileMs: number; log: (e: Record<string, unknown>) => void; audit?: { step(): Promise<unknown> } }) {
+export function startPublishing(publisher: StatusPublisher, store: IssuerStore, o: { intervalMs: number; reconcileMs: number; log: (e: Record<string, unknown>) => void; audit?: { step(): Promise<unknown> } }) {
   let running = true;
   let failures = 0;
   let reconciledAt = -Infinity;
@@ -282,17 +283,17 @@ export function startAnchoring(anchorer: Anchorer, store: IssuerStore, o: { inte
     while (running) {
       try {
         if (Date.now() - reconciledAt >= o.reconcileMs) {
-          const requeued = await anchorer.reconcile();
+          const requeued = await publisher.reconcile();
           reconciledAt = Date.now();
           if (requeued > 0) o.log({ level: "warn", msg: "anchored batches missing on chain: re-queued", batches: requeued });
         }
-        const anchored = await anchorer.step();
+        const anchored = await publisher.step();
         if (anchored > 0) o.log({ level: "info", msg: "anchored", requests: anchored });
         // The audit head goes on chain from the same loop, every LAISSEZ_AUDIT_ANCHOR_MS while the log grows; it never throws.
         await o.audit?.step();
         failures = 0;
         // Idle, or a batch waiting for confirmations: no point asking the node again at once.
-        if (anchored === 0 || store.outbox.depth() === 0) await sleep(o.intervalMs);
+        if (anchored === 0 || (await store.outbox.depth()) === 0) await sleep(o.intervalMs);
       } catch (e) {
         failures++;
         // The node may come back reset or without its last blocks (a restart that lost unflushed

@@ -1,9 +1,10 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
 /**
  * The one SQLite connection of an issuer store, shared by its parts (operators, credentials,
- * outbox, offers) and seen by nothing outside `store/`: every statement lives next to the table
- * it concerns, so a table has one owner.
+ * outbox, offers, audit) and seen by nothing outside `store/sqlite/`: every statement lives next
+ * to the table it concerns, so a table has one owner. Its calls are synchronous; the parts
+ * answer the store's async interfaces (`../types.ts`) with them.
  */
 export class Sqlite {
   readonly #db: DatabaseSync;
@@ -21,6 +22,11 @@ export class Sqlite {
     let s = this.#statements.get(text);
     if (!s) this.#statements.set(text, (s = this.#db.prepare(text)));
     return s;
+  }
+
+  /** Rows one at a time, from a statement of their own (a shared prepared statement cannot be iterated while others use it). */
+  iterate(text: string, ...params: SQLInputValue[]): Iterable<unknown> {
+    return this.#db.prepare(text).iterate(...params);
   }
 
   /** Adds a column that an older database file lacks (CREATE TABLE IF NOT EXISTS keeps old tables as they were). */
@@ -57,5 +63,3 @@ export class Sqlite {
     this.#db.close();
   }
 }
-
-export const unixNow = (): number => Math.floor(Date.now() / 1000);
