@@ -103,6 +103,24 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       await store.close();
     });
 
+    it("records an offer's redemption once: a retry gets the same records, bound to the keys it names; another shape is refused", async () => {
+      const store = await open();
+      const as = (holder: string) => (id: string) => ({ ...record(id), holder });
+      const first = await store.credentials.recordForOffer("offer:1", ["o1", "o2"].map(as("did:key:a")), "op", "offer-batch");
+      expect(first.map((r) => [r.id, r.holder])).toEqual([["o1", "did:key:a"], ["o2", "did:key:a"]]);
+      const retry = await store.credentials.recordForOffer("offer:1", ["p1", "p2"].map(as("did:key:b")), "op", "another-batch");
+      expect(retry.map((r) => [r.id, r.holder, r.revocation])).toEqual(first.map((r) => [r.id, "did:key:b", r.revocation]));
+      expect(await store.credentials.copiesOf("offer-batch")).toEqual(["o1", "o2"]);
+      expect(await store.credentials.get("p1")).toBeUndefined();
+      await expect(store.credentials.recordForOffer("offer:1", ["q1"].map(as("did:key:c")), "op", "b")).rejects.toMatchObject({ code: "idempotency_conflict" });
+      await expect(store.credentials.recordForOffer("offer:1", ["q1", "q2"].map(as("did:key:c")), "op", undefined)).rejects.toMatchObject({ code: "idempotency_conflict" });
+      const single = await store.credentials.recordForOffer("offer:2", [as("did:key:a")("s1")], "op", undefined);
+      expect((await store.credentials.recordForOffer("offer:2", [as("did:key:d")("s2")], "op", undefined)).map((r) => [r.id, r.holder])).toEqual([[single[0]!.id, "did:key:d"]]);
+      expect(await store.credentials.batchOf("s1")).toBeUndefined();
+      expect((await store.census()).credentials).toBe(3);
+      await store.close();
+    });
+
     it("recordAll: one commit, each item on its own (a key repeated in the group replays the first)", async () => {
       const store = await open();
       await store.credentials.record(record("c0"), "taken", "op");
@@ -155,6 +173,9 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       const claims = await Promise.all(Array.from({ length: 5 }, () => store.offers.claim(redeemed!.accessToken, 5)));
       expect(claims.filter(Boolean)).toHaveLength(1);
       await store.offers.release(offer!.codeHash);
+      expect(await store.offers.claim(redeemed!.accessToken, 6)).toBeDefined();
+      // A service killed while it held the claim: at its next start the offer is redeemable again.
+      expect(await store.offers.releaseAbandonedClaims()).toBe(1);
       expect(await store.offers.claim(redeemed!.accessToken, 6)).toBeDefined();
       await store.offers.complete(offer!.codeHash, "urn:uuid:done");
       expect(await store.offers.forToken(redeemed!.accessToken, 7)).toBeUndefined();
