@@ -21,14 +21,21 @@ export const AUDIT_LAG_TITLE = "Audit log: how long an entry waits for its ancho
  * entry's lag runs from the first sample that saw it to the first that saw it anchored; the
  * figure is the largest, the tail after the load included.
  */
-export async function benchAuditLag(seconds = Number(process.env.LAISSEZ_BENCH_AUDIT_SECONDS ?? 70)): Promise<{ figures: Figures; notes: string }> {
+export async function benchAuditLag(
+  seconds = Number(process.env.LAISSEZ_BENCH_AUDIT_SECONDS ?? 70),
+): Promise<{ figures: Figures; notes: string }> {
   const chain = await seededChain();
   const { store, server, url } = await startIssuerService(chain, 0, { rateLimit: 10_000_000 });
   const { token } = await store.operators.create("bench", ["issue"]);
   const writer = chain.accounts.writers[0] as Signer;
   const intervalMs = IssuerConfig.shape.LAISSEZ_AUDIT_ANCHOR_MS.parse(undefined);
   const audit = new AuditAnchorer(store, chain.deployment, writer, chain.agencies[0]!.address, { intervalMs });
-  const loop = startPublishing(new StatusPublisher(store, chain.deployment, writer), store, { intervalMs: IssuerConfig.shape.LAISSEZ_ANCHOR_INTERVAL_MS.parse(undefined), reconcileMs: 3_600_000, log: () => {}, audit });
+  const loop = startPublishing(new StatusPublisher(store, chain.deployment, writer), store, {
+    intervalMs: IssuerConfig.shape.LAISSEZ_ANCHOR_INTERVAL_MS.parse(undefined),
+    reconcileMs: 3_600_000,
+    log: () => {},
+    audit,
+  });
 
   const seen: { count: number; at: number }[] = []; // the first sample at which the head reached `count`
   let maxLagMs = 0;
@@ -43,13 +50,19 @@ export async function benchAuditLag(seconds = Number(process.env.LAISSEZ_BENCH_A
     if (oldest) maxLagMs = Math.max(maxLagMs, now - oldest.at);
   };
   const sampler = setInterval(() => void sample(), 100);
-  const request = { type: "HealthCode", subject: p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false)), claims: { healthStatus: "green" } };
+  const request = {
+    type: "HealthCode",
+    subject: p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false)),
+    claims: { healthStatus: "green" },
+  };
   const started = performance.now();
   let issued = 0;
-  while (performance.now() - started < seconds * 1000) issued += (await loadFromAnotherProcess(`${url}/credentials`, request, 2000, 8, 201, token)).latencies.length;
+  while (performance.now() - started < seconds * 1000)
+    issued += (await loadFromAnotherProcess(`${url}/credentials`, request, 2000, 8, 201, token)).latencies.length;
   const loadSeconds = (performance.now() - started) / 1000;
   // The tail: until the last entry is anchored (at most two intervals more).
-  for (const deadline = performance.now() + 2 * intervalMs + 10_000; performance.now() < deadline && unanchored > 0; ) await new Promise((r) => setTimeout(r, 100));
+  for (const deadline = performance.now() + 2 * intervalMs + 10_000; performance.now() < deadline && unanchored > 0;)
+    await new Promise((r) => setTimeout(r, 100));
   clearInterval(sampler);
   await loop.stop();
   server.close();

@@ -25,7 +25,11 @@ export async function benchBatch(): Promise<{ figures: Figures; notes: string }>
   const { store, server, url, now } = await startIssuerService(chain, 0, { rateLimit: 10_000_000 });
   const { token } = await store.operators.create("bench", ["issue"]);
   const post = async (body: unknown) => {
-    const res = await fetch(`${url}/credentials`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}/credentials`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 201) throw new Error(`issuance answered ${res.status}`);
     return (await res.json()) as { copies?: { credential: string }[]; credential?: string };
   };
@@ -50,14 +54,23 @@ export async function benchBatch(): Promise<{ figures: Figures; notes: string }>
   const wallet = FileWallet.create(path, "bench", createHolderKey().secret);
   const empty = statSync(path).size;
   const bundle = (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
-  const stored = last.map((c, i) => ({ ...checkReceived(c.credential, lastKeys[i]!.did, { now: now(), verify: { bundle, verifier: nativeVerifier } }), copy: { batch: "b", holderSecret: Buffer.from(lastKeys[i]!.secret).toString("base64url"), used: false } }));
+  const stored = last.map((c, i) => ({
+    ...checkReceived(c.credential, lastKeys[i]!.did, { now: now(), verify: { bundle, verifier: nativeVerifier } }),
+    copy: { batch: "b", holderSecret: Buffer.from(lastKeys[i]!.secret).toString("base64url"), used: false },
+  }));
   await wallet.putAll(stored);
   const bytesPerCopy = (statSync(path).size - empty) / COPIES;
   const figures: Figures = {
     "issuer.batch_ms_per_copy": { value: round(batchMs), unit: "ms/copy (HTTP, batches of 10, sequential)" },
     "issuer.batch_copies_per_second": { value: round(1000 / batchMs), unit: "copies/s (one request at a time)" },
-    "issuer.batch_single_ms_per_credential": { value: round(singleMs), unit: "ms/credential (HTTP, one per request, sequential)" },
-    "wallet.bytes_per_copy": { value: Math.round(bytesPerCopy), unit: "bytes (CLI wallet file, encrypted, jwt_vc + key)" },
+    "issuer.batch_single_ms_per_credential": {
+      value: round(singleMs),
+      unit: "ms/credential (HTTP, one per request, sequential)",
+    },
+    "wallet.bytes_per_copy": {
+      value: Math.round(bytesPerCopy),
+      unit: "bytes (CLI wallet file, encrypted, jwt_vc + key)",
+    },
   };
   const notes = [
     `One HTTP request issues ${COPIES} copies of a HealthCode (a fresh holder key each; one transaction, ${COPIES} signatures), ${ROUNDS} requests one after another,`,

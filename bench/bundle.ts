@@ -1,7 +1,20 @@
 import { gzipSync } from "fflate";
 import { p256 } from "@noble/curves/nist.js";
 import { getBytes, Wallet, type HDNodeWallet, type Signer } from "ethers";
-import { es256kIssuerKey, ethrDid, hashCanonical, issueCredential, p256DidKey, serializeBundle, statusListUrl, toWordMasks, type TrustBundle, utf8, verificationMethodOf, verifyCredential } from "../core/index.ts";
+import {
+  es256kIssuerKey,
+  ethrDid,
+  hashCanonical,
+  issueCredential,
+  p256DidKey,
+  serializeBundle,
+  statusListUrl,
+  toWordMasks,
+  type TrustBundle,
+  utf8,
+  verificationMethodOf,
+  verifyCredential,
+} from "../core/index.ts";
 import { applyConsortium, fundAccounts, type ConsortiumSpec, type SeededAgency } from "../services/chain/consortium.ts";
 import { connectLedger } from "../services/chain/ledger.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
@@ -48,7 +61,10 @@ export async function benchBundle(): Promise<{ figures: Figures; notes: string }
   // 1,000 more revocations (125 per list across 8 lists), then a delta sync.
   await revokeRandom(ledger, 125, 99);
   started = performance.now();
-  const next = await syncBundle(ledger.chain.provider, ledger.chain.deployment, { base: full.bundle, schemas: demoSchemas });
+  const next = await syncBundle(ledger.chain.provider, ledger.chain.deployment, {
+    base: full.bundle,
+    schemas: demoSchemas,
+  });
   const deltaMs = performance.now() - started;
   const deltaJson = utf8(JSON.stringify(next.delta));
 
@@ -81,7 +97,14 @@ async function bigLedger(): Promise<BigLedger> {
   const now = await chain.networkHelpers.time.latest();
   const spec: ConsortiumSpec = {
     governance: chain.governance,
-    credentialTypes: DEMO_TYPES.map((t) => ({ name: t.name, schemaHash: hashCanonical(demoSchema(t.name)), schemaUri: schemaUri(t.name), maxStatusAge: t.maxStatusAge, maxValidity: t.maxValidity, paperAllowed: t.paperAllowed })),
+    credentialTypes: DEMO_TYPES.map((t) => ({
+      name: t.name,
+      schemaHash: hashCanonical(demoSchema(t.name)),
+      schemaUri: schemaUri(t.name),
+      maxStatusAge: t.maxStatusAge,
+      maxValidity: t.maxValidity,
+      paperAllowed: t.paperAllowed,
+    })),
     regions: authorities.map((authority, r) => ({ code: regionCode(r), authority })),
     agencies: controllers.map((controller, i) => ({
       region: regionCode(i % REGIONS),
@@ -92,7 +115,15 @@ async function bigLedger(): Promise<BigLedger> {
       signingKeys: [{ address: delegates[i]!.address, validity: 365 * 86400 }],
       statusListSize: i < LIST_HOLDERS ? LIST_SIZE : 0,
     })),
-    recognition: Array.from({ length: REGIONS }, (_, v) => Array.from({ length: REGIONS }, (_, i) => ({ verifying: regionCode(v), issuing: regionCode(i), type: "HealthCode" }))).flat().filter((r) => r.verifying !== r.issuing),
+    recognition: Array.from({ length: REGIONS }, (_, v) =>
+      Array.from({ length: REGIONS }, (_, i) => ({
+        verifying: regionCode(v),
+        issuing: regionCode(i),
+        type: "HealthCode",
+      })),
+    )
+      .flat()
+      .filter((r) => r.verifying !== r.issuing),
   };
   const seeded = await applyConsortium(chain.deployment, spec);
   return { chain, seeded, holders: seeded.slice(0, LIST_HOLDERS), writers, delegates };
@@ -115,18 +146,33 @@ async function verifyLatency(l: BigLedger, bundle: TrustBundle): Promise<ReturnT
   const delegate = l.delegates[l.seeded.indexOf(a0)]!;
   const did = ethrDid(31337, a0.address);
   const token = await issueCredential({
-    key: es256kIssuerKey(did, verificationMethodOf(bundle, a0.address, { address: delegate.address }) ?? "none", getBytes(delegate.privateKey)),
+    key: es256kIssuerKey(
+      did,
+      verificationMethodOf(bundle, a0.address, { address: delegate.address }) ?? "none",
+      getBytes(delegate.privateKey),
+    ),
     holder: p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false)),
-    credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
+    credentialType: "HealthCode",
+    claims: { healthStatus: "green" },
+    schema: demoSchema("HealthCode"),
     status: {
       revocation: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, a0.revocationList), index: 3 },
       suspension: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, a0.suspensionList), index: 3 },
     },
-    id: "urn:uuid:bench-big", issuedAt: bundle.block.timestamp - 1, validUntil: bundle.block.timestamp + 86400,
+    id: "urn:uuid:bench-big",
+    issuedAt: bundle.block.timestamp - 1,
+    validUntil: bundle.block.timestamp + 86400,
   });
-  const params = { bundle, region: regionCode(5), now: bundle.block.timestamp, verifier: nativeVerifier, keyCache: new Map() };
+  const params = {
+    bundle,
+    region: regionCode(5),
+    now: bundle.block.timestamp,
+    verifier: nativeVerifier,
+    keyCache: new Map(),
+  };
   const first = verifyCredential(token, params);
-  if (first.verdict !== "accept" && first.reason !== "revoked") throw new Error(`big-bundle credential: ${first.reason}`);
+  if (first.verdict !== "accept" && first.reason !== "revoked")
+    throw new Error(`big-bundle credential: ${first.reason}`);
   return percentiles(() => verifyCredential(token, params), 5000);
 }
 

@@ -5,7 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { getBytes } from "ethers";
-import { compactPresentation, expandPresentation, holderSigner, issueCredential, presentCredential, regionAudience, softwareSigner, statusListUrl, verifyPresentation } from "../core/index.ts";
+import {
+  compactPresentation,
+  expandPresentation,
+  holderSigner,
+  issueCredential,
+  presentCredential,
+  regionAudience,
+  softwareSigner,
+  statusListUrl,
+  verifyPresentation,
+} from "../core/index.ts";
 import { createCheckpointApp } from "../services/checkpoint/app.ts";
 import { BundleKeeper } from "../services/checkpoint/keeper.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
@@ -42,25 +52,64 @@ async function setUp(): Promise<Setup> {
   const chainNow = await chain.networkHelpers.time.latest();
   const dir = mkdtempSync(join(tmpdir(), "laissez-bench-cp-"));
   process.env.LAISSEZ_LOG ??= join(dir, "requests.log");
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(dir, "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({
+    provider: chain.provider,
+    deployment: chain.deployment,
+    schemas: demoSchemas,
+    signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+    path: join(dir, "bundle.json"),
+    region: "CN-SH",
+  });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started);
-  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: "checkpoint:CN-SH:bench", verifier: nativeVerifier, now, log: jsonLog, rateLimit: 10_000_000 });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: "CN-SH",
+    chainId: 31337,
+    checkpointId: "checkpoint:CN-SH:bench",
+    verifier: nativeVerifier,
+    now,
+    log: jsonLog,
+    rateLimit: 10_000_000,
+  });
   const server = await listen(app, 0, "127.0.0.1");
 
   const agency = chain.agencies[0]!;
   const holder = createHolderKey();
   const credential = await issueCredential({
-    key: demoIssuerKey(31337, 0, "ES256K"), holder: holder.did, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
-    status: { revocation: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, agency.revocationList), index: 11 }, suspension: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, agency.suspensionList), index: 11 } },
-    id: "urn:uuid:bench-checkpoint", issuedAt: chainNow, validUntil: chainNow + 86_400,
+    key: demoIssuerKey(31337, 0, "ES256K"),
+    holder: holder.did,
+    credentialType: "HealthCode",
+    claims: { healthStatus: "green" },
+    schema: demoSchema("HealthCode"),
+    status: {
+      revocation: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, agency.revocationList), index: 11 },
+      suspension: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, agency.suspensionList), index: 11 },
+    },
+    id: "urn:uuid:bench-checkpoint",
+    issuedAt: chainNow,
+    validUntil: chainNow + 86_400,
   });
-  const qr = compactPresentation(await presentCredential({ credential, holder: holder.did, signer: holderSigner(holder.secret), issuedAt: chainNow, audience: regionAudience("CN-SH") }));
+  const qr = compactPresentation(
+    await presentCredential({
+      credential,
+      holder: holder.did,
+      signer: holderSigner(holder.secret),
+      issuedAt: chainNow,
+      audience: regionAudience("CN-SH"),
+    }),
+  );
   const keyCache = new Map<string, Uint8Array>();
   const bundle = keeper.current!.bundle;
   const verifyInProcess = (): void => {
-    const v = verifyPresentation(expandPresentation(qr), { bundle, region: "CN-SH", now: now(), verifier: nativeVerifier, keyCache });
+    const v = verifyPresentation(expandPresentation(qr), {
+      bundle,
+      region: "CN-SH",
+      now: now(),
+      verifier: nativeVerifier,
+      keyCache,
+    });
     if (v.verdict !== "accept") throw new Error(`in-process verdict ${v.verdict} (${v.reason})`);
   };
   const close = (): void => {
@@ -92,7 +141,15 @@ export async function benchCheckpoint(): Promise<{ figures: Figures; notes: stri
     for (let r = 0; r < ROUNDS; r++) {
       inProcess.push(1000 / perOpSync(verifyInProcess, { batch: 1000, rounds: 3, warmup: 100 }));
       const cpu = process.cpuUsage();
-      const run = await loadFromAnotherProcess(url, { presentation: qr }, Math.ceil(REQUESTS / ROUNDS), IN_FLIGHT, 200, undefined, cores?.load);
+      const run = await loadFromAnotherProcess(
+        url,
+        { presentation: qr },
+        Math.ceil(REQUESTS / ROUNDS),
+        IN_FLIGHT,
+        200,
+        undefined,
+        cores?.load,
+      );
       const used = process.cpuUsage(cpu);
       if (run.failures > 0) throw new Error(`${run.failures} /verify requests failed`);
       cpuMs += (used.user + used.system) / 1000;
@@ -101,7 +158,15 @@ export async function benchCheckpoint(): Promise<{ figures: Figures; notes: stri
     }
     close();
     const ratio = median(http.map((h, i) => h / (inProcess[i] as number)));
-    return report({ qr, http: median(http), inProcess: median(inProcess), ratio, cpuMsPerRequest: cpuMs / latencies.length, sorted: latencies.sort((a, b) => a - b), pinned: cores !== undefined });
+    return report({
+      qr,
+      http: median(http),
+      inProcess: median(inProcess),
+      ratio,
+      cpuMsPerRequest: cpuMs / latencies.length,
+      sorted: latencies.sort((a, b) => a - b),
+      pinned: cores !== undefined,
+    });
   } finally {
     cores?.release();
   }
@@ -110,7 +175,10 @@ export async function benchCheckpoint(): Promise<{ figures: Figures; notes: stri
 /** `benchCheckpoint` in a fresh process (bench/checkpoint-process.ts says why). */
 export async function benchCheckpointInOwnProcess(): Promise<{ figures: Figures; notes: string }> {
   const entry = new URL("./checkpoint-process.ts", import.meta.url).pathname;
-  const { stdout } = await promisify(execFile)(process.execPath, [entry], { maxBuffer: 16 * 1024 * 1024, env: process.env });
+  const { stdout } = await promisify(execFile)(process.execPath, [entry], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: process.env,
+  });
   return JSON.parse(stdout.trim().split("\n").at(-1) as string) as { figures: Figures; notes: string };
 }
 

@@ -8,7 +8,6 @@ import { randomIndices } from "./random.ts";
 
 const LIST_SIZE = 131_072;
 
-
 /**
  * Gas of the ledger's writes on the in-process EDR chain (cancun): creating a list,
  * revoking 1/100/1,000 credentials in one transaction with random and with consecutive
@@ -22,7 +21,9 @@ export async function benchGas(): Promise<Figures> {
 
   const create = async (): Promise<{ listId: bigint; gas: bigint }> => {
     const receipt = await (await status.getFunction("createList")(agency, PURPOSE.revocation, LIST_SIZE)).wait();
-    const event = receipt!.logs.map((l: Log) => status.interface.parseLog(l)).find((e: LogDescription | null) => e?.name === "StatusListCreated");
+    const event = receipt!.logs
+      .map((l: Log) => status.interface.parseLog(l))
+      .find((e: LogDescription | null) => e?.name === "StatusListCreated");
     return { listId: event!.args.listId as bigint, gas: receipt!.gasUsed };
   };
   figures["gas.create_list_131072"] = { value: Number((await create()).gas), unit: "gas" };
@@ -46,7 +47,12 @@ export async function benchGas(): Promise<Figures> {
   const zj = chain.as(chain.accounts.authorities[0] as Signer).trust;
   const now = await chain.networkHelpers.time.latest();
   const receipt = await (
-    await zj.getFunction("accredit")(await (chain.accounts.controllers[1] as Signer).getAddress(), credentialTypeId("HealthCode"), now, now + 86400 * 365)
+    await zj.getFunction("accredit")(
+      await (chain.accounts.controllers[1] as Signer).getAddress(),
+      credentialTypeId("HealthCode"),
+      now,
+      now + 86400 * 365,
+    )
   ).wait();
   figures["gas.accredit_agency"] = { value: Number(receipt!.gasUsed), unit: "gas" };
   return figures;

@@ -11,7 +11,6 @@ import { loadFromAnotherProcess, percentile as pct } from "./load-run.ts";
 import type { Figures } from "./report.ts";
 import { round } from "./timing.ts";
 
-
 /**
  * The issuer service: issuance over HTTP on loopback (load from a separate process) and in
  * process, both persisting to SQLite on disk; then 10,000 revocations through the outbox and
@@ -20,9 +19,15 @@ import { round } from "./timing.ts";
 export async function benchIssuer(): Promise<{ figures: Figures; notes: string }> {
   const chain = await seededChain();
   const agency = chain.agencies[0]!;
-  const lists = { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } };
+  const lists = {
+    revocation: { id: agency.revocationList, size: 131_072 },
+    suspension: { id: agency.suspensionList, size: 131_072 },
+  };
   // The demo key, signing natively (libsecp256k1), as the service process does.
-  const key = { ...demoIssuerKey(31337, 0, "ES256K"), signer: jwtSigner(nativeSigner("ES256K", getBytes(agencySigningKey(0).privateKey))) };
+  const key = {
+    ...demoIssuerKey(31337, 0, "ES256K"),
+    signer: jwtSigner(nativeSigner("ES256K", getBytes(agencySigningKey(0).privateKey))),
+  };
   const { store, server, url, now } = await startIssuerService(chain, 0, { key, rateLimit: 10_000_000 });
   const chainNow = now();
   const { token } = await store.operators.create("bench", ["issue", "revoke"]);
@@ -30,7 +35,8 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
 
   // Warm up, then the measured run.
   const request = { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } };
-  const load = (count: number, concurrency: number) => loadFromAnotherProcess(`${url}/credentials`, request, count, concurrency, 201, token);
+  const load = (count: number, concurrency: number) =>
+    loadFromAnotherProcess(`${url}/credentials`, request, count, concurrency, 201, token);
   await load(500, 16);
   const run = await load(5000, 32);
   server.close();
@@ -42,12 +48,37 @@ export async function benchIssuer(): Promise<{ figures: Figures; notes: string }
   const n = 4500; // with the 5,500 over HTTP: the 10,000 credentials revoked below
   let started = performance.now();
   for (let i = 0; i < n; i++) {
-    const r = await store.credentials.record({ id: `urn:uuid:inproc-${i}`, type: "HealthCode", holder, issuedAt: chainNow, validUntil: chainNow + 86400, requestHash: "h", lists }, undefined, "bench");
+    const r = await store.credentials.record(
+      {
+        id: `urn:uuid:inproc-${i}`,
+        type: "HealthCode",
+        holder,
+        issuedAt: chainNow,
+        validUntil: chainNow + 86400,
+        requestHash: "h",
+        lists,
+      },
+      undefined,
+      "bench",
+    );
     await issueCredential({
-      key, holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema, id: r.id, issuedAt: r.issuedAt, validUntil: r.validUntil,
+      key,
+      holder,
+      credentialType: "HealthCode",
+      claims: { healthStatus: "green" },
+      schema,
+      id: r.id,
+      issuedAt: r.issuedAt,
+      validUntil: r.validUntil,
       status: {
-        revocation: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, r.revocation.list), index: r.revocation.index },
-        suspension: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, r.suspension.list), index: r.suspension.index },
+        revocation: {
+          listUrl: statusListUrl("http://127.0.0.1:8701", 31337, r.revocation.list),
+          index: r.revocation.index,
+        },
+        suspension: {
+          listUrl: statusListUrl("http://127.0.0.1:8701", 31337, r.suspension.list),
+          index: r.suspension.index,
+        },
       },
     });
   }

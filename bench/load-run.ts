@@ -12,14 +12,32 @@ export interface LoadRun {
  * Runs bench/load.ts in its own process against `url` (see there) and returns what it measured;
  * on `cpu` when given (see `pinCores`).
  */
-export async function loadFromAnotherProcess(url: string, body: unknown, count: number, concurrency: number, expect: number, token?: string, cpu?: number): Promise<LoadRun> {
-  const args = [new URL("./load.ts", import.meta.url).pathname, url, JSON.stringify(body), String(count), String(concurrency), String(expect), ...(token ? [token] : [])];
-  const [file, argv] = cpu === undefined ? [process.execPath, args] : ["taskset", ["-c", String(cpu), process.execPath, ...args]];
+export async function loadFromAnotherProcess(
+  url: string,
+  body: unknown,
+  count: number,
+  concurrency: number,
+  expect: number,
+  token?: string,
+  cpu?: number,
+): Promise<LoadRun> {
+  const args = [
+    new URL("./load.ts", import.meta.url).pathname,
+    url,
+    JSON.stringify(body),
+    String(count),
+    String(concurrency),
+    String(expect),
+    ...(token ? [token] : []),
+  ];
+  const [file, argv] =
+    cpu === undefined ? [process.execPath, args] : ["taskset", ["-c", String(cpu), process.execPath, ...args]];
   const { stdout } = await promisify(execFile)(file, argv, { maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as LoadRun;
 }
 
-export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
 
 /**
  * Pins this process (every thread: the service, its GC helpers, libuv's pool) to one core and

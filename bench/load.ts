@@ -11,12 +11,22 @@
  */
 import { Agent, request } from "undici";
 
-const [url, body, countArg, concurrencyArg, expectArg, token] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
+const [url, body, countArg, concurrencyArg, expectArg, token] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | undefined,
+];
 const count = Number(countArg);
 const concurrency = Number(concurrencyArg);
 const expected = Number(expectArg);
 const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
-const headers: Record<string, string> = { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+const headers: Record<string, string> = {
+  "content-type": "application/json",
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+};
 const latencies: number[] = [];
 let next = 0;
 let failures = 0;

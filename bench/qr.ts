@@ -4,7 +4,16 @@
  * version at error correction M; and what expanding the compact form costs a checkpoint.
  */
 import { p256 } from "@noble/curves/nist.js";
-import { compactPresentation, expandPresentation, holderSigner, issueCredential, p256DidKey, presentCredential, regionAudience, statusListUrl } from "../core/index.ts";
+import {
+  compactPresentation,
+  expandPresentation,
+  holderSigner,
+  issueCredential,
+  p256DidKey,
+  presentCredential,
+  regionAudience,
+  statusListUrl,
+} from "../core/index.ts";
 import { qrSize } from "../web/qr.ts";
 import { DEMO_AGENCIES, DEMO_CLAIMS, demoIssuerKey, demoSchema, type DemoType } from "../scripts/demo/consortium.ts";
 import type { Figures } from "./report.ts";
@@ -17,7 +26,10 @@ export async function benchQr(): Promise<{ figures: Figures; notes: string }> {
   const holderSecret = p256.utils.randomSecretKey();
   const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
   const figures: Figures = {};
-  const rows: string[] = ["| credential (issuer key) | VP JWT | QR version | compact QR text | QR version | ratio |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
+  const rows: string[] = [
+    "| credential (issuer key) | VP JWT | QR version | compact QR text | QR version | ratio |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
   let sample = "";
   for (const type of Object.keys(DEMO_CLAIMS) as DemoType[]) {
     for (const alg of ["ES256K", "EdDSA"] as const) {
@@ -30,12 +42,21 @@ export async function benchQr(): Promise<{ figures: Figures; notes: string }> {
         credentialType: type,
         claims: DEMO_CLAIMS[type],
         schema: demoSchema(type),
-        status: { revocation: { listUrl: statusListUrl(base, CHAIN_ID, 2 * agency), index: 93_841 }, suspension: { listUrl: statusListUrl(base, CHAIN_ID, 2 * agency + 1), index: 12_077 } },
+        status: {
+          revocation: { listUrl: statusListUrl(base, CHAIN_ID, 2 * agency), index: 93_841 },
+          suspension: { listUrl: statusListUrl(base, CHAIN_ID, 2 * agency + 1), index: 12_077 },
+        },
         id: `urn:uuid:${crypto.randomUUID()}`,
         issuedAt: now,
         validUntil: now + 86_400,
       });
-      const vp = await presentCredential({ credential: vc, holder, signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") });
+      const vp = await presentCredential({
+        credential: vc,
+        holder,
+        signer: holderSigner(holderSecret),
+        issuedAt: now,
+        audience: regionAudience("CN-SH"),
+      });
       const compact = compactPresentation(vp);
       const raw = qrSize(vp);
       const small = qrSize(compact);
@@ -44,7 +65,9 @@ export async function benchQr(): Promise<{ figures: Figures; notes: string }> {
       figures[`${name}.vp_jwt_fits_qr_m`] = { value: raw.version === null ? 0 : 1, unit: "1 = fits a QR code at M" };
       figures[`${name}.compact_chars`] = { value: compact.length, unit: "characters" };
       figures[`${name}.compact_version`] = { value: small.version ?? 99, unit: "QR version (M)" };
-      rows.push(`| ${type} (${alg}) | ${vp.length} | ${raw.version ?? "none (> 40)"} | ${compact.length} | ${small.version} | ${(vp.length / compact.length).toFixed(2)}× |`);
+      rows.push(
+        `| ${type} (${alg}) | ${vp.length} | ${raw.version ?? "none (> 40)"} | ${compact.length} | ${small.version} | ${(vp.length / compact.length).toFixed(2)}× |`,
+      );
       if (type === "HealthCode" && alg === "ES256K") sample = compact;
     }
   }

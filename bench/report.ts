@@ -34,7 +34,8 @@ export function renderMarkdown(sections: readonly Section[], command: string, wh
   ];
   for (const s of sections) {
     out.push(`## ${s.title}`, "", s.notes, "", "| figure | value | unit |", "| --- | ---: | --- |");
-    for (const [name, f] of Object.entries(s.figures)) out.push(`| \`${name}\` | ${f.value.toLocaleString("en-US")} | ${f.unit} |`);
+    for (const [name, f] of Object.entries(s.figures))
+      out.push(`| \`${name}\` | ${f.value.toLocaleString("en-US")} | ${f.unit} |`);
     out.push("");
   }
   return out.join("\n");
@@ -43,7 +44,8 @@ export function renderMarkdown(sections: readonly Section[], command: string, wh
 /** The `## ` sections of a BENCHMARKS.md, by title, each with its text up to the next section. */
 function sectionsOf(md: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const part of md.split(/\n(?=## )/).slice(1)) out.set(part.slice(3, part.indexOf("\n") < 0 ? undefined : part.indexOf("\n")).trim(), part.trimEnd());
+  for (const part of md.split(/\n(?=## )/).slice(1))
+    out.set(part.slice(3, part.indexOf("\n") < 0 ? undefined : part.indexOf("\n")).trim(), part.trimEnd());
   return out;
 }
 
@@ -52,7 +54,16 @@ function sectionsOf(md: string): Map<string, string> {
  * at the end. Used by the sections that run on their own (`--only scale`, `npm run soak`).
  */
 export function spliceSection(md: string, section: Section, command: string, when: Date): string {
-  const text = `## ${section.title}\n\n- Machine: ${machine()}\n- Command: \`${command}\`\n- Run: ${when.toISOString()}\n${renderMarkdown([section], "", when).split(/\n(?=## )/)[1]!.split("\n").slice(1).join("\n")}`.trimEnd();
+  const text =
+    `## ${section.title}\n\n- Machine: ${machine()}\n- Command: \`${command}\`\n- Run: ${when.toISOString()}\n${renderMarkdown(
+      [section],
+      "",
+      when,
+    )
+      .split(/\n(?=## )/)[1]!
+      .split("\n")
+      .slice(1)
+      .join("\n")}`.trimEnd();
   const parts = md.trimEnd().split(/\n(?=## )/);
   const at = parts.findIndex((p) => p.startsWith(`## ${section.title}\n`));
   if (at < 0) parts.push(text);
@@ -66,6 +77,8 @@ export function spliceSection(md: string, section: Section, command: string, whe
  */
 export function keepUnrun(previousMd: string, nextMd: string, keep: readonly string[]): string {
   const ran = sectionsOf(nextMd);
-  const kept = [...sectionsOf(previousMd)].filter(([title]) => keep.includes(title) && !ran.has(title)).map(([, text]) => text);
+  const kept = [...sectionsOf(previousMd)]
+    .filter(([title]) => keep.includes(title) && !ran.has(title))
+    .map(([, text]) => text);
   return kept.length === 0 ? nextMd : `${nextMd.trimEnd()}\n\n${kept.join("\n\n")}\n`;
 }

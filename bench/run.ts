@@ -17,31 +17,47 @@ import { SOAK_TITLE } from "./soak.ts";
 import { keepUnrun, renderMarkdown, spliceSection, writeResults, type Figures, type Section } from "./report.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-const SCALE_TITLE = "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
+const SCALE_TITLE =
+  "National scale: 34 regions, 1.9 × 10^9 entries, 10^6 status changes an hour (measured at 10^8, modelled)";
 const RESULTS = new URL("./results.json", import.meta.url).pathname;
 
 /** `npm run bench -- --only scale`: the national-scale section alone, spliced into BENCHMARKS.md in place. */
 async function onlyScale(): Promise<void> {
   const previous = JSON.parse(readFileSync(RESULTS, "utf8")) as Figures;
   const scale = await benchScale(previous["bundle.verify_p99_us"]?.value ?? 0);
-  for (const [name, f] of Object.entries(scale.figures)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
+  for (const [name, f] of Object.entries(scale.figures))
+    console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
   writeResults(RESULTS, scale.figures);
   const file = new URL("../BENCHMARKS.md", import.meta.url);
   const md = readFileSync(file, "utf8");
-  const section = renderMarkdown([{ title: SCALE_TITLE, figures: scale.figures, notes: scale.notes }], "", new Date()).split(/\n(?=## )/).slice(1).join("\n");
+  const section = renderMarkdown([{ title: SCALE_TITLE, figures: scale.figures, notes: scale.notes }], "", new Date())
+    .split(/\n(?=## )/)
+    .slice(1)
+    .join("\n");
   const start = md.indexOf(`## ${SCALE_TITLE}`);
   const end = start < 0 ? -1 : md.indexOf("\n## ", start + 3);
-  const next = start < 0 ? `${md.trimEnd()}\n\n${section}` : `${md.slice(0, start)}${section.trimEnd()}\n${end < 0 ? "" : md.slice(end)}`;
+  const next =
+    start < 0
+      ? `${md.trimEnd()}\n\n${section}`
+      : `${md.slice(0, start)}${section.trimEnd()}\n${end < 0 ? "" : md.slice(end)}`;
   writeFileSync(file, next.endsWith("\n") ? next : `${next}\n`);
 }
 
 /** `npm run bench -- --only batch|audit`: one section alone, merged into results.json and spliced into BENCHMARKS.md. */
-async function onlySection(title: string, only: string, run: () => Promise<{ figures: Figures; notes: string }>): Promise<void> {
+async function onlySection(
+  title: string,
+  only: string,
+  run: () => Promise<{ figures: Figures; notes: string }>,
+): Promise<void> {
   const section = await run();
-  for (const [name, f] of Object.entries(section.figures)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
+  for (const [name, f] of Object.entries(section.figures))
+    console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
   writeResults(RESULTS, section.figures);
   const file = new URL("../BENCHMARKS.md", import.meta.url);
-  writeFileSync(file, spliceSection(readFileSync(file, "utf8"), { title, ...section }, `npm run bench -- --only ${only}`, new Date()));
+  writeFileSync(
+    file,
+    spliceSection(readFileSync(file, "utf8"), { title, ...section }, `npm run bench -- --only ${only}`, new Date()),
+  );
 }
 
 async function main(): Promise<void> {
@@ -65,10 +81,18 @@ async function main(): Promise<void> {
   });
 
   const verify = await benchVerify();
-  sections.push({ title: "Verification: bare signature vs laissez offline vs did-jwt + ethr-did-resolver", figures: verify.figures, notes: verify.notes });
+  sections.push({
+    title: "Verification: bare signature vs laissez offline vs did-jwt + ethr-did-resolver",
+    figures: verify.figures,
+    notes: verify.notes,
+  });
 
   const big = await benchBundle();
-  sections.push({ title: "Trust bundle at scale: 10 regions, 100 agencies, 1M status entries", figures: big.figures, notes: big.notes });
+  sections.push({
+    title: "Trust bundle at scale: 10 regions, 100 agencies, 1M status entries",
+    figures: big.figures,
+    notes: big.notes,
+  });
 
   const scale = await benchScale(big.figures["bundle.verify_p99_us"]?.value ?? 0);
   sections.push({ title: SCALE_TITLE, figures: scale.figures, notes: scale.notes });
@@ -77,33 +101,63 @@ async function main(): Promise<void> {
   sections.push({ title: BATCH_TITLE, figures: batch.figures, notes: batch.notes });
 
   const issuer = await benchIssuer();
-  sections.push({ title: "Issuer service: issuance throughput and anchoring", figures: issuer.figures, notes: issuer.notes });
+  sections.push({
+    title: "Issuer service: issuance throughput and anchoring",
+    figures: issuer.figures,
+    notes: issuer.notes,
+  });
 
   const auditLag = await benchAuditLag();
   sections.push({ title: AUDIT_LAG_TITLE, figures: auditLag.figures, notes: auditLag.notes });
 
   const checkpoint = await benchCheckpointInOwnProcess();
-  sections.push({ title: "Checkpoint service: /verify over HTTP vs in process (same run)", figures: checkpoint.figures, notes: checkpoint.notes });
+  sections.push({
+    title: "Checkpoint service: /verify over HTTP vs in process (same run)",
+    figures: checkpoint.figures,
+    notes: checkpoint.notes,
+  });
 
   const qr = await benchQr();
-  sections.push({ title: "Presentation QR codes: VP JWT vs the compact QR form", figures: qr.figures, notes: qr.notes });
+  sections.push({
+    title: "Presentation QR codes: VP JWT vs the compact QR form",
+    figures: qr.figures,
+    notes: qr.notes,
+  });
 
   const model = await benchTrustModel(gas);
-  sections.push({ title: "Trust options: anchored issuance and batch copies (measured sizes, modelled gas)", figures: model.figures, notes: model.notes });
+  sections.push({
+    title: "Trust options: anchored issuance and batch copies (measured sizes, modelled gas)",
+    figures: model.figures,
+    notes: model.notes,
+  });
 
   const sd = await benchSdJwt();
-  sections.push({ title: "SD-JWT VC: presentation verification, QR sizes, Token Status List", figures: sd.figures, notes: sd.notes });
+  sections.push({
+    title: "SD-JWT VC: presentation verification, QR sizes, Token Status List",
+    figures: sd.figures,
+    notes: sd.notes,
+  });
 
   const all: Figures = Object.assign({}, ...sections.map((s) => s.figures));
-  for (const [name, f] of Object.entries(all)) console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
+  for (const [name, f] of Object.entries(all))
+    console.log(`${name.padEnd(48)} ${String(f.value).padStart(12)} ${f.unit}`);
   writeResults(RESULTS, all);
   // Sections measured on their own (the soak: `npm run soak`) stay as they were.
   const file = new URL("../BENCHMARKS.md", import.meta.url);
-  writeFileSync(file, keepUnrun(existsSync(file) ? readFileSync(file, "utf8") : "", renderMarkdown(sections, "npm run bench", new Date()), [SOAK_TITLE]));
+  writeFileSync(
+    file,
+    keepUnrun(
+      existsSync(file) ? readFileSync(file, "utf8") : "",
+      renderMarkdown(sections, "npm run bench", new Date()),
+      [SOAK_TITLE],
+    ),
+  );
 }
 
 if (process.argv.includes("--only") && process.argv.includes("scale")) await onlyScale();
-else if (process.argv.includes("--only") && process.argv.includes("batch")) await onlySection(BATCH_TITLE, "batch", benchBatch);
-else if (process.argv.includes("--only") && process.argv.includes("audit")) await onlySection(AUDIT_LAG_TITLE, "audit", () => benchAuditLag());
+else if (process.argv.includes("--only") && process.argv.includes("batch"))
+  await onlySection(BATCH_TITLE, "batch", benchBatch);
+else if (process.argv.includes("--only") && process.argv.includes("audit"))
+  await onlySection(AUDIT_LAG_TITLE, "audit", () => benchAuditLag());
 else await main();
 process.exit(0);

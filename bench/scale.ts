@@ -15,7 +15,13 @@ import { randomIndices } from "./random.ts";
 
 const NATION = { regions: 34, entries: 1.4e9 + 5e8, setShare: 0.005, peakChangesPerHour: 1e6 } as const;
 const MEASURED_ENTRIES = 100_000_000;
-const GOALS = { bundleGzipBytes: 20e6, deltaHourBytes: 1e6, memoryBytes: 64 * 2 ** 20, verifyP99Us: 1000, gasShare: 0.25 } as const;
+const GOALS = {
+  bundleGzipBytes: 20e6,
+  deltaHourBytes: 1e6,
+  memoryBytes: 64 * 2 ** 20,
+  verifyP99Us: 1000,
+  gasShare: 0.25,
+} as const;
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
@@ -34,7 +40,8 @@ function randomList(n: number, share: number, seed: number): { bits: Uint8Array;
     bits[i >>> 3]! |= 0x80 >> (i & 7);
   }
   const set: number[] = [];
-  for (let b = 0; b < bits.length; b++) if (bits[b]) for (let j = 0; j < 8; j++) if (bits[b]! & (0x80 >> j)) set.push(b * 8 + j);
+  for (let b = 0; b < bits.length; b++)
+    if (bits[b]) for (let j = 0; j < 8; j++) if (bits[b]! & (0x80 >> j)) set.push(b * 8 + j);
   return { bits, set: Uint32Array.from(set) };
 }
 
@@ -45,12 +52,22 @@ async function gasPerBit(): Promise<{ fresh: number; existing: number }> {
   const writer = chain.accounts.writers[0] as Signer;
   const { status } = chain.as(writer);
   const size = 2 ** 20;
-  const receipt = await (await status.getFunction("createList")(await chain.accounts.controllers[0]!.getAddress(), PURPOSE.revocation, size)).wait();
-  const listId = receipt!.logs.map((l: Log) => status.interface.parseLog(l)).find((e: LogDescription | null) => e?.name === "StatusListCreated")!.args.listId as bigint;
+  const receipt = await (
+    await status.getFunction("createList")(await chain.accounts.controllers[0]!.getAddress(), PURPOSE.revocation, size)
+  ).wait();
+  const listId = receipt!.logs
+    .map((l: Log) => status.interface.parseLog(l))
+    .find((e: LogDescription | null) => e?.name === "StatusListCreated")!.args.listId as bigint;
   const words = randomIndices(400, size / 256, 0x5ca1e).map((w) => w * 256);
   const send = async (offset: number) => {
-    const { wordIndices, masks } = toWordMasks(words.map((i) => i + offset), size);
-    return Number((await (await status.getFunction("updateStatus")(listId, wordIndices, masks, true)).wait())!.gasUsed) / words.length;
+    const { wordIndices, masks } = toWordMasks(
+      words.map((i) => i + offset),
+      size,
+    );
+    return (
+      Number((await (await status.getFunction("updateStatus")(listId, wordIndices, masks, true)).wait())!.gasUsed) /
+      words.length
+    );
   };
   const fresh = await send(0);
   const existing = await send(1);
@@ -106,7 +123,8 @@ function measureList(put: Put): Pick<Measured, "gzPerSet" | "lookupP99Us" | "set
 
   // In memory as a checkpoint holds it (core/status-set.ts: the set indices, sorted); lookups timed.
   const held = statusSetFromBitstring(bits, MEASURED_ENTRIES);
-  if (!("sparse" in held) || held.sparse.length !== set.length) throw new Error("a 0.5 % list should be held as its set indices");
+  if (!("sparse" in held) || held.sparse.length !== set.length)
+    throw new Error("a 0.5 % list should be held as its set indices");
   const queries = 200_000;
   const times = new Float64Array(queries);
   let hits = 0;
@@ -144,7 +162,8 @@ function nationalModel(put: Put, m: Measured, bundleVerifyP99Us: number): Model 
   const deltaHour = NATION.peakChangesPerHour * m.deltaPerChange;
   put("delta_peak_hour_gzip_bytes", deltaHour, "bytes");
   // The information bound: choosing 10^6 changed entries among 1.9 × 10^9 needs log2(C(N, k)) bits.
-  const entropyBits = NATION.peakChangesPerHour * (Math.log2(NATION.entries / NATION.peakChangesPerHour) + Math.log2(Math.E));
+  const entropyBits =
+    NATION.peakChangesPerHour * (Math.log2(NATION.entries / NATION.peakChangesPerHour) + Math.log2(Math.E));
   put("delta_peak_hour_entropy_bytes", entropyBits / 8, "bytes");
   put("memory_dense_bytes", (2 * NATION.entries) / 8, "bytes");
   put("memory_sparse_bytes", setEntries * 4, "bytes");
@@ -177,7 +196,7 @@ function scaleNotes(m: Model, setCount: number): string {
     `| one peak hour of deltas ≤ 1 MB | R × delta gzip bytes per change | ${mb(deltaHour)} | ${verdict(deltaHour <= GOALS.deltaHourBytes, `by ${mb(deltaHour - GOALS.deltaHourBytes)}. Even a perfect code needs log2(C(N, R)) ≈ R·(log2(N/R) + 1.44) bits = ${mb(entropyBits / 8)} for 10^6 random changes: the goal cannot be met by any encoding while every checkpoint takes every change. A gap-coded binary delta (≈ ${mb(entropyBits / 8)}) plus checkpoints taking only the types they verify (health checkpoints: 1.4/1.9 of it; a checkpoint for licences only: ${mb((entropyBits / 8) * (5e8 / 1.9e9))}) is what comes closest`)} |`,
     `| checkpoint memory ≤ 64 MB | dense: 2 purposes × N / 8; sparse: N·s × 4 bytes (sorted Uint32 set indices) | dense ${mb((2 * NATION.entries) / 8)}, sparse ${mb(setEntries * 4)} | dense ${verdict(false, `by ${mb((2 * NATION.entries) / 8 - GOALS.memoryBytes)}`)}; sparse ${verdict(setEntries * 4 <= GOALS.memoryBytes, "")} — checkpoints hold the set indices (core/status-set.ts; a list falls back to its bitstring only where that is smaller, so memory never exceeds the dense figure) |`,
     `| verify p99 ≤ 1 ms | bundle.verify_p99_us + sparse lookup p99 (binary search over ${setCount.toLocaleString("en-US")} set indices at 10^8 entries; log2 grows by 4.2 steps at 1.9 × 10^9) | ${m.verifyP99Us.toFixed(0)} µs | ${verdict(m.verifyP99Us <= GOALS.verifyP99Us, "")} |`,
-    `| peak revocations ≤ 25 % of block gas | R/3600 × (P(word set) × gas existing + (1 − P) × gas fresh), P = 1 − e^(−256·s) = ${wordNonzero.toFixed(2)}; capacity = ${KIT_DEFAULTS.blockGasLimit.toLocaleString("en-US")} gas / ${KIT_DEFAULTS.blockPeriodSeconds} s | ${((100 * gasPerSecond) / capacity).toFixed(1)} % | ${verdict(gasPerSecond / capacity <= GOALS.gasShare, `by ${((100 * gasPerSecond) / capacity - 25).toFixed(1)} points; a block gas limit of ${Math.ceil(gasPerSecond * KIT_DEFAULTS.blockPeriodSeconds / GOALS.gasShare / 1e6)} M meets it`)} |`,
+    `| peak revocations ≤ 25 % of block gas | R/3600 × (P(word set) × gas existing + (1 − P) × gas fresh), P = 1 − e^(−256·s) = ${wordNonzero.toFixed(2)}; capacity = ${KIT_DEFAULTS.blockGasLimit.toLocaleString("en-US")} gas / ${KIT_DEFAULTS.blockPeriodSeconds} s | ${((100 * gasPerSecond) / capacity).toFixed(1)} % | ${verdict(gasPerSecond / capacity <= GOALS.gasShare, `by ${((100 * gasPerSecond) / capacity - 25).toFixed(1)} points; a block gas limit of ${Math.ceil((gasPerSecond * KIT_DEFAULTS.blockPeriodSeconds) / GOALS.gasShare / 1e6)} M meets it`)} |`,
     "",
     "Sync time: a checkpoint that syncs every minute at peak reads about 17,000 changes (R/60); the bundle bench's delta sync (`bundle.delta_sync_ms`, 1,000 revocations) scales with the events read. A full sync of the national chain replays every StatusUpdated since deployment; a snapshot bundle (the signed full bundle served by the region's checkpoint service) is what a new checkpoint should start from instead.",
     "Validators vs QBFT round time (not measurable here: Besu cannot run on these machines): QBFT needs a quorum of ⌈2n/3⌉ commit messages per block and each validator gossips to all others (O(n²) messages); with 34 validators (one per region) a block needs 23 commits. Besu's documentation recommends QBFT for networks whose validators are known and few, and warns that more than 1/3 of validators offline stops block production — with 34 regions, 12 regions down at once stop the chain.",

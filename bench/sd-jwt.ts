@@ -10,7 +10,28 @@ import { p256 } from "@noble/curves/nist.js";
 import { digest } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { createJWS } from "did-jwt";
-import { bitstringToTokenStatusList, compactSdJwtPresentation, encodeLst, encodeStatusList, holderSigner, issueCredential, issueSdJwtVc, p256DidKey, presentCredential, presentSdJwtVc, regionAudience, setBit, signStatusListToken, statusListUrl, statusSetToBitstring, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, TYP, VC_CONTEXT, verifyPresentation } from "../core/index.ts";
+import {
+  bitstringToTokenStatusList,
+  compactSdJwtPresentation,
+  encodeLst,
+  encodeStatusList,
+  holderSigner,
+  issueCredential,
+  issueSdJwtVc,
+  p256DidKey,
+  presentCredential,
+  presentSdJwtVc,
+  regionAudience,
+  setBit,
+  signStatusListToken,
+  statusListUrl,
+  statusSetToBitstring,
+  STATUS_LIST_CONTEXT,
+  STATUS_LIST_TYPES,
+  TYP,
+  VC_CONTEXT,
+  verifyPresentation,
+} from "../core/index.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
 import { qrSize } from "../web/qr.ts";
@@ -41,22 +62,77 @@ async function benchVerification(figures: Figures): Promise<string> {
   const holderSecret = p256.utils.randomSecretKey();
   const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
   const base = "http://127.0.0.1:8701";
-  const status = { revocation: { listUrl: statusListUrl(base, 31337, agency.revocationList), index: 4242 }, suspension: { listUrl: statusListUrl(base, 31337, agency.suspensionList), index: 4243 } };
-  const common = { key, holder, credentialType: "HealthCode", schema: demoSchema("HealthCode"), status, id: "urn:uuid:bench-sd", issuedAt: now, validUntil: now + 86400 };
+  const status = {
+    revocation: { listUrl: statusListUrl(base, 31337, agency.revocationList), index: 4242 },
+    suspension: { listUrl: statusListUrl(base, 31337, agency.suspensionList), index: 4243 },
+  };
+  const common = {
+    key,
+    holder,
+    credentialType: "HealthCode",
+    schema: demoSchema("HealthCode"),
+    status,
+    id: "urn:uuid:bench-sd",
+    issuedAt: now,
+    validUntil: now + 86400,
+  };
   const challenge = { audience: "checkpoint:CN-SH:gate-1", nonce: "n-bench" };
-  const sdVp = await presentSdJwtVc({ credential: await issueSdJwtVc({ ...common, claims: HEALTH }), disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now, ...challenge });
-  const vp = await presentCredential({ credential: await issueCredential({ ...common, claims: HEALTH }), holder, signer: holderSigner(holderSecret), issuedAt: now, ...challenge });
-  const params = { bundle, region: "CN-SH", now: now + 5, verifier: nativeVerifier, keyCache: new Map<string, Uint8Array>(), challenge };
-  for (const t of [sdVp, vp]) if (verifyPresentation(t, params).verdict !== "accept") throw new Error("bench presentation does not verify");
-  const [sd, jwtVc] = perOpInterleaved([() => verifyPresentation(sdVp, params), () => verifyPresentation(vp, params)], { batch: 500, rounds: 15, warmup: 300 }) as [number, number];
+  const sdVp = await presentSdJwtVc({
+    credential: await issueSdJwtVc({ ...common, claims: HEALTH }),
+    disclose: ["healthStatus"],
+    signer: holderSigner(holderSecret),
+    issuedAt: now,
+    ...challenge,
+  });
+  const vp = await presentCredential({
+    credential: await issueCredential({ ...common, claims: HEALTH }),
+    holder,
+    signer: holderSigner(holderSecret),
+    issuedAt: now,
+    ...challenge,
+  });
+  const params = {
+    bundle,
+    region: "CN-SH",
+    now: now + 5,
+    verifier: nativeVerifier,
+    keyCache: new Map<string, Uint8Array>(),
+    challenge,
+  };
+  for (const t of [sdVp, vp])
+    if (verifyPresentation(t, params).verdict !== "accept") throw new Error("bench presentation does not verify");
+  const [sd, jwtVc] = perOpInterleaved([() => verifyPresentation(sdVp, params), () => verifyPresentation(vp, params)], {
+    batch: 500,
+    rounds: 15,
+    warmup: 300,
+  }) as [number, number];
 
   // sd-jwt-js: the issuer key from ethr-did-resolver on the chain, the status list token as its fetcher would get it (one prefetched copy: no network).
   const es256k = es256kFromChain(chainResolver(chain), key.did);
   const list = bundle.statusLists[String(agency.revocationList)]!;
-  const token = await signStatusListToken({ sub: status.revocation.listUrl, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(bitstringToTokenStatusList(statusSetToBitstring(list.set, list.size))) } }, key);
-  const theirs = new SDJwtVcInstance({ hasher: digest, verifier: es256k, kbVerifier, statusListFetcher: async () => token, statusVerifier: es256k });
+  const token = await signStatusListToken(
+    {
+      sub: status.revocation.listUrl,
+      iat: now,
+      exp: now + 300,
+      ttl: 300,
+      status_list: { bits: 1, lst: encodeLst(bitstringToTokenStatusList(statusSetToBitstring(list.set, list.size))) },
+    },
+    key,
+  );
+  const theirs = new SDJwtVcInstance({
+    hasher: digest,
+    verifier: es256k,
+    kbVerifier,
+    statusListFetcher: async () => token,
+    statusVerifier: es256k,
+  });
   await theirs.verify(sdVp, { keyBindingNonce: challenge.nonce, currentDate: now + 5 });
-  const peer = await perOp(() => theirs.verify(sdVp, { keyBindingNonce: challenge.nonce, currentDate: now + 5 }), { batch: 10, rounds: 7, warmup: 5 });
+  const peer = await perOp(() => theirs.verify(sdVp, { keyBindingNonce: challenge.nonce, currentDate: now + 5 }), {
+    batch: 10,
+    rounds: 7,
+    warmup: 5,
+  });
 
   figures["sdjwt.verify.laissez_native_us"] = { value: round(sd * 1000), unit: "µs/op" };
   figures["sdjwt.verify.jwt_vc_vp_native_us"] = { value: round(jwtVc * 1000), unit: "µs/op" };
@@ -77,20 +153,40 @@ async function benchQr(figures: Figures): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const holderSecret = p256.utils.randomSecretKey();
   const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
-  const rows = ["| SD-JWT presentation (issuer key) | minimal: chars | version | full: chars | version |", "| --- | ---: | ---: | ---: | ---: |"];
+  const rows = [
+    "| SD-JWT presentation (issuer key) | minimal: chars | version | full: chars | version |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
   for (const type of Object.keys(DEMO_CLAIMS) as DemoType[]) {
     for (const alg of ["ES256K", "EdDSA"] as const) {
       const agency = DEMO_AGENCIES.findIndex((a) => a.types.includes(type));
       const base = `http://127.0.0.1:${8701 + agency}`;
       const claims = type === "HealthCode" ? HEALTH : DEMO_CLAIMS[type];
       const credential = await issueSdJwtVc({
-        key: demoIssuerKey(31337, agency, alg), holder, credentialType: type, claims, schema: demoSchema(type),
-        status: { revocation: { listUrl: statusListUrl(base, 31337, 2 * agency), index: 93_841 }, suspension: { listUrl: statusListUrl(base, 31337, 2 * agency + 1), index: 12_077 } },
-        id: `urn:uuid:${crypto.randomUUID()}`, issuedAt: now, validUntil: now + 86_400,
+        key: demoIssuerKey(31337, agency, alg),
+        holder,
+        credentialType: type,
+        claims,
+        schema: demoSchema(type),
+        status: {
+          revocation: { listUrl: statusListUrl(base, 31337, 2 * agency), index: 93_841 },
+          suspension: { listUrl: statusListUrl(base, 31337, 2 * agency + 1), index: 12_077 },
+        },
+        id: `urn:uuid:${crypto.randomUUID()}`,
+        issuedAt: now,
+        validUntil: now + 86_400,
       });
       const sizes = [];
       for (const disclose of [[Object.keys(claims)[0] as string], Object.keys(claims)]) {
-        const text = compactSdJwtPresentation(await presentSdJwtVc({ credential, disclose, signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") }));
+        const text = compactSdJwtPresentation(
+          await presentSdJwtVc({
+            credential,
+            disclose,
+            signer: holderSigner(holderSecret),
+            issuedAt: now,
+            audience: regionAudience("CN-SH"),
+          }),
+        );
         sizes.push(qrSize(text));
       }
       const [min, full] = sizes as [ReturnType<typeof qrSize>, ReturnType<typeof qrSize>];
@@ -120,7 +216,23 @@ async function benchStatusLists(figures: Figures): Promise<string> {
   const uri = "http://127.0.0.1:8701/status/31337/0";
   const encodedList = encodeStatusList(bits);
   const w3c = await createJWS(
-    { iss: key.did, iat: 1, exp: 301, jti: uri, vc: { "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT], id: uri, type: ["VerifiableCredential", STATUS_LIST_TYPES.credential], credentialSubject: { id: `${uri}#list`, type: STATUS_LIST_TYPES.list, statusPurpose: "revocation", encodedList } } },
+    {
+      iss: key.did,
+      iat: 1,
+      exp: 301,
+      jti: uri,
+      vc: {
+        "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT],
+        id: uri,
+        type: ["VerifiableCredential", STATUS_LIST_TYPES.credential],
+        credentialSubject: {
+          id: `${uri}#list`,
+          type: STATUS_LIST_TYPES.list,
+          statusPurpose: "revocation",
+          encodedList,
+        },
+      },
+    },
     key.signer,
     { alg: key.alg, typ: TYP.credential as "JWT", kid: key.kid },
   );

@@ -78,18 +78,98 @@ function malformedRequests(s: SystemRecord): { operation: string; url: string; i
   const checkpoint = pick(Object.values(s.checkpoints));
   const auth = { authorization: `Bearer ${issuer.token}` };
   return [
-    { operation: "malformed.json", url: `${issuer.url}/credentials`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: '{"type":"HealthCode",' } },
-    { operation: "malformed.unknown_field", url: `${issuer.url}/credentials`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", subject: "did:key:z", claims: {}, extra: 1 }) } },
-    { operation: "malformed.media_type", url: `${issuer.url}/credentials/status`, init: { method: "POST", headers: { ...auth, "content-type": "application/jsonx" }, body: "{}" } },
-    { operation: "malformed.charset", url: `${checkpoint}/verify`, init: { method: "POST", headers: { "content-type": "application/json; charset=latin1" }, body: '{"presentation":"x"}' } },
-    { operation: "malformed.fake_gzip", url: `${checkpoint}/verify`, init: { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: "not gzip at all" } },
-    { operation: "malformed.oversized", url: `${issuer.url}/offers`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", claims: { pad: "x".repeat(200_000) } }) } },
+    {
+      operation: "malformed.json",
+      url: `${issuer.url}/credentials`,
+      init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: '{"type":"HealthCode",' },
+    },
+    {
+      operation: "malformed.unknown_field",
+      url: `${issuer.url}/credentials`,
+      init: {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ type: "HealthCode", subject: "did:key:z", claims: {}, extra: 1 }),
+      },
+    },
+    {
+      operation: "malformed.media_type",
+      url: `${issuer.url}/credentials/status`,
+      init: { method: "POST", headers: { ...auth, "content-type": "application/jsonx" }, body: "{}" },
+    },
+    {
+      operation: "malformed.charset",
+      url: `${checkpoint}/verify`,
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/json; charset=latin1" },
+        body: '{"presentation":"x"}',
+      },
+    },
+    {
+      operation: "malformed.fake_gzip",
+      url: `${checkpoint}/verify`,
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-encoding": "gzip" },
+        body: "not gzip at all",
+      },
+    },
+    {
+      operation: "malformed.oversized",
+      url: `${issuer.url}/offers`,
+      init: {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ type: "HealthCode", claims: { pad: "x".repeat(200_000) } }),
+      },
+    },
     { operation: "malformed.uri", url: `${issuer.url}/status/%ff/%fe`, init: { method: "GET" } },
-    { operation: "malformed.token", url: `${issuer.url}/credentials/status`, init: { method: "POST", headers: { authorization: "Bearer lz_forged", "content-type": "application/json" }, body: JSON.stringify({ action: "revoke", ids: ["urn:uuid:x"] }) } },
-    { operation: "malformed.unknown_credential", url: `${issuer.url}/credentials/status`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ action: "revoke", ids: ["urn:uuid:00000000-0000-0000-0000-000000000000"] }) } },
-    { operation: "malformed.grant", url: `${issuer.url}/token`, init: { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=password&username=a" } },
-    { operation: "malformed.nonce", url: `${checkpoint}/verify`, init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: "LZ1:AAAA", nonce: "forged" }) } },
-    { operation: "malformed.presentation_type", url: `${checkpoint}/verify`, init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: 5 }) } },
+    {
+      operation: "malformed.token",
+      url: `${issuer.url}/credentials/status`,
+      init: {
+        method: "POST",
+        headers: { authorization: "Bearer lz_forged", "content-type": "application/json" },
+        body: JSON.stringify({ action: "revoke", ids: ["urn:uuid:x"] }),
+      },
+    },
+    {
+      operation: "malformed.unknown_credential",
+      url: `${issuer.url}/credentials/status`,
+      init: {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ action: "revoke", ids: ["urn:uuid:00000000-0000-0000-0000-000000000000"] }),
+      },
+    },
+    {
+      operation: "malformed.grant",
+      url: `${issuer.url}/token`,
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "grant_type=password&username=a",
+      },
+    },
+    {
+      operation: "malformed.nonce",
+      url: `${checkpoint}/verify`,
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ presentation: "LZ1:AAAA", nonce: "forged" }),
+      },
+    },
+    {
+      operation: "malformed.presentation_type",
+      url: `${checkpoint}/verify`,
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ presentation: 5 }),
+      },
+    },
   ];
 }
 
@@ -113,14 +193,21 @@ export class SoakLoad {
   }
 
   /** One request through fetch, counted; a connection error is counted too and returns status 0. */
-  async call(operation: string, url: string, init: RequestInit = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  async call(
+    operation: string,
+    url: string,
+    init: RequestInit = {},
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     let res: Response;
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
       this.tally.connectionErrors++;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      if (this.tally.samplesNoAnswer.length < 10) this.tally.samplesNoAnswer.push(`${operation} ${init.method ?? "GET"} ${url}: ${String(e)}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`);
+      if (this.tally.samplesNoAnswer.length < 10)
+        this.tally.samplesNoAnswer.push(
+          `${operation} ${init.method ?? "GET"} ${url}: ${String(e)}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`,
+        );
       this.tally.record(operation, 0, undefined, String(e));
       return { status: 0, json: {} };
     }
@@ -139,16 +226,28 @@ export class SoakLoad {
   private readonly countingFetch: typeof fetch = async (input, init) => {
     const url = String(input);
     const { status, json } = await this.call(url.endsWith("/token") ? "offer.token" : "offer.credential", url, init);
-    return new Response(JSON.stringify(json), { status: status || 599, headers: { "content-type": "application/json" } });
+    return new Response(JSON.stringify(json), {
+      status: status || 599,
+      headers: { "content-type": "application/json" },
+    });
   };
 
   private operatorCall(operation: string, agency: RunningAgency, path: string, body: unknown) {
-    return this.call(operation, `${agency.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${agency.token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    return this.call(operation, `${agency.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agency.token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   }
 
   /** Remembers what the holder got: the credential to present, its status slots to check for reuse. */
   private keep(jwt: string, holder: SoftwareHolderKey, agency: RunningAgency): void {
-    const vc = (decodeJwt(jwt).payload as { jti?: string; vc: { credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[] } }).vc;
+    const vc = (
+      decodeJwt(jwt).payload as {
+        jti?: string;
+        vc: { credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[] };
+      }
+    ).vc;
     const id = String(decodeJwt(jwt).payload.jti);
     for (const s of vc.credentialStatus) {
       const slot = `${s.statusListCredential}#${s.statusListIndex}`;
@@ -164,7 +263,11 @@ export class SoakLoad {
     const agency = pick(this.system.agencies);
     const type = DEMO_AGENCIES[agency.index]!.types[0]!;
     const holder = createHolderKey();
-    const r = await this.operatorCall("issue", agency, "/credentials", { type, subject: holder.did, claims: DEMO_CLAIMS[type] });
+    const r = await this.operatorCall("issue", agency, "/credentials", {
+      type,
+      subject: holder.did,
+      claims: DEMO_CLAIMS[type],
+    });
     if (r.status === 201) this.keep(r.json.credential as string, holder, agency);
   }
 
@@ -173,7 +276,11 @@ export class SoakLoad {
     if (cached && Date.now() - cached.at < 15_000) return cached.bundle;
     const r = await this.call("checkpoint.bundle", `${this.system.checkpoints[region]}/bundle`);
     if (r.status !== 200) return cached?.bundle;
-    const { bundle } = loadSignedBundle(JSON.stringify(r.json), { chainId: this.system.chainId, authorities: [demoAuthorityKey(region).address], region }, undefined);
+    const { bundle } = loadSignedBundle(
+      JSON.stringify(r.json),
+      { chainId: this.system.chainId, authorities: [demoAuthorityKey(region).address], region },
+      undefined,
+    );
     this.bundles.set(region, { bundle, at: Date.now() });
     return bundle;
   }
@@ -189,7 +296,14 @@ export class SoakLoad {
     const holder = createHolderKey();
     try {
       // laissez up serves its issuers over http on 127.0.0.1: the wallet's development option.
-      const credential = await receiveOffer({ offerUri: r.json.offerUri as string, key: holder, fetch: this.countingFetch, now: Math.floor(Date.now() / 1000), verify: { bundle, verifier: nobleVerifier }, allowHttpLoopback: true });
+      const credential = await receiveOffer({
+        offerUri: r.json.offerUri as string,
+        key: holder,
+        fetch: this.countingFetch,
+        now: Math.floor(Date.now() / 1000),
+        verify: { bundle, verifier: nobleVerifier },
+        allowHttpLoopback: true,
+      });
       this.redeemed++;
       this.keep(credential.jwt, holder, agency);
     } catch (e) {
@@ -212,9 +326,17 @@ export class SoakLoad {
     if (r.status < 200 || r.status >= 300) return;
     if (action === "revoke") {
       h.revoked = true;
-      const status = (decodeJwt(h.jwt).payload as { vc: { credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[] } }).vc.credentialStatus;
+      const status = (
+        decodeJwt(h.jwt).payload as {
+          vc: { credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[] };
+        }
+      ).vc.credentialStatus;
       const revocation = status.find((s) => s.statusPurpose === "revocation")!;
-      this.acknowledged.push({ credentialId: h.id, list: Number(revocation.statusListCredential.split("/").at(-1)), index: Number(revocation.statusListIndex) });
+      this.acknowledged.push({
+        credentialId: h.id,
+        list: Number(revocation.statusListCredential.split("/").at(-1)),
+        index: Number(revocation.statusListIndex),
+      });
     } else h.suspended = action === "suspend";
   }
 
@@ -229,9 +351,18 @@ export class SoakLoad {
     if (challenge) {
       const c = await this.call("checkpoint.challenge", `${checkpoint}/challenges`, { method: "POST" });
       if (c.status !== 201) return;
-      body = { presentation: presentationQrText(await present(h.jwt, h.holder, now, { audience: c.json.audience as string, nonce: c.json.nonce as string })), nonce: c.json.nonce as string };
+      body = {
+        presentation: presentationQrText(
+          await present(h.jwt, h.holder, now, { audience: c.json.audience as string, nonce: c.json.nonce as string }),
+        ),
+        nonce: c.json.nonce as string,
+      };
     } else body = { presentation: presentationQrText(await present(h.jwt, h.holder, now, { region })) };
-    const r = await this.call(challenge ? "verify.challenge" : "verify.static", `${checkpoint}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const r = await this.call(challenge ? "verify.challenge" : "verify.static", `${checkpoint}/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (r.status === 200) {
       const verdict = `${r.json.verdict as string}${r.json.reason ? `:${r.json.reason as string}` : ""}`;
       this.verdicts[verdict] = (this.verdicts[verdict] ?? 0) + 1;

@@ -80,7 +80,10 @@ export function rssTrend(samples: readonly MemorySample[], warmUntil: number, wh
  * block in memory) is reported, not judged. Fewer than 3 samples after warm-up is a failure
  * (nothing was judged).
  */
-export function judgeMemory(samples: readonly MemorySample[], warmUntil: number): { figures: Figures; failures: string[]; lines: string[] } {
+export function judgeMemory(
+  samples: readonly MemorySample[],
+  warmUntil: number,
+): { figures: Figures; failures: string[]; lines: string[] } {
   const services = rssTrend(samples, warmUntil, "up");
   const chain = rssTrend(samples, warmUntil, "chain");
   const allowance = rssAllowanceMb(services.warm);
@@ -88,15 +91,41 @@ export function judgeMemory(samples: readonly MemorySample[], warmUntil: number)
   const r1 = (x: number) => Math.round(x * 10) / 10;
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const failures: string[] = [];
-  if (services.slope === undefined) failures.push(`only ${services.samples} memory samples of the services after warm-up: the RSS slope was not judged`);
-  else if (services.slope > bound) failures.push(`the services' RSS rose ${services.slope.toFixed(2)} MB/min after warm-up (least squares over ${services.samples} samples; bound ${bound.toFixed(2)} MB/min)`);
+  if (services.slope === undefined)
+    failures.push(
+      `only ${services.samples} memory samples of the services after warm-up: the RSS slope was not judged`,
+    );
+  else if (services.slope > bound)
+    failures.push(
+      `the services' RSS rose ${services.slope.toFixed(2)} MB/min after warm-up (least squares over ${services.samples} samples; bound ${bound.toFixed(2)} MB/min)`,
+    );
   const figures: Figures = {
     "soak.rss_mb.services": { value: r1(services.warm), unit: "MB, the laissez up process after warm-up" },
-    "soak.rss_growth_mb.services": { value: r1(services.growth), unit: "MB, first to last sample after warm-up (reported; the slope is judged)" },
-    "soak.rss_growth_mb.chain": { value: r1(chain.growth), unit: "MB after warm-up (anvil; holds every block in memory: not judged)" },
-    "soak.rss_slope_mb_per_min.services": { value: r2(services.slope ?? Number.NaN), unit: `MB/min, least squares over ${services.samples} samples after warm-up (bound ${r2(bound)}: ${r1(allowance)} MB over ${r1(services.minutes)} min)` },
-    "soak.rss_slope_mb_per_min.chain": { value: r2(chain.slope ?? Number.NaN), unit: `MB/min over ${chain.samples} samples (anvil; not judged)` },
+    "soak.rss_growth_mb.services": {
+      value: r1(services.growth),
+      unit: "MB, first to last sample after warm-up (reported; the slope is judged)",
+    },
+    "soak.rss_growth_mb.chain": {
+      value: r1(chain.growth),
+      unit: "MB after warm-up (anvil; holds every block in memory: not judged)",
+    },
+    "soak.rss_slope_mb_per_min.services": {
+      value: r2(services.slope ?? Number.NaN),
+      unit: `MB/min, least squares over ${services.samples} samples after warm-up (bound ${r2(bound)}: ${r1(allowance)} MB over ${r1(services.minutes)} min)`,
+    },
+    "soak.rss_slope_mb_per_min.chain": {
+      value: r2(chain.slope ?? Number.NaN),
+      unit: `MB/min over ${chain.samples} samples (anvil; not judged)`,
+    },
   };
-  const line = (name: string, t: typeof services, judged: string) => `RSS after warm-up, ${name}: ${t.slope === undefined ? "not enough samples" : `${t.slope >= 0 ? "+" : ""}${t.slope.toFixed(2)} MB/min`} over ${t.samples} samples (${r1(t.warm)} → ${r1(t.last)} MB; ${judged})`;
-  return { figures, failures, lines: [line("services (laissez up)", services, `bound ${bound.toFixed(2)} MB/min`), line("chain (anvil)", chain, "not judged")] };
+  const line = (name: string, t: typeof services, judged: string) =>
+    `RSS after warm-up, ${name}: ${t.slope === undefined ? "not enough samples" : `${t.slope >= 0 ? "+" : ""}${t.slope.toFixed(2)} MB/min`} over ${t.samples} samples (${r1(t.warm)} → ${r1(t.last)} MB; ${judged})`;
+  return {
+    figures,
+    failures,
+    lines: [
+      line("services (laissez up)", services, `bound ${bound.toFixed(2)} MB/min`),
+      line("chain (anvil)", chain, "not judged"),
+    ],
+  };
 }

@@ -45,20 +45,42 @@ export interface SoakResult {
 }
 
 /** `laissez up --rpc` as its own process; resolves with its record once it prints "ready". */
-async function startUp(rpc: string, dir: string): Promise<{ child: ChildProcess; system: SystemRecord; deployments: string }> {
+async function startUp(
+  rpc: string,
+  dir: string,
+): Promise<{ child: ChildProcess; system: SystemRecord; deployments: string }> {
   const stateDir = join(dir, "system");
   const deployments = join(dir, "deployments");
-  const args = [LAISSEZ, "up", "--rpc", rpc, "--base-port", String(await freePortBlock()), "--state-dir", stateDir, "--deployments", deployments];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LAISSEZ_LOG: join(dir, "services.log") } });
+  const args = [
+    LAISSEZ,
+    "up",
+    "--rpc",
+    rpc,
+    "--base-port",
+    String(await freePortBlock()),
+    "--state-dir",
+    stateDir,
+    "--deployments",
+    deployments,
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LAISSEZ_LOG: join(dir, "services.log") },
+  });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const deadline = Date.now() + 600_000;
   while (!/^ready$/m.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`laissez up did not start (exit ${child.exitCode}):\n${out.slice(-2000)}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`laissez up did not start (exit ${child.exitCode}):\n${out.slice(-2000)}`);
     await sleep(200);
   }
-  return { child, system: JSON.parse(readFileSync(join(stateDir, "system.json"), "utf8")) as SystemRecord, deployments };
+  return {
+    child,
+    system: JSON.parse(readFileSync(join(stateDir, "system.json"), "utf8")) as SystemRecord,
+    deployments,
+  };
 }
 
 interface IssuerHealth {
@@ -68,15 +90,30 @@ interface IssuerHealth {
 }
 
 /** Waits until every issuer's outbox is empty, it is healthy, and it has reconciled since `since` (unix s). */
-async function drain(load: SoakLoad, system: SystemRecord, since: number, timeoutMs: number): Promise<{ seconds: number; requeued: Record<string, number> }> {
+async function drain(
+  load: SoakLoad,
+  system: SystemRecord,
+  since: number,
+  timeoutMs: number,
+): Promise<{ seconds: number; requeued: Record<string, number> }> {
   const started = Date.now();
   for (;;) {
-    const healths = await Promise.all(system.agencies.map(async (a) => (await load.call("drain.health", `${a.url}/health`)).json as unknown as IssuerHealth));
-    const done = healths.every((h) => h.status === "ok" && h.outbox?.depth === 0 && (h.anchoring?.lastReconcile?.at ?? 0) >= since);
+    const healths = await Promise.all(
+      system.agencies.map(
+        async (a) => (await load.call("drain.health", `${a.url}/health`)).json as unknown as IssuerHealth,
+      ),
+    );
+    const done = healths.every(
+      (h) => h.status === "ok" && h.outbox?.depth === 0 && (h.anchoring?.lastReconcile?.at ?? 0) >= since,
+    );
     if (done || Date.now() - started > timeoutMs) {
       const requeued: Record<string, number> = {};
-      for (const h of healths) for (const [why, n] of Object.entries(h.anchoring?.requeued ?? {})) requeued[why] = (requeued[why] ?? 0) + n;
-      if (!done) throw new Error(`the outboxes did not drain within ${timeoutMs / 1000} s: ${JSON.stringify(healths.map((h) => ({ status: h.status, depth: h.outbox?.depth })))}`);
+      for (const h of healths)
+        for (const [why, n] of Object.entries(h.anchoring?.requeued ?? {})) requeued[why] = (requeued[why] ?? 0) + n;
+      if (!done)
+        throw new Error(
+          `the outboxes did not drain within ${timeoutMs / 1000} s: ${JSON.stringify(healths.map((h) => ({ status: h.status, depth: h.outbox?.depth })))}`,
+        );
       return { seconds: (Date.now() - started) / 1000, requeued };
     }
     await sleep(1000);
@@ -84,7 +121,11 @@ async function drain(load: SoakLoad, system: SystemRecord, since: number, timeou
 }
 
 /** Acknowledged revocations whose bit is not set on the chain now (read with the StatusRegistry). */
-async function lostRevocations(rpc: string, deployments: string, acknowledged: readonly AcknowledgedRevocation[]): Promise<AcknowledgedRevocation[]> {
+async function lostRevocations(
+  rpc: string,
+  deployments: string,
+  acknowledged: readonly AcknowledgedRevocation[],
+): Promise<AcknowledgedRevocation[]> {
   const provider = connectRpc(rpc, { timeoutMs: 10_000, chainId: 31337 });
   try {
     const status = connectLedger(readDeployment(31337, deployments), provider).status.getFunction("isSet");
@@ -128,7 +169,12 @@ async function snapshotState(stateFile: string): Promise<string | undefined> {
 }
 
 /** The chain in the middle of the run: SIGKILL, down for a while (the services degrade), restarted from its state file. */
-async function killAndRestart(node: AnvilNode, stateFile: string, downMs: number, say: (l: string) => void): Promise<{ node: AnvilNode; downSeconds: number }> {
+async function killAndRestart(
+  node: AnvilNode,
+  stateFile: string,
+  downMs: number,
+  say: (l: string) => void,
+): Promise<{ node: AnvilNode; downSeconds: number }> {
   const snapshot = await snapshotState(stateFile);
   const exited = new Promise((r) => node.child.once("exit", r));
   const killedAt = Date.now();
@@ -141,7 +187,9 @@ async function killAndRestart(node: AnvilNode, stateFile: string, downMs: number
   }
   await sleep(downMs);
   const restarted = await startAnvil({ port: node.port, state: stateFile, blockTime: 1 });
-  say(`chain restarted (pid ${restarted.child.pid}) at block ${Number(await restarted.rpc<string>("eth_blockNumber"))}`);
+  say(
+    `chain restarted (pid ${restarted.child.pid}) at block ${Number(await restarted.rpc<string>("eth_blockNumber"))}`,
+  );
   return { node: restarted, downSeconds: (Date.now() - killedAt) / 1000 };
 }
 
@@ -154,7 +202,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   let up: Awaited<ReturnType<typeof startUp>> | undefined;
   try {
     up = await startUp(node.url, dir);
-    say(`system: laissez up --rpc ${node.url} (pid ${up.child.pid}); load for ${o.seconds} s with ${CONCURRENCY} in flight`);
+    say(
+      `system: laissez up --rpc ${node.url} (pid ${up.child.pid}); load for ${o.seconds} s with ${CONCURRENCY} in flight`,
+    );
     const load = new SoakLoad(up.system);
     const memory = sampleMemory(up.child.pid, () => node.child.pid);
     const started = Date.now();
@@ -174,7 +224,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     // Every sample, for a look at the curve (the run's directory is kept with LAISSEZ_SOAK_KEEP=1).
     writeFileSync(join(dir, "memory.json"), JSON.stringify(memory.samples.map((s) => ({ ...s, at: s.at - started }))));
     const lost = await lostRevocations(node.url, up.deployments, load.acknowledged);
-    const result = judge({ load, loadSeconds, drained, lost, samples: memory.samples, warmUntil: started + o.seconds * 1000 * WARM_UP_SHARE, downSeconds: restart.downSeconds });
+    const result = judge({
+      load,
+      loadSeconds,
+      drained,
+      lost,
+      samples: memory.samples,
+      warmUntil: started + o.seconds * 1000 * WARM_UP_SHARE,
+      downSeconds: restart.downSeconds,
+    });
     for (const line of result.memory) say(line);
     return result;
   } finally {
@@ -203,11 +261,26 @@ function judge(j: Judged): SoakResult & { memory: string[] } {
   const reused = j.load.reusedSlots();
   const memory = judgeMemory(j.samples, j.warmUntil);
   const failures = [
-    ...(t.unexpected5xx > 0 ? [`${t.unexpected5xx} responses ≥ 500 (not a documented 503): ${t.samples5xx.join(" | ")}`] : []),
-    ...(t.connectionErrors > 0 ? [`${t.connectionErrors} requests got no HTTP answer: ${t.samplesNoAnswer.join(" | ")}`] : []),
-    ...(j.lost.length > 0 ? [`${j.lost.length} acknowledged revocations not set on chain: ${j.lost.slice(0, 5).map((l) => l.credentialId).join(", ")}`] : []),
+    ...(t.unexpected5xx > 0
+      ? [`${t.unexpected5xx} responses ≥ 500 (not a documented 503): ${t.samples5xx.join(" | ")}`]
+      : []),
+    ...(t.connectionErrors > 0
+      ? [`${t.connectionErrors} requests got no HTTP answer: ${t.samplesNoAnswer.join(" | ")}`]
+      : []),
+    ...(j.lost.length > 0
+      ? [
+          `${j.lost.length} acknowledged revocations not set on chain: ${j.lost
+            .slice(0, 5)
+            .map((l) => l.credentialId)
+            .join(", ")}`,
+        ]
+      : []),
     ...(reused > 0 ? [`${reused} status slots handed out to more than one credential`] : []),
-    ...(t.count("offer", 201) > 0 && j.load.redeemed === 0 ? [`none of ${t.count("offer", 201)} offers was redeemed by the wallet (refused: ${JSON.stringify(j.load.refusedOffers)})`] : []),
+    ...(t.count("offer", 201) > 0 && j.load.redeemed === 0
+      ? [
+          `none of ${t.count("offer", 201)} offers was redeemed by the wallet (refused: ${JSON.stringify(j.load.refusedOffers)})`,
+        ]
+      : []),
     ...memory.failures,
   ];
   const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -216,20 +289,38 @@ function judge(j: Judged): SoakResult & { memory: string[] } {
     "soak.requests": { value: t.requests, unit: "HTTP requests (load and drain)" },
     "soak.requests_per_second": { value: r1(t.requests / j.loadSeconds), unit: "requests/s" },
     "soak.responses_5xx": { value: t.unexpected5xx, unit: "responses ≥ 500 other than a documented 503" },
-    "soak.responses_503_documented": { value: t.documented503, unit: "503 chain_unavailable / bundle_unavailable (fail closed while the chain was away)" },
+    "soak.responses_503_documented": {
+      value: t.documented503,
+      unit: "503 chain_unavailable / bundle_unavailable (fail closed while the chain was away)",
+    },
     "soak.connection_errors": { value: t.connectionErrors, unit: "requests without an HTTP answer" },
     "soak.credentials_issued": { value: j.load.issued, unit: "credentials (POST /credentials and offers)" },
     "soak.offers_redeemed": { value: j.load.redeemed, unit: "offers redeemed through OpenID4VCI" },
-    "soak.offers_refused": { value: Object.values(j.load.refusedOffers).reduce((a, b) => a + b, 0), unit: `offers the wallet gave up on (${JSON.stringify(j.load.refusedOffers)})` },
-    "soak.verifications": { value: t.count("verify.static") + t.count("verify.challenge"), unit: "POST /verify (static LZ1 and challenge-bound)" },
-    "soak.malformed_requests": { value: [...t.byOperation.keys()].filter((k) => k.startsWith("malformed.")).reduce((n, k) => n + t.count(k), 0), unit: "malformed requests" },
+    "soak.offers_refused": {
+      value: Object.values(j.load.refusedOffers).reduce((a, b) => a + b, 0),
+      unit: `offers the wallet gave up on (${JSON.stringify(j.load.refusedOffers)})`,
+    },
+    "soak.verifications": {
+      value: t.count("verify.static") + t.count("verify.challenge"),
+      unit: "POST /verify (static LZ1 and challenge-bound)",
+    },
+    "soak.malformed_requests": {
+      value: [...t.byOperation.keys()].filter((k) => k.startsWith("malformed.")).reduce((n, k) => n + t.count(k), 0),
+      unit: "malformed requests",
+    },
     "soak.revocations_acknowledged": { value: j.load.acknowledged.length, unit: "revocations answered 2xx" },
     "soak.revocations_lost": { value: j.lost.length, unit: "acknowledged revocations not set on chain at the end" },
     "soak.indices_reused": { value: reused, unit: "status slots handed out twice" },
-    "soak.batches_requeued": { value: Object.values(j.drained.requeued).reduce((a, b) => a + b, 0), unit: `batches re-queued by the issuers (${JSON.stringify(j.drained.requeued)})` },
+    "soak.batches_requeued": {
+      value: Object.values(j.drained.requeued).reduce((a, b) => a + b, 0),
+      unit: `batches re-queued by the issuers (${JSON.stringify(j.drained.requeued)})`,
+    },
     "soak.chain_restarts": { value: 1, unit: "SIGKILL + restart from the state file" },
     "soak.chain_down_s": { value: r1(j.downSeconds), unit: "s the chain was away" },
-    "soak.drain_s": { value: r1(j.drained.seconds), unit: "s from the end of load to every outbox empty and reconciled" },
+    "soak.drain_s": {
+      value: r1(j.drained.seconds),
+      unit: "s from the end of load to every outbox empty and reconciled",
+    },
     ...memory.figures,
   };
   return { figures, notes: notes(j, failures, memory.lines), failures, memory: memory.lines };
@@ -237,7 +328,9 @@ function judge(j: Judged): SoakResult & { memory: string[] } {
 
 function notes(j: Judged, failures: readonly string[], memoryLines: readonly string[]): string {
   const t = j.load.tally;
-  const mix = [...t.byOperation.entries()].map(([op, row]) => `${op} ${[...row.entries()].map(([s, n]) => `${s}×${n}`).join(" ")}`).join("; ");
+  const mix = [...t.byOperation.entries()]
+    .map(([op, row]) => `${op} ${[...row.entries()].map(([s, n]) => `${s}×${n}`).join(" ")}`)
+    .join("; ");
   return [
     "`npm run soak` (bench/soak.ts; `LAISSEZ_SOAK_SECONDS` shortens it): `laissez up --rpc` as its own process against anvil",
     "with its state in a file dumped every second (`--state … --state-interval 1`, a block a second). Eight requests in flight:",

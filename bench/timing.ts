@@ -42,7 +42,10 @@ export const round = (ms: number, digits = 4): number => Number(ms.toPrecision(d
  * Median time per operation of several functions measured in interleaved rounds (a, b, c, a,
  * b, c, …): on a noisy 2-core machine a slow spell then lands on all of them, not on one.
  */
-export function perOpInterleaved(fns: readonly (() => unknown)[], { batch = 1000, rounds = 21, warmup = 500 } = {}): number[] {
+export function perOpInterleaved(
+  fns: readonly (() => unknown)[],
+  { batch = 1000, rounds = 21, warmup = 500 } = {},
+): number[] {
   for (const fn of fns) for (let i = 0; i < warmup; i++) fn();
   const samples: number[][] = fns.map(() => []);
   for (let r = 0; r < rounds; r++) {

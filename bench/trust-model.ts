@@ -11,7 +11,19 @@
  */
 import { p256 } from "@noble/curves/nist.js";
 import { gzipSync } from "fflate";
-import { base64urlDecode, base64urlEncode, bytesToHex, compactPresentation, holderSigner, issueCredential, p256DidKey, presentCredential, regionAudience, statusListUrl, utf8 } from "../core/index.ts";
+import {
+  base64urlDecode,
+  base64urlEncode,
+  bytesToHex,
+  compactPresentation,
+  holderSigner,
+  issueCredential,
+  p256DidKey,
+  presentCredential,
+  regionAudience,
+  statusListUrl,
+  utf8,
+} from "../core/index.ts";
 import { qrSize } from "../web/qr.ts";
 import { DEMO_CLAIMS, demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
 import type { Figures } from "./report.ts";
@@ -35,7 +47,10 @@ async function licence(o: { proof?: boolean; holderSecret: Uint8Array; index: nu
     credentialType: "DriverLicence",
     claims: DEMO_CLAIMS.DriverLicence,
     schema: demoSchema("DriverLicence"),
-    status: { revocation: { listUrl: statusListUrl(base, CHAIN_ID, 2), index: 93_841 + o.index }, suspension: { listUrl: statusListUrl(base, CHAIN_ID, 3), index: 12_077 + o.index } },
+    status: {
+      revocation: { listUrl: statusListUrl(base, CHAIN_ID, 2), index: 93_841 + o.index },
+      suspension: { listUrl: statusListUrl(base, CHAIN_ID, 3), index: 12_077 + o.index },
+    },
     id: `urn:uuid:${crypto.randomUUID()}`,
     issuedAt: now,
     validUntil: now + 5 * 365 * 86400,
@@ -50,7 +65,13 @@ async function licence(o: { proof?: boolean; holderSecret: Uint8Array; index: nu
 
 async function qrOf(credential: string, holderSecret: Uint8Array): Promise<{ chars: number; version: number }> {
   const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
-  const vp = await presentCredential({ credential, holder, signer: holderSigner(holderSecret), issuedAt: Math.floor(Date.now() / 1000), audience: regionAudience("CN-SH") });
+  const vp = await presentCredential({
+    credential,
+    holder,
+    signer: holderSigner(holderSecret),
+    issuedAt: Math.floor(Date.now() / 1000),
+    audience: regionAudience("CN-SH"),
+  });
   const compact = compactPresentation(vp);
   return { chars: compact.length, version: qrSize(compact).version ?? 99 };
 }
@@ -62,7 +83,11 @@ export async function benchTrustModel(gas: Figures): Promise<{ figures: Figures;
   // 1. Anchored issuance.
   const plain = await qrOf(await licence({ holderSecret, index: 0 }), holderSecret);
   const proved = await qrOf(await licence({ holderSecret, index: 0, proof: true }), holderSecret);
-  const roots = Array.from({ length: BATCHES_PER_YEAR }, (_, b) => ({ batch: b, root: `0x${bytesToHex(random32())}`, block: 1_000_000 + b * 1800 }));
+  const roots = Array.from({ length: BATCHES_PER_YEAR }, (_, b) => ({
+    batch: b,
+    root: `0x${bytesToHex(random32())}`,
+    block: 1_000_000 + b * 1800,
+  }));
   const rootsJson = utf8(JSON.stringify(roots));
   // Model: base transaction, 68 bytes of calldata, one SSTORE of the agency's batch counter, one LOG3 with 64 bytes of data.
   const anchorGas = 21_000 + 68 * 16 + 5_000 + 2_100 + 375 + 3 * 375 + 64 * 8;
@@ -82,14 +107,21 @@ export async function benchTrustModel(gas: Figures): Promise<{ figures: Figures;
   const copies = await Promise.all(copySecrets.map((s, i) => licence({ holderSecret: s, index: i })));
   const perCopyBytes = Math.round(copies.reduce((n, c) => n + c.length, 0) / COPIES) + 32; // + the copy's P-256 secret
   let k = 0;
-  const signMs = await perOp(() => licence({ holderSecret: copySecrets[k++ % COPIES] as Uint8Array, index: k }), { batch: 20, rounds: 5, warmup: 10 });
+  const signMs = await perOp(() => licence({ holderSecret: copySecrets[k++ % COPIES] as Uint8Array, index: k }), {
+    batch: 20,
+    rounds: 5,
+    warmup: 10,
+  });
   const one = gas["gas.revoke_1"]?.value ?? 0;
   const perWord = gas["gas.revoke_100_random_per_credential"]?.value ?? 0;
   Object.assign(figures, {
     "model.copies.per_credential": { value: COPIES, unit: "copies" },
     "model.copies.wallet_bytes_per_copy": { value: perCopyBytes, unit: "bytes (credential JWT + holder secret)" },
     "model.copies.sign_ms_per_copy": { value: round(signMs, 3), unit: "ms (noble ES256K, in process)" },
-    "model.copies.revoke_all_gas": { value: Math.round(one + (COPIES - 1) * perWord), unit: `gas for ${COPIES} copies in one transaction (derived)` },
+    "model.copies.revoke_all_gas": {
+      value: Math.round(one + (COPIES - 1) * perWord),
+      unit: `gas for ${COPIES} copies in one transaction (derived)`,
+    },
   });
 
   const notes = [

@@ -5,7 +5,16 @@ import { verifyJWT } from "did-jwt";
 import { Resolver } from "did-resolver";
 import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { getResolver } from "ethr-did-resolver";
-import { base64urlDecode, base64urlEncode, decodeJwt, issueCredential, nobleVerifier, p256DidKey, statusListUrl, verifyCredential } from "../core/index.ts";
+import {
+  base64urlDecode,
+  base64urlEncode,
+  decodeJwt,
+  issueCredential,
+  nobleVerifier,
+  p256DidKey,
+  statusListUrl,
+  verifyCredential,
+} from "../core/index.ts";
 import { syncBundle } from "../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../services/crypto/native-verifier.ts";
 import { demoIssuerKey, demoSchema } from "../scripts/demo/consortium.ts";
@@ -38,8 +47,16 @@ export async function benchVerify(): Promise<{ figures: Figures; notes: string }
   const now = await chain.networkHelpers.time.latest();
   const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
   const resolver = new Resolver(
-    getResolver({ networks: [{ name: "laissez", chainId: 31337, // ethr-did-resolver is typed against ethers' CommonJS build; the ESM provider is the same class at run time.
-      provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never, registry: chain.deployment.didRegistry }] }),
+    getResolver({
+      networks: [
+        {
+          name: "laissez",
+          chainId: 31337, // ethr-did-resolver is typed against ethers' CommonJS build; the ESM provider is the same class at run time.
+          provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never,
+          registry: chain.deployment.didRegistry,
+        },
+      ],
+    }),
   );
   const figures: Figures = {};
   const lines: string[] = [];
@@ -47,17 +64,24 @@ export async function benchVerify(): Promise<{ figures: Figures; notes: string }
   for (const alg of ["ES256K", "EdDSA"] as const) {
     const key = demoIssuerKey(31337, 0, alg);
     const token = await issueCredential({
-      key, holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
+      key,
+      holder,
+      credentialType: "HealthCode",
+      claims: { healthStatus: "green" },
+      schema: demoSchema("HealthCode"),
       status: {
         revocation: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, agency.revocationList), index: 4242 },
         suspension: { listUrl: statusListUrl("http://127.0.0.1:8701", 31337, agency.suspensionList), index: 4242 },
       },
-      id: "urn:uuid:bench", issuedAt: now, validUntil: now + 86400,
+      id: "urn:uuid:bench",
+      issuedAt: now,
+      validUntil: now + 86400,
     });
     const jwt = decodeJwt(token);
     const keyCache = new Map<string, Uint8Array>();
     const params = { bundle, region: "CN-SH", now: now + 10, verifier: nativeVerifier, keyCache };
-    if (verifyCredential(token, params).verdict !== "accept") throw new Error(`bench credential (${alg}) does not verify`);
+    if (verifyCredential(token, params).verdict !== "accept")
+      throw new Error(`bench credential (${alg}) does not verify`);
 
     // (a) bare signature verification and (b) laissez offline verification (native verifier,
     // warm key cache), timed in interleaved rounds; noble beside them, timed on its own.
@@ -67,24 +91,45 @@ export async function benchVerify(): Promise<{ figures: Figures; notes: string }
       const pub = keyCache.values().next().value as Uint8Array;
       bareFn = () => libsecp256k1.ecdsaVerify(jwt.signature, sha256(jwt.signingInput), pub);
       const spki = secp256k1Spki(pub);
-      a["openssl"] = perOpSync(() => nodeVerify("sha256", jwt.signingInput, { key: spki, dsaEncoding: "ieee-p1363" }, jwt.signature));
-      a["noble"] = perOpSync(() => nobleVerifier.verify("ES256K", pub, jwt.signingInput, jwt.signature), { batch: 200, warmup: 50 });
+      a["openssl"] = perOpSync(() =>
+        nodeVerify("sha256", jwt.signingInput, { key: spki, dsaEncoding: "ieee-p1363" }, jwt.signature),
+      );
+      a["noble"] = perOpSync(() => nobleVerifier.verify("ES256K", pub, jwt.signingInput, jwt.signature), {
+        batch: 200,
+        warmup: 50,
+      });
     } else {
-      const pub = base64urlDecode(bundle.keys[agency.address.toLowerCase()]!.find((k) => k.kind === "Ed25519")!.publicKey!);
-      const keyObject = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: base64urlEncode(pub) }, format: "jwk" });
+      const pub = base64urlDecode(
+        bundle.keys[agency.address.toLowerCase()]!.find((k) => k.kind === "Ed25519")!.publicKey!,
+      );
+      const keyObject = createPublicKey({
+        key: { kty: "OKP", crv: "Ed25519", x: base64urlEncode(pub) },
+        format: "jwk",
+      });
       bareFn = () => nodeVerify(null, jwt.signingInput, keyObject, jwt.signature);
-      a["noble"] = perOpSync(() => nobleVerifier.verify("EdDSA", pub, jwt.signingInput, jwt.signature), { batch: 200, warmup: 50 });
+      a["noble"] = perOpSync(() => nobleVerifier.verify("EdDSA", pub, jwt.signingInput, jwt.signature), {
+        batch: 200,
+        warmup: 50,
+      });
     }
     const [bare, laissez] = perOpInterleaved([bareFn, () => verifyCredential(token, params)]) as [number, number];
     a[alg === "ES256K" ? "libsecp256k1" : "openssl"] = bare;
-    const laissezNoble = perOpSync(() => verifyCredential(token, { ...params, verifier: nobleVerifier }), { batch: 100, warmup: 20 });
+    const laissezNoble = perOpSync(() => verifyCredential(token, { ...params, verifier: nobleVerifier }), {
+      batch: 100,
+      warmup: 20,
+    });
     // (c) the peer: did-jwt + ethr-did-resolver against the in-process chain.
     const peerResult = await verifyJWT(token, { resolver, policies: { now: now + 10 } });
     if (!peerResult.verified) throw new Error("peer did not verify the credential");
-    const peer = await perOp(() => verifyJWT(token, { resolver, policies: { now: now + 10 } }), { batch: 20, rounds: 7, warmup: 10 });
+    const peer = await perOp(() => verifyJWT(token, { resolver, policies: { now: now + 10 } }), {
+      batch: 20,
+      rounds: 7,
+      warmup: 10,
+    });
 
     const k = alg.toLowerCase();
-    for (const [impl, ms] of Object.entries(a)) figures[`verify.${k}.bare_${impl}`] = { value: round(ms * 1000), unit: "µs/op" };
+    for (const [impl, ms] of Object.entries(a))
+      figures[`verify.${k}.bare_${impl}`] = { value: round(ms * 1000), unit: "µs/op" };
     figures[`verify.${k}.laissez_offline`] = { value: round(laissez * 1000), unit: "µs/op" };
     figures[`verify.${k}.laissez_offline_noble`] = { value: round(laissezNoble * 1000), unit: "µs/op" };
     figures[`verify.${k}.peer_did_jwt_ethr_resolver`] = { value: round(peer * 1000), unit: "µs/op" };

@@ -40,16 +40,28 @@ export interface DeviceTrust {
 export const MAX_CHAIN_AHEAD_SECONDS = 900;
 
 /** The anchor core checks envelopes against: chain, authorities, and the region and registries they are scoped to. */
-export const toTrustAnchor = (a: PinnedAnchor): TrustAnchor => ({ chainId: a.chainId, authorities: a.authorities, region: a.region, ...(a.contracts ? { contracts: a.contracts } : {}) });
+export const toTrustAnchor = (a: PinnedAnchor): TrustAnchor => ({
+  chainId: a.chainId,
+  authorities: a.authorities,
+  region: a.region,
+  ...(a.contracts ? { contracts: a.contracts } : {}),
+});
 
 /** The rollback state core's loadSignedBundle takes. */
-export const toCheckpointState = (t: DeviceTrust): CheckpointState => ({ highestBlock: t.highestBlock, ...(t.authority ? { authority: t.authority } : {}) });
+export const toCheckpointState = (t: DeviceTrust): CheckpointState => ({
+  highestBlock: t.highestBlock,
+  ...(t.authority ? { authority: t.authority } : {}),
+});
 
 const ADDRESS = /^0x[0-9a-f]{40}$/;
 
 /** Region, chain and authorities equal (contracts too when both name them). */
 export function sameAnchor(a: Omit<PinnedAnchor, "pinnedAt">, b: Omit<PinnedAnchor, "pinnedAt">): boolean {
-  const set = (x: readonly string[]): string => [...x].map((s) => s.toLowerCase()).sort().join(",");
+  const set = (x: readonly string[]): string =>
+    [...x]
+      .map((s) => s.toLowerCase())
+      .sort()
+      .join(",");
   const contracts = !a.contracts || !b.contracts || JSON.stringify(a.contracts) === JSON.stringify(b.contracts);
   return a.region === b.region && a.chainId === b.chainId && set(a.authorities) === set(b.authorities) && contracts;
 }
@@ -67,11 +79,18 @@ export function checkPlausible(bundle: TrustBundle, trust: DeviceTrust, now: num
     throw new AnchorError("anchor_mismatch", "bundle names other registry contracts than this device's trust anchor");
   }
   if (timestamp > now + MAX_CHAIN_AHEAD_SECONDS) {
-    throw new AnchorError("bundle_implausible", `bundle's chain time is ${timestamp - now} s ahead of this device's clock`);
+    throw new AnchorError(
+      "bundle_implausible",
+      `bundle's chain time is ${timestamp - now} s ahead of this device's clock`,
+    );
   }
-  if (number > timestamp) throw new AnchorError("bundle_implausible", `block ${number} cannot exist at chain time ${timestamp}`);
+  if (number > timestamp)
+    throw new AnchorError("bundle_implausible", `block ${number} cannot exist at chain time ${timestamp}`);
   if (trust.highestBlock > 0 && number - trust.highestBlock > Math.max(0, timestamp - trust.highestTimestamp)) {
-    throw new AnchorError("bundle_implausible", `block ${number} is ${number - trust.highestBlock} blocks past the accepted ${trust.highestBlock} in ${timestamp - trust.highestTimestamp} s of chain time`);
+    throw new AnchorError(
+      "bundle_implausible",
+      `block ${number} is ${number - trust.highestBlock} blocks past the accepted ${trust.highestBlock} in ${timestamp - trust.highestTimestamp} s of chain time`,
+    );
   }
 }
 
@@ -94,10 +113,19 @@ export function afterAccepting(bundle: TrustBundle, trust: DeviceTrust, state: C
  * registries stay the same (a new authority key of the same region), and starts over otherwise.
  */
 export function replaceAnchor(previous: DeviceTrust | undefined, anchor: PinnedAnchor): DeviceTrust {
-  const sameLedger = previous && previous.anchor.chainId === anchor.chainId && (!anchor.contracts || !previous.anchor.contracts || JSON.stringify(anchor.contracts) === JSON.stringify(previous.anchor.contracts));
+  const sameLedger =
+    previous &&
+    previous.anchor.chainId === anchor.chainId &&
+    (!anchor.contracts ||
+      !previous.anchor.contracts ||
+      JSON.stringify(anchor.contracts) === JSON.stringify(previous.anchor.contracts));
   // The operator's anchor names the authority to follow from now on.
   return sameLedger
-    ? { anchor: { ...anchor, contracts: anchor.contracts ?? previous.anchor.contracts }, highestBlock: previous.highestBlock, highestTimestamp: previous.highestTimestamp }
+    ? {
+        anchor: { ...anchor, contracts: anchor.contracts ?? previous.anchor.contracts },
+        highestBlock: previous.highestBlock,
+        highestTimestamp: previous.highestTimestamp,
+      }
     : { anchor, highestBlock: 0, highestTimestamp: 0 };
 }
 
@@ -112,20 +140,43 @@ export function parseAnchorFile(text: string, now: number): PinnedAnchor {
   } catch (e) {
     throw new AnchorError("anchor_malformed", `not JSON: ${(e as Error).message}`);
   }
-  if (!isObject(raw) || raw.kind !== "laissez-anchor") throw new AnchorError("anchor_malformed", 'not an anchor file (kind must be "laissez-anchor")');
+  if (!isObject(raw) || raw.kind !== "laissez-anchor")
+    throw new AnchorError("anchor_malformed", 'not an anchor file (kind must be "laissez-anchor")');
   const { region, chainId, authorities, contracts } = raw;
-  if (typeof region !== "string" || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(region)) throw new AnchorError("anchor_malformed", "region must be a code like CN-SH");
-  if (typeof chainId !== "number" || !Number.isSafeInteger(chainId) || chainId <= 0) throw new AnchorError("anchor_malformed", "chainId must be a positive integer");
-  if (!Array.isArray(authorities) || authorities.length === 0 || !authorities.every((a) => typeof a === "string" && ADDRESS.test(a.toLowerCase()))) {
+  if (typeof region !== "string" || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(region))
+    throw new AnchorError("anchor_malformed", "region must be a code like CN-SH");
+  if (typeof chainId !== "number" || !Number.isSafeInteger(chainId) || chainId <= 0)
+    throw new AnchorError("anchor_malformed", "chainId must be a positive integer");
+  if (
+    !Array.isArray(authorities) ||
+    authorities.length === 0 ||
+    !authorities.every((a) => typeof a === "string" && ADDRESS.test(a.toLowerCase()))
+  ) {
     throw new AnchorError("anchor_malformed", "authorities must be a non-empty list of 0x addresses");
   }
   let pinnedContracts: PinnedAnchor["contracts"] = null;
   if (contracts !== undefined) {
     const names = ["trustRegistry", "statusRegistry", "didRegistry"] as const;
-    if (!isObject(contracts) || !names.every((n) => typeof contracts[n] === "string" && ADDRESS.test((contracts[n] as string).toLowerCase()))) {
-      throw new AnchorError("anchor_malformed", "contracts must name trustRegistry, statusRegistry and didRegistry addresses");
+    if (
+      !isObject(contracts) ||
+      !names.every((n) => typeof contracts[n] === "string" && ADDRESS.test((contracts[n] as string).toLowerCase()))
+    ) {
+      throw new AnchorError(
+        "anchor_malformed",
+        "contracts must name trustRegistry, statusRegistry and didRegistry addresses",
+      );
     }
-    pinnedContracts = { trustRegistry: (contracts.trustRegistry as string).toLowerCase(), statusRegistry: (contracts.statusRegistry as string).toLowerCase(), didRegistry: (contracts.didRegistry as string).toLowerCase() };
+    pinnedContracts = {
+      trustRegistry: (contracts.trustRegistry as string).toLowerCase(),
+      statusRegistry: (contracts.statusRegistry as string).toLowerCase(),
+      didRegistry: (contracts.didRegistry as string).toLowerCase(),
+    };
   }
-  return { region, chainId, authorities: (authorities as string[]).map((a) => a.toLowerCase()), contracts: pinnedContracts, pinnedAt: now };
+  return {
+    region,
+    chainId,
+    authorities: (authorities as string[]).map((a) => a.toLowerCase()),
+    contracts: pinnedContracts,
+    pinnedAt: now,
+  };
 }

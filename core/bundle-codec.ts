@@ -14,7 +14,10 @@ import { statusSetFromBitstring, statusSetToBitstring } from "./status-set.ts";
 /** A bundle as JSON: status bits as W3C `encodedList` strings (GZIP + base64url). */
 export type SerializedBundle = Omit<TrustBundle, "statusLists"> & {
   readonly kind: "bundle";
-  readonly statusLists: Record<string, Omit<TrustBundle["statusLists"][string], "set"> & { readonly encodedList: string }>;
+  readonly statusLists: Record<
+    string,
+    Omit<TrustBundle["statusLists"][string], "set"> & { readonly encodedList: string }
+  >;
 };
 
 /** The changes between two blocks: the events a checkpoint applies to the bundle it has. */
@@ -79,12 +82,14 @@ export const MAX_BUNDLE_CHARS = 32 * 1024 * 1024;
 
 export function serializeBundle(bundle: TrustBundle): SerializedBundle {
   const statusLists: SerializedBundle["statusLists"] = {};
-  for (const [id, { set, ...rest }] of Object.entries(bundle.statusLists)) statusLists[id] = { ...rest, encodedList: encodeStatusList(statusSetToBitstring(set, rest.size)) };
+  for (const [id, { set, ...rest }] of Object.entries(bundle.statusLists))
+    statusLists[id] = { ...rest, encodedList: encodeStatusList(statusSetToBitstring(set, rest.size)) };
   return { ...bundle, kind: "bundle", statusLists };
 }
 
 /** What an envelope's signature covers: the canonical JSON of { scope, payload } (its SHA-256 is signed). */
-const envelopeBytes = (scope: EnvelopeScope, payload: SerializedBundle | BundleDelta): Uint8Array => utf8(canonicalize({ scope, payload } as unknown as JsonValue));
+const envelopeBytes = (scope: EnvelopeScope, payload: SerializedBundle | BundleDelta): Uint8Array =>
+  utf8(canonicalize({ scope, payload } as unknown as JsonValue));
 
 function digest(scope: EnvelopeScope, payload: SerializedBundle | BundleDelta): Uint8Array {
   return sha256(envelopeBytes(scope, payload));
@@ -93,7 +98,15 @@ function digest(scope: EnvelopeScope, payload: SerializedBundle | BundleDelta): 
 /** The scope of `region`'s envelopes for a bundle (its chain and registries). */
 export function bundleScope(bundle: Pick<TrustBundle, "chainId" | "contracts">, region: string): EnvelopeScope {
   const { trustRegistry, statusRegistry, didRegistry } = bundle.contracts;
-  return { region, chainId: bundle.chainId, contracts: { trustRegistry: trustRegistry.toLowerCase(), statusRegistry: statusRegistry.toLowerCase(), didRegistry: didRegistry.toLowerCase() } };
+  return {
+    region,
+    chainId: bundle.chainId,
+    contracts: {
+      trustRegistry: trustRegistry.toLowerCase(),
+      statusRegistry: statusRegistry.toLowerCase(),
+      didRegistry: didRegistry.toLowerCase(),
+    },
+  };
 }
 
 /** The envelope's signature field: 0x hex of v‖r‖s (noble's recovered form, as bundles always carried it). */
@@ -118,17 +131,37 @@ const delegationDigest = (d: BundleDelegation): Uint8Array => sha256(delegationB
  * own (offline use), or a bundle signer's, in which case `delegation` (the authority's, for that
  * signer) travels with it.
  */
-export async function signEnvelope<T extends SerializedBundle | BundleDelta>(payload: T, key: KeySigner, scope: EnvelopeScope, delegation?: SignedDelegation): Promise<SignedEnvelope<T>> {
+export async function signEnvelope<T extends SerializedBundle | BundleDelta>(
+  payload: T,
+  key: KeySigner,
+  scope: EnvelopeScope,
+  delegation?: SignedDelegation,
+): Promise<SignedEnvelope<T>> {
   const signed = await signBytes(key, { kind: "envelope", preimage: envelopeBytes(scope, payload) });
-  if (delegation && delegation.payload.signer !== signed.signer) throw new TypeError(`the delegation is for ${delegation.payload.signer}, not for this key (${signed.signer})`);
+  if (delegation && delegation.payload.signer !== signed.signer)
+    throw new TypeError(`the delegation is for ${delegation.payload.signer}, not for this key (${signed.signer})`);
   return { scope, payload, ...signed, ...(delegation ? { delegation } : {}) };
 }
 
 /** The region authority signs (offline) a delegation letting `signer` sign its region's bundles. */
-export async function signDelegation(d: Omit<BundleDelegation, "kind" | "version">, authority: KeySigner): Promise<SignedDelegation> {
+export async function signDelegation(
+  d: Omit<BundleDelegation, "kind" | "version">,
+  authority: KeySigner,
+): Promise<SignedDelegation> {
   if (!(d.validFrom < d.validUntil)) throw new RangeError("delegation: validFrom must be before validUntil");
-  const payload: BundleDelegation = { kind: "bundle-delegation", version: 1, chainId: d.chainId, region: d.region, signer: d.signer.toLowerCase(), validFrom: d.validFrom, validUntil: d.validUntil };
-  return { payload, signature: (await signBytes(authority, { kind: "delegation", preimage: delegationBytes(payload) })).signature };
+  const payload: BundleDelegation = {
+    kind: "bundle-delegation",
+    version: 1,
+    chainId: d.chainId,
+    region: d.region,
+    signer: d.signer.toLowerCase(),
+    validFrom: d.validFrom,
+    validUntil: d.validUntil,
+  };
+  return {
+    payload,
+    signature: (await signBytes(authority, { kind: "delegation", preimage: delegationBytes(payload) })).signature,
+  };
 }
 
 /**
@@ -140,10 +173,18 @@ export function delegationAuthority(delegation: SignedDelegation, signer: string
   try {
     authority = recoverSigner(delegationDigest(delegation.payload), delegation.signature);
   } catch (e) {
-    throw new BundleError("bundle_delegation_invalid", `the delegation's signature does not verify: ${(e as Error).message}`);
+    throw new BundleError(
+      "bundle_delegation_invalid",
+      `the delegation's signature does not verify: ${(e as Error).message}`,
+    );
   }
-  if (delegation.payload?.kind !== "bundle-delegation" || delegation.payload.signer !== signer.toLowerCase()) throw new BundleError("bundle_delegation_invalid", `the delegation is not for ${signer.toLowerCase()}`);
-  if (delegation.payload.chainId !== chainId) throw new BundleError("bundle_delegation_invalid", `the delegation is for chain ${delegation.payload.chainId}, not ${chainId}`);
+  if (delegation.payload?.kind !== "bundle-delegation" || delegation.payload.signer !== signer.toLowerCase())
+    throw new BundleError("bundle_delegation_invalid", `the delegation is not for ${signer.toLowerCase()}`);
+  if (delegation.payload.chainId !== chainId)
+    throw new BundleError(
+      "bundle_delegation_invalid",
+      `the delegation is for chain ${delegation.payload.chainId}, not ${chainId}`,
+    );
   return authority;
 }
 
@@ -160,55 +201,112 @@ export interface TrustAnchor {
 }
 
 const sameContracts = (a: TrustBundle["contracts"], b: TrustBundle["contracts"]): boolean =>
-  (["trustRegistry", "statusRegistry", "didRegistry"] as const).every((k) => typeof a[k] === "string" && typeof b[k] === "string" && a[k].toLowerCase() === b[k].toLowerCase());
+  (["trustRegistry", "statusRegistry", "didRegistry"] as const).every(
+    (k) => typeof a[k] === "string" && typeof b[k] === "string" && a[k].toLowerCase() === b[k].toLowerCase(),
+  );
 
 /** The envelope's scope agrees with the anchor and with the payload it signs; throws bundle_wrong_scope. */
-function checkScope(raw: { readonly [key: string]: JsonValue }, payload: SerializedBundle | BundleDelta, anchor: TrustAnchor): EnvelopeScope {
+function checkScope(
+  raw: { readonly [key: string]: JsonValue },
+  payload: SerializedBundle | BundleDelta,
+  anchor: TrustAnchor,
+): EnvelopeScope {
   const scope = raw.scope;
-  if (!isObject(scope) || typeof scope.region !== "string" || typeof scope.chainId !== "number" || !isObject(scope.contracts)) {
+  if (
+    !isObject(scope) ||
+    typeof scope.region !== "string" ||
+    typeof scope.chainId !== "number" ||
+    !isObject(scope.contracts)
+  ) {
     throw new BundleError("bundle_malformed", "the envelope names no scope (region, chain, registries)");
   }
   const s = scope as unknown as EnvelopeScope;
-  if (s.chainId !== anchor.chainId || payload.chainId !== s.chainId) throw new BundleError("bundle_wrong_chain", `bundle is for chain ${s.chainId}, checkpoint for ${anchor.chainId}`);
-  if (anchor.region !== undefined && s.region !== anchor.region) throw new BundleError("bundle_wrong_scope", `bundle is for region ${s.region.slice(0, 20)}, checkpoint for ${anchor.region}`);
-  if (anchor.contracts && !sameContracts(s.contracts, anchor.contracts)) throw new BundleError("bundle_wrong_scope", "bundle is for other registry contracts than this checkpoint's");
-  if (payload.kind === "bundle" && !(isObject(payload.contracts as unknown as JsonValue) && sameContracts(s.contracts, payload.contracts))) {
+  if (s.chainId !== anchor.chainId || payload.chainId !== s.chainId)
+    throw new BundleError("bundle_wrong_chain", `bundle is for chain ${s.chainId}, checkpoint for ${anchor.chainId}`);
+  if (anchor.region !== undefined && s.region !== anchor.region)
+    throw new BundleError(
+      "bundle_wrong_scope",
+      `bundle is for region ${s.region.slice(0, 20)}, checkpoint for ${anchor.region}`,
+    );
+  if (anchor.contracts && !sameContracts(s.contracts, anchor.contracts))
+    throw new BundleError("bundle_wrong_scope", "bundle is for other registry contracts than this checkpoint's");
+  if (
+    payload.kind === "bundle" &&
+    !(isObject(payload.contracts as unknown as JsonValue) && sameContracts(s.contracts, payload.contracts))
+  ) {
     throw new BundleError("bundle_wrong_scope", "the bundle's registries differ from the envelope's scope");
   }
   return s;
 }
 
 /** The time a bundle or delta speaks for: its block's. */
-const payloadTime = (payload: SerializedBundle | BundleDelta): number => (payload.kind === "delta" ? payload.to?.timestamp : payload.block?.timestamp) ?? Number.NaN;
+const payloadTime = (payload: SerializedBundle | BundleDelta): number =>
+  (payload.kind === "delta" ? payload.to?.timestamp : payload.block?.timestamp) ?? Number.NaN;
 
 /**
  * The delegation chain: pinned authority → delegation (signed by it, for this chain and the
  * envelope's region, naming the envelope's signer, unexpired at the bundle's time and at `now`)
  * → the bundle's signer. A signer's own key cannot pass: the authority signs delegations.
  */
-function checkDelegation(raw: JsonValue | undefined, signer: string, payload: SerializedBundle | BundleDelta, scope: EnvelopeScope, anchor: TrustAnchor, now: number | undefined): SignedDelegation {
+function checkDelegation(
+  raw: JsonValue | undefined,
+  signer: string,
+  payload: SerializedBundle | BundleDelta,
+  scope: EnvelopeScope,
+  anchor: TrustAnchor,
+  now: number | undefined,
+): SignedDelegation {
   if (!isObject(raw) || !isObject(raw.payload) || typeof raw.signature !== "string") {
-    throw new BundleError("bundle_untrusted_signer", `bundle signed by ${signer}, which is not this checkpoint's region authority, and no delegation from it came along`);
+    throw new BundleError(
+      "bundle_untrusted_signer",
+      `bundle signed by ${signer}, which is not this checkpoint's region authority, and no delegation from it came along`,
+    );
   }
   const d = raw.payload as unknown as BundleDelegation;
-  if (d.kind !== "bundle-delegation" || d.version !== 1 || typeof d.signer !== "string" || !Number.isSafeInteger(d.validFrom) || !Number.isSafeInteger(d.validUntil)) {
+  if (
+    d.kind !== "bundle-delegation" ||
+    d.version !== 1 ||
+    typeof d.signer !== "string" ||
+    !Number.isSafeInteger(d.validFrom) ||
+    !Number.isSafeInteger(d.validUntil)
+  ) {
     throw new BundleError("bundle_delegation_invalid", "the bundle's delegation is malformed");
   }
   let issuer: string;
   try {
     issuer = recoverSigner(delegationDigest(d), raw.signature);
   } catch (e) {
-    throw new BundleError("bundle_delegation_invalid", `the delegation's signature does not verify: ${(e as Error).message}`);
+    throw new BundleError(
+      "bundle_delegation_invalid",
+      `the delegation's signature does not verify: ${(e as Error).message}`,
+    );
   }
   if (!anchor.authorities.some((a) => a.toLowerCase() === issuer)) {
-    throw new BundleError("bundle_delegation_invalid", `the delegation is signed by ${issuer}, not by this checkpoint's region authority`);
+    throw new BundleError(
+      "bundle_delegation_invalid",
+      `the delegation is signed by ${issuer}, not by this checkpoint's region authority`,
+    );
   }
-  if (d.signer.toLowerCase() !== signer) throw new BundleError("bundle_delegation_invalid", `the delegation is for ${d.signer}, the bundle is signed by ${signer}`);
-  if (d.chainId !== anchor.chainId || d.region !== scope.region) throw new BundleError("bundle_delegation_invalid", `the delegation is for ${String(d.region).slice(0, 20)} on chain ${d.chainId}, the bundle for ${scope.region.slice(0, 20)} on chain ${anchor.chainId}`);
-  for (const [what, t] of [["the bundle's block time", payloadTime(payload)], ["now", now]] as const) {
+  if (d.signer.toLowerCase() !== signer)
+    throw new BundleError(
+      "bundle_delegation_invalid",
+      `the delegation is for ${d.signer}, the bundle is signed by ${signer}`,
+    );
+  if (d.chainId !== anchor.chainId || d.region !== scope.region)
+    throw new BundleError(
+      "bundle_delegation_invalid",
+      `the delegation is for ${String(d.region).slice(0, 20)} on chain ${d.chainId}, the bundle for ${scope.region.slice(0, 20)} on chain ${anchor.chainId}`,
+    );
+  for (const [what, t] of [
+    ["the bundle's block time", payloadTime(payload)],
+    ["now", now],
+  ] as const) {
     if (t === undefined) continue;
     if (!(t >= d.validFrom && t < d.validUntil)) {
-      throw new BundleError("bundle_delegation_expired", `${what} (${t}) is outside the delegation to ${signer} [${d.validFrom}, ${d.validUntil})`);
+      throw new BundleError(
+        "bundle_delegation_expired",
+        `${what} (${t}) is outside the delegation to ${signer} [${d.validFrom}, ${d.validUntil})`,
+      );
     }
   }
   return { payload: d, signature: raw.signature };
@@ -230,7 +328,8 @@ export function openEnvelope(text: string, anchor: TrustAnchor, now?: number): S
     throw new BundleError("bundle_malformed", "bundle must be { scope, payload, signer, signature }");
   }
   const payload = raw.payload as unknown as SerializedBundle | BundleDelta;
-  if (!isObject(raw.scope)) throw new BundleError("bundle_malformed", "the envelope names no scope (region, chain, registries)");
+  if (!isObject(raw.scope))
+    throw new BundleError("bundle_malformed", "the envelope names no scope (region, chain, registries)");
   const signedScope = raw.scope as unknown as EnvelopeScope;
   let recovered: string;
   try {
@@ -238,7 +337,8 @@ export function openEnvelope(text: string, anchor: TrustAnchor, now?: number): S
   } catch (e) {
     throw new BundleError("bundle_bad_signature", `bundle signature does not verify: ${(e as Error).message}`);
   }
-  if (recovered !== raw.signer.toLowerCase()) throw new BundleError("bundle_bad_signature", "bundle signature does not match its signer (tampered?)");
+  if (recovered !== raw.signer.toLowerCase())
+    throw new BundleError("bundle_bad_signature", "bundle signature does not match its signer (tampered?)");
   const scope = checkScope(raw, payload, anchor);
   const byAuthority = anchor.authorities.some((a) => a.toLowerCase() === recovered);
   const delegation = byAuthority ? undefined : checkDelegation(raw.delegation, recovered, payload, scope, anchor, now);
@@ -252,8 +352,16 @@ export function openEnvelope(text: string, anchor: TrustAnchor, now?: number): S
 function checkSignerOnChain(bundle: TrustBundle, delegation: BundleDelegation): void {
   const signers = own(bundle.regions, delegation.region)?.bundleSigners;
   const entry = signers ? own(signers, delegation.signer) : undefined;
-  if (!entry) throw new BundleError("bundle_untrusted_signer", `bundle signer ${delegation.signer} is not registered on chain for ${delegation.region}`);
-  if (entry.removed) throw new BundleError("bundle_signer_removed", `bundle signer ${delegation.signer} was removed on chain by ${delegation.region}'s authority`);
+  if (!entry)
+    throw new BundleError(
+      "bundle_untrusted_signer",
+      `bundle signer ${delegation.signer} is not registered on chain for ${delegation.region}`,
+    );
+  if (entry.removed)
+    throw new BundleError(
+      "bundle_signer_removed",
+      `bundle signer ${delegation.signer} was removed on chain by ${delegation.region}'s authority`,
+    );
 }
 
 /** Every bundle signer the bundle shows removed: a checkpoint refuses them from then on. */
@@ -274,15 +382,25 @@ export function deserializeBundle(payload: SerializedBundle): TrustBundle {
     for (const [id, { encodedList, ...list }] of Object.entries(statusLists)) {
       // Sizes are the chain's; a short list is reported per credential (status_list_too_short), not here.
       const bits = decodeStatusList(encodedList, Math.ceil(list.size / 8), 0);
-      if (bits.length * 8 !== list.size) throw new Error(`list ${id}: ${bits.length * 8} entries, expected ${list.size}`);
+      if (bits.length * 8 !== list.size)
+        throw new Error(`list ${id}: ${bits.length * 8} entries, expected ${list.size}`);
       lists[id] = { ...list, set: statusSetFromBitstring(bits, list.size) };
     }
     const bundle = { ...structuredClone(rest), statusLists: lists } as TrustBundle;
     // A bundle from before key method numbering (no didMethods) is refused: a full sync rebuilds it.
-    for (const key of ["regions", "credentialTypes", "issuers", "keys", "owners", "didMethods", "recognition"] as const) {
+    for (const key of [
+      "regions",
+      "credentialTypes",
+      "issuers",
+      "keys",
+      "owners",
+      "didMethods",
+      "recognition",
+    ] as const) {
       if (!isObject(bundle[key])) throw new Error(`${key} missing`);
     }
-    if (!Number.isSafeInteger(bundle.block?.number) || !Number.isSafeInteger(bundle.block?.timestamp)) throw new Error("block missing");
+    if (!Number.isSafeInteger(bundle.block?.number) || !Number.isSafeInteger(bundle.block?.timestamp))
+      throw new Error("block missing");
     return bundle;
   } catch (e) {
     if (e instanceof BundleError) throw e;
@@ -292,9 +410,13 @@ export function deserializeBundle(payload: SerializedBundle): TrustBundle {
 
 /** A new bundle: `bundle` with a delta applied. The delta must start where the bundle ends. */
 export function applyDelta(bundle: TrustBundle, delta: BundleDelta): TrustBundle {
-  if (delta.kind !== "delta" || delta.chainId !== bundle.chainId) throw new BundleError("bundle_wrong_chain", "delta is for another chain");
+  if (delta.kind !== "delta" || delta.chainId !== bundle.chainId)
+    throw new BundleError("bundle_wrong_chain", "delta is for another chain");
   if (delta.from.number !== bundle.block.number || delta.from.hash !== bundle.block.hash) {
-    throw new BundleError("delta_base_mismatch", `delta starts at block ${delta.from.number}, the bundle is at ${bundle.block.number}`);
+    throw new BundleError(
+      "delta_base_mismatch",
+      `delta starts at block ${delta.from.number}, the bundle is at ${bundle.block.number}`,
+    );
   }
   const next = applyEvents(cloneBundle(bundle), delta.events, delta.to);
   for (const [type, schema] of Object.entries(delta.schemas)) {
@@ -322,10 +444,17 @@ export interface CheckpointState {
 /** Refuses a bundle older than one already accepted (rollback to hide a revocation). */
 export function acceptBundle(bundle: TrustBundle, state: CheckpointState | undefined): CheckpointState {
   if (state && bundle.block.number < state.highestBlock) {
-    throw new BundleError("bundle_rollback", `bundle is at block ${bundle.block.number}, older than the accepted ${state.highestBlock}`);
+    throw new BundleError(
+      "bundle_rollback",
+      `bundle is at block ${bundle.block.number}, older than the accepted ${state.highestBlock}`,
+    );
   }
   const removed = [...new Set([...(state?.removedSigners ?? []), ...removedSigners(bundle)])].sort();
-  return { ...state, highestBlock: Math.max(bundle.block.number, state?.highestBlock ?? 0), ...(removed.length > 0 ? { removedSigners: removed } : {}) };
+  return {
+    ...state,
+    highestBlock: Math.max(bundle.block.number, state?.highestBlock ?? 0),
+    ...(removed.length > 0 ? { removedSigners: removed } : {}),
+  };
 }
 
 /**
@@ -355,17 +484,26 @@ function openBundle(text: string, anchor: TrustAnchor): { envelope: SignedEnvelo
  * chain and not removed, and no earlier bundle showing it removed. Returns the bundle and the
  * state to remember.
  */
-export function loadSignedBundle(text: string, anchor: TrustAnchor, previous: CheckpointState | undefined, now?: number): { bundle: TrustBundle; state: CheckpointState } {
+export function loadSignedBundle(
+  text: string,
+  anchor: TrustAnchor,
+  previous: CheckpointState | undefined,
+  now?: number,
+): { bundle: TrustBundle; state: CheckpointState } {
   const trusted = previous?.authority !== undefined ? { ...anchor, authorities: [previous.authority] } : anchor;
   const envelope = openEnvelope(text, trusted, now);
   if (envelope.payload.kind !== "bundle") throw new BundleError("bundle_malformed", "expected a bundle, got a delta");
   if (previous?.removedSigners?.includes(envelope.signer)) {
-    throw new BundleError("bundle_signer_removed", `bundle signer ${envelope.signer} was removed on chain (seen in an earlier bundle)`);
+    throw new BundleError(
+      "bundle_signer_removed",
+      `bundle signer ${envelope.signer} was removed on chain (seen in an earlier bundle)`,
+    );
   }
   const bundle = deserializeBundle(envelope.payload);
   if (envelope.delegation) checkSignerOnChain(bundle, envelope.delegation.payload);
   const recorded = own(bundle.regions, envelope.scope.region)?.authority;
-  if (!recorded) throw new BundleError("bundle_wrong_scope", `the bundle has no region ${envelope.scope.region.slice(0, 20)}`);
+  if (!recorded)
+    throw new BundleError("bundle_wrong_scope", `the bundle has no region ${envelope.scope.region.slice(0, 20)}`);
   const state = acceptBundle(bundle, previous);
   return { bundle, state: { ...state, authority: recorded.toLowerCase() } };
 }

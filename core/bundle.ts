@@ -189,7 +189,8 @@ function keysOf(bundle: TrustBundle, identity: string): IssuerKey[] {
   return own(bundle.keys, lower(identity)) ?? setOwn(bundle.keys, lower(identity), []);
 }
 
-export const isOpenAt = (k: { validFrom: number; validUntil: number | null }, t: number): boolean => k.validFrom <= t && (k.validUntil === null || t < k.validUntil);
+export const isOpenAt = (k: { validFrom: number; validUntil: number | null }, t: number): boolean =>
+  k.validFrom <= t && (k.validUntil === null || t < k.validUntil);
 
 /**
  * One key's change at time t (ERC-1056 validTo ≥ t): the open window's end moves to validTo
@@ -203,7 +204,8 @@ function changeKey(keys: IssuerKey[], fresh: KeyRef, t: number, validTo: number,
     open.validUntil = Math.max(open.validFrom, validTo);
     // ethr-did-resolver lists a key again under its new number while the change keeps it valid.
     if (validTo > t) open.methods.push(method);
-  } else if (validTo > t) keys.push({ ...fresh, methods: [method], validFrom: t, validUntil: validTo, revoked: same.some((k) => k.revoked) });
+  } else if (validTo > t)
+    keys.push({ ...fresh, methods: [method], validFrom: t, validUntil: validTo, revoked: same.some((k) => k.revoked) });
 }
 
 /** Compromise of a key, recorded for good: every window of it (and any later one) is refused. */
@@ -234,9 +236,16 @@ const PUB_ATTRIBUTE = /^did\/pub\/(\w+)(\/(\w+))?(\/(\w+))?$/;
  * ethr-did-resolver lists for the key now (its latest number). Undefined for a key the bundle
  * does not hold.
  */
-export function verificationMethodOf(bundle: TrustBundle, identity: string, key: { address: string } | { publicKey: Uint8Array }): string | undefined {
+export function verificationMethodOf(
+  bundle: TrustBundle,
+  identity: string,
+  key: { address: string } | { publicKey: Uint8Array },
+): string | undefined {
   const id = "address" in key ? addressKeyId(key.address) : publicKeyId(key.publicKey);
-  return (own(bundle.keys, lower(identity)) ?? []).filter((k) => k.id === id).at(-1)?.methods.at(-1);
+  return (own(bundle.keys, lower(identity)) ?? [])
+    .filter((k) => k.id === id)
+    .at(-1)
+    ?.methods.at(-1);
 }
 
 const VERI_KEY = "veriKey";
@@ -285,12 +294,19 @@ type StatusListEvent = Extract<LedgerEvent, { kind: "StatusListCreated" | "Statu
 function statusEvent(bundle: TrustBundle, e: StatusListEvent, pending: Map<string, Map<number, boolean>>): void {
   if (e.kind === "StatusListCreated") {
     if (e.size % WORD_BITS !== 0 || e.size <= 0) fail("event_invalid", `list ${e.listId}: size ${e.size}`);
-    setOwn(bundle.statusLists, String(e.listId), { issuer: lower(e.issuer), purpose: e.purpose, size: e.size, sequence: 0, set: emptyStatusSet() });
+    setOwn(bundle.statusLists, String(e.listId), {
+      issuer: lower(e.issuer),
+      purpose: e.purpose,
+      size: e.size,
+      sequence: 0,
+      set: emptyStatusSet(),
+    });
     pending.delete(String(e.listId));
     return;
   }
   const list = own(bundle.statusLists, String(e.listId)) ?? fail("event_invalid", `update of unknown list ${e.listId}`);
-  if (e.listSeq !== list.sequence + 1) fail("sequence_gap", `list ${e.listId}: expected update #${list.sequence + 1}, got #${e.listSeq}`);
+  if (e.listSeq !== list.sequence + 1)
+    fail("sequence_gap", `list ${e.listId}: expected update #${list.sequence + 1}, got #${e.listSeq}`);
   list.sequence = e.listSeq;
   let changes = pending.get(String(e.listId));
   if (!changes) pending.set(String(e.listId), (changes = new Map()));
@@ -313,13 +329,20 @@ function trustEvent(bundle: TrustBundle, e: TrustEvent): void {
       setOwn(bundle.regions, e.region, { ...own(bundle.regions, e.region), authority: lower(e.authority) });
       break;
     case "BundleSignerAdded": {
-      const region = own(bundle.regions, e.region) ?? fail("event_invalid", `bundle signer of unknown region ${e.region}`);
-      setOwn((region.bundleSigners ??= {}), lower(e.signer), { validFrom: e.validFrom, validUntil: e.validUntil, removed: false });
+      const region =
+        own(bundle.regions, e.region) ?? fail("event_invalid", `bundle signer of unknown region ${e.region}`);
+      setOwn((region.bundleSigners ??= {}), lower(e.signer), {
+        validFrom: e.validFrom,
+        validUntil: e.validUntil,
+        removed: false,
+      });
       break;
     }
     case "BundleSignerRemoved": {
       const region = own(bundle.regions, e.region);
-      const signer = (region?.bundleSigners && own(region.bundleSigners, lower(e.signer))) ?? fail("event_invalid", `removal of unknown bundle signer ${e.signer}`);
+      const signer =
+        (region?.bundleSigners && own(region.bundleSigners, lower(e.signer))) ??
+        fail("event_invalid", `removal of unknown bundle signer ${e.signer}`);
       signer.removed = true;
       break;
     }
@@ -327,10 +350,19 @@ function trustEvent(bundle: TrustBundle, e: TrustEvent): void {
       issuerOf(bundle, e.issuer).statusWriter = lower(e.writer);
       break;
     case "CredentialTypeRegistered":
-      setOwn(bundle.credentialTypes, e.credentialType, { schemaHash: e.schemaHash, schemaUri: e.schemaUri, maxStatusAge: e.maxStatusAge, maxValidity: null, paperAllowed: false, schema: null });
+      setOwn(bundle.credentialTypes, e.credentialType, {
+        schemaHash: e.schemaHash,
+        schemaUri: e.schemaUri,
+        maxStatusAge: e.maxStatusAge,
+        maxValidity: null,
+        paperAllowed: false,
+        schema: null,
+      });
       break;
     case "CredentialTypePolicySet": {
-      const type = own(bundle.credentialTypes, e.credentialType) ?? fail("event_invalid", `policy for unknown type ${e.credentialType}`);
+      const type =
+        own(bundle.credentialTypes, e.credentialType) ??
+        fail("event_invalid", `policy for unknown type ${e.credentialType}`);
       type.maxValidity = e.maxValidity;
       type.paperAllowed = e.paperAllowed;
       break;
@@ -372,7 +404,13 @@ function didEvent(bundle: TrustBundle, e: DidEvent): void {
     case "DidDelegateChanged": {
       const method = nextMethod(bundle, e.identity);
       if (e.delegateType !== VERI_KEY) break;
-      changeKey(keysOf(bundle, e.identity), { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) }, e.timestamp, e.validTo, method);
+      changeKey(
+        keysOf(bundle, e.identity),
+        { id: addressKeyId(e.delegate), kind: "secp256k1-address", address: lower(e.delegate) },
+        e.timestamp,
+        e.validTo,
+        method,
+      );
       break;
     }
     case "DidAttributeChanged": {
@@ -382,7 +420,8 @@ function didEvent(bundle: TrustBundle, e: DidEvent): void {
       const key = keyOfValue(hexToBytes(e.value, "attribute value"));
       if (!key) break;
       if (compromise) compromiseKey(keysOf(bundle, e.identity), key, e.timestamp);
-      else if (key.kind === "Ed25519" && method) changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo, method);
+      else if (key.kind === "Ed25519" && method)
+        changeKey(keysOf(bundle, e.identity), key, e.timestamp, e.validTo, method);
       break;
     }
   }
@@ -406,7 +445,8 @@ export function applyEvents(bundle: TrustBundle, events: readonly LedgerEvent[],
     if (e.source === "trust") trustEvent(bundle, e);
     else if (e.kind !== "ListBoundsSet") statusEvent(bundle, e, pending);
   }
-  if (block.number < bundle.block.number) fail("bundle_rollback", `events end at block ${block.number}, before the bundle's ${bundle.block.number}`);
+  if (block.number < bundle.block.number)
+    fail("bundle_rollback", `events end at block ${block.number}, before the bundle's ${bundle.block.number}`);
   for (const [id, changes] of pending) {
     const list = own(bundle.statusLists, id) as StatusListEntry;
     list.set = applyStatusChanges(list.set, list.size, changes);

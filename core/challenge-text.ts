@@ -74,11 +74,14 @@ export function readChallengeText(text: string): Challenge {
   } catch {
     return malformed("the audience is not percent-encoded text");
   }
-  if (!isChallengeAudience(audience) || encodeURIComponent(audience) !== rawAudience) malformed("the audience must be 1–128 visible characters, encoded one way");
+  if (!isChallengeAudience(audience) || encodeURIComponent(audience) !== rawAudience)
+    malformed("the audience must be 1–128 visible characters, encoded one way");
   if (!NONCE.test(nonce)) malformed("the nonce must be 16–64 base64url characters");
-  if (!/^(0|[1-9][0-9]{0,10})$/.test(rawExpiry) || Number(rawExpiry) > 0xffffffff) malformed("expiresAt must be Unix seconds");
+  if (!/^(0|[1-9][0-9]{0,10})$/.test(rawExpiry) || Number(rawExpiry) > 0xffffffff)
+    malformed("expiresAt must be Unix seconds");
   const claims = requestedClaims(rawClaims);
-  if (claims === undefined || claims.join(",") !== rawClaims) malformed(`claims must be up to ${MAX_REQUESTED_CLAIMS} identifiers, sorted, without repeats`);
+  if (claims === undefined || claims.join(",") !== rawClaims)
+    malformed(`claims must be up to ${MAX_REQUESTED_CLAIMS} identifiers, sorted, without repeats`);
   return { audience, nonce, expiresAt: Number(rawExpiry), claims };
 }
 

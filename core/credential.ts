@@ -22,7 +22,11 @@ export const isPaperSubject = (sub: unknown): boolean => typeof sub === "string"
 export const VC_CONTEXT = "https://www.w3.org/2018/credentials/v1";
 export const STATUS_LIST_CONTEXT = "https://w3id.org/vc/status-list/2021/v1";
 /** `credentialStatus` entry, status list credential and list subject types of Status List 2021. */
-export const STATUS_LIST_TYPES = { entry: "StatusList2021Entry", credential: "StatusList2021Credential", list: "StatusList2021" } as const;
+export const STATUS_LIST_TYPES = {
+  entry: "StatusList2021Entry",
+  credential: "StatusList2021Credential",
+  list: "StatusList2021",
+} as const;
 
 /** Where a credential's status lives: a list on chain (by id) and the index in it. */
 export interface StatusReference {
@@ -57,8 +61,10 @@ export function issuerKey(did: string, keyId: string, signer: KeySigner): Issuer
 }
 
 /** Software signers' shorthands (tests, the demo). */
-export const es256kIssuerKey = (did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey => issuerKey(did, keyId, softwareSigner("ES256K", privateKey));
-export const ed25519IssuerKey = (did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey => issuerKey(did, keyId, softwareSigner("EdDSA", privateKey));
+export const es256kIssuerKey = (did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey =>
+  issuerKey(did, keyId, softwareSigner("ES256K", privateKey));
+export const ed25519IssuerKey = (did: string, keyId: string, privateKey: Uint8Array): IssuerSigningKey =>
+  issuerKey(did, keyId, softwareSigner("EdDSA", privateKey));
 
 export interface IssueCredentialParameters {
   readonly key: IssuerSigningKey;

@@ -103,7 +103,10 @@ export const nobleVerifier: SignatureVerifier = {
   },
   recoverSecp256k1(data, signature, recovery) {
     try {
-      return secp256k1.Signature.fromBytes(signature, "compact").addRecoveryBit(recovery).recoverPublicKey(sha256(data)).toBytes(false);
+      return secp256k1.Signature.fromBytes(signature, "compact")
+        .addRecoveryBit(recovery)
+        .recoverPublicKey(sha256(data))
+        .toBytes(false);
     } catch {
       return null;
     }

@@ -28,7 +28,12 @@ export function p256DidKey(publicKey: Uint8Array): string {
 /** did:jwk for a P-256 public key. */
 export function p256DidJwk(publicKey: Uint8Array): string {
   const raw = p256.Point.fromBytes(publicKey).toBytes(false);
-  const jwk = { crv: "P-256", kty: "EC", x: base64urlEncode(raw.subarray(1, 33)), y: base64urlEncode(raw.subarray(33)) };
+  const jwk = {
+    crv: "P-256",
+    kty: "EC",
+    x: base64urlEncode(raw.subarray(1, 33)),
+    y: base64urlEncode(raw.subarray(33)),
+  };
   return `did:jwk:${base64urlEncode(utf8(JSON.stringify(jwk)))}`;
 }
 
@@ -64,7 +69,8 @@ export function holderKeyId(did: string): string | null {
   return key && bytesToHex(key);
 }
 
-const isCanonical = (did: string, key: Uint8Array): boolean => did === (did.startsWith("did:key:") ? p256DidKey(key) : p256DidJwk(key));
+const isCanonical = (did: string, key: Uint8Array): boolean =>
+  did === (did.startsWith("did:key:") ? p256DidKey(key) : p256DidJwk(key));
 
 /** The key of a P-256 did:key or did:jwk in any spelling its method's parser takes; null otherwise. */
 function anyHolderKey(did: string): Uint8Array | null {
@@ -76,8 +82,19 @@ function anyHolderKey(did: string): Uint8Array | null {
       return p256.Point.fromBytes(bytes.subarray(2)).toBytes(false);
     }
     if (did.startsWith("did:jwk:")) {
-      const jwk = parseJson(fromUtf8(base64urlDecode(did.slice("did:jwk:".length), "did:jwk")), { maxDepth: 2, maxLength: 1024 });
-      if (!isObject(jwk) || jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.x !== "string" || typeof jwk.y !== "string" || "d" in jwk) return null;
+      const jwk = parseJson(fromUtf8(base64urlDecode(did.slice("did:jwk:".length), "did:jwk")), {
+        maxDepth: 2,
+        maxLength: 1024,
+      });
+      if (
+        !isObject(jwk) ||
+        jwk.kty !== "EC" ||
+        jwk.crv !== "P-256" ||
+        typeof jwk.x !== "string" ||
+        typeof jwk.y !== "string" ||
+        "d" in jwk
+      )
+        return null;
       const x = base64urlDecode(jwk.x, "x");
       const y = base64urlDecode(jwk.y, "y");
       if (x.length !== 32 || y.length !== 32) return null;

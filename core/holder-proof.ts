@@ -7,8 +7,18 @@ import { decodeJwt } from "./jwt.ts";
 export const PROOF_TYP = "openid4vci-proof+jwt";
 
 /** The wallet's side: a proof JWT for `audience` (the credential issuer) and its `nonce` (c_nonce). */
-export function createHolderProof(p: { holder: string; signer: Signer; audience: string; nonce: string; issuedAt: number }): Promise<string> {
-  return createJWS({ aud: p.audience, nonce: p.nonce, iat: p.issuedAt }, p.signer, { alg: "ES256", typ: PROOF_TYP as "JWT", kid: `${p.holder}#0` });
+export function createHolderProof(p: {
+  holder: string;
+  signer: Signer;
+  audience: string;
+  nonce: string;
+  issuedAt: number;
+}): Promise<string> {
+  return createJWS({ aud: p.audience, nonce: p.nonce, iat: p.issuedAt }, p.signer, {
+    alg: "ES256",
+    typ: PROOF_TYP as "JWT",
+    kid: `${p.holder}#0`,
+  });
 }
 
 export type HolderProofResult = { ok: true; holder: string } | { ok: false; reason: string };
@@ -17,7 +27,10 @@ export type HolderProofResult = { ok: true; holder: string } | { ok: false; reas
  * The issuer's side: checks the proof's typ, alg (ES256), holder key (from the kid's
  * did:key / did:jwk), signature, audience, nonce and age. Returns the proven holder DID.
  */
-export function verifyHolderProof(jwt: string, p: { audience: string; nonce: string; now: number; verifier: SignatureVerifier; maxAge?: number }): HolderProofResult {
+export function verifyHolderProof(
+  jwt: string,
+  p: { audience: string; nonce: string; now: number; verifier: SignatureVerifier; maxAge?: number },
+): HolderProofResult {
   let decoded;
   try {
     decoded = decodeJwt(jwt);

@@ -8,11 +8,17 @@ export class InflateLimitError extends Error {}
  * decompression bomb is cut after at most one input piece's worth of output.
  * Other malformed input throws fflate's own error.
  */
-export function inflateCapped(data: Uint8Array, maxBytes: number, format: "gzip" | "zlib" | { dictionary?: Uint8Array }): Uint8Array {
+export function inflateCapped(
+  data: Uint8Array,
+  maxBytes: number,
+  format: "gzip" | "zlib" | { dictionary?: Uint8Array },
+): Uint8Array {
   if (typeof format !== "object") return inflateStream(data, maxBytes, format);
   const out = inflateRaw(data, maxBytes, format);
-  if (endsBeforeLastByte(data, out, maxBytes, format)) throw new TrailingDataError("bytes follow the end of the DEFLATE stream");
-  if (format.dictionary && !referencesDictionary(data, maxBytes)) throw new DictionaryUnusedError("compressed without the dictionary");
+  if (endsBeforeLastByte(data, out, maxBytes, format))
+    throw new TrailingDataError("bytes follow the end of the DEFLATE stream");
+  if (format.dictionary && !referencesDictionary(data, maxBytes))
+    throw new DictionaryUnusedError("compressed without the dictionary");
   return out;
 }
 
@@ -30,7 +36,10 @@ function inflateRaw(data: Uint8Array, maxBytes: number, format: { dictionary?: U
   // fflate hands back a given buffer whole for empty input: refuse it before.
   if (data.length === 0) throw new Error("no DEFLATE data");
   if (scratch.length < maxBytes + 1) scratch = new Uint8Array(maxBytes + 1);
-  const out = inflateSync(data, { out: scratch.subarray(0, maxBytes + 1), ...(format.dictionary ? { dictionary: format.dictionary } : {}) });
+  const out = inflateSync(data, {
+    out: scratch.subarray(0, maxBytes + 1),
+    ...(format.dictionary ? { dictionary: format.dictionary } : {}),
+  });
   if (out.length > maxBytes) throw new InflateLimitError(`inflates past ${maxBytes} bytes`);
   return out.slice();
 }
@@ -81,7 +90,12 @@ function referencesDictionary(data: Uint8Array, maxBytes: number): boolean {
  * dropping it leaves the stream unfinished (fflate throws) or shorter. One more inflation of a
  * QR-sized input: cheap, and no DEFLATE parser of our own.
  */
-function endsBeforeLastByte(data: Uint8Array, out: Uint8Array, maxBytes: number, format: { dictionary?: Uint8Array }): boolean {
+function endsBeforeLastByte(
+  data: Uint8Array,
+  out: Uint8Array,
+  maxBytes: number,
+  format: { dictionary?: Uint8Array },
+): boolean {
   if (data.length < 2) return false;
   // For valid input this inflation fails, every time: quietly, the error costs nothing.
   const shorter = quietly(() => {
@@ -103,7 +117,8 @@ function inflateStream(data: Uint8Array, maxBytes: number, format: "gzip" | "zli
     chunks.push(chunk);
   };
   const stream = format === "gzip" ? new Gunzip(onChunk) : new Unzlib(onChunk);
-  for (let i = 0; i < data.length || i === 0; i += 1024) stream.push(data.subarray(i, i + 1024), i + 1024 >= data.length);
+  for (let i = 0; i < data.length || i === 0; i += 1024)
+    stream.push(data.subarray(i, i + 1024), i + 1024 >= data.length);
   const out = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) {

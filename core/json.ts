@@ -7,7 +7,14 @@ import { CodedError } from "./errors.ts";
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-export class JsonError extends CodedError<"json_syntax" | "json_duplicate_key" | "json_unsafe_number" | "json_too_deep" | "json_too_long" | "json_lone_surrogate"> {}
+export class JsonError extends CodedError<
+  | "json_syntax"
+  | "json_duplicate_key"
+  | "json_unsafe_number"
+  | "json_too_deep"
+  | "json_too_long"
+  | "json_lone_surrogate"
+> {}
 
 export interface ParseJsonOptions {
   readonly maxDepth?: number;
@@ -16,7 +23,8 @@ export interface ParseJsonOptions {
 
 export function parseJson(text: string, { maxDepth = 20, maxLength = 1 << 20 }: ParseJsonOptions = {}): JsonValue {
   if (text.length > maxLength) throw new JsonError("json_too_long", `JSON longer than ${maxLength} characters`);
-  if (LONE_SURROGATE.test(text)) throw new JsonError("json_lone_surrogate", "JSON text holds a lone UTF-16 surrogate (not I-JSON)");
+  if (LONE_SURROGATE.test(text))
+    throw new JsonError("json_lone_surrogate", "JSON text holds a lone UTF-16 surrogate (not I-JSON)");
   scanStrictly(text, maxDepth);
   try {
     // JSON.parse defines "__proto__" as an own data property: no prototype pollution.
@@ -57,10 +65,15 @@ function scanStrictly(text: string, maxDepth: number): void {
       const top = stack[stack.length - 1];
       // Escapes can spell what the text cannot hold (\ud800): I-JSON (RFC 7493) refuses lone surrogates.
       const decoded = escaped ? decodeString(text.slice(i, j + 1), i) : undefined;
-      if (decoded !== undefined && LONE_SURROGATE.test(decoded)) throw new JsonError("json_lone_surrogate", `string at position ${i} holds a lone UTF-16 surrogate (not I-JSON)`);
+      if (decoded !== undefined && LONE_SURROGATE.test(decoded))
+        throw new JsonError(
+          "json_lone_surrogate",
+          `string at position ${i} holds a lone UTF-16 surrogate (not I-JSON)`,
+        );
       if (expectKey && top) {
         const key = decoded ?? text.slice(i + 1, j);
-        if (top.has(key)) throw new JsonError("json_duplicate_key", `duplicate key ${JSON.stringify(key).slice(0, 64)}`);
+        if (top.has(key))
+          throw new JsonError("json_duplicate_key", `duplicate key ${JSON.stringify(key).slice(0, 64)}`);
         top.add(key);
         expectKey = false;
       }
@@ -102,4 +115,5 @@ function decodeString(literal: string, at: number): string {
   }
 }
 
-export const isObject = (v: unknown): v is Record<string, JsonValue> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, JsonValue> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);

@@ -47,7 +47,8 @@ function headerOf(segment: string): Readonly<Record<string, JsonValue>> {
 
 /** The parsed header of a compact JWS (nothing else is read or checked); throws JwtFormatError. */
 export function decodeJwtHeader(token: string): Readonly<Record<string, JsonValue>> {
-  if (typeof token !== "string" || token.length > MAX_JWT_CHARS) throw new JwtFormatError("malformed_jwt", `JWT must be a string of at most ${MAX_JWT_CHARS} characters`);
+  if (typeof token !== "string" || token.length > MAX_JWT_CHARS)
+    throw new JwtFormatError("malformed_jwt", `JWT must be a string of at most ${MAX_JWT_CHARS} characters`);
   const dot = token.indexOf(".");
   if (dot < 0) throw new JwtFormatError("malformed_jwt", "JWT has 1 segment, expected 3");
   return headerOf(token.slice(0, dot));
@@ -55,7 +56,8 @@ export function decodeJwtHeader(token: string): Readonly<Record<string, JsonValu
 
 /** Decodes a compact JWS strictly (three base64url segments, JSON objects, no duplicate keys). */
 export function decodeJwt(token: string): DecodedJwt {
-  if (typeof token !== "string" || token.length > MAX_JWT_CHARS) throw new JwtFormatError("malformed_jwt", `JWT must be a string of at most ${MAX_JWT_CHARS} characters`);
+  if (typeof token !== "string" || token.length > MAX_JWT_CHARS)
+    throw new JwtFormatError("malformed_jwt", `JWT must be a string of at most ${MAX_JWT_CHARS} characters`);
   const parts = token.split(".");
   if (parts.length !== 3) throw new JwtFormatError("malformed_jwt", `JWT has ${parts.length} segments, expected 3`);
   const [h, p, s] = parts as [string, string, string];

@@ -27,7 +27,12 @@ export type TrustEvent = Sequenced &
         readonly schemaUri: string;
         readonly maxStatusAge: number;
       }
-    | { readonly kind: "CredentialTypePolicySet"; readonly credentialType: string; readonly maxValidity: number; readonly paperAllowed: boolean }
+    | {
+        readonly kind: "CredentialTypePolicySet";
+        readonly credentialType: string;
+        readonly maxValidity: number;
+        readonly paperAllowed: boolean;
+      }
     | { readonly kind: "IssuerRegistered"; readonly issuer: string; readonly region: string; readonly name: string }
     | { readonly kind: "IssuerStatusChanged"; readonly issuer: string; readonly status: IssuerStatus }
     | {
@@ -38,7 +43,13 @@ export type TrustEvent = Sequenced &
         readonly validUntil: number;
       }
     | { readonly kind: "AccreditationWithdrawn"; readonly issuer: string; readonly credentialType: string }
-    | { readonly kind: "BundleSignerAdded"; readonly region: string; readonly signer: string; readonly validFrom: number; readonly validUntil: number }
+    | {
+        readonly kind: "BundleSignerAdded";
+        readonly region: string;
+        readonly signer: string;
+        readonly validFrom: number;
+        readonly validUntil: number;
+      }
     | { readonly kind: "BundleSignerRemoved"; readonly region: string; readonly signer: string }
     /** `writer` is the zero address when the agency named none (every status write refused). */
     | { readonly kind: "StatusWriterSet"; readonly issuer: string; readonly writer: string }
@@ -54,7 +65,13 @@ export type TrustEvent = Sequenced &
 export type StatusEvent = Sequenced &
   (
     | { readonly kind: "ListBoundsSet"; readonly maxListsPerIssuer: number; readonly maxListSize: number }
-    | { readonly kind: "StatusListCreated"; readonly listId: number; readonly issuer: string; readonly purpose: StatusPurpose; readonly size: number }
+    | {
+        readonly kind: "StatusListCreated";
+        readonly listId: number;
+        readonly issuer: string;
+        readonly purpose: StatusPurpose;
+        readonly size: number;
+      }
     | {
         readonly kind: "StatusUpdated";
         readonly listId: number;
@@ -68,8 +85,20 @@ export type StatusEvent = Sequenced &
 export type DidEvent = Timed &
   (
     | { readonly kind: "DidOwnerChanged"; readonly identity: string; readonly owner: string }
-    | { readonly kind: "DidDelegateChanged"; readonly identity: string; readonly delegateType: string; readonly delegate: string; readonly validTo: number }
-    | { readonly kind: "DidAttributeChanged"; readonly identity: string; readonly name: string; readonly value: string; readonly validTo: number }
+    | {
+        readonly kind: "DidDelegateChanged";
+        readonly identity: string;
+        readonly delegateType: string;
+        readonly delegate: string;
+        readonly validTo: number;
+      }
+    | {
+        readonly kind: "DidAttributeChanged";
+        readonly identity: string;
+        readonly name: string;
+        readonly value: string;
+        readonly validTo: number;
+      }
   );
 
 export type LedgerEvent =

@@ -12,18 +12,25 @@ export const PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-author
 export const CREDENTIAL_FORMAT = FORMATS.jwt_vc.wire;
 export const SD_JWT_VC_FORMAT = FORMATS.sd_jwt_vc.wire;
 export type WireFormat = (typeof FORMATS)[CredentialFormat]["wire"];
-export const WIRE_FORMAT = Object.fromEntries(FORMAT_NAMES.map((f) => [f, FORMATS[f].wire])) as { [F in CredentialFormat]: (typeof FORMATS)[F]["wire"] };
+export const WIRE_FORMAT = Object.fromEntries(FORMAT_NAMES.map((f) => [f, FORMATS[f].wire])) as {
+  [F in CredentialFormat]: (typeof FORMATS)[F]["wire"];
+};
 /** Every wire format, for a request's schema. */
 export const WIRE_FORMATS = FORMAT_NAMES.map((f) => FORMATS[f].wire) as [WireFormat, ...WireFormat[]];
 /** The format a wire name means, or undefined. */
-export const formatOfWire = (wire: string): CredentialFormat | undefined => FORMAT_NAMES.find((f) => FORMATS[f].wire === wire);
+export const formatOfWire = (wire: string): CredentialFormat | undefined =>
+  FORMAT_NAMES.find((f) => FORMATS[f].wire === wire);
 
 /** A type's configuration id for a format: the type and the format's suffix (none for jwt_vc, `.sd-jwt` for SD-JWT VC). */
-export const configurationId = (type: string, format: CredentialFormat): string => type + FORMATS[format].configurationSuffix;
+export const configurationId = (type: string, format: CredentialFormat): string =>
+  type + FORMATS[format].configurationSuffix;
 
 /** The type and format a configuration id names (the format whose suffix it ends with; the suffixless one otherwise). */
 export function parseConfigurationId(id: string): { type: string; format: CredentialFormat } {
-  const format = FORMAT_NAMES.find((f) => FORMATS[f].configurationSuffix !== "" && id.endsWith(FORMATS[f].configurationSuffix)) ?? FORMAT_NAMES.find((f) => FORMATS[f].configurationSuffix === "") ?? FORMAT_NAMES[0];
+  const format =
+    FORMAT_NAMES.find((f) => FORMATS[f].configurationSuffix !== "" && id.endsWith(FORMATS[f].configurationSuffix)) ??
+    FORMAT_NAMES.find((f) => FORMATS[f].configurationSuffix === "") ??
+    FORMAT_NAMES[0];
   return { type: id.slice(0, id.length - FORMATS[format].configurationSuffix.length), format };
 }
 /** The only proof of possession type: a JWT (its `typ` is `PROOF_TYP` in holder-proof.ts). */
@@ -31,7 +38,11 @@ export const PROOF_TYPE = "jwt";
 export const OFFER_URI_PREFIX = "openid-credential-offer://?credential_offer=";
 
 /** Paths under the credential issuer's URL. */
-export const ENDPOINTS = { metadata: "/.well-known/openid-credential-issuer", token: "/token", credential: "/credential" } as const;
+export const ENDPOINTS = {
+  metadata: "/.well-known/openid-credential-issuer",
+  token: "/token",
+  credential: "/credential",
+} as const;
 
 export interface CredentialOffer {
   readonly credential_issuer: string;
@@ -59,7 +70,8 @@ export interface CredentialResponse {
 }
 
 /** The offer as the URI a wallet scans or opens. */
-export const offerUri = (offer: CredentialOffer): string => OFFER_URI_PREFIX + encodeURIComponent(JSON.stringify(offer));
+export const offerUri = (offer: CredentialOffer): string =>
+  OFFER_URI_PREFIX + encodeURIComponent(JSON.stringify(offer));
 
 /** The issuer metadata entry for one credential type in one format. */
 export const credentialConfiguration = (type: string, format: CredentialFormat = "jwt_vc") => ({

@@ -19,7 +19,10 @@ export const PAPER_IDENTITY_CLAIMS = ["familyName", "givenName", "birthDate"] as
 
 /** The identity claims a type's schema defines (a business licence names its legal representative instead). */
 function identityClaims(schema: unknown): string[] {
-  const properties = isObject(schema as never) && isObject((schema as { properties?: never }).properties) ? Object.keys((schema as { properties: object }).properties) : [];
+  const properties =
+    isObject(schema as never) && isObject((schema as { properties?: never }).properties)
+      ? Object.keys((schema as { properties: object }).properties)
+      : [];
   const personal = PAPER_IDENTITY_CLAIMS.filter((c) => properties.includes(c));
   return personal.length > 0 ? personal : properties.includes("legalRepresentative") ? ["legalRepresentative"] : [];
 }
@@ -35,20 +38,48 @@ export interface PaperStatement {
  * paper verdict: then the type's paper policy and the identity claims the checkpoint compares
  * with the ID document. `encoding` is the paper form's check, when the credential came as one.
  */
-export function paperVerdict(v: Verdict, p: VerifyCredentialParameters, stated: PaperStatement | undefined, encoding: readonly Check[]): Verdict {
+export function paperVerdict(
+  v: Verdict,
+  p: VerifyCredentialParameters,
+  stated: PaperStatement | undefined,
+  encoding: readonly Check[],
+): Verdict {
   const type = v.credentialType ?? stated?.type;
-  const entry = type !== undefined && Object.hasOwn(p.bundle.credentialTypes, type) ? p.bundle.credentialTypes[type] : undefined;
+  const entry =
+    type !== undefined && Object.hasOwn(p.bundle.credentialTypes, type) ? p.bundle.credentialTypes[type] : undefined;
   const paper: Check =
     entry && !entry.paperAllowed
-      ? { code: "paper", ok: false, reason: "paper_not_allowed", detail: `${type} may not be shown on paper in this consortium` }
+      ? {
+          code: "paper",
+          ok: false,
+          reason: "paper_not_allowed",
+          detail: `${type} may not be shown on paper in this consortium`,
+        }
       : v.verdict === "accept" && !isPaperSubject(v.holder)
-        ? { code: "paper", ok: false, reason: "phone_credential_on_paper", detail: "this credential was issued to a phone's holder key, not printed: only the holder's phone may show it" }
-      : v.verdict === "accept" && !identityClaims(entry?.schema).every((c) => typeof v.claims?.[c] === "string")
-        ? { code: "paper", ok: false, reason: "paper_identity_missing", detail: `a paper credential must carry ${PAPER_IDENTITY_CLAIMS.join(", ")} to compare with the ID document` }
-        : { code: "paper", ok: true, detail: "on paper: compare the name and date of birth with the holder's ID document" };
+        ? {
+            code: "paper",
+            ok: false,
+            reason: "phone_credential_on_paper",
+            detail:
+              "this credential was issued to a phone's holder key, not printed: only the holder's phone may show it",
+          }
+        : v.verdict === "accept" && !identityClaims(entry?.schema).every((c) => typeof v.claims?.[c] === "string")
+          ? {
+              code: "paper",
+              ok: false,
+              reason: "paper_identity_missing",
+              detail: `a paper credential must carry ${PAPER_IDENTITY_CLAIMS.join(", ")} to compare with the ID document`,
+            }
+          : {
+              code: "paper",
+              ok: true,
+              detail: "on paper: compare the name and date of birth with the holder's ID document",
+            };
   const checks = [...encoding, ...v.checks, paper];
   const presentation = { mode: "paper" as const, issuedAt: Number(stated?.issuedAt ?? 0), audience: "" };
-  if (v.verdict === "accept" && !paper.ok) return { ...v, verdict: "reject", reason: paper.reason ?? "paper_not_allowed", checks, presentation };
-  if (v.verdict !== "accept" && !paper.ok && paper.reason === "paper_not_allowed") return { ...v, verdict: "reject", reason: "paper_not_allowed", checks, presentation };
+  if (v.verdict === "accept" && !paper.ok)
+    return { ...v, verdict: "reject", reason: paper.reason ?? "paper_not_allowed", checks, presentation };
+  if (v.verdict !== "accept" && !paper.ok && paper.reason === "paper_not_allowed")
+    return { ...v, verdict: "reject", reason: "paper_not_allowed", checks, presentation };
   return { ...v, checks, presentation };
 }

@@ -1,7 +1,13 @@
 import { regionAudience } from "./credential.ts";
 import type { JsonValue } from "./json.ts";
 import { intClaim } from "./token-checks.ts";
-import { DEFAULT_CHALLENGE_WINDOW, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW, type Run, type VerifyPresentationParameters } from "./verdict.ts";
+import {
+  DEFAULT_CHALLENGE_WINDOW,
+  DEFAULT_SKEW,
+  DEFAULT_STATIC_WINDOW,
+  type Run,
+  type VerifyPresentationParameters,
+} from "./verdict.ts";
 
 /**
  * The checks every presentation gets, whatever its format: the binding (the checkpoint's
@@ -25,33 +31,64 @@ export interface Binding {
 function checkPresentationTimes(run: Run, now: number, skew: number, b: Binding): boolean {
   const exp = b.exp === undefined ? undefined : intClaim(b.exp);
   const nbf = b.nbf === undefined ? undefined : intClaim(b.nbf);
-  if ((b.exp !== undefined && exp === undefined) || (b.nbf !== undefined && nbf === undefined)) return run.fail("presentation", "malformed_presentation", "the presentation's exp and nbf must be integers");
-  if (exp !== undefined && now - skew >= exp) return run.fail("presentation", "presentation_expired", `the presentation expired at ${exp} (now ${now}, skew ${skew} s)`);
-  if (nbf !== undefined && now + skew < nbf) return run.fail("presentation", "presentation_not_yet_valid", `the presentation is not valid before ${nbf} (now ${now}, skew ${skew} s)`);
+  if ((b.exp !== undefined && exp === undefined) || (b.nbf !== undefined && nbf === undefined))
+    return run.fail("presentation", "malformed_presentation", "the presentation's exp and nbf must be integers");
+  if (exp !== undefined && now - skew >= exp)
+    return run.fail(
+      "presentation",
+      "presentation_expired",
+      `the presentation expired at ${exp} (now ${now}, skew ${skew} s)`,
+    );
+  if (nbf !== undefined && now + skew < nbf)
+    return run.fail(
+      "presentation",
+      "presentation_not_yet_valid",
+      `the presentation is not valid before ${nbf} (now ${now}, skew ${skew} s)`,
+    );
   return true;
 }
 
 /** Either the checkpoint's challenge (aud, nonce, once), or a static presentation for this region with a short window. */
 export function checkBinding(run: Run, p: VerifyPresentationParameters, b: Binding): boolean {
   const skew = p.skew ?? DEFAULT_SKEW;
-  const window = b.mode === "static" ? (p.staticWindow ?? DEFAULT_STATIC_WINDOW) : (p.challengeWindow ?? DEFAULT_CHALLENGE_WINDOW);
+  const window =
+    b.mode === "static" ? (p.staticWindow ?? DEFAULT_STATIC_WINDOW) : (p.challengeWindow ?? DEFAULT_CHALLENGE_WINDOW);
   const iat = b.issuedAt;
   if (iat === undefined || iat > p.now + skew || p.now - iat > window) {
-    return run.fail("presentation", "presentation_expired", `presentation iat ${iat ?? "missing"} outside the ${window} s window`);
+    return run.fail(
+      "presentation",
+      "presentation_expired",
+      `presentation iat ${iat ?? "missing"} outside the ${window} s window`,
+    );
   }
   if (!checkPresentationTimes(run, p.now, skew, b)) return false;
   if (p.challenge) {
-    if (b.audience !== p.challenge.audience) return run.fail("presentation", "wrong_audience", "presentation is not addressed to this checkpoint");
+    if (b.audience !== p.challenge.audience)
+      return run.fail("presentation", "wrong_audience", "presentation is not addressed to this checkpoint");
     if (b.nonce === undefined) return run.fail("presentation", "nonce_missing", "this checkpoint asked for a nonce");
-    if (b.nonce !== p.challenge.nonce) return run.fail("presentation", "wrong_nonce", "nonce does not match this checkpoint's challenge");
+    if (b.nonce !== p.challenge.nonce)
+      return run.fail("presentation", "wrong_nonce", "nonce does not match this checkpoint's challenge");
   } else if (b.mode === "challenge") {
-    return run.fail("presentation", "wrong_nonce", "presentation carries a nonce, but this checkpoint issued no challenge");
+    return run.fail(
+      "presentation",
+      "wrong_nonce",
+      "presentation carries a nonce, but this checkpoint issued no challenge",
+    );
   } else if (b.audience === "") {
     return run.fail("presentation", "audience_missing", "a static presentation must name the region it is for (aud)");
   } else if (b.audience !== regionAudience(p.region)) {
-    return run.fail("presentation", "wrong_audience", `static presentation is for ${b.audience.slice(0, 60)}, not ${regionAudience(p.region)}`);
+    return run.fail(
+      "presentation",
+      "wrong_audience",
+      `static presentation is for ${b.audience.slice(0, 60)}, not ${regionAudience(p.region)}`,
+    );
   }
-  run.pass("presentation", b.mode === "static" ? `static presentation for ${p.region}, iat within ${window} s` : "bound to this checkpoint's challenge");
+  run.pass(
+    "presentation",
+    b.mode === "static"
+      ? `static presentation for ${p.region}, iat within ${window} s`
+      : "bound to this checkpoint's challenge",
+  );
   return true;
 }
 
@@ -60,10 +97,10 @@ export function checkRequestedClaims(run: Run, p: VerifyPresentationParameters, 
   const wanted = p.challenge?.claims;
   if (!wanted?.length) return;
   const missing = wanted.filter((n) => !Object.hasOwn(claims, n));
-  if (missing.length) run.fail("disclosure", "claims_not_disclosed", `not disclosed: ${missing.join(", ").slice(0, 120)}`);
+  if (missing.length)
+    run.fail("disclosure", "claims_not_disclosed", `not disclosed: ${missing.join(", ").slice(0, 120)}`);
   else run.pass("disclosure", `disclosed what this checkpoint asked for: ${wanted.join(", ").slice(0, 120)}`);
 }
-
 
 /**
  * Spends the challenge's nonce, last: only a presentation that passed every other check uses it
@@ -74,5 +111,6 @@ export function checkRequestedClaims(run: Run, p: VerifyPresentationParameters, 
  */
 export function spendNonce(run: Run, p: VerifyPresentationParameters, holder: string): void {
   if (run.failed || !p.challenge || !p.consumeNonce) return;
-  if (!p.consumeNonce(`${holder}|${p.challenge.nonce}`)) run.fail("presentation", "nonce_reused", "this nonce was already used");
+  if (!p.consumeNonce(`${holder}|${p.challenge.nonce}`))
+    run.fail("presentation", "nonce_reused", "this nonce was already used");
 }

@@ -50,7 +50,8 @@ export class Reader {
   }
   field(): Uint8Array {
     const n = this.varint();
-    if (this.at + n > this.bytes.length) throw new CompactError("compact_malformed", `${this.carries} ends inside a field`);
+    if (this.at + n > this.bytes.length)
+      throw new CompactError("compact_malformed", `${this.carries} ends inside a field`);
     return this.bytes.subarray(this.at, (this.at += n));
   }
   end(): void {
@@ -74,7 +75,9 @@ export interface QrForm {
 export function packQrText(form: QrForm, fields: readonly Uint8Array[], head: readonly number[] = []): string {
   const out: number[] = [form.version, ...head];
   for (const f of fields) pushField(out, f);
-  return form.prefix + base45Encode(deflateSync(Uint8Array.from(out), { level: 9, mem: 12, dictionary: form.dictionary }));
+  return (
+    form.prefix + base45Encode(deflateSync(Uint8Array.from(out), { level: 9, mem: 12, dictionary: form.dictionary }))
+  );
 }
 
 /**
@@ -83,24 +86,33 @@ export function packQrText(form: QrForm, fields: readonly Uint8Array[], head: re
  * `compact_malformed`.
  */
 export function unpackQrText(form: QrForm, text: string): Reader {
-  if (!text.startsWith(form.prefix)) throw new CompactError("compact_malformed", `QR text does not start with ${form.prefix}`);
-  if (text.length > MAX_COMPACT_CHARS) throw new CompactError("compact_too_large", `QR text longer than ${MAX_COMPACT_CHARS} characters`);
+  if (!text.startsWith(form.prefix))
+    throw new CompactError("compact_malformed", `QR text does not start with ${form.prefix}`);
+  if (text.length > MAX_COMPACT_CHARS)
+    throw new CompactError("compact_too_large", `QR text longer than ${MAX_COMPACT_CHARS} characters`);
   let packed: Uint8Array;
   try {
-    packed = inflateCapped(base45Decode(text.slice(form.prefix.length), "QR text"), form.maxBytes, { dictionary: form.dictionary });
+    packed = inflateCapped(base45Decode(text.slice(form.prefix.length), "QR text"), form.maxBytes, {
+      dictionary: form.dictionary,
+    });
   } catch (e) {
     if (e instanceof InflateLimitError) throw new CompactError("compact_too_large", `${form.carries} ${e.message}`);
     throw new CompactError("compact_malformed", `QR text is not a Laissez ${form.carries}: ${(e as Error).message}`);
   }
-  if (packed[0] !== form.version) throw new CompactError("compact_malformed", `unknown ${form.prefix} version ${packed[0]}`);
+  if (packed[0] !== form.version)
+    throw new CompactError("compact_malformed", `unknown ${form.prefix} version ${packed[0]}`);
   return new Reader(packed.subarray(1), form.carries);
 }
 
 export const segments = (jwt: string): [Uint8Array, Uint8Array, Uint8Array] => {
   const parts = jwt.split(".");
   if (parts.length !== 3) throw new CompactError("compact_unsupported", "not a compact JWS");
-  return parts.map((p, i) => base64urlDecode(p, ["header", "payload", "signature"][i])) as [Uint8Array, Uint8Array, Uint8Array];
+  return parts.map((p, i) => base64urlDecode(p, ["header", "payload", "signature"][i])) as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+  ];
 };
 
-export const join = (h: Uint8Array, p: Uint8Array, s: Uint8Array): string => `${base64urlEncode(h)}.${base64urlEncode(p)}.${base64urlEncode(s)}`;
-
+export const join = (h: Uint8Array, p: Uint8Array, s: Uint8Array): string =>
+  `${base64urlEncode(h)}.${base64urlEncode(p)}.${base64urlEncode(s)}`;

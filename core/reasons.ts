@@ -88,7 +88,14 @@ export type SdJwtReason =
   | "sd_salt_too_short";
 
 /** Every code a verdict's `reason` can carry, including the pages' own (no QR, no bundle, the page's own challenge expired). */
-export type ReasonCode = VerifyReason | JwtFormatError["code"] | CompactError["code"] | BundleErrorCode | "no_qr_found" | "no_bundle" | "challenge_expired";
+export type ReasonCode =
+  | VerifyReason
+  | JwtFormatError["code"]
+  | CompactError["code"]
+  | BundleErrorCode
+  | "no_qr_found"
+  | "no_bundle"
+  | "challenge_expired";
 
 /**
  * Verdict reasons in plain words, for the person at the checkpoint, in English and Chinese
@@ -102,7 +109,8 @@ const REASONS: Record<ReasonCode, string> = {
   expired: "This credential has expired.",
   not_yet_valid: "This credential is not valid yet.",
   missing_time_claims: "This credential does not say when it was issued or when it expires.",
-  status_stale: "The revocation data on this device is too old for this kind of credential. Sync when you have a network.",
+  status_stale:
+    "The revocation data on this device is too old for this kind of credential. Sync when you have a network.",
   clock_before_bundle: "This device's clock is earlier than its revocation data: check the date and time.",
   schema_unavailable: "This device does not know the rules for this credential type yet. Sync when you have a network.",
   region_not_recognized: "This region does not accept this kind of credential from the issuing region.",
@@ -120,14 +128,16 @@ const REASONS: Record<ReasonCode, string> = {
   signature_malformed: "The signature is malformed.",
   signature_malleable: "The signature is in a non-canonical form.",
   unsupported_alg: "The token is signed with an algorithm Laissez does not accept.",
-  unsupported_header: "The token's header asks for features Laissez refuses (embedded or remote keys, critical extensions).",
+  unsupported_header:
+    "The token's header asks for features Laissez refuses (embedded or remote keys, critical extensions).",
   kid_mismatch: "The signing key named in the token does not belong to its issuer or holder.",
   alg_key_mismatch: "The signature's algorithm does not fit the issuer's key.",
   key_revoked: "The key that signed this is recorded as compromised.",
   key_not_valid_at_issuance: "The key that signed this was not valid at the time of issuance.",
   unknown_key: "The signing key is not one of the issuer's keys.",
   malformed_credential: "The credential is missing required parts (type, subject or identifier).",
-  claim_type_invalid: "A standard field of the credential (issuer, subject, validity times, identifier, type, key or status) has the wrong kind of value.",
+  claim_type_invalid:
+    "A standard field of the credential (issuer, subject, validity times, identifier, type, key or status) has the wrong kind of value.",
   issuer_mismatch: "The credential names a different issuer inside than its signer.",
   subject_mismatch: "The credential names a different holder inside than its subject.",
   schema_invalid: "The credential's contents do not follow its type's rules.",
@@ -140,9 +150,11 @@ const REASONS: Record<ReasonCode, string> = {
   status_missing: "The credential carries no revocation entry, so it cannot be checked.",
   holder_mismatch: "The person presenting is not the holder the credential was issued to.",
   holder_did_unsupported: "The holder's key is of a kind Laissez does not accept.",
-  holder_did_noncanonical: "The holder's key is written in an unusual form (another spelling of the same key): only its standard form is accepted.",
+  holder_did_noncanonical:
+    "The holder's key is written in an unusual form (another spelling of the same key): only its standard form is accepted.",
   presentation_expired: "This QR code is too old or from the future: ask the holder to show a fresh one.",
-  presentation_not_yet_valid: "This presentation is not valid yet: check this device's clock, or ask the holder for a fresh one.",
+  presentation_not_yet_valid:
+    "This presentation is not valid yet: check this device's clock, or ask the holder for a fresh one.",
   context_invalid: "The credential does not declare the data model it follows (@context).",
   wrong_audience: "This presentation was made for another checkpoint or region.",
   audience_missing: "This QR code does not say which region it is for: ask the holder to make one for this region.",
@@ -161,7 +173,8 @@ const REASONS: Record<ReasonCode, string> = {
   json_too_long: "The token is too long.",
   json_lone_surrogate: "The token's contents hold broken text (a lone UTF-16 surrogate).",
   malformed_presentation: "The presentation does not carry exactly one credential.",
-  presentation_required: "Show the credential from the wallet (a presentation): a bare credential cannot prove who holds it.",
+  presentation_required:
+    "Show the credential from the wallet (a presentation): a bare credential cannot prove who holds it.",
   key_binding_missing: "This presentation carries no proof of the holder's key (key binding stripped).",
   sd_hash_mismatch: "The holder's key binding does not cover the claims shown: something was added or removed.",
   holder_key_invalid: "The credential does not name a valid holder key.",
@@ -179,7 +192,8 @@ const REASONS: Record<ReasonCode, string> = {
   challenge_expired: "This checkpoint's challenge has expired: make a new one and ask the holder to scan it.",
   paper_not_allowed: "This kind of credential may not be shown on paper here.",
   paper_identity_missing: "This paper credential lacks the name or date of birth to compare with an ID document.",
-  phone_credential_on_paper: "This credential was issued to a phone, not printed on paper: only the holder's phone may show it. It may have been copied from someone's QR code.",
+  phone_credential_on_paper:
+    "This credential was issued to a phone, not printed on paper: only the holder's phone may show it. It may have been copied from someone's QR code.",
   bundle_malformed: "The revocation data file is damaged.",
   bundle_bad_signature: "The revocation data file's signature does not verify: it was altered.",
   bundle_untrusted_signer: "The revocation data file was not signed by this region's authority.",
@@ -278,7 +292,8 @@ const REASONS_ZH: Record<ReasonCode, string> = {
   challenge_expired: "本核验点的挑战已过期：请生成新的挑战，并请持证人扫描。",
   paper_not_allowed: "此类证件在此不接受纸质形式。",
   paper_identity_missing: "此纸质证件缺少可与身份证件核对的姓名或出生日期。",
-  phone_credential_on_paper: "此证件是签发给手机的，不是纸质证件：只能由持证人的手机出示。它可能是从他人的二维码复制的。",
+  phone_credential_on_paper:
+    "此证件是签发给手机的，不是纸质证件：只能由持证人的手机出示。它可能是从他人的二维码复制的。",
   bundle_malformed: "撤销数据文件已损坏。",
   bundle_bad_signature: "撤销数据文件的签名无法验证：文件已被改动。",
   bundle_untrusted_signer: "撤销数据文件不是由本地区的主管机构签署的。",

@@ -54,8 +54,13 @@ export class SignerError extends CodedError<"signer_unavailable"> {
 export function softwareSigner(alg: KeySignerAlg, privateKey: Uint8Array): KeySigner {
   // An Ed25519 key may come as seed‖public key (64 bytes, as did-jwt takes it): the seed signs.
   const key = Uint8Array.from(alg === "EdDSA" ? privateKey.subarray(0, 32) : privateKey);
-  if (alg === "EdDSA") return { alg, publicKey: ed25519.getPublicKey(key), sign: async (message) => ed25519.sign(message, key) };
-  return { alg, publicKey: secp256k1.getPublicKey(key, false), sign: async (digest) => rsvFromRecovered(secp256k1.sign(digest, key, { prehash: false, format: "recovered" })) };
+  if (alg === "EdDSA")
+    return { alg, publicKey: ed25519.getPublicKey(key), sign: async (message) => ed25519.sign(message, key) };
+  return {
+    alg,
+    publicKey: secp256k1.getPublicKey(key, false),
+    sign: async (digest) => rsvFromRecovered(secp256k1.sign(digest, key, { prehash: false, format: "recovered" })),
+  };
 }
 
 /** noble's "recovered" form (v‖r‖s) and the signer's r‖s‖v, both ways. */
@@ -72,17 +77,23 @@ export function signerAddress(signer: KeySigner): string {
  * A digest signed by a secp256k1 signer, checked before use: 65 bytes, recovering to the
  * signer's own key (a faulty or substituted HSM is caught here, not by every verifier later).
  */
-export async function signDigest(signer: KeySigner, digest: Uint8Array, content?: SignedContent): Promise<{ signer: string; signature: Uint8Array }> {
+export async function signDigest(
+  signer: KeySigner,
+  digest: Uint8Array,
+  content?: SignedContent,
+): Promise<{ signer: string; signature: Uint8Array }> {
   if (signer.alg !== "ES256K") throw new TypeError(`signDigest needs an ES256K signer, not ${signer.alg}`);
   const address = signerAddress(signer);
   const signature = await signer.sign(digest, content);
   let recovered: string | undefined;
   try {
-    if (signature.length === 65 && signature[64]! <= 1) recovered = secp256k1Address(secp256k1.recoverPublicKey(recoveredFromRsv(signature), digest, { prehash: false }));
+    if (signature.length === 65 && signature[64]! <= 1)
+      recovered = secp256k1Address(secp256k1.recoverPublicKey(recoveredFromRsv(signature), digest, { prehash: false }));
   } catch {
     recovered = undefined;
   }
-  if (recovered !== address) throw new SignerError(`the signer for ${address} returned a signature that does not recover to it`);
+  if (recovered !== address)
+    throw new SignerError(`the signer for ${address} returned a signature that does not recover to it`);
   return { signer: address, signature };
 }
 
@@ -93,7 +104,8 @@ export function jwtSigner(signer: KeySigner): JwtSigner {
     const content: SignedContent = { kind: "jwt", preimage: bytes };
     if (signer.alg === "EdDSA") return base64urlEncode(await signer.sign(bytes, content));
     const signature = await signer.sign(sha256(bytes), content);
-    if (signature.length !== 65) throw new SignerError(`the ES256K signer returned ${signature.length} bytes, expected 65`);
+    if (signature.length !== 65)
+      throw new SignerError(`the ES256K signer returned ${signature.length} bytes, expected 65`);
     return base64urlEncode(signature.subarray(0, 64));
   };
 }
@@ -111,5 +123,6 @@ export async function probeSigner(signer: KeySigner): Promise<void> {
     return;
   }
   const signature = await signer.sign(probe, { kind: "probe", preimage: probe });
-  if (!(signature.length === 64 && ed25519.verify(signature, probe, signer.publicKey))) throw new SignerError("the Ed25519 signer's signature does not verify under its public key");
+  if (!(signature.length === 64 && ed25519.verify(signature, probe, signer.publicKey)))
+    throw new SignerError("the Ed25519 signer's signature does not verify under its public key");
 }

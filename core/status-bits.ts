@@ -47,7 +47,8 @@ export interface WordMasks {
 export function toWordMasks(indices: Iterable<number>, size: number): WordMasks {
   const byWord = new Map<number, bigint>();
   for (const index of indices) {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new RangeError(`status index ${index} outside [0, ${size})`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+      throw new RangeError(`status index ${index} outside [0, ${size})`);
     const { word, mask } = wordMask(index);
     byWord.set(word, (byWord.get(word) ?? 0n) | mask);
   }

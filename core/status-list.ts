@@ -8,7 +8,9 @@ export const MIN_STATUS_LIST_SIZE = 131_072;
 /** No list we accept decompresses past this (16 Mi entries): a gzip bomb stops here. */
 export const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
 
-export class StatusListError extends CodedError<"status_list_malformed" | "status_list_too_short" | "status_list_too_large"> {}
+export class StatusListError extends CodedError<
+  "status_list_malformed" | "status_list_too_short" | "status_list_too_large"
+> {}
 
 /** `encodedList` of a StatusList2021Credential: GZIP, then base64url (Status List 2021 has no multibase prefix). */
 export function encodeStatusList(bits: Uint8Array): string {
@@ -20,7 +22,11 @@ export function encodeStatusList(bits: Uint8Array): string {
  * always starts `H4sI`, so the prefix cannot be mistaken); refuses lists under `minEntries` (131,072: herd privacy) and
  * anything inflating past `maxBytes` (a gzip bomb).
  */
-export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYTES, minEntries = MIN_STATUS_LIST_SIZE): Uint8Array {
+export function decodeStatusList(
+  encoded: string,
+  maxBytes = MAX_STATUS_LIST_BYTES,
+  minEntries = MIN_STATUS_LIST_SIZE,
+): Uint8Array {
   let compressed: Uint8Array;
   try {
     compressed = base64urlDecode(encoded.startsWith("u") ? encoded.slice(1) : encoded, "encodedList");
@@ -35,7 +41,10 @@ export function decodeStatusList(encoded: string, maxBytes = MAX_STATUS_LIST_BYT
     throw new StatusListError("status_list_malformed", `status list is not valid GZIP: ${(e as Error).message}`);
   }
   if (bits.length * 8 < minEntries) {
-    throw new StatusListError("status_list_too_short", `status list has ${bits.length * 8} entries, fewer than ${minEntries}`);
+    throw new StatusListError(
+      "status_list_too_short",
+      `status list has ${bits.length * 8} entries, fewer than ${minEntries}`,
+    );
   }
   return bits;
 }

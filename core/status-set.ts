@@ -87,7 +87,10 @@ export function applyStatusChanges(s: StatusSet, size: number, changes: Readonly
     }
     return statusSetFromBitstring(bits, size);
   }
-  const added = [...changes].filter(([, v]) => v).map(([i]) => i).sort((a, b) => a - b);
+  const added = [...changes]
+    .filter(([, v]) => v)
+    .map(([i]) => i)
+    .sort((a, b) => a - b);
   const merged = new Uint32Array(s.sparse.length + added.length);
   let n = 0;
   let a = 0;

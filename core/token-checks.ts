@@ -3,7 +3,8 @@ import { decodeJwt, JwtFormatError, type DecodedJwt } from "./jwt.ts";
 import type { Run } from "./verdict.ts";
 
 /** A safe integer claim, or undefined. */
-export const intClaim = (v: JsonValue | undefined): number | undefined => (typeof v === "number" && Number.isSafeInteger(v) ? v : undefined);
+export const intClaim = (v: JsonValue | undefined): number | undefined =>
+  typeof v === "number" && Number.isSafeInteger(v) ? v : undefined;
 
 /** What each registered claim must be when present (RFC 7519 §4.1; NumericDates as integers, as Laissez issues them). */
 const isString = (v: JsonValue): boolean => typeof v === "string";
@@ -23,10 +24,15 @@ export const JWT_CLAIM_TYPES: Readonly<Record<string, readonly [string, (v: Json
  * is refused, never read as absent (a string `nbf` once made a credential valid from `iat`).
  * Part of the `format` check, like the strict JSON: a malformed token, whoever signed it.
  */
-export function checkClaimTypes(run: Run, payload: Record<string, JsonValue>, types: Readonly<Record<string, readonly [string, (v: JsonValue) => boolean]>>): boolean {
+export function checkClaimTypes(
+  run: Run,
+  payload: Record<string, JsonValue>,
+  types: Readonly<Record<string, readonly [string, (v: JsonValue) => boolean]>>,
+): boolean {
   for (const [name, [expected, ok]] of Object.entries(types)) {
     const value = payload[name];
-    if (Object.hasOwn(payload, name) && value !== undefined && !ok(value)) return run.fail("format", "claim_type_invalid", `${name} must be ${expected}`);
+    if (Object.hasOwn(payload, name) && value !== undefined && !ok(value))
+      return run.fail("format", "claim_type_invalid", `${name} must be ${expected}`);
   }
   return true;
 }
@@ -42,4 +48,3 @@ export function decodeToken(run: Run, token: string): DecodedJwt | undefined {
     return undefined;
   }
 }
-

@@ -21,7 +21,8 @@ import { getTokenStatus, type TokenStatusBits } from "./status-bits.ts";
  */
 export const STATUS_LIST_TYP = "statuslist+jwt";
 
-export type StatusListTokenErrorCode = "wrong_typ" | "status_list_malformed" | "status_list_too_large" | "malformed_jwt";
+export type StatusListTokenErrorCode =
+  "wrong_typ" | "status_list_malformed" | "status_list_too_large" | "malformed_jwt";
 export class StatusListTokenError extends CodedError<StatusListTokenErrorCode> {}
 
 export interface StatusListTokenPayload {
@@ -60,21 +61,32 @@ export function decodeStatusListToken(token: string, maxBytes = MAX_STATUS_LIST_
   try {
     jwt = decodeJwt(token);
   } catch (e) {
-    throw new StatusListTokenError("malformed_jwt", e instanceof JwtFormatError ? `${e.code}: ${e.message}` : (e as Error).message);
+    throw new StatusListTokenError(
+      "malformed_jwt",
+      e instanceof JwtFormatError ? `${e.code}: ${e.message}` : (e as Error).message,
+    );
   }
-  if (jwt.header.typ !== STATUS_LIST_TYP) throw new StatusListTokenError("wrong_typ", `typ ${JSON.stringify(jwt.header.typ)} is not ${STATUS_LIST_TYP}`);
+  if (jwt.header.typ !== STATUS_LIST_TYP)
+    throw new StatusListTokenError("wrong_typ", `typ ${JSON.stringify(jwt.header.typ)} is not ${STATUS_LIST_TYP}`);
   const { sub, iat, exp, status_list: list } = jwt.payload;
-  if (typeof sub !== "string" || typeof iat !== "number" || (exp !== undefined && typeof exp !== "number") || !isObject(list)) {
+  if (
+    typeof sub !== "string" ||
+    typeof iat !== "number" ||
+    (exp !== undefined && typeof exp !== "number") ||
+    !isObject(list)
+  ) {
     throw new StatusListTokenError("status_list_malformed", "sub, iat and status_list are required");
   }
   const bits = list.bits;
-  if (bits !== 1 && bits !== 2 && bits !== 4 && bits !== 8) throw new StatusListTokenError("status_list_malformed", "bits must be 1, 2, 4 or 8");
+  if (bits !== 1 && bits !== 2 && bits !== 4 && bits !== 8)
+    throw new StatusListTokenError("status_list_malformed", "bits must be 1, 2, 4 or 8");
   if (typeof list.lst !== "string") throw new StatusListTokenError("status_list_malformed", "lst must be a string");
   let bytes: Uint8Array;
   try {
     bytes = inflateCapped(base64urlDecode(list.lst, "lst"), maxBytes, "zlib");
   } catch (e) {
-    if (e instanceof InflateLimitError) throw new StatusListTokenError("status_list_too_large", `status list ${e.message}`);
+    if (e instanceof InflateLimitError)
+      throw new StatusListTokenError("status_list_too_large", `status list ${e.message}`);
     throw new StatusListTokenError("status_list_malformed", `lst is not base64url ZLIB: ${(e as Error).message}`);
   }
   return { jwt, sub, iat, exp, bits, bytes };
@@ -85,4 +97,3 @@ export function tokenStatusAt(bytes: Uint8Array, bits: TokenStatusBits, index: n
   if (!Number.isSafeInteger(index) || index < 0 || index >= (bytes.length * 8) / bits) return undefined;
   return getTokenStatus(bytes, index, bits);
 }
-

@@ -1,6 +1,12 @@
 import { isOpenAt, type AccreditationWindow, type IssuerEntry, type IssuerKey, type TrustBundle } from "./bundle.ts";
 import { secp256k1Address, signatureShapeProblem, type JwsAlg } from "./crypto.ts";
-import type { CredentialContent, CredentialDecoder, CredentialTimes, DecodedCredential, StatusClaim } from "./decoded-credential.ts";
+import type {
+  CredentialContent,
+  CredentialDecoder,
+  CredentialTimes,
+  DecodedCredential,
+  StatusClaim,
+} from "./decoded-credential.ts";
 import { parseEthrDid } from "./did.ts";
 import { base64urlDecode } from "./encoding.ts";
 import { isObject, type JsonValue } from "./json.ts";
@@ -8,7 +14,14 @@ import { own } from "./own.ts";
 import { validateSchema } from "./schema.ts";
 import { hasStatus } from "./status-set.ts";
 import { MIN_STATUS_LIST_SIZE } from "./status-list.ts";
-import { DEFAULT_SKEW, isProblem, type Problem, type Run, type Verdict, type VerifyCredentialParameters } from "./verdict.ts";
+import {
+  DEFAULT_SKEW,
+  isProblem,
+  type Problem,
+  type Run,
+  type Verdict,
+  type VerifyCredentialParameters,
+} from "./verdict.ts";
 
 /** What a credential that passed every check tells the verdict. */
 export interface CredentialFacts {
@@ -33,10 +46,19 @@ export interface SignedBytes {
  * The checks of one credential, in order; stops at the first failure (the checks that ran
  * are the verdict's record): the clock, then the format's decoder, then the shared trust checks.
  */
-export function checkCredential(run: Run, p: VerifyCredentialParameters, token: string, decode: CredentialDecoder): CredentialFacts | undefined {
+export function checkCredential(
+  run: Run,
+  p: VerifyCredentialParameters,
+  token: string,
+  decode: CredentialDecoder,
+): CredentialFacts | undefined {
   const skew = p.skew ?? DEFAULT_SKEW;
   if (p.now < p.bundle.block.timestamp - skew) {
-    run.fail("clock", "clock_before_bundle", `device clock ${p.now} is before the bundle's block time ${p.bundle.block.timestamp}: set the clock`);
+    run.fail(
+      "clock",
+      "clock_before_bundle",
+      `device clock ${p.now} is before the bundle's block time ${p.bundle.block.timestamp}: set the clock`,
+    );
     return undefined;
   }
   run.pass("clock", `device clock not before the bundle (skew ${skew} s)`);
@@ -60,12 +82,16 @@ export function checkTrust(run: Run, p: VerifyCredentialParameters, c: DecodedCr
   const typeEntry = checkTypeAndAccreditation(run, p, content, c.times, issuer);
   if (!typeEntry) return undefined;
   if (!checkValidity(run, p, c.times, content.credentialType, typeEntry.maxValidity as number)) return undefined;
-  if (typeEntry.schema === null) return void run.fail("schema", "schema_unavailable", `the bundle has no schema for ${content.credentialType}`);
+  if (typeEntry.schema === null)
+    return void run.fail("schema", "schema_unavailable", `the bundle has no schema for ${content.credentialType}`);
   // Selective disclosure: a withheld claim is not missing, so `required` cannot apply to what is shown.
   const partial = content.withheld !== undefined;
   const problems = validateSchema(partial ? withoutRequired(typeEntry.schema) : typeEntry.schema, content.claims);
   if (problems.length > 0) return void run.fail("schema", "schema_invalid", problems.slice(0, 3).join("; "));
-  run.pass("schema", `claims valid against the ${content.credentialType} schema${partial ? ` (${Object.keys(content.claims).length} disclosed, ${content.withheld} undisclosed digests)` : ""}`);
+  run.pass(
+    "schema",
+    `claims valid against the ${content.credentialType} schema${partial ? ` (${Object.keys(content.claims).length} disclosed, ${content.withheld} undisclosed digests)` : ""}`,
+  );
   if (!checkStatus(run, p, content.status, address, typeEntry.maxStatusAge)) return undefined;
   return {
     issuer: { did: c.issuer, name: issuer.name, region: issuer.region },
@@ -91,54 +117,112 @@ function withoutRequired(schema: JsonValue): JsonValue {
  * ethr-did-resolver numbers them (`#delegate-N`, at any version of the document), that method's
  * key must make the signature, and the key's type pins the algorithm.
  */
-function checkIssuerKey(run: Run, p: VerifyCredentialParameters, c: DecodedCredential): { issuer: IssuerEntry; windows: IssuerKey[]; address: string } | undefined {
+function checkIssuerKey(
+  run: Run,
+  p: VerifyCredentialParameters,
+  c: DecodedCredential,
+): { issuer: IssuerEntry; windows: IssuerKey[]; address: string } | undefined {
   const { bundle } = p;
   const ethr = parseEthrDid(c.issuer);
   const issuer = ethr && ethr.chainId === bundle.chainId ? own(bundle.issuers, ethr.address) : undefined;
-  if (!ethr || !issuer) return void run.fail("issuer", "unknown_issuer", `issuer ${c.issuer.slice(0, 80)} is not registered on chain ${bundle.chainId}`);
+  if (!ethr || !issuer)
+    return void run.fail(
+      "issuer",
+      "unknown_issuer",
+      `issuer ${c.issuer.slice(0, 80)} is not registered on chain ${bundle.chainId}`,
+    );
   run.pass("issuer", `${issuer.name} (${issuer.region})`);
   const hash = c.kid.indexOf("#");
-  if (hash < 0 || c.kid.slice(0, hash) !== c.issuer) return void run.fail("key", "kid_mismatch", `kid ${c.kid.slice(0, 80)} does not belong to the issuer`);
+  if (hash < 0 || c.kid.slice(0, hash) !== c.issuer)
+    return void run.fail("key", "kid_mismatch", `kid ${c.kid.slice(0, 80)} does not belong to the issuer`);
   const keys = own(bundle.keys, ethr.address) ?? [];
   const method = c.kid.slice(hash + 1);
   const named = keys.find((k) => k.methods.includes(method));
-  if (!named) return void run.fail("key", "unknown_key", `kid names no verification method of the issuer: ${method.slice(0, 60)}`);
+  if (!named)
+    return void run.fail(
+      "key",
+      "unknown_key",
+      `kid names no verification method of the issuer: ${method.slice(0, 60)}`,
+    );
   // Every window of the key counts (a key rotated out and re-added has two).
   const windows = keys.filter((k) => k.id === named.id);
   const key = named;
-  if ((c.alg === "ES256K") !== (key.kind === "secp256k1-address")) return void run.fail("key", "alg_key_mismatch", `alg ${c.alg} cannot be used with a ${key.kind} key`);
+  if ((c.alg === "ES256K") !== (key.kind === "secp256k1-address"))
+    return void run.fail("key", "alg_key_mismatch", `alg ${c.alg} cannot be used with a ${key.kind} key`);
   run.pass("key", `${key.kind} key ${key.id}`);
   if (!checkSignature(run, p, c, c.alg, key)) return undefined;
   return { issuer, windows, address: ethr.address };
 }
 
 /** The key was valid when the credential was issued, and the issuer is active now. */
-function checkIssuance(run: Run, p: VerifyCredentialParameters, times: CredentialTimes, windows: readonly IssuerKey[], issuer: IssuerEntry): boolean {
+function checkIssuance(
+  run: Run,
+  p: VerifyCredentialParameters,
+  times: CredentialTimes,
+  windows: readonly IssuerKey[],
+  issuer: IssuerEntry,
+): boolean {
   const iat = times.issuedAt;
   const key = windows[0] as IssuerKey;
-  if (windows.some((k) => k.revoked)) return run.fail("key_validity", "key_revoked", `key ${key.id} is recorded as compromised: nothing it signed is accepted`);
+  if (windows.some((k) => k.revoked))
+    return run.fail(
+      "key_validity",
+      "key_revoked",
+      `key ${key.id} is recorded as compromised: nothing it signed is accepted`,
+    );
   const window = windows.find((k) => isOpenAt(k, iat));
   if (!window) {
-    return run.fail("key_validity", "key_not_valid_at_issuance", `key ${key.id} was not valid at iat ${iat} (${windows.length} window${windows.length > 1 ? "s" : ""})`);
+    return run.fail(
+      "key_validity",
+      "key_not_valid_at_issuance",
+      `key ${key.id} was not valid at iat ${iat} (${windows.length} window${windows.length > 1 ? "s" : ""})`,
+    );
   }
-  run.pass("key_validity", `key valid at issuance (${iat})${window.validUntil !== null && window.validUntil <= p.now ? `; retired at ${window.validUntil}` : ""}`);
-  if (issuer.status !== "active") return run.fail("issuer_status", issuer.status === "suspended" ? "issuer_suspended" : "issuer_removed", `issuer is ${issuer.status}`);
+  run.pass(
+    "key_validity",
+    `key valid at issuance (${iat})${window.validUntil !== null && window.validUntil <= p.now ? `; retired at ${window.validUntil}` : ""}`,
+  );
+  if (issuer.status !== "active")
+    return run.fail(
+      "issuer_status",
+      issuer.status === "suspended" ? "issuer_suspended" : "issuer_removed",
+      `issuer is ${issuer.status}`,
+    );
   run.pass("issuer_status", "active");
   return true;
 }
 
 /** The type is registered, the issuer was accredited for it at issuance, and this region recognizes it. */
-function checkTypeAndAccreditation(run: Run, p: VerifyCredentialParameters, content: CredentialContent, times: CredentialTimes, issuer: IssuerEntry): TrustBundle["credentialTypes"][string] | undefined {
+function checkTypeAndAccreditation(
+  run: Run,
+  p: VerifyCredentialParameters,
+  content: CredentialContent,
+  times: CredentialTimes,
+  issuer: IssuerEntry,
+): TrustBundle["credentialTypes"][string] | undefined {
   const type = content.credentialType;
   const typeEntry = own(p.bundle.credentialTypes, type);
-  if (!typeEntry) return void run.fail("credential", "unknown_type", `credential type ${type.slice(0, 40)} is not registered`);
-  if (typeof typeEntry.maxValidity !== "number") return void run.fail("credential", "type_policy_missing", `credential type ${type} has no policy (maximum validity) on chain`);
+  if (!typeEntry)
+    return void run.fail("credential", "unknown_type", `credential type ${type.slice(0, 40)} is not registered`);
+  if (typeof typeEntry.maxValidity !== "number")
+    return void run.fail(
+      "credential",
+      "type_policy_missing",
+      `credential type ${type} has no policy (maximum validity) on chain`,
+    );
   run.pass("credential", `${type} ${content.id}`);
   if (!checkAccreditation(run, own(issuer.accreditations, type) ?? [], type, times.issuedAt)) return undefined;
   if (issuer.region !== p.region && !(own(own(p.bundle.recognition, p.region), issuer.region) ?? []).includes(type)) {
-    return void run.fail("recognition", "region_not_recognized", `${p.region} does not recognize ${type} from ${issuer.region}`);
+    return void run.fail(
+      "recognition",
+      "region_not_recognized",
+      `${p.region} does not recognize ${type} from ${issuer.region}`,
+    );
   }
-  run.pass("recognition", issuer.region === p.region ? "issued in this region" : `${p.region} recognizes ${type} from ${issuer.region}`);
+  run.pass(
+    "recognition",
+    issuer.region === p.region ? "issued in this region" : `${p.region} recognizes ${type} from ${issuer.region}`,
+  );
   return typeEntry;
 }
 
@@ -146,31 +230,64 @@ function checkTypeAndAccreditation(run: Run, p: VerifyCredentialParameters, cont
  * The accreditation window holding iat, from the whole history: a renewal never turns earlier
  * honest credentials away; a window withdrawn for cause turns away all it covered.
  */
-function checkAccreditation(run: Run, history: readonly AccreditationWindow[], credentialType: string, iat: number): boolean {
+function checkAccreditation(
+  run: Run,
+  history: readonly AccreditationWindow[],
+  credentialType: string,
+  iat: number,
+): boolean {
   const windows = history.filter((w) => w.validFrom < w.validUntil);
-  if (windows.length === 0) return run.fail("accreditation", "issuer_not_accredited", `issuer is not accredited for ${credentialType}`);
+  if (windows.length === 0)
+    return run.fail("accreditation", "issuer_not_accredited", `issuer is not accredited for ${credentialType}`);
   const at = windows.find((w) => isOpenAt(w, iat));
   if (at?.end === "withdrawn") {
-    return run.fail("accreditation", "accreditation_withdrawn", `the accreditation for ${credentialType} in force at issuance [${at.validFrom}, ${at.validUntil}) was withdrawn for cause`);
+    return run.fail(
+      "accreditation",
+      "accreditation_withdrawn",
+      `the accreditation for ${credentialType} in force at issuance [${at.validFrom}, ${at.validUntil}) was withdrawn for cause`,
+    );
   }
   if (!at) {
     const first = Math.min(...windows.map((w) => w.validFrom));
     return iat < first
-      ? run.fail("accreditation", "accreditation_not_yet_valid", `accreditation for ${credentialType} starts at ${first}, after issuance`)
-      : run.fail("accreditation", "accreditation_expired", `no accreditation for ${credentialType} was in force at issuance (${iat})`);
+      ? run.fail(
+          "accreditation",
+          "accreditation_not_yet_valid",
+          `accreditation for ${credentialType} starts at ${first}, after issuance`,
+        )
+      : run.fail(
+          "accreditation",
+          "accreditation_expired",
+          `no accreditation for ${credentialType} was in force at issuance (${iat})`,
+        );
   }
-  run.pass("accreditation", `accredited for ${credentialType} at issuance (window [${at.validFrom}, ${at.validUntil}), ${at.end})`);
+  run.pass(
+    "accreditation",
+    `accredited for ${credentialType} at issuance (window [${at.validFrom}, ${at.validUntil}), ${at.end})`,
+  );
   return true;
 }
 
 /** nbf/iat ≤ now ≤ exp, each with the stated skew, and no longer than the type allows. */
-function checkValidity(run: Run, p: VerifyCredentialParameters, times: CredentialTimes, type: string, maxValidity: number): boolean {
+function checkValidity(
+  run: Run,
+  p: VerifyCredentialParameters,
+  times: CredentialTimes,
+  type: string,
+  maxValidity: number,
+): boolean {
   const skew = p.skew ?? DEFAULT_SKEW;
-  if (p.now + skew < times.validFrom || p.now + skew < times.issuedAt) return run.fail("validity", "not_yet_valid", `valid from ${times.validFrom}`);
+  if (p.now + skew < times.validFrom || p.now + skew < times.issuedAt)
+    return run.fail("validity", "not_yet_valid", `valid from ${times.validFrom}`);
   if (p.now - skew >= times.validUntil) return run.fail("validity", "expired", `expired at ${times.validUntil}`);
   // The issuer's iat is its word: a credential may never outlive iat + the type's bound.
   const span = times.validUntil - Math.min(times.issuedAt, times.validFrom);
-  if (span > maxValidity) return run.fail("validity", "validity_exceeds_type_maximum", `valid for ${span} s; ${type} allows at most ${maxValidity} s`);
+  if (span > maxValidity)
+    return run.fail(
+      "validity",
+      "validity_exceeds_type_maximum",
+      `valid for ${span} s; ${type} allows at most ${maxValidity} s`,
+    );
   run.pass("validity", `valid until ${times.validUntil} (skew ${skew} s)`);
   return true;
 }
@@ -180,10 +297,24 @@ function checkValidity(run: Run, p: VerifyCredentialParameters, times: Credentia
  * first (length, range, low s), then the curve: a secp256k1 address key is recovered once per
  * address and cached.
  */
-export function checkSignature(run: Run, p: VerifyCredentialParameters, signed: SignedBytes, alg: JwsAlg, key: IssuerKey | { publicKey: Uint8Array }): boolean {
+export function checkSignature(
+  run: Run,
+  p: VerifyCredentialParameters,
+  signed: SignedBytes,
+  alg: JwsAlg,
+  key: IssuerKey | { publicKey: Uint8Array },
+): boolean {
   const shape = signatureShapeProblem(alg, signed.signature);
-  if (shape) return run.fail("signature", shape === "high_s" ? "signature_malleable" : "signature_malformed", `signature rejected before verification: ${shape}`);
-  const ok = "kind" in key && key.kind === "secp256k1-address" ? verifyByAddress(p, signed, alg, key.address as string) : p.verifier.verify(alg, publicKeyOf(p, key), signed.signingInput, signed.signature);
+  if (shape)
+    return run.fail(
+      "signature",
+      shape === "high_s" ? "signature_malleable" : "signature_malformed",
+      `signature rejected before verification: ${shape}`,
+    );
+  const ok =
+    "kind" in key && key.kind === "secp256k1-address"
+      ? verifyByAddress(p, signed, alg, key.address as string)
+      : p.verifier.verify(alg, publicKeyOf(p, key), signed.signingInput, signed.signature);
   if (!ok) return run.fail("signature", "bad_signature", `${alg} signature does not verify`);
   run.pass("signature", `${alg} signature verified (${p.verifier.name})`);
   return true;
@@ -211,30 +342,58 @@ function publicKeyOf(p: VerifyCredentialParameters, key: IssuerKey | { publicKey
 }
 
 /** Every status claim against the bundle's lists; fails closed without a revocation entry. */
-export function checkStatus(run: Run, p: VerifyCredentialParameters, claims: readonly (StatusClaim | Problem)[], issuer: string, maxAge: number): boolean {
+export function checkStatus(
+  run: Run,
+  p: VerifyCredentialParameters,
+  claims: readonly (StatusClaim | Problem)[],
+  issuer: string,
+  maxAge: number,
+): boolean {
   const purposes = new Set<string>();
   let suspended = false;
   for (const claim of claims) {
     if (isProblem(claim)) return run.fail("status", claim.reason, claim.detail);
     const { purpose } = claim;
-    const list = claim.list && claim.list.chainId === p.bundle.chainId ? own(p.bundle.statusLists, String(claim.list.listId)) : undefined;
-    if (!list) return run.fail("status", "status_list_unknown", `status list ${claim.listUrl.slice(0, 100)} is not in the bundle`);
-    if (list.issuer !== issuer) return run.fail("status", "status_list_wrong_issuer", "status list belongs to another issuer");
-    if (list.purpose !== purpose) return run.fail("status", "status_purpose_mismatch", `list is a ${list.purpose} list, entry says ${purpose}`);
-    if (list.size < MIN_STATUS_LIST_SIZE) return run.fail("status", "status_list_too_short", `list has ${list.size} entries`);
+    const list =
+      claim.list && claim.list.chainId === p.bundle.chainId
+        ? own(p.bundle.statusLists, String(claim.list.listId))
+        : undefined;
+    if (!list)
+      return run.fail(
+        "status",
+        "status_list_unknown",
+        `status list ${claim.listUrl.slice(0, 100)} is not in the bundle`,
+      );
+    if (list.issuer !== issuer)
+      return run.fail("status", "status_list_wrong_issuer", "status list belongs to another issuer");
+    if (list.purpose !== purpose)
+      return run.fail("status", "status_purpose_mismatch", `list is a ${list.purpose} list, entry says ${purpose}`);
+    if (list.size < MIN_STATUS_LIST_SIZE)
+      return run.fail("status", "status_list_too_short", `list has ${list.size} entries`);
     const index = /^(0|[1-9]\d{0,9})$/.test(claim.index) ? Number(claim.index) : NaN;
-    if (!(index < list.size)) return run.fail("status", "status_index_out_of_range", `index ${claim.index.slice(0, 20)} outside the list`);
+    if (!(index < list.size))
+      return run.fail("status", "status_index_out_of_range", `index ${claim.index.slice(0, 20)} outside the list`);
     purposes.add(purpose);
     if (hasStatus(list.set, index)) {
-      if (purpose === "revocation") return run.fail("status", "revoked", `revoked (as of block ${p.bundle.block.number})`);
+      if (purpose === "revocation")
+        return run.fail("status", "revoked", `revoked (as of block ${p.bundle.block.number})`);
       suspended = true;
     }
   }
-  if (!purposes.has("revocation")) return run.fail("status", "status_missing", "credential has no revocation status entry");
+  if (!purposes.has("revocation"))
+    return run.fail("status", "status_missing", "credential has no revocation status entry");
   const age = Math.max(0, p.now - p.bundle.block.timestamp);
-  if (age > maxAge) return run.fail("freshness", "status_stale", `status data is ${age} s old; this type allows ${maxAge} s: sync the bundle`);
+  if (age > maxAge)
+    return run.fail(
+      "freshness",
+      "status_stale",
+      `status data is ${age} s old; this type allows ${maxAge} s: sync the bundle`,
+    );
   if (suspended) return run.fail("status", "suspended", `suspended (as of block ${p.bundle.block.number})`);
-  run.pass("status", `not revoked${purposes.has("suspension") ? ", not suspended" : ""} as of block ${p.bundle.block.number}`);
+  run.pass(
+    "status",
+    `not revoked${purposes.has("suspension") ? ", not suspended" : ""} as of block ${p.bundle.block.number}`,
+  );
   run.pass("freshness", `status data ${age} s old (limit ${maxAge} s)`);
   return true;
 }

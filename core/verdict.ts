@@ -56,7 +56,11 @@ export interface Verdict {
    * How the credential was shown: bound to a checkpoint's challenge, static (a region), or on
    * paper (core/paper.ts: no holder key, `audience` empty); `audience` is what it named.
    */
-  readonly presentation?: { readonly mode: "challenge" | "static" | "paper"; readonly issuedAt: number; readonly audience: string };
+  readonly presentation?: {
+    readonly mode: "challenge" | "static" | "paper";
+    readonly issuedAt: number;
+    readonly audience: string;
+  };
   /** The credential's format. */
   readonly format?: CredentialFormat;
   /** SD-JWT VC: how many digests were not disclosed (withheld claims or decoys). */
@@ -131,7 +135,12 @@ export class Run {
  * failed `bundle` check. The caller cannot decide, whatever the token.
  */
 export function bundleUnusableVerdict(reason: ReasonCode, detail: string): Verdict {
-  return { verdict: "unknown", reason, checks: [{ code: "bundle", ok: false, reason, detail }], bundle: { block: { number: 0, hash: "", timestamp: 0 }, ageSeconds: 0 } };
+  return {
+    verdict: "unknown",
+    reason,
+    checks: [{ code: "bundle", ok: false, reason, detail }],
+    bundle: { block: { number: 0, hash: "", timestamp: 0 }, ageSeconds: 0 },
+  };
 }
 
 export function finish(run: Run, p: VerifyCredentialParameters, extra: Partial<Verdict> = {}): Verdict {

@@ -4,9 +4,23 @@ import { paperVerdict, type PaperStatement } from "./paper.ts";
 import { checkBinding, checkRequestedClaims, spendNonce } from "./presentation-checks.ts";
 import { CompactError } from "./qr-text.ts";
 import { checkCredential } from "./trust-checks.ts";
-import { finish, Run, type Check, type Verdict, type VerifyCredentialParameters, type VerifyPresentationParameters } from "./verdict.ts";
+import {
+  finish,
+  Run,
+  type Check,
+  type Verdict,
+  type VerifyCredentialParameters,
+  type VerifyPresentationParameters,
+} from "./verdict.ts";
 
-export type { Check, CheckCode, Verdict, VerdictKind, VerifyCredentialParameters, VerifyPresentationParameters } from "./verdict.ts";
+export type {
+  Check,
+  CheckCode,
+  Verdict,
+  VerdictKind,
+  VerifyCredentialParameters,
+  VerifyPresentationParameters,
+} from "./verdict.ts";
 export { DEFAULT_CHALLENGE_WINDOW, DEFAULT_SKEW, DEFAULT_STATIC_WINDOW } from "./verdict.ts";
 
 /** Verifies a bare credential (no holder binding) against the bundle: never throws for a bad credential. */
@@ -38,7 +52,8 @@ export function verifyPresentation(token: string, p: VerifyPresentationParameter
   const presented = format.checkPresentation(run, p, token);
   if (!presented || !checkBinding(run, p, presented.binding)) return finish(run, p);
   const facts = checkCredential(run, p, presented.credential, format.decode);
-  if (facts && facts.holder !== presented.binding.holder) run.fail("holder_binding", "holder_mismatch", presented.holderMismatch);
+  if (facts && facts.holder !== presented.binding.holder)
+    run.fail("holder_binding", "holder_mismatch", presented.holderMismatch);
   else if (facts) {
     if (presented.holderMatched) run.pass("holder_binding", presented.holderMatched);
     checkRequestedClaims(run, p, facts.claims);
@@ -74,7 +89,12 @@ export function verifyPaperCredential(text: string, p: VerifyCredentialParameter
       encoding.push({ code: "encoding", ok: true, detail: `paper QR form (${format.paper.prefix})` });
     } catch (e) {
       const reason = e instanceof CompactError ? e.code : "compact_malformed";
-      return { verdict: "reject", reason, checks: [{ code: "encoding", ok: false, reason, detail: (e as Error).message }], bundle: { block: p.bundle.block, ageSeconds: Math.max(0, p.now - p.bundle.block.timestamp) } };
+      return {
+        verdict: "reject",
+        reason,
+        checks: [{ code: "encoding", ok: false, reason, detail: (e as Error).message }],
+        bundle: { block: p.bundle.block, ageSeconds: Math.max(0, p.now - p.bundle.block.timestamp) },
+      };
     }
   }
   return paperVerdict(verifyCredential(credential, p), p, statedBy(formatOf(credential).format, credential), encoding);
@@ -100,7 +120,12 @@ const LAISSEZ_TEXT = /^(LZ[A-Z0-9]*:[\s\S]+|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Z
 export function notLaissezText(text: string): Check | undefined {
   if (typeof text === "string" && LAISSEZ_TEXT.test(text)) return undefined;
   const t = typeof text === "string" ? text : "";
-  return { code: "encoding", ok: false, reason: "compact_malformed", detail: `not a Laissez QR code (${t.length} characters, starting ${JSON.stringify(t.slice(0, 12))})` };
+  return {
+    code: "encoding",
+    ok: false,
+    reason: "compact_malformed",
+    detail: `not a Laissez QR code (${t.length} characters, starting ${JSON.stringify(t.slice(0, 12))})`,
+  };
 }
 
 export interface VerifyTokenParameters extends VerifyPresentationParameters {
@@ -121,13 +146,25 @@ export function verifyToken(text: string, p: VerifyTokenParameters): Verdict {
   // Whitespace around a text is no part of any form (a scanner's or a file's newline): every entrance reads the same text.
   const token = typeof text === "string" ? text.trim() : text;
   const stranger = p.challenge || p.requirePresentation ? notLaissezText(token) : undefined;
-  if (stranger) return { verdict: "reject", reason: "compact_malformed", checks: [stranger], bundle: { block: p.bundle.block, ageSeconds: Math.max(0, p.now - p.bundle.block.timestamp) } };
+  if (stranger)
+    return {
+      verdict: "reject",
+      reason: "compact_malformed",
+      checks: [stranger],
+      bundle: { block: p.bundle.block, ageSeconds: Math.max(0, p.now - p.bundle.block.timestamp) },
+    };
   const { form } = formatOf(token);
   if (form === "presentation" || form === "qr") return verifyPresentation(token, p);
   if (form === "paper" && !p.challenge) return verifyPaperCredential(token, p);
   if (p.challenge || p.requirePresentation) {
     const run = new Run();
-    run.fail("presentation", "presentation_required", p.challenge ? "a challenge was demanded: only a presentation bound to it answers, not a bare credential" : "a presentation (holder binding) is required, not a bare credential");
+    run.fail(
+      "presentation",
+      "presentation_required",
+      p.challenge
+        ? "a challenge was demanded: only a presentation bound to it answers, not a bare credential"
+        : "a presentation (holder binding) is required, not a bare credential",
+    );
     return finish(run, p);
   }
   return verifyCredential(token, p);

@@ -36,7 +36,8 @@ export async function takeLock(path: string, waitMs = 0): Promise<() => void> {
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
       return () => {
-        if (existsSync(path) && readFileSync(path, "utf8").trim() === String(process.pid)) rmSync(path, { force: true });
+        if (existsSync(path) && readFileSync(path, "utf8").trim() === String(process.pid))
+          rmSync(path, { force: true });
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;

@@ -19,14 +19,21 @@ if (major >= REQUIRED_MAJOR) {
   process.exit(1);
 } else {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const wanted = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).devDependencies?.node ?? String(REQUIRED_MAJOR);
+  const wanted =
+    JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).devDependencies?.node ??
+    String(REQUIRED_MAJOR);
   const local = [`${root}node_modules/node/bin/node`, `${root}node_modules/.bin/node`].find((p) => existsSync(p));
   const [file, args] = local ? [local, [cli]] : ["npx", ["-y", "-p", `node@${wanted}`, "node", cli]];
-  const child = spawn(file, [...args, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, LAISSEZ_REEXEC: "1" } });
+  const child = spawn(file, [...args, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, LAISSEZ_REEXEC: "1" },
+  });
   // Ctrl-C reaches the child through the terminal's process group; a SIGTERM sent to us alone is passed on.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   child.on("error", (e) => {
-    console.error(`laissez: cannot start Node ${REQUIRED_MAJOR} (${file}): ${e.message}. Install it with: npx -y -p node@${wanted} npm install`);
+    console.error(
+      `laissez: cannot start Node ${REQUIRED_MAJOR} (${file}): ${e.message}. Install it with: npx -y -p node@${wanted} npm install`,
+    );
     process.exit(1);
   });
   child.on("exit", (code, signal) => {

@@ -26,7 +26,11 @@ interface PageSpec {
 export const PAGES: Record<"wallet" | "checkpoint", PageSpec> = {
   wallet: { source: "wallet/web", entries: { "index.html": "app" }, data: ["config.json"], installable: true },
   // The checkpoint service serves its open registry page beside the checkpoint page: same bundle, same offline cache.
-  checkpoint: { source: "services/checkpoint/web", entries: { "index.html": "app", "registry.html": "registry" }, data: ["checkpoint.json", "bundle"] },
+  checkpoint: {
+    source: "services/checkpoint/web",
+    entries: { "index.html": "app", "registry.html": "registry" },
+    data: ["checkpoint.json", "bundle"],
+  },
 };
 
 export const webDir = (page: keyof typeof PAGES): string => path(`dist/web/${page}`);
@@ -34,12 +38,18 @@ export const webDir = (page: keyof typeof PAGES): string => path(`dist/web/${pag
 /** A square icon: the brand blue with a white QR-like mark (three finder rings and a few modules) on a 12×12 grid. */
 export function drawIcon(size: number): Buffer {
   const png = new PNG({ width: size, height: size });
-  const ring = (mx: number, my: number, ox: number, oy: number): boolean => mx >= ox && mx <= ox + 2 && my >= oy && my <= oy + 2 && !(mx === ox + 1 && my === oy + 1);
+  const ring = (mx: number, my: number, ox: number, oy: number): boolean =>
+    mx >= ox && mx <= ox + 2 && my >= oy && my <= oy + 2 && !(mx === ox + 1 && my === oy + 1);
   const white = (mx: number, my: number): boolean =>
-    ring(mx, my, 2, 2) || ring(mx, my, 7, 2) || ring(mx, my, 2, 7) || (mx >= 7 && mx <= 9 && my >= 7 && my <= 9 && (mx + my) % 2 === 0);
+    ring(mx, my, 2, 2) ||
+    ring(mx, my, 7, 2) ||
+    ring(mx, my, 2, 7) ||
+    (mx >= 7 && mx <= 9 && my >= 7 && my <= 9 && (mx + my) % 2 === 0);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const [r, g, b] = white(Math.floor((x * 12) / size), Math.floor((y * 12) / size)) ? [255, 255, 255] : [11, 87, 208];
+      const [r, g, b] = white(Math.floor((x * 12) / size), Math.floor((y * 12) / size))
+        ? [255, 255, 255]
+        : [11, 87, 208];
       png.data.set([r, g, b, 255], (y * size + x) * 4);
     }
   }
@@ -57,14 +67,30 @@ function writeInstallable(out: string): string[] {
     display: "standalone",
     background_color: "#ffffff",
     theme_color: "#0b57d0",
-    icons: [192, 512].map((s) => ({ src: `icon-${s}.png`, sizes: `${s}x${s}`, type: "image/png", purpose: "any maskable" })),
+    icons: [192, 512].map((s) => ({
+      src: `icon-${s}.png`,
+      sizes: `${s}x${s}`,
+      type: "image/png",
+      purpose: "any maskable",
+    })),
   };
   writeFileSync(`${out}/manifest.webmanifest`, JSON.stringify(manifest, null, 2));
   return ["manifest.webmanifest", "icon-192.png", "icon-512.png"];
 }
 
 async function bundleScript(entry: string, outfile: string): Promise<void> {
-  await build({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "browser", target: "es2022", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning" });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+  });
 }
 
 export async function buildWeb(): Promise<void> {
@@ -92,7 +118,10 @@ export async function buildWeb(): Promise<void> {
       target: "es2022",
       minify: true,
       logLevel: "warning",
-      define: { CACHE_NAME: JSON.stringify(`laissez-${page}-${version}`), SHELL: JSON.stringify(["./", ...files, ...spec.data]) },
+      define: {
+        CACHE_NAME: JSON.stringify(`laissez-${page}-${version}`),
+        SHELL: JSON.stringify(["./", ...files, ...spec.data]),
+      },
     });
   }
 }

@@ -20,7 +20,9 @@ export interface Command {
 export function unknownSubcommand(typed: string | undefined, known: readonly string[]): UsageError {
   if (typed === undefined) return new UsageError(`expected one of: ${known.join(", ")}`);
   const near = nearest(typed, known);
-  return new UsageError(`no subcommand ${JSON.stringify(typed)}${near ? `; did you mean \`${near}\`?` : ""} (expected one of: ${known.join(", ")})`);
+  return new UsageError(
+    `no subcommand ${JSON.stringify(typed)}${near ? `; did you mean \`${near}\`?` : ""} (expected one of: ${known.join(", ")})`,
+  );
 }
 
 /** node:util's parse errors, in words: an unknown flag names the nearest known one. */
@@ -33,7 +35,11 @@ function parseFailure(command: Command, e: Error & { code?: string }): UsageErro
     return new UsageError(`no flag ${flag}${near ? `; did you mean --${near}?` : ""} ${more}`);
   }
   if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
-    return new UsageError(/does not take an argument/.test(e.message) ? `${flag} is a switch: it takes no value ${more}` : `${flag} needs a value ${more}`);
+    return new UsageError(
+      /does not take an argument/.test(e.message)
+        ? `${flag} is a switch: it takes no value ${more}`
+        : `${flag} needs a value ${more}`,
+    );
   }
   return new UsageError(`${e.message} ${more}`);
 }
@@ -41,7 +47,12 @@ function parseFailure(command: Command, e: Error & { code?: string }): UsageErro
 /** Parses a command's arguments, turning every parse failure into a UsageError in words. */
 export function parseCommandArgs(command: Command, argv: string[]): ReturnType<typeof parseArgs> {
   try {
-    return parseArgs({ args: argv, options: { ...command.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw parseFailure(command, e as Error & { code?: string });
   }
@@ -49,7 +60,9 @@ export function parseCommandArgs(command: Command, argv: string[]): ReturnType<t
 
 export function helpText(command: Command): string {
   const examples = COMMAND_HELP[command.name]?.examples ?? [];
-  const flags = Object.entries({ ...command.options, help: { type: "boolean", short: "h" } } as NonNullable<ParseArgsConfig["options"]>).map(([name, opt]) => ({
+  const flags = Object.entries({ ...command.options, help: { type: "boolean", short: "h" } } as NonNullable<
+    ParseArgsConfig["options"]
+  >).map(([name, opt]) => ({
     left: `${opt.short ? `-${opt.short}, ` : "    "}--${name}${opt.type === "string" ? " <value>" : ""}`,
     right: `${flagHelp(command.name, name) ?? ""}${opt.default !== undefined ? ` (default ${String(opt.default)})` : ""}`,
   }));
@@ -85,7 +98,12 @@ export function requireString(values: Record<string, unknown>, name: string): st
 export function regionCode(typed: string, known: readonly string[], flag = "--region"): string {
   const code = typed.trim().toUpperCase();
   if (known.includes(code)) return code;
-  const near = nearest(code.toLowerCase(), known.map((k) => k.toLowerCase()));
+  const near = nearest(
+    code.toLowerCase(),
+    known.map((k) => k.toLowerCase()),
+  );
   const list = known.length ? `known regions: ${[...known].sort().join(", ")}` : "no region is known here yet";
-  throw new UsageError(`unknown region ${JSON.stringify(code)} for ${flag}${near ? ` (did you mean ${near.toUpperCase()}?)` : ""}; ${list}`);
+  throw new UsageError(
+    `unknown region ${JSON.stringify(code)} for ${flag}${near ? ` (did you mean ${near.toUpperCase()}?)` : ""}; ${list}`,
+  );
 }

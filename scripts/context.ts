@@ -1,7 +1,16 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { JsonRpcProvider } from "ethers";
-import { BundleError, type CheckpointState, isObject, type JsonValue, loadSignedBundle, parseJson, type TrustAnchor, type TrustBundle } from "../core/index.ts";
+import {
+  BundleError,
+  type CheckpointState,
+  isObject,
+  type JsonValue,
+  loadSignedBundle,
+  parseJson,
+  type TrustAnchor,
+  type TrustBundle,
+} from "../core/index.ts";
 import { idToString } from "../services/chain/ids.ts";
 import { DEFAULT_DEPLOYMENTS_DIR, readDeployment } from "../services/chain/deployments.ts";
 import { connectLedger, type Ledger } from "../services/chain/ledger.ts";
@@ -22,11 +31,15 @@ export const CHAIN_OPTIONS = {
 } as const;
 
 /** Runs `fn` with a provider and the deployment of the chain it serves; always closes the provider. */
-export async function withChain<T>(values: Record<string, unknown>, fn: (provider: JsonRpcProvider, ledger: Ledger) => Promise<T>): Promise<T> {
+export async function withChain<T>(
+  values: Record<string, unknown>,
+  fn: (provider: JsonRpcProvider, ledger: Ledger) => Promise<T>,
+): Promise<T> {
   const url = stringOption(values, "rpc") ?? DEFAULT_RPC_URL;
   // ethers retries a chain that does not answer forever: ask once, and say so in words.
   const chainId = await probeChainId(url, 5000);
-  if (chainId === undefined) throw new Error(`the chain at ${url} does not answer (start it with \`npm run chain\`, or give --rpc)`);
+  if (chainId === undefined)
+    throw new Error(`the chain at ${url} does not answer (start it with \`npm run chain\`, or give --rpc)`);
   const provider = connectRpc(url, { chainId });
   try {
     const deployment = readDeployment(chainId, stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR);
@@ -84,7 +97,10 @@ export function claimsOption(values: Record<string, unknown>): { [key: string]: 
 export function agencyAddress(values: Record<string, unknown>, chainId: number): string {
   const raw = requireString(values, "agency");
   if (isAddress(raw)) return raw;
-  if (chainId !== DEV_CHAIN_ID || !/^\d+$/.test(raw) || Number(raw) >= DEMO_AGENCIES.length) throw new UsageError("--agency must be the agency's 0x address (or a demo agency's index on the development chain)");
+  if (chainId !== DEV_CHAIN_ID || !/^\d+$/.test(raw) || Number(raw) >= DEMO_AGENCIES.length)
+    throw new UsageError(
+      "--agency must be the agency's 0x address (or a demo agency's index on the development chain)",
+    );
   return agencyControllerKey(Number(raw)).address;
 }
 
@@ -93,7 +109,10 @@ export function agencyAddress(values: Record<string, unknown>, chainId: number):
  * authority's `--authority` address, which defaults to the demo authority of `region` on the
  * development chain only.
  */
-export function anchorOption(values: Record<string, unknown>, region: string): { chainId: number; authorities: string[]; region: string } {
+export function anchorOption(
+  values: Record<string, unknown>,
+  region: string,
+): { chainId: number; authorities: string[]; region: string } {
   const chainId = integerOption(values, "chain-id", DEV_CHAIN_ID);
   const demo = chainId === DEV_CHAIN_ID && stringOption(values, "authority") === undefined;
   // Only the demo's regions have a default authority; elsewhere the bundle lists the regions.
@@ -105,12 +124,16 @@ export function anchorOption(values: Record<string, unknown>, region: string): {
     }
   }
   const authority = stringOption(values, "authority") ?? (demo ? demoAuthorityKey(region).address : undefined);
-  if (!authority) throw new UsageError("--authority (the region authority's address that signs the bundle) is required off the development chain");
+  if (!authority)
+    throw new UsageError(
+      "--authority (the region authority's address that signs the bundle) is required off the development chain",
+    );
   return { chainId, authorities: [authority], region };
 }
 
 /** A region flag: codes are case-insensitive (the chain's ids are of the upper-case code). */
-export const regionOption = (values: Record<string, unknown>, name = "region"): string => requireString(values, name).trim().toUpperCase();
+export const regionOption = (values: Record<string, unknown>, name = "region"): string =>
+  requireString(values, name).trim().toUpperCase();
 
 /** Every region the chain's TrustRegistry records, by code (a few dozen at national scale: one or two calls). */
 export async function chainRegions(ledger: Ledger): Promise<string[]> {
@@ -123,7 +146,11 @@ export async function chainRegions(ledger: Ledger): Promise<string[]> {
 }
 
 /** A region flag checked against the chain's regions: case-insensitive; an unknown one lists them (exit 3). */
-export async function chainRegionOption(values: Record<string, unknown>, ledger: Ledger, name = "region"): Promise<string> {
+export async function chainRegionOption(
+  values: Record<string, unknown>,
+  ledger: Ledger,
+  name = "region",
+): Promise<string> {
   return regionCode(requireString(values, name), await chainRegions(ledger), `--${name}`);
 }
 
@@ -132,7 +159,12 @@ export async function chainRegionOption(values: Record<string, unknown>, ledger:
  * scope), and verifies as that region's under the same anchor, the region asked for is checked
  * against the regions it lists: an unknown one is a usage error naming them, not a bundle error.
  */
-export function loadRegionBundle(text: string, anchor: TrustAnchor & { region: string }, previous: CheckpointState | undefined, now?: number): { bundle: TrustBundle; state: CheckpointState } {
+export function loadRegionBundle(
+  text: string,
+  anchor: TrustAnchor & { region: string },
+  previous: CheckpointState | undefined,
+  now?: number,
+): { bundle: TrustBundle; state: CheckpointState } {
   try {
     return loadSignedBundle(text, anchor, previous, now);
   } catch (e) {
@@ -140,7 +172,8 @@ export function loadRegionBundle(text: string, anchor: TrustAnchor & { region: s
     let regions: string[] | undefined;
     try {
       const scope = (JSON.parse(text) as { scope?: { region?: unknown } }).scope?.region;
-      if (typeof scope === "string") regions = Object.keys(loadSignedBundle(text, { ...anchor, region: scope }, undefined, now).bundle.regions);
+      if (typeof scope === "string")
+        regions = Object.keys(loadSignedBundle(text, { ...anchor, region: scope }, undefined, now).bundle.regions);
     } catch {
       // Not a bundle this anchor trusts for any region: the first error says more.
     }
@@ -155,10 +188,16 @@ export function loadRegionBundle(text: string, anchor: TrustAnchor & { region: s
  * (never on the command line, where `ps` shows it).
  */
 export function issuerService(values: Record<string, unknown>): { url: string; token: string } {
-  const url = (stringOption(values, "service") ?? process.env.LAISSEZ_ISSUER_URL ?? "http://127.0.0.1:8701").replace(/\/+$/, "");
+  const url = (stringOption(values, "service") ?? process.env.LAISSEZ_ISSUER_URL ?? "http://127.0.0.1:8701").replace(
+    /\/+$/,
+    "",
+  );
   const tokenFile = stringOption(values, "token-file") ?? process.env.LAISSEZ_ISSUER_TOKEN_FILE;
   const token = tokenFile ? readFileSync(tokenFile, "utf8").trim() : process.env.LAISSEZ_ISSUER_TOKEN;
-  if (!token) throw new UsageError("set LAISSEZ_ISSUER_TOKEN (or --token-file FILE): an operator token of the agency's issuer service");
+  if (!token)
+    throw new UsageError(
+      "set LAISSEZ_ISSUER_TOKEN (or --token-file FILE): an operator token of the agency's issuer service",
+    );
   return { url, token };
 }
 

@@ -25,13 +25,31 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
  * `embedded` network mines a block every 2 s (what `laissez up` runs); the default one mines
  * only on transactions (tests that count blocks).
  */
-export async function startEmbeddedChain(port: number, logTo: "inherit" | "ignore" = "ignore", network: "default" | "embedded" = "default"): Promise<ChildProcess> {
+export async function startEmbeddedChain(
+  port: number,
+  logTo: "inherit" | "ignore" = "ignore",
+  network: "default" | "embedded" = "default",
+): Promise<ChildProcess> {
   const networkArgs = ["--network", network === "embedded" ? "embedded" : "dev"];
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../node_modules/hardhat/dist/src/cli.js", import.meta.url)), ...networkArgs, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    stdio: ["ignore", logTo, logTo],
-  });
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`hardhat node exited with ${code} before answering`))));
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL("../node_modules/hardhat/dist/src/cli.js", import.meta.url)),
+      ...networkArgs,
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", logTo, logTo],
+    },
+  );
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`hardhat node exited with ${code} before answering`))),
+  );
   await Promise.race([waitForRpc(`http://127.0.0.1:${port}`, 60_000), exited]);
   return child;
 }
@@ -61,10 +79,14 @@ export async function seedDemo(rpcUrl: string, dir: string): Promise<SeedResult>
   const provider = connectRpc(rpcUrl);
   try {
     const chainId = Number((await provider.getNetwork()).chainId);
-    if (chainId !== DEV_CHAIN_ID) throw new UsageError(`the demo consortium uses public development keys: chain ${chainId} is not the development chain ${DEV_CHAIN_ID}`);
+    if (chainId !== DEV_CHAIN_ID)
+      throw new UsageError(
+        `the demo consortium uses public development keys: chain ${chainId} is not the development chain ${DEV_CHAIN_ID}`,
+      );
     const deployment = readDeployment(chainId, dir);
     const trust = connectLedger(deployment, provider).trust;
-    if ((await trust.getFunction("regionCount")()) > 0n) throw new UsageError(`chain ${chainId} is already seeded (TrustRegistry has regions)`);
+    if ((await trust.getFunction("regionCount")()) > 0n)
+      throw new UsageError(`chain ${chainId} is already seeded (TrustRegistry has regions)`);
     const { authorities, controllers, writers } = demoAccounts(provider);
     await fundAccounts(devDeployer(provider), [...authorities, ...controllers, ...writers], parseEther("10"));
     const now = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);

@@ -18,7 +18,10 @@ export const htmlText = (html: string): string =>
 
 const fontsFor = (chars: readonly string[]): string | null => {
   const charset = chars.map((c) => c.codePointAt(0)!.toString(16)).join(" ");
-  const run = spawnSync("fc-list", ["--format", "%{family[0]}\\n", `:charset=${charset}`], { encoding: "utf8", timeout: 30_000 });
+  const run = spawnSync("fc-list", ["--format", "%{family[0]}\\n", `:charset=${charset}`], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return run.status === 0 ? run.stdout.trim() : null;
 };
 
@@ -39,6 +42,12 @@ export function missingGlyphs(text: string): string[] | null {
 /** Refuses (a sentence naming the package) when the text would print as boxes. */
 export function requireGlyphs(text: string, what: string): void {
   const missing = missingGlyphs(text);
-  if (missing === null) throw new Error(`cannot tell whether this machine has fonts for ${what} (fontconfig's fc-list is missing): install fontconfig and ${CJK_FONT_PACKAGE} (apt-get install -y fontconfig ${CJK_FONT_PACKAGE})`);
-  if (missing.length) throw new Error(`${what} would print as empty boxes: no installed font has ${missing.slice(0, 8).join("")}${missing.length > 8 ? "…" : ""}. Install a Chinese font first: apt-get install -y ${CJK_FONT_PACKAGE}`);
+  if (missing === null)
+    throw new Error(
+      `cannot tell whether this machine has fonts for ${what} (fontconfig's fc-list is missing): install fontconfig and ${CJK_FONT_PACKAGE} (apt-get install -y fontconfig ${CJK_FONT_PACKAGE})`,
+    );
+  if (missing.length)
+    throw new Error(
+      `${what} would print as empty boxes: no installed font has ${missing.slice(0, 8).join("")}${missing.length > 8 ? "…" : ""}. Install a Chinese font first: apt-get install -y ${CJK_FONT_PACKAGE}`,
+    );
 }

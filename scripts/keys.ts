@@ -11,5 +11,7 @@ export function deployerFor(provider: Provider, chainId: number): Signer {
   const key = process.env.LAISSEZ_DEPLOYER_KEY;
   if (key) return softwareAccount(key, provider);
   if (chainId === DEV_CHAIN_ID) return devDeployer(provider);
-  throw new UsageError(`chain ${chainId} is not the development chain: set LAISSEZ_DEPLOYER_KEY to the governance account's private key`);
+  throw new UsageError(
+    `chain ${chainId} is not the development chain: set LAISSEZ_DEPLOYER_KEY to the governance account's private key`,
+  );
 }

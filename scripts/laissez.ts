@@ -66,8 +66,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    const near = nearest(name, COMMANDS.map((c) => c.name));
-    throw new UsageError(`there is no command ${JSON.stringify(name)}${near ? `; did you mean \`laissez ${near}\`?` : ""} (laissez --help lists them)`);
+    const near = nearest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
+    throw new UsageError(
+      `there is no command ${JSON.stringify(name)}${near ? `; did you mean \`laissez ${near}\`?` : ""} (laissez --help lists them)`,
+    );
   }
   const command = await entry.load();
   running = command.name;

@@ -29,26 +29,38 @@ export interface LanCertificates {
   readonly spki: string;
 }
 
-const pem = (label: string, der: ArrayBuffer): string => `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n")}-----END ${label}-----\n`;
+const pem = (label: string, der: ArrayBuffer): string =>
+  `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n")}-----END ${label}-----\n`;
 
 /** A CA valid for 30 days and a certificate for `address` (an IP address) it signs; nothing is written here. */
 export async function lanCertificates(address: string, now = new Date()): Promise<LanCertificates> {
-  if (!isIP(address)) throw new Error(`--lan needs this machine's IP address on the network (e.g. 192.168.1.20), got ${JSON.stringify(address)}`);
+  if (!isIP(address))
+    throw new Error(
+      `--lan needs this machine's IP address on the network (e.g. 192.168.1.20), got ${JSON.stringify(address)}`,
+    );
   const notBefore = new Date(now.getTime() - 3600_000);
   const notAfter = new Date(now.getTime() + 30 * 86400_000);
   const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString("hex").replace(/^[89a-f]/, "1"),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
     name: `CN=Laissez local CA for ${address}, O=Laissez LAN mode (this run only)`,
     notBefore,
     notAfter,
     keys: caKeys,
     signingAlgorithm: ALG,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true), await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
   });
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString("hex").replace(/^[89a-f]/, "2"),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString("hex")
+      .replace(/^[89a-f]/, "2"),
     subject: `CN=${address}`,
     issuer: ca.subject,
     notBefore,
@@ -74,22 +86,29 @@ export async function lanCertificates(address: string, now = new Date()): Promis
 }
 
 /** A TLS front on address:port passing each connection to 127.0.0.1:port; closing it ends its open connections too. */
-export async function tlsFront(address: string, port: number, certs: LanCertificates): Promise<{ close(done: () => void): void }> {
+export async function tlsFront(
+  address: string,
+  port: number,
+  certs: LanCertificates,
+): Promise<{ close(done: () => void): void }> {
   const open = new Set<Socket>();
-  const server: Server = createTlsServer({ cert: certs.certPem, key: certs.keyPem, minVersion: "TLSv1.2" }, (socket) => {
-    const inner = connect(port, "127.0.0.1");
-    for (const s of [socket, inner]) {
-      open.add(s);
-      s.once("close", () => open.delete(s));
-    }
-    socket.pipe(inner).pipe(socket);
-    const close = (): void => {
-      socket.destroy();
-      inner.destroy();
-    };
-    socket.on("error", close);
-    inner.on("error", close);
-  });
+  const server: Server = createTlsServer(
+    { cert: certs.certPem, key: certs.keyPem, minVersion: "TLSv1.2" },
+    (socket) => {
+      const inner = connect(port, "127.0.0.1");
+      for (const s of [socket, inner]) {
+        open.add(s);
+        s.once("close", () => open.delete(s));
+      }
+      socket.pipe(inner).pipe(socket);
+      const close = (): void => {
+        socket.destroy();
+        inner.destroy();
+      };
+      socket.on("error", close);
+      inner.on("error", close);
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, address, () => resolve());
@@ -105,8 +124,16 @@ export async function tlsFront(address: string, port: number, certs: LanCertific
 /** The CA certificate over plain http on address:port, for the phone to install (it is public). */
 export async function caServer(address: string, port: number, certs: LanCertificates): Promise<HttpServer> {
   const server = createHttpServer((req, res) => {
-    if (req.url !== "/laissez-ca.crt") return void res.writeHead(404, { "content-type": "text/plain" }).end("the CA certificate is at /laissez-ca.crt\n");
-    res.writeHead(200, { "content-type": "application/x-x509-ca-cert", "content-disposition": 'attachment; filename="laissez-ca.crt"' }).end(certs.caPem);
+    if (req.url !== "/laissez-ca.crt")
+      return void res
+        .writeHead(404, { "content-type": "text/plain" })
+        .end("the CA certificate is at /laissez-ca.crt\n");
+    res
+      .writeHead(200, {
+        "content-type": "application/x-x509-ca-cert",
+        "content-disposition": 'attachment; filename="laissez-ca.crt"',
+      })
+      .end(certs.caPem);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -34,21 +34,43 @@ export interface PrintedCredential {
 
 export async function printPaperCredential(r: PaperRequest): Promise<PrintedCredential> {
   // A person's credential carries what the ID document shows; a business licence its legal representative.
-  const missing = typeof r.claims.legalRepresentative === "string" ? [] : PAPER_IDENTITY_CLAIMS.filter((c) => typeof r.claims[c] !== "string" || r.claims[c] === "");
-  if (missing.length) throw new UsageError(`a paper credential needs ${missing.join(", ")} (the checkpoint compares them with the ID document)`);
+  const missing =
+    typeof r.claims.legalRepresentative === "string"
+      ? []
+      : PAPER_IDENTITY_CLAIMS.filter((c) => typeof r.claims[c] !== "string" || r.claims[c] === "");
+  if (missing.length)
+    throw new UsageError(
+      `a paper credential needs ${missing.join(", ")} (the checkpoint compares them with the ID document)`,
+    );
   const client = issuerClient(r.issuerUrl, { token: r.token, retryUnanswered: true });
   // Paper: the service signs a paper subject (no holder key) into the credential, so it can only be shown as paper, and only it can.
   // The same key on a retry returns the same credential: one print, never two credentials. A
   // kept-alive connection the server has just closed fails at once: the client retries once.
-  const answer = await client.send("POST /credentials", { type: r.type, paper: true, claims: r.claims as Record<string, JsonValue>, ...(r.validFor ? { validFor: r.validFor } : {}) }, { headers: { "idempotency-key": `paper-${randomUUID()}` } });
-  if (answer.status === 0) throw new Error(`the issuer service at ${r.issuerUrl} cannot be reached: ${answer.failure ?? ""}`);
+  const answer = await client.send(
+    "POST /credentials",
+    {
+      type: r.type,
+      paper: true,
+      claims: r.claims as Record<string, JsonValue>,
+      ...(r.validFor ? { validFor: r.validFor } : {}),
+    },
+    { headers: { "idempotency-key": `paper-${randomUUID()}` } },
+  );
+  if (answer.status === 0)
+    throw new Error(`the issuer service at ${r.issuerUrl} cannot be reached: ${answer.failure ?? ""}`);
   const body = answer.json as { id?: string; credential?: string; error?: { code: string; message: string } };
-  if (answer.status >= 300 || !body.credential || !body.id) throw new Error(`the issuer service refused: ${body.error?.code ?? answer.status}: ${body.error?.message ?? "no credential"}`);
+  if (answer.status >= 300 || !body.credential || !body.id)
+    throw new Error(
+      `the issuer service refused: ${body.error?.code ?? answer.status}: ${body.error?.message ?? "no credential"}`,
+    );
   const qrText = compactCredential(body.credential);
   const { payload } = decodeJwt(body.credential);
   const address = typeof payload.iss === "string" ? parseEthrDid(payload.iss)?.address : undefined;
   const agency = r.agency ?? (address === undefined ? undefined : r.agencyOf?.(address));
-  if (!agency) throw new Error(`the credential's issuer ${String(payload.iss)} is not in the trust bundle: cannot name the agency on paper`);
+  if (!agency)
+    throw new Error(
+      `the credential's issuer ${String(payload.iss)} is not in the trust bundle: cannot name the agency on paper`,
+    );
   const qrVersion = qrSize(qrText).version;
   const html = paperCredentialHtml({
     type: r.type,

@@ -34,6 +34,7 @@ export interface UserFile {
 /** A user file by name; `old` is where earlier versions kept it (relative to the current directory). */
 export function userFile(kind: Kind, name: string, old: string, env: NodeJS.ProcessEnv = process.env): UserFile {
   const path = join(userDir(kind, env), name);
-  if (!existsSync(path) && existsSync(old)) return { path: old, note: `using ${old} (the old location); move it to ${path}` };
+  if (!existsSync(path) && existsSync(old))
+    return { path: old, note: `using ${old} (the old location); move it to ${path}` };
   return { path };
 }

@@ -28,19 +28,27 @@ export function portBusy(port: number): Promise<boolean> {
  * SystemBusyError naming the holder or the busy port, having changed nothing but its own lock.
  * Returns the release function.
  */
-export async function claimSystem(stateDir: string, ports: readonly { port: number; what: string }[]): Promise<() => void> {
+export async function claimSystem(
+  stateDir: string,
+  ports: readonly { port: number; what: string }[],
+): Promise<() => void> {
   mkdirSync(stateDir, { recursive: true });
   let release: () => void;
   try {
     release = await takeLock(join(stateDir, LOCK));
   } catch (e) {
-    if (e instanceof LockBusyError) throw new SystemBusyError(`the state directory ${stateDir} is in use by a running system (pid ${e.holder}); stop it first, or pass another --state-dir`);
+    if (e instanceof LockBusyError)
+      throw new SystemBusyError(
+        `the state directory ${stateDir} is in use by a running system (pid ${e.holder}); stop it first, or pass another --state-dir`,
+      );
     throw e;
   }
   for (const { port, what } of ports) {
     if (await portBusy(port)) {
       release();
-      throw new SystemBusyError(`port ${port} (${what}) is already in use: is Laissez already running? Stop it, or pass --port / --base-port`);
+      throw new SystemBusyError(
+        `port ${port} (${what}) is already in use: is Laissez already running? Stop it, or pass --port / --base-port`,
+      );
     }
   }
   return release;
@@ -48,7 +56,8 @@ export async function claimSystem(stateDir: string, ports: readonly { port: numb
 
 /** Empties the state directory but keeps its lock. */
 export function wipeState(stateDir: string): void {
-  for (const entry of readdirSafe(stateDir)) if (entry !== LOCK) rmSync(join(stateDir, entry), { recursive: true, force: true });
+  for (const entry of readdirSafe(stateDir))
+    if (entry !== LOCK) rmSync(join(stateDir, entry), { recursive: true, force: true });
 }
 
 function readdirSafe(dir: string): string[] {

@@ -22,7 +22,16 @@ import { deployTo, seedDemo, startEmbeddedChain } from "./dev-chain.ts";
 import { claimSystem, wipeState } from "./system-lock.ts";
 import { DEMO_SCHEMAS_DIR } from "./context.ts";
 import { caServer, lanCertificates, tlsFront } from "./lan.ts";
-import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES, DEMO_REGIONS, demoAuthorityKey, demoBundleSignerKey, demoDelegation } from "./demo/consortium.ts";
+import {
+  agencyControllerKey,
+  agencySigningKey,
+  agencyStatusWriterKey,
+  DEMO_AGENCIES,
+  DEMO_REGIONS,
+  demoAuthorityKey,
+  demoBundleSignerKey,
+  demoDelegation,
+} from "./demo/consortium.ts";
 
 export interface SystemOptions {
   /** JSON-RPC port of the embedded chain. */
@@ -86,10 +95,16 @@ export interface RunningSystem {
 }
 
 /** The web wallet's server: the built page plus its configuration (where to sync status, whom to trust). */
-async function startWalletWeb(port: number, info: { bundleUrl: string; region: string; authority: string; chainId: number }, issuers: readonly string[]): Promise<Server> {
+async function startWalletWeb(
+  port: number,
+  info: { bundleUrl: string; region: string; authority: string; chainId: number },
+  issuers: readonly string[],
+): Promise<Server> {
   // The page may talk to its own server, the checkpoint it syncs from and the consortium's issuers, nothing else:
   // a hostile offer naming another host is refused by the wallet and, failing that, by the browser.
-  const connect = [...new Set(["'self'", new URL(info.bundleUrl).origin, ...issuers.map((u) => new URL(u).origin)])].join(" ");
+  const connect = [
+    ...new Set(["'self'", new URL(info.bundleUrl).origin, ...issuers.map((u) => new URL(u).origin)]),
+  ].join(" ");
   const app = createHttpApp({
     title: "Laissez web wallet",
     version: "1",
@@ -112,7 +127,9 @@ async function startWalletWeb(port: number, info: { bundleUrl: string; region: s
 }
 
 /** Every port the system will listen on, named for the refusal message. */
-export function systemPorts(o: Pick<SystemOptions, "chainPort" | "basePort" | "rpc">): { port: number; what: string }[] {
+export function systemPorts(
+  o: Pick<SystemOptions, "chainPort" | "basePort" | "rpc">,
+): { port: number; what: string }[] {
   return [
     ...(o.rpc === undefined ? [{ port: o.chainPort, what: "the chain" }] : []),
     ...DEMO_AGENCIES.map((a, i) => ({ port: o.basePort + 1 + i, what: `issuer ${a.region} ${i}` })),
@@ -122,19 +139,34 @@ export function systemPorts(o: Pick<SystemOptions, "chainPort" | "basePort" | "r
 }
 
 /** The embedded chain as a child process, or none when the system uses an external chain (`--rpc`). */
-async function embeddedChainUnlessExternal(o: SystemOptions, rpc: string, say: (line: string) => void): Promise<ChildProcess | undefined> {
+async function embeddedChainUnlessExternal(
+  o: SystemOptions,
+  rpc: string,
+  say: (line: string) => void,
+): Promise<ChildProcess | undefined> {
   if (o.rpc !== undefined) {
-    say(`using the chain at ${rpc} (not started or watched by this system: its outages degrade the services until it is back)`);
+    say(
+      `using the chain at ${rpc} (not started or watched by this system: its outages degrade the services until it is back)`,
+    );
     return undefined;
   }
   say(`starting the embedded chain on ${rpc} …`);
   return startEmbeddedChain(o.chainPort, "ignore", "embedded");
 }
 
-type ServiceEnv = { readonly LAISSEZ_RPC_URL: string; readonly LAISSEZ_DEPLOYMENTS: string; readonly LAISSEZ_HOST: string };
+type ServiceEnv = {
+  readonly LAISSEZ_RPC_URL: string;
+  readonly LAISSEZ_DEPLOYMENTS: string;
+  readonly LAISSEZ_HOST: string;
+};
 
 /** One issuer service per demo agency, each with its own store and a demo operator token. */
-async function startIssuers(o: SystemOptions, common: ServiceEnv, chainId: number, stops: (() => Promise<void>)[]): Promise<RunningAgency[]> {
+async function startIssuers(
+  o: SystemOptions,
+  common: ServiceEnv,
+  chainId: number,
+  stops: (() => Promise<void>)[],
+): Promise<RunningAgency[]> {
   const agencies: RunningAgency[] = [];
   for (const [i, a] of DEMO_AGENCIES.entries()) {
     const db = join(o.stateDir, `issuer-${i}.db`);
@@ -143,26 +175,53 @@ async function startIssuers(o: SystemOptions, common: ServiceEnv, chainId: numbe
     await store.close();
     const port = o.basePort + 1 + i;
     const service = await startIssuer(
-      loadIssuerConfig({ ...common, ...(o.lan ? { LAISSEZ_PUBLIC_URL: lanUrl(o.lan, port) } : {}), LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_AGENCY: agencyControllerKey(i).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "200" }),
+      loadIssuerConfig({
+        ...common,
+        ...(o.lan ? { LAISSEZ_PUBLIC_URL: lanUrl(o.lan, port) } : {}),
+        LAISSEZ_DB: db,
+        LAISSEZ_PORT: String(port),
+        LAISSEZ_AGENCY: agencyControllerKey(i).address,
+        LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(i).privateKey,
+        LAISSEZ_SIGNING_KEY: agencySigningKey(i).privateKey,
+        LAISSEZ_ANCHOR_INTERVAL_MS: "200",
+      }),
       DEMO_SCHEMAS_DIR,
     );
     stops.push(() => service.stop());
-    agencies.push({ index: i, region: a.region, name: a.name, did: ethrDid(chainId, agencyControllerKey(i).address), url: service.url, token });
+    agencies.push({
+      index: i,
+      region: a.region,
+      name: a.name,
+      did: ethrDid(chainId, agencyControllerKey(i).address),
+      url: service.url,
+      token,
+    });
   }
   return agencies;
 }
 
 /** https://ADDRESS:port, brackets around an IPv6 address. */
-const lanUrl = (address: string, port: number): string => `https://${address.includes(":") ? `[${address}]` : address}:${port}`;
+const lanUrl = (address: string, port: number): string =>
+  `https://${address.includes(":") ? `[${address}]` : address}:${port}`;
 
 /** LAN mode: the certificates, a TLS front on the address for every service a phone uses, the CA at base+199 over http. */
-async function startLan(o: SystemOptions & { lan: string }, checkpoints: Record<string, string>, stops: (() => Promise<void>)[]): Promise<LanSystem> {
+async function startLan(
+  o: SystemOptions & { lan: string },
+  checkpoints: Record<string, string>,
+  stops: (() => Promise<void>)[],
+): Promise<LanSystem> {
   const certs = await lanCertificates(o.lan);
   const caFile = join(o.stateDir, "laissez-ca.crt");
   writeFileSync(caFile, certs.caPem);
-  const ports = [...DEMO_AGENCIES.map((_, i) => o.basePort + 1 + i), ...DEMO_REGIONS.map((_, i) => o.basePort + 101 + i), o.basePort + 200];
+  const ports = [
+    ...DEMO_AGENCIES.map((_, i) => o.basePort + 1 + i),
+    ...DEMO_REGIONS.map((_, i) => o.basePort + 101 + i),
+    o.basePort + 200,
+  ];
   const servers: { close(cb: () => void): unknown }[] = [];
-  stops.push(() => Promise.all(servers.map((s) => new Promise<void>((r) => void s.close(() => r())))).then(() => undefined));
+  stops.push(() =>
+    Promise.all(servers.map((s) => new Promise<void>((r) => void s.close(() => r())))).then(() => undefined),
+  );
   for (const port of ports) servers.push(await tlsFront(o.lan, port, certs));
   servers.push(await caServer(o.lan, o.basePort + 199, certs));
   const host = o.lan.includes(":") ? `[${o.lan}]` : o.lan;
@@ -172,12 +231,19 @@ async function startLan(o: SystemOptions & { lan: string }, checkpoints: Record<
     caFile,
     spki: certs.spki,
     wallet: lanUrl(o.lan, o.basePort + 200),
-    checkpoints: Object.fromEntries(Object.keys(checkpoints).map((region, i) => [region, lanUrl(o.lan, o.basePort + 101 + i)])),
+    checkpoints: Object.fromEntries(
+      Object.keys(checkpoints).map((region, i) => [region, lanUrl(o.lan, o.basePort + 101 + i)]),
+    ),
   };
 }
 
 /** One checkpoint service per demo region, its bundle signer delegated by the region authority. */
-async function startCheckpoints(o: SystemOptions, common: ServiceEnv, chainId: number, stops: (() => Promise<void>)[]): Promise<Record<string, string>> {
+async function startCheckpoints(
+  o: SystemOptions,
+  common: ServiceEnv,
+  chainId: number,
+  stops: (() => Promise<void>)[],
+): Promise<Record<string, string>> {
   const checkpoints: Record<string, string> = {};
   for (const [i, region] of DEMO_REGIONS.entries()) {
     const port = o.basePort + 101 + i;
@@ -209,7 +275,8 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
   wipeState(o.stateDir);
   process.env.LAISSEZ_LOG ??= join(o.stateDir, "services.log");
   // `npm start`, `npm run demo` and `npm test` build the pages first; a bare `laissez up` builds them if missing.
-  if (!existsSync(join(webDir("checkpoint"), "app.js")) || !existsSync(join(webDir("wallet"), "app.js"))) await buildWeb();
+  if (!existsSync(join(webDir("checkpoint"), "app.js")) || !existsSync(join(webDir("wallet"), "app.js")))
+    await buildWeb();
   const rpc = o.rpc ?? `http://127.0.0.1:${o.chainPort}`;
   let child: ChildProcess | undefined;
   try {
@@ -224,7 +291,10 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
   // silently. Say so, once, and let `up` stop cleanly. An external chain is not ours to watch.
   const chainLost = new Promise<string>((resolve) => {
     child?.once("exit", (code, signal) => {
-      if (!stopping) resolve(`the embedded chain (pid ${child?.pid}) exited (${signal ?? `code ${code}`}) while the system was running`);
+      if (!stopping)
+        resolve(
+          `the embedded chain (pid ${child?.pid}) exited (${signal ?? `code ${code}`}) while the system was running`,
+        );
     });
   });
   const stop = async (): Promise<void> => {
@@ -253,7 +323,11 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
     // In LAN mode the wallet (on a phone) syncs and receives over the https fronts.
     const bundleUrl = `${lan ? lan.checkpoints[home] : checkpoints[home]}/bundle`;
     const issuerUrls = agencies.map((a, i) => (o.lan ? lanUrl(o.lan, o.basePort + 1 + i) : a.url));
-    const walletServer = await startWalletWeb(o.basePort + 200, { bundleUrl, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId }, issuerUrls);
+    const walletServer = await startWalletWeb(
+      o.basePort + 200,
+      { bundleUrl, region: home, authority: demoAuthorityKey(home).address.toLowerCase(), chainId: deployment.chainId },
+      issuerUrls,
+    );
     stops.push(
       () =>
         new Promise((r) => {
@@ -261,7 +335,17 @@ export async function startSystem(o: SystemOptions, say: (line: string) => void 
           walletServer.close(() => r());
         }),
     );
-    const system: RunningSystem = { rpc, chainId: deployment.chainId, agencies, checkpoints, wallet: `http://127.0.0.1:${o.basePort + 200}`, chainPid: child?.pid, chainLost, ...(lan ? { lan } : {}), stop };
+    const system: RunningSystem = {
+      rpc,
+      chainId: deployment.chainId,
+      agencies,
+      checkpoints,
+      wallet: `http://127.0.0.1:${o.basePort + 200}`,
+      chainPid: child?.pid,
+      chainLost,
+      ...(lan ? { lan } : {}),
+      stop,
+    };
     const { stop: _stop, chainLost: _lost, ...record } = system;
     writeFileSync(join(o.stateDir, "system.json"), JSON.stringify(record, null, 2), { mode: 0o600 });
     return system;

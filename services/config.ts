@@ -6,7 +6,9 @@ export class ConfigError extends Error {}
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    throw new ConfigError(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
   }
   return parsed.data;
 }
@@ -17,14 +19,20 @@ export const HEX_KEY = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32
  * Where a service's key is: a 0x-hex private key (the native software signer), or the URL of a
  * remote signer — an HSM or KMS gateway speaking `services/crypto/http-signer.ts`'s protocol.
  */
-export const KEY_SOURCE = z.string().regex(/^(0x[0-9a-fA-F]{64}|https?:\/\/\S+)$/, "a 0x-prefixed 32-byte hex private key, or the http(s) URL of a remote signer");
+export const KEY_SOURCE = z
+  .string()
+  .regex(
+    /^(0x[0-9a-fA-F]{64}|https?:\/\/\S+)$/,
+    "a 0x-prefixed 32-byte hex private key, or the http(s) URL of a remote signer",
+  );
 export const ADDRESS = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte address");
 
 /**
  * A variable that used to carry a governing key: if it is set the service refuses to start,
  * saying which key to keep offline and what to give the service instead.
  */
-export const refusedGoverningKey = (instead: string) => z.undefined({ error: `a governing key must stay offline (issue 14): remove it and set ${instead}` }).optional();
+export const refusedGoverningKey = (instead: string) =>
+  z.undefined({ error: `a governing key must stay offline (issue 14): remove it and set ${instead}` }).optional();
 
 /**
  * The variables the operator commands read governing keys from (a region authority, an agency's

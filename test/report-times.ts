@@ -12,7 +12,12 @@ import { relative, sep } from "node:path";
 
 interface Report {
   readonly startTime: number;
-  readonly testResults: readonly { readonly name: string; readonly startTime: number; readonly endTime: number; readonly assertionResults: readonly { readonly status: string }[] }[];
+  readonly testResults: readonly {
+    readonly name: string;
+    readonly startTime: number;
+    readonly endTime: number;
+    readonly assertionResults: readonly { readonly status: string }[];
+  }[];
 }
 
 export interface FolderTime {
@@ -29,15 +34,23 @@ export function timesByFolder(report: Report, root: string): FolderTime[] {
     const parts = relative(root, file.name).split(sep);
     const folder = parts.length > 2 && parts[0] === "test" ? `${parts[1]}/` : parts.slice(0, -1).join("/") || ".";
     const f = folders.get(folder) ?? { files: 0, tests: 0, ms: 0 };
-    folders.set(folder, { files: f.files + 1, tests: f.tests + file.assertionResults.length, ms: f.ms + Math.max(0, file.endTime - file.startTime) });
+    folders.set(folder, {
+      files: f.files + 1,
+      tests: f.tests + file.assertionResults.length,
+      ms: f.ms + Math.max(0, file.endTime - file.startTime),
+    });
   }
-  return [...folders].map(([folder, f]) => ({ folder, files: f.files, tests: f.tests, seconds: Math.round(f.ms / 100) / 10 })).sort((a, b) => b.seconds - a.seconds);
+  return [...folders]
+    .map(([folder, f]) => ({ folder, files: f.files, tests: f.tests, seconds: Math.round(f.ms / 100) / 10 }))
+    .sort((a, b) => b.seconds - a.seconds);
 }
 
 if (import.meta.main) {
   const path = process.argv[2];
   if (!path) {
-    console.error("usage: node test/report-times.ts REPORT.json   (vitest --reporter=json --outputFile.json=REPORT.json)");
+    console.error(
+      "usage: node test/report-times.ts REPORT.json   (vitest --reporter=json --outputFile.json=REPORT.json)",
+    );
     process.exit(2);
   }
   const report = JSON.parse(readFileSync(path, "utf8")) as Report;

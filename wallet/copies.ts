@@ -38,7 +38,10 @@ export function walletEntries(credentials: readonly StoredCredential[]): WalletE
 }
 
 /** The copy to present next, or undefined when every copy of the batch was presented. */
-export function nextCopy(credentials: readonly StoredCredential[], entry: StoredCredential): StoredCredential | undefined {
+export function nextCopy(
+  credentials: readonly StoredCredential[],
+  entry: StoredCredential,
+): StoredCredential | undefined {
   if (!entry.copy) return entry;
   const batch = entry.copy.batch;
   return credentials.find((c) => c.copy?.batch === batch && !c.copy.used);

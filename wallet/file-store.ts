@@ -48,7 +48,8 @@ function readSealed(sealed: string): Sealed {
     throw new WalletDamagedError("not a readable Laissez wallet file (not JSON)");
   }
   const fields = ["salt", "iv", "tag", "body"] as const;
-  if (s?.format !== "laissez-wallet/1" || !Number.isInteger(s.n) || fields.some((f) => typeof s[f] !== "string")) throw new WalletDamagedError("not a readable Laissez wallet file (not the laissez-wallet/1 format, or cut short)");
+  if (s?.format !== "laissez-wallet/1" || !Number.isInteger(s.n) || fields.some((f) => typeof s[f] !== "string"))
+    throw new WalletDamagedError("not a readable Laissez wallet file (not the laissez-wallet/1 format, or cut short)");
   return s as Sealed;
 }
 
@@ -59,7 +60,15 @@ export function sealWallet(contents: WalletContents, passphrase: string): string
   const key = scryptSync(passphrase, salt, 32, SCRYPT);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   const body = Buffer.concat([cipher.update(JSON.stringify(contents), "utf8"), cipher.final()]);
-  return JSON.stringify({ format: "laissez-wallet/1", kdf: "scrypt", n: SCRYPT.N, salt: salt.toString("base64url"), iv: iv.toString("base64url"), tag: cipher.getAuthTag().toString("base64url"), body: body.toString("base64url") });
+  return JSON.stringify({
+    format: "laissez-wallet/1",
+    kdf: "scrypt",
+    n: SCRYPT.N,
+    salt: salt.toString("base64url"),
+    iv: iv.toString("base64url"),
+    tag: cipher.getAuthTag().toString("base64url"),
+    body: body.toString("base64url"),
+  });
 }
 
 export function openWallet(sealed: string, passphrase: string): WalletContents {
@@ -107,7 +116,11 @@ export class FileWallet implements CredentialStore {
 
   static create(path: string, passphrase: string, secret: Uint8Array): FileWallet {
     if (existsSync(path)) throw new Error(`${path} already exists`);
-    const wallet = new FileWallet(path, passphrase, { version: 1, holderSecret: Buffer.from(secret).toString("base64url"), credentials: [] });
+    const wallet = new FileWallet(path, passphrase, {
+      version: 1,
+      holderSecret: Buffer.from(secret).toString("base64url"),
+      credentials: [],
+    });
     wallet.save();
     return wallet;
   }
@@ -185,13 +198,19 @@ export class FileWallet implements CredentialStore {
     return this.contents.credentials.find((c) => c.id === id);
   }
   async put(credential: StoredCredential): Promise<void> {
-    this.contents = { ...this.contents, credentials: [...this.contents.credentials.filter((c) => c.id !== credential.id), credential] };
+    this.contents = {
+      ...this.contents,
+      credentials: [...this.contents.credentials.filter((c) => c.id !== credential.id), credential],
+    };
     this.save();
   }
   /** Several credentials (a batch's copies) in one rewrite of the file: all or none. */
   async putAll(credentials: readonly StoredCredential[]): Promise<void> {
     const ids = new Set(credentials.map((c) => c.id));
-    this.contents = { ...this.contents, credentials: [...this.contents.credentials.filter((c) => !ids.has(c.id)), ...credentials] };
+    this.contents = {
+      ...this.contents,
+      credentials: [...this.contents.credentials.filter((c) => !ids.has(c.id)), ...credentials],
+    };
     this.save();
   }
   async remove(id: string): Promise<void> {

@@ -26,6 +26,9 @@ export function createHolderKey(): SoftwareHolderKey {
 
 /** The key of one copy of a batch-issued credential (the CLI keeps its secret with the copy). */
 export function copyKey(copy: { readonly holderSecret?: string }): SoftwareHolderKey {
-  if (copy.holderSecret === undefined) throw new TypeError("this copy's key is not kept with it (a web wallet's copy: its key is a WebCrypto pair in IndexedDB)");
+  if (copy.holderSecret === undefined)
+    throw new TypeError(
+      "this copy's key is not kept with it (a web wallet's copy: its key is a WebCrypto pair in IndexedDB)",
+    );
   return holderKeyFromSecret(base64urlDecode(copy.holderSecret));
 }

@@ -79,7 +79,9 @@ export class IndexedDbWallet implements CredentialStore {
     const tx = this.db.transaction(CREDENTIALS, "readwrite");
     const store = tx.objectStore(CREDENTIALS);
     const all = (await request(store.getAll())) as StoredCredential[];
-    const next = all.filter((c) => c.copy?.batch === batch && !c.copy.used).sort((a, b) => a.receivedAt - b.receivedAt)[0];
+    const next = all
+      .filter((c) => c.copy?.batch === batch && !c.copy.used)
+      .sort((a, b) => a.receivedAt - b.receivedAt)[0];
     const taken = next?.copy ? { ...next, copy: { ...next.copy, used: true } } : undefined;
     if (taken) store.put(taken);
     await done(tx);
@@ -89,7 +91,9 @@ export class IndexedDbWallet implements CredentialStore {
   /** Every credential with the key pair it is bound to (for moving the wallet). */
   async listWithKeys(): Promise<{ credential: StoredCredential; pair: CryptoKeyPair | undefined }[]> {
     const credentials = await this.list();
-    return Promise.all(credentials.map(async (credential) => ({ credential, pair: await this.keyPairOf(credential.id) })));
+    return Promise.all(
+      credentials.map(async (credential) => ({ credential, pair: await this.keyPairOf(credential.id) })),
+    );
   }
 
   async list(): Promise<StoredCredential[]> {

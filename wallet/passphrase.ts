@@ -6,9 +6,37 @@
  */
 
 /** Words and runs an attacker tries first; each counts as a single character. */
-const COMMON = ["password", "passphrase", "passwort", "laissez", "wallet", "qwertyuiop", "asdfghjkl", "zxcvbnm", "letmein", "iloveyou", "admin", "welcome", "monkey", "dragon", "abc123", "woaini", "mima", "我爱你", "密码", "钱包", "你好"];
+const COMMON = [
+  "password",
+  "passphrase",
+  "passwort",
+  "laissez",
+  "wallet",
+  "qwertyuiop",
+  "asdfghjkl",
+  "zxcvbnm",
+  "letmein",
+  "iloveyou",
+  "admin",
+  "welcome",
+  "monkey",
+  "dragon",
+  "abc123",
+  "woaini",
+  "mima",
+  "我爱你",
+  "密码",
+  "钱包",
+  "你好",
+];
 /** Runs guessed first, either way round: digits, letters, and Chinese numerals (一二三四五六, 壹贰叁…, 甲乙丙…). */
-const SEQUENCES = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "零一二三四五六七八九十", "零壹贰叁肆伍陆柒捌玖拾", "甲乙丙丁戊己庚辛壬癸"].flatMap((s) => [s, [...s].reverse().join("")]);
+const SEQUENCES = [
+  "0123456789",
+  "abcdefghijklmnopqrstuvwxyz",
+  "零一二三四五六七八九十",
+  "零壹贰叁肆伍陆柒捌玖拾",
+  "甲乙丙丁戊己庚辛壬癸",
+].flatMap((s) => [s, [...s].reverse().join("")]);
 
 /** Characters at least (fewer in a script with a large alphabet, such as Chinese), and estimated bits. */
 export const PASSPHRASE_RULE = { minLength: 10, minLengthLargeAlphabet: 6, minBits: 50 } as const;
@@ -28,13 +56,16 @@ function poolSize(text: string): number {
 function collapsed(passphrase: string): string {
   let s = passphrase.toLowerCase();
   for (const w of COMMON) s = s.split(w).join("\u0001");
-  for (const seq of SEQUENCES) for (let n = seq.length; n >= 3; n--) for (let i = 0; i + n <= seq.length; i++) s = s.split(seq.slice(i, i + n)).join("\u0002");
+  for (const seq of SEQUENCES)
+    for (let n = seq.length; n >= 3; n--)
+      for (let i = 0; i + n <= seq.length; i++) s = s.split(seq.slice(i, i + n)).join("\u0002");
   // A character or a short group repeated: "aaaa", "abab", "2024 2024".
   return s.replace(/(.{1,4}?)\1+/g, "$1");
 }
 
 /** The least number of characters for this passphrase's script. */
-export const passphraseMinLength = (passphrase: string): number => (/[^\x00-\x7f]/.test(passphrase) ? PASSPHRASE_RULE.minLengthLargeAlphabet : PASSPHRASE_RULE.minLength);
+export const passphraseMinLength = (passphrase: string): number =>
+  /[^\x00-\x7f]/.test(passphrase) ? PASSPHRASE_RULE.minLengthLargeAlphabet : PASSPHRASE_RULE.minLength;
 
 /** Why the passphrase is too weak, as a code (each surface says it in its language), or undefined. */
 export function passphraseWeakness(passphrase: string): "too_short" | "too_easy" | undefined {
@@ -46,7 +77,9 @@ export function passphraseWeakness(passphrase: string): "too_short" | "too_easy"
 /** Why the passphrase is too weak, in words, or undefined when it is strong enough. */
 export function passphraseProblem(passphrase: string): string | undefined {
   const weakness = passphraseWeakness(passphrase);
-  if (weakness === "too_short") return `too short: at least ${passphraseMinLength(passphrase)} characters (a few unrelated words are easiest to remember)`;
-  if (weakness === "too_easy") return "too easy to guess: it is mostly a common word, a keyboard run or repeats; add unrelated words";
+  if (weakness === "too_short")
+    return `too short: at least ${passphraseMinLength(passphrase)} characters (a few unrelated words are easiest to remember)`;
+  if (weakness === "too_easy")
+    return "too easy to guess: it is mostly a common word, a keyboard run or repeats; add unrelated words";
   return undefined;
 }

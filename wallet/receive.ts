@@ -1,9 +1,31 @@
-import { base64urlEncode, CodedError, createHolderProof, type CredentialFormat, ENDPOINTS, formatOfCredential, isObject, parseConfigurationId, parseEthrDid, parseJson, PRE_AUTHORIZED_GRANT, PROOF_TYPE, verifyCredential, type VerifyCredentialParameters } from "../core/index.ts";
+import {
+  base64urlEncode,
+  CodedError,
+  createHolderProof,
+  type CredentialFormat,
+  ENDPOINTS,
+  formatOfCredential,
+  isObject,
+  parseConfigurationId,
+  parseEthrDid,
+  parseJson,
+  PRE_AUTHORIZED_GRANT,
+  PROOF_TYPE,
+  verifyCredential,
+  type VerifyCredentialParameters,
+} from "../core/index.ts";
 import type { HolderKey, SoftwareHolderKey } from "./holder.ts";
 import type { StoredCredential } from "./store.ts";
 
 export class ReceiveError extends CodedError<
-  "offer_malformed" | "offer_insecure_issuer" | "offer_refused" | "issuer_unreachable" | "issuer_redirected" | "issuer_response_invalid" | "credential_invalid" | "holder_mismatch"
+  | "offer_malformed"
+  | "offer_insecure_issuer"
+  | "offer_refused"
+  | "issuer_unreachable"
+  | "issuer_redirected"
+  | "issuer_response_invalid"
+  | "credential_invalid"
+  | "holder_mismatch"
 > {}
 
 /** How long one request to the issuer may take, and the largest answer read from it (a credential is a few KB). */
@@ -24,17 +46,28 @@ export function issuerUrl(raw: string, allowHttpLoopback = false): string {
     throw new ReceiveError("offer_malformed", "the offer's credential_issuer is not a URL");
   }
   if (url.username || url.password || url.search || url.hash || raw.includes("?") || raw.includes("#")) {
-    throw new ReceiveError("offer_malformed", "the offer's credential_issuer carries credentials, a query or a fragment");
+    throw new ReceiveError(
+      "offer_malformed",
+      "the offer's credential_issuer carries credentials, a query or a fragment",
+    );
   }
   const loopbackHttp = url.protocol === "http:" && LOOPBACK.has(url.hostname) && allowHttpLoopback;
   if (url.protocol !== "https:" && !loopbackHttp) {
-    throw new ReceiveError("offer_insecure_issuer", url.protocol === "http:" ? "the offer's issuer is not on https (plain http only for a loopback issuer, as a development option)" : "the offer's issuer is not an https URL");
+    throw new ReceiveError(
+      "offer_insecure_issuer",
+      url.protocol === "http:"
+        ? "the offer's issuer is not on https (plain http only for a loopback issuer, as a development option)"
+        : "the offer's issuer is not an https URL",
+    );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 /** The issuer and pre-authorized code of an `openid-credential-offer://?credential_offer=…` URI. */
-export function parseOffer(uri: string, allowHttpLoopback = false): { issuer: string; code: string; type: string; configurations: string[] } {
+export function parseOffer(
+  uri: string,
+  allowHttpLoopback = false,
+): { issuer: string; code: string; type: string; configurations: string[] } {
   let offer: unknown;
   try {
     const query = uri.slice(uri.indexOf("?") + 1);
@@ -51,8 +84,17 @@ export function parseOffer(uri: string, allowHttpLoopback = false): { issuer: st
   } catch {
     type = undefined;
   }
-  if (!isObject(offer) || typeof offer.credential_issuer !== "string" || typeof code !== "string" || !Array.isArray(ids) || type === undefined) {
-    throw new ReceiveError("offer_malformed", "not a credential offer this wallet understands (OpenID4VCI, pre-authorized code)");
+  if (
+    !isObject(offer) ||
+    typeof offer.credential_issuer !== "string" ||
+    typeof code !== "string" ||
+    !Array.isArray(ids) ||
+    type === undefined
+  ) {
+    throw new ReceiveError(
+      "offer_malformed",
+      "not a credential offer this wallet understands (OpenID4VCI, pre-authorized code)",
+    );
   }
   const configurations = ids.filter((id): id is string => typeof id === "string");
   return { issuer: issuerUrl(offer.credential_issuer, allowHttpLoopback), code, type, configurations };
@@ -100,14 +142,26 @@ async function boundedText(res: Response, maxBytes: number): Promise<string> {
 }
 
 /** One request to the issuer: no redirect followed, bounded in time and size, JSON or a coded error. */
-async function askIssuer(p: Pick<ReceiveParameters, "fetch" | "limits">, url: string, init: RequestInit): Promise<{ status: number; ok: boolean; body: unknown }> {
+async function askIssuer(
+  p: Pick<ReceiveParameters, "fetch" | "limits">,
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; ok: boolean; body: unknown }> {
   const limits = p.limits ?? RECEIVE_LIMITS;
   let res: Response;
   try {
-    res = await p.fetch(url, { ...init, redirect: "manual", credentials: "omit", signal: AbortSignal.timeout(limits.timeoutMs) });
+    res = await p.fetch(url, {
+      ...init,
+      redirect: "manual",
+      credentials: "omit",
+      signal: AbortSignal.timeout(limits.timeoutMs),
+    });
   } catch (e) {
     const timedOut = (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
-    throw new ReceiveError("issuer_unreachable", timedOut ? `the issuer did not answer within ${limits.timeoutMs / 1000} s` : "the issuer cannot be reached");
+    throw new ReceiveError(
+      "issuer_unreachable",
+      timedOut ? `the issuer did not answer within ${limits.timeoutMs / 1000} s` : "the issuer cannot be reached",
+    );
   }
   // A redirect would carry the pre-authorized code or the proof elsewhere: never followed.
   if (res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400)) {
@@ -121,38 +175,60 @@ async function askIssuer(p: Pick<ReceiveParameters, "fetch" | "limits">, url: st
   } catch {
     body = undefined;
   }
-  if (res.ok && !isObject(body)) throw new ReceiveError("issuer_response_invalid", `the issuer's answer is not JSON (HTTP ${res.status})`);
+  if (res.ok && !isObject(body))
+    throw new ReceiveError("issuer_response_invalid", `the issuer's answer is not JSON (HTTP ${res.status})`);
   return { status: res.status, ok: res.ok, body };
 }
 
 /** Step one of a redemption: the pre-authorized code for an access token and a c_nonce. */
-async function accessToken(p: Pick<ReceiveParameters, "offerUri" | "fetch" | "format" | "allowHttpLoopback" | "limits">) {
+async function accessToken(
+  p: Pick<ReceiveParameters, "offerUri" | "fetch" | "format" | "allowHttpLoopback" | "limits">,
+) {
   const { issuer, code, configurations } = parseOffer(p.offerUri, p.allowHttpLoopback);
-  const configuration = configurations.find((c) => parseConfigurationId(c).format === p.format) ?? (configurations[0] as string);
+  const configuration =
+    configurations.find((c) => parseConfigurationId(c).format === p.format) ?? (configurations[0] as string);
   const tokenRes = await askIssuer(p, `${issuer}${ENDPOINTS.token}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString(),
   });
   const token = tokenRes.body as { access_token?: unknown; c_nonce?: unknown } | undefined;
-  if (!tokenRes.ok || typeof token?.access_token !== "string" || typeof token.c_nonce !== "string") throw new ReceiveError("offer_refused", `the issuer refused the offer code (${issuerCode(tokenRes.body, tokenRes.status)})`);
+  if (!tokenRes.ok || typeof token?.access_token !== "string" || typeof token.c_nonce !== "string")
+    throw new ReceiveError(
+      "offer_refused",
+      `the issuer refused the offer code (${issuerCode(tokenRes.body, tokenRes.status)})`,
+    );
   return { issuer, configuration, accessToken: token.access_token, cNonce: token.c_nonce };
 }
 
 /** Step two: the credential request, proving the holder key(s) over the c_nonce. */
-async function requestCredential(p: Pick<ReceiveParameters, "offerUri" | "fetch" | "format" | "now" | "allowHttpLoopback" | "limits">, keys: readonly HolderKey[], batch: boolean): Promise<string[]> {
+async function requestCredential(
+  p: Pick<ReceiveParameters, "offerUri" | "fetch" | "format" | "now" | "allowHttpLoopback" | "limits">,
+  keys: readonly HolderKey[],
+  batch: boolean,
+): Promise<string[]> {
   const t = await accessToken(p);
-  const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience: t.issuer, nonce: t.cNonce, issuedAt: p.now })));
+  const proofs = await Promise.all(
+    keys.map((k) =>
+      createHolderProof({ holder: k.did, signer: k.sign, audience: t.issuer, nonce: t.cNonce, issuedAt: p.now }),
+    ),
+  );
   const credRes = await askIssuer(p, `${t.issuer}${ENDPOINTS.credential}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${t.accessToken}` },
-    body: JSON.stringify({ credential_configuration_id: t.configuration, ...(batch ? { proofs: { [PROOF_TYPE]: proofs } } : { proof: { proof_type: PROOF_TYPE, jwt: proofs[0] } }) }),
+    body: JSON.stringify({
+      credential_configuration_id: t.configuration,
+      ...(batch ? { proofs: { [PROOF_TYPE]: proofs } } : { proof: { proof_type: PROOF_TYPE, jwt: proofs[0] } }),
+    }),
   });
   const body = credRes.body as { credential?: unknown; credentials?: unknown } | undefined;
   const list = batch && Array.isArray(body?.credentials) ? (body.credentials as unknown[]) : [];
   const jwts = batch ? list.map((c) => (isObject(c) ? c.credential : undefined)) : [body?.credential];
   if (!credRes.ok || jwts.length !== keys.length || !jwts.every((j): j is string => typeof j === "string")) {
-    throw new ReceiveError("offer_refused", `the issuer did not deliver the credential (${issuerCode(credRes.body, credRes.status)})`);
+    throw new ReceiveError(
+      "offer_refused",
+      `the issuer did not deliver the credential (${issuerCode(credRes.body, credRes.status)})`,
+    );
   }
   return jwts;
 }
@@ -175,7 +251,9 @@ export async function receiveOffer(p: ReceiveParameters): Promise<StoredCredenti
  * WebCrypto pair in IndexedDB. Same hardening as receiveOffer (https only unless
  * allowHttpLoopback, no redirects, time and size caps).
  */
-export async function receiveBatch(p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly HolderKey[] }): Promise<StoredCredential[]> {
+export async function receiveBatch(
+  p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly HolderKey[] },
+): Promise<StoredCredential[]> {
   const jwts = await requestCredential(p, p.keys, true);
   const copies = jwts.map((jwt, i) => checkReceived(jwt, p.keys[i]!.did, p));
   const batch = copies[0]!.id;
@@ -183,7 +261,9 @@ export async function receiveBatch(p: Omit<ReceiveParameters, "key"> & { readonl
 }
 
 /** receiveBatch with software keys (CLI): each copy keeps its key's secret. */
-export async function receiveCopies(p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly SoftwareHolderKey[] }): Promise<StoredCredential[]> {
+export async function receiveCopies(
+  p: Omit<ReceiveParameters, "key"> & { readonly keys: readonly SoftwareHolderKey[] },
+): Promise<StoredCredential[]> {
   const copies = await receiveBatch(p);
   return copies.map((c, i) => ({ ...c, copy: { ...c.copy!, holderSecret: base64urlEncode(p.keys[i]!.secret) } }));
 }
@@ -196,7 +276,11 @@ export function credentialHolder(jwt: string): { holder: unknown; issuer: unknow
 }
 
 /** A received credential must name this holder and verify against the bundle (in its issuer's own region). */
-export function checkReceived(jwt: string, holder: string, p: Pick<ReceiveParameters, "now" | "verify">): StoredCredential {
+export function checkReceived(
+  jwt: string,
+  holder: string,
+  p: Pick<ReceiveParameters, "now" | "verify">,
+): StoredCredential {
   let sub: unknown;
   let iss: unknown;
   try {

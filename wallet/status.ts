@@ -10,7 +10,13 @@ import type { StoredCredential } from "./store.ts";
 export type StatusKind = "valid" | "suspended" | "revoked" | "expired" | "not_accredited" | "unknown" | "invalid";
 
 /** Core reasons that say the issuing agency may no longer issue this (the holder did nothing wrong). */
-const ISSUER_NO_LONGER = new Set(["issuer_not_accredited", "accreditation_expired", "accreditation_withdrawn", "issuer_suspended", "issuer_removed"]);
+const ISSUER_NO_LONGER = new Set([
+  "issuer_not_accredited",
+  "accreditation_expired",
+  "accreditation_withdrawn",
+  "issuer_suspended",
+  "issuer_removed",
+]);
 
 /** Only a valid credential may look valid: every other kind is shown without the credential's colours. */
 export const looksValid = (kind: StatusKind): boolean => kind === "valid";
@@ -21,10 +27,23 @@ export interface HolderStatus {
   readonly reason: string | null;
 }
 
-export function holderStatus(c: StoredCredential, bundle: TrustBundle, now: number, verifier: SignatureVerifier, keyCache?: Map<string, Uint8Array>): HolderStatus {
-  const v = verifyCredential(c.jwt, { bundle, region: c.issuer.region ?? "", now, verifier, ...(keyCache ? { keyCache } : {}) });
+export function holderStatus(
+  c: StoredCredential,
+  bundle: TrustBundle,
+  now: number,
+  verifier: SignatureVerifier,
+  keyCache?: Map<string, Uint8Array>,
+): HolderStatus {
+  const v = verifyCredential(c.jwt, {
+    bundle,
+    region: c.issuer.region ?? "",
+    now,
+    verifier,
+    ...(keyCache ? { keyCache } : {}),
+  });
   if (v.verdict === "accept") return { kind: "valid", reason: null };
-  if (v.reason === "revoked" || v.reason === "suspended" || v.reason === "expired") return { kind: v.reason, reason: v.reason };
+  if (v.reason === "revoked" || v.reason === "suspended" || v.reason === "expired")
+    return { kind: v.reason, reason: v.reason };
   if (v.reason && ISSUER_NO_LONGER.has(v.reason)) return { kind: "not_accredited", reason: v.reason };
   return { kind: v.verdict === "unknown" ? "unknown" : "invalid", reason: v.reason };
 }

@@ -22,7 +22,12 @@ export interface TransferItem {
 
 interface Sealed {
   readonly format: typeof TRANSFER_FORMAT;
-  readonly kdf: { readonly name: "PBKDF2"; readonly hash: "SHA-256"; readonly iterations: number; readonly salt: string };
+  readonly kdf: {
+    readonly name: "PBKDF2";
+    readonly hash: "SHA-256";
+    readonly iterations: number;
+    readonly salt: string;
+  };
   readonly iv: string;
   readonly body: string;
 }
@@ -42,12 +47,27 @@ export class TransferError extends Error {
 }
 
 async function passphraseKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey("raw", utf8(passphrase.normalize("NFC")) as Uint8Array<ArrayBuffer>, "PBKDF2", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt: salt as Uint8Array<ArrayBuffer>, iterations }, material, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  const material = await crypto.subtle.importKey(
+    "raw",
+    utf8(passphrase.normalize("NFC")) as Uint8Array<ArrayBuffer>,
+    "PBKDF2",
+    false,
+    ["deriveKey"],
+  );
+  return crypto.subtle.deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt: salt as Uint8Array<ArrayBuffer>, iterations },
+    material,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
 }
 
 /** The wallet sealed under `passphrase`, and the credentials whose keys could not come along. */
-export async function exportWallet(items: readonly TransferItem[], passphrase: string): Promise<{ text: string; moved: number; unmovable: StoredCredential[] }> {
+export async function exportWallet(
+  items: readonly TransferItem[],
+  passphrase: string,
+): Promise<{ text: string; moved: number; unmovable: StoredCredential[] }> {
   const keys: Record<string, JsonWebKey> = {};
   const credentials: StoredCredential[] = [];
   const unmovable: StoredCredential[] = [];
@@ -63,8 +83,15 @@ export async function exportWallet(items: readonly TransferItem[], passphrase: s
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const key = await passphraseKey(passphrase, salt, PBKDF2_ITERATIONS);
   const content: Content = { credentials, keys };
-  const body = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, utf8(JSON.stringify(content)) as Uint8Array<ArrayBuffer>));
-  const sealed: Sealed = { format: TRANSFER_FORMAT, kdf: { name: "PBKDF2", hash: "SHA-256", iterations: PBKDF2_ITERATIONS, salt: base64urlEncode(salt) }, iv: base64urlEncode(iv), body: base64urlEncode(body) };
+  const body = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, utf8(JSON.stringify(content)) as Uint8Array<ArrayBuffer>),
+  );
+  const sealed: Sealed = {
+    format: TRANSFER_FORMAT,
+    kdf: { name: "PBKDF2", hash: "SHA-256", iterations: PBKDF2_ITERATIONS, salt: base64urlEncode(salt) },
+    iv: base64urlEncode(iv),
+    body: base64urlEncode(body),
+  };
   return { text: JSON.stringify(sealed), moved: credentials.length, unmovable };
 }
 
@@ -76,18 +103,36 @@ function readSealed(text: string): Sealed {
     throw new TransferError("transfer_damaged", "not JSON");
   }
   const k = s?.kdf;
-  const ok = s?.format === TRANSFER_FORMAT && k?.name === "PBKDF2" && k.hash === "SHA-256" && Number.isInteger(k.iterations) && k.iterations >= 100_000 && k.iterations <= 10_000_000 && typeof k.salt === "string" && typeof s.iv === "string" && typeof s.body === "string";
+  const ok =
+    s?.format === TRANSFER_FORMAT &&
+    k?.name === "PBKDF2" &&
+    k.hash === "SHA-256" &&
+    Number.isInteger(k.iterations) &&
+    k.iterations >= 100_000 &&
+    k.iterations <= 10_000_000 &&
+    typeof k.salt === "string" &&
+    typeof s.iv === "string" &&
+    typeof s.body === "string";
   if (!ok) throw new TransferError("transfer_damaged", `not a ${TRANSFER_FORMAT} file, or cut short`);
   return s as Sealed;
 }
 
 /** Each credential of a sealed wallet with its key pair, usable for signing on this device. */
-export async function importWallet(text: string, passphrase: string): Promise<{ credential: StoredCredential; pair: CryptoKeyPair }[]> {
+export async function importWallet(
+  text: string,
+  passphrase: string,
+): Promise<{ credential: StoredCredential; pair: CryptoKeyPair }[]> {
   const s = readSealed(text);
   let plain: Uint8Array;
   try {
     const key = await passphraseKey(passphrase, base64urlDecode(s.kdf.salt, "salt"), s.kdf.iterations);
-    plain = new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: base64urlDecode(s.iv, "iv") as Uint8Array<ArrayBuffer> }, key, base64urlDecode(s.body, "body") as Uint8Array<ArrayBuffer>));
+    plain = new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: base64urlDecode(s.iv, "iv") as Uint8Array<ArrayBuffer> },
+        key,
+        base64urlDecode(s.body, "body") as Uint8Array<ArrayBuffer>,
+      ),
+    );
   } catch {
     // AES-GCM cannot tell a wrong passphrase from altered bytes; the first is what happens.
     throw new TransferError("transfer_locked", "the passphrase does not open this file");
@@ -99,7 +144,13 @@ export async function importWallet(text: string, passphrase: string): Promise<{ 
       if (!jwk?.d || !jwk.x || !jwk.y) throw new TransferError("transfer_damaged", `no key for ${credential.id}`);
       // Extractable again, so the wallet can move a second time.
       const privateKey = await crypto.subtle.importKey("jwk", jwk, ECDSA_P256, true, ["sign"]);
-      const publicKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, ECDSA_P256, true, ["verify"]);
+      const publicKey = await crypto.subtle.importKey(
+        "jwk",
+        { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y },
+        ECDSA_P256,
+        true,
+        ["verify"],
+      );
       return { credential, pair: { privateKey, publicKey } };
     }),
   );
@@ -109,7 +160,10 @@ export async function importWallet(text: string, passphrase: string): Promise<{ 
  * What an import adds to a wallet that already holds `here`: credentials it lacks; a copy used in
  * either stays used (showing it again would link two sightings). Nothing already here is lost.
  */
-export function mergeImport(here: readonly StoredCredential[], incoming: readonly { credential: StoredCredential; pair: CryptoKeyPair }[]): { add: { credential: StoredCredential; pair: CryptoKeyPair }[]; markUsed: StoredCredential[] } {
+export function mergeImport(
+  here: readonly StoredCredential[],
+  incoming: readonly { credential: StoredCredential; pair: CryptoKeyPair }[],
+): { add: { credential: StoredCredential; pair: CryptoKeyPair }[]; markUsed: StoredCredential[] } {
   const known = new Map(here.map((c) => [c.id, c]));
   const add = incoming.filter((i) => !known.has(i.credential.id));
   const markUsed = incoming.flatMap(({ credential: c }) => {

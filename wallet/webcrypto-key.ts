@@ -20,7 +20,11 @@ export async function webCryptoHolderKey(pair: CryptoKeyPair): Promise<HolderKey
     did: p256DidKey(publicKey),
     sign: async (data: string | Uint8Array) => {
       const bytes = typeof data === "string" ? utf8(data) : data;
-      const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, bytes as Uint8Array<ArrayBuffer>);
+      const signature = await crypto.subtle.sign(
+        { name: "ECDSA", hash: "SHA-256" },
+        pair.privateKey,
+        bytes as Uint8Array<ArrayBuffer>,
+      );
       // WebCrypto picks either s at random; verifiers accept only the low one (one token, one signature).
       return base64urlEncode(lowS("ES256", new Uint8Array(signature)));
     },

@@ -36,16 +36,19 @@ export function t(lang: Lang, key: MessageKey, params: Record<string, string | n
  * overrides, isolates and marks (a right-to-left override turns "gpj.exe" into "exe.jpg"), C0 and
  * C1 controls other than tab and newline, line and paragraph separators, the BOM.
  */
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/gu;
+const CONTROLS =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/gu;
 
 /**
  * Text from the chain or a credential as it may be shown: every control character replaced by
  * its visible code ("[U+202E]"), so an officer sees that one was there and the text cannot
  * reorder itself or what follows. Every display name below goes through it.
  */
-export const visibleText = (text: string): string => text.replace(CONTROLS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
+export const visibleText = (text: string): string =>
+  text.replace(CONTROLS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
 
-const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+const own = <T>(table: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
 
 const TYPE_NAMES: Record<string, Record<Lang, string>> = {
   HealthCode: { "zh-CN": "健康码", en: "Health code" },
@@ -71,7 +74,8 @@ const CLAIM_NAMES: Record<string, Record<Lang, string>> = {
   registeredCapitalCny: { "zh-CN": "注册资本（元）", en: "Registered capital (CNY)" },
 };
 
-export const claimName = (claim: string, lang: Lang): string => own(CLAIM_NAMES, claim)?.[lang] ?? visibleText(claim.replace(/([a-z])([A-Z])/g, "$1 $2"));
+export const claimName = (claim: string, lang: Lang): string =>
+  own(CLAIM_NAMES, claim)?.[lang] ?? visibleText(claim.replace(/([a-z])([A-Z])/g, "$1 $2"));
 
 const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
   green: { "zh-CN": "绿码", en: "green" },
@@ -80,12 +84,15 @@ const HEALTH_WORDS: Record<string, Record<Lang, string>> = {
 };
 
 /** A claim's value in words: health colours by name, lists joined, dates in the locale's format. */
-export const claimValue = (claim: string, value: unknown, lang: Lang): string => visibleText(claimWords(claim, value, lang));
+export const claimValue = (claim: string, value: unknown, lang: Lang): string =>
+  visibleText(claimWords(claim, value, lang));
 
 function claimWords(claim: string, value: unknown, lang: Lang): string {
   if (claim === "healthStatus" && typeof value === "string") return own(HEALTH_WORDS, value)?.[lang] ?? value;
-  if (claim === "birthDate" && typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return birthDateInWords(value, lang);
-  if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(lang === "zh-CN" ? "、" : ", ");
+  if (claim === "birthDate" && typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value))
+    return birthDateInWords(value, lang);
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(lang === "zh-CN" ? "、" : ", ");
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
@@ -111,7 +118,8 @@ const AGENCY_NAMES_ZH: Record<string, string> = {
   "Inner Mongolia Traffic Police": "内蒙古自治区公安厅交通管理局",
 };
 
-export const agencyName = (registered: string, lang: Lang): string => (lang === "zh-CN" ? own(AGENCY_NAMES_ZH, registered) : undefined) ?? visibleText(registered);
+export const agencyName = (registered: string, lang: Lang): string =>
+  (lang === "zh-CN" ? own(AGENCY_NAMES_ZH, registered) : undefined) ?? visibleText(registered);
 
 /** The checks core records (core/verdict.ts CheckCode), named for the officer. */
 const CHECK_NAMES: Record<string, Record<Lang, string>> = {
@@ -143,18 +151,26 @@ const CHECK_NAMES: Record<string, Record<Lang, string>> = {
 export const checkName = (code: string, lang: Lang): string => own(CHECK_NAMES, code)?.[lang] ?? visibleText(code);
 
 /** A verdict reason (core's stable code) as a sentence in the language. */
-export const reasonText = (code: string | null, lang: Lang): string => describeReason(code, lang === "zh-CN" ? "zh" : "en");
+export const reasonText = (code: string | null, lang: Lang): string =>
+  describeReason(code, lang === "zh-CN" ? "zh" : "en");
 
 /** Date and time in the language's format and the device's (the citizen's) time zone. */
 export function dateTimeInWords(unix: number, lang: Lang, timeZone?: string): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short", ...(timeZone ? { timeZone } : {}) }).format(new Date(unix * 1000));
+  return new Intl.DateTimeFormat(lang, {
+    dateStyle: "long",
+    timeStyle: "short",
+    ...(timeZone ? { timeZone } : {}),
+  }).format(new Date(unix * 1000));
 }
 
 /** Unix times (ten digits, 2001–2286) inside core's check details, written as dates: "expired at 1765432100" → "expired at 2025年12月11日 13:48". */
-export const timesInWords = (text: string, lang: Lang): string => text.replace(/\b[1-9]\d{9}\b/g, (n) => dateTimeInWords(Number(n), lang));
+export const timesInWords = (text: string, lang: Lang): string =>
+  text.replace(/\b[1-9]\d{9}\b/g, (n) => dateTimeInWords(Number(n), lang));
 
 export function dateInWords(unix: number, lang: Lang, timeZone?: string): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: "long", ...(timeZone ? { timeZone } : {}) }).format(new Date(unix * 1000));
+  return new Intl.DateTimeFormat(lang, { dateStyle: "long", ...(timeZone ? { timeZone } : {}) }).format(
+    new Date(unix * 1000),
+  );
 }
 
 /** A calendar date (birth date) is no instant: formatted in UTC so no time zone moves it a day. */
@@ -179,7 +195,8 @@ export function durationInWords(seconds: number, lang: Lang): string {
   const u = (unit: keyof typeof UNITS, n: number): string => UNITS[unit][lang](n);
   if (s < 60) return u("second", s);
   if (s < 3600) return u("minute", Math.round(s / 60));
-  const [big, small, size, smallSize] = s < 172_800 ? (["hour", "minute", 3600, 60] as const) : (["day", "hour", 86400, 3600] as const);
+  const [big, small, size, smallSize] =
+    s < 172_800 ? (["hour", "minute", 3600, 60] as const) : (["day", "hour", 86400, 3600] as const);
   const whole = Math.floor(s / size);
   const rest = Math.round((s - whole * size) / smallSize);
   if (rest === 0) return u(big, whole);
@@ -214,7 +231,8 @@ export function claimRows(claims: Readonly<Record<string, unknown>>, lang: Lang)
   const named = "familyName" in claims && "givenName" in claims;
   for (const [key, value] of Object.entries(claims)) {
     if (named && (key === "familyName" || key === "givenName")) {
-      if (!rows.some((r) => r.key === "name")) rows.push({ key: "name", label: lang === "zh-CN" ? "姓名" : "Name", value: personName(claims, lang) });
+      if (!rows.some((r) => r.key === "name"))
+        rows.push({ key: "name", label: lang === "zh-CN" ? "姓名" : "Name", value: personName(claims, lang) });
       continue;
     }
     rows.push({ key, label: claimName(key, lang), value: claimValue(key, value, lang) });
@@ -227,6 +245,12 @@ export function relativeInWords(unix: number, now: number, lang: Lang): string {
   const d = unix - now;
   const a = Math.abs(d);
   const [value, unit]: [number, Intl.RelativeTimeFormatUnit] =
-    a < 90 ? [d, "second"] : a < 5400 ? [Math.round(d / 60), "minute"] : a < 172_800 ? [Math.round(d / 3600), "hour"] : [Math.round(d / 86400), "day"];
+    a < 90
+      ? [d, "second"]
+      : a < 5400
+        ? [Math.round(d / 60), "minute"]
+        : a < 172_800
+          ? [Math.round(d / 3600), "hour"]
+          : [Math.round(d / 86400), "day"];
   return new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(value, unit);
 }

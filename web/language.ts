@@ -27,9 +27,12 @@ export class PageLanguage {
   /** Translates the static text, wires the switch button (#lang), and calls the page's renderers. */
   apply(): void {
     document.documentElement.lang = this.lang;
-    for (const node of document.querySelectorAll<HTMLElement>("[data-i18n]")) node.textContent = this.t(node.dataset.i18n as MessageKey);
-    for (const node of document.querySelectorAll<HTMLElement>("[data-i18n-placeholder]")) node.setAttribute("placeholder", this.t(node.dataset.i18nPlaceholder as MessageKey));
-    for (const node of document.querySelectorAll<HTMLElement>("[data-i18n-label]")) node.setAttribute("aria-label", this.t(node.dataset.i18nLabel as MessageKey));
+    for (const node of document.querySelectorAll<HTMLElement>("[data-i18n]"))
+      node.textContent = this.t(node.dataset.i18n as MessageKey);
+    for (const node of document.querySelectorAll<HTMLElement>("[data-i18n-placeholder]"))
+      node.setAttribute("placeholder", this.t(node.dataset.i18nPlaceholder as MessageKey));
+    for (const node of document.querySelectorAll<HTMLElement>("[data-i18n-label]"))
+      node.setAttribute("aria-label", this.t(node.dataset.i18nLabel as MessageKey));
     const button = document.getElementById("lang");
     if (button) {
       button.textContent = this.t("lang.switch");

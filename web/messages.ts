@@ -62,7 +62,8 @@ export const EN = {
   "wallet.qr.boundMeta": "For {audience} only, once · {characters} characters · QR version {version}",
   "wallet.qr.boundCountdown": "Let the checkpoint scan it within {time}",
   "wallet.answer.title": "Answer a checkpoint's request",
-  "wallet.answer.note": "When a checkpoint shows a request QR code, scan it first: the wallet tells you who asks and what they want to see, and you decide whether to show it.",
+  "wallet.answer.note":
+    "When a checkpoint shows a request QR code, scan it first: the wallet tells you who asks and what they want to see, and you decide whether to show it.",
   "wallet.answer.camera": "Scan the request QR code",
   "wallet.answer.cameraStop": "Stop the camera",
   "wallet.answer.cameraNone": "No camera ({message}). Read a picture of the request, or paste its text.",
@@ -72,8 +73,10 @@ export const EN = {
   "wallet.answer.pastePlaceholder": "LZCH1:…",
   "wallet.answer.read": "Read the request",
   "wallet.answer.noQr": "No QR code found in that picture.",
-  "wallet.answer.notChallenge": "This is not a checkpoint's request. Scan the QR code the checkpoint shows for wallets.",
-  "wallet.answer.malformed": "This request cannot be read: it is damaged or incomplete. Ask the checkpoint to show a new one.",
+  "wallet.answer.notChallenge":
+    "This is not a checkpoint's request. Scan the QR code the checkpoint shows for wallets.",
+  "wallet.answer.malformed":
+    "This request cannot be read: it is damaged or incomplete. Ask the checkpoint to show a new one.",
   "wallet.request.title": "Request from a checkpoint",
   "wallet.request.who": "Who asks",
   "wallet.request.whoRegion": "{audience} (says it is a checkpoint in {region})",
@@ -84,7 +87,8 @@ export const EN = {
   "wallet.request.choose": "Answer with",
   "wallet.request.selective": "Shows only: {shown}. Not shown: {withheld}.",
   "wallet.request.selectiveAll": "Shows: {shown}.",
-  "wallet.request.everything": "This credential cannot show only part of itself: the checkpoint will see every detail ({claims}).",
+  "wallet.request.everything":
+    "This credential cannot show only part of itself: the checkpoint will see every detail ({claims}).",
   "wallet.request.none": "No credential in this wallet can answer: none is valid, has copies left and holds {claims}.",
   "wallet.request.noneAll": "No credential in this wallet can answer: none is valid with copies left.",
   "wallet.request.agree": "Show the QR code",
@@ -94,12 +98,16 @@ export const EN = {
   "wallet.request.expired": "This request expired at {time}. Ask the checkpoint to show a new one.",
   "wallet.card.selective": "You choose which details each showing reveals",
   "wallet.copies.label": "Copies to receive",
-  "wallet.copies.note": "With several copies, each has its own key and number and is shown once: checkpoints cannot link your visits.",
+  "wallet.copies.note":
+    "With several copies, each has its own key and number and is shown once: checkpoints cannot link your visits.",
   "wallet.copies.invalid": "copies must be a number from 1 to 20",
   "wallet.copies.left": "{unused} of {copies} copies left · each copy is shown once",
-  "wallet.copies.low": "Only {unused} of {copies} copies left. Before you go somewhere without a network, receive a new batch from the agency.",
-  "wallet.copies.offline": "No network now, and {count} of your credentials have no copies left, or one: they cannot be shown again until you receive a new batch with a network.",
-  "wallet.copies.none": "All {copies} copies have been shown. Receive a new batch from the agency: showing a used copy again would let checkpoints link your visits.",
+  "wallet.copies.low":
+    "Only {unused} of {copies} copies left. Before you go somewhere without a network, receive a new batch from the agency.",
+  "wallet.copies.offline":
+    "No network now, and {count} of your credentials have no copies left, or one: they cannot be shown again until you receive a new batch with a network.",
+  "wallet.copies.none":
+    "All {copies} copies have been shown. Receive a new batch from the agency: showing a used copy again would let checkpoints link your visits.",
   "wallet.received.copies": "Received: {count} copies of {type} from {agency}, each shown once.",
   "wallet.key.missing": "This credential's key is not in this browser: it cannot be shown from here.",
   "wallet.status.expired": "Expired",
@@ -126,12 +134,14 @@ export const EN = {
   "problem.offerRefused.next": "Try again in a moment; if it fails again, ask the agency for a new link.",
   "problem.offerMalformed": "This link is not a credential offer this wallet can open.",
   "problem.offerMalformed.next": "Open the agency's link exactly as you received it, or ask the agency for a new one.",
-  "problem.offerInsecure": "This offer points to an address that is not secure (not https), so the wallet will not use it.",
+  "problem.offerInsecure":
+    "This offer points to an address that is not secure (not https), so the wallet will not use it.",
   "problem.offerInsecure.next": "Do not use this link. Ask the agency for its official link.",
   "problem.offerEmpty": "There is no link to receive from.",
   "problem.offerEmpty.next": "Paste the agency's offer link above, or open it on this phone.",
   "problem.issuerUnreachable": "The agency's service could not be reached.",
-  "problem.issuerUnreachable.next": "Check your network and try again. If it keeps failing, the agency's service may be down: try later.",
+  "problem.issuerUnreachable.next":
+    "Check your network and try again. If it keeps failing, the agency's service may be down: try later.",
   "problem.issuerAnswer": "The agency's service gave an answer the wallet cannot use.",
   "problem.issuerAnswer.next": "Try again later. If it keeps happening, tell the agency.",
   "problem.credentialInvalid": "What the agency sent did not pass the wallet's checks, so nothing was stored.",
@@ -141,29 +151,34 @@ export const EN = {
   "problem.noBundle": "The wallet has no status data yet to check a new credential against.",
   "problem.noBundle.next": "Connect to a network and sync status, then receive again.",
   "problem.syncUnreachable": "The wallet could not reach the status service: there may be no network.",
-  "problem.syncUnreachable.next": "Check your network and sync again. Until then, each card shows its status as of the last sync.",
+  "problem.syncUnreachable.next":
+    "Check your network and sync again. Until then, each card shows its status as of the last sync.",
   "problem.syncServer": "The status service is having trouble right now.",
   "problem.syncServer.next": "Sync again in a few minutes. Until then, each card shows its status as of the last sync.",
   "problem.syncRejected": "The status data received did not pass the wallet's checks and was not used.",
-  "problem.syncRejected.next": "Sync again later. If it keeps happening, tell the agency; the cards keep the last checked status.",
+  "problem.syncRejected.next":
+    "Sync again later. If it keeps happening, tell the agency; the cards keep the last checked status.",
   "problem.unexpected": "Something went wrong.",
   "problem.unexpected.next": "Try again. If it keeps happening, tell the agency and show them the technical details.",
   "wallet.notReceivedLead": "Not received: ",
   "wallet.syncFailedLead": "Not synced: ",
   "wallet.move.title": "Move to a new phone",
-  "wallet.move.note": "Export saves every credential and its key in one file, locked with a passphrase you choose. On the new phone, open the wallet and import that file with the same passphrase. Keep the file and the passphrase apart.",
+  "wallet.move.note":
+    "Export saves every credential and its key in one file, locked with a passphrase you choose. On the new phone, open the wallet and import that file with the same passphrase. Keep the file and the passphrase apart.",
   "wallet.move.passphrase": "Passphrase for the file",
   "wallet.move.export": "Export to a file",
   "wallet.move.import": "Import from a file",
   "wallet.move.working": "Working…",
   "wallet.move.exported": "Exported {count} credentials to {file}.",
-  "wallet.move.unmovable": "{count} could not be included: their keys were made before moving was possible and cannot leave this phone. Receive them again from the agency on the new phone.",
+  "wallet.move.unmovable":
+    "{count} could not be included: their keys were made before moving was possible and cannot leave this phone. Receive them again from the agency on the new phone.",
   "wallet.move.imported": "Imported {added} credentials ({kept} were already here).",
   "wallet.move.failedLead": "Not done: ",
   "problem.passphraseShort": "The passphrase is too short: use at least {min} characters.",
   "problem.passphraseShort.next": "A few unrelated words are easiest to remember.",
   "problem.passphraseEasy": "The passphrase is too easy to guess.",
-  "problem.passphraseEasy.next": "Avoid common words, runs (such as 123456 or 一二三四五六) and repeats; add unrelated words.",
+  "problem.passphraseEasy.next":
+    "Avoid common words, runs (such as 123456 or 一二三四五六) and repeats; add unrelated words.",
   "problem.transferLocked": "This passphrase does not open the file.",
   "problem.transferLocked.next": "Type the passphrase you chose when exporting. Nothing was changed.",
   "problem.transferDamaged": "This file is not a wallet export, or it is damaged.",
@@ -216,19 +231,23 @@ export const EN = {
   "checkpoint.history.empty": "No scans yet.",
   "checkpoint.history.count": "{accept} accepted · {reject} rejected · {unknown} unknown",
   "checkpoint.anchor": "Trust anchor",
-  "checkpoint.anchor.pinned": "This device trusts region {region}'s authority {authority} on chain {chainId} (pinned {time}).",
+  "checkpoint.anchor.pinned":
+    "This device trusts region {region}'s authority {authority} on chain {chainId} (pinned {time}).",
   "checkpoint.anchor.none": "No trust anchor yet: the first verified sync pins it, or load the region's anchor file.",
-  "checkpoint.anchor.changed": "The server names a different trust anchor ({served}) than the one this device trusts. Bundles are still checked against the trusted one. Only an operator with the region's new anchor file may change it.",
+  "checkpoint.anchor.changed":
+    "The server names a different trust anchor ({served}) than the one this device trusts. Bundles are still checked against the trusted one. Only an operator with the region's new anchor file may change it.",
   "checkpoint.anchor.load": "Load the region's anchor file (operator)",
   "checkpoint.anchor.loaded": "New trust anchor loaded for region {region}.",
   "checkpoint.anchor.bad": "Anchor file refused: {message}",
-  "checkpoint.anchor.confirm": "Replace this device's trust anchor with region {region}'s authority {authority} on chain {chainId}?",
+  "checkpoint.anchor.confirm":
+    "Replace this device's trust anchor with region {region}'s authority {authority} on chain {chainId}?",
   "checkpoint.registry": "Open registry",
   "checkpoint.fact.asked": "Asked for",
   "checkpoint.fact.disclosed": "Shown",
   "checkpoint.fact.disclosedNone": "nothing",
   "checkpoint.challenge": "Ask for a presentation bound to this checkpoint",
-  "checkpoint.challenge.note": "The holder's wallet scans this checkpoint's challenge and answers with a QR code that works once, here, within 2 minutes, showing only what you ask for.",
+  "checkpoint.challenge.note":
+    "The holder's wallet scans this checkpoint's challenge and answers with a QR code that works once, here, within 2 minutes, showing only what you ask for.",
   "checkpoint.challenge.type": "Credential type",
   "checkpoint.challenge.claims": "Details to ask for",
   "checkpoint.challenge.claimsNote": "Tick nothing to ask for the whole credential.",
@@ -239,9 +258,12 @@ export const EN = {
   "checkpoint.challenge.audience": "Checkpoint: {id}",
   "checkpoint.challenge.qrLabel": "Challenge QR code for the holder's wallet, asking for {what}",
   "checkpoint.challenge.left": "Valid for {time}",
-  "checkpoint.challenge.open": "Ask the holder to scan this code with the wallet, then scan the QR code the wallet shows.",
-  "checkpoint.challenge.answered": "Answered: the challenge has ended. Static QR codes are verified again; make a new challenge when the next holder needs one.",
-  "checkpoint.challenge.expired": "Expired: the challenge has ended. Static QR codes are verified again; make a new challenge if you still need one.",
+  "checkpoint.challenge.open":
+    "Ask the holder to scan this code with the wallet, then scan the QR code the wallet shows.",
+  "checkpoint.challenge.answered":
+    "Answered: the challenge has ended. Static QR codes are verified again; make a new challenge when the next holder needs one.",
+  "checkpoint.challenge.expired":
+    "Expired: the challenge has ended. Static QR codes are verified again; make a new challenge if you still need one.",
   "checkpoint.challenge.text": "Challenge text (to copy)",
   "checkpoint.challenge.copy": "Copy the text",
   "checkpoint.challenge.copied": "Copied.",
@@ -249,11 +271,13 @@ export const EN = {
   "checkpoint.challenge.new": "New challenge",
   "checkpoint.challenge.end": "End the challenge",
   "checkpoint.challenge.failed": "No challenge could be made: {message}",
-  "checkpoint.challenge.hint": "A challenge is open: only a QR code the holder's wallet made for this checkpoint's challenge is accepted. Ask the holder to scan the challenge first, or end the challenge.",
+  "checkpoint.challenge.hint":
+    "A challenge is open: only a QR code the holder's wallet made for this checkpoint's challenge is accepted. Ask the holder to scan the challenge first, or end the challenge.",
 
   "registry.doc.title": "Laissez open registry",
   "registry.title": "Open registry",
-  "registry.intro": "The consortium as the chain records it, from the signed bundle of this checkpoint (region {region}). Nothing here is about a person.",
+  "registry.intro":
+    "The consortium as the chain records it, from the signed bundle of this checkpoint (region {region}). Nothing here is about a person.",
   "registry.asOf": "As of block {block}, chain time {time} ({age} ago).",
   "registry.none": "No registry data yet: this page needs one sync with a network.",
   "registry.regions": "Regions and their authorities",
@@ -271,7 +295,8 @@ export const EN = {
   "registry.status.suspended": "suspended",
   "registry.status.removed": "removed",
   "registry.recognition": "Recognition: who accepts what",
-  "registry.recognition.note": "A row is the region that checks; a column the region that issued. Each region accepts its own types.",
+  "registry.recognition.note":
+    "A row is the region that checks; a column the region that issued. Each region accepts its own types.",
   "registry.recognition.own": "own",
   "registry.recognition.corner": "Checking ＼ issuing region",
   "registry.recognition.none": "—",
@@ -286,7 +311,8 @@ export const EN = {
   "registry.schema": "Claims (schema)",
   "registry.schemaHash": "Schema hash",
   "registry.counts": "Revocations and suspensions per agency",
-  "registry.counts.note": "Counts of credentials whose revocation or suspension bit is set, as of each sync this device kept; no credential or person is named.",
+  "registry.counts.note":
+    "Counts of credentials whose revocation or suspension bit is set, as of each sync this device kept; no credential or person is named.",
   "registry.revoked": "Revoked",
   "registry.suspended": "Suspended",
   "registry.issued": "Status entries",
@@ -355,7 +381,8 @@ export const ZH: Catalogue = {
   "wallet.qr.boundMeta": "仅供 {audience} 使用一次 · {characters} 个字符 · 二维码版本 {version}",
   "wallet.qr.boundCountdown": "请在 {time} 内让核验点扫描",
   "wallet.answer.title": "回应核验点的请求",
-  "wallet.answer.note": "核验点屏幕上显示请求二维码时，先扫描它：钱包会告诉您谁在请求、要看哪些信息，由您决定是否出示。",
+  "wallet.answer.note":
+    "核验点屏幕上显示请求二维码时，先扫描它：钱包会告诉您谁在请求、要看哪些信息，由您决定是否出示。",
   "wallet.answer.camera": "扫描请求二维码",
   "wallet.answer.cameraStop": "关闭摄像头",
   "wallet.answer.cameraNone": "无法使用摄像头（{message}）。请读取请求的图片，或粘贴其文本。",
@@ -391,8 +418,10 @@ export const ZH: Catalogue = {
   "wallet.copies.invalid": "份数须为 1 到 20 之间的数字",
   "wallet.copies.left": "还剩 {unused} 份未出示（共 {copies} 份）· 每份只出示一次",
   "wallet.copies.low": "只剩 {unused} 份（共 {copies} 份）。去没有网络的地方之前，请向发证机关领取新的一批。",
-  "wallet.copies.offline": "现在没有网络，且有 {count} 张证件的副本已用完或只剩一份：在有网络时领取新的一批之前，无法再出示。",
-  "wallet.copies.none": "{copies} 份都已出示过。请向发证机关重新领取一批：再次出示用过的副本会让核验点把您的几次出示联系起来。",
+  "wallet.copies.offline":
+    "现在没有网络，且有 {count} 张证件的副本已用完或只剩一份：在有网络时领取新的一批之前，无法再出示。",
+  "wallet.copies.none":
+    "{copies} 份都已出示过。请向发证机关重新领取一批：再次出示用过的副本会让核验点把您的几次出示联系起来。",
   "wallet.received.copies": "已领取：{agency}签发的{type}，共 {count} 份，每份只出示一次。",
   "wallet.key.missing": "此证件的密钥不在本浏览器中：无法在此出示。",
   "wallet.status.expired": "已过期",
@@ -444,13 +473,15 @@ export const ZH: Catalogue = {
   "wallet.notReceivedLead": "领取失败：",
   "wallet.syncFailedLead": "同步失败：",
   "wallet.move.title": "迁移到新手机",
-  "wallet.move.note": "导出会把所有证件及其密钥保存为一个文件，并用您设定的口令加密。在新手机上打开钱包，用同一口令导入该文件。请把文件和口令分开保管。",
+  "wallet.move.note":
+    "导出会把所有证件及其密钥保存为一个文件，并用您设定的口令加密。在新手机上打开钱包，用同一口令导入该文件。请把文件和口令分开保管。",
   "wallet.move.passphrase": "文件口令",
   "wallet.move.export": "导出为文件",
   "wallet.move.import": "从文件导入",
   "wallet.move.working": "正在处理…",
   "wallet.move.exported": "已将 {count} 张证件导出到 {file}。",
-  "wallet.move.unmovable": "有 {count} 张证件无法导出：其密钥创建于支持迁移之前，不能离开本手机。请在新手机上向发证机关重新领取。",
+  "wallet.move.unmovable":
+    "有 {count} 张证件无法导出：其密钥创建于支持迁移之前，不能离开本手机。请在新手机上向发证机关重新领取。",
   "wallet.move.imported": "已导入 {added} 张证件（另有 {kept} 张本来就在）。",
   "wallet.move.failedLead": "未完成：",
   "problem.passphraseShort": "口令太短：至少需要 {min} 个字符。",
@@ -511,7 +542,8 @@ export const ZH: Catalogue = {
   "checkpoint.anchor": "信任锚",
   "checkpoint.anchor.pinned": "本设备信任 {region} 地区的管理机构 {authority}（链 ID {chainId}，{time} 起固定）。",
   "checkpoint.anchor.none": "尚无信任锚：首次通过验证的同步会将其固定，或加载本地区的信任锚文件。",
-  "checkpoint.anchor.changed": "服务器给出的信任锚（{served}）与本设备信任的不同。数据包仍按本设备信任的锚核验。只有持有本地区新信任锚文件的管理员才能更改。",
+  "checkpoint.anchor.changed":
+    "服务器给出的信任锚（{served}）与本设备信任的不同。数据包仍按本设备信任的锚核验。只有持有本地区新信任锚文件的管理员才能更改。",
   "checkpoint.anchor.load": "加载本地区的信任锚文件（管理员）",
   "checkpoint.anchor.loaded": "已为 {region} 地区加载新的信任锚。",
   "checkpoint.anchor.bad": "信任锚文件被拒绝：{message}",
@@ -521,7 +553,8 @@ export const ZH: Catalogue = {
   "checkpoint.fact.disclosed": "已出示",
   "checkpoint.fact.disclosedNone": "无",
   "checkpoint.challenge": "要求绑定本核验点的出示",
-  "checkpoint.challenge.note": "持证人的钱包扫描本核验点的挑战二维码后，生成只在此处、2 分钟内、使用一次有效的二维码，只出示您要求的信息。",
+  "checkpoint.challenge.note":
+    "持证人的钱包扫描本核验点的挑战二维码后，生成只在此处、2 分钟内、使用一次有效的二维码，只出示您要求的信息。",
   "checkpoint.challenge.type": "证件类型",
   "checkpoint.challenge.claims": "要求出示的信息",
   "checkpoint.challenge.claimsNote": "不勾选任何一项，即要求出示整个证件。",
@@ -542,7 +575,8 @@ export const ZH: Catalogue = {
   "checkpoint.challenge.new": "新的挑战",
   "checkpoint.challenge.end": "结束挑战",
   "checkpoint.challenge.failed": "无法生成挑战：{message}",
-  "checkpoint.challenge.hint": "挑战进行中：只接受持证人钱包针对本核验点挑战二维码生成的二维码。请持证人先扫描挑战二维码，或结束挑战。",
+  "checkpoint.challenge.hint":
+    "挑战进行中：只接受持证人钱包针对本核验点挑战二维码生成的二维码。请持证人先扫描挑战二维码，或结束挑战。",
 
   "registry.doc.title": "Laissez 公开名录",
   "registry.title": "公开名录",

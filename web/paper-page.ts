@@ -4,7 +4,16 @@
  * and date of birth, the issuing agency and region, and the validity. Pure: returns HTML with
  * its print CSS inline in a <style> element (the page is a file, opened and printed locally).
  */
-import { agencyName, birthDateInWords, claimName, claimValue, dateInWords, personName, regionName, typeName } from "./i18n.ts";
+import {
+  agencyName,
+  birthDateInWords,
+  claimName,
+  claimValue,
+  dateInWords,
+  personName,
+  regionName,
+  typeName,
+} from "./i18n.ts";
 
 export interface PaperFacts {
   readonly type: string;
@@ -48,11 +57,24 @@ export function paperCredentialHtml(f: PaperFacts): string {
   const row = (zh: string, en: string, value: string): string => `<dt>${both(zh, en)}</dt><dd>${value}</dd>`;
   const rows = [
     row("姓名", "Name", nameZh === nameEn ? escapeHtml(nameZh) : both(nameZh, nameEn)),
-    row("出生日期", "Date of birth", birth ? both(birthDateInWords(birth, "zh-CN"), birthDateInWords(birth, "en")) : "—"),
-    ...others.map(([k, v]) => row(claimName(k, "zh-CN"), claimName(k, "en"), both(claimValue(k, v, "zh-CN"), claimValue(k, v, "en")))),
+    row(
+      "出生日期",
+      "Date of birth",
+      birth ? both(birthDateInWords(birth, "zh-CN"), birthDateInWords(birth, "en")) : "—",
+    ),
+    ...others.map(([k, v]) =>
+      row(claimName(k, "zh-CN"), claimName(k, "en"), both(claimValue(k, v, "zh-CN"), claimValue(k, v, "en"))),
+    ),
     row("签发机关", "Issued by", both(agencyName(f.agency, "zh-CN"), f.agency)),
     row("签发地区", "Region", both(regionName(f.region, "zh-CN"), regionName(f.region, "en"))),
-    row("有效期", "Valid", both(`${dateInWords(f.validFrom, "zh-CN")} 至 ${dateInWords(f.validUntil, "zh-CN")}`, `${dateInWords(f.validFrom, "en")} – ${dateInWords(f.validUntil, "en")}`)),
+    row(
+      "有效期",
+      "Valid",
+      both(
+        `${dateInWords(f.validFrom, "zh-CN")} 至 ${dateInWords(f.validUntil, "zh-CN")}`,
+        `${dateInWords(f.validFrom, "en")} – ${dateInWords(f.validUntil, "en")}`,
+      ),
+    ),
   ];
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(typeName(f.type, "zh-CN"))} · ${escapeHtml(typeName(f.type, "en"))}</title><style>${STYLE}</style></head>

@@ -30,7 +30,8 @@ export function qrSize(text: string): QrSize {
 }
 
 /** SVG markup of the code (4-module quiet zone), for a page. */
-export const qrSvg = (text: string): Promise<string> => QRCode.toString(text, { type: "svg", errorCorrectionLevel: QR_ERROR_CORRECTION, margin: 4 });
+export const qrSvg = (text: string): Promise<string> =>
+  QRCode.toString(text, { type: "svg", errorCorrectionLevel: QR_ERROR_CORRECTION, margin: 4 });
 
 /** Reads a QR code from RGBA pixels (a canvas, a camera frame, a decoded PNG); null when none is found. */
 export function decodeQrPixels(rgba: Uint8ClampedArray, width: number, height: number): string | null {

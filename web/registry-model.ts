@@ -36,7 +36,9 @@ export interface CountsAt {
 /** The series kept on the device: one point per synced block, oldest first, at most `max`. */
 export function appendCounts(series: readonly CountsAt[], bundle: TrustBundle, max = 200): CountsAt[] {
   if (series.some((p) => p.block === bundle.block.number)) return [...series];
-  return [...series, { block: bundle.block.number, timestamp: bundle.block.timestamp, counts: statusCounts(bundle) }].sort((a, b) => a.block - b.block).slice(-max);
+  return [...series, { block: bundle.block.number, timestamp: bundle.block.timestamp, counts: statusCounts(bundle) }]
+    .sort((a, b) => a.block - b.block)
+    .slice(-max);
 }
 
 /** The claim names a type's schema defines, with whether each is required. */
@@ -47,10 +49,14 @@ export function schemaClaims(schema: JsonValue | null): { name: string; required
 }
 
 /** verifying region → issuing region → types, each region accepting its own types. */
-export function recognitionMatrix(bundle: TrustBundle): { regions: string[]; accepts: (verifying: string, issuing: string) => string[] | "own" } {
+export function recognitionMatrix(bundle: TrustBundle): {
+  regions: string[];
+  accepts: (verifying: string, issuing: string) => string[] | "own";
+} {
   const regions = Object.keys(bundle.regions).sort();
   return {
     regions,
-    accepts: (verifying, issuing) => (verifying === issuing ? "own" : [...(bundle.recognition[verifying]?.[issuing] ?? [])].sort()),
+    accepts: (verifying, issuing) =>
+      verifying === issuing ? "own" : [...(bundle.recognition[verifying]?.[issuing] ?? [])].sort(),
   };
 }

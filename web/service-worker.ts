@@ -22,7 +22,9 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((names) => Promise.all(names.filter((n) => n.startsWith("laissez-") && n !== CACHE_NAME).map((n) => caches.delete(n))))
+      .then((names) =>
+        Promise.all(names.filter((n) => n.startsWith("laissez-") && n !== CACHE_NAME).map((n) => caches.delete(n))),
+      )
       .then(() => self.clients.claim()),
   );
 });
@@ -35,7 +37,11 @@ async function networkFirst(request: Request): Promise<Response> {
     return response;
   } catch {
     const cached = await cache.match(request, { ignoreSearch: true });
-    if (!cached) return new Response(JSON.stringify({ error: { code: "offline", message: "no network and nothing cached" } }), { status: 503, headers: { "content-type": "application/json" } });
+    if (!cached)
+      return new Response(JSON.stringify({ error: { code: "offline", message: "no network and nothing cached" } }), {
+        status: 503,
+        headers: { "content-type": "application/json" },
+      });
     const headers = new Headers(cached.headers);
     headers.set("x-laissez-cache", "hit");
     return new Response(cached.body, { status: cached.status, headers });

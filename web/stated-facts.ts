@@ -15,7 +15,8 @@ export interface StatedFacts {
 /** What the credential a text is or carries states about itself (its QR or paper form expanded first), as its format reads it. */
 function statementOf(text: string): Statement | undefined {
   const { format, form } = formatOf(text);
-  const expanded = form === "qr" ? format.qr.expand(text) : form === "paper" && format.paper ? format.paper.expand(text) : text;
+  const expanded =
+    form === "qr" ? format.qr.expand(text) : form === "paper" && format.paper ? format.paper.expand(text) : text;
   return format.statement(expanded);
 }
 
@@ -24,7 +25,8 @@ export function statedFacts(text: string, bundle: TrustBundle | undefined): Stat
     const stated = statementOf(text.trim());
     if (!stated) return {};
     const ethr = typeof stated.issuer === "string" ? parseEthrDid(stated.issuer) : null;
-    const issuer = ethr && bundle && Object.hasOwn(bundle.issuers, ethr.address) ? bundle.issuers[ethr.address] : undefined;
+    const issuer =
+      ethr && bundle && Object.hasOwn(bundle.issuers, ethr.address) ? bundle.issuers[ethr.address] : undefined;
     return { type: stated.type?.slice(0, 60), issuerName: issuer?.name, region: issuer?.region };
   } catch {
     return {};

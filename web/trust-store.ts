@@ -4,7 +4,18 @@
  * `config.json`) is used once, on first use; after that it is only compared, and a
  * difference is shown, never followed. Storage is passed in (localStorage in the pages).
  */
-import { afterAccepting, checkPlausible, type DeviceTrust, loadSignedBundle, type PinnedAnchor, replaceAnchor, sameAnchor, toCheckpointState, toTrustAnchor, type TrustBundle } from "../core/index.ts";
+import {
+  afterAccepting,
+  checkPlausible,
+  type DeviceTrust,
+  loadSignedBundle,
+  type PinnedAnchor,
+  replaceAnchor,
+  sameAnchor,
+  toCheckpointState,
+  toTrustAnchor,
+  type TrustBundle,
+} from "../core/index.ts";
 
 export interface ServedAnchor {
   readonly region: string;
@@ -28,7 +39,10 @@ export class TrustStore {
     const trust = this.trust;
     if (text && trust) {
       try {
-        this.bundle = loadSignedBundle(text, toTrustAnchor(trust.anchor), { ...toCheckpointState(trust), highestBlock: 0 }).bundle;
+        this.bundle = loadSignedBundle(text, toTrustAnchor(trust.anchor), {
+          ...toCheckpointState(trust),
+          highestBlock: 0,
+        }).bundle;
       } catch (e) {
         console.warn("stored bundle refused:", e);
       }
@@ -47,7 +61,13 @@ export class TrustStore {
 
   /** First use pins the server's anchor; later, a different one is only remembered for display. */
   offer(served: ServedAnchor, now: number): void {
-    const candidate: PinnedAnchor = { region: served.region, chainId: served.chainId, authorities: [served.authority.toLowerCase()], contracts: null, pinnedAt: now };
+    const candidate: PinnedAnchor = {
+      region: served.region,
+      chainId: served.chainId,
+      authorities: [served.authority.toLowerCase()],
+      contracts: null,
+      pinnedAt: now,
+    };
     const trust = this.trust;
     if (!trust) {
       this.save({ anchor: candidate, highestBlock: 0, highestTimestamp: 0 });
@@ -55,7 +75,11 @@ export class TrustStore {
       return;
     }
     // The authority the chain rotated to (followed since) is no mismatch.
-    const followed = trust.authority !== undefined && trust.authority === served.authority.toLowerCase() && served.region === trust.anchor.region && served.chainId === trust.anchor.chainId;
+    const followed =
+      trust.authority !== undefined &&
+      trust.authority === served.authority.toLowerCase() &&
+      served.region === trust.anchor.region &&
+      served.chainId === trust.anchor.chainId;
     this.servedMismatch = followed || sameAnchor(trust.anchor, candidate) ? undefined : served;
   }
 

@@ -11,10 +11,15 @@ export { qrSvg } from "./qr.ts";
 type Child = Node | string | null | undefined | false;
 
 /** An element with attributes and children; text children have their control characters made visible (no text built here can reorder a page). */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(typeof c === "string" ? visibleText(c) : c);
+  for (const c of children)
+    if (c !== null && c !== undefined && c !== false) node.append(typeof c === "string" ? visibleText(c) : c);
   return node;
 }
 
@@ -68,7 +73,13 @@ export async function decodeQrImage(image: Blob): Promise<string | null> {
 
 /** Reads frames from a video element until one holds a QR code (BarcodeDetector where the browser has it, jsQR otherwise). */
 export async function scanVideo(video: HTMLVideoElement, signal: AbortSignal): Promise<string | null> {
-  const Detector = (globalThis as { BarcodeDetector?: new (o: { formats: string[] }) => { detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]> } }).BarcodeDetector;
+  const Detector = (
+    globalThis as {
+      BarcodeDetector?: new (o: { formats: string[] }) => {
+        detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]>;
+      };
+    }
+  ).BarcodeDetector;
   const detector = Detector ? new Detector({ formats: ["qr_code"] }) : undefined;
   const canvas = document.createElement("canvas");
   while (!signal.aborted) {
@@ -94,7 +105,11 @@ export async function scanVideo(video: HTMLVideoElement, signal: AbortSignal): P
  * The camera until a QR is read, `signal` aborts or `timeoutMs` passes; the stream is stopped
  * and the video hidden in every case. Throws when there is no camera or no permission.
  */
-export async function scanWithCamera(video: HTMLVideoElement, signal: AbortSignal, timeoutMs = 60_000): Promise<string | null> {
+export async function scanWithCamera(
+  video: HTMLVideoElement,
+  signal: AbortSignal,
+  timeoutMs = 60_000,
+): Promise<string | null> {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
   try {
     video.srcObject = stream;

@@ -11,13 +11,16 @@ export { FORMAT_NAMES, type CredentialFormat } from "../format-names.ts";
  * next) is a folder, a row here, its name in core/format-names.ts and its reasons, vectors and words:
  * docs/core.md lists the files.
  */
-export const FORMATS = { jwt_vc: jwtVc, sd_jwt_vc: sdJwtVc } as const satisfies { readonly [F in CredentialFormat]: Format & { readonly name: F } };
+export const FORMATS = { jwt_vc: jwtVc, sd_jwt_vc: sdJwtVc } as const satisfies {
+  readonly [F in CredentialFormat]: Format & { readonly name: F };
+};
 
 /** The first row: the format issued when none is asked for, and what a text no format recognises is read as (its checks then say why it is not one). */
 export const DEFAULT_FORMAT_NAME: CredentialFormat = FORMAT_NAMES[0];
 export const DEFAULT_FORMAT: Format = FORMATS[DEFAULT_FORMAT_NAME];
 
-export const isCredentialFormat = (name: unknown): name is CredentialFormat => typeof name === "string" && Object.hasOwn(FORMATS, name);
+export const isCredentialFormat = (name: unknown): name is CredentialFormat =>
+  typeof name === "string" && Object.hasOwn(FORMATS, name);
 
 /**
  * The one answer to "what kind of text is this?": the format whose detector recognises it, and

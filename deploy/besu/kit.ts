@@ -50,7 +50,10 @@ const NODE_KEY = /^(0x)?[0-9a-fA-F]{128}$/;
 
 /** The validator (and enode) address of a node public key: keccak-256 of the 64 bytes, last 20. */
 export function nodeAddress(nodePublicKey: string): string {
-  if (!NODE_KEY.test(nodePublicKey)) throw new KitError(`node public key must be 64 bytes of hex (the enode id), got ${nodePublicKey.length} characters`);
+  if (!NODE_KEY.test(nodePublicKey))
+    throw new KitError(
+      `node public key must be 64 bytes of hex (the enode id), got ${nodePublicKey.length} characters`,
+    );
   return computeAddress(`0x04${nodePublicKey.replace(/^0x/, "")}`);
 }
 
@@ -69,15 +72,18 @@ export function qbftExtraData(validators: readonly string[]): string {
 }
 
 function checkSpec(spec: KitSpec): void {
-  if (spec.regions.filter((r) => !r.joinedLater).length === 0) throw new KitError("at least one region (founding, not joinedLater)");
+  if (spec.regions.filter((r) => !r.joinedLater).length === 0)
+    throw new KitError("at least one region (founding, not joinedLater)");
   const names = new Set<string>();
   for (const r of spec.regions) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/.test(r.name)) throw new KitError(`region name ${JSON.stringify(r.name)}: letters, digits and hyphens`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/.test(r.name))
+      throw new KitError(`region name ${JSON.stringify(r.name)}: letters, digits and hyphens`);
     if (names.has(r.name)) throw new KitError(`region ${r.name} twice`);
     names.add(r.name);
     nodeAddress(r.nodePublicKey);
     if (!/^[0-9A-Za-z.:-]+$/.test(r.host)) throw new KitError(`region ${r.name}: host ${JSON.stringify(r.host)}`);
-    for (const a of [r.authority, ...(r.transactors ?? [])]) if (!isAddress(a)) throw new KitError(`region ${r.name}: ${a} is not an address`);
+    for (const a of [r.authority, ...(r.transactors ?? [])])
+      if (!isAddress(a)) throw new KitError(`region ${r.name}: ${a} is not an address`);
   }
   if (!isAddress(spec.governance)) throw new KitError(`governance ${spec.governance} is not an address`);
   const keys = new Set(spec.regions.map((r) => r.nodePublicKey.replace(/^0x/, "").toLowerCase()));
@@ -104,7 +110,19 @@ export function kitParameters(spec: KitSpec) {
 export function genesis(spec: KitSpec): Record<string, unknown> {
   checkSpec(spec);
   const p = kitParameters(spec);
-  const forks = ["homestead", "eip150", "eip155", "eip158", "byzantium", "constantinople", "petersburg", "istanbul", "muirGlacier", "berlin", "london"];
+  const forks = [
+    "homestead",
+    "eip150",
+    "eip155",
+    "eip158",
+    "byzantium",
+    "constantinople",
+    "petersburg",
+    "istanbul",
+    "muirGlacier",
+    "berlin",
+    "london",
+  ];
   return {
     config: {
       chainId: p.chainId,
@@ -112,7 +130,11 @@ export function genesis(spec: KitSpec): Record<string, unknown> {
       shanghaiTime: 0,
       cancunTime: 0,
       zeroBaseFee: true,
-      qbft: { blockperiodseconds: p.blockPeriodSeconds, epochlength: p.epochLength, requesttimeoutseconds: p.requestTimeoutSeconds },
+      qbft: {
+        blockperiodseconds: p.blockPeriodSeconds,
+        epochlength: p.epochLength,
+        requesttimeoutseconds: p.requestTimeoutSeconds,
+      },
     },
     nonce: "0x0",
     timestamp: "0x0",
@@ -136,7 +158,13 @@ const tomlList = (items: readonly string[]): string => `[${items.map((i) => JSON
  */
 export function permissionsConfig(spec: KitSpec): string {
   checkSpec(spec);
-  const accounts = [...new Set([spec.governance, ...spec.regions.flatMap((r) => [r.authority, ...(r.transactors ?? [])])].map((a) => getAddress(a).toLowerCase()))];
+  const accounts = [
+    ...new Set(
+      [spec.governance, ...spec.regions.flatMap((r) => [r.authority, ...(r.transactors ?? [])])].map((a) =>
+        getAddress(a).toLowerCase(),
+      ),
+    ),
+  ];
   return [
     "# Written by `laissez besu-kit`: the same file on every node (Besu checks the remote end of each connection",
     "# and each transaction's sender against it). Add an agency's accounts here on every node, then restart or",
@@ -194,13 +222,17 @@ export function composeFile(spec: KitSpec): string {
   checkSpec(spec);
   const image = spec.besuImage ?? DEFAULT_BESU_IMAGE;
   const subnet = spec.regions[0]!.host.split(".").slice(0, 3).join(".");
-  const lines = ["# Written by `laissez besu-kit`: one validator per region on one Docker host.", "name: laissez-besu", "services:"];
+  const lines = [
+    "# Written by `laissez besu-kit`: one validator per region on one Docker host.",
+    "name: laissez-besu",
+    "services:",
+  ];
   spec.regions.forEach((r, i) => {
     const service = r.name.toLowerCase();
     lines.push(
       `  ${service}:`,
       `    image: ${image}`,
-      "    command: [\"--config-file=/opt/laissez/config.toml\"]",
+      '    command: ["--config-file=/opt/laissez/config.toml"]',
       "    volumes:",
       "      - ./genesis.json:/opt/laissez/genesis.json:ro",
       "      # Besu reads permissions_config.toml from its data path (its Docker image's documented place).",
@@ -216,7 +248,16 @@ export function composeFile(spec: KitSpec): string {
       "    restart: unless-stopped",
     );
   });
-  lines.push("networks:", "  consortium:", "    ipam:", "      config:", `        - subnet: ${subnet}.0/24`, "volumes:", ...spec.regions.map((r) => `  ${r.name.toLowerCase()}-data: {}`), "");
+  lines.push(
+    "networks:",
+    "  consortium:",
+    "    ipam:",
+    "      config:",
+    `        - subnet: ${subnet}.0/24`,
+    "volumes:",
+    ...spec.regions.map((r) => `  ${r.name.toLowerCase()}-data: {}`),
+    "",
+  );
   return lines.join("\n");
 }
 
@@ -235,20 +276,41 @@ export function kitFiles(spec: KitSpec): Record<string, string> {
 /** Reads a regions file (JSON) into a spec, with a clear error for each wrong field. */
 export function parseKitSpec(raw: unknown): KitSpec {
   const s = raw as Partial<KitSpec> | null;
-  if (!s || typeof s !== "object" || !Array.isArray(s.regions)) throw new KitError("a regions file is an object with `governance` and `regions`");
-  for (const key of ["chainId", "blockPeriodSeconds", "epochLength", "requestTimeoutSeconds", "blockGasLimit"] as const) {
-    if (s[key] !== undefined && !(Number.isSafeInteger(s[key]) && (s[key] as number) > 0)) throw new KitError(`${key} must be a positive integer`);
+  if (!s || typeof s !== "object" || !Array.isArray(s.regions))
+    throw new KitError("a regions file is an object with `governance` and `regions`");
+  for (const key of [
+    "chainId",
+    "blockPeriodSeconds",
+    "epochLength",
+    "requestTimeoutSeconds",
+    "blockGasLimit",
+  ] as const) {
+    if (s[key] !== undefined && !(Number.isSafeInteger(s[key]) && (s[key] as number) > 0))
+      throw new KitError(`${key} must be a positive integer`);
   }
   for (const r of s.regions as unknown[]) {
     const region = r as Partial<RegionSpec> | null;
-    if (!region || typeof region.name !== "string" || typeof region.nodePublicKey !== "string" || typeof region.host !== "string" || typeof region.authority !== "string") {
+    if (
+      !region ||
+      typeof region.name !== "string" ||
+      typeof region.nodePublicKey !== "string" ||
+      typeof region.host !== "string" ||
+      typeof region.authority !== "string"
+    ) {
       throw new KitError("each region needs name, nodePublicKey, host and authority");
     }
-    if (region.p2pPort !== undefined && !(Number.isSafeInteger(region.p2pPort) && region.p2pPort > 0 && region.p2pPort < 65536)) throw new KitError(`region ${region.name}: p2pPort`);
-    if (region.transactors !== undefined && !Array.isArray(region.transactors)) throw new KitError(`region ${region.name}: transactors is a list of addresses`);
-    if (region.joinedLater !== undefined && typeof region.joinedLater !== "boolean") throw new KitError(`region ${region.name}: joinedLater is true or false`);
+    if (
+      region.p2pPort !== undefined &&
+      !(Number.isSafeInteger(region.p2pPort) && region.p2pPort > 0 && region.p2pPort < 65536)
+    )
+      throw new KitError(`region ${region.name}: p2pPort`);
+    if (region.transactors !== undefined && !Array.isArray(region.transactors))
+      throw new KitError(`region ${region.name}: transactors is a list of addresses`);
+    if (region.joinedLater !== undefined && typeof region.joinedLater !== "boolean")
+      throw new KitError(`region ${region.name}: joinedLater is true or false`);
   }
-  if (typeof s.governance !== "string" || !isHexString(s.governance, 20)) throw new KitError("governance must be an address");
+  if (typeof s.governance !== "string" || !isHexString(s.governance, 20))
+    throw new KitError("governance must be an address");
   checkSpec(s as KitSpec);
   return s as KitSpec;
 }

@@ -24,13 +24,21 @@ export const auditCommand: Command = {
       const report = await verifyAuditLog(db, ledger, agency);
       if (values.json) console.log(JSON.stringify({ agency, ...report }));
       else {
-        const anchored = report.anchored ? `${report.anchored.count} anchored (block ${report.anchored.block})` : "none anchored yet";
+        const anchored = report.anchored
+          ? `${report.anchored.count} anchored (block ${report.anchored.block})`
+          : "none anchored yet";
         console.log(`audit log of ${agency}: ${report.entries} entries, ${anchored}, ${report.unanchored} unanchored`);
         if (report.oldestUnanchoredAt !== null) {
           const age = Math.max(0, Math.floor(Date.now() / 1000) - report.oldestUnanchoredAt);
-          console.log(`unanchored: entries ${report.entries - report.unanchored + 1}…${report.entries}, the oldest written ${age} s ago — until anchored, whoever can write the database file can rewrite them undetected`);
+          console.log(
+            `unanchored: entries ${report.entries - report.unanchored + 1}…${report.entries}, the oldest written ${age} s ago — until anchored, whoever can write the database file can rewrite them undetected`,
+          );
         }
-        console.log(report.broken ? `BROKEN at entry ${report.broken.seq} (${report.broken.reason}): ${report.broken.message}` : "intact: every entry chains to the last, and to every anchored head");
+        console.log(
+          report.broken
+            ? `BROKEN at entry ${report.broken.seq} (${report.broken.reason}): ${report.broken.message}`
+            : "intact: every entry chains to the last, and to every anchored head",
+        );
       }
       return report.ok ? EXIT.ok : EXIT.failure;
     });

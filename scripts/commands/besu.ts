@@ -16,13 +16,20 @@ const LOCAL_REGIONS = ["CN-ZJ", "CN-SH", "CN-NM", "CN-GD"] as const;
 function localNetwork(): { spec: KitSpec; secrets: Record<string, string> } {
   const governance = Wallet.createRandom();
   const secrets: Record<string, string> = {};
-  const accounts: Record<string, { address: string; privateKey: string }> = { governance: { address: governance.address, privateKey: governance.privateKey } };
+  const accounts: Record<string, { address: string; privateKey: string }> = {
+    governance: { address: governance.address, privateKey: governance.privateKey },
+  };
   const regions = LOCAL_REGIONS.map((name, i) => {
     const node = Wallet.createRandom();
     const authority = Wallet.createRandom();
     secrets[`nodes/${name}/key`] = node.privateKey;
     accounts[`authority ${name}`] = { address: authority.address, privateKey: authority.privateKey };
-    return { name, nodePublicKey: `0x${node.signingKey.publicKey.slice(4)}`, host: `172.16.239.${11 + i}`, authority: authority.address };
+    return {
+      name,
+      nodePublicKey: `0x${node.signingKey.publicKey.slice(4)}`,
+      host: `172.16.239.${11 + i}`,
+      authority: authority.address,
+    };
   });
   secrets["accounts.json"] = `${JSON.stringify(accounts, null, 2)}\n`;
   return { spec: { governance: governance.address, regions }, secrets };
@@ -31,7 +38,8 @@ function localNetwork(): { spec: KitSpec; secrets: Record<string, string> } {
 export const besuKitCommand: Command = {
   name: "besu-kit",
   summary: "write the Besu QBFT network kit: genesis, node configs, permissioning allowlists, compose file",
-  usage: "laissez besu-kit --regions regions.json --out DIR  |  laissez besu-kit --local --out DIR   (see deploy/besu/README.md)",
+  usage:
+    "laissez besu-kit --regions regions.json --out DIR  |  laissez besu-kit --local --out DIR   (see deploy/besu/README.md)",
   options: {
     regions: { type: "string" },
     local: { type: "boolean" },
@@ -48,17 +56,22 @@ export const besuKitCommand: Command = {
       if (regionsFile) spec = parseKitSpec(JSON.parse(readFileSync(regionsFile, "utf8")));
       else ({ spec, secrets } = localNetwork());
     } catch (e) {
-      if (e instanceof KitError || e instanceof SyntaxError) throw new UsageError(`${regionsFile ?? "regions"}: ${e.message}`);
+      if (e instanceof KitError || e instanceof SyntaxError)
+        throw new UsageError(`${regionsFile ?? "regions"}: ${e.message}`);
       throw e;
     }
-    if (values.local && existsSync(join(out, "accounts.json"))) throw new UsageError(`${out} already holds a local network's keys: choose another --out or remove it`);
+    if (values.local && existsSync(join(out, "accounts.json")))
+      throw new UsageError(`${out} already holds a local network's keys: choose another --out or remove it`);
     for (const [path, content] of Object.entries(secrets)) {
       mkdirSync(dirname(join(out, path)), { recursive: true });
       writeFileSync(join(out, path), content, { mode: 0o600, flag: "wx" });
     }
     for (const [path, content] of Object.entries(kitFiles(spec))) writeFileAtomic(join(out, path), content);
     console.log(`Besu QBFT kit for ${spec.regions.map((r) => r.name).join(", ")} → ${out}`);
-    if (values.local) console.log(`node keys in ${join(out, "nodes/<region>/key")}, account keys in ${join(out, "accounts.json")}; start with: docker compose -f ${join(out, "docker-compose.yml")} up -d`);
+    if (values.local)
+      console.log(
+        `node keys in ${join(out, "nodes/<region>/key")}, account keys in ${join(out, "accounts.json")}; start with: docker compose -f ${join(out, "docker-compose.yml")} up -d`,
+      );
     return 0;
   },
 };

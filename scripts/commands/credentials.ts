@@ -26,8 +26,10 @@ function serviceClient(values: Record<string, unknown>): IssuerClient {
 
 export const issueCommand: Command = {
   name: "issue",
-  summary: "issue a credential through the agency's issuer service (checked, recorded, signed there): jwt_vc, SD-JWT VC, or both on the same status bits",
-  usage: "laissez issue --type HealthCode --holder DID --claims JSON [--format jwt_vc|sd_jwt_vc|both] [--valid-for SECONDS] [--idempotency-key KEY] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
+  summary:
+    "issue a credential through the agency's issuer service (checked, recorded, signed there): jwt_vc, SD-JWT VC, or both on the same status bits",
+  usage:
+    "laissez issue --type HealthCode --holder DID --claims JSON [--format jwt_vc|sd_jwt_vc|both] [--valid-for SECONDS] [--idempotency-key KEY] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
   options: {
     ...SERVICE_OPTIONS,
     type: { type: "string" },
@@ -44,10 +46,26 @@ export const issueCommand: Command = {
     const asked = stringOption(values, "format") ?? DEFAULT_FORMAT_NAME;
     const format = ([...FORMAT_NAMES, "both"] as const).find((f) => f === asked);
     if (!format) throw new UsageError(`--format must be ${FORMAT_NAMES.join(", ")} or both`);
-    const body = { type: requireString(values, "type"), subject: requireString(values, "holder"), claims, format, ...(validFor === undefined ? {} : { validFor }) };
-    const issued = await serviceClient(values).call("POST /credentials", body, key ? { headers: { "idempotency-key": key } } : {});
+    const body = {
+      type: requireString(values, "type"),
+      subject: requireString(values, "holder"),
+      claims,
+      format,
+      ...(validFor === undefined ? {} : { validFor }),
+    };
+    const issued = await serviceClient(values).call(
+      "POST /credentials",
+      body,
+      key ? { headers: { "idempotency-key": key } } : {},
+    );
     // --format both: one record, one pair of status bits; the jwt_vc on the first line, the SD-JWT VC on the second.
-    console.log(values.json ? JSON.stringify(issued) : "credential" in issued ? [issued.credential, issued.sdJwtVc].filter((c) => typeof c === "string").join("\n") : "");
+    console.log(
+      values.json
+        ? JSON.stringify(issued)
+        : "credential" in issued
+          ? [issued.credential, issued.sdJwtVc].filter((c) => typeof c === "string").join("\n")
+          : "",
+    );
     return 0;
   },
 };
@@ -72,7 +90,9 @@ function statusCommand(action: StatusAction, summary: string): Command {
     usage: `laissez ${action} [CREDENTIAL_FILE|-|ID]... [--service URL] [--no-wait | --timeout SECONDS]   (credential JWTs or ids; LAISSEZ_ISSUER_TOKEN)`,
     options: { ...SERVICE_OPTIONS, "no-wait": { type: "boolean" }, timeout: { type: "string" } },
     async run({ values, positionals }) {
-      const inputs = (positionals.length ? positionals : ["-"]).flatMap((p) => (/^urn:uuid:/i.test(p) ? [p] : readInput(p).split(/\s+/))).filter(Boolean);
+      const inputs = (positionals.length ? positionals : ["-"])
+        .flatMap((p) => (/^urn:uuid:/i.test(p) ? [p] : readInput(p).split(/\s+/)))
+        .filter(Boolean);
       if (inputs.length === 0) throw new UsageError("no credential given");
       const ids = [...new Set(inputs.map(credentialId))];
       const client = serviceClient(values);
@@ -84,19 +104,31 @@ function statusCommand(action: StatusAction, summary: string): Command {
         // Every credential the service enqueued: a batch's copies too, when one copy's id was given.
         const enqueued = [...new Set(requests.map((r) => r.credentialId))];
         while (requests.some((r) => r.state !== "anchored")) {
-          if (Date.now() > deadline) throw new Error(`${action}: accepted, but not anchored within the timeout (still pending in the service's outbox)`);
+          if (Date.now() > deadline)
+            throw new Error(
+              `${action}: accepted, but not anchored within the timeout (still pending in the service's outbox)`,
+            );
           await new Promise((r) => setTimeout(r, 250));
-          const records = await Promise.all(enqueued.map((id) => client.call("GET /credentials/:id", undefined, { params: { id } })));
+          const records = await Promise.all(
+            enqueued.map((id) => client.call("GET /credentials/:id", undefined, { params: { id } })),
+          );
           requests = records.flatMap((rec) => rec.requests.filter((r) => seqs.has(r.seq)));
         }
       }
       if (values.json) console.log(JSON.stringify({ action, requests }));
-      else for (const r of requests) console.log(`${action}: ${r.credentialId} ${r.state}${r.transaction ? ` (tx ${r.transaction}, block ${r.block})` : ""}`);
+      else
+        for (const r of requests)
+          console.log(
+            `${action}: ${r.credentialId} ${r.state}${r.transaction ? ` (tx ${r.transaction}, block ${r.block})` : ""}`,
+          );
       return 0;
     },
   };
 }
 
-export const revokeCommand = statusCommand("revoke", "revoke credentials for good, through the issuer service's outbox (waits until anchored on chain)");
+export const revokeCommand = statusCommand(
+  "revoke",
+  "revoke credentials for good, through the issuer service's outbox (waits until anchored on chain)",
+);
 export const suspendCommand = statusCommand("suspend", "suspend credentials, through the issuer service's outbox");
 export const reinstateCommand = statusCommand("reinstate", "lift a suspension, through the issuer service's outbox");

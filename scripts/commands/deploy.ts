@@ -13,11 +13,16 @@ export const deployCommand: Command = {
     json: { type: "boolean" },
   },
   async run({ values }) {
-    const { deployment, file } = await deployTo(stringOption(values, "rpc") ?? DEFAULT_RPC_URL, stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR);
+    const { deployment, file } = await deployTo(
+      stringOption(values, "rpc") ?? DEFAULT_RPC_URL,
+      stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR,
+    );
     if (values.json) console.log(JSON.stringify(deployment));
     else {
       console.log(`deployed on chain ${deployment.chainId} (from block ${deployment.deployedAtBlock}) → ${file}`);
-      console.log(`  TrustRegistry  ${deployment.trustRegistry}\n  StatusRegistry ${deployment.statusRegistry}\n  DID registry   ${deployment.didRegistry}`);
+      console.log(
+        `  TrustRegistry  ${deployment.trustRegistry}\n  StatusRegistry ${deployment.statusRegistry}\n  DID registry   ${deployment.didRegistry}`,
+      );
     }
     return 0;
   },

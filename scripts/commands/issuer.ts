@@ -5,7 +5,13 @@ import { ConfigError, loadIssuerConfig } from "../../services/issuer/config.ts";
 import { SqliteIssuerStore, type Role } from "../../services/issuer/store.ts";
 import { requireString, stringOption, unknownSubcommand, UsageError, type Command } from "../cli.ts";
 import { DEMO_SCHEMAS_DIR, integerOption } from "../context.ts";
-import { agencyControllerKey, agencyEd25519Key, agencySigningKey, agencyStatusWriterKey, DEMO_AGENCIES } from "../demo/consortium.ts";
+import {
+  agencyControllerKey,
+  agencyEd25519Key,
+  agencySigningKey,
+  agencyStatusWriterKey,
+  DEMO_AGENCIES,
+} from "../demo/consortium.ts";
 
 /** Demo agency N's keys and defaults as the environment the service reads (development chain only). */
 function demoEnv(agency: number, alg: string): NodeJS.ProcessEnv {
@@ -13,7 +19,10 @@ function demoEnv(agency: number, alg: string): NodeJS.ProcessEnv {
   return {
     LAISSEZ_AGENCY: agencyControllerKey(agency).address,
     LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(agency).privateKey,
-    LAISSEZ_SIGNING_KEY: alg === "EdDSA" ? `0x${Buffer.from(agencyEd25519Key(agency)).toString("hex")}` : agencySigningKey(agency).privateKey,
+    LAISSEZ_SIGNING_KEY:
+      alg === "EdDSA"
+        ? `0x${Buffer.from(agencyEd25519Key(agency)).toString("hex")}`
+        : agencySigningKey(agency).privateKey,
     LAISSEZ_SIGNING_ALG: alg,
     LAISSEZ_DB: `.data/issuer-${agency}.db`,
     LAISSEZ_PORT: String(8701 + agency),
@@ -23,7 +32,8 @@ function demoEnv(agency: number, alg: string): NodeJS.ProcessEnv {
 export const issuerCommand: Command = {
   name: "issuer",
   summary: "the agency's issuer service: `serve` it, or `create-admin` for its first operator token",
-  usage: "laissez issuer serve [--agency N] [--alg ES256K|EdDSA]   |   laissez issuer create-admin --db FILE [--name NAME]   (config: LAISSEZ_* environment)",
+  usage:
+    "laissez issuer serve [--agency N] [--alg ES256K|EdDSA]   |   laissez issuer create-admin --db FILE [--name NAME]   (config: LAISSEZ_* environment)",
   options: {
     agency: { type: "string" },
     alg: { type: "string", default: "ES256K" },
@@ -36,14 +46,21 @@ export const issuerCommand: Command = {
       const db = requireString(values, "db");
       mkdirSync(dirname(db), { recursive: true });
       const store = new SqliteIssuerStore(db);
-      const { operator, token } = await store.operators.create(stringOption(values, "name") ?? "admin", ["admin", "issue", "revoke"] as Role[]);
+      const { operator, token } = await store.operators.create(stringOption(values, "name") ?? "admin", [
+        "admin",
+        "issue",
+        "revoke",
+      ] as Role[]);
       await store.close();
       console.log(JSON.stringify({ ...operator, token }));
       console.error("keep this token: it is stored only as a hash and cannot be shown again");
       return 0;
     }
     if (sub !== "serve") throw unknownSubcommand(sub, ["serve", "create-admin"]);
-    const demo = stringOption(values, "agency") !== undefined ? demoEnv(integerOption(values, "agency"), stringOption(values, "alg") ?? "ES256K") : {};
+    const demo =
+      stringOption(values, "agency") !== undefined
+        ? demoEnv(integerOption(values, "agency"), stringOption(values, "alg") ?? "ES256K")
+        : {};
     let config;
     try {
       config = loadIssuerConfig({ ...demo, ...process.env });

@@ -17,11 +17,26 @@ const PAPER_WORDS = "姓名出生日期签发机关地区有效期至纸质证�
 /** Chromium prints the page to PDF (its print engine is the one the page's print CSS is written for). */
 function printPdf(html: string, pdf: string): void {
   const chromium = process.env.LAISSEZ_CHROMIUM ?? "/usr/bin/chromium";
-  if (!existsSync(chromium)) throw new UsageError(`--pdf needs Chromium (not found at ${chromium}; set LAISSEZ_CHROMIUM)`);
+  if (!existsSync(chromium))
+    throw new UsageError(`--pdf needs Chromium (not found at ${chromium}; set LAISSEZ_CHROMIUM)`);
   // The holder's name is what staff compare with the ID card: boxes in its place are refused, not printed.
   requireGlyphs(htmlText(readFileSync(html, "utf8")), `the paper credential ${html}`);
-  const run = spawnSync(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", `--print-to-pdf=${resolve(pdf)}`, pathToFileURL(resolve(html)).href], { encoding: "utf8", timeout: 60_000 });
-  if (run.status !== 0 || !existsSync(pdf)) throw new Error(`Chromium could not print ${html} to PDF: ${run.stderr.split("\n").find((l) => l.trim()) ?? `exit ${run.status}`}`);
+  const run = spawnSync(
+    chromium,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-pdf-header-footer",
+      `--print-to-pdf=${resolve(pdf)}`,
+      pathToFileURL(resolve(html)).href,
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  if (run.status !== 0 || !existsSync(pdf))
+    throw new Error(
+      `Chromium could not print ${html} to PDF: ${run.stderr.split("\n").find((l) => l.trim()) ?? `exit ${run.status}`}`,
+    );
 }
 
 /**
@@ -33,7 +48,8 @@ function printPdf(html: string, pdf: string): void {
 export const paperCommand: Command = {
   name: "paper",
   summary: "print a paper credential (issued by the agency's issuer service): a bilingual A5 page with its QR code",
-  usage: "laissez paper --type T --claims JSON --out FILE.html --bundle FILE|URL [--region CN-ZJ] [--valid-for S] [--pdf FILE.pdf] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
+  usage:
+    "laissez paper --type T --claims JSON --out FILE.html --bundle FILE|URL [--region CN-ZJ] [--valid-for S] [--pdf FILE.pdf] [--service URL]   (LAISSEZ_ISSUER_TOKEN)",
   options: {
     service: { type: "string" },
     "token-file": { type: "string" },
@@ -53,21 +69,47 @@ export const paperCommand: Command = {
     const out = requireString(values, "out");
     const claims = claimsOption(values);
     // Before anything is read or issued: a PDF of this holder's name (and the page's Chinese) needs a font that has it.
-    if (stringOption(values, "pdf")) requireGlyphs(`${JSON.stringify(claims)}${PAPER_WORDS}`, "--pdf of the holder's name and the page's Chinese");
+    if (stringOption(values, "pdf"))
+      requireGlyphs(`${JSON.stringify(claims)}${PAPER_WORDS}`, "--pdf of the holder's name and the page's Chinese");
     const anchor = anchorOption(values, (stringOption(values, "region") ?? "CN-ZJ").trim().toUpperCase());
     const { bundle } = loadRegionBundle(await bundleText(requireString(values, "bundle")), anchor, undefined);
     const { url, token } = issuerService(values);
     const validFor = validForOption(values);
-    const printed = await printPaperCredential({ issuerUrl: url, token, type, claims, ...(validFor ? { validFor } : {}), agencyOf: (address) => bundle.issuers[address] });
+    const printed = await printPaperCredential({
+      issuerUrl: url,
+      token,
+      type,
+      claims,
+      ...(validFor ? { validFor } : {}),
+      agencyOf: (address) => bundle.issuers[address],
+    });
     // What a checkpoint will do with it, before paper and ink are spent: policy, accreditation, status.
     // As of the bundle at the latest (this desk's clock may lag the chain's; the checkpoint checks its own).
-    const verdict = verifyPaperCredential(printed.qrText, { bundle, region: printed.region, now: Math.max(Math.floor(Date.now() / 1000), bundle.block.timestamp), verifier: nativeVerifier });
-    if (verdict.verdict !== "accept") throw new Error(`not printed: the credential ${printed.id} would not be accepted on paper (${verdict.reason}); it stays recorded at the issuer service`);
+    const verdict = verifyPaperCredential(printed.qrText, {
+      bundle,
+      region: printed.region,
+      now: Math.max(Math.floor(Date.now() / 1000), bundle.block.timestamp),
+      verifier: nativeVerifier,
+    });
+    if (verdict.verdict !== "accept")
+      throw new Error(
+        `not printed: the credential ${printed.id} would not be accepted on paper (${verdict.reason}); it stays recorded at the issuer service`,
+      );
     writeFileAtomic(out, printed.html);
     const pdf = stringOption(values, "pdf");
     if (pdf) printPdf(out, pdf);
-    const result = { id: printed.id, html: out, pdf: pdf ?? null, qrVersion: printed.qrVersion, qrCharacters: printed.qrText.length };
-    console.log(values.json ? JSON.stringify(result) : `printed ${type} ${printed.id} → ${out}${pdf ? ` and ${pdf}` : ""} (QR version ${printed.qrVersion}, ${result.qrCharacters} characters)`);
+    const result = {
+      id: printed.id,
+      html: out,
+      pdf: pdf ?? null,
+      qrVersion: printed.qrVersion,
+      qrCharacters: printed.qrText.length,
+    };
+    console.log(
+      values.json
+        ? JSON.stringify(result)
+        : `printed ${type} ${printed.id} → ${out}${pdf ? ` and ${pdf}` : ""} (QR version ${printed.qrVersion}, ${result.qrCharacters} characters)`,
+    );
     return EXIT.ok;
   },
 };

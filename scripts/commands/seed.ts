@@ -13,9 +13,14 @@ export const seedCommand: Command = {
     json: { type: "boolean" },
   },
   async run({ values }) {
-    const result = await seedDemo(stringOption(values, "rpc") ?? DEFAULT_RPC_URL, stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR);
+    const result = await seedDemo(
+      stringOption(values, "rpc") ?? DEFAULT_RPC_URL,
+      stringOption(values, "deployments") ?? DEFAULT_DEPLOYMENTS_DIR,
+    );
     if (values.json) console.log(JSON.stringify(result));
-    else for (const a of result.agencies) console.log(`${a.region}  ${a.address}  ${a.name}  (lists ${a.revocationList}, ${a.suspensionList})`);
+    else
+      for (const a of result.agencies)
+        console.log(`${a.region}  ${a.address}  ${a.name}  (lists ${a.revocationList}, ${a.suspensionList})`);
     return 0;
   },
 };

@@ -12,9 +12,17 @@ function keygen(configPath: string, name: string): number {
   if (!key?.pkcs11Label || !config.pkcs11) throw new UsageError(`${configPath}: key ${name} has no pkcs11Label`);
   const token = Pkcs11Session.open(config.pkcs11);
   try {
-    if (token.find(token.p.CKO_PRIVATE_KEY, key.pkcs11Label) !== undefined) throw new UsageError(`the token already holds a key labelled ${key.pkcs11Label}`);
+    if (token.find(token.p.CKO_PRIVATE_KEY, key.pkcs11Label) !== undefined)
+      throw new UsageError(`the token already holds a key labelled ${key.pkcs11Label}`);
     const publicKey = generatePkcs11Key(token, key.pkcs11Label, key.alg);
-    console.log(JSON.stringify({ key: name, alg: key.alg, publicKey: `0x${Buffer.from(publicKey).toString("hex")}`, ...(key.alg === "ES256K" ? { address: secp256k1Address(publicKey) } : {}) }));
+    console.log(
+      JSON.stringify({
+        key: name,
+        alg: key.alg,
+        publicKey: `0x${Buffer.from(publicKey).toString("hex")}`,
+        ...(key.alg === "ES256K" ? { address: secp256k1Address(publicKey) } : {}),
+      }),
+    );
   } finally {
     token.close();
   }
@@ -30,16 +38,27 @@ function keygen(configPath: string, name: string): number {
  */
 export const signerCommand: Command = {
   name: "signer",
-  summary: "serve keys (software or in a PKCS#11 HSM) to the services over loopback HTTP, per caller and purpose; keygen in the HSM",
-  usage: "laissez signer serve --config signer.json [--port 9310] [--host 127.0.0.1] | laissez signer keygen --config signer.json --key <name>",
-  options: { config: { type: "string" }, key: { type: "string" }, port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } },
+  summary:
+    "serve keys (software or in a PKCS#11 HSM) to the services over loopback HTTP, per caller and purpose; keygen in the HSM",
+  usage:
+    "laissez signer serve --config signer.json [--port 9310] [--host 127.0.0.1] | laissez signer keygen --config signer.json --key <name>",
+  options: {
+    config: { type: "string" },
+    key: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+  },
   async run({ values, positionals }) {
     if (positionals[0] === "keygen") return keygen(requireString(values, "config"), requireString(values, "key"));
     if (positionals[0] !== "serve") throw unknownSubcommand(positionals[0], ["serve", "keygen"]);
-    const signer = await serveSigner(requireString(values, "config"), { host: stringOption(values, "host") ?? "127.0.0.1", port: integerOption(values, "port", 9310) });
+    const signer = await serveSigner(requireString(values, "config"), {
+      host: stringOption(values, "host") ?? "127.0.0.1",
+      port: integerOption(values, "port", 9310),
+    });
     console.log(JSON.stringify({ url: signer.url, keys: signer.keys }));
     await new Promise<void>((resolve) => {
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void signer.close().then(resolve));
+      for (const signal of ["SIGINT", "SIGTERM"] as const)
+        process.once(signal, () => void signer.close().then(resolve));
     });
     return 0;
   },

@@ -33,7 +33,8 @@ function systemOptions(values: Record<string, unknown>) {
 function externalChain(values: Record<string, unknown>): { rpc?: string } {
   const rpc = stringOption(values, "rpc");
   if (rpc === undefined) return {};
-  if (!/^https?:\/\/[^/?#\s]+\/?$/.test(rpc)) throw new UsageError(`--rpc must be an http(s) JSON-RPC URL (scheme, host and port), got ${JSON.stringify(rpc)}`);
+  if (!/^https?:\/\/[^/?#\s]+\/?$/.test(rpc))
+    throw new UsageError(`--rpc must be an http(s) JSON-RPC URL (scheme, host and port), got ${JSON.stringify(rpc)}`);
   return { rpc: rpc.replace(/\/$/, "") };
 }
 
@@ -41,13 +42,20 @@ function externalChain(values: Record<string, unknown>): { rpc?: string } {
  * What the guided offer gives: an SD-JWT VC (the citizen sees selective disclosure: the QR starts
  * with the health status only), with a date of birth to leave unshown.
  */
-const GUIDED_OFFER = { type: "HealthCode", format: "sd_jwt_vc", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } } as const;
+const GUIDED_OFFER = {
+  type: "HealthCode",
+  format: "sd_jwt_vc",
+  claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" },
+} as const;
 
 /** An offer made now (valid 10 minutes), as the web wallet's ready link, so the first step is one click. */
 async function readyOffer(s: RunningSystem): Promise<string | undefined> {
   const zj = s.agencies[0]!;
   try {
-    const { offerUri } = await issuerClient(zj.url, { token: zj.token, timeoutMs: 10_000 }).call("POST /offers", GUIDED_OFFER);
+    const { offerUri } = await issuerClient(zj.url, { token: zj.token, timeoutMs: 10_000 }).call(
+      "POST /offers",
+      GUIDED_OFFER,
+    );
     return offerUri ? `${s.wallet}/#offer=${encodeURIComponent(offerUri)}` : undefined;
   } catch {
     return undefined;
@@ -62,7 +70,10 @@ function guide(s: RunningSystem, stateDir: string, ready: string | undefined): s
     "Laissez is running (all on 127.0.0.1):",
     `  chain (JSON-RPC)         ${s.rpc}   chain id ${s.chainId}, ${s.chainPid === undefined ? "external (--rpc): not started or watched here" : "a block every 2 s"}`,
     ...s.agencies.map((a) => `  issuer ${a.region}  ${a.url}   ${a.name}`),
-    ...Object.entries(s.checkpoints).map(([region, url]) => `  checkpoint ${region}    ${url}/   (page; open registry: ${url}/registry.html; API: /bundle /verify /health)`),
+    ...Object.entries(s.checkpoints).map(
+      ([region, url]) =>
+        `  checkpoint ${region}    ${url}/   (page; open registry: ${url}/registry.html; API: /bundle /verify /health)`,
+    ),
     `  web wallet               ${s.wallet}/`,
     `  operator tokens (development only) and URLs: ${join(stateDir, "system.json")}; service logs: ${join(stateDir, "services.log")}`,
     "",
@@ -76,10 +87,10 @@ function guide(s: RunningSystem, stateDir: string, ready: string | undefined): s
     "     ticked (tick your name if asked; the date of birth stays unshown). Pick CN-SH (where you will show it); save the image.",
     `  3. Open the CN-SH checkpoint ${s.checkpoints["CN-SH"]}/ — it syncs. Go offline (devtools → Network → Offline, or unplug):`,
     "     read the QR image (or scan it) → ACCEPT, with the bundle's age. The CN-NM checkpoint says REJECT (the QR names CN-SH).",
-    "  4. Revoke it. The credential id (urn:uuid:…) is on the wallet's card under \"Technical details\". The command waits until",
+    '  4. Revoke it. The credential id (urn:uuid:…) is on the wallet\'s card under "Technical details". The command waits until',
     "     the revocation is anchored on chain (a block or two) and says so; a checkpoint only learns it from then on:",
     `       LAISSEZ_ISSUER_TOKEN=${zj.token} npx laissez revoke --service ${zj.url} <credential id>`,
-    "  5. Offline, the checkpoint still accepts: it cannot know. Once step 4 printed \"anchored\": go online, press Sync now,",
+    '  5. Offline, the checkpoint still accepts: it cannot know. Once step 4 printed "anchored": go online, press Sync now,',
     "     read the QR again → REJECT: revoked.",
     "",
     "Or run it all unattended: npm run demo.   Ctrl-C stops everything.",
@@ -104,11 +115,18 @@ function stateGone(stateDir: string): { gone: Promise<string>; cancel(): void } 
 /** LAN mode's part of the guide: the CA to install first, then the phone URLs, each as a QR code. */
 async function lanGuide(lan: LanSystem): Promise<string> {
   const codes = [
-    ["1. On the phone, install this certificate authority (made for this run only; remove it after testing):", lan.caUrl],
+    [
+      "1. On the phone, install this certificate authority (made for this run only; remove it after testing):",
+      lan.caUrl,
+    ],
     ["2. Then the web wallet:", `${lan.wallet}/`],
     ...Object.entries(lan.checkpoints).map(([region, url]) => [`   checkpoint ${region}:`, `${url}/`]),
   ];
-  const out = ["", `LAN mode: phones on this network reach the pages over https at ${lan.address} (the chain stays on 127.0.0.1).`, `  CA certificate: ${lan.caFile}`];
+  const out = [
+    "",
+    `LAN mode: phones on this network reach the pages over https at ${lan.address} (the chain stays on 127.0.0.1).`,
+    `  CA certificate: ${lan.caFile}`,
+  ];
   for (const [say, url] of codes) out.push("", `${say} ${url}`, await qrTerminal(url as string));
   return out.join("\n");
 }
@@ -122,7 +140,8 @@ const interrupted = (): Promise<void> =>
 
 export const upCommand: Command = {
   name: "up",
-  summary: "start the whole system: embedded chain, deployment, demo consortium, issuer and checkpoint services, web pages",
+  summary:
+    "start the whole system: embedded chain, deployment, demo consortium, issuer and checkpoint services, web pages",
   usage: "laissez up [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system] [--lan ADDRESS]",
   options: SYSTEM_OPTIONS,
   async run({ values }) {
@@ -133,7 +152,13 @@ export const upCommand: Command = {
     if (system.lan) console.log(await lanGuide(system.lan));
     console.log("\nready");
     const watch = stateGone(options.stateDir);
-    const lost = await Promise.race([stop.then(() => undefined), system.chainLost.then((why) => `${why}: stopping everything (nothing on chain can be read or anchored without it)`), watch.gone.then((why) => `${why}: stopping everything`)]);
+    const lost = await Promise.race([
+      stop.then(() => undefined),
+      system.chainLost.then(
+        (why) => `${why}: stopping everything (nothing on chain can be read or anchored without it)`,
+      ),
+      watch.gone.then((why) => `${why}: stopping everything`),
+    ]);
     watch.cancel();
     if (lost) console.error(`\n${lost}`);
     console.log("\nstopping …");
@@ -145,7 +170,8 @@ export const upCommand: Command = {
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the guided scenario unattended on a fresh system, narrating each step and its verdict (Chinese, then English)",
+  summary:
+    "run the guided scenario unattended on a fresh system, narrating each step and its verdict (Chinese, then English)",
   usage: "laissez demo [--lang both|zh|en] [--port 8545 | --rpc URL] [--base-port 8700] [--state-dir .data/system]",
   options: { ...SYSTEM_OPTIONS, lang: { type: "string", default: "both" } },
   async run({ values }) {

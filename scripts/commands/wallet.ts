@@ -1,7 +1,16 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { type CheckpointState, describeReason, FORMAT_NAMES, formatOfCredential, isCodedError, isCredentialFormat, type JsonValue, type TrustBundle } from "../../core/index.ts";
+import {
+  type CheckpointState,
+  describeReason,
+  FORMAT_NAMES,
+  formatOfCredential,
+  isCodedError,
+  isCredentialFormat,
+  type JsonValue,
+  type TrustBundle,
+} from "../../core/index.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 import { LockBusyError, takeLock } from "../../io/lock.ts";
@@ -38,11 +47,13 @@ async function passphrase(variable: string, prompt: string, isNew = false): Prom
     }
   }
   const problem = isNew ? passphraseProblem(value) : undefined;
-  if (problem) throw new UsageError(`${variable === "LAISSEZ_BACKUP_PASSPHRASE" ? "backup" : "wallet"} passphrase ${problem}`);
+  if (problem)
+    throw new UsageError(`${variable === "LAISSEZ_BACKUP_PASSPHRASE" ? "backup" : "wallet"} passphrase ${problem}`);
   return value;
 }
 
-const walletPassphrase = (isNew = false): Promise<string> => passphrase("LAISSEZ_WALLET_PASSPHRASE", "wallet passphrase: ", isNew);
+const walletPassphrase = (isNew = false): Promise<string> =>
+  passphrase("LAISSEZ_WALLET_PASSPHRASE", "wallet passphrase: ", isNew);
 
 /** The wallet file: --wallet, else the per-user data directory (an old ./.data/wallet.json is still read). */
 function walletPath(values: Values): string {
@@ -62,7 +73,10 @@ async function lockWallet(path: string): Promise<void> {
   try {
     process.once("exit", await takeLock(`${path}.lock`, WALLET_LOCK_WAIT_MS));
   } catch (e) {
-    if (e instanceof LockBusyError) throw new Error(`the wallet ${path} is in use by another laissez process (pid ${e.holder}) for over ${WALLET_LOCK_WAIT_MS / 1000} s`);
+    if (e instanceof LockBusyError)
+      throw new Error(
+        `the wallet ${path} is in use by another laissez process (pid ${e.holder}) for over ${WALLET_LOCK_WAIT_MS / 1000} s`,
+      );
     throw e;
   }
 }
@@ -82,12 +96,18 @@ async function openWallet(values: Values): Promise<FileWallet> {
 
 /** A credential by id, by its number in `list` (1…), or by type when only one has it. */
 function pick(credentials: StoredCredential[], which: string | undefined): StoredCredential {
-  if (which === undefined) throw new UsageError("name the credential: its id, its number in `laissez wallet list`, or its type");
+  if (which === undefined)
+    throw new UsageError("name the credential: its id, its number in `laissez wallet list`, or its type");
   const sorted = walletEntries(credentials).map((e) => e.credential);
   const byNumber = /^\d+$/.test(which) ? sorted[Number(which) - 1] : undefined;
   const byType = sorted.filter((c) => c.type === which);
   const found = sorted.find((c) => c.id === which) ?? byNumber ?? (byType.length === 1 ? byType[0] : undefined);
-  if (!found) throw new UsageError(byType.length > 1 ? `${byType.length} credentials of type ${which}: name one by id or number` : `no credential ${JSON.stringify(which)} in this wallet (laissez wallet list shows them)`);
+  if (!found)
+    throw new UsageError(
+      byType.length > 1
+        ? `${byType.length} credentials of type ${which}: name one by id or number`
+        : `no credential ${JSON.stringify(which)} in this wallet (laissez wallet list shows them)`,
+    );
   return found;
 }
 
@@ -102,17 +122,35 @@ async function syncWallet(wallet: FileWallet, values: Values): Promise<{ bundle:
   if (!source) throw new UsageError("--bundle is required: a checkpoint's /bundle URL or a bundle file");
   const typed = stringOption(values, "region") ?? last?.region ?? "CN-ZJ";
   const anchor = anchorOption(values, typed.trim().toUpperCase());
-  const { bundle, state } = loadRegionBundle(await bundleText(source), anchor, wallet.bundleState as CheckpointState | undefined, now());
+  const { bundle, state } = loadRegionBundle(
+    await bundleText(source),
+    anchor,
+    wallet.bundleState as CheckpointState | undefined,
+    now(),
+  );
   const keyCache = new Map<string, Uint8Array>();
   const statuses: Record<string, HolderStatus> = {};
   for (const c of await wallet.list()) statuses[c.id] = holderStatus(c, bundle, now(), nativeVerifier, keyCache);
-  const sync: WalletSync = { source, region: anchor.region, block: bundle.block.number, blockTime: bundle.block.timestamp, syncedAt: now(), regions: Object.keys(bundle.regions).sort(), statuses };
+  const sync: WalletSync = {
+    source,
+    region: anchor.region,
+    block: bundle.block.number,
+    blockTime: bundle.block.timestamp,
+    syncedAt: now(),
+    regions: Object.keys(bundle.regions).sort(),
+    statuses,
+  };
   wallet.recordSync(sync, state);
   return { bundle, sync };
 }
 
 /** The claims a credential carries, as its format shows them to the holder (an SD-JWT VC's from its disclosures). */
-const claimsOf = (jwt: string): Record<string, JsonValue> => Object.fromEntries(formatOfCredential(jwt).claims(jwt).map((c) => [c.name, c.value]));
+const claimsOf = (jwt: string): Record<string, JsonValue> =>
+  Object.fromEntries(
+    formatOfCredential(jwt)
+      .claims(jwt)
+      .map((c) => [c.name, c.value]),
+  );
 
 /** What each status means for the holder, and what to do next: the same as the web wallet's card says. */
 function statusWords(c: StoredCredential, s: HolderStatus): string {
@@ -155,29 +193,50 @@ async function presentCommand(values: Values, which: string | undefined): Promis
   // A batch's copies are presented once each: a used copy shown again would link sightings.
   const c = nextCopy(all, picked);
   // Not a usage error (exit 1): the command was right, the wallet has no unused copy left.
-  if (!c) throw new Error(`all ${all.filter((x) => x.copy?.batch === picked.copy?.batch).length} copies of ${picked.type} ${picked.id} were presented once: receive a new batch (laissez wallet receive … --copies N); showing a used copy again would let checkpoints link the sightings`);
+  if (!c)
+    throw new Error(
+      `all ${all.filter((x) => x.copy?.batch === picked.copy?.batch).length} copies of ${picked.type} ${picked.id} were presented once: receive a new batch (laissez wallet receive … --copies N); showing a used copy again would let checkpoints link the sightings`,
+    );
   const key = wallet.keyFor(c);
   const audience = stringOption(values, "audience");
   const nonce = stringOption(values, "nonce");
   if ((audience === undefined) !== (nonce === undefined)) throw new UsageError("--audience and --nonce go together");
   const typed = stringOption(values, "for");
   // A static QR names the region it is for: a checkpoint elsewhere refuses it.
-  if ((typed === undefined) === (audience === undefined)) throw new UsageError("give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce");
+  if ((typed === undefined) === (audience === undefined))
+    throw new UsageError(
+      "give --for REGION (a static QR for that region's checkpoints) or a checkpoint's --audience and --nonce",
+    );
   const region = typed === undefined ? undefined : regionCode(typed, wallet.lastSync?.regions ?? DEMO_REGIONS, "--for");
   const status = wallet.lastSync?.statuses[c.id];
   if (status && status.kind !== "valid") {
-    console.error(`warning: this ${c.type} is ${statusLine(c, wallet.lastSync)}${status.kind === "unknown" ? "" : "; a checkpoint will refuse it"}`);
+    console.error(
+      `warning: this ${c.type} is ${statusLine(c, wallet.lastSync)}${status.kind === "unknown" ? "" : "; a checkpoint will refuse it"}`,
+    );
   }
-  const list = (name: string): string[] | undefined => stringOption(values, name)?.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (name: string): string[] | undefined =>
+    stringOption(values, name)
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   const asked = list("claims");
-  const target: PresentationTarget = audience && nonce ? { audience, nonce, ...(asked ? { claims: asked } : {}) } : { region: region as string };
+  const target: PresentationTarget =
+    audience && nonce ? { audience, nonce, ...(asked ? { claims: asked } : {}) } : { region: region as string };
   let plan;
   try {
     plan = disclosurePlan(c.jwt, claimsOf(c.jwt), list("disclose"), target);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const text = presentationQrText(await present(c.jwt, key, now(), target, plan.disclosed.map((d) => d.name)));
+  const text = presentationQrText(
+    await present(
+      c.jwt,
+      key,
+      now(),
+      target,
+      plan.disclosed.map((d) => d.name),
+    ),
+  );
   if (c.copy) await wallet.put({ ...c, copy: { ...c.copy, used: true } });
   const size = qrSize(text);
   const png = stringOption(values, "png");
@@ -189,25 +248,48 @@ async function presentCommand(values: Values, which: string | undefined): Promis
   }
   console.log(await qrTerminal(text));
   console.log(text);
-  console.log(`discloses: ${disclosure.discloses.join(", ") || "nothing"}${plan.selective ? `; withholds: ${disclosure.withholds.join(", ") || "nothing"}` : " (jwt_vc: every claim)"}`);
-  console.log(`${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : `static, for ${region}: valid for 5 minutes`}${png ? ` → ${png}` : ""}`);
+  console.log(
+    `discloses: ${disclosure.discloses.join(", ") || "nothing"}${plan.selective ? `; withholds: ${disclosure.withholds.join(", ") || "nothing"}` : " (jwt_vc: every claim)"}`,
+  );
+  console.log(
+    `${c.type}: ${size.characters} characters, QR version ${size.version} (M), ${audience ? `bound to ${audience}` : `static, for ${region}: valid for 5 minutes`}${png ? ` → ${png}` : ""}`,
+  );
   return EXIT.ok;
 }
 
 async function receiveCommand(values: Values, offerUri: string | undefined): Promise<number> {
   if (!offerUri) throw new UsageError("give the credential offer URI (openid-credential-offer://…)");
   const format = stringOption(values, "format");
-  if (format !== undefined && !isCredentialFormat(format)) throw new UsageError(`--format must be ${FORMAT_NAMES.join(" or ")}`);
+  if (format !== undefined && !isCredentialFormat(format))
+    throw new UsageError(`--format must be ${FORMAT_NAMES.join(" or ")}`);
   const copies = stringOption(values, "copies");
   if (copies !== undefined && !/^([1-9]|1\d|20)$/.test(copies)) throw new UsageError("--copies must be 1 to 20");
   const wallet = await openWallet(values);
   // The newest status data first: the credential is checked against it before it is stored.
   const { bundle } = await syncWallet(wallet, values);
-  const common = { offerUri, fetch, now: now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: values["allow-http-loopback"] === true, ...(format ? { format } : {}) };
-  const received = await (copies ? receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) }) : receiveOffer({ ...common, key: wallet.key }).then((r) => [r])).catch((e: unknown) => {
+  const common = {
+    offerUri,
+    fetch,
+    now: now(),
+    verify: { bundle, verifier: nativeVerifier },
+    allowHttpLoopback: values["allow-http-loopback"] === true,
+    ...(format ? { format } : {}),
+  };
+  const received = await (
+    copies
+      ? receiveCopies({ ...common, keys: Array.from({ length: Number(copies) }, createHolderKey) })
+      : receiveOffer({ ...common, key: wallet.key }).then((r) => [r])
+  ).catch((e: unknown) => {
     // A development issuer on this machine speaks plain http: say which flag allows it.
-    if ((e as { code?: string }).code === "offer_insecure_issuer" && !common.allowHttpLoopback && /^openid-credential-offer:|credential_issuer/.test(offerUri) && /http%3A%2F%2F(127\.|localhost|%5B%3A%3A1%5D)|http:\/\/(127\.|localhost|\[::1\])/i.test(offerUri))
-      throw new UsageError(`${(e as Error).message}: for a development issuer on this machine, add --allow-http-loopback`);
+    if (
+      (e as { code?: string }).code === "offer_insecure_issuer" &&
+      !common.allowHttpLoopback &&
+      /^openid-credential-offer:|credential_issuer/.test(offerUri) &&
+      /http%3A%2F%2F(127\.|localhost|%5B%3A%3A1%5D)|http:\/\/(127\.|localhost|\[::1\])/i.test(offerUri)
+    )
+      throw new UsageError(
+        `${(e as Error).message}: for a development issuer on this machine, add --allow-http-loopback`,
+      );
     throw e;
   });
   await wallet.putAll(received);
@@ -216,7 +298,11 @@ async function receiveCommand(values: Values, offerUri: string | undefined): Pro
   wallet.recordSync({ ...last, statuses: { ...last.statuses, ...statuses } }, wallet.bundleState);
   const credential = received[0] as StoredCredential;
   const copiesNote = copies ? ` (${received.length} copies, each with its own holder key, each presented once)` : "";
-  console.log(values.json ? JSON.stringify(copies ? received.map(({ copy: _c, ...c }) => c) : credential) : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}${copiesNote}`);
+  console.log(
+    values.json
+      ? JSON.stringify(copies ? received.map(({ copy: _c, ...c }) => c) : credential)
+      : `received ${credential.type} from ${credential.issuer.name ?? credential.issuer.did}: ${credential.id}${copiesNote}`,
+  );
   return EXIT.ok;
 }
 
@@ -226,16 +312,31 @@ async function showCommand(values: Values, which: string | undefined): Promise<n
   const claims = claimsOf(c.jwt);
   const format = formatOfCredential(c.jwt).words;
   const sync = wallet.lastSync;
-  const status = sync?.statuses[c.id] ? { ...sync.statuses[c.id], asOf: iso(sync.blockTime), block: sync.block, words: statusLine(c, sync) } : { kind: "unknown", words: statusLine(c, sync) };
-  const shown = { id: c.id, type: c.type, format, issuer: c.issuer, status, validUntil: iso(c.validUntil), receivedAt: iso(c.receivedAt), claims };
+  const status = sync?.statuses[c.id]
+    ? { ...sync.statuses[c.id], asOf: iso(sync.blockTime), block: sync.block, words: statusLine(c, sync) }
+    : { kind: "unknown", words: statusLine(c, sync) };
+  const shown = {
+    id: c.id,
+    type: c.type,
+    format,
+    issuer: c.issuer,
+    status,
+    validUntil: iso(c.validUntil),
+    receivedAt: iso(c.receivedAt),
+    claims,
+  };
   console.log(JSON.stringify(shown, null, 2));
   return EXIT.ok;
 }
 
 /** A backup the passphrase does not open, or a file that is no backup: said as what it is, with the next step. */
 function openBackupError(e: unknown, from: string): Error {
-  if (e instanceof WalletLockedError) return new Error(`the backup passphrase does not open this backup (${from}): check LAISSEZ_BACKUP_PASSPHRASE (the one given to \`wallet backup\`, not the wallet's); nothing was changed`);
-  if (e instanceof WalletDamagedError) return new Error(`${from} is not a readable Laissez wallet backup (${e.message}); nothing was changed`);
+  if (e instanceof WalletLockedError)
+    return new Error(
+      `the backup passphrase does not open this backup (${from}): check LAISSEZ_BACKUP_PASSPHRASE (the one given to \`wallet backup\`, not the wallet's); nothing was changed`,
+    );
+  if (e instanceof WalletDamagedError)
+    return new Error(`${from} is not a readable Laissez wallet backup (${e.message}); nothing was changed`);
   return e as Error;
 }
 
@@ -257,7 +358,9 @@ async function restoreCommand(values: Values): Promise<number> {
     } catch (e) {
       throw openBackupError(e, from);
     }
-    console.log(`restored ${result.added + result.kept} credentials into ${path}: ${result.added} new, ${result.kept} already here; the wallet now holds ${result.total}\nholder: ${wallet.key.did} (restored credentials keep the key they were bound to)`);
+    console.log(
+      `restored ${result.added + result.kept} credentials into ${path}: ${result.added} new, ${result.kept} already here; the wallet now holds ${result.total}\nholder: ${wallet.key.did} (restored credentials keep the key they were bound to)`,
+    );
     return EXIT.ok;
   }
   const walletSecret = exists ? await walletPassphrase() : await walletPassphrase(true);
@@ -277,7 +380,9 @@ async function restoreCommand(values: Values): Promise<number> {
   } catch (e) {
     throw openBackupError(e, from);
   }
-  const note = saved ? `\nthe wallet as it was (${before} credentials) is saved at ${saved}: \`laissez wallet restore --from\` it with LAISSEZ_BACKUP_PASSPHRASE set to the wallet passphrase to merge it back` : "";
+  const note = saved
+    ? `\nthe wallet as it was (${before} credentials) is saved at ${saved}: \`laissez wallet restore --from\` it with LAISSEZ_BACKUP_PASSPHRASE set to the wallet passphrase to merge it back`
+    : "";
   console.log(`restored ${(await wallet.list()).length} credentials to ${path}\nholder: ${wallet.key.did}${note}`);
   return EXIT.ok;
 }
@@ -297,15 +402,33 @@ const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => P
     const { sync } = await syncWallet(wallet, values);
     const credentials = await sorted(wallet);
     if (values.json) console.log(JSON.stringify(sync));
-    else console.log([`synced with ${sync.region}'s bundle at block ${sync.block} (${iso(sync.blockTime)})`, ...credentials.map((c, i) => line(c, i, sync))].join("\n"));
+    else
+      console.log(
+        [
+          `synced with ${sync.region}'s bundle at block ${sync.block} (${iso(sync.blockTime)})`,
+          ...credentials.map((c, i) => line(c, i, sync)),
+        ].join("\n"),
+      );
     return EXIT.ok;
   },
   async list(values) {
     const wallet = await openWallet(values);
     const credentials = await sorted(wallet);
     const sync = wallet.lastSync;
-    if (values.json) console.log(JSON.stringify(credentials.map(({ credential: { jwt: _jwt, copy: _copy, ...c }, copies, unused }) => ({ ...c, copies, unused, status: sync?.statuses[c.id] ?? null, statusAsOf: sync?.blockTime ?? null }))));
-    else console.log(credentials.length ? credentials.map((c, i) => line(c, i, sync)).join("\n") : "no credentials yet");
+    if (values.json)
+      console.log(
+        JSON.stringify(
+          credentials.map(({ credential: { jwt: _jwt, copy: _copy, ...c }, copies, unused }) => ({
+            ...c,
+            copies,
+            unused,
+            status: sync?.statuses[c.id] ?? null,
+            statusAsOf: sync?.blockTime ?? null,
+          })),
+        ),
+      );
+    else
+      console.log(credentials.length ? credentials.map((c, i) => line(c, i, sync)).join("\n") : "no credentials yet");
     return EXIT.ok;
   },
   show: showCommand,
@@ -313,7 +436,11 @@ const SUBCOMMANDS: Record<string, (values: Values, arg: string | undefined) => P
   async backup(values) {
     const out = requireString(values, "out");
     const wallet = await openWallet(values);
-    writeFileAtomic(out, wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ", true)), 0o600);
+    writeFileAtomic(
+      out,
+      wallet.backup(await passphrase("LAISSEZ_BACKUP_PASSPHRASE", "backup passphrase: ", true)),
+      0o600,
+    );
     console.log(`encrypted backup of ${(await wallet.list()).length} credentials and the holder key → ${out}`);
     return EXIT.ok;
   },

@@ -2,7 +2,18 @@ import { readFileSync } from "node:fs";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getBytes, HDNodeWallet, Mnemonic, type Provider, type Signer } from "ethers";
-import { ed25519IssuerKey, es256kIssuerKey, ethrDid, hashCanonical, type IssuerSigningKey, type JsonValue, signDelegation, type SignedDelegation, softwareSigner, utf8 } from "../../core/index.ts";
+import {
+  ed25519IssuerKey,
+  es256kIssuerKey,
+  ethrDid,
+  hashCanonical,
+  type IssuerSigningKey,
+  type JsonValue,
+  signDelegation,
+  type SignedDelegation,
+  softwareSigner,
+  utf8,
+} from "../../core/index.ts";
 import type { ConsortiumSpec } from "../../services/chain/consortium.ts";
 
 /**
@@ -83,8 +94,18 @@ export const agencyEd25519Key = (i: number): Uint8Array => sha256(utf8(`${DEV_MN
 /** What the demo issues for each type: the claims the scenario, the tests and the QR benchmark use. */
 export const DEMO_CLAIMS: Readonly<Record<DemoType, Record<string, JsonValue>>> = {
   HealthCode: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
-  DriverLicence: { licenceNumber: "330106199004120011", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12", categories: ["C1"] },
-  BusinessLicence: { unifiedSocialCreditCode: "91330106MA2H0X1234", entityName: "Hangzhou West Lake Tea Trading Co., Ltd.", legalRepresentative: "Li Mei" },
+  DriverLicence: {
+    licenceNumber: "330106199004120011",
+    givenName: "Mei",
+    familyName: "Li",
+    birthDate: "1990-04-12",
+    categories: ["C1"],
+  },
+  BusinessLicence: {
+    unifiedSocialCreditCode: "91330106MA2H0X1234",
+    entityName: "Hangzhou West Lake Tea Trading Co., Ltd.",
+    legalRepresentative: "Li Mei",
+  },
 };
 
 /**
@@ -119,7 +140,13 @@ export const demoBundleSignerKey = (region: string): HDNodeWallet => regionBundl
  */
 export function demoDelegation(region: string, chainId: number, now: number): Promise<SignedDelegation> {
   return signDelegation(
-    { chainId, region, signer: demoBundleSignerKey(region).address, validFrom: now - 86400, validUntil: now + 365 * 86400 },
+    {
+      chainId,
+      region,
+      signer: demoBundleSignerKey(region).address,
+      validFrom: now - 86400,
+      validUntil: now + 365 * 86400,
+    },
     softwareSigner("ES256K", getBytes(demoAuthorityKey(region).privateKey)),
   );
 }
@@ -149,7 +176,9 @@ export function demoConsortium(provider: Provider, now: number): ConsortiumSpec 
     regions: DEMO_REGIONS.map((code, i) => ({
       code,
       authority: authorities[i] as Signer,
-      bundleSigners: [{ address: regionBundleSignerKey(i).address, validFrom: now - 86400, validUntil: now + 2 * 365 * 86400 }],
+      bundleSigners: [
+        { address: regionBundleSignerKey(i).address, validFrom: now - 86400, validUntil: now + 2 * 365 * 86400 },
+      ],
     })),
     agencies: DEMO_AGENCIES.map((a, i) => ({
       region: a.region,

@@ -5,7 +5,13 @@
  * Every verification here is the checkpoint page's: core's verifyPresentation over a signed
  * bundle, with no network call.
  */
-import { loadSignedBundle, nobleVerifier, type TrustBundle, type Verdict, verifyPresentation } from "../../core/index.ts";
+import {
+  loadSignedBundle,
+  nobleVerifier,
+  type TrustBundle,
+  type Verdict,
+  verifyPresentation,
+} from "../../core/index.ts";
 import { createHolderKey } from "../../wallet/holder.ts";
 import { present } from "../../wallet/present.ts";
 import { presentationQrText } from "../../wallet/qr.ts";
@@ -23,7 +29,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** What a checkpoint in `region` holds after a sync: its service's bundle, signature checked against the region authority. */
 async function syncCheckpoint(system: RunningSystem, region: string): Promise<TrustBundle> {
   const text = await (await fetch(`${system.checkpoints[region]}/bundle`)).text();
-  return loadSignedBundle(text, { chainId: system.chainId, authorities: [demoAuthorityKey(region).address], region }, undefined).bundle;
+  return loadSignedBundle(
+    text,
+    { chainId: system.chainId, authorities: [demoAuthorityKey(region).address], region },
+    undefined,
+  ).bundle;
 }
 
 export interface ScenarioStep {
@@ -38,7 +48,10 @@ export interface ScenarioStep {
 export type Narration = "zh" | "en" | "both";
 
 /** Prints a line in the chosen languages. */
-export function narrator(languages: Narration, print: (line: string) => void = console.log): (zh: string, en: string) => void {
+export function narrator(
+  languages: Narration,
+  print: (line: string) => void = console.log,
+): (zh: string, en: string) => void {
   return (zh, en) => {
     if (languages !== "en") print(zh);
     if (languages !== "zh") print(languages === "both" ? `   ${en}` : en);
@@ -52,14 +65,27 @@ const VERDICT_WORDS: Record<Verdict["verdict"], { zh: string; en: string }> = {
 };
 
 /** Runs the scenario against a running system, narrating each step in words. Returns the steps, each with the verdict it expected. */
-export async function runScenario(system: RunningSystem, say: (zh: string, en: string) => void = narrator("both")): Promise<ScenarioStep[]> {
+export async function runScenario(
+  system: RunningSystem,
+  say: (zh: string, en: string) => void = narrator("both"),
+): Promise<ScenarioStep[]> {
   const steps: ScenarioStep[] = [];
   const zj = system.agencies.find((a) => a.region === "CN-ZJ" && /Health/.test(a.name));
   if (!zj) throw new Error("no CN-ZJ health agency in this system");
   const keyCache = new Map<string, Uint8Array>();
   const zjZh = agencyName(zj.name, "zh-CN");
-  const region = (code: string): { zh: string; en: string } => ({ zh: regionName(code, "zh-CN"), en: regionName(code, "en") });
-  const check = (where: { zh: string; en: string }, qr: string, bundle: TrustBundle, at: string, expected: Verdict["verdict"], expectedReason: string | null): void => {
+  const region = (code: string): { zh: string; en: string } => ({
+    zh: regionName(code, "zh-CN"),
+    en: regionName(code, "en"),
+  });
+  const check = (
+    where: { zh: string; en: string },
+    qr: string,
+    bundle: TrustBundle,
+    at: string,
+    expected: Verdict["verdict"],
+    expectedReason: string | null,
+  ): void => {
     const v = verifyPresentation(qr, { bundle, region: at, now: now(), verifier: nobleVerifier, keyCache });
     const ok = v.verdict === expected && v.reason === expectedReason;
     const mark = ok ? "✓" : "✗ (unexpected)";
@@ -71,31 +97,86 @@ export async function runScenario(system: RunningSystem, say: (zh: string, en: s
     steps.push({ step: where.en, verdict: v.verdict, reason: v.reason, ok });
   };
 
-  say(`1. ${zjZh}（浙江）为李梅发出一个健康码领取邀请（绿码）。`, `1. ${zj.name} (CN-ZJ) offers Li Mei a health code (green).`);
+  say(
+    `1. ${zjZh}（浙江）为李梅发出一个健康码领取邀请（绿码）。`,
+    `1. ${zj.name} (CN-ZJ) offers Li Mei a health code (green).`,
+  );
   const issuer = issuerClient(zj.url, { token: zj.token });
-  const offer = await issuer.call("POST /offers", { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
+  const offer = await issuer.call("POST /offers", {
+    type: "HealthCode",
+    claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
+  });
   steps.push({ step: "offer", ok: true });
 
-  say("2. 她的钱包领取证件：用持有人密钥证明身份，并用浙江核验点的签名数据检查证件。", "2. Her wallet receives it: it proves the holder key, and checks the credential against CN-ZJ's signed bundle.");
+  say(
+    "2. 她的钱包领取证件：用持有人密钥证明身份，并用浙江核验点的签名数据检查证件。",
+    "2. Her wallet receives it: it proves the holder key, and checks the credential against CN-ZJ's signed bundle.",
+  );
   const holder = createHolderKey();
-  const credential = await receiveOffer({ offerUri: offer.offerUri, key: holder, fetch, now: now(), verify: { bundle: await syncCheckpoint(system, "CN-ZJ"), verifier: nobleVerifier }, allowHttpLoopback: true });
-  say(`   已领取：${typeName(credential.type, "zh-CN")}，有效期至 ${dateTimeInWords(credential.validUntil, "zh-CN")}。`, `Received: ${typeName(credential.type, "en")}, valid until ${dateTimeInWords(credential.validUntil, "en")}.`);
+  const credential = await receiveOffer({
+    offerUri: offer.offerUri,
+    key: holder,
+    fetch,
+    now: now(),
+    verify: { bundle: await syncCheckpoint(system, "CN-ZJ"), verifier: nobleVerifier },
+    allowHttpLoopback: true,
+  });
+  say(
+    `   已领取：${typeName(credential.type, "zh-CN")}，有效期至 ${dateTimeInWords(credential.validUntil, "zh-CN")}。`,
+    `Received: ${typeName(credential.type, "en")}, valid until ${dateTimeInWords(credential.validUntil, "en")}.`,
+  );
   steps.push({ step: "receive", ok: true });
 
-  say("3. 钱包为上海的核验点生成一个二维码；核验点从图片中读取。", "3. The wallet shows a QR code made for CN-SH's checkpoints; the checkpoint reads it from the image.");
+  say(
+    "3. 钱包为上海的核验点生成一个二维码；核验点从图片中读取。",
+    "3. The wallet shows a QR code made for CN-SH's checkpoints; the checkpoint reads it from the image.",
+  );
   const qr = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-SH" }));
   const size = qrSize(qr);
   const scanned = readQrPng(await qrPng(qr));
   if (scanned !== qr) throw new Error("the QR image did not decode to the presentation");
-  say(`   二维码：${size.characters} 个字符，版本 ${size.version}（纠错等级 M）。`, `The QR code: ${size.characters} characters, QR version ${size.version} at level M.`);
+  say(
+    `   二维码：${size.characters} 个字符，版本 ${size.version}（纠错等级 M）。`,
+    `The QR code: ${size.characters} characters, QR version ${size.version} at level M.`,
+  );
 
-  say("4. 上海的核验点在联网时同步，然后断网核验：", "4. A CN-SH checkpoint syncs while online, then verifies with no network:");
+  say(
+    "4. 上海的核验点在联网时同步，然后断网核验：",
+    "4. A CN-SH checkpoint syncs while online, then verifies with no network:",
+  );
   const shBefore = await syncCheckpoint(system, "CN-SH");
-  check({ zh: `${region("CN-SH").zh}核验点（离线）`, en: "CN-SH checkpoint, offline" }, scanned, shBefore, "CN-SH", "accept", null);
+  check(
+    { zh: `${region("CN-SH").zh}核验点（离线）`, en: "CN-SH checkpoint, offline" },
+    scanned,
+    shBefore,
+    "CN-SH",
+    "accept",
+    null,
+  );
   const nm = await syncCheckpoint(system, "CN-NM");
-  check({ zh: `${region("CN-NM").zh}核验点（离线），出示为上海生成的二维码`, en: "CN-NM checkpoint, offline, shown the QR made for CN-SH" }, scanned, nm, "CN-NM", "reject", "wrong_audience");
+  check(
+    {
+      zh: `${region("CN-NM").zh}核验点（离线），出示为上海生成的二维码`,
+      en: "CN-NM checkpoint, offline, shown the QR made for CN-SH",
+    },
+    scanned,
+    nm,
+    "CN-NM",
+    "reject",
+    "wrong_audience",
+  );
   const forNm = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-NM" }));
-  check({ zh: `${region("CN-NM").zh}核验点（离线），为内蒙古生成的二维码（内蒙古不认可外地健康码）`, en: "CN-NM checkpoint, offline, a QR made for CN-NM (CN-NM recognizes no outside health codes)" }, forNm, nm, "CN-NM", "reject", "region_not_recognized");
+  check(
+    {
+      zh: `${region("CN-NM").zh}核验点（离线），为内蒙古生成的二维码（内蒙古不认可外地健康码）`,
+      en: "CN-NM checkpoint, offline, a QR made for CN-NM (CN-NM recognizes no outside health codes)",
+    },
+    forNm,
+    nm,
+    "CN-NM",
+    "reject",
+    "region_not_recognized",
+  );
 
   say(`5. ${zjZh}撤销这个健康码。`, `5. ${zj.name} revokes the credential.`);
   await issuer.call("POST /credentials/status", { action: "revoke", ids: [credential.id] });
@@ -110,8 +191,18 @@ export async function runScenario(system: RunningSystem, say: (zh: string, en: s
   if (block === null) throw new Error("the revocation was not anchored within 20 s");
   say(`   撤销已写入区块 ${block}。`, `The revocation is on chain, in block ${block}.`);
 
-  say("6. 上海的核验点仍在离线，用的是旧数据，因此还无法得知：", "6. The CN-SH checkpoint, still offline with its old bundle, cannot know yet:");
-  check({ zh: `${region("CN-SH").zh}核验点（旧数据）`, en: "CN-SH checkpoint, old bundle" }, scanned, shBefore, "CN-SH", "accept", null);
+  say(
+    "6. 上海的核验点仍在离线，用的是旧数据，因此还无法得知：",
+    "6. The CN-SH checkpoint, still offline with its old bundle, cannot know yet:",
+  );
+  check(
+    { zh: `${region("CN-SH").zh}核验点（旧数据）`, en: "CN-SH checkpoint, old bundle" },
+    scanned,
+    shBefore,
+    "CN-SH",
+    "accept",
+    null,
+  );
 
   say("7. 它重新同步后再次离线核验：", "7. It re-syncs, and verifies again offline:");
   let shAfter = await syncCheckpoint(system, "CN-SH");
@@ -120,7 +211,14 @@ export async function runScenario(system: RunningSystem, say: (zh: string, en: s
     shAfter = await syncCheckpoint(system, "CN-SH");
   }
   const fresh = presentationQrText(await present(credential.jwt, holder, now(), { region: "CN-SH" }));
-  check({ zh: `${region("CN-SH").zh}核验点（重新同步后）`, en: "CN-SH checkpoint, after re-sync" }, fresh, shAfter, "CN-SH", "reject", "revoked");
+  check(
+    { zh: `${region("CN-SH").zh}核验点（重新同步后）`, en: "CN-SH checkpoint, after re-sync" },
+    fresh,
+    shAfter,
+    "CN-SH",
+    "reject",
+    "revoked",
+  );
   return steps;
 }
 

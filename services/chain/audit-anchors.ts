@@ -26,7 +26,13 @@ export async function auditAnchors(ledger: Ledger, issuer: string): Promise<Anch
   for (const l of [...anchored, ...resets].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)) {
     const count = Number(l.args.count);
     if (l.eventName === "AuditHeadReset") heads = heads.filter((h) => h.count < count);
-    if (count > 0) heads.push({ count, head: String(l.args.head).slice(2).toLowerCase(), block: l.blockNumber, transaction: l.transactionHash });
+    if (count > 0)
+      heads.push({
+        count,
+        head: String(l.args.head).slice(2).toLowerCase(),
+        block: l.blockNumber,
+        transaction: l.transactionHash,
+      });
   }
   return heads;
 }

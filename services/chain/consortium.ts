@@ -1,4 +1,10 @@
-import { encodeBytes32String, type Provider, type Signer, type TransactionReceipt, type TransactionResponse } from "ethers";
+import {
+  encodeBytes32String,
+  type Provider,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionResponse,
+} from "ethers";
 import { COMPROMISED_ATTRIBUTE } from "../../core/index.ts";
 import { connectLedger, type Deployment } from "./ledger.ts";
 import { credentialTypeId, regionId } from "./ids.ts";
@@ -47,7 +53,11 @@ export interface ConsortiumSpec {
   readonly governance: Signer;
   readonly credentialTypes: readonly CredentialTypeSpec[];
   /** Each region's authority (offline) and the bundle signers it adds (its checkpoint services' keys). */
-  readonly regions: readonly { code: string; authority: Signer; bundleSigners?: readonly { address: string; validFrom: number; validUntil: number }[] }[];
+  readonly regions: readonly {
+    code: string;
+    authority: Signer;
+    bundleSigners?: readonly { address: string; validFrom: number; validUntil: number }[];
+  }[];
   readonly agencies: readonly AgencySpec[];
   /** verifying region accepts `type` issued in issuing region */
   readonly recognition: readonly { verifying: string; issuing: string; type: string }[];
@@ -106,19 +116,35 @@ export async function fundAccounts(funder: Signer, accounts: readonly Signer[], 
 export async function applyConsortium(deployment: Deployment, spec: ConsortiumSpec): Promise<SeededAgency[]> {
   const gov = connectLedger(deployment, spec.governance);
   const known = new Set(spec.regions.map((r) => r.code));
-  for (const code of [...spec.agencies.map((a) => a.region), ...spec.recognition.flatMap((r) => [r.verifying, r.issuing])]) {
+  for (const code of [
+    ...spec.agencies.map((a) => a.region),
+    ...spec.recognition.flatMap((r) => [r.verifying, r.issuing]),
+  ]) {
     if (!known.has(code)) throw new Error(`consortium spec: unknown region ${code}`);
   }
 
   await runPhase([
     [
-      ...spec.credentialTypes.map((t): Step => () =>
-        gov.trust.getFunction("registerCredentialType")(credentialTypeId(t.name), t.schemaHash, t.schemaUri, t.maxStatusAge),
+      ...spec.credentialTypes.map(
+        (t): Step =>
+          () =>
+            gov.trust.getFunction("registerCredentialType")(
+              credentialTypeId(t.name),
+              t.schemaHash,
+              t.schemaUri,
+              t.maxStatusAge,
+            ),
       ),
-      ...spec.credentialTypes.map((t): Step => () =>
-        gov.trust.getFunction("setCredentialTypePolicy")(credentialTypeId(t.name), t.maxValidity, t.paperAllowed),
+      ...spec.credentialTypes.map(
+        (t): Step =>
+          () =>
+            gov.trust.getFunction("setCredentialTypePolicy")(credentialTypeId(t.name), t.maxValidity, t.paperAllowed),
       ),
-      ...spec.regions.map((r): Step => async () => gov.trust.getFunction("addRegion")(regionId(r.code), await r.authority.getAddress())),
+      ...spec.regions.map(
+        (r): Step =>
+          async () =>
+            gov.trust.getFunction("addRegion")(regionId(r.code), await r.authority.getAddress()),
+      ),
     ],
   ]);
 
@@ -133,15 +159,29 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
         );
         for (const a of agency.accreditations) {
           queue.push(async () =>
-            trust.getFunction("accredit")(await agency.controller.getAddress(), credentialTypeId(a.type), a.validFrom, a.validUntil),
+            trust.getFunction("accredit")(
+              await agency.controller.getAddress(),
+              credentialTypeId(a.type),
+              a.validFrom,
+              a.validUntil,
+            ),
           );
         }
       }
       for (const r of spec.recognition.filter((x) => x.verifying === region.code)) {
-        queue.push(() => trust.getFunction("setRecognition")(regionId(r.verifying), regionId(r.issuing), credentialTypeId(r.type), true));
+        queue.push(() =>
+          trust.getFunction("setRecognition")(
+            regionId(r.verifying),
+            regionId(r.issuing),
+            credentialTypeId(r.type),
+            true,
+          ),
+        );
       }
       for (const s of region.bundleSigners ?? []) {
-        queue.push(() => trust.getFunction("addBundleSigner")(regionId(region.code), s.address, s.validFrom, s.validUntil));
+        queue.push(() =>
+          trust.getFunction("addBundleSigner")(regionId(region.code), s.address, s.validFrom, s.validUntil),
+        );
       }
       return queue;
     }),
@@ -152,9 +192,31 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
     spec.agencies.map((agency) => {
       const ledger = connectLedger(deployment, agency.controller);
       return [
-        async () => ledger.trust.getFunction("setStatusWriter")(await agency.controller.getAddress(), await agency.statusWriter.getAddress()),
-        ...(agency.signingKeys ?? []).map((k): Step => async () => ledger.did.getFunction("addDelegate")(await agency.controller.getAddress(), VERI_KEY, k.address, k.validity)),
-        ...(agency.ed25519Keys ?? []).map((k): Step => async () => ledger.did.getFunction("setAttribute")(await agency.controller.getAddress(), ED25519_ATTRIBUTE, k.publicKey, k.validity)),
+        async () =>
+          ledger.trust.getFunction("setStatusWriter")(
+            await agency.controller.getAddress(),
+            await agency.statusWriter.getAddress(),
+          ),
+        ...(agency.signingKeys ?? []).map(
+          (k): Step =>
+            async () =>
+              ledger.did.getFunction("addDelegate")(
+                await agency.controller.getAddress(),
+                VERI_KEY,
+                k.address,
+                k.validity,
+              ),
+        ),
+        ...(agency.ed25519Keys ?? []).map(
+          (k): Step =>
+            async () =>
+              ledger.did.getFunction("setAttribute")(
+                await agency.controller.getAddress(),
+                ED25519_ATTRIBUTE,
+                k.publicKey,
+                k.validity,
+              ),
+        ),
       ];
     }),
   );
@@ -162,18 +224,42 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
   // Each status writer creates its agency's two status lists. One queue: list creation's gas
   // depends on the registry's global state, and an estimate made while another agency's
   // creation lands can fall short (seen on EDR), so these go one after another.
-  const creators = await Promise.all(spec.agencies.map(async (agency) => ({ agency, address: await agency.controller.getAddress(), ledger: connectLedger(deployment, agency.statusWriter) })));
+  const creators = await Promise.all(
+    spec.agencies.map(async (agency) => ({
+      agency,
+      address: await agency.controller.getAddress(),
+      ledger: connectLedger(deployment, agency.statusWriter),
+    })),
+  );
   const receipts = await runPhase([
     creators.flatMap(({ agency, address, ledger }): Step[] => {
       const size = agency.statusListSize ?? 131_072;
       if (size === 0) return [];
-      return [PURPOSE.revocation, PURPOSE.suspension].map((purpose): Step => () => ledger.status.getFunction("createList")(address, purpose, size));
+      return [PURPOSE.revocation, PURPOSE.suspension].map(
+        (purpose): Step =>
+          () =>
+            ledger.status.getFunction("createList")(address, purpose, size),
+      );
     }),
   ]);
   const iface = connectLedger(deployment, spec.governance).status.interface;
-  const created = receipts.flatMap((r) => r.logs).map((log) => iface.parseLog(log)).filter((e) => e?.name === "StatusListCreated");
+  const created = receipts
+    .flatMap((r) => r.logs)
+    .map((log) => iface.parseLog(log))
+    .filter((e) => e?.name === "StatusListCreated");
   return creators.map(({ agency, address }): SeededAgency => {
-    const listOf = (purpose: number): number => Number(created.find((e) => Number(e?.args.purpose) === purpose && String(e?.args.issuer).toLowerCase() === address.toLowerCase())?.args.listId);
-    return { region: agency.region, name: agency.name, address, revocationList: listOf(PURPOSE.revocation), suspensionList: listOf(PURPOSE.suspension) };
+    const listOf = (purpose: number): number =>
+      Number(
+        created.find(
+          (e) => Number(e?.args.purpose) === purpose && String(e?.args.issuer).toLowerCase() === address.toLowerCase(),
+        )?.args.listId,
+      );
+    return {
+      region: agency.region,
+      name: agency.name,
+      address,
+      revocationList: listOf(PURPOSE.revocation),
+      suspensionList: listOf(PURPOSE.suspension),
+    };
   });
 }

@@ -10,7 +10,11 @@ export class GoverningKeyError extends Error {
  * configuration variable to its key's address, so the error names the variable (never the key).
  * Throws GoverningKeyError; chain errors propagate (the caller decides whether it can tell).
  */
-export async function refuseGoverningKeys(ledger: Ledger, keys: Readonly<Record<string, string>>, identities: readonly string[]): Promise<void> {
+export async function refuseGoverningKeys(
+  ledger: Ledger,
+  keys: Readonly<Record<string, string>>,
+  identities: readonly string[],
+): Promise<void> {
   const roles = new Map<string, string>();
   roles.set(String(await ledger.trust.getFunction("governance")()).toLowerCase(), "the consortium's governance");
   const count = Number(await ledger.trust.getFunction("regionCount")());
@@ -26,7 +30,10 @@ export async function refuseGoverningKeys(ledger: Ledger, keys: Readonly<Record<
   }
   for (const [variable, address] of Object.entries(keys)) {
     const role = roles.get(address.toLowerCase());
-    if (role) throw new GoverningKeyError(`${variable} is ${role}: a governing key must stay offline (use the operator commands); give this service its delegated key instead`);
+    if (role)
+      throw new GoverningKeyError(
+        `${variable} is ${role}: a governing key must stay offline (use the operator commands); give this service its delegated key instead`,
+      );
   }
 }
 
@@ -43,7 +50,10 @@ export async function issuerAddresses(ledger: Ledger): Promise<string[]> {
 /** Where the on-chain custody check stands: not yet answered (the chain was down), passed, or refused. */
 export type CustodyStatus =
   | { readonly state: "unchecked" | "checked" }
-  | { readonly state: "refused"; readonly error: { readonly code: GoverningKeyError["code"]; readonly message: string } };
+  | {
+      readonly state: "refused";
+      readonly error: { readonly code: GoverningKeyError["code"]; readonly message: string };
+    };
 
 /**
  * Runs a custody check now and, while the chain does not answer, again with backoff (at most
@@ -52,7 +62,10 @@ export type CustodyStatus =
  * with a GoverningKeyError (a service refuses to start then); a refusal found later is kept in
  * `status()` for /health to report.
  */
-export function watchCustody(check: () => Promise<void>, o: { log: (entry: Record<string, unknown>) => void; maxDelayMs?: number }): { first: Promise<void>; status(): CustodyStatus; stop(): void } {
+export function watchCustody(
+  check: () => Promise<void>,
+  o: { log: (entry: Record<string, unknown>) => void; maxDelayMs?: number },
+): { first: Promise<void>; status(): CustodyStatus; stop(): void } {
   let status: CustodyStatus = { state: "unchecked" };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -63,11 +76,25 @@ export function watchCustody(check: () => Promise<void>, o: { log: (entry: Recor
     } catch (e) {
       if (e instanceof GoverningKeyError) {
         status = { state: "refused", error: { code: e.code, message: e.message } };
-        if (n > 0) o.log({ level: "error", msg: "key custody refused once the chain answered: this service holds a governing key", error: e.message });
+        if (n > 0)
+          o.log({
+            level: "error",
+            msg: "key custody refused once the chain answered: this service holds a governing key",
+            error: e.message,
+          });
         throw e;
       }
-      if (n === 0) o.log({ level: "warn", msg: "key custody not checked yet: the chain does not answer; checking again until it does", error: String((e as Error)?.message ?? e).slice(0, 200) });
-      if (!stopped) timer = setTimeout(() => void attempt(n + 1).catch(() => {}), Math.min(o.maxDelayMs ?? 5_000, 250 * 2 ** Math.min(n, 6)));
+      if (n === 0)
+        o.log({
+          level: "warn",
+          msg: "key custody not checked yet: the chain does not answer; checking again until it does",
+          error: String((e as Error)?.message ?? e).slice(0, 200),
+        });
+      if (!stopped)
+        timer = setTimeout(
+          () => void attempt(n + 1).catch(() => {}),
+          Math.min(o.maxDelayMs ?? 5_000, 250 * 2 ** Math.min(n, 6)),
+        );
     }
   };
   return {

@@ -11,13 +11,15 @@ export class InvalidIdentifierError extends TypeError {
 
 /** A region code as the bytes32 the contracts store (left-aligned ASCII). */
 export function regionId(code: string): string {
-  if (!REGION.test(code)) throw new InvalidIdentifierError(`region must be an ISO 3166-2 code like CN-ZJ, got ${JSON.stringify(code)}`);
+  if (!REGION.test(code))
+    throw new InvalidIdentifierError(`region must be an ISO 3166-2 code like CN-ZJ, got ${JSON.stringify(code)}`);
   return encodeBytes32String(code);
 }
 
 /** A credential type name as the bytes32 the contracts store. */
 export function credentialTypeId(name: string): string {
-  if (!CREDENTIAL_TYPE.test(name)) throw new InvalidIdentifierError(`credential type must match ${CREDENTIAL_TYPE}, got ${JSON.stringify(name)}`);
+  if (!CREDENTIAL_TYPE.test(name))
+    throw new InvalidIdentifierError(`credential type must match ${CREDENTIAL_TYPE}, got ${JSON.stringify(name)}`);
   return encodeBytes32String(name);
 }
 

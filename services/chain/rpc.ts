@@ -36,7 +36,12 @@ export function connectRpc(url: string, o: RpcOptions = {}): LedgerProvider {
   const request = new FetchRequest(url);
   if (o.timeoutMs !== undefined) request.timeout = o.timeoutMs;
   const network = o.chainId === undefined ? undefined : Network.from(o.chainId);
-  return new LedgerProvider(request, network, { polling: true, pollingInterval: 250, cacheTimeout: -1, ...(network ? { staticNetwork: network } : {}) });
+  return new LedgerProvider(request, network, {
+    polling: true,
+    pollingInterval: 250,
+    cacheTimeout: -1,
+    ...(network ? { staticNetwork: network } : {}),
+  });
 }
 
 /** The endpoint's chain id, or undefined if it does not answer within `timeoutMs`. */

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { CLAIM_NAME, MAX_COMPACT_CHARS, MAX_REQUESTED_CLAIMS, requestedClaims, type SignatureVerifier, verifyToken } from "../../core/index.ts";
+import {
+  CLAIM_NAME,
+  MAX_COMPACT_CHARS,
+  MAX_REQUESTED_CLAIMS,
+  requestedClaims,
+  type SignatureVerifier,
+  verifyToken,
+} from "../../core/index.ts";
 import { createHttpApp, pageCsp, route, withServiceRoutes, type Log, type Route } from "../http/app.ts";
 import { ServiceError } from "../errors.ts";
 import { Metrics } from "../http/metrics.ts";
@@ -23,10 +30,12 @@ export interface CheckpointAppDeps {
 /** How long a challenge nonce may wait for its presentation. */
 const CHALLENGE_SECONDS = 120;
 
-
 const VerifyRequest = z.strictObject({
   /** The scanned QR text (`LZ1:…`, `LZ2:…`), a VP JWT or an SD-JWT presentation. */
-  presentation: z.string().min(1).max(MAX_COMPACT_CHARS * 4),
+  presentation: z
+    .string()
+    .min(1)
+    .max(MAX_COMPACT_CHARS * 4),
   /** The nonce of a challenge this service issued, for a challenge-bound presentation. */
   nonce: z.string().min(1).max(64).optional(),
   /** The claims that challenge asked for, as it answered them (bound to the nonce). */
@@ -52,7 +61,11 @@ function verifyRoute(d: CheckpointAppDeps, { now, metrics, challenges, keyCache 
     summary: "Verify a presentation (QR text or VP JWT) against this checkpoint's bundle: always a verdict",
     auth: "public",
     body: VerifyRequest,
-    responses: { 200: "verdict (accept / reject / unknown) with every check", 400: "challenge_unknown", 503: "bundle_unavailable" },
+    responses: {
+      200: "verdict (accept / reject / unknown) with every check",
+      400: "challenge_unknown",
+      503: "bundle_unavailable",
+    },
     async handle({ body }) {
       const req = body as z.infer<typeof VerifyRequest>;
       const current = d.keeper.current;
@@ -60,9 +73,14 @@ function verifyRoute(d: CheckpointAppDeps, { now, metrics, challenges, keyCache 
       const t = now();
       const nonce = req.nonce;
       const claims = requestedClaims(req.claims?.join(",")) ?? [];
-      if (nonce === undefined && claims.length) throw new ServiceError("invalid_request", "claims name what a challenge asked for: give its nonce too");
+      if (nonce === undefined && claims.length)
+        throw new ServiceError("invalid_request", "claims name what a challenge asked for: give its nonce too");
       const expiresAt = nonce === undefined ? undefined : challenges.check(nonce, t, claims);
-      if (nonce !== undefined && expiresAt === undefined) throw new ServiceError("challenge_unknown", "this checkpoint issued no such challenge (for these claims), or it expired");
+      if (nonce !== undefined && expiresAt === undefined)
+        throw new ServiceError(
+          "challenge_unknown",
+          "this checkpoint issued no such challenge (for these claims), or it expired",
+        );
       // A checkpoint always wants holder binding: a bare credential gets presentation_required.
       const verdict = verifyToken(req.presentation, {
         requirePresentation: true,
@@ -71,9 +89,17 @@ function verifyRoute(d: CheckpointAppDeps, { now, metrics, challenges, keyCache 
         now: t,
         verifier: d.verifier,
         keyCache,
-        ...(req.nonce !== undefined ? { challenge: { audience: d.checkpointId, nonce: req.nonce, ...(claims.length ? { claims } : {}) }, consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t) } : {}),
+        ...(req.nonce !== undefined
+          ? {
+              challenge: { audience: d.checkpointId, nonce: req.nonce, ...(claims.length ? { claims } : {}) },
+              consumeNonce: () => challenges.use(nonce as string, expiresAt as number, t),
+            }
+          : {}),
       });
-      metrics.inc("laissez_verdicts_total", "verdicts given", { verdict: verdict.verdict, reason: verdict.reason ?? "none" });
+      metrics.inc("laissez_verdicts_total", "verdicts given", {
+        verdict: verdict.verdict,
+        reason: verdict.reason ?? "none",
+      });
       return { status: 200, body: verdict };
     },
   });
@@ -93,7 +119,13 @@ function healthRoute(d: CheckpointAppDeps, now: () => number): Route<unknown> {
       const body = {
         status: current && !failing ? "ok" : "degraded",
         region: d.region,
-        bundle: current ? { block: current.bundle.block.number, ageSeconds: Math.max(0, now() - current.bundle.block.timestamp), syncedAt: current.syncedAt } : null,
+        bundle: current
+          ? {
+              block: current.bundle.block.number,
+              ageSeconds: Math.max(0, now() - current.bundle.block.timestamp),
+              syncedAt: current.syncedAt,
+            }
+          : null,
         ...(failing ? { lastSyncError: failing } : {}),
       };
       return { status: current ? 200 : 503, body };
@@ -131,23 +163,41 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
     route({
       method: "get",
       path: "/checkpoint.json",
-      summary: "What a checkpoint page trusts and applies: region, chain, the region authority's address, its checkpoint id",
+      summary:
+        "What a checkpoint page trusts and applies: region, chain, the region authority's address, its checkpoint id",
       auth: "public",
       cors: true,
       responses: { 200: "checkpoint configuration" },
       async handle() {
-        return { status: 200, body: { region: d.region, chainId: d.chainId, authority: d.keeper.authority, checkpointId: d.checkpointId, bundle: "bundle" } };
+        return {
+          status: 200,
+          body: {
+            region: d.region,
+            chainId: d.chainId,
+            authority: d.keeper.authority,
+            checkpointId: d.checkpointId,
+            bundle: "bundle",
+          },
+        };
       },
     }),
     route({
       method: "post",
       path: "/challenges",
-      summary: "A fresh nonce for a challenge-bound presentation (aud = this checkpoint's id); ?claims=a,b asks for those claims only (an SD-JWT VC discloses exactly them)",
+      summary:
+        "A fresh nonce for a challenge-bound presentation (aud = this checkpoint's id); ?claims=a,b asks for those claims only (an SD-JWT VC discloses exactly them)",
       auth: "public",
-      responses: { 201: "challenge: audience, nonce, expiresAt, claims", 400: "invalid_request: a malformed claims list" },
+      responses: {
+        201: "challenge: audience, nonce, expiresAt, claims",
+        400: "invalid_request: a malformed claims list",
+      },
       async handle({ query }) {
         const claims = requestedClaims(query("claims"));
-        if (!claims) throw new ServiceError("invalid_request", `claims must be up to ${MAX_REQUESTED_CLAIMS} comma-separated claim names`);
+        if (!claims)
+          throw new ServiceError(
+            "invalid_request",
+            `claims must be up to ${MAX_REQUESTED_CLAIMS} comma-separated claim names`,
+          );
         const t = now();
         const { nonce, expiresAt } = challenges.issue(t, claims);
         return { status: 201, body: { audience: d.checkpointId, nonce, expiresAt, claims } };
@@ -157,8 +207,16 @@ export function createCheckpointApp(d: CheckpointAppDeps): { app: ReturnType<typ
     healthRoute(d, ctx.now),
   ];
   withServiceRoutes("Laissez checkpoint service", metrics, routes);
-  metrics.gauge("laissez_bundle_block", "block the served bundle reflects", () => d.keeper.current?.bundle.block.number ?? 0);
-  metrics.gauge("laissez_used_challenges", "used challenge nonces remembered until they expire (unused ones cost nothing)", () => challenges.remembered);
+  metrics.gauge(
+    "laissez_bundle_block",
+    "block the served bundle reflects",
+    () => d.keeper.current?.bundle.block.number ?? 0,
+  );
+  metrics.gauge(
+    "laissez_used_challenges",
+    "used challenge nonces remembered until they expire (unused ones cost nothing)",
+    () => challenges.remembered,
+  );
 
   const app = createHttpApp({
     title: "Laissez checkpoint service",

@@ -1,5 +1,17 @@
 import { readFileSync } from "node:fs";
-import { type BundleDelta, bundleScope, deserializeBundle, type KeySigner, openEnvelope, serializeBundle, type SerializedBundle, type SignedDelegation, signEnvelope, type TrustAnchor, type TrustBundle } from "../../core/index.ts";
+import {
+  type BundleDelta,
+  bundleScope,
+  deserializeBundle,
+  type KeySigner,
+  openEnvelope,
+  serializeBundle,
+  type SerializedBundle,
+  type SignedDelegation,
+  signEnvelope,
+  type TrustAnchor,
+  type TrustBundle,
+} from "../../core/index.ts";
 import { writeFileAtomic } from "../../io/files.ts";
 
 /**
@@ -15,7 +27,11 @@ export interface BundleSigning {
 }
 
 /** The signed envelope of a bundle or of a delta, scoped to the region, chain and registries of `bundle`: the text served and written. */
-export async function signedEnvelopeText(payload: SerializedBundle | BundleDelta, bundle: TrustBundle, s: BundleSigning): Promise<string> {
+export async function signedEnvelopeText(
+  payload: SerializedBundle | BundleDelta,
+  bundle: TrustBundle,
+  s: BundleSigning,
+): Promise<string> {
   return JSON.stringify(await signEnvelope(payload, s.key, bundleScope(bundle, s.region), s.delegation));
 }
 

@@ -26,7 +26,11 @@ export class Challenges {
 
   /** The MAC binds the nonce to this checkpoint and to the claims the challenge asks for (none: ""). */
   private mac(head: Uint8Array, claims: readonly string[]): Buffer {
-    return createHmac("sha256", this.secret).update(`laissez-challenge\n${this.audience}\n${claims.join(",")}\n`).update(head).digest().subarray(0, MAC_BYTES);
+    return createHmac("sha256", this.secret)
+      .update(`laissez-challenge\n${this.audience}\n${claims.join(",")}\n`)
+      .update(head)
+      .digest()
+      .subarray(0, MAC_BYTES);
   }
 
   /**

@@ -19,7 +19,13 @@ export const CheckpointConfig = z.object({
   /** The region authority's key (it could accredit a rogue agency), and the other governing keys: refused by name. */
   ...refusedGoverningVariables("LAISSEZ_BUNDLE_SIGNER_KEY and LAISSEZ_BUNDLE_DELEGATION"),
   /** This checkpoint's identifier: the `aud` a challenge-bound presentation must carry. */
-  LAISSEZ_CHECKPOINT_ID: z.string().refine(isChallengeAudience, "1–128 characters without spaces or control characters (the page writes it into its challenges)").optional(),
+  LAISSEZ_CHECKPOINT_ID: z
+    .string()
+    .refine(
+      isChallengeAudience,
+      "1–128 characters without spaces or control characters (the page writes it into its challenges)",
+    )
+    .optional(),
   /** Where the last signed bundle is kept, so a restart resumes with a delta sync. */
   LAISSEZ_STATE_DIR: z.string().min(1).default(".data"),
   LAISSEZ_SCHEMAS: z.string().min(1).optional(),

@@ -1,6 +1,13 @@
 import { existsSync } from "node:fs";
 import type { Provider } from "ethers";
-import { delegationAuthority, isCodedError, type KeySigner, type SignedDelegation, signerAddress, type TrustBundle } from "../../core/index.ts";
+import {
+  delegationAuthority,
+  isCodedError,
+  type KeySigner,
+  type SignedDelegation,
+  signerAddress,
+  type TrustBundle,
+} from "../../core/index.ts";
 import type { Deployment } from "../chain/ledger.ts";
 import type { SchemaSource } from "../schemas.ts";
 import { type BundleSigning, readSignedBundle, writeSignedBundle } from "./bundle-file.ts";
@@ -32,7 +39,15 @@ export class BundleKeeper {
   private readonly path: string;
 
   /** `signerKey` signs (software, HSM, KMS); `delegation` absent: it is the authority's own key (operator tools, tests). */
-  constructor(o: { provider: Provider; deployment: Deployment; schemas: SchemaSource; signerKey: KeySigner; delegation?: SignedDelegation; path: string; region: string }) {
+  constructor(o: {
+    provider: Provider;
+    deployment: Deployment;
+    schemas: SchemaSource;
+    signerKey: KeySigner;
+    delegation?: SignedDelegation;
+    path: string;
+    region: string;
+  }) {
     this.region = o.region;
     this.provider = o.provider;
     this.deployment = o.deployment;
@@ -43,7 +58,15 @@ export class BundleKeeper {
     this.authority = o.delegation ? delegationAuthority(o.delegation, this.signer, o.deployment.chainId) : this.signer;
     if (existsSync(this.path)) {
       try {
-        this.current = { ...readSignedBundle(this.path, { chainId: o.deployment.chainId, authorities: [this.authority], region: o.region, contracts: o.deployment }), syncedAt: 0 };
+        this.current = {
+          ...readSignedBundle(this.path, {
+            chainId: o.deployment.chainId,
+            authorities: [this.authority],
+            region: o.region,
+            contracts: o.deployment,
+          }),
+          syncedAt: 0,
+        };
       } catch {
         // A damaged or foreign file is rebuilt from the chain by the first sync.
         this.current = undefined;

@@ -1,7 +1,13 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { delegationAuthority, type KeySigner, parseJson, type SignedDelegation, signerAddress } from "../../core/index.ts";
+import {
+  delegationAuthority,
+  type KeySigner,
+  parseJson,
+  type SignedDelegation,
+  signerAddress,
+} from "../../core/index.ts";
 import { ConfigError } from "../config.ts";
 import { issuerAddresses, refuseGoverningKeys } from "../chain/custody.ts";
 import { regionId } from "../chain/ids.ts";
@@ -22,7 +28,11 @@ import { directorySchemaSource } from "../schemas.ts";
  * a governing key), its delegation is the region's, current, for this key and chain, and signed
  * by the authority the chain names. Throws ConfigError / GoverningKeyError naming the variable.
  */
-async function checkBundleSigner(config: CheckpointConfig, ledger: Ledger, signerKey: KeySigner): Promise<SignedDelegation> {
+async function checkBundleSigner(
+  config: CheckpointConfig,
+  ledger: Ledger,
+  signerKey: KeySigner,
+): Promise<SignedDelegation> {
   const signer = signerAddress(signerKey);
   await refuseGoverningKeys(ledger, { LAISSEZ_BUNDLE_SIGNER_KEY: signer }, await issuerAddresses(ledger));
   let delegation: SignedDelegation;
@@ -34,11 +44,22 @@ async function checkBundleSigner(config: CheckpointConfig, ledger: Ledger, signe
     throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION: ${(e as Error).message}`);
   }
   const { payload } = delegation;
-  if (payload.region !== config.LAISSEZ_REGION) throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION is for ${payload.region}, this checkpoint serves ${config.LAISSEZ_REGION}`);
+  if (payload.region !== config.LAISSEZ_REGION)
+    throw new ConfigError(
+      `LAISSEZ_BUNDLE_DELEGATION is for ${payload.region}, this checkpoint serves ${config.LAISSEZ_REGION}`,
+    );
   const now = Math.floor(Date.now() / 1000);
-  if (now >= payload.validUntil) throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION expired at ${new Date(payload.validUntil * 1000).toISOString()}: ask the region authority for a new one`);
-  const onChain = String((await ledger.trust.getFunction("getRegion")(regionId(config.LAISSEZ_REGION))).authority).toLowerCase();
-  if (onChain !== authority) throw new ConfigError(`LAISSEZ_BUNDLE_DELEGATION is signed by ${authority}, but ${config.LAISSEZ_REGION}'s authority on chain is ${onChain}`);
+  if (now >= payload.validUntil)
+    throw new ConfigError(
+      `LAISSEZ_BUNDLE_DELEGATION expired at ${new Date(payload.validUntil * 1000).toISOString()}: ask the region authority for a new one`,
+    );
+  const onChain = String(
+    (await ledger.trust.getFunction("getRegion")(regionId(config.LAISSEZ_REGION))).authority,
+  ).toLowerCase();
+  if (onChain !== authority)
+    throw new ConfigError(
+      `LAISSEZ_BUNDLE_DELEGATION is signed by ${authority}, but ${config.LAISSEZ_REGION}'s authority on chain is ${onChain}`,
+    );
   return delegation;
 }
 
@@ -54,11 +75,16 @@ export interface RunningCheckpoint {
  * sync loop. Resolves once listening with a first bundle (or without one if the chain is down:
  * /bundle answers 503 until a sync succeeds).
  */
-export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir: string; pageDir?: string }): Promise<RunningCheckpoint> {
+export async function startCheckpoint(
+  config: CheckpointConfig,
+  o: { schemasDir: string; pageDir?: string },
+): Promise<RunningCheckpoint> {
   const provider = connectRpc(config.LAISSEZ_RPC_URL);
   const chainId = Number((await provider.getNetwork()).chainId);
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
-  const signerKey = await openKeySigner("LAISSEZ_BUNDLE_SIGNER_KEY", config.LAISSEZ_BUNDLE_SIGNER_KEY, "ES256K", { token: config.LAISSEZ_SIGNER_TOKEN });
+  const signerKey = await openKeySigner("LAISSEZ_BUNDLE_SIGNER_KEY", config.LAISSEZ_BUNDLE_SIGNER_KEY, "ES256K", {
+    token: config.LAISSEZ_SIGNER_TOKEN,
+  });
   const delegation = await checkBundleSigner(config, connectLedger(deployment, provider), signerKey);
   const keeper = new BundleKeeper({
     provider,
@@ -72,9 +98,21 @@ export async function startCheckpoint(config: CheckpointConfig, o: { schemasDir:
   const step = async (): Promise<void> => {
     try {
       const events = await keeper.sync();
-      if (events > 0) jsonLog({ level: "info", msg: "synced", region: config.LAISSEZ_REGION, block: keeper.current?.bundle.block.number, events });
+      if (events > 0)
+        jsonLog({
+          level: "info",
+          msg: "synced",
+          region: config.LAISSEZ_REGION,
+          block: keeper.current?.bundle.block.number,
+          events,
+        });
     } catch (e) {
-      jsonLog({ level: "warn", msg: "sync failed; serving the last bundle", region: config.LAISSEZ_REGION, error: (e as Error).message.slice(0, 200) });
+      jsonLog({
+        level: "warn",
+        msg: "sync failed; serving the last bundle",
+        region: config.LAISSEZ_REGION,
+        error: (e as Error).message.slice(0, 200),
+      });
     }
   };
   await step();

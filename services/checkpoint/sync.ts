@@ -1,9 +1,17 @@
 import type { Provider } from "ethers";
-import { applyDelta, type BlockRef, type BundleDelta, BundleError, emptyBundle, hashCanonical, type JsonValue, type TrustBundle } from "../../core/index.ts";
+import {
+  applyDelta,
+  type BlockRef,
+  type BundleDelta,
+  BundleError,
+  emptyBundle,
+  hashCanonical,
+  type JsonValue,
+  type TrustBundle,
+} from "../../core/index.ts";
 import { checkSequencesAt, readLedgerEvents } from "../chain/events.ts";
 import type { SchemaSource } from "../schemas.ts";
 import type { Deployment } from "../chain/ledger.ts";
-
 
 export interface SyncParameters {
   /** The bundle to bring up to date; without one, a full bundle is built from the deployment block. */
@@ -41,30 +49,53 @@ async function blockRef(provider: Provider, tag: number | "latest"): Promise<Blo
  */
 export async function syncBundle(provider: Provider, deployment: Deployment, p: SyncParameters): Promise<SyncResult> {
   const confirmations = p.confirmations ?? 1;
-  if (!Number.isSafeInteger(confirmations) || confirmations < 1) throw new RangeError("confirmations must be an integer ≥ 1");
-  const to = await blockRef(provider, p.toBlock ?? (confirmations === 1 ? "latest" : Math.max(0, (await provider.getBlockNumber()) - confirmations + 1)));
-  const base = p.base ?? emptyBundle(deployment.chainId, deployment, { number: deployment.deployedAtBlock - 1, hash: "", timestamp: 0 });
+  if (!Number.isSafeInteger(confirmations) || confirmations < 1)
+    throw new RangeError("confirmations must be an integer ≥ 1");
+  const to = await blockRef(
+    provider,
+    p.toBlock ?? (confirmations === 1 ? "latest" : Math.max(0, (await provider.getBlockNumber()) - confirmations + 1)),
+  );
+  const base =
+    p.base ??
+    emptyBundle(deployment.chainId, deployment, { number: deployment.deployedAtBlock - 1, hash: "", timestamp: 0 });
   if (p.base) {
     // QBFT blocks are final: a different hash means the base's block disappeared (a reset or
     // reorganised development chain, a lagging node that served a block it later dropped).
     // A block the node no longer has (the chain was reset below it) is the same case: rebuild.
     const onChain = await provider.getBlock(p.base.block.number);
-    if (!onChain?.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} is gone from this chain`);
-    if (onChain.hash !== p.base.block.hash) throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} on this chain is not the bundle's`);
+    if (!onChain?.hash)
+      throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} is gone from this chain`);
+    if (onChain.hash !== p.base.block.hash)
+      throw new BundleError("delta_base_mismatch", `block ${p.base.block.number} on this chain is not the bundle's`);
   }
   // Issuers the base has need their DID history since its block; new ones, all of it.
   const issuers = (registered: readonly string[]): Map<string, number> =>
-    new Map([...registered.map((a): [string, number] => [a, deployment.deployedAtBlock - 1]), ...Object.keys(base.issuers).map((a): [string, number] => [a, base.block.number])]);
-  const events = to.number > base.block.number ? await readLedgerEvents(provider, deployment, base.block.number + 1, to.number, issuers) : [];
+    new Map([
+      ...registered.map((a): [string, number] => [a, deployment.deployedAtBlock - 1]),
+      ...Object.keys(base.issuers).map((a): [string, number] => [a, base.block.number]),
+    ]);
+  const events =
+    to.number > base.block.number
+      ? await readLedgerEvents(provider, deployment, base.block.number + 1, to.number, issuers)
+      : [];
   const schemas: Record<string, JsonValue> = {};
   for (const e of events) {
     if (e.source !== "trust" || e.kind !== "CredentialTypeRegistered") continue;
     const schema = await p.schemas(e.schemaUri);
     if (schema === undefined) continue;
-    if (hashCanonical(schema) !== e.schemaHash.toLowerCase()) throw new Error(`schema at ${e.schemaUri} does not match the hash registered on chain`);
+    if (hashCanonical(schema) !== e.schemaHash.toLowerCase())
+      throw new Error(`schema at ${e.schemaUri} does not match the hash registered on chain`);
     schemas[e.credentialType] = schema;
   }
-  const delta: BundleDelta = { kind: "delta", version: 1, chainId: deployment.chainId, from: { number: base.block.number, hash: base.block.hash }, to, events, schemas };
+  const delta: BundleDelta = {
+    kind: "delta",
+    version: 1,
+    chainId: deployment.chainId,
+    from: { number: base.block.number, hash: base.block.hash },
+    to,
+    events,
+    schemas,
+  };
   const bundle = applyDelta(base, delta);
   await checkSequencesAt(provider, deployment, to.number, bundle.sequences);
   return { bundle, delta };

@@ -12,12 +12,19 @@ import { type KeySigner, type KeySignerAlg, SignerError } from "../../core/index
  */
 const hexOf = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString("hex")}`;
 
-export async function httpSigner(url: string, o: { token?: string; timeoutMs?: number; alg?: KeySignerAlg } = {}): Promise<KeySigner> {
+export async function httpSigner(
+  url: string,
+  o: { token?: string; timeoutMs?: number; alg?: KeySignerAlg } = {},
+): Promise<KeySigner> {
   const timeoutMs = o.timeoutMs ?? 5000;
   const call = async (init: RequestInit): Promise<Record<string, unknown>> => {
     let response: Response;
     try {
-      response = await fetch(url, { ...init, headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), "content-type": "application/json" }, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(url, {
+        ...init,
+        headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), "content-type": "application/json" },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (e) {
       throw new SignerError(`the signer at ${url} does not answer: ${(e as Error).message}`, { cause: e });
     }
@@ -26,17 +33,25 @@ export async function httpSigner(url: string, o: { token?: string; timeoutMs?: n
     return body;
   };
   const hex = (v: unknown, field: string): Uint8Array => {
-    if (typeof v !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(v)) throw new SignerError(`the signer at ${url} sent no hex ${field}`);
+    if (typeof v !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(v))
+      throw new SignerError(`the signer at ${url} sent no hex ${field}`);
     return new Uint8Array(Buffer.from(v.slice(2), "hex"));
   };
   const info = await call({ method: "GET" });
-  if (info.alg !== "ES256K" && info.alg !== "EdDSA") throw new SignerError(`the signer at ${url} names no known algorithm`);
-  if (o.alg && info.alg !== o.alg) throw new SignerError(`the signer at ${url} holds an ${info.alg} key, ${o.alg} is configured`);
+  if (info.alg !== "ES256K" && info.alg !== "EdDSA")
+    throw new SignerError(`the signer at ${url} names no known algorithm`);
+  if (o.alg && info.alg !== o.alg)
+    throw new SignerError(`the signer at ${url} holds an ${info.alg} key, ${o.alg} is configured`);
   return {
     alg: info.alg,
     publicKey: hex(info.publicKey, "publicKey"),
     sign: async (input, content) => {
-      const body = { input: hexOf(input), ...(content ? { kind: content.kind, ...(info.alg === "ES256K" ? { preimage: hexOf(content.preimage) } : {}) } : {}) };
+      const body = {
+        input: hexOf(input),
+        ...(content
+          ? { kind: content.kind, ...(info.alg === "ES256K" ? { preimage: hexOf(content.preimage) } : {}) }
+          : {}),
+      };
       return hex((await call({ method: "POST", body: JSON.stringify(body) })).signature, "signature");
     },
   };

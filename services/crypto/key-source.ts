@@ -18,8 +18,12 @@ export function checkSignerUrl(variable: string, source: string, token: string |
   } catch {
     throw new ConfigError(`${variable}: not a URL`);
   }
-  if (url.username || url.password) throw new ConfigError(`${variable}: a signer URL carries no credentials (use LAISSEZ_SIGNER_TOKEN)`);
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) throw new ConfigError(`${variable}: a remote signer on another host needs https:// (http:// only to 127.0.0.1, [::1] or localhost)`);
+  if (url.username || url.password)
+    throw new ConfigError(`${variable}: a signer URL carries no credentials (use LAISSEZ_SIGNER_TOKEN)`);
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname))
+    throw new ConfigError(
+      `${variable}: a remote signer on another host needs https:// (http:// only to 127.0.0.1, [::1] or localhost)`,
+    );
   if (!token) throw new ConfigError(`${variable}: a remote signer needs its bearer token (LAISSEZ_SIGNER_TOKEN)`);
 }
 
@@ -29,11 +33,18 @@ export function checkSignerUrl(variable: string, source: string, token: string |
  * token). Probed once: a signer that does not answer, or signs with another key than it
  * claims, is a ConfigError naming the variable.
  */
-export async function openKeySigner(variable: string, source: string, alg: KeySignerAlg, o: { token?: string | undefined; timeoutMs?: number } = {}): Promise<KeySigner> {
+export async function openKeySigner(
+  variable: string,
+  source: string,
+  alg: KeySignerAlg,
+  o: { token?: string | undefined; timeoutMs?: number } = {},
+): Promise<KeySigner> {
   const remote = /^https?:\/\//.test(source);
   if (remote) checkSignerUrl(variable, source, o.token);
   try {
-    const signer = remote ? await httpSigner(source, { alg, timeoutMs: o.timeoutMs ?? 5000, ...(o.token ? { token: o.token } : {}) }) : nativeSignerFromHex(alg, source);
+    const signer = remote
+      ? await httpSigner(source, { alg, timeoutMs: o.timeoutMs ?? 5000, ...(o.token ? { token: o.token } : {}) })
+      : nativeSignerFromHex(alg, source);
     await probeSigner(signer);
     return signer;
   } catch (e) {

@@ -16,7 +16,10 @@ const secp256k1 = createRequire(import.meta.url)("secp256k1/bindings") as {
 export function nativeSigner(alg: KeySignerAlg, privateKey: Uint8Array): KeySigner {
   if (alg === "EdDSA") {
     // PKCS#8 wrapper for a raw 32-byte Ed25519 seed.
-    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(privateKey.subarray(0, 32))]);
+    const der = Buffer.concat([
+      Buffer.from("302e020100300506032b657004220420", "hex"),
+      Buffer.from(privateKey.subarray(0, 32)),
+    ]);
     const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
     const publicKey = new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32));
     return { alg, publicKey, sign: async (message) => new Uint8Array(sign(null, message, key)) };
@@ -37,4 +40,5 @@ export function nativeSigner(alg: KeySignerAlg, privateKey: Uint8Array): KeySign
 }
 
 /** A software signer from a 0x-hex private key (what a `LAISSEZ_*_KEY` variable holds). */
-export const nativeSignerFromHex = (alg: KeySignerAlg, hex: string): KeySigner => nativeSigner(alg, Buffer.from(hex.replace(/^0x/, ""), "hex"));
+export const nativeSignerFromHex = (alg: KeySignerAlg, hex: string): KeySigner =>
+  nativeSigner(alg, Buffer.from(hex.replace(/^0x/, ""), "hex"));

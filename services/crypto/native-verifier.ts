@@ -25,7 +25,12 @@ function keyObject(kind: "Ed25519" | "P-256", raw: Uint8Array): KeyObject {
     const jwk =
       kind === "Ed25519"
         ? { kty: "OKP", crv: "Ed25519", x: base64urlEncode(raw) }
-        : { kty: "EC", crv: "P-256", x: base64urlEncode(raw.subarray(1, 33)), y: base64urlEncode(raw.subarray(33, 65)) };
+        : {
+            kty: "EC",
+            crv: "P-256",
+            x: base64urlEncode(raw.subarray(1, 33)),
+            y: base64urlEncode(raw.subarray(33, 65)),
+          };
     key = createPublicKey({ key: jwk, format: "jwk" });
     if (keyObjects.size > 4096) keyObjects.clear();
     keyObjects.set(id, key);
@@ -49,7 +54,10 @@ export const nativeVerifier: SignatureVerifier = {
         case "EdDSA":
           return publicKey.length === 32 && verify(null, data, keyObject("Ed25519", publicKey), signature);
         case "ES256":
-          return publicKey.length === 65 && verify("sha256", data, { key: keyObject("P-256", publicKey), dsaEncoding: "ieee-p1363" }, signature);
+          return (
+            publicKey.length === 65 &&
+            verify("sha256", data, { key: keyObject("P-256", publicKey), dsaEncoding: "ieee-p1363" }, signature)
+          );
       }
     } catch {
       return false;

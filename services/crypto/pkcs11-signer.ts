@@ -17,7 +17,10 @@ const CKK_EC_EDWARDS = 0x40;
 const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
 const CKM_EDDSA = 0x1057;
 /** DER OIDs as CKA_EC_PARAMS: secp256k1 (1.3.132.0.10), Ed25519 (1.3.101.112). */
-const EC_PARAMS: Record<KeySignerAlg, Buffer> = { ES256K: Buffer.from("06052b8104000a", "hex"), EdDSA: Buffer.from("06032b6570", "hex") };
+const EC_PARAMS: Record<KeySignerAlg, Buffer> = {
+  ES256K: Buffer.from("06052b8104000a", "hex"),
+  EdDSA: Buffer.from("06032b6570", "hex"),
+};
 const N = secp256k1.Point.CURVE().n;
 
 /** pkcs11js is loaded only when a PKCS#11 key is configured: nothing else (and no browser bundle) needs the native module. */
@@ -25,14 +28,17 @@ function loadPkcs11(): typeof Pkcs11 {
   try {
     return createRequire(import.meta.url)("pkcs11js") as typeof Pkcs11;
   } catch (e) {
-    throw new SignerError(`a PKCS#11 key needs the pkcs11js package (an optional dependency; its native addon builds with node-gyp on npm install): ${(e as Error).message}`);
+    throw new SignerError(
+      `a PKCS#11 key needs the pkcs11js package (an optional dependency; its native addon builds with node-gyp on npm install): ${(e as Error).message}`,
+    );
   }
 }
 
 /** CKA_EC_POINT is the point wrapped in a DER OCTET STRING (most tokens); a few give it raw. */
 function unwrapPoint(value: Buffer): Uint8Array {
   if (value[0] === 0x04 && value.length === 2 + value[1]! && value[1]! < 0x80) return new Uint8Array(value.subarray(2));
-  if (value[0] === 0x04 && value[1] === 0x81 && value.length === 3 + value[2]!) return new Uint8Array(value.subarray(3));
+  if (value[0] === 0x04 && value[1] === 0x81 && value.length === 3 + value[2]!)
+    return new Uint8Array(value.subarray(3));
   return new Uint8Array(value);
 }
 
@@ -56,7 +62,9 @@ export function rsvFromHsm(rs: Uint8Array, digest: Uint8Array, publicKey: Uint8A
   for (const v of [0, 1]) {
     out[64] = v;
     try {
-      const recovered = secp256k1.recoverPublicKey(Uint8Array.from([v, ...out.subarray(0, 64)]), digest, { prehash: false });
+      const recovered = secp256k1.recoverPublicKey(Uint8Array.from([v, ...out.subarray(0, 64)]), digest, {
+        prehash: false,
+      });
       if (Buffer.from(secp256k1.Point.fromBytes(recovered).toBytes(false)).equals(Buffer.from(publicKey))) return out;
     } catch {
       // not this v
@@ -85,7 +93,8 @@ export class Pkcs11Session {
     const slot = module.C_GetSlotList(true).find((s) => module.C_GetTokenInfo(s).label.trim() === token.tokenLabel);
     if (!slot) throw new SignerError(`no PKCS#11 token labelled ${token.tokenLabel} in ${token.library}`);
     const session = module.C_OpenSession(slot, p.CKF_SERIAL_SESSION | p.CKF_RW_SESSION);
-    const pin = token.pinFile !== undefined ? readFileSync(token.pinFile, "utf8").trim() : process.env[token.pinEnv ?? ""];
+    const pin =
+      token.pinFile !== undefined ? readFileSync(token.pinFile, "utf8").trim() : process.env[token.pinEnv ?? ""];
     if (!pin) throw new SignerError(`the PIN of token ${token.tokenLabel} is empty (${token.pinFile ?? token.pinEnv})`);
     module.C_Login(session, p.CKU_USER, pin);
     return new Pkcs11Session(p, module, session);
@@ -98,7 +107,10 @@ export class Pkcs11Session {
   }
 
   find(objectClass: number, label: string): Pkcs11.Handle | undefined {
-    this.module.C_FindObjectsInit(this.session, [{ type: this.p.CKA_CLASS, value: objectClass }, { type: this.p.CKA_LABEL, value: label }]);
+    this.module.C_FindObjectsInit(this.session, [
+      { type: this.p.CKA_CLASS, value: objectClass },
+      { type: this.p.CKA_LABEL, value: label },
+    ]);
     const [handle] = this.module.C_FindObjects(this.session, 2);
     this.module.C_FindObjectsFinal(this.session);
     return handle;
@@ -128,11 +140,16 @@ export function pkcs11Signer(token: Pkcs11Session, label: string, alg: KeySigner
   const { p } = token;
   const privateKey = token.find(p.CKO_PRIVATE_KEY, label);
   const publicObject = token.find(p.CKO_PUBLIC_KEY, label);
-  if (privateKey === undefined || publicObject === undefined) throw new SignerError(`no key pair labelled ${label} in the token`);
+  if (privateKey === undefined || publicObject === undefined)
+    throw new SignerError(`no key pair labelled ${label} in the token`);
   const keyType = ulong(token.attribute(privateKey, p.CKA_KEY_TYPE));
   const params = token.attribute(publicObject, p.CKA_EC_PARAMS);
-  if (keyType !== (alg === "EdDSA" ? CKK_EC_EDWARDS : p.CKK_EC) || !params.equals(EC_PARAMS[alg])) throw new SignerError(`the token's key ${label} is not an ${alg} key`);
-  if (token.attribute(privateKey, p.CKA_EXTRACTABLE)[0] !== 0 || token.attribute(privateKey, p.CKA_SENSITIVE)[0] !== 1) throw new SignerError(`the token's key ${label} is extractable or not sensitive: generate it inside the token, non-extractable`);
+  if (keyType !== (alg === "EdDSA" ? CKK_EC_EDWARDS : p.CKK_EC) || !params.equals(EC_PARAMS[alg]))
+    throw new SignerError(`the token's key ${label} is not an ${alg} key`);
+  if (token.attribute(privateKey, p.CKA_EXTRACTABLE)[0] !== 0 || token.attribute(privateKey, p.CKA_SENSITIVE)[0] !== 1)
+    throw new SignerError(
+      `the token's key ${label} is extractable or not sensitive: generate it inside the token, non-extractable`,
+    );
   const publicKey = unwrapPoint(token.attribute(publicObject, p.CKA_EC_POINT));
   const mechanism = { mechanism: alg === "EdDSA" ? CKM_EDDSA : p.CKM_ECDSA };
   return {
@@ -141,7 +158,9 @@ export function pkcs11Signer(token: Pkcs11Session, label: string, alg: KeySigner
     sign: (input) =>
       token.run(async () => {
         token.module.C_SignInit(token.session, mechanism, privateKey);
-        const signature = new Uint8Array(await token.module.C_SignAsync(token.session, Buffer.from(input), Buffer.alloc(128)));
+        const signature = new Uint8Array(
+          await token.module.C_SignAsync(token.session, Buffer.from(input), Buffer.alloc(128)),
+        );
         return alg === "EdDSA" ? signature : rsvFromHsm(signature, input, publicKey);
       }),
   };
@@ -152,12 +171,28 @@ export function generatePkcs11Key(token: Pkcs11Session, label: string, alg: KeyS
   const { p } = token;
   const keyType = alg === "EdDSA" ? CKK_EC_EDWARDS : p.CKK_EC;
   const mechanism = { mechanism: alg === "EdDSA" ? CKM_EC_EDWARDS_KEY_PAIR_GEN : p.CKM_EC_KEY_PAIR_GEN };
-  const common = [{ type: p.CKA_KEY_TYPE, value: keyType }, { type: p.CKA_LABEL, value: label }, { type: p.CKA_TOKEN, value: true }];
+  const common = [
+    { type: p.CKA_KEY_TYPE, value: keyType },
+    { type: p.CKA_LABEL, value: label },
+    { type: p.CKA_TOKEN, value: true },
+  ];
   const pair = token.module.C_GenerateKeyPair(
     token.session,
     mechanism,
-    [{ type: p.CKA_CLASS, value: p.CKO_PUBLIC_KEY }, ...common, { type: p.CKA_EC_PARAMS, value: EC_PARAMS[alg] }, { type: p.CKA_VERIFY, value: true }],
-    [{ type: p.CKA_CLASS, value: p.CKO_PRIVATE_KEY }, ...common, { type: p.CKA_PRIVATE, value: true }, { type: p.CKA_SIGN, value: true }, { type: p.CKA_SENSITIVE, value: true }, { type: p.CKA_EXTRACTABLE, value: false }],
+    [
+      { type: p.CKA_CLASS, value: p.CKO_PUBLIC_KEY },
+      ...common,
+      { type: p.CKA_EC_PARAMS, value: EC_PARAMS[alg] },
+      { type: p.CKA_VERIFY, value: true },
+    ],
+    [
+      { type: p.CKA_CLASS, value: p.CKO_PRIVATE_KEY },
+      ...common,
+      { type: p.CKA_PRIVATE, value: true },
+      { type: p.CKA_SIGN, value: true },
+      { type: p.CKA_SENSITIVE, value: true },
+      { type: p.CKA_EXTRACTABLE, value: false },
+    ],
   );
   return unwrapPoint(token.attribute(pair.publicKey, p.CKA_EC_POINT));
 }

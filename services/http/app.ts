@@ -93,14 +93,34 @@ export function scrubSecrets(text: string): string {
 const openApiPath = (p: string): string => p.replace(/:([A-Za-z]+)/g, "{$1}");
 
 /** The OpenAPI 3.1 document of a route table: generated from the same zod schemas the handlers use. */
-export function openApiDocument(title: string, version: string, routes: readonly Route<unknown>[]): Record<string, unknown> {
+export function openApiDocument(
+  title: string,
+  version: string,
+  routes: readonly Route<unknown>[],
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const params = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     (paths[openApiPath(r.path)] ??= {})[r.method] = {
       summary: r.summary,
       ...(params.length ? { parameters: params } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { [r.bodyFormat === "form" ? "application/x-www-form-urlencoded" : "application/json"]: { schema: z.toJSONSchema(r.body) } } } } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                [r.bodyFormat === "form" ? "application/x-www-form-urlencoded" : "application/json"]: {
+                  schema: z.toJSONSchema(r.body),
+                },
+              },
+            },
+          }
+        : {}),
       ...(r.auth === "public" ? { security: [] } : { security: [{ bearer: [] }] }),
       responses: Object.fromEntries(Object.entries(r.responses).map(([s, d]) => [s, { description: d }])),
     };
@@ -159,23 +179,42 @@ function requestMiddleware(o: HttpAppOptions, log: Log, metrics: Metrics): expre
     res.on("finish", () => {
       const ms = performance.now() - started;
       const routePath = (res.locals.route as string | undefined) ?? "unmatched";
-      metrics.inc("http_requests_total", "HTTP requests", { method: req.method, route: routePath, status: String(res.statusCode) });
+      metrics.inc("http_requests_total", "HTTP requests", {
+        method: req.method,
+        route: routePath,
+        status: String(res.statusCode),
+      });
       metrics.observe("http_request_duration_ms", "HTTP request latency", { route: routePath }, ms);
-      log({ level: "info", requestId, method: req.method, path: req.path.slice(0, MAX_LOGGED_PATH), status: res.statusCode, ms: Math.round(ms * 10) / 10, caller: res.locals.caller ?? null });
+      log({
+        level: "info",
+        requestId,
+        method: req.method,
+        path: req.path.slice(0, MAX_LOGGED_PATH),
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        caller: res.locals.caller ?? null,
+      });
     });
-    if (o.rateLimit && !windows.allow(req.socket.remoteAddress ?? "unknown", o.rateLimit)) return next(new ServiceError("rate_limited", "too many requests: slow down"));
+    if (o.rateLimit && !windows.allow(req.socket.remoteAddress ?? "unknown", o.rateLimit))
+      return next(new ServiceError("rate_limited", "too many requests: slow down"));
     next();
   };
 }
 
 /** The bearer token's caller, who must hold one of the route's roles. */
-async function authorize(r: Route<unknown>, req: Request, res: Response, authenticate: HttpAppOptions["authenticate"]): Promise<Caller | undefined> {
+async function authorize(
+  r: Route<unknown>,
+  req: Request,
+  res: Response,
+  authenticate: HttpAppOptions["authenticate"],
+): Promise<Caller | undefined> {
   if (r.auth === "public") return undefined;
   const m = /^Bearer ([A-Za-z0-9._~+/-]{1,256}=*)$/.exec(req.get("authorization") ?? "");
   const caller = m ? await authenticate(m[1] as string) : undefined;
   if (!caller) throw new ServiceError("unauthorized", "a valid bearer token is required");
   res.locals.caller = caller.id;
-  if (!r.auth.some((role) => caller.roles.includes(role))) throw new ServiceError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
+  if (!r.auth.some((role) => caller.roles.includes(role)))
+    throw new ServiceError("forbidden", `this needs one of the roles: ${r.auth.join(", ")}`);
   return caller;
 }
 
@@ -195,7 +234,12 @@ async function readRouteBody(r: Route<unknown>, schema: z.ZodType, req: Request,
     throw new ServiceError("malformed_json", e instanceof JsonError ? `${e.code}: ${e.message}` : "body is not JSON");
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ServiceError("invalid_request", "the request does not match its schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  if (!parsed.success)
+    throw new ServiceError(
+      "invalid_request",
+      "the request does not match its schema",
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   return parsed.data;
 }
 
@@ -208,7 +252,12 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
   const schema = r.body && (r.bodyFormat === "form" ? r.body : strictSchema(r.body));
   if (r.cors) {
     app.options(r.path, (_req: Request, res: Response) => {
-      res.set({ "access-control-allow-origin": "*", "access-control-allow-methods": r.method.toUpperCase(), "access-control-allow-headers": "authorization, content-type, idempotency-key", "access-control-max-age": "600" });
+      res.set({
+        "access-control-allow-origin": "*",
+        "access-control-allow-methods": r.method.toUpperCase(),
+        "access-control-allow-headers": "authorization, content-type, idempotency-key",
+        "access-control-max-age": "600",
+      });
       res.status(204).end();
     });
   }
@@ -219,12 +268,20 @@ function mountRoute(app: express.Express, r: Route<unknown>, o: HttpAppOptions):
     try {
       const caller = await authorize(r, req, res, o.authenticate);
       const body = schema ? await readRouteBody(r, schema, req, o.bodyLimit ?? 64 * 1024) : undefined;
-      const result = await r.handle({ body, params: req.params as Record<string, string>, header: (n) => req.get(n), query: (n) => queryParam(req, n), caller, requestId: res.locals.requestId as string });
+      const result = await r.handle({
+        body,
+        params: req.params as Record<string, string>,
+        header: (n) => req.get(n),
+        query: (n) => queryParam(req, n),
+        caller,
+        requestId: res.locals.requestId as string,
+      });
       res.status(result.status);
       if (result.headers) res.set(result.headers);
       if (result.contentType) res.type(result.contentType).send(result.body);
       // A POST's answer is never cached or revalidated: skip express's ETag (a SHA-1 of every body) and freshness checks.
-      else if (r.method === "post") res.setHeader("content-type", "application/json; charset=utf-8").end(JSON.stringify(result.body));
+      else if (r.method === "post")
+        res.setHeader("content-type", "application/json; charset=utf-8").end(JSON.stringify(result.body));
       else res.json(result.body);
     } catch (e) {
       next(e);
@@ -253,26 +310,49 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
       express.static(o.page.dir, {
         index: "index.html",
         setHeaders: (res) => {
-          res.set({ "content-security-policy": csp, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-cache" });
+          res.set({
+            "content-security-policy": csp,
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",
+            "cache-control": "no-cache",
+          });
         },
       }),
     );
   }
 
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new ServiceError("not_found", `no route ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(new ServiceError("not_found", `no route ${req.method} ${req.path}`)),
+  );
 
   // The one error → HTTP map.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
     const known = err instanceof CodedError ? err : frameworkError(err);
     const code = known?.code ?? "internal";
-    const details = known instanceof ServiceError ? known.details : (known as { problems?: unknown } | undefined)?.problems;
+    const details =
+      known instanceof ServiceError ? known.details : (known as { problems?: unknown } | undefined)?.problems;
     const status = statusOf(code);
-    if (status >= 500) log({ level: "error", requestId: res.locals.requestId, code, error: scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err)) });
+    if (status >= 500)
+      log({
+        level: "error",
+        requestId: res.locals.requestId,
+        code,
+        error: scrubSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+      });
     // A body left unread (refused before reading, or too large) is not drained: close instead.
     if (!req.complete) res.set("connection", "close");
     if (res.headersSent || res.destroyed) return;
-    res.status(status).json({ error: { code, message: status >= 500 && code === "internal" ? "internal error" : (known?.message ?? "internal error"), ...(details === undefined ? {} : { details }), requestId: res.locals.requestId } });
+    res
+      .status(status)
+      .json({
+        error: {
+          code,
+          message: status >= 500 && code === "internal" ? "internal error" : (known?.message ?? "internal error"),
+          ...(details === undefined ? {} : { details }),
+          requestId: res.locals.requestId,
+        },
+      });
   });
   return app;
 }

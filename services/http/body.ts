@@ -16,7 +16,8 @@ export function checkMediaType(header: string | undefined, expected: string): vo
   if (type.toLowerCase() !== expected) throw new ServiceError("unsupported_media_type", `send ${expected}`);
   for (const param of params) {
     const m = /^([A-Za-z0-9_-]+)=("?)([^"]*)\2$/.exec(param);
-    if (!m || m[1]!.toLowerCase() !== "charset") throw new ServiceError("unsupported_media_type", `send ${expected} with no parameter but charset=utf-8`);
+    if (!m || m[1]!.toLowerCase() !== "charset")
+      throw new ServiceError("unsupported_media_type", `send ${expected} with no parameter but charset=utf-8`);
     if (m[3]!.toLowerCase() !== "utf-8") throw new ServiceError("unsupported_charset", "send the body in UTF-8");
   }
 }
@@ -26,7 +27,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** Reads the whole body as UTF-8 text, at most `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
-  if (encoding !== "identity") throw new ServiceError("unsupported_content_encoding", "send the body unencoded (no Content-Encoding)");
+  if (encoding !== "identity")
+    throw new ServiceError("unsupported_content_encoding", "send the body unencoded (no Content-Encoding)");
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new ServiceError("payload_too_large", `body larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -66,13 +68,25 @@ export function strictSchema<T extends AnyZod>(schema: T): T {
 
 function strictNode(schema: AnyZod): AnyZod {
   if (schema instanceof z.ZodObject) {
-    const shape = Object.fromEntries(Object.entries(schema.shape as Record<string, AnyZod>).map(([k, v]) => [k, strictNode(v)]));
+    const shape = Object.fromEntries(
+      Object.entries(schema.shape as Record<string, AnyZod>).map(([k, v]) => [k, strictNode(v)]),
+    );
     return schema.clone({ ...schema._zod.def, shape, catchall: z.never() });
   }
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault || schema instanceof z.ZodReadonly) {
+  if (
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodNullable ||
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodReadonly
+  ) {
     return schema.clone({ ...schema._zod.def, innerType: strictNode(schema._zod.def.innerType as AnyZod) } as never);
   }
-  if (schema instanceof z.ZodArray) return schema.clone({ ...schema._zod.def, element: strictNode(schema._zod.def.element as AnyZod) });
-  if (schema instanceof z.ZodUnion) return schema.clone({ ...schema._zod.def, options: (schema._zod.def.options as AnyZod[]).map(strictNode) } as never);
+  if (schema instanceof z.ZodArray)
+    return schema.clone({ ...schema._zod.def, element: strictNode(schema._zod.def.element as AnyZod) });
+  if (schema instanceof z.ZodUnion)
+    return schema.clone({
+      ...schema._zod.def,
+      options: (schema._zod.def.options as AnyZod[]).map(strictNode),
+    } as never);
   return schema;
 }

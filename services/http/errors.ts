@@ -54,8 +54,11 @@ export function statusOf(code: string): number {
  * Anything else stays `internal`.
  */
 export function frameworkError(err: unknown): ServiceError | undefined {
-  if (err instanceof URIError) return new ServiceError("malformed_uri", "the request path is not valid percent-encoded UTF-8");
-  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  if (err instanceof URIError)
+    return new ServiceError("malformed_uri", "the request path is not valid percent-encoded UTF-8");
+  const status =
+    (err as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (err as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     if (status === 404) return new ServiceError("not_found", "no such resource");
     return new ServiceError("invalid_request", "the request was refused");

@@ -36,7 +36,13 @@ const sinks = new Map<string, Sink>();
 function sinkFor(target: string): Sink {
   let sink = sinks.get(target);
   if (!sink) {
-    sink = { fd: target === "stdout" ? undefined : openLogFile(target), waiting: [], writing: false, timer: undefined, dropped: 0 };
+    sink = {
+      fd: target === "stdout" ? undefined : openLogFile(target),
+      waiting: [],
+      writing: false,
+      timer: undefined,
+      dropped: 0,
+    };
     sinks.set(target, sink);
     if (sinks.size === 1) process.once("exit", flushAllNow);
   }
@@ -48,7 +54,9 @@ function openLogFile(path: string): number | undefined {
   try {
     return openSync(path, "a");
   } catch (e) {
-    process.stderr.write(`LAISSEZ_LOG ${JSON.stringify(path)} cannot be opened (${(e as NodeJS.ErrnoException).code ?? "error"}): logging to stdout\n`);
+    process.stderr.write(
+      `LAISSEZ_LOG ${JSON.stringify(path)} cannot be opened (${(e as NodeJS.ErrnoException).code ?? "error"}): logging to stdout\n`,
+    );
     return undefined;
   }
 }
@@ -76,7 +84,10 @@ function schedule(sink: Sink): void {
 /** The waiting entries as lines, with one counting what was dropped since the last write. */
 function take(sink: Sink): string {
   if (sink.dropped) {
-    sink.waiting.push([Date.now(), { level: "warn", msg: "log lines dropped: the log could not keep up", dropped: sink.dropped }]);
+    sink.waiting.push([
+      Date.now(),
+      { level: "warn", msg: "log lines dropped: the log could not keep up", dropped: sink.dropped },
+    ]);
     sink.dropped = 0;
   }
   let chunk = "";

@@ -22,7 +22,10 @@ const key = (labels: Labels): string => {
 
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
-  private readonly histograms = new Map<string, { help: string; values: Map<string, { buckets: number[]; sum: number; count: number }> }>();
+  private readonly histograms = new Map<
+    string,
+    { help: string; values: Map<string, { buckets: number[]; sum: number; count: number }> }
+  >();
   private readonly gauges = new Map<string, { help: string; read: () => number | Promise<number> }>();
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
@@ -61,10 +64,15 @@ export class Metrics {
       for (const [k, v] of h.values) {
         const sep = k ? `${k},` : "";
         BUCKETS_MS.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${v.buckets[i]}`));
-        out.push(`${name}_bucket{${sep}le="+Inf"} ${v.count}`, `${name}_sum${k ? `{${k}}` : ""} ${v.sum}`, `${name}_count${k ? `{${k}}` : ""} ${v.count}`);
+        out.push(
+          `${name}_bucket{${sep}le="+Inf"} ${v.count}`,
+          `${name}_sum${k ? `{${k}}` : ""} ${v.sum}`,
+          `${name}_count${k ? `{${k}}` : ""} ${v.count}`,
+        );
       }
     }
-    for (const [name, g] of this.gauges) out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${await g.read()}`);
+    for (const [name, g] of this.gauges)
+      out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${await g.read()}`);
     return `${out.join("\n")}\n`;
   }
 }

@@ -12,7 +12,8 @@ export class RateWindows {
 
   /** Counts a hit for `key`; false when it goes over `limit` in the current window. */
   allow(key: string, limit: number, now = Date.now()): boolean {
-    if (this.windows.size > 10_000) for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
+    if (this.windows.size > 10_000)
+      for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
     const w = this.windows.get(key);
     if (!w || now - w.start >= this.windowMs) {
       this.windows.set(key, { start: now, count: 1 });

@@ -28,15 +28,36 @@ export interface ServerLimits {
   readonly maxConnectionsPerClient: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 65_000, maxConnections: 1_024, maxConnectionsPerClient: 128 };
+export const DEFAULT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 1_024,
+  maxConnectionsPerClient: 128,
+};
 
 /** The same limits as environment variables, for the services' configuration schemas. */
 export const HTTP_LIMITS_ENV = {
-  LAISSEZ_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.headersTimeoutMs),
-  LAISSEZ_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.requestTimeoutMs),
+  LAISSEZ_HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(DEFAULT_LIMITS.headersTimeoutMs),
+  LAISSEZ_HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(DEFAULT_LIMITS.requestTimeoutMs),
   LAISSEZ_HTTP_KEEP_ALIVE_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.keepAliveTimeoutMs),
   LAISSEZ_HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_LIMITS.maxConnections),
-  LAISSEZ_HTTP_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_LIMITS.maxConnectionsPerClient),
+  LAISSEZ_HTTP_MAX_CONNECTIONS_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_LIMITS.maxConnectionsPerClient),
 };
 
 type LimitsEnv = { [K in keyof typeof HTTP_LIMITS_ENV]: number };
@@ -63,7 +84,12 @@ function parserError(err: NodeJS.ErrnoException): [ServiceErrorCode, string] {
 }
 
 /** Creates the server with `limits`, listens on host:port and resolves once listening. */
-export async function listen(handler: RequestListener, port: number, host: string, limits: ServerLimits = DEFAULT_LIMITS): Promise<Server> {
+export async function listen(
+  handler: RequestListener,
+  port: number,
+  host: string,
+  limits: ServerLimits = DEFAULT_LIMITS,
+): Promise<Server> {
   const server = createServer(
     {
       headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
@@ -85,7 +111,8 @@ export async function listen(handler: RequestListener, port: number, host: strin
       if (left <= 0) perClient.delete(client);
       else perClient.set(client, left);
     });
-    if (open > limits.maxConnectionsPerClient) socket.end(rawError("too_many_connections", "too many open connections from this address"));
+    if (open > limits.maxConnectionsPerClient)
+      socket.end(rawError("too_many_connections", "too many open connections from this address"));
   });
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;

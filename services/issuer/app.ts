@@ -15,9 +15,19 @@ export type { AgencyLists } from "../chain/lists.ts";
  */
 export function createIssuerApp(deps: IssuerDeps) {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const d: IssuerContext = { ...deps, now, metrics: deps.metrics ?? new Metrics(), keyValidSince: deps.keyValidSince ?? now() };
+  const d: IssuerContext = {
+    ...deps,
+    now,
+    metrics: deps.metrics ?? new Metrics(),
+    keyValidSince: deps.keyValidSince ?? now(),
+  };
   const issuance = createIssuance(d);
-  const routes: Route<unknown>[] = [...operatorRoutes(d, issuance), ...statusListRoutes(d), ...openid4vciRoutes(d, issuance), ...healthRoutes(d)];
+  const routes: Route<unknown>[] = [
+    ...operatorRoutes(d, issuance),
+    ...statusListRoutes(d),
+    ...openid4vciRoutes(d, issuance),
+    ...healthRoutes(d),
+  ];
   withServiceRoutes("Laissez issuer service", d.metrics, routes);
   const app = createHttpApp({
     title: "Laissez issuer service",

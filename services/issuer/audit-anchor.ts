@@ -3,7 +3,15 @@ import { auditAnchors, lastAuditAnchor } from "../chain/audit-anchors.ts";
 import { connectLedger, type Deployment, type Ledger } from "../chain/ledger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { CodedError } from "../../core/index.ts";
-import { AUDIT_GENESIS, auditEntryHash, checkAuditChain, readAuditRows, type AuditHead, type AuditReport, type IssuerStore } from "./store.ts";
+import {
+  AUDIT_GENESIS,
+  auditEntryHash,
+  checkAuditChain,
+  readAuditRows,
+  type AuditHead,
+  type AuditReport,
+  type IssuerStore,
+} from "./store.ts";
 
 /**
  * Why the anchorer refuses to anchor (issue 22): `audit_chain_ahead` — the chain holds a larger
@@ -24,7 +32,11 @@ export const AUDIT_ANCHOR_CHUNK = 100_000;
 export interface AuditAnchoringStatus {
   readonly lastAnchored: { readonly count: number; readonly at: number; readonly transaction: string } | null;
   /** `code`: an AuditRefusal, or `anchor_failed` (the chain did not take the transaction: retried). */
-  readonly lastError: { readonly code: AuditRefusal | "anchor_failed"; readonly message: string; readonly at: number } | null;
+  readonly lastError: {
+    readonly code: AuditRefusal | "anchor_failed";
+    readonly message: string;
+    readonly at: number;
+  } | null;
   /** Entries in the log. */
   readonly entries: number;
   /** Entries after the count the chain holds (null until the chain has been asked): whoever can write the database file can rewrite these undetected. */
@@ -60,7 +72,13 @@ export class AuditAnchorer {
   private lastAnchored: AuditAnchoringStatus["lastAnchored"] = null;
   private lastError: AuditAnchoringStatus["lastError"] = null;
 
-  constructor(store: IssuerStore, deployment: Deployment, signer: Signer, agency: string, o: { intervalMs?: number; receiptTimeoutMs?: number; confirmations?: number; metrics?: Metrics } = {}) {
+  constructor(
+    store: IssuerStore,
+    deployment: Deployment,
+    signer: Signer,
+    agency: string,
+    o: { intervalMs?: number; receiptTimeoutMs?: number; confirmations?: number; metrics?: Metrics } = {},
+  ) {
     this.store = store;
     this.deployment = deployment;
     this.signer = signer;
@@ -76,7 +94,14 @@ export class AuditAnchorer {
     const unanchored = this.onChain === null ? null : Math.max(0, head.count - this.onChain);
     const oldest = unanchored ? await this.store.auditChain.entryAt((this.onChain ?? 0) + 1) : undefined;
     const at = oldest ? Number(oldest.at) : null;
-    return { lastAnchored: this.lastAnchored, lastError: this.lastError, entries: head.count, unanchored, oldestUnanchoredAt: at, oldestUnanchoredAgeS: at === null ? null : Math.max(0, now - at) };
+    return {
+      lastAnchored: this.lastAnchored,
+      lastError: this.lastError,
+      entries: head.count,
+      unanchored,
+      oldestUnanchoredAt: at,
+      oldestUnanchoredAgeS: at === null ? null : Math.max(0, now - at),
+    };
   }
 
   /** Anchors the head if it is due (`now`: a status batch just landed); returns the head anchored, or null. */
@@ -90,8 +115,14 @@ export class AuditAnchorer {
       return anchored;
     } catch (e) {
       const code = e instanceof AuditAnchorRefused ? e.code : "anchor_failed";
-      this.lastError = { code, message: String((e as Error)?.message ?? e).slice(0, 300), at: Math.floor(Date.now() / 1000) };
-      this.metrics?.inc("laissez_audit_anchor_errors_total", "audit head anchoring attempts that failed, by code", { code });
+      this.lastError = {
+        code,
+        message: String((e as Error)?.message ?? e).slice(0, 300),
+        at: Math.floor(Date.now() / 1000),
+      };
+      this.metrics?.inc("laissez_audit_anchor_errors_total", "audit head anchoring attempts that failed, by code", {
+        code,
+      });
       return null;
     }
   }
@@ -121,7 +152,10 @@ export class AuditAnchorer {
    */
   private async checkedTarget(chainHead: { count: number; head: string }, entries: number): Promise<AuditHead> {
     if (chainHead.count > entries) {
-      throw new AuditAnchorRefused("audit_chain_ahead", `the chain holds ${chainHead.count} anchored audit entries, this log ${entries}: a stolen status-writer key anchored a count, or entries were deleted; after investigating, the agency's identity owner resets the head (laissez agency reset-audit)`);
+      throw new AuditAnchorRefused(
+        "audit_chain_ahead",
+        `the chain holds ${chainHead.count} anchored audit entries, this log ${entries}: a stolen status-writer key anchored a count, or entries were deleted; after investigating, the agency's identity owner resets the head (laissez agency reset-audit)`,
+      );
     }
     const to = Math.min(entries, chainHead.count + AUDIT_ANCHOR_CHUNK);
     const rows = await this.store.auditChain.entriesBetween(Math.max(1, chainHead.count), to);
@@ -129,14 +163,20 @@ export class AuditAnchorer {
     if (chainHead.count > 0) {
       const anchored = rows.shift();
       if (anchored?.hash !== chainHead.head) {
-        throw new AuditAnchorRefused("audit_prefix_mismatch", `entry ${chainHead.count} is not the head anchored on chain: the anchored log was rewritten (or a stolen status-writer key anchored a forged head); nothing more is anchored until the log and the chain agree (laissez audit verify names the entries)`);
+        throw new AuditAnchorRefused(
+          "audit_prefix_mismatch",
+          `entry ${chainHead.count} is not the head anchored on chain: the anchored log was rewritten (or a stolen status-writer key anchored a forged head); nothing more is anchored until the log and the chain agree (laissez audit verify names the entries)`,
+        );
       }
       prev = chainHead.head;
     }
     let seq = chainHead.count;
     for (const r of rows) {
       if (Number(r.seq) !== ++seq || auditEntryHash(prev, { ...r, seq, at: Number(r.at) }) !== r.hash) {
-        throw new AuditAnchorRefused("audit_entry_altered", `audit entry ${seq} is missing or does not hash to its stored hash: not anchored`);
+        throw new AuditAnchorRefused(
+          "audit_entry_altered",
+          `audit entry ${seq} is missing or does not hash to its stored hash: not anchored`,
+        );
       }
       prev = r.hash;
     }

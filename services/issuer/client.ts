@@ -12,9 +12,17 @@ import type { CredentialRecord, Operator, OutboxEntry } from "./store.ts";
  */
 export interface IssuerRoutes {
   "POST /credentials": { body: z.input<typeof IssueRequest>; answer: Issued | IssuedBatch };
-  "POST /credentials/status": { body: z.input<typeof StatusRequest>; answer: { state: "pending"; requests: OutboxEntry[] } };
-  "GET /credentials/:id": { answer: Omit<CredentialRecord, "requestHash"> & { batch?: string; copies?: string[]; requests: OutboxEntry[] } };
-  "POST /offers": { body: z.input<typeof OfferRequest>; answer: { credential_offer: CredentialOffer; offerUri: string; expiresAt: number } };
+  "POST /credentials/status": {
+    body: z.input<typeof StatusRequest>;
+    answer: { state: "pending"; requests: OutboxEntry[] };
+  };
+  "GET /credentials/:id": {
+    answer: Omit<CredentialRecord, "requestHash"> & { batch?: string; copies?: string[]; requests: OutboxEntry[] };
+  };
+  "POST /offers": {
+    body: z.input<typeof OfferRequest>;
+    answer: { credential_offer: CredentialOffer; offerUri: string; expiresAt: number };
+  };
   "POST /operators": { body: z.input<typeof OperatorRequest>; answer: Operator & { token: string } };
   "POST /operators/:id/disable": { answer: unknown };
 }
@@ -68,7 +76,11 @@ export function issuerClient(baseUrl: string, o: IssuerClientOptions) {
     const path = template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(c.params?.[name] ?? ""));
     const init: RequestInit = {
       method,
-      headers: { authorization: `Bearer ${o.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...c.headers },
+      headers: {
+        authorization: `Bearer ${o.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...c.headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       redirect: "error",
     };
@@ -78,7 +90,13 @@ export function issuerClient(baseUrl: string, o: IssuerClientOptions) {
       res = await attempt().catch((e: unknown) => (o.retryUnanswered ? attempt() : Promise.reject(e)));
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      return { status: 0, json: {}, text: "", code: undefined, failure: `${(e as Error).message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}` };
+      return {
+        status: 0,
+        json: {},
+        text: "",
+        code: undefined,
+        failure: `${(e as Error).message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`,
+      };
     }
     const text = await res.text();
     let json: Record<string, unknown> = {};
@@ -93,12 +111,25 @@ export function issuerClient(baseUrl: string, o: IssuerClientOptions) {
     url,
     send,
     /** The route's answer; a refusal or no answer throws `IssuerServiceError`. */
-    async call<R extends IssuerRoute>(route: R, body: BodyOf<R>, c: CallOptions = {}): Promise<IssuerRoutes[R]["answer"]> {
+    async call<R extends IssuerRoute>(
+      route: R,
+      body: BodyOf<R>,
+      c: CallOptions = {},
+    ): Promise<IssuerRoutes[R]["answer"]> {
       const a = await send(route, body, c);
-      if (a.status === 0) throw new IssuerServiceError("unreachable", `the issuer service at ${url} cannot be reached: ${a.failure ?? ""}`, 0);
+      if (a.status === 0)
+        throw new IssuerServiceError(
+          "unreachable",
+          `the issuer service at ${url} cannot be reached: ${a.failure ?? ""}`,
+          0,
+        );
       if (a.status < 200 || a.status >= 300) {
         const error = (a.json.error ?? {}) as { message?: string };
-        throw new IssuerServiceError(a.code ?? `http_${a.status}`, error.message ?? "the issuer service refused the request", a.status);
+        throw new IssuerServiceError(
+          a.code ?? `http_${a.status}`,
+          error.message ?? "the issuer service refused the request",
+          a.status,
+        );
       }
       return a.json as IssuerRoutes[R]["answer"];
     },

@@ -28,13 +28,21 @@ export const IssuerConfig = z.object({
   LAISSEZ_SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   LAISSEZ_SIGNING_ALG: z.enum(["ES256K", "EdDSA"]).default("ES256K"),
   /** The signing key's verification method in the agency's DID (`delegate-N`): resolved on the chain at start; needed only to start with the chain down. */
-  LAISSEZ_SIGNING_METHOD: z.string().regex(/^delegate-\d{1,6}$/).optional(),
+  LAISSEZ_SIGNING_METHOD: z
+    .string()
+    .regex(/^delegate-\d{1,6}$/)
+    .optional(),
   LAISSEZ_HOST: z.string().default("127.0.0.1"),
   LAISSEZ_PORT: z.coerce.number().int().min(0).max(65535).default(8701),
   /** Base URL the credentials name for their status lists (what verifiers online fetch). Keep it stable: it is part of every credential, and a retried Idempotency-Key re-signs with it. */
   LAISSEZ_PUBLIC_URL: z.url().optional(),
   LAISSEZ_SCHEMAS: z.string().min(1).optional(),
-  LAISSEZ_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  LAISSEZ_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
   LAISSEZ_RATE_LIMIT: z.coerce.number().int().min(1).default(60_000),
   LAISSEZ_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
   /** How often the audit log's head is anchored on chain while it grows (also after every status batch), ms: an entry is pinned within about this long plus a block (issue 22: at most 50 s, so within a minute). */

@@ -14,7 +14,10 @@ export const COPY_TIME_SPREAD = 3600;
  * force on chain (verifiers judge both at `iat`, so an earlier draw would be refused).
  * Every copy keeps the requested validity (`exp` = `iat` + validFor).
  */
-export function copyTimes(o: { now: number; validFor: number; floor: number; count: number }, draw: (n: number) => number = randomInt): number[] {
+export function copyTimes(
+  o: { now: number; validFor: number; floor: number; count: number },
+  draw: (n: number) => number = randomInt,
+): number[] {
   const spread = Math.min(COPY_TIME_SPREAD, Math.floor(o.validFor / 4), Math.max(0, o.now - o.floor));
   const width = spread + 1;
   const taken = new Set<number>();

@@ -35,7 +35,8 @@ export function credentialTypes(d: IssuerContext): CredentialTypes {
   const cache = new TtlCache<TypeInfo>({ ttlMs: d.chainCacheMs ?? CHAIN_CACHE_MS, max: TYPE_CACHE_MAX });
   return {
     typeInfo: (type) => cache.get(type, () => askTypeInfo(d, trust, type)),
-    listTypes: async () => ((await chainCall(trust.getFunction("credentialTypes")(0, 100))) as string[]).map(idToString),
+    listTypes: async () =>
+      ((await chainCall(trust.getFunction("credentialTypes")(0, 100))) as string[]).map(idToString),
   };
 }
 

@@ -44,11 +44,19 @@ export interface IssuerDeps {
 }
 
 /** IssuerDeps with the defaults filled in. */
-export type IssuerContext = IssuerDeps & { readonly now: () => number; readonly metrics: Metrics; readonly keyValidSince: number };
+export type IssuerContext = IssuerDeps & {
+  readonly now: () => number;
+  readonly metrics: Metrics;
+  readonly keyValidSince: number;
+};
 
 /** The agency's lists, or 503 `chain_unavailable` while they are not yet known. */
 export function listsOf(d: IssuerDeps): AgencyLists {
   const lists = typeof d.lists === "function" ? d.lists() : d.lists;
-  if (!lists) throw new ServiceError("chain_unavailable", "the agency's status lists are not known yet: the chain has not answered since the service started");
+  if (!lists)
+    throw new ServiceError(
+      "chain_unavailable",
+      "the agency's status lists are not known yet: the chain has not answered since the service started",
+    );
   return lists;
 }

@@ -38,7 +38,15 @@ async function serviceKeys(config: IssuerConfig): Promise<{ credential: KeySigne
  * for this very key. `since`: when the store first saw the DID list this key — it was valid on
  * chain from then on, so a batch's copies may take times back to it (copy-times.ts).
  */
-async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, provider: Provider, registry: string, chainId: number, did: string, signer: KeySigner): Promise<{ method: string; since?: number }> {
+async function signingMethodAtStart(
+  config: IssuerConfig,
+  store: IssuerStore,
+  provider: Provider,
+  registry: string,
+  chainId: number,
+  did: string,
+  signer: KeySigner,
+): Promise<{ method: string; since?: number }> {
   const address = signer.alg === "EdDSA" ? undefined : signerAddress(signer);
   const key = address === undefined ? { publicKey: signer.publicKey } : { address };
   const keyName = address?.toLowerCase() ?? Buffer.from(signer.publicKey).toString("hex");
@@ -54,11 +62,16 @@ async function signingMethodAtStart(config: IssuerConfig, store: IssuerStore, pr
     return { method, ...(since !== undefined && method === remembered?.method ? { since } : {}) };
   }
   if (config.LAISSEZ_SIGNING_METHOD !== undefined && config.LAISSEZ_SIGNING_METHOD !== resolved) {
-    throw new SigningMethodError(`LAISSEZ_SIGNING_METHOD is ${config.LAISSEZ_SIGNING_METHOD}, but the DID lists the signing key as ${resolved}`);
+    throw new SigningMethodError(
+      `LAISSEZ_SIGNING_METHOD is ${config.LAISSEZ_SIGNING_METHOD}, but the DID lists the signing key as ${resolved}`,
+    );
   }
   // A key re-added under a new method number starts a new window: its time is taken afresh, the
   // chain's (a block after the DID listed the key; the chain's clock may run ahead of ours).
-  const seen = since !== undefined && remembered?.method === resolved ? since : ((await provider.getBlock("latest").catch(() => null))?.timestamp ?? Math.floor(Date.now() / 1000));
+  const seen =
+    since !== undefined && remembered?.method === resolved
+      ? since
+      : ((await provider.getBlock("latest").catch(() => null))?.timestamp ?? Math.floor(Date.now() / 1000));
   await store.saveSetting("signing_method", { key: keyName, method: resolved, since: seen });
   return { method: resolved, since: seen };
 }
@@ -80,7 +93,12 @@ async function chainIdAtStart(config: IssuerConfig): Promise<number> {
  * The agency's lists: remembered in the store once learnt, asked of the chain (with backoff)
  * until then. Until they are known, issuance answers 503 chain_unavailable.
  */
-async function agencyListsSource(store: IssuerStore, status: Contract, agency: string, log: Log): Promise<{ current: () => AgencyLists | undefined; stop: () => void }> {
+async function agencyListsSource(
+  store: IssuerStore,
+  status: Contract,
+  agency: string,
+  log: Log,
+): Promise<{ current: () => AgencyLists | undefined; stop: () => void }> {
   let lists = await store.setting<AgencyLists>("agency_lists");
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -89,8 +107,13 @@ async function agencyListsSource(store: IssuerStore, status: Contract, agency: s
       lists = await agencyLists(status, agency);
       await store.saveSetting("agency_lists", lists);
     } catch (e) {
-      log({ level: "warn", msg: "agency lists not readable from the chain yet; will retry", error: String((e as Error)?.message ?? e).slice(0, 200) });
-      if (!stopped) timer = setTimeout(() => void learn(attempt + 1), Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
+      log({
+        level: "warn",
+        msg: "agency lists not readable from the chain yet; will retry",
+        error: String((e as Error)?.message ?? e).slice(0, 200),
+      });
+      if (!stopped)
+        timer = setTimeout(() => void learn(attempt + 1), Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
     }
   };
   if (!lists) void learn(0);
@@ -106,7 +129,10 @@ async function agencyListsSource(store: IssuerStore, status: Contract, agency: s
  * loop and housekeeping. Starts with the chain down; every JSON-RPC call has a timeout.
  * Resolves once listening; `stop()` finishes in-flight work and closes everything.
  */
-export async function startIssuer(config: IssuerConfig, schemasDir: string): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
+export async function startIssuer(
+  config: IssuerConfig,
+  schemasDir: string,
+): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
   const chainId = await chainIdAtStart(config);
   const provider = connectRpc(config.LAISSEZ_RPC_URL, { timeoutMs: config.LAISSEZ_RPC_TIMEOUT_MS, chainId });
   const deployment = readDeployment(chainId, config.LAISSEZ_DEPLOYMENTS);
@@ -117,19 +143,43 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   // of this server could take it). A chain that is down cannot tell: the service starts, and the
   // check runs as soon as the chain answers; a refusal then makes /health say so.
   const ledger = connectLedger(deployment, provider);
-  const serviceAddresses = { LAISSEZ_STATUS_WRITER_KEY: writer.address, ...(keys.credential.alg === "ES256K" ? { LAISSEZ_SIGNING_KEY: signerAddress(keys.credential) } : {}) };
-  const custody = watchCustody(async () => refuseGoverningKeys(ledger, serviceAddresses, [agency, ...(await issuerAddresses(ledger))]), { log: jsonLog });
+  const serviceAddresses = {
+    LAISSEZ_STATUS_WRITER_KEY: writer.address,
+    ...(keys.credential.alg === "ES256K" ? { LAISSEZ_SIGNING_KEY: signerAddress(keys.credential) } : {}),
+  };
+  const custody = watchCustody(
+    async () => refuseGoverningKeys(ledger, serviceAddresses, [agency, ...(await issuerAddresses(ledger))]),
+    { log: jsonLog },
+  );
   await custody.first;
   const { status } = ledger;
   const store = new SqliteIssuerStore(config.LAISSEZ_DB);
   // Offers claimed by requests of a service that was killed: redeemable again (their records wait for the retry).
   const released = await store.offers.releaseAbandonedClaims();
-  if (released > 0) jsonLog({ level: "warn", msg: "offers claimed when the service stopped are redeemable again", offers: released });
+  if (released > 0)
+    jsonLog({ level: "warn", msg: "offers claimed when the service stopped are redeemable again", offers: released });
   const lists = await agencyListsSource(store, status, agency, jsonLog);
   const metrics = new Metrics();
-  const publisher = new StatusPublisher(store, deployment, writer, { metrics, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS });
-  const audit = new AuditAnchorer(store, deployment, writer, agency, { intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS, receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS, confirmations: config.LAISSEZ_CONFIRMATIONS, metrics });
-  const signing = await signingMethodAtStart(config, store, provider, deployment.didRegistry, chainId, ethrDid(chainId, agency), keys.credential);
+  const publisher = new StatusPublisher(store, deployment, writer, {
+    metrics,
+    receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS,
+    confirmations: config.LAISSEZ_CONFIRMATIONS,
+  });
+  const audit = new AuditAnchorer(store, deployment, writer, agency, {
+    intervalMs: config.LAISSEZ_AUDIT_ANCHOR_MS,
+    receiptTimeoutMs: config.LAISSEZ_RECEIPT_TIMEOUT_MS,
+    confirmations: config.LAISSEZ_CONFIRMATIONS,
+    metrics,
+  });
+  const signing = await signingMethodAtStart(
+    config,
+    store,
+    provider,
+    deployment.didRegistry,
+    chainId,
+    ethrDid(chainId, agency),
+    keys.credential,
+  );
   const { app } = createIssuerApp({
     store,
     key: issuerKey(ethrDid(chainId, agency), signing.method, keys.credential),
@@ -152,8 +202,17 @@ export async function startIssuer(config: IssuerConfig, schemasDir: string): Pro
   const address = server.address();
   const url = `http://${config.LAISSEZ_HOST}:${typeof address === "object" && address ? address.port : config.LAISSEZ_PORT}`;
 
-  const stopHousekeeping = startHousekeeping(store, { intervalMs: config.LAISSEZ_HOUSEKEEPING_MS, now: () => Math.floor(Date.now() / 1000), log: jsonLog });
-  const publishing = startPublishing(publisher, store, { intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS, reconcileMs: config.LAISSEZ_RECONCILE_MS, log: jsonLog, audit });
+  const stopHousekeeping = startHousekeeping(store, {
+    intervalMs: config.LAISSEZ_HOUSEKEEPING_MS,
+    now: () => Math.floor(Date.now() / 1000),
+    log: jsonLog,
+  });
+  const publishing = startPublishing(publisher, store, {
+    intervalMs: config.LAISSEZ_ANCHOR_INTERVAL_MS,
+    reconcileMs: config.LAISSEZ_RECONCILE_MS,
+    log: jsonLog,
+    audit,
+  });
   return {
     server,
     url,

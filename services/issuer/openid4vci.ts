@@ -1,5 +1,27 @@
 import { z } from "zod";
-import { configurationId, credentialConfiguration, type CredentialFormat, type CredentialOffer, type CredentialResponse, DEFAULT_FORMAT_NAME, ENDPOINTS, FORMAT_NAMES, formatOfWire, holderKeyId, isCredentialFormat, type JsonValue, nobleVerifier, offerUri, parseConfigurationId, PRE_AUTHORIZED_GRANT, PROOF_TYPE, type TokenResponse, verifyHolderProof, WIRE_FORMAT, WIRE_FORMATS } from "../../core/index.ts";
+import {
+  configurationId,
+  credentialConfiguration,
+  type CredentialFormat,
+  type CredentialOffer,
+  type CredentialResponse,
+  DEFAULT_FORMAT_NAME,
+  ENDPOINTS,
+  FORMAT_NAMES,
+  formatOfWire,
+  holderKeyId,
+  isCredentialFormat,
+  type JsonValue,
+  nobleVerifier,
+  offerUri,
+  parseConfigurationId,
+  PRE_AUTHORIZED_GRANT,
+  PROOF_TYPE,
+  type TokenResponse,
+  verifyHolderProof,
+  WIRE_FORMAT,
+  WIRE_FORMATS,
+} from "../../core/index.ts";
 import { route, type Route } from "../http/app.ts";
 import { ServiceError } from "../errors.ts";
 import type { IssuerContext } from "./deps.ts";
@@ -14,11 +36,19 @@ export const OFFER_TTL = 600;
 export const OfferRequest = z.strictObject({
   type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,30}$/),
   claims: z.record(z.string(), z.json()),
-  validFor: z.number().int().min(60).max(5 * 365 * 86400).optional(),
+  validFor: z
+    .number()
+    .int()
+    .min(60)
+    .max(5 * 365 * 86400)
+    .optional(),
   /** The one format the wallet gets; without it the offer names both and the wallet chooses. */
   format: z.enum(FORMAT_NAMES).optional(),
 });
-const TokenRequest = z.object({ grant_type: z.literal(PRE_AUTHORIZED_GRANT), "pre-authorized_code": z.string().min(20).max(100) });
+const TokenRequest = z.object({
+  grant_type: z.literal(PRE_AUTHORIZED_GRANT),
+  "pre-authorized_code": z.string().min(20).max(100),
+});
 const CredentialRequest = z.object({
   format: z.enum(WIRE_FORMATS).optional(),
   credential_configuration_id: z.string().max(64).optional(),
@@ -33,18 +63,36 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
     route<z.infer<typeof OfferRequest>>({
       method: "post",
       path: "/offers",
-      summary: "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
+      summary:
+        "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
       auth: ["issue"],
       body: OfferRequest,
       noStore: true,
-      responses: { 201: "the offer and its openid-credential-offer URI", 422: "not accredited, unknown type or bad claims" },
+      responses: {
+        201: "the offer and its openid-credential-offer URI",
+        422: "not accredited, unknown type or bad claims",
+      },
       async handle({ body, caller }) {
         await issuance.checkIssuable(body.type, body.claims, body.validFor);
         const expiresAt = d.now() + OFFER_TTL;
-        const code = await d.store.offers.create({ type: body.type, claims: body.claims, validFor: body.validFor ?? 86400, operator: caller?.id ?? "unknown", expiresAt, ...(body.format ? { format: body.format } : {}) }, d.now());
+        const code = await d.store.offers.create(
+          {
+            type: body.type,
+            claims: body.claims,
+            validFor: body.validFor ?? 86400,
+            operator: caller?.id ?? "unknown",
+            expiresAt,
+            ...(body.format ? { format: body.format } : {}),
+          },
+          d.now(),
+        );
         const formats: readonly CredentialFormat[] = body.format ? [body.format] : FORMAT_NAMES;
         const ids = formats.map((f) => configurationId(body.type, f));
-        const offer: CredentialOffer = { credential_issuer: d.publicUrl, credential_configuration_ids: ids, grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } };
+        const offer: CredentialOffer = {
+          credential_issuer: d.publicUrl,
+          credential_configuration_ids: ids,
+          grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } },
+        };
         return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
       },
     }),
@@ -84,7 +132,13 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       async handle({ body }) {
         const redeemed = await d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
         if (!redeemed) throw new ServiceError("invalid_grant", "the pre-authorized code is unknown, used or expired");
-        const token: TokenResponse = { access_token: redeemed.accessToken, token_type: "Bearer", expires_in: OFFER_TTL, c_nonce: redeemed.cNonce, c_nonce_expires_in: OFFER_TTL };
+        const token: TokenResponse = {
+          access_token: redeemed.accessToken,
+          token_type: "Bearer",
+          expires_in: OFFER_TTL,
+          c_nonce: redeemed.cNonce,
+          c_nonce_expires_in: OFFER_TTL,
+        };
         return { status: 200, body: token };
       },
     }),
@@ -96,9 +150,18 @@ export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<un
       cors: true,
       body: CredentialRequest,
       noStore: true,
-      responses: { 200: "the credential bound to the proven holder key (proof), or one copy per proven key (proofs: credentials[])", 400: "invalid_proof", 401: "invalid_token" },
+      responses: {
+        200: "the credential bound to the proven holder key (proof), or one copy per proven key (proofs: credentials[])",
+        400: "invalid_proof",
+        401: "invalid_token",
+      },
       async handle({ body, header }) {
-        const response = await redeemOffer(d, issuance, /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1], body);
+        const response = await redeemOffer(
+          d,
+          issuance,
+          /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1],
+          body,
+        );
         return { status: 200, body: response };
       },
     }),
@@ -114,14 +177,21 @@ interface BatchCredentialResponse {
 /** The holder keys a credential request proves: one (proof) or several (proofs), each signed over this offer's c_nonce. */
 function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>, cNonce: string): string[] {
   const jwts = body.proofs ? body.proofs[PROOF_TYPE] : body.proof ? [body.proof.jwt] : undefined;
-  if (!jwts || (body.proof && body.proofs)) throw new ServiceError("invalid_request", "give proof (one credential) or proofs (one copy per holder key)");
+  if (!jwts || (body.proof && body.proofs))
+    throw new ServiceError("invalid_request", "give proof (one credential) or proofs (one copy per holder key)");
   const holders = jwts.map((jwt) => {
-    const proof = verifyHolderProof(jwt, { audience: d.publicUrl, nonce: cNonce, now: d.now(), verifier: d.verifier ?? nobleVerifier });
+    const proof = verifyHolderProof(jwt, {
+      audience: d.publicUrl,
+      nonce: cNonce,
+      now: d.now(),
+      verifier: d.verifier ?? nobleVerifier,
+    });
     if (!proof.ok) throw new ServiceError("invalid_proof", `the proof of possession is not valid: ${proof.reason}`);
     return proof.holder;
   });
   // One key is one holder, whether its proofs name it by did:key or did:jwk.
-  if (new Set(holders.map(holderKeyId)).size !== holders.length) throw new ServiceError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
+  if (new Set(holders.map(holderKeyId)).size !== holders.length)
+    throw new ServiceError("invalid_proof", "each copy needs its own holder key: two proofs name one key");
   return holders;
 }
 
@@ -129,7 +199,12 @@ function provenHolders(d: IssuerContext, body: z.infer<typeof CredentialRequest>
  * The wallet's side of a redemption: a live offer for the token, proofs of the holder keys, one
  * claim, then one credential (proof) or one batch of copies (proofs) in the format asked for.
  */
-async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string | undefined, body: z.infer<typeof CredentialRequest>): Promise<CredentialResponse | BatchCredentialResponse> {
+async function redeemOffer(
+  d: IssuerContext,
+  issuance: Issuance,
+  token: string | undefined,
+  body: z.infer<typeof CredentialRequest>,
+): Promise<CredentialResponse | BatchCredentialResponse> {
   const unusable = () => new ServiceError("invalid_token", "the access token is unknown, used or expired");
   const offer = token ? await d.store.offers.forToken(token, d.now()) : undefined;
   if (!token || !offer) throw unusable();
@@ -138,7 +213,15 @@ async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string |
   // Claimed atomically (one UPDATE) before issuing: of racing redemptions, one issues (one credential or one batch).
   if (!(await d.store.offers.claim(token, d.now()))) throw unusable();
   // Recorded once under the offer: a retry after any failure (signer down, a kill) gets the same records.
-  const common = { type: offer.type, claims: offer.claims as Record<string, JsonValue>, validFor: offer.validFor, idempotencyKey: undefined, operator: offer.operator, format, offer: Buffer.from(offer.codeHash).toString("hex") };
+  const common = {
+    type: offer.type,
+    claims: offer.claims as Record<string, JsonValue>,
+    validFor: offer.validFor,
+    idempotencyKey: undefined,
+    operator: offer.operator,
+    format,
+    offer: Buffer.from(offer.codeHash).toString("hex"),
+  };
   try {
     if (body.proofs) {
       const batch = await issuance.issueCopies({ ...common, holders });
@@ -159,13 +242,18 @@ async function redeemOffer(d: IssuerContext, issuance: Issuance, token: string |
  * The format a credential request asks for, by configuration id or by wire format; it must be
  * one the offer names (an offer that named one format gives only that one).
  */
-function requestedFormat(body: { format?: string | undefined; credential_configuration_id?: string | undefined }, offer: { type: string; format: string | null }): CredentialFormat {
+function requestedFormat(
+  body: { format?: string | undefined; credential_configuration_id?: string | undefined },
+  offer: { type: string; format: string | null },
+): CredentialFormat {
   let format: CredentialFormat = isCredentialFormat(offer.format) ? offer.format : DEFAULT_FORMAT_NAME;
   if (body.credential_configuration_id !== undefined) {
     const asked = parseConfigurationId(body.credential_configuration_id);
-    if (asked.type !== offer.type) throw new ServiceError("invalid_request", "credential_configuration_id is not one this offer names");
+    if (asked.type !== offer.type)
+      throw new ServiceError("invalid_request", "credential_configuration_id is not one this offer names");
     format = asked.format;
   } else if (body.format !== undefined) format = formatOfWire(body.format) ?? DEFAULT_FORMAT_NAME;
-  if (offer.format !== null && offer.format !== format) throw new ServiceError("invalid_request", `this offer is for ${offer.format} only`);
+  if (offer.format !== null && offer.format !== format)
+    throw new ServiceError("invalid_request", `this offer is for ${offer.format} only`);
   return format;
 }

@@ -54,7 +54,9 @@ export interface PublishingStatus {
  * `insufficient_funds`: the key cannot pay; nothing to do but report it. Anything else is
  * transient (node down, timeout): try again later.
  */
-export function classifyRefusal(e: unknown): "known" | "nonce_consumed" | "nonce_gap" | "insufficient_funds" | "transient" {
+export function classifyRefusal(
+  e: unknown,
+): "known" | "nonce_consumed" | "nonce_gap" | "insufficient_funds" | "transient" {
   const text = `${String((e as Error)?.message)} ${String((e as { code?: string })?.code)} ${JSON.stringify((e as { error?: unknown })?.error ?? null)}`;
   if (/already known|known transaction|already imported|ALREADY_KNOWN/i.test(text)) return "known";
   if (/nonce too low|NONCE_EXPIRED|NONCE_TOO_LOW/i.test(text)) return "nonce_consumed";
@@ -91,7 +93,8 @@ export class StatusPublisher {
 
   constructor(store: IssuerStore, deployment: Deployment, signer: Signer, o: StatusPublisherOptions = {}) {
     const { confirmations = 1, blockGasShare = 0.5 } = o;
-    if (!Number.isSafeInteger(confirmations) || confirmations < 1) throw new RangeError("confirmations must be an integer ≥ 1");
+    if (!Number.isSafeInteger(confirmations) || confirmations < 1)
+      throw new RangeError("confirmations must be an integer ≥ 1");
     if (!(blockGasShare > 0 && blockGasShare <= 1)) throw new RangeError("blockGasShare must be in (0, 1]");
     this.confirmations = confirmations;
     this.blockGasShare = blockGasShare;
@@ -166,7 +169,8 @@ export class StatusPublisher {
   private async updateCall(p: BatchPlan): Promise<TransactionRequest> {
     const { status } = connectLedger(this.deployment, this.signer);
     // A transaction to an address without code "succeeds": never sign for a chain that lacks the registry (a reset chain).
-    if ((await this.provider.getCode(this.deployment.statusRegistry)) === "0x") throw new PublishError("chain_unavailable", "no status registry on this chain (was it reset?)");
+    if ((await this.provider.getCode(this.deployment.statusRegistry)) === "0x")
+      throw new PublishError("chain_unavailable", "no status registry on this chain (was it reset?)");
     let size = this.sizes.get(p.listId);
     if (size === undefined) {
       size = Number((await status.getFunction("getList")(p.listId)).size);
@@ -197,8 +201,14 @@ export class StatusPublisher {
       const call = await this.updateCall(plan);
       const gas = await this.provider.estimateGas({ ...call, from });
       if (gas <= budget) return { plan, call, gas, blockGasLimit };
-      if (plan.indices.length === 1) throw new Error(`one status change needs ${gas} gas, more than the batch budget ${budget} (block gas limit ${blockGasLimit})`);
-      maxBits = Math.max(1, Math.min(plan.indices.length - 1, Math.floor((plan.indices.length * Number(budget) * 0.9) / Number(gas))));
+      if (plan.indices.length === 1)
+        throw new Error(
+          `one status change needs ${gas} gas, more than the batch budget ${budget} (block gas limit ${blockGasLimit})`,
+        );
+      maxBits = Math.max(
+        1,
+        Math.min(plan.indices.length - 1, Math.floor((plan.indices.length * Number(budget) * 0.9) / Number(gas))),
+      );
     }
     throw new Error(`no batch within the gas budget ${budget} after 8 estimates`);
   }
@@ -221,8 +231,10 @@ export class StatusPublisher {
       } catch (e) {
         const refusal = classifyRefusal(e);
         // No receipt for its hash: this transaction set no bit. Re-sign its requests with a fresh nonce.
-        if (refusal === "nonce_consumed" || refusal === "nonce_gap") return this.requeue(b, refusal === "nonce_gap" ? "nonce_gap" : "replaced");
-        if (refusal === "insufficient_funds") throw new PublishError("insufficient_funds", "the agency key cannot pay for its status transaction: fund it");
+        if (refusal === "nonce_consumed" || refusal === "nonce_gap")
+          return this.requeue(b, refusal === "nonce_gap" ? "nonce_gap" : "replaced");
+        if (refusal === "insufficient_funds")
+          throw new PublishError("insufficient_funds", "the agency key cannot pay for its status transaction: fund it");
         if (refusal === "transient") throw e;
       }
       receipt = await this.awaitReceipt(b.txHash);
@@ -245,7 +257,8 @@ export class StatusPublisher {
     }
     // Not final yet: checked again next step. Should its block disappear meanwhile, the receipt
     // is gone and the same signed bytes are sent again above (one transaction, one nonce).
-    if (this.confirmations > 1 && (await this.provider.getBlockNumber()) - receipt.blockNumber + 1 < this.confirmations) return 0;
+    if (this.confirmations > 1 && (await this.provider.getBlockNumber()) - receipt.blockNumber + 1 < this.confirmations)
+      return 0;
     return this.store.outbox.markAnchored(b, receipt.blockNumber, this.now());
   }
 
@@ -274,7 +287,16 @@ export class StatusPublisher {
  * process. `stop()` resolves once the current step has ended (or after 2 s: a step caught by a
  * chain that is already gone is safe to abandon — its transaction is stored and re-sent).
  */
-export function startPublishing(publisher: StatusPublisher, store: IssuerStore, o: { intervalMs: number; reconcileMs: number; log: (e: Record<string, unknown>) => void; audit?: { step(): Promise<unknown> } }) {
+export function startPublishing(
+  publisher: StatusPublisher,
+  store: IssuerStore,
+  o: {
+    intervalMs: number;
+    reconcileMs: number;
+    log: (e: Record<string, unknown>) => void;
+    audit?: { step(): Promise<unknown> };
+  },
+) {
   let running = true;
   let failures = 0;
   let reconciledAt = -Infinity;
@@ -285,7 +307,8 @@ export function startPublishing(publisher: StatusPublisher, store: IssuerStore, 
         if (Date.now() - reconciledAt >= o.reconcileMs) {
           const requeued = await publisher.reconcile();
           reconciledAt = Date.now();
-          if (requeued > 0) o.log({ level: "warn", msg: "anchored batches missing on chain: re-queued", batches: requeued });
+          if (requeued > 0)
+            o.log({ level: "warn", msg: "anchored batches missing on chain: re-queued", batches: requeued });
         }
         const anchored = await publisher.step();
         if (anchored > 0) o.log({ level: "info", msg: "anchored", requests: anchored });
@@ -300,7 +323,12 @@ export function startPublishing(publisher: StatusPublisher, store: IssuerStore, 
         // writes): reconcile first thing once it answers, not at the next periodic check —
         // meanwhile checkpoints would take a lost revocation for anchored.
         reconciledAt = -Infinity;
-        o.log({ level: "warn", msg: "anchoring failed; will retry", error: String((e as Error)?.message ?? e).slice(0, 200), failures });
+        o.log({
+          level: "warn",
+          msg: "anchoring failed; will retry",
+          error: String((e as Error)?.message ?? e).slice(0, 200),
+          failures,
+        });
         await sleep(Math.min(10_000, o.intervalMs * 2 ** Math.min(failures, 5)));
       }
     }

@@ -7,5 +7,13 @@ export type { StatusAction } from "../../core/index.ts";
 export type * from "./store/types.ts";
 export { IDEMPOTENCY_WINDOW, MAX_COPIES, StoreError, planBatch, planningWindow } from "./store/policy.ts";
 export { GroupCommit } from "./store/group-commit.ts";
-export { auditEntryHash, checkAuditChain, AUDIT_GENESIS, type AnchoredAuditHead, type AuditHead, type AuditReport, type AuditRow } from "./store/audit-chain.ts";
+export {
+  auditEntryHash,
+  checkAuditChain,
+  AUDIT_GENESIS,
+  type AnchoredAuditHead,
+  type AuditHead,
+  type AuditReport,
+  type AuditRow,
+} from "./store/audit-chain.ts";
 export { readAuditRows, SqliteIssuerStore } from "./store/sqlite/index.ts";

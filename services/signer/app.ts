@@ -10,7 +10,11 @@ import type { SignerConfig } from "./config.ts";
 import { allowSigning } from "./policy.ts";
 import type { SignatureLog } from "./signature-log.ts";
 
-const hex = (max: number) => z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "0x hex").max(max);
+const hex = (max: number) =>
+  z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2})+$/, "0x hex")
+    .max(max);
 
 const signBody = z.object({
   input: hex(2 + 2 * 4096),
@@ -51,7 +55,8 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
   const byToken = new Map(Object.entries(o.config.callers).map(([name, c]) => [c.tokenSha256, name]));
   const rates = new RateWindows();
   const keyFor = (name: string, caller: string | undefined) => {
-    const mine = caller !== undefined && Object.hasOwn(o.config.callers, caller) && o.config.callers[caller]!.keys.includes(name);
+    const mine =
+      caller !== undefined && Object.hasOwn(o.config.callers, caller) && o.config.callers[caller]!.keys.includes(name);
     const key = mine && Object.hasOwn(o.keys, name) ? o.keys[name] : undefined;
     if (!key) throw new ServiceError("not_found", "no such key");
     return { key, config: o.config.keys[name]! };
@@ -83,13 +88,23 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
         summary: "Sign with a key, within its purposes",
         auth: ["signer"],
         body: signBody,
-        responses: { 200: "{ signature }", 403: "outside the key's purposes", 404: "no such key for this caller", 429: "over the key's rate limit" },
+        responses: {
+          200: "{ signature }",
+          403: "outside the key's purposes",
+          404: "no such key for this caller",
+          429: "over the key's rate limit",
+        },
         async handle({ params, body, caller }) {
           const name = params.name!;
           const { key, config } = keyFor(name, caller?.id);
-          const request = { input: bytes(body.input), kind: body.kind, preimage: body.preimage === undefined ? undefined : bytes(body.preimage) };
+          const request = {
+            input: bytes(body.input),
+            kind: body.kind,
+            preimage: body.preimage === undefined ? undefined : bytes(body.preimage),
+          };
           const allowed = allowSigning(key, config, o.config, request);
-          if (!rates.allow(name, config.ratePerMinute)) throw new ServiceError("rate_limited", `key ${name}: over ${config.ratePerMinute} signatures a minute`);
+          if (!rates.allow(name, config.ratePerMinute))
+            throw new ServiceError("rate_limited", `key ${name}: over ${config.ratePerMinute} signatures a minute`);
           let signature: Uint8Array;
           try {
             signature = await key.sign(request.input);
@@ -98,7 +113,14 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
           }
           const digest = key.alg === "ES256K" ? request.input : createHash("sha256").update(request.input).digest();
           try {
-            await o.log.append({ key: name, purpose: allowed.purpose, what: allowed.what, digest: `0x${bytesToHex(digest)}`, caller: caller!.id, time: new Date().toISOString() });
+            await o.log.append({
+              key: name,
+              purpose: allowed.purpose,
+              what: allowed.what,
+              digest: `0x${bytesToHex(digest)}`,
+              caller: caller!.id,
+              time: new Date().toISOString(),
+            });
           } catch (e) {
             throw new ServiceError("signer_unavailable", (e as Error).message);
           }
@@ -107,10 +129,21 @@ export function createSignerHandler(o: SignerServerOptions): RequestListener {
       }),
     ],
   });
-  const allowedHosts = (): Set<string> => new Set([...LOOPBACK_NAMES, ...o.config.hostNames].map((h) => `${h}:${o.port()}`.toLowerCase()));
+  const allowedHosts = (): Set<string> =>
+    new Set([...LOOPBACK_NAMES, ...o.config.hostNames].map((h) => `${h}:${o.port()}`.toLowerCase()));
   return (req, res) => {
     if (!allowedHosts().has((req.headers.host ?? "").toLowerCase())) {
-      res.writeHead(HTTP_STATUS.misdirected_request, { "content-type": "application/json", "x-content-type-options": "nosniff", connection: "close" }).end(JSON.stringify({ error: { code: "misdirected_request", message: "the Host header does not name this signer" } }));
+      res
+        .writeHead(HTTP_STATUS.misdirected_request, {
+          "content-type": "application/json",
+          "x-content-type-options": "nosniff",
+          connection: "close",
+        })
+        .end(
+          JSON.stringify({
+            error: { code: "misdirected_request", message: "the Host header does not name this signer" },
+          }),
+        );
       return;
     }
     app(req, res);

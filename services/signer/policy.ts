@@ -1,6 +1,13 @@
 import { Interface, keccak256, Transaction } from "ethers";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { base64urlDecode, FORMAT_NAMES, FORMATS, type KeySigner, probeText, type SignedContentKind } from "../../core/index.ts";
+import {
+  base64urlDecode,
+  FORMAT_NAMES,
+  FORMATS,
+  type KeySigner,
+  probeText,
+  type SignedContentKind,
+} from "../../core/index.ts";
 import { ServiceError } from "../errors.ts";
 import type { KeyConfig, Purpose, SignerConfig } from "./config.ts";
 
@@ -31,7 +38,8 @@ const jsonObject = (bytes: Uint8Array, what: string): Record<string, unknown> =>
   } catch {
     value = undefined;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return refuse(`the ${what} is not a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return refuse(`the ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 };
 
@@ -61,8 +69,10 @@ function checkJwt(key: KeySigner, k: KeyConfig, message: Uint8Array): string {
   };
   const header = decode(parts[0]!, "header");
   const payload = decode(parts[1]!, "payload");
-  if (header.alg !== key.alg || typeof header.typ !== "string" || !CREDENTIAL_TYPS.has(header.typ)) refuse(`a credential key signs ${[...CREDENTIAL_TYPS].join(" or ")} JWTs with alg ${key.alg}`);
-  if (typeof payload.iss !== "string" || (k.issuer !== undefined && payload.iss !== k.issuer)) refuse(`this key signs for ${k.issuer ?? "an issuer"}, not ${String(payload.iss)}`);
+  if (header.alg !== key.alg || typeof header.typ !== "string" || !CREDENTIAL_TYPS.has(header.typ))
+    refuse(`a credential key signs ${[...CREDENTIAL_TYPS].join(" or ")} JWTs with alg ${key.alg}`);
+  if (typeof payload.iss !== "string" || (k.issuer !== undefined && payload.iss !== k.issuer))
+    refuse(`this key signs for ${k.issuer ?? "an issuer"}, not ${String(payload.iss)}`);
   const vcShaped = typeof payload.vc === "object" && payload.vc !== null && !Array.isArray(payload.vc);
   if (!vcShaped && typeof payload.vct !== "string") refuse("the JWT is not a credential (neither vc nor vct)");
   return header.typ as string;
@@ -74,7 +84,8 @@ function checkRegionDocument(k: KeyConfig, message: Uint8Array, kind: "envelope"
   const what = kind === "envelope" ? (doc.payload as Record<string, unknown> | undefined)?.kind : doc.kind;
   const expected = kind === "envelope" ? ["bundle", "delta"] : ["bundle-delegation"];
   if (typeof what !== "string" || !expected.includes(what)) refuse(`not a ${kind}`);
-  if (k.region !== undefined && scope?.region !== k.region) refuse(`this key signs for region ${k.region}, not ${String(scope?.region)}`);
+  if (k.region !== undefined && scope?.region !== k.region)
+    refuse(`this key signs for region ${k.region}, not ${String(scope?.region)}`);
   return what as string;
 }
 
@@ -102,7 +113,8 @@ function callOf(iface: Interface, data: string, agency: string | undefined, agen
   }
   if (!call) return undefined;
   // updateStatus names a list, not an issuer: the StatusRegistry itself refuses a writer on another agency's list.
-  if (agencyArg && call.fragment.inputs[0]?.type === "address" && String(call.args[0]).toLowerCase() !== agency) return undefined;
+  if (agencyArg && call.fragment.inputs[0]?.type === "address" && String(call.args[0]).toLowerCase() !== agency)
+    return undefined;
   return call.name;
 }
 
@@ -117,16 +129,22 @@ function checkTransaction(k: KeyConfig, c: SignerConfig, message: Uint8Array): {
   if (tx.signature) refuse("the preimage is a signed transaction");
   const to = tx.to?.toLowerCase();
   if (to === undefined) return refuse("this signer does not sign contract creations");
-  if (c.contracts && tx.chainId !== BigInt(c.contracts.chainId)) refuse(`the transaction is for chain ${tx.chainId}, the signer's is ${c.contracts.chainId}`);
+  if (c.contracts && tx.chainId !== BigInt(c.contracts.chainId))
+    refuse(`the transaction is for chain ${tx.chainId}, the signer's is ${c.contracts.chainId}`);
   for (const purpose of k.purposes) {
     let what: string | undefined;
-    if (purpose === "status-writer" && to === c.contracts?.statusRegistry) what = callOf(STATUS_REGISTRY, tx.data, k.agency, true);
-    if (purpose === "identity-owner" && to === c.contracts?.didRegistry) what = callOf(DID_REGISTRY, tx.data, k.agency, true);
-    if (purpose === "identity-owner" && to === c.contracts?.trustRegistry) what = callOf(TRUST_REGISTRY, tx.data, k.agency, true);
+    if (purpose === "status-writer" && to === c.contracts?.statusRegistry)
+      what = callOf(STATUS_REGISTRY, tx.data, k.agency, true);
+    if (purpose === "identity-owner" && to === c.contracts?.didRegistry)
+      what = callOf(DID_REGISTRY, tx.data, k.agency, true);
+    if (purpose === "identity-owner" && to === c.contracts?.trustRegistry)
+      what = callOf(TRUST_REGISTRY, tx.data, k.agency, true);
     if (purpose === "transaction" && k.to?.includes(to)) what = `call ${tx.data.slice(0, 10)}`;
     if (what) return { purpose, what };
   }
-  return refuse(`this key (${k.purposes.join(", ")}) may not sign a transaction to ${to} calling ${tx.data.slice(0, 10)}`);
+  return refuse(
+    `this key (${k.purposes.join(", ")}) may not sign a transaction to ${to} calling ${tx.data.slice(0, 10)}`,
+  );
 }
 
 /**
@@ -135,13 +153,15 @@ function checkTransaction(k: KeyConfig, c: SignerConfig, message: Uint8Array): {
  * checked. Throws ServiceError `forbidden` (or `invalid_request` for a malformed request).
  */
 export function allowSigning(key: KeySigner, k: KeyConfig, c: SignerConfig, r: SigningRequest): Allowed {
-  if (key.alg === "ES256K" && r.input.length !== 32) throw new ServiceError("invalid_request", "an ES256K input is a 32-byte digest");
+  if (key.alg === "ES256K" && r.input.length !== 32)
+    throw new ServiceError("invalid_request", "an ES256K input is a 32-byte digest");
   if (r.kind === "probe") {
     if (!equalBytes(r.input, sha256(probeText(key.publicKey)))) refuse("not this key's probe");
     return { purpose: "probe", what: "probe" };
   }
   const message = messageOf(key, r);
-  const has = (p: Purpose): boolean => k.purposes.includes(p) || refuse(`this key's purposes are ${k.purposes.join(", ")}: it does not sign a ${r.kind}`);
+  const has = (p: Purpose): boolean =>
+    k.purposes.includes(p) || refuse(`this key's purposes are ${k.purposes.join(", ")}: it does not sign a ${r.kind}`);
   switch (r.kind) {
     case "jwt":
       has("credential");

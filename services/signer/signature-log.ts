@@ -53,7 +53,8 @@ export class SignatureLog {
     this.path = path;
     this.prev = lastHash(path);
     this.fd = openSync(path, "a", 0o600);
-    if ((fstatSync(this.fd).mode & 0o077) !== 0) throw new Error(`${path}: the signature log is readable by others (chmod 600 it)`);
+    if ((fstatSync(this.fd).mode & 0o077) !== 0)
+      throw new Error(`${path}: the signature log is readable by others (chmod 600 it)`);
   }
 
   /** Appends the entry; resolves once it is on disk. */
@@ -74,7 +75,8 @@ export class SignatureLog {
       this.waiting = [];
       try {
         const buffer = Buffer.from(batch.map((b) => `${b.line}\n`).join(""));
-        for (let at = 0; at < buffer.length; ) at += (await writeAsync(this.fd, buffer, at, buffer.length - at)).bytesWritten;
+        for (let at = 0; at < buffer.length;)
+          at += (await writeAsync(this.fd, buffer, at, buffer.length - at)).bytesWritten;
         await syncAsync(this.fd);
         for (const b of batch) b.done();
       } catch (e) {
@@ -93,7 +95,9 @@ export class SignatureLog {
 
 /** Checks a log's chain: the number of entries, or the 1-based line where it breaks. */
 export function verifySignatureLog(path: string): { entries: number; brokenAt?: number } {
-  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0);
+  const lines = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
   let prev = GENESIS;
   for (const [i, line] of lines.entries()) {
     let parsed: { prev?: unknown };

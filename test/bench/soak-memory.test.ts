@@ -15,26 +15,57 @@ const jitter = (i: number) => ((i * 7919) % 13) - 6;
 
 describe("soak memory: RSS slope after warm-up", () => {
   it("fits a line: the slope of exact points, undefined with fewer than three", () => {
-    expect(leastSquaresSlope([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])).toBeCloseTo(2);
-    expect(leastSquaresSlope([{ x: 0, y: 1 }, { x: 1, y: 3 }])).toBeUndefined();
-    expect(leastSquaresSlope([{ x: 1, y: 1 }, { x: 1, y: 3 }, { x: 1, y: 5 }])).toBeUndefined();
+    expect(
+      leastSquaresSlope([
+        { x: 0, y: 1 },
+        { x: 1, y: 3 },
+        { x: 2, y: 5 },
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      leastSquaresSlope([
+        { x: 0, y: 1 },
+        { x: 1, y: 3 },
+      ]),
+    ).toBeUndefined();
+    expect(
+      leastSquaresSlope([
+        { x: 1, y: 1 },
+        { x: 1, y: 3 },
+        { x: 1, y: 5 },
+      ]),
+    ).toBeUndefined();
   });
 
   it("flat with jitter, and a garbage collection at the last sample: passes (two samples would have said -40 MB)", () => {
-    const m = judgeMemory(run((_, i) => (i === 120 ? 260 : 300 + jitter(i))), WARM_UNTIL);
+    const m = judgeMemory(
+      run((_, i) => (i === 120 ? 260 : 300 + jitter(i))),
+      WARM_UNTIL,
+    );
     expect(m.failures).toEqual([]);
     expect(Math.abs(m.figures["soak.rss_slope_mb_per_min.services"]!.value)).toBeLessThan(1);
     expect(m.figures["soak.rss_growth_mb.services"]!.value).toBeLessThan(-30);
     expect(m.figures["soak.rss_slope_mb_per_min.chain"]!.value).toBeCloseTo(12, 0); // 1 MB a sample, reported only
-    expect(m.lines[0]).toMatch(/^RSS after warm-up, services \(laissez up\): [+-]0\.\d\d MB\/min over 97 samples \(.* MB; bound 4\.00 MB\/min\)$/);
+    expect(m.lines[0]).toMatch(
+      /^RSS after warm-up, services \(laissez up\): [+-]0\.\d\d MB\/min over 97 samples \(.* MB; bound 4\.00 MB\/min\)$/,
+    );
   });
 
   it("a leak of 6 MB a minute fails, in a sentence with the slope and its bound", () => {
-    const m = judgeMemory(run((minute, i) => 300 + 6 * minute + jitter(i)), WARM_UNTIL);
-    expect(m.failures).toEqual([expect.stringMatching(/^the services' RSS rose (5\.9|6\.0)\d MB\/min after warm-up \(least squares over 97 samples; bound 4\.\d\d MB\/min\)$/)]);
+    const m = judgeMemory(
+      run((minute, i) => 300 + 6 * minute + jitter(i)),
+      WARM_UNTIL,
+    );
+    expect(m.failures).toEqual([
+      expect.stringMatching(
+        /^the services' RSS rose (5\.9|6\.0)\d MB\/min after warm-up \(least squares over 97 samples; bound 4\.\d\d MB\/min\)$/,
+      ),
+    ]);
   });
 
   it("too few samples after warm-up is a failure, not a pass", () => {
-    expect(judgeMemory(run(() => 300).slice(0, 25), WARM_UNTIL).failures).toEqual([expect.stringContaining("the RSS slope was not judged")]);
+    expect(judgeMemory(run(() => 300).slice(0, 25), WARM_UNTIL).failures).toEqual([
+      expect.stringContaining("the RSS slope was not judged"),
+    ]);
   });
 });

@@ -28,13 +28,17 @@ beforeAll(async () => {
   owner = chain.accounts.controllers[0] as Signer;
   agency = await owner.getAddress();
   // Online keys get gas too, so every refusal below is the contract's, not an empty balance.
-  for (const k of [signerKey, credentialSigner]) await chain.networkHelpers.setBalance(await k.getAddress(), 10n ** 18n);
+  for (const k of [signerKey, credentialSigner])
+    await chain.networkHelpers.setBalance(await k.getAddress(), 10n ** 18n);
 });
 
 /** Every TrustRegistry write a region authority may make, attempted with `key`. */
 async function expectNoRegionPower(trust: Contract, caller: string): Promise<void> {
   const other = Wallet.createRandom().address;
-  await expectRevert(trust.getFunction("registerIssuer")(ZJ, other, "Rogue agency"), "NotRegionAuthority", [ZJ, caller]);
+  await expectRevert(trust.getFunction("registerIssuer")(ZJ, other, "Rogue agency"), "NotRegionAuthority", [
+    ZJ,
+    caller,
+  ]);
   await expectRevert(trust.getFunction("accredit")(agency, HEALTH, 0, 2 ** 40), "NotRegionAuthority", [ZJ, caller]);
   await expectRevert(trust.getFunction("withdrawAccreditation")(agency, HEALTH), "NotRegionAuthority", [ZJ, caller]);
   await expectRevert(trust.getFunction("suspendIssuer")(agency), "NotRegionAuthority", [ZJ, caller]);
@@ -42,7 +46,11 @@ async function expectNoRegionPower(trust: Contract, caller: string): Promise<voi
   await expectRevert(trust.getFunction("setRecognition")(ZJ, SH, HEALTH, true), "NotRegionAuthority", [ZJ, caller]);
   await expectRevert(trust.getFunction("addBundleSigner")(ZJ, caller, 0, 2 ** 40), "NotRegionAuthority", [ZJ, caller]);
   await expectRevert(trust.getFunction("addBundleSigner")(ZJ, other, 0, 2 ** 40), "NotRegionAuthority", [ZJ, caller]);
-  await expectRevert(trust.getFunction("removeBundleSigner")(ZJ, await regionBundleSignerKey(0).getAddress()), "NotRegionAuthority", [ZJ, caller]);
+  await expectRevert(
+    trust.getFunction("removeBundleSigner")(ZJ, await regionBundleSignerKey(0).getAddress()),
+    "NotRegionAuthority",
+    [ZJ, caller],
+  );
   await expectRevert(trust.getFunction("addRegion")(regionId("CN-BJ"), caller), "NotGovernance", [caller]);
   await expectRevert(trust.getFunction("setRegionAuthority")(ZJ, caller), "NotGovernance", [caller]);
 }
@@ -52,11 +60,21 @@ describe("key roles (issue 14): each key does its row and nothing else", () => {
     const caller = await signerKey.getAddress();
     const ledger = chain.as(signerKey);
     await expectNoRegionPower(ledger.trust, caller);
-    await expectRevert(ledger.trust.getFunction("setStatusWriter")(agency, caller), "NotIdentityOwner", [agency, caller, agency]);
+    await expectRevert(ledger.trust.getFunction("setStatusWriter")(agency, caller), "NotIdentityOwner", [
+      agency,
+      caller,
+      agency,
+    ]);
     const { wordIndices, masks } = toWordMasks([1], 131_072);
-    await expectRevert(ledger.status.getFunction("updateStatus")(chain.agencies[0]!.revocationList, wordIndices, masks, true), "NotStatusWriter", [agency, caller]);
+    await expectRevert(
+      ledger.status.getFunction("updateStatus")(chain.agencies[0]!.revocationList, wordIndices, masks, true),
+      "NotStatusWriter",
+      [agency, caller],
+    );
     await expectRevert(ledger.status.getFunction("setListBounds")(1_000, 16_777_216), "NotGovernance", [caller]);
-    expect(await ledger.trust.getFunction("isBundleSigner")(ZJ, caller, await chain.networkHelpers.time.latest())).toBe(true);
+    expect(await ledger.trust.getFunction("isBundleSigner")(ZJ, caller, await chain.networkHelpers.time.latest())).toBe(
+      true,
+    );
   });
 
   it("issuer service keys (status writer, credential signer) cannot change the agency's DID owner, keys or writer", async () => {
@@ -65,32 +83,57 @@ describe("key roles (issue 14): each key does its row and nothing else", () => {
       const { did, trust } = chain.as(key);
       await expect(did.getFunction("changeOwner")(agency, caller)).rejects.toThrow(/bad_actor/);
       await expect(did.getFunction("addDelegate")(agency, VERI_KEY, caller, 86_400)).rejects.toThrow(/bad_actor/);
-      await expectRevert(trust.getFunction("setStatusWriter")(agency, caller), "NotIdentityOwner", [agency, caller, agency]);
+      await expectRevert(trust.getFunction("setStatusWriter")(agency, caller), "NotIdentityOwner", [
+        agency,
+        caller,
+        agency,
+      ]);
       await expectNoRegionPower(trust, caller);
     }
-    expect(String(await chain.as(owner).did.getFunction("identityOwner")(agency)).toLowerCase()).toBe(agency.toLowerCase());
+    expect(String(await chain.as(owner).did.getFunction("identityOwner")(agency)).toLowerCase()).toBe(
+      agency.toLowerCase(),
+    );
   });
 
   it("agency status writer: writes its agency's bits only; the identity owner and the region authority cannot", async () => {
     const { wordIndices, masks } = toWordMasks([3], 131_072);
     const list = chain.agencies[0]!.revocationList;
     for (const key of [owner, chain.accounts.authorities[0] as Signer, credentialSigner]) {
-      await expectRevert(chain.as(key).status.getFunction("updateStatus")(list, wordIndices, masks, true), "NotStatusWriter", [agency, await key.getAddress()]);
+      await expectRevert(
+        chain.as(key).status.getFunction("updateStatus")(list, wordIndices, masks, true),
+        "NotStatusWriter",
+        [agency, await key.getAddress()],
+      );
     }
     await (await chain.as(writer).status.getFunction("updateStatus")(list, wordIndices, masks, true)).wait();
-    await expectRevert(chain.as(writer).status.getFunction("updateStatus")(chain.agencies[2]!.revocationList, wordIndices, masks, true), "NotStatusWriter", [chain.agencies[2]!.address, await writer.getAddress()]);
+    await expectRevert(
+      chain.as(writer).status.getFunction("updateStatus")(chain.agencies[2]!.revocationList, wordIndices, masks, true),
+      "NotStatusWriter",
+      [chain.agencies[2]!.address, await writer.getAddress()],
+    );
   });
 
   it("agency identity owner: names (and rotates) its status writer; never itself; the region authority cannot", async () => {
     const authority = chain.accounts.authorities[0] as Signer;
-    await expectRevert(chain.as(authority).trust.getFunction("setStatusWriter")(agency, await authority.getAddress()), "NotIdentityOwner", [agency, await authority.getAddress(), agency]);
-    await expectRevert(chain.as(owner).trust.getFunction("setStatusWriter")(agency, agency), "WriterIsIdentityOwner", [agency, agency]);
+    await expectRevert(
+      chain.as(authority).trust.getFunction("setStatusWriter")(agency, await authority.getAddress()),
+      "NotIdentityOwner",
+      [agency, await authority.getAddress(), agency],
+    );
+    await expectRevert(chain.as(owner).trust.getFunction("setStatusWriter")(agency, agency), "WriterIsIdentityOwner", [
+      agency,
+      agency,
+    ]);
     const next = Wallet.createRandom(chain.provider);
     await chain.networkHelpers.setBalance(next.address, 10n ** 18n);
     await (await chain.as(owner).trust.getFunction("setStatusWriter")(agency, next.address)).wait();
     const { wordIndices, masks } = toWordMasks([4], 131_072);
     const list = chain.agencies[0]!.revocationList;
-    await expectRevert(chain.as(writer).status.getFunction("updateStatus")(list, wordIndices, masks, true), "NotStatusWriter", [agency, await writer.getAddress()]);
+    await expectRevert(
+      chain.as(writer).status.getFunction("updateStatus")(list, wordIndices, masks, true),
+      "NotStatusWriter",
+      [agency, await writer.getAddress()],
+    );
     await (await chain.as(next).status.getFunction("updateStatus")(list, wordIndices, masks, true)).wait();
     await (await chain.as(owner).trust.getFunction("setStatusWriter")(agency, await writer.getAddress())).wait();
   });
@@ -100,7 +143,10 @@ describe("key roles (issue 14): each key does its row and nothing else", () => {
     const sh = chain.as(chain.accounts.authorities[1] as Signer).trust;
     const fresh = Wallet.createRandom().address;
     const shAuthority = await (chain.accounts.authorities[1] as Signer).getAddress();
-    await expectRevert(sh.getFunction("addBundleSigner")(ZJ, fresh, 0, 2 ** 40), "NotRegionAuthority", [ZJ, shAuthority]);
+    await expectRevert(sh.getFunction("addBundleSigner")(ZJ, fresh, 0, 2 ** 40), "NotRegionAuthority", [
+      ZJ,
+      shAuthority,
+    ]);
     await (await zj.getFunction("addBundleSigner")(ZJ, fresh, 0, 2 ** 40)).wait();
     await (await zj.getFunction("removeBundleSigner")(ZJ, fresh)).wait();
     await expectRevert(zj.getFunction("addBundleSigner")(ZJ, fresh, 0, 2 ** 41), "BundleSignerWasRemoved", [ZJ, fresh]);
@@ -113,7 +159,11 @@ describe("key roles (issue 14): each key does its row and nothing else", () => {
     for (const key of [chain.accounts.authorities[0] as Signer, owner, writer, signerKey]) {
       const caller = await key.getAddress();
       const { trust, status } = chain.as(key);
-      await expectRevert(trust.getFunction("registerCredentialType")(credentialTypeId("Passport"), HEALTH, "", 60), "NotGovernance", [caller]);
+      await expectRevert(
+        trust.getFunction("registerCredentialType")(credentialTypeId("Passport"), HEALTH, "", 60),
+        "NotGovernance",
+        [caller],
+      );
       await expectRevert(trust.getFunction("transferGovernance")(caller), "NotGovernance", [caller]);
       await expectRevert(status.getFunction("setListBounds")(1, 131_072), "NotGovernance", [caller]);
     }

@@ -39,7 +39,9 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
       if (page.length === 0) break;
       issuers.push(...page);
     }
-    expect(issuers).toEqual(chain.agencies.map((a) => a.address).sort((a, b) => issuers.indexOf(a) - issuers.indexOf(b)));
+    expect(issuers).toEqual(
+      chain.agencies.map((a) => a.address).sort((a, b) => issuers.indexOf(a) - issuers.indexOf(b)),
+    );
     expect(issuers).toHaveLength(DEMO_AGENCIES.length);
     const zjHealth = await trust.getFunction("getIssuer")(await controller(0).getAddress());
     expect([zjHealth.region, zjHealth.status, zjHealth.name]).toEqual([ZJ, 1n, DEMO_AGENCIES[0]?.name]);
@@ -59,19 +61,24 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
     expect(await recognized("CN-SH", "CN-NM", "HealthCode")).toBe(false);
     // A region always accepts its own agencies.
     expect(await recognized("CN-NM", "CN-NM", "HealthCode")).toBe(true);
-    const types = async (v: string, i: string) => ((await trust.getFunction("recognizedTypes")(regionId(v), regionId(i))) as string[]).map(idToString).sort();
+    const types = async (v: string, i: string) =>
+      ((await trust.getFunction("recognizedTypes")(regionId(v), regionId(i))) as string[]).map(idToString).sort();
     expect(await types("CN-SH", "CN-ZJ")).toEqual(["DriverLicence", "HealthCode"]);
     expect(await types("CN-NM", "CN-SH")).toEqual(["BusinessLicence"]);
   });
 
   it("withdraws recognition and reads the list back", async () => {
     const nm = chain.as(authority(2)).trust;
-    const set = async (type: string, on: boolean) => (await nm.getFunction("setRecognition")(NM, ZJ, credentialTypeId(type), on)).wait();
+    const set = async (type: string, on: boolean) =>
+      (await nm.getFunction("setRecognition")(NM, ZJ, credentialTypeId(type), on)).wait();
     await set("HealthCode", true);
     await set("BusinessLicence", true);
     await set("HealthCode", true); // idempotent
     await set("DriverLicence", false);
-    expect(((await nm.getFunction("recognizedTypes")(NM, ZJ)) as string[]).map(idToString).sort()).toEqual(["BusinessLicence", "HealthCode"]);
+    expect(((await nm.getFunction("recognizedTypes")(NM, ZJ)) as string[]).map(idToString).sort()).toEqual([
+      "BusinessLicence",
+      "HealthCode",
+    ]);
     await set("HealthCode", false);
     await set("BusinessLicence", false);
     expect(await nm.getFunction("recognizedTypes")(NM, ZJ)).toEqual([]);
@@ -94,24 +101,49 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
     await expectRevert(sh.getFunction("accredit")(zjAgency, HEALTH, 0, 1), "NotRegionAuthority", [ZJ, shAddress]);
     await expectRevert(sh.getFunction("suspendIssuer")(zjAgency), "NotRegionAuthority", [ZJ, shAddress]);
     await expectRevert(sh.getFunction("removeIssuer")(zjAgency), "NotRegionAuthority", [ZJ, shAddress]);
-    await expectRevert(sh.getFunction("registerIssuer")(ZJ, Wallet.createRandom().address, "Impostor"), "NotRegionAuthority", [ZJ, shAddress]);
+    await expectRevert(
+      sh.getFunction("registerIssuer")(ZJ, Wallet.createRandom().address, "Impostor"),
+      "NotRegionAuthority",
+      [ZJ, shAddress],
+    );
     await expectRevert(sh.getFunction("setRecognition")(ZJ, NM, HEALTH, true), "NotRegionAuthority", [ZJ, shAddress]);
     // Nobody grants themselves a role.
     const agency = chain.as(controller(0)).trust;
-    await expectRevert(agency.getFunction("accredit")(zjAgency, DRIVER, 0, 2 ** 40), "NotRegionAuthority", [ZJ, zjAgency]);
+    await expectRevert(agency.getFunction("accredit")(zjAgency, DRIVER, 0, 2 ** 40), "NotRegionAuthority", [
+      ZJ,
+      zjAgency,
+    ]);
     await expectRevert(agency.getFunction("addRegion")(regionId("CN-BJ"), zjAgency), "NotGovernance", [zjAgency]);
   });
 
   it("rejects bad governance input with the offending values", async () => {
     const { trust } = chain.as(chain.governance);
     await expectRevert(trust.getFunction("addRegion")(ZJ, await authority(0).getAddress()), "RegionExists", [ZJ]);
-    await expectRevert(trust.getFunction("registerCredentialType")(HEALTH, HEALTH, "", 60), "CredentialTypeExists", [HEALTH]);
-    await expectRevert(trust.getFunction("registerCredentialType")(credentialTypeId("Passport"), HEALTH, "", 0), "InvalidMaxStatusAge", [0n]);
+    await expectRevert(trust.getFunction("registerCredentialType")(HEALTH, HEALTH, "", 60), "CredentialTypeExists", [
+      HEALTH,
+    ]);
+    await expectRevert(
+      trust.getFunction("registerCredentialType")(credentialTypeId("Passport"), HEALTH, "", 0),
+      "InvalidMaxStatusAge",
+      [0n],
+    );
     await expectRevert(trust.getFunction("setCredentialTypePolicy")(HEALTH, 0, true), "InvalidMaxValidity", [0n]);
-    await expectRevert(trust.getFunction("setCredentialTypePolicy")(HEALTH, 21 * 365 * 86400, true), "InvalidMaxValidity", [BigInt(21 * 365 * 86400)]);
-    await expectRevert(trust.getFunction("setCredentialTypePolicy")(credentialTypeId("Passport"), 60, true), "UnknownCredentialType", [credentialTypeId("Passport")]);
+    await expectRevert(
+      trust.getFunction("setCredentialTypePolicy")(HEALTH, 21 * 365 * 86400, true),
+      "InvalidMaxValidity",
+      [BigInt(21 * 365 * 86400)],
+    );
+    await expectRevert(
+      trust.getFunction("setCredentialTypePolicy")(credentialTypeId("Passport"), 60, true),
+      "UnknownCredentialType",
+      [credentialTypeId("Passport")],
+    );
     const zj = chain.as(authority(0)).trust;
-    await expectRevert(zj.getFunction("accredit")(await controller(0).getAddress(), HEALTH, 10, 10), "InvalidValidity", [10n, 10n]);
+    await expectRevert(
+      zj.getFunction("accredit")(await controller(0).getAddress(), HEALTH, 10, 10),
+      "InvalidValidity",
+      [10n, 10n],
+    );
     await expectRevert(zj.getFunction("setRecognition")(ZJ, ZJ, HEALTH, true), "SameRegion", [ZJ]);
   });
 
@@ -121,10 +153,14 @@ describe("TrustRegistry, as seeded with the demo consortium", () => {
     const { trust } = chain.as(chain.governance);
     await (await trust.getFunction("transferGovernance")(next.address)).wait();
     expect(await trust.getFunction("governance")()).toBe(await chain.governance.getAddress());
-    await expectRevert(chain.as(authority(0)).trust.getFunction("acceptGovernance")(), "NotPendingGovernance", [await authority(0).getAddress()]);
+    await expectRevert(chain.as(authority(0)).trust.getFunction("acceptGovernance")(), "NotPendingGovernance", [
+      await authority(0).getAddress(),
+    ]);
     await (await chain.as(next).trust.getFunction("acceptGovernance")()).wait();
     expect(await trust.getFunction("governance")()).toBe(next.address);
-    await expectRevert(trust.getFunction("addRegion")(regionId("CN-BJ"), next.address), "NotGovernance", [await chain.governance.getAddress()]);
+    await expectRevert(trust.getFunction("addRegion")(regionId("CN-BJ"), next.address), "NotGovernance", [
+      await chain.governance.getAddress(),
+    ]);
     // Hand it back so later tests keep the seeded governance.
     await (await chain.as(next).trust.getFunction("transferGovernance")(await chain.governance.getAddress())).wait();
     await (await trust.getFunction("acceptGovernance")()).wait();
@@ -151,7 +187,9 @@ describe("StatusRegistry", () => {
     const { status } = chain.as(writer(0));
     const indices = [0, 1, 255, 256, 70_000, 131_071];
     const { wordIndices, masks } = toWordMasks(indices, 131_072);
-    const receipt = await (await status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true)).wait();
+    const receipt = await (
+      await status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true)
+    ).wait();
     const event = status.interface.parseLog(receipt!.logs[0]!)!;
     expect(event.name).toBe("StatusUpdated");
     expect(event.args.listSeq).toBe(1n);
@@ -166,7 +204,11 @@ describe("StatusRegistry", () => {
     const { status } = chain.as(writer(0));
     const { wordIndices, masks } = toWordMasks([42], 131_072);
     await (await status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true)).wait();
-    await expectRevert(status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, false), "RevocationIsPermanent", [BigInt(list(0).revocationList)]);
+    await expectRevert(
+      status.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, false),
+      "RevocationIsPermanent",
+      [BigInt(list(0).revocationList)],
+    );
     expect(await status.getFunction("isSet")(list(0).revocationList, 42)).toBe(true);
     for (const set of [true, false, true]) {
       await (await status.getFunction("updateStatus")(list(0).suspensionList, wordIndices, masks, set)).wait();
@@ -179,12 +221,27 @@ describe("StatusRegistry", () => {
     const other = chain.as(writer(2)).status;
     const otherAddress = await writer(2).getAddress();
     const { wordIndices, masks } = toWordMasks([7], 131_072);
-    await expectRevert(other.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true), "NotStatusWriter", [list(0).address, otherAddress]);
+    await expectRevert(
+      other.getFunction("updateStatus")(list(0).revocationList, wordIndices, masks, true),
+      "NotStatusWriter",
+      [list(0).address, otherAddress],
+    );
     const own = chain.as(writer(0)).status;
-    await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [512n], [1n], true), "WordOutOfRange", [BigInt(list(0).revocationList), 512n, 512n]);
-    await expectRevert(own.getFunction("createList")(list(0).address, PURPOSE.revocation, 65_536), "InvalidListSize", [65_536n, 131_072n, 1_048_576n]);
+    await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [512n], [1n], true), "WordOutOfRange", [
+      BigInt(list(0).revocationList),
+      512n,
+      512n,
+    ]);
+    await expectRevert(own.getFunction("createList")(list(0).address, PURPOSE.revocation, 65_536), "InvalidListSize", [
+      65_536n,
+      131_072n,
+      1_048_576n,
+    ]);
     await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [], [], true), "EmptyUpdate", []);
-    await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [1n], [], true), "LengthMismatch", [1n, 0n]);
+    await expectRevert(own.getFunction("updateStatus")(list(0).revocationList, [1n], [], true), "LengthMismatch", [
+      1n,
+      0n,
+    ]);
     await expectRevert(own.getFunction("getList")(10_000), "UnknownList", [10_000n]);
     expect(() => toWordMasks([131_072], 131_072)).toThrow(RangeError);
   });
@@ -197,8 +254,14 @@ describe("StatusRegistry", () => {
     const own = chain.as(writer(1)).status;
     await (await own.getFunction("updateStatus")(list(1).revocationList, wordIndices, masks, true)).wait();
     await (await own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, true)).wait();
-    await expectRevert(own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, false), "IssuerNotActive", [agency]);
-    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 131_072), "IssuerNotAccredited", [agency]);
+    await expectRevert(
+      own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, false),
+      "IssuerNotActive",
+      [agency],
+    );
+    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 131_072), "IssuerNotAccredited", [
+      agency,
+    ]);
     await expectRevert(zj.getFunction("suspendIssuer")(agency), "InvalidIssuerStatus", [agency, 2n]);
     await (await zj.getFunction("reinstateIssuer")(agency)).wait();
     await (await own.getFunction("updateStatus")(list(1).suspensionList, wordIndices, masks, false)).wait();
@@ -210,11 +273,21 @@ describe("StatusRegistry", () => {
     const own = chain.as(writer(3)).status;
     const agency = list(3).address;
     expect(await own.getFunction("listBounds")()).toEqual([16n, 1_048_576n]);
-    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 16_777_216), "InvalidListSize", [16_777_216n, 131_072n, 1_048_576n]);
+    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 16_777_216), "InvalidListSize", [
+      16_777_216n,
+      131_072n,
+      1_048_576n,
+    ]);
     await (await chain.as(chain.governance).status.getFunction("setListBounds")(3, 262_144)).wait();
     await (await own.getFunction("createList")(agency, PURPOSE.revocation, 262_144)).wait();
-    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 131_072), "TooManyLists", [agency, 3n, 3n]);
-    await expectRevert(chain.as(authority(1)).status.getFunction("setListBounds")(100, 262_144), "NotGovernance", [await authority(1).getAddress()]);
+    await expectRevert(own.getFunction("createList")(agency, PURPOSE.revocation, 131_072), "TooManyLists", [
+      agency,
+      3n,
+      3n,
+    ]);
+    await expectRevert(chain.as(authority(1)).status.getFunction("setListBounds")(100, 262_144), "NotGovernance", [
+      await authority(1).getAddress(),
+    ]);
     await (await chain.as(chain.governance).status.getFunction("setListBounds")(16, 1_048_576)).wait();
   });
 

@@ -2,7 +2,19 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { applyEvents, BundleError, cloneBundle, type TrustBundle } from "../../core/bundle.ts";
-import { acceptBundle, applyDelta, bundleScope, deserializeBundle, loadSignedBundle, openEnvelope, serializeBundle, signEnvelope, type BundleDelta, type CheckpointState, type SerializedBundle } from "../../core/bundle-codec.ts";
+import {
+  acceptBundle,
+  applyDelta,
+  bundleScope,
+  deserializeBundle,
+  loadSignedBundle,
+  openEnvelope,
+  serializeBundle,
+  signEnvelope,
+  type BundleDelta,
+  type CheckpointState,
+  type SerializedBundle,
+} from "../../core/bundle-codec.ts";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1Address } from "../../core/crypto.ts";
@@ -43,25 +55,50 @@ describe("signed bundles", () => {
     setBit(bits, 5, false); // un-revoke index 5
     (list as { encodedList: string }).encodedList = encodeStatusList(bits);
     expect(code(() => openEnvelope(JSON.stringify(tampered), anchor))).toBe("bundle_bad_signature");
-    expect(code(() => openEnvelope(JSON.stringify({ ...file.bundle, signature: "0x" + "00".repeat(65) }), anchor))).toBe("bundle_bad_signature");
-    expect(code(() => openEnvelope(text, { ...anchor, authorities: ["0x" + "1".repeat(40)] }))).toBe("bundle_untrusted_signer");
+    expect(
+      code(() => openEnvelope(JSON.stringify({ ...file.bundle, signature: "0x" + "00".repeat(65) }), anchor)),
+    ).toBe("bundle_bad_signature");
+    expect(code(() => openEnvelope(text, { ...anchor, authorities: ["0x" + "1".repeat(40)] }))).toBe(
+      "bundle_untrusted_signer",
+    );
     expect(code(() => openEnvelope(text, { ...anchor, chainId: 1 }))).toBe("bundle_wrong_chain");
     expect(code(() => openEnvelope("{not json", anchor))).toBe("bundle_malformed");
     expect(code(() => openEnvelope(JSON.stringify({ payload: 1 }), anchor))).toBe("bundle_malformed");
   });
 
   it("binds the envelope to its region, chain and registries", async () => {
-    expect(openEnvelope(text, { ...anchor, contracts: file.bundle.payload.contracts }).scope).toEqual({ region: "CN-SH", chainId: 31337, contracts: file.bundle.payload.contracts });
+    expect(openEnvelope(text, { ...anchor, contracts: file.bundle.payload.contracts }).scope).toEqual({
+      region: "CN-SH",
+      chainId: 31337,
+      contracts: file.bundle.payload.contracts,
+    });
     // The same authority's bundle offered to another region's checkpoint, or for other registries.
     expect(code(() => openEnvelope(text, { ...anchor, region: "CN-ZJ" }))).toBe("bundle_wrong_scope");
-    expect(code(() => openEnvelope(text, { ...anchor, contracts: { ...file.bundle.payload.contracts, trustRegistry: "0x" + "9".repeat(40) } }))).toBe("bundle_wrong_scope");
+    expect(
+      code(() =>
+        openEnvelope(text, {
+          ...anchor,
+          contracts: { ...file.bundle.payload.contracts, trustRegistry: "0x" + "9".repeat(40) },
+        }),
+      ),
+    ).toBe("bundle_wrong_scope");
     // The scope is signed: renaming the region breaks the signature; dropping it is malformed.
-    expect(code(() => openEnvelope(JSON.stringify({ ...file.bundle, scope: { ...file.bundle.scope, region: "CN-ZJ" } }), { ...anchor, region: "CN-ZJ" }))).toBe("bundle_bad_signature");
+    expect(
+      code(() =>
+        openEnvelope(JSON.stringify({ ...file.bundle, scope: { ...file.bundle.scope, region: "CN-ZJ" } }), {
+          ...anchor,
+          region: "CN-ZJ",
+        }),
+      ),
+    ).toBe("bundle_bad_signature");
     const { scope: _scope, ...unscoped } = file.bundle;
     expect(code(() => openEnvelope(JSON.stringify(unscoped), anchor))).toBe("bundle_malformed");
     // A bundle whose registries differ from the scope it was signed under.
     const key = sha256(utf8("laissez test vector authority CN-SH"));
-    const other = await signEnvelope(file.bundle.payload, softwareSigner("ES256K", key), { ...file.bundle.scope, contracts: { ...file.bundle.scope.contracts, didRegistry: "0x" + "8".repeat(40) } });
+    const other = await signEnvelope(file.bundle.payload, softwareSigner("ES256K", key), {
+      ...file.bundle.scope,
+      contracts: { ...file.bundle.scope.contracts, didRegistry: "0x" + "8".repeat(40) },
+    });
     expect(code(() => openEnvelope(JSON.stringify(other), anchor))).toBe("bundle_wrong_scope");
   });
 
@@ -70,11 +107,33 @@ describe("signed bundles", () => {
     const newKey = sha256(utf8("laissez test vector authority CN-SH rotated"));
     const newAuthority = secp256k1Address(secp256k1.getPublicKey(newKey, false));
     const b = bundle();
-    const at = (n: number) => ({ number: b.block.number + n, hash: `0x${String(n).repeat(64)}`, timestamp: b.block.timestamp + n });
-    const sign = async (t: TrustBundle, key: Uint8Array) => JSON.stringify(await signEnvelope(serializeBundle(t), softwareSigner("ES256K", key), bundleScope(t, "CN-SH")));
-    const rotated = applyEvents(cloneBundle(b), [{ source: "trust", seq: b.sequences.trust + 1, kind: "RegionAuthorityChanged", region: "CN-SH", authority: newAuthority }], at(1));
+    const at = (n: number) => ({
+      number: b.block.number + n,
+      hash: `0x${String(n).repeat(64)}`,
+      timestamp: b.block.timestamp + n,
+    });
+    const sign = async (t: TrustBundle, key: Uint8Array) =>
+      JSON.stringify(await signEnvelope(serializeBundle(t), softwareSigner("ES256K", key), bundleScope(t, "CN-SH")));
+    const rotated = applyEvents(
+      cloneBundle(b),
+      [
+        {
+          source: "trust",
+          seq: b.sequences.trust + 1,
+          kind: "RegionAuthorityChanged",
+          region: "CN-SH",
+          authority: newAuthority,
+        },
+      ],
+      at(1),
+    );
     const later = applyEvents(cloneBundle(rotated), [], at(2));
-    const signed = { [`new-rotated`]: await sign(rotated, newKey), [`old-rotated`]: await sign(rotated, oldKey), [`old-later`]: await sign(later, oldKey), [`new-later`]: await sign(later, newKey) };
+    const signed = {
+      [`new-rotated`]: await sign(rotated, newKey),
+      [`old-rotated`]: await sign(rotated, oldKey),
+      [`old-later`]: await sign(later, oldKey),
+      [`new-later`]: await sign(later, newKey),
+    };
 
     let state: CheckpointState | undefined = loadSignedBundle(text, anchor, undefined).state;
     expect(state.authority).toBe(file.authority);
@@ -85,7 +144,10 @@ describe("signed bundles", () => {
     expect(state.authority).toBe(newAuthority);
     // From then on the old key is refused, even for a newer block; the new one is followed.
     expect(code(() => loadSignedBundle(signed["old-later"]!, anchor, state))).toBe("bundle_untrusted_signer");
-    expect(loadSignedBundle(signed["new-later"]!, anchor, state).state).toEqual({ highestBlock: later.block.number, authority: newAuthority });
+    expect(loadSignedBundle(signed["new-later"]!, anchor, state).state).toEqual({
+      highestBlock: later.block.number,
+      authority: newAuthority,
+    });
   });
 
   it("refuses a bundle older than the newest accepted (rollback)", () => {
@@ -99,26 +161,94 @@ describe("signed bundles", () => {
   it("applies a delta that starts at the bundle's block, and detects a sequence gap", () => {
     const b = bundle();
     const delta = (events: BundleDelta["events"], from = b.block): BundleDelta => ({
-      kind: "delta", version: 1, chainId: 31337, from: { number: from.number, hash: from.hash },
-      to: { number: b.block.number + 5, hash: "0x" + "cd".repeat(32), timestamp: b.block.timestamp + 60 }, events, schemas: {},
+      kind: "delta",
+      version: 1,
+      chainId: 31337,
+      from: { number: from.number, hash: from.hash },
+      to: { number: b.block.number + 5, hash: "0x" + "cd".repeat(32), timestamp: b.block.timestamp + 60 },
+      events,
+      schemas: {},
     });
-    const next = applyDelta(b, delta([{ source: "status", seq: b.sequences.status + 1, kind: "StatusUpdated", listId: 0, listSeq: 2, set: true, words: [[1, "0x1"]] }]));
+    const next = applyDelta(
+      b,
+      delta([
+        {
+          source: "status",
+          seq: b.sequences.status + 1,
+          kind: "StatusUpdated",
+          listId: 0,
+          listSeq: 2,
+          set: true,
+          words: [[1, "0x1"]],
+        },
+      ]),
+    );
     expect(hasStatus(next.statusLists["0"]!.set, 256)).toBe(true);
     expect(hasStatus(b.statusLists["0"]!.set, 256)).toBe(false); // the base is untouched
     expect(next.block.number).toBe(b.block.number + 5);
-    expect(code(() => applyDelta(b, delta([{ source: "status", seq: b.sequences.status + 2, kind: "StatusUpdated", listId: 0, listSeq: 2, set: true, words: [[1, "0x1"]] }])))).toBe("sequence_gap");
-    expect(code(() => applyDelta(b, delta([{ source: "status", seq: b.sequences.status + 1, kind: "StatusUpdated", listId: 0, listSeq: 3, set: true, words: [[1, "0x1"]] }])))).toBe("sequence_gap");
-    expect(code(() => applyDelta(b, delta([], { ...b.block, number: b.block.number - 1 })))).toBe("delta_base_mismatch");
-    expect(code(() => applyEvents(cloneBundle(b), [], { ...b.block, number: b.block.number - 1 }))).toBe("bundle_rollback");
-    expect(code(() => applyDelta(b, { ...delta([]), from: { number: b.block.number, hash: "0x00" } }))).toBe("delta_base_mismatch");
+    expect(
+      code(() =>
+        applyDelta(
+          b,
+          delta([
+            {
+              source: "status",
+              seq: b.sequences.status + 2,
+              kind: "StatusUpdated",
+              listId: 0,
+              listSeq: 2,
+              set: true,
+              words: [[1, "0x1"]],
+            },
+          ]),
+        ),
+      ),
+    ).toBe("sequence_gap");
+    expect(
+      code(() =>
+        applyDelta(
+          b,
+          delta([
+            {
+              source: "status",
+              seq: b.sequences.status + 1,
+              kind: "StatusUpdated",
+              listId: 0,
+              listSeq: 3,
+              set: true,
+              words: [[1, "0x1"]],
+            },
+          ]),
+        ),
+      ),
+    ).toBe("sequence_gap");
+    expect(code(() => applyDelta(b, delta([], { ...b.block, number: b.block.number - 1 })))).toBe(
+      "delta_base_mismatch",
+    );
+    expect(code(() => applyEvents(cloneBundle(b), [], { ...b.block, number: b.block.number - 1 }))).toBe(
+      "bundle_rollback",
+    );
+    expect(code(() => applyDelta(b, { ...delta([]), from: { number: b.block.number, hash: "0x00" } }))).toBe(
+      "delta_base_mismatch",
+    );
   });
 
   it("a signed delta opens like a bundle", async () => {
-    const d: BundleDelta = { kind: "delta", version: 1, chainId: 31337, from: { number: 1, hash: "0x" }, to: { number: 2, hash: "0x", timestamp: 3 }, events: [], schemas: {} };
+    const d: BundleDelta = {
+      kind: "delta",
+      version: 1,
+      chainId: 31337,
+      from: { number: 1, hash: "0x" },
+      to: { number: 2, hash: "0x", timestamp: 3 },
+      events: [],
+      schemas: {},
+    };
     const key = new Uint8Array(32).fill(7);
     const scope = bundleScope({ chainId: 31337, contracts: file.bundle.payload.contracts }, "CN-SH");
     const env = await signEnvelope(d, softwareSigner("ES256K", key), scope);
-    expect(openEnvelope(JSON.stringify(env), { chainId: 31337, authorities: [env.signer], region: "CN-SH" }).payload).toEqual(d);
+    expect(
+      openEnvelope(JSON.stringify(env), { chainId: 31337, authorities: [env.signer], region: "CN-SH" }).payload,
+    ).toEqual(d);
   });
 
   it("is compact: the vector bundle is a few KB", () => {
@@ -144,9 +274,13 @@ describe("status lists (W3C Status List 2021 encoding)", () => {
     const bomb = `u${base64urlEncode(gzipSync(new Uint8Array(64 * 1024 * 1024)))}`;
     expect(bomb.length).toBeLessThan(100_000);
     expect(code(() => decodeStatusList(bomb))).toBe("status_list_too_large");
-    expect(code(() => decodeStatusList(`u${base64urlEncode(gzipSync(new Uint8Array(1024)))}`))).toBe("status_list_too_short");
+    expect(code(() => decodeStatusList(`u${base64urlEncode(gzipSync(new Uint8Array(1024)))}`))).toBe(
+      "status_list_too_short",
+    );
     expect(code(() => decodeStatusList("u!!!"))).toBe("status_list_malformed");
-    expect(code(() => decodeStatusList(`u${base64urlEncode(new Uint8Array([1, 2, 3, 4]))}`))).toBe("status_list_malformed");
+    expect(code(() => decodeStatusList(`u${base64urlEncode(new Uint8Array([1, 2, 3, 4]))}`))).toBe(
+      "status_list_malformed",
+    );
     expect(StatusListError).toBeDefined();
   });
 });
@@ -164,8 +298,16 @@ describe("strict JSON and schemas", () => {
   });
 
   it("validates claims against a type schema, and fails closed on unknown keywords", () => {
-    const schema = JSON.parse(readFileSync(new URL("../../scripts/demo/schemas/DriverLicence.json", import.meta.url), "utf8"));
-    const ok = { licenceNumber: "330106199001011234", givenName: "Wei", familyName: "Zhang", birthDate: "1990-01-01", categories: ["C1"] };
+    const schema = JSON.parse(
+      readFileSync(new URL("../../scripts/demo/schemas/DriverLicence.json", import.meta.url), "utf8"),
+    );
+    const ok = {
+      licenceNumber: "330106199001011234",
+      givenName: "Wei",
+      familyName: "Zhang",
+      birthDate: "1990-01-01",
+      categories: ["C1"],
+    };
     expect(validateSchema(schema, ok)).toEqual([]);
     expect(validateSchema(schema, { ...ok, categories: [] })).toHaveLength(1);
     expect(validateSchema(schema, { ...ok, birthDate: "1990-13-01" })).toHaveLength(1);

@@ -3,8 +3,17 @@ import fc from "fast-check";
 import { deflateSync, inflateSync } from "fflate";
 import { p256 } from "@noble/curves/nist.js";
 import { base45Decode, base45Encode } from "../../core/base45.ts";
-import { COMPACT_DICTIONARY, compactPresentation, expandPresentation, readPresentation } from "../../core/formats/jwt-vc/compact.ts";
-import { compactSdJwtPresentation, expandSdJwtPresentation, SD_COMPACT_DICTIONARY } from "../../core/formats/sd-jwt-vc/compact-sd-jwt.ts";
+import {
+  COMPACT_DICTIONARY,
+  compactPresentation,
+  expandPresentation,
+  readPresentation,
+} from "../../core/formats/jwt-vc/compact.ts";
+import {
+  compactSdJwtPresentation,
+  expandSdJwtPresentation,
+  SD_COMPACT_DICTIONARY,
+} from "../../core/formats/sd-jwt-vc/compact-sd-jwt.ts";
 import { compactCredential, expandCredential } from "../../core/formats/jwt-vc/paper.ts";
 import { CompactError } from "../../core/qr-text.ts";
 import { holderSigner } from "../../core/credential.ts";
@@ -34,13 +43,21 @@ describe("base45 (RFC 9285)", () => {
 });
 
 describe("compact QR form of a presentation", () => {
-  const vc = (vectors.vectors as { name: string; token: string }[]).find((v) => v.name === "accept: ES256K veriKey delegate")!.token;
+  const vc = (vectors.vectors as { name: string; token: string }[]).find(
+    (v) => v.name === "accept: ES256K veriKey delegate",
+  )!.token;
   const key = p256.utils.randomSecretKey();
   const holder = p256DidKey(p256.getPublicKey(key, false));
 
   it("is lossless for static and challenge-bound presentations, and less than a third of the VP JWT", async () => {
     for (const extra of [{}, { audience: "checkpoint:CN-SH:gate-3", nonce: "n-1" }]) {
-      const vp = await presentCredential({ credential: vc, holder, signer: holderSigner(key), issuedAt: 1_763_700_000, ...extra });
+      const vp = await presentCredential({
+        credential: vc,
+        holder,
+        signer: holderSigner(key),
+        issuedAt: 1_763_700_000,
+        ...extra,
+      });
       const qr = compactPresentation(vp);
       expect(qr).toMatch(/^LZ1:[0-9A-Z $%*+\-./:]+$/);
       expect(expandPresentation(qr)).toBe(vp);
@@ -52,7 +69,9 @@ describe("compact QR form of a presentation", () => {
 
   it("refuses what it cannot repack, and truncated or trailing data, with stable codes", async () => {
     expect(() => compactPresentation(vc)).toThrow(expect.objectContaining({ code: "compact_unsupported" }));
-    const qr = compactPresentation(await presentCredential({ credential: vc, holder, signer: holderSigner(key), issuedAt: 1 }));
+    const qr = compactPresentation(
+      await presentCredential({ credential: vc, holder, signer: holderSigner(key), issuedAt: 1 }),
+    );
     for (const bad of [qr.slice(0, -6), qr.slice(0, 40), "LZ1:", `LZ1:${"A".repeat(30)}`]) {
       const error = (() => {
         try {
@@ -67,34 +86,57 @@ describe("compact QR form of a presentation", () => {
   });
 
   it("one encoding per QR form (issue 22 item 13): LZ1, LZ2 and LZP1 re-compressed without their dictionary, or stored, are compact_malformed", () => {
-    const sd = (vectors.vectors as { name: string; token: string }[]).find((v) => v.name === "accept: SD-JWT presentation in its compact QR form")!.token;
-    const lz1 = (vectors.vectors as { name: string; token: string }[]).find((v) => v.name === "accept: static presentation in its compact QR form")!.token;
+    const sd = (vectors.vectors as { name: string; token: string }[]).find(
+      (v) => v.name === "accept: SD-JWT presentation in its compact QR form",
+    )!.token;
+    const lz1 = (vectors.vectors as { name: string; token: string }[]).find(
+      (v) => v.name === "accept: static presentation in its compact QR form",
+    )!.token;
     const forms = [
       { text: lz1, dictionary: COMPACT_DICTIONARY, expand: expandPresentation, pack: compactPresentation },
       { text: sd, dictionary: SD_COMPACT_DICTIONARY, expand: expandSdJwtPresentation, pack: compactSdJwtPresentation },
-      { text: compactCredential(vc), dictionary: COMPACT_DICTIONARY, expand: expandCredential, pack: compactCredential },
+      {
+        text: compactCredential(vc),
+        dictionary: COMPACT_DICTIONARY,
+        expand: expandCredential,
+        pack: compactCredential,
+      },
     ];
     for (const { text, dictionary, expand, pack } of forms) {
       const prefix = text.slice(0, text.indexOf(":") + 1);
       const packed = inflateSync(base45Decode(text.slice(prefix.length), "QR text"), { dictionary });
       const plain = expand(text);
       expect(pack(plain)).toBe(text); // the packers' own output is the one encoding
-      for (const other of [deflateSync(packed, { level: 9 }), deflateSync(packed, { level: 1 }), deflateSync(packed, { level: 0 }), deflateSync(packed, { level: 0, dictionary })]) {
+      for (const other of [
+        deflateSync(packed, { level: 9 }),
+        deflateSync(packed, { level: 1 }),
+        deflateSync(packed, { level: 0 }),
+        deflateSync(packed, { level: 0, dictionary }),
+      ]) {
         expect(inflateSync(other, { dictionary })).toEqual(packed);
-        expect(() => expand(prefix + base45Encode(other))).toThrow(expect.objectContaining({ code: "compact_malformed", message: expect.stringContaining("without the dictionary") }));
+        expect(() => expand(prefix + base45Encode(other))).toThrow(
+          expect.objectContaining({
+            code: "compact_malformed",
+            message: expect.stringContaining("without the dictionary"),
+          }),
+        );
       }
     }
   });
 
   it("inflates each input on its own: results are not views of a buffer a later inflation reuses", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), fc.uint8Array({ minLength: 1, maxLength: 3000 }), (a, b) => {
-        const first = inflateCapped(deflateSync(a), 4096, {});
-        const second = inflateCapped(deflateSync(b), 4096, {});
-        expect(first).toEqual(a);
-        expect(second).toEqual(b);
-        expect(first.buffer).not.toBe(second.buffer);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 3000 }),
+        fc.uint8Array({ minLength: 1, maxLength: 3000 }),
+        (a, b) => {
+          const first = inflateCapped(deflateSync(a), 4096, {});
+          const second = inflateCapped(deflateSync(b), 4096, {});
+          expect(first).toEqual(a);
+          expect(second).toEqual(b);
+          expect(first.buffer).not.toBe(second.buffer);
+        },
+      ),
       { numRuns: 200 },
     );
   });

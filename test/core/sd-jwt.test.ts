@@ -6,7 +6,15 @@ import { es256kIssuerKey, holderSigner } from "../../core/credential.ts";
 import { p256DidKey } from "../../core/did.ts";
 import { base64urlEncode, utf8 } from "../../core/encoding.ts";
 import { decodeJwt } from "../../core/jwt.ts";
-import { decodeDisclosure, encodeDisclosure, processPayload, saltBits, sdHash, splitSdJwt, SdJwtError } from "../../core/formats/sd-jwt-vc/sd-jwt.ts";
+import {
+  decodeDisclosure,
+  encodeDisclosure,
+  processPayload,
+  saltBits,
+  sdHash,
+  splitSdJwt,
+  SdJwtError,
+} from "../../core/formats/sd-jwt-vc/sd-jwt.ts";
 import { disclosableClaims, issueSdJwtVc, jwkHolder, presentSdJwtVc } from "../../core/formats/sd-jwt-vc/sd-jwt-vc.ts";
 import { decodeStatusListToken, encodeLst, signStatusListToken, tokenStatusAt } from "../../core/token-status-list.ts";
 import { zlibSync } from "fflate";
@@ -17,15 +25,33 @@ const schema = {
   type: "object",
   additionalProperties: false,
   required: ["healthStatus"],
-  properties: { healthStatus: { type: "string" }, givenName: { type: "string" }, familyName: { type: "string" }, birthDate: { type: "string" } },
+  properties: {
+    healthStatus: { type: "string" },
+    givenName: { type: "string" },
+    familyName: { type: "string" },
+    birthDate: { type: "string" },
+  },
 };
 const issuerSecret = secp256k1.utils.randomSecretKey();
 const key = es256kIssuerKey("did:ethr:0x7a69:0x0000000000000000000000000000000000000001", "key-1", issuerSecret);
 const holderSecret = p256.utils.randomSecretKey();
 const holder = p256DidKey(p256.getPublicKey(holderSecret, false));
-const status = { revocation: { listUrl: "http://x/status/31337/0", index: 7 }, suspension: { listUrl: "http://x/status/31337/1", index: 9 } };
+const status = {
+  revocation: { listUrl: "http://x/status/31337/0", index: 7 },
+  suspension: { listUrl: "http://x/status/31337/1", index: 9 },
+};
 const issue = (claims: Record<string, string> = { healthStatus: "green", givenName: "Mei" }) =>
-  issueSdJwtVc({ key, holder, credentialType: "HealthCode", claims, schema, status, id: "urn:uuid:1", issuedAt: 1000, validUntil: 2000 });
+  issueSdJwtVc({
+    key,
+    holder,
+    credentialType: "HealthCode",
+    claims,
+    schema,
+    status,
+    id: "urn:uuid:1",
+    issuedAt: 1000,
+    validUntil: 2000,
+  });
 
 const claimsOf = (sdJwt: string) => {
   const { issuerJwt, disclosures } = splitSdJwt(sdJwt);
@@ -53,11 +79,19 @@ describe("SD-JWT (RFC 9901)", () => {
     expect(processed.undisclosed).toBe(2);
     expect(processed.claims.healthStatus).toBe("green");
     expect(processed.claims).not.toHaveProperty("_sd");
-    for (const d of splitSdJwt(sdJwt).disclosures) expect(saltBits(decodeDisclosure(d).salt)).toBeGreaterThanOrEqual(128);
+    for (const d of splitSdJwt(sdJwt).disclosures)
+      expect(saltBits(decodeDisclosure(d).salt)).toBeGreaterThanOrEqual(128);
   });
 
   it("presents exactly the chosen claims, with a KB-JWT over them", async () => {
-    const vp = await presentSdJwtVc({ credential: await issue(), disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: 1100, audience: "gate", nonce: "n1" });
+    const vp = await presentSdJwtVc({
+      credential: await issue(),
+      disclose: ["healthStatus"],
+      signer: holderSigner(holderSecret),
+      issuedAt: 1100,
+      audience: "gate",
+      nonce: "n1",
+    });
     const parts = splitSdJwt(vp);
     expect(parts.disclosures).toHaveLength(1);
     const kb = decodeJwt(parts.kbJwt as string);
@@ -67,7 +101,11 @@ describe("SD-JWT (RFC 9901)", () => {
     expect(processed.claims.healthStatus).toBe("green");
     expect(processed.claims).not.toHaveProperty("givenName");
     expect(processed.undisclosed).toBe(3);
-    expect(disclosableClaims(await issue()).map((c) => c.name).sort()).toEqual(["givenName", "healthStatus"]);
+    expect(
+      disclosableClaims(await issue())
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["givenName", "healthStatus"]);
   });
 
   it("refuses duplicate, unreferenced, misplaced and short-salted disclosures, and repeated digests", async () => {
@@ -81,11 +119,15 @@ describe("SD-JWT (RFC 9901)", () => {
     const element = encodeDisclosure("Q".repeat(22), undefined, "x");
     expect(codeOf(() => processPayload({ _sd: [element.digest] }, [element.encoded]))).toBe("sd_disclosure_malformed");
     const property = encodeDisclosure("Q".repeat(22), "p", "x");
-    expect(codeOf(() => processPayload({ list: [{ "...": property.digest }] }, [property.encoded]))).toBe("sd_disclosure_malformed");
+    expect(codeOf(() => processPayload({ list: [{ "...": property.digest }] }, [property.encoded]))).toBe(
+      "sd_disclosure_malformed",
+    );
     expect(processPayload({ list: [{ "...": element.digest }, 1] }, [element.encoded]).claims.list).toEqual(["x", 1]);
     const short = encodeDisclosure("0123456789abcdef", "p", "x"); // 64 bits: sd-jwt-js's default
     expect(codeOf(() => processPayload({ _sd: [short.digest] }, [short.encoded]))).toBe("sd_salt_too_short");
-    expect(codeOf(() => processPayload({ _sd: [property.digest, property.digest] }, [property.encoded]))).toBe("sd_digest_duplicate");
+    expect(codeOf(() => processPayload({ _sd: [property.digest, property.digest] }, [property.encoded]))).toBe(
+      "sd_digest_duplicate",
+    );
     expect(codeOf(() => processPayload({ _sd: [property.digest], p: 1 }, [property.encoded]))).toBe("sd_claim_invalid");
     const four = base64urlEncode(utf8(JSON.stringify(["Q".repeat(22), "p", 1, 2])));
     expect(codeOf(() => processPayload({}, [four]))).toBe("sd_disclosure_malformed");
@@ -111,7 +153,10 @@ describe("Token Status List", () => {
   for (const i of set) bytes[i >> 3]! |= 1 << (i & 7);
 
   it("round-trips, LSB first, and agrees with sd-jwt-js's standard decoder", async () => {
-    const token = await signStatusListToken({ sub: "http://x/status/31337/0", iat: 1, exp: 2, ttl: 1, status_list: { bits: 1, lst: encodeLst(bytes) } }, key);
+    const token = await signStatusListToken(
+      { sub: "http://x/status/31337/0", iat: 1, exp: 2, ttl: 1, status_list: { bits: 1, lst: encodeLst(bytes) } },
+      key,
+    );
     const decoded = decodeStatusListToken(token);
     const standard = getListFromStatusListJWT(token);
     for (const i of [...set, 2, 3, 8, 4241, 4243]) {
@@ -119,7 +164,10 @@ describe("Token Status List", () => {
       expect(standard.getStatus(i)).toBe(set.includes(i) ? 1 : 0);
     }
     // The standard encoder's bytes for the same statuses are ours.
-    const theirs = new StatusList(Array.from({ length: size }, (_, i) => (set.includes(i) ? 1 : 0)), 1);
+    const theirs = new StatusList(
+      Array.from({ length: size }, (_, i) => (set.includes(i) ? 1 : 0)),
+      1,
+    );
     expect(tokenStatusAt(decodeStatusListToken(token).bytes, 1, 4242)).toBe(theirs.getStatus(4242));
     expect(decoded.sub).toBe("http://x/status/31337/0");
   });
@@ -127,7 +175,16 @@ describe("Token Status List", () => {
   it("refuses another typ and a ZLIB bomb", async () => {
     const credential = splitSdJwt(await issue()).issuerJwt;
     expect(codeOf(() => decodeStatusListToken(credential))).toBe("wrong_typ");
-    const bomb = await signStatusListToken({ sub: "u", iat: 1, exp: 2, ttl: 1, status_list: { bits: 1, lst: base64urlEncode(zlibSync(new Uint8Array(1 << 20))) } }, key);
+    const bomb = await signStatusListToken(
+      {
+        sub: "u",
+        iat: 1,
+        exp: 2,
+        ttl: 1,
+        status_list: { bits: 1, lst: base64urlEncode(zlibSync(new Uint8Array(1 << 20))) },
+      },
+      key,
+    );
     expect(codeOf(() => decodeStatusListToken(bomb, 1 << 19))).toBe("status_list_too_large");
   });
 });
@@ -142,7 +199,16 @@ describe("LZ2: the compact QR form of an SD-JWT presentation", () => {
       expect(expandSdJwtPresentation(text)).toBe(vp);
       expect(text.length).toBeLessThan(vp.length);
     }
-    const minimal = compactSdJwtPresentation(await presentSdJwtVc({ credential, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: 1100, audience: "a", nonce: "n" }));
+    const minimal = compactSdJwtPresentation(
+      await presentSdJwtVc({
+        credential,
+        disclose: ["healthStatus"],
+        signer: holderSigner(holderSecret),
+        issuedAt: 1100,
+        audience: "a",
+        nonce: "n",
+      }),
+    );
     expect(qrSize(minimal).version).toBeLessThanOrEqual(20);
     expect(codeOf(() => expandSdJwtPresentation(`LZ2:${"0".repeat(5000)}`))).toBe("compact_too_large");
     // Text that looks like what the packing turns into bytes, but is not exactly: left as it is.
@@ -153,8 +219,25 @@ describe("LZ2: the compact QR form of an SD-JWT presentation", () => {
       birthDate: `"x":"${"A".repeat(43)}","y":"${"A".repeat(43)}"`,
     };
     const loose = { type: "object", properties: {} };
-    const odd = await issueSdJwtVc({ key, holder, credentialType: "HealthCode", claims: tricky, schema: loose, status, id: "urn:uuid:2", issuedAt: 1000, validUntil: 2000 });
-    const oddVp = await presentSdJwtVc({ credential: odd, disclose: Object.keys(tricky), signer: holderSigner(holderSecret), issuedAt: 1100, audience: "a", nonce: "n" });
+    const odd = await issueSdJwtVc({
+      key,
+      holder,
+      credentialType: "HealthCode",
+      claims: tricky,
+      schema: loose,
+      status,
+      id: "urn:uuid:2",
+      issuedAt: 1000,
+      validUntil: 2000,
+    });
+    const oddVp = await presentSdJwtVc({
+      credential: odd,
+      disclose: Object.keys(tricky),
+      signer: holderSigner(holderSecret),
+      issuedAt: 1100,
+      audience: "a",
+      nonce: "n",
+    });
     expect(expandSdJwtPresentation(compactSdJwtPresentation(oddVp))).toBe(oddVp);
     expect(codeOf(() => compactSdJwtPresentation("not.an.sdjwt"))).toBe("compact_unsupported");
   });

@@ -66,7 +66,12 @@ describe("status bit orders (one module)", () => {
         wordIndices.forEach((w, i) => applyWordMask(incremental, Number(w), masks[i] as bigint, true));
         for (let i = 0; i < SIZE; i++) {
           const expected = set.includes(i);
-          if (getBit(w3c, i) !== expected || getBit(incremental, i) !== expected || (getTokenStatus(tsl, i) === 1) !== expected) return false;
+          if (
+            getBit(w3c, i) !== expected ||
+            getBit(incremental, i) !== expected ||
+            (getTokenStatus(tsl, i) === 1) !== expected
+          )
+            return false;
         }
         wordIndices.forEach((w, i) => applyWordMask(incremental, Number(w), masks[i] as bigint, false));
         return incremental.every((b) => b === 0);

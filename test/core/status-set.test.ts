@@ -6,7 +6,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { applyWordMask, getBit, setBit, toWordMasks } from "../../core/status-bits.ts";
-import { applyStatusChanges, collectWordMask, countSet, emptyStatusSet, hasStatus, statusSetFromBitstring, statusSetToBitstring, type StatusSet } from "../../core/status-set.ts";
+import {
+  applyStatusChanges,
+  collectWordMask,
+  countSet,
+  emptyStatusSet,
+  hasStatus,
+  statusSetFromBitstring,
+  statusSetToBitstring,
+  type StatusSet,
+} from "../../core/status-set.ts";
 
 const SIZE = 131_072;
 function rng(seed: number) {
@@ -31,7 +40,9 @@ describe("status set", () => {
       // One delta: several events on the list, later ones overriding earlier ones for an index.
       for (let e = 0; e < 5; e++) {
         const value = r() < 0.7;
-        const indices = Array.from({ length: 1 + Math.floor(r() * 300) }, () => Math.floor(r() * (round < 30 ? SIZE : 2048)));
+        const indices = Array.from({ length: 1 + Math.floor(r() * 300) }, () =>
+          Math.floor(r() * (round < 30 ? SIZE : 2048)),
+        );
         const { wordIndices, masks } = toWordMasks(indices, SIZE);
         wordIndices.forEach((w, k) => {
           collectWordMask(changes, Number(w), masks[k]!, value);
@@ -55,9 +66,17 @@ describe("status set", () => {
     const one = applyStatusChanges(sparse, SIZE, new Map([[SIZE - 1, true]]));
     expect("dense" in one && one.dense.byteLength).toBe(SIZE / 8);
     expect(countSet(one)).toBe(SIZE / 32 + 1);
-    const all = applyStatusChanges(one, SIZE, new Map(Array.from({ length: SIZE }, (_, i): [number, boolean] => [i, true])));
+    const all = applyStatusChanges(
+      one,
+      SIZE,
+      new Map(Array.from({ length: SIZE }, (_, i): [number, boolean] => [i, true])),
+    );
     expect(["dense" in all, countSet(all), hasStatus(all, 12345)]).toEqual([true, SIZE, true]);
-    const cleared = applyStatusChanges(all, SIZE, new Map(Array.from({ length: SIZE - 3 }, (_, i): [number, boolean] => [i, false])));
+    const cleared = applyStatusChanges(
+      all,
+      SIZE,
+      new Map(Array.from({ length: SIZE - 3 }, (_, i): [number, boolean] => [i, false])),
+    );
     expect("sparse" in cleared && [...cleared.sparse]).toEqual([SIZE - 3, SIZE - 2, SIZE - 1]);
   });
 

@@ -27,7 +27,12 @@ import { startIssuer } from "../../services/issuer/main.ts";
 import { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { deployTo, seedDemo } from "../../scripts/dev-chain.ts";
 import { DEMO_SCHEMAS_DIR, demoSchemas } from "../../scripts/context.ts";
-import { agencyControllerKey, agencySigningKey, agencyStatusWriterKey, demoAuthorityKey } from "../../scripts/demo/consortium.ts";
+import {
+  agencyControllerKey,
+  agencySigningKey,
+  agencyStatusWriterKey,
+  demoAuthorityKey,
+} from "../../scripts/demo/consortium.ts";
 import { startAnvil, type AnvilNode } from "../helpers/anvil.ts";
 import { startBesuGuard, type BesuGuard } from "../helpers/besu-guard.ts";
 
@@ -60,8 +65,22 @@ afterAll(async () => {
 describe("the Besu guard in front of anvil", () => {
   it("refuses what a Besu node refuses and serves standard JSON-RPC", async () => {
     const call = async (method: string, params: unknown[] = []) =>
-      (await (await fetch(guard.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result?: unknown; error?: { code: number } };
-    for (const method of ["anvil_mine", "evm_snapshot", "hardhat_mine", "eth_sendTransaction", "eth_sign", "personal_unlockAccount", "debug_traceTransaction"]) {
+      (await (
+        await fetch(guard.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        })
+      ).json()) as { result?: unknown; error?: { code: number } };
+    for (const method of [
+      "anvil_mine",
+      "evm_snapshot",
+      "hardhat_mine",
+      "eth_sendTransaction",
+      "eth_sign",
+      "personal_unlockAccount",
+      "debug_traceTransaction",
+    ]) {
       expect((await call(method)).error?.code, method).toBe(-32601);
     }
     expect((await call("eth_accounts")).result).toEqual([]);
@@ -73,10 +92,14 @@ describe("the Besu guard in front of anvil", () => {
   it("ethers' own fee choice is refused on a zero-base-fee chain; the product's provider pays nothing and is served", async () => {
     const who = agencyControllerKey(5); // holds no ether, like every account on the kit's chain
     const plain = new JsonRpcProvider(guard.url, undefined, { staticNetwork: true });
-    await expect(new Wallet(who.privateKey, plain).sendTransaction({ to: who.address, value: 0 })).rejects.toThrow(/Upfront cost exceeds account balance/);
+    await expect(new Wallet(who.privateKey, plain).sendTransaction({ to: who.address, value: 0 })).rejects.toThrow(
+      /Upfront cost exceeds account balance/,
+    );
     plain.destroy();
     const provider = connectRpc(guard.url);
-    const receipt = await (await new Wallet(who.privateKey, provider).sendTransaction({ to: who.address, value: 0 })).wait();
+    const receipt = await (
+      await new Wallet(who.privateKey, provider).sendTransaction({ to: who.address, value: 0 })
+    ).wait();
     expect(receipt?.status).toBe(1);
     expect(receipt?.gasPrice).toBe(0n);
     provider.destroy();
@@ -94,20 +117,37 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     const { token } = await store.operators.create("e2e", ["admin", "issue", "revoke"]);
     await store.close();
     issuer = await startIssuer(
-      loadIssuerConfig({ LAISSEZ_RPC_URL: guard.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: "0", LAISSEZ_AGENCY: agencyControllerKey(0).address, LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(0).privateKey, LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey, LAISSEZ_ANCHOR_INTERVAL_MS: "50" }),
+      loadIssuerConfig({
+        LAISSEZ_RPC_URL: guard.url,
+        LAISSEZ_DEPLOYMENTS: deployments,
+        LAISSEZ_DB: db,
+        LAISSEZ_PORT: "0",
+        LAISSEZ_AGENCY: agencyControllerKey(0).address,
+        LAISSEZ_STATUS_WRITER_KEY: agencyStatusWriterKey(0).privateKey,
+        LAISSEZ_SIGNING_KEY: agencySigningKey(0).privateKey,
+        LAISSEZ_ANCHOR_INTERVAL_MS: "50",
+      }),
       DEMO_SCHEMAS_DIR,
     );
     // The service learns the agency's lists from the chain after it starts; /health says when.
-    for (const deadline = Date.now() + 30_000; (await fetch(`${issuer.url}/health`)).status !== 200; ) {
+    for (const deadline = Date.now() + 30_000; (await fetch(`${issuer.url}/health`)).status !== 200;) {
       if (Date.now() > deadline) throw new Error("issuer never became healthy on anvil");
       await new Promise((r) => setTimeout(r, 100));
     }
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${issuer!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${issuer!.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     };
     const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
-    const issued = await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+    const issued = await post("/credentials", {
+      type: "HealthCode",
+      subject: holder,
+      claims: { healthStatus: "green" },
+    });
     expect(issued.status, JSON.stringify(issued.json)).toBe(201);
     const vc = String(issued.json.credential);
 
@@ -115,13 +155,16 @@ describe("deploy, seed, issue, revoke through the outbox, sync, verify offline â
     const provider = connectRpc(guard.url);
     const deployment = readDeployment(31337, deployments);
     const first = await syncBundle(provider, deployment, { schemas: demoSchemas });
-    const verify = (bundle: TrustBundle) => verifyCredential(vc, { bundle, region: "CN-ZJ", now: Math.floor(Date.now() / 1000), verifier: nativeVerifier });
+    const verify = (bundle: TrustBundle) =>
+      verifyCredential(vc, { bundle, region: "CN-ZJ", now: Math.floor(Date.now() / 1000), verifier: nativeVerifier });
     expect(verify(first.bundle)).toMatchObject({ verdict: "accept" });
 
     const id = String(issued.json.id);
     expect((await post("/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
     await until(async () => {
-      const res = await fetch(`${issuer!.url}/credentials/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${issuer!.url}/credentials/${encodeURIComponent(id)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       return ((await res.json()) as { requests: { state: string }[] }).requests[0]?.state === "anchored";
     });
 
@@ -143,15 +186,34 @@ describe("a block that disappears (anvil's snapshot and revert, sent to anvil di
     const deployment = readDeployment(31337, deployments);
     const store = new SqliteIssuerStore(join(dir, "reorg.db"));
     const seeded = readFileSync(join(deployments, "31337.consortium.json"), "utf8");
-    const agency = (JSON.parse(seeded) as { agencies: { revocationList: number; suspensionList: number }[] }).agencies[1]!;
-    const lists = { revocation: { id: agency.revocationList, size: 131_072 }, suspension: { id: agency.suspensionList, size: 131_072 } };
-    const id = (await store.credentials.record({ id: "urn:uuid:reorg", type: "DriverLicence", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op")).id;
+    const agency = (JSON.parse(seeded) as { agencies: { revocationList: number; suspensionList: number }[] })
+      .agencies[1]!;
+    const lists = {
+      revocation: { id: agency.revocationList, size: 131_072 },
+      suspension: { id: agency.suspensionList, size: 131_072 },
+    };
+    const id = (
+      await store.credentials.record(
+        {
+          id: "urn:uuid:reorg",
+          type: "DriverLicence",
+          holder: "did:key:z",
+          issuedAt: 1,
+          validUntil: 2,
+          requestHash: "h",
+          lists,
+        },
+        undefined,
+        "op",
+      )
+    ).id;
     const { revocation } = (await store.credentials.get(id))!;
     await store.outbox.enqueue([id], "revoke", "op");
     const writer = new Wallet(agencyStatusWriterKey(1).privateKey, provider);
     const anchorer = new StatusPublisher(store, deployment, writer, { confirmations: 2 });
     const status = connectLedger(deployment, provider).status;
-    const updates = async () => (await status.queryFilter("StatusUpdated", deployment.deployedAtBlock, "latest")).length;
+    const updates = async () =>
+      (await status.queryFilter("StatusUpdated", deployment.deployedAtBlock, "latest")).length;
     const before = await updates();
 
     const snapshot = await anvil.rpc<string>("evm_snapshot");
@@ -174,11 +236,20 @@ describe("a block that disappears (anvil's snapshot and revert, sent to anvil di
   it("a checkpoint's keeper whose bundle block disappeared rebuilds from the deployment, without the lost event", async () => {
     const provider = connectRpc(guard.url);
     const deployment = readDeployment(31337, deployments);
-    const keeper = new BundleKeeper({ provider, deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(dir, "keeper.json"), region: "CN-SH" });
+    const keeper = new BundleKeeper({
+      provider,
+      deployment,
+      schemas: demoSchemas,
+      signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+      path: join(dir, "keeper.json"),
+      region: "CN-SH",
+    });
     await keeper.sync();
     const snapshot = await anvil.rpc<string>("evm_snapshot");
     const sh = connectLedger(deployment, new Wallet(demoAuthorityKey("CN-SH").privateKey, provider)).trust;
-    await (await sh.getFunction("setRecognition")(regionId("CN-SH"), regionId("CN-NM"), credentialTypeId("HealthCode"), true)).wait();
+    await (
+      await sh.getFunction("setRecognition")(regionId("CN-SH"), regionId("CN-NM"), credentialTypeId("HealthCode"), true)
+    ).wait();
     expect(await keeper.sync()).toBe(1);
     expect(keeper.current!.bundle.recognition["CN-SH"]?.["CN-NM"]).toContain("HealthCode");
     await anvil.rpc("evm_revert", [snapshot]);

@@ -22,7 +22,15 @@ import { demoAuthorityKey } from "../../scripts/demo/consortium.ts";
 import { readQrPng } from "../../scripts/qr-file.ts";
 import { printPaperCredential } from "../../scripts/paper.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
-import { launchChromium, newContext, ready, shot, stillVideoY4m, watchErrors, type Locale } from "../helpers/browser.ts";
+import {
+  launchChromium,
+  newContext,
+  ready,
+  shot,
+  stillVideoY4m,
+  watchErrors,
+  type Locale,
+} from "../helpers/browser.ts";
 import { startTestSystem } from "../helpers/system.ts";
 
 let system: RunningSystem;
@@ -33,7 +41,11 @@ let qrImage: Buffer;
 let credentialId: string;
 
 async function api(url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: body ? "POST" : "GET", headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(url, {
+    method: body ? "POST" : "GET",
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return (await res.json()) as Record<string, unknown>;
 }
@@ -43,16 +55,34 @@ async function revokeAndWaitForBundle(id: string): Promise<void> {
   await api(`${zj.url}/credentials/status`, zj.token, { action: "revoke", ids: [id] });
   let anchored = 0;
   await expect
-    .poll(async () => (anchored = ((await api(`${zj.url}/credentials/${encodeURIComponent(id)}`, zj.token)).requests as { block: number | null }[])[0]?.block ?? 0), { timeout: 20_000 })
+    .poll(
+      async () =>
+        (anchored =
+          (
+            (await api(`${zj.url}/credentials/${encodeURIComponent(id)}`, zj.token)).requests as {
+              block: number | null;
+            }[]
+          )[0]?.block ?? 0),
+      { timeout: 20_000 },
+    )
     .toBeGreaterThan(0);
-  await expect.poll(async () => ((await (await fetch(`${system.checkpoints["CN-SH"]}/health`)).json()) as { bundle: { block: number } }).bundle.block, { timeout: 20_000 }).toBeGreaterThanOrEqual(anchored);
+  await expect
+    .poll(
+      async () =>
+        ((await (await fetch(`${system.checkpoints["CN-SH"]}/health`)).json()) as { bundle: { block: number } }).bundle
+          .block,
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThanOrEqual(anchored);
 }
 
 async function pickQr(page: Page, image: Buffer): Promise<void> {
   const before = Number((await page.getAttribute("#verdict", "data-scan")) ?? "0");
   await page.setInputFiles("#image", { name: "qr.png", mimeType: "image/png", buffer: image });
   // jsQR in the page takes seconds on a loaded machine.
-  await expect.poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 }).toBe(before + 1);
+  await expect
+    .poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 })
+    .toBe(before + 1);
 }
 
 // The whole system starts here (chain, six issuers, three checkpoints): minutes on a loaded machine.
@@ -78,14 +108,18 @@ describe("web wallet and checkpoint page in Chromium", () => {
     await shot(wallet, "wallet-zh-phone-empty");
 
     // The citizen opens the agency's link while the wallet is already open: hashchange receives it.
-    const offer = await api(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" } });
+    const offer = await api(`${zj.url}/offers`, zj.token, {
+      type: "HealthCode",
+      claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
+    });
     await wallet.evaluate((uri) => (location.hash = `offer=${encodeURIComponent(uri)}`), offer.offerUri as string);
     await wallet.waitForSelector("#receive-result[data-outcome=received]");
     expect(await wallet.textContent("#receive-result")).toBe("已领取：浙江省卫生健康委员会签发的健康码。");
     const card = wallet.locator("article.card");
     await expect.poll(() => card.getAttribute("data-status")).toBe("valid");
     const text = (await card.textContent()) ?? "";
-    for (const words of ["健康码", "有效", "绿码", "健康状态", "Mei", "浙江 (CN-ZJ)", "有效期至", "年"]) expect(text).toContain(words);
+    for (const words of ["健康码", "有效", "绿码", "健康状态", "Mei", "浙江 (CN-ZJ)", "有效期至", "年"])
+      expect(text).toContain(words);
     // Developer details are folded away.
     expect(await wallet.locator("article.card details.dev").getAttribute("open")).toBeNull();
     expect(await wallet.locator("article.card details.dev dd").first().isVisible()).toBe(false);
@@ -146,8 +180,11 @@ describe("web wallet and checkpoint page in Chromium", () => {
     await shot(wallet, "wallet-en-phone-card");
 
     // Installable and offline: the manifest and icons are served; with no network the wallet still opens.
-    const manifest = (await (await fetch(`${system.wallet}/manifest.webmanifest`)).json()) as { icons: { src: string }[] };
-    for (const icon of manifest.icons) expect((await fetch(`${system.wallet}/${icon.src}`)).headers.get("content-type")).toBe("image/png");
+    const manifest = (await (await fetch(`${system.wallet}/manifest.webmanifest`)).json()) as {
+      icons: { src: string }[];
+    };
+    for (const icon of manifest.icons)
+      expect((await fetch(`${system.wallet}/${icon.src}`)).headers.get("content-type")).toBe("image/png");
     await wallet.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await wallet.reload();
     await ready(wallet);
@@ -227,7 +264,11 @@ describe("web wallet and checkpoint page in Chromium", () => {
 
   it("checkpoint (desktop, English): the camera path with Chromium's fake camera showing the QR", async () => {
     const video = stillVideoY4m(qrImage, join(mkdtempSync(join(tmpdir(), "laissez-cam-")), "qr.y4m"));
-    const camBrowser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${video}`]);
+    const camBrowser = await launchChromium([
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
     try {
       const context = await newContext(camBrowser, "desktop", "en", { permissions: ["camera"] });
       const page = watchErrors(await context.newPage(), errors, "camera");
@@ -255,12 +296,25 @@ describe("web wallet and checkpoint page in Chromium", () => {
     expect(await page.textContent("#anchor-pinned")).toContain(demoAuthorityKey("CN-SH").address.toLowerCase());
 
     const genuine = (await (await fetch(`${base}/bundle`)).json()) as SignedEnvelope<SerializedBundle>;
-    const cleared = Object.fromEntries(Object.entries(genuine.payload.statusLists).map(([id, l]) => [id, { ...l, encodedList: encodeStatusList(new Uint8Array(l.size / 8)) }]));
-    const forged = { ...genuine.payload, block: { ...genuine.payload.block, number: Number.MAX_SAFE_INTEGER }, statusLists: cleared };
+    const cleared = Object.fromEntries(
+      Object.entries(genuine.payload.statusLists).map(([id, l]) => [
+        id,
+        { ...l, encodedList: encodeStatusList(new Uint8Array(l.size / 8)) },
+      ]),
+    );
+    const forged = {
+      ...genuine.payload,
+      block: { ...genuine.payload.block, number: Number.MAX_SAFE_INTEGER },
+      statusLists: cleared,
+    };
     const attacker = Wallet.createRandom();
-    const attackerBundle = JSON.stringify(await signEnvelope(forged, softwareSigner("ES256K", hexToBytes(attacker.privateKey, "key")), genuine.scope));
+    const attackerBundle = JSON.stringify(
+      await signEnvelope(forged, softwareSigner("ES256K", hexToBytes(attacker.privateKey, "key")), genuine.scope),
+    );
     const info = (await (await fetch(`${base}/checkpoint.json`)).json()) as Record<string, unknown>;
-    await page.route(`${base}/checkpoint.json`, (r) => r.fulfill({ json: { ...info, authority: attacker.address.toLowerCase() } }));
+    await page.route(`${base}/checkpoint.json`, (r) =>
+      r.fulfill({ json: { ...info, authority: attacker.address.toLowerCase() } }),
+    );
     await page.route(`${base}/bundle`, (r) => r.fulfill({ body: attackerBundle, contentType: "application/json" }));
     await page.reload();
     await ready(page);
@@ -272,7 +326,13 @@ describe("web wallet and checkpoint page in Chromium", () => {
     await shot(page, "checkpoint-en-desktop-anchor-attack-refused");
 
     // Even the genuine authority's signature cannot make an implausible block stick.
-    const implausible = JSON.stringify(await signEnvelope(forged, softwareSigner("ES256K", hexToBytes(demoAuthorityKey("CN-SH").privateKey, "key")), genuine.scope));
+    const implausible = JSON.stringify(
+      await signEnvelope(
+        forged,
+        softwareSigner("ES256K", hexToBytes(demoAuthorityKey("CN-SH").privateKey, "key")),
+        genuine.scope,
+      ),
+    );
     await page.unroute(`${base}/bundle`);
     await page.route(`${base}/bundle`, (r) => r.fulfill({ body: implausible, contentType: "application/json" }));
     await page.click("#sync");
@@ -289,16 +349,24 @@ describe("web wallet and checkpoint page in Chromium", () => {
   });
 
   it("the open registry page, in both languages, from the signed bundle", async () => {
-    for (const [locale, size] of [["zh-CN", "phone"], ["en", "desktop"]] as const) {
+    for (const [locale, size] of [
+      ["zh-CN", "phone"],
+      ["en", "desktop"],
+    ] as const) {
       const context = await newContext(browser, size, locale);
       const page = watchErrors(await context.newPage(), errors, "registry");
       await page.goto(`${system.checkpoints["CN-SH"]}/registry.html`);
       await ready(page);
       await page.waitForSelector("table[data-table=counts]");
       const text = (await page.textContent("main")) ?? "";
-      if (locale === "zh-CN") for (const w of ["浙江省卫生健康委员会", "健康码", "内蒙古 (CN-NM)", "1小时"]) expect(text).toContain(w);
-      else for (const w of ["Zhejiang Provincial Health Commission", "Health code", "Inner Mongolia (CN-NM)", "1 hour"]) expect(text).toContain(w);
-      const zjHealth = page.locator("table[data-table=counts] tr", { hasText: locale === "en" ? "Zhejiang Provincial Health" : "浙江省卫生健康委员会" });
+      if (locale === "zh-CN")
+        for (const w of ["浙江省卫生健康委员会", "健康码", "内蒙古 (CN-NM)", "1小时"]) expect(text).toContain(w);
+      else
+        for (const w of ["Zhejiang Provincial Health Commission", "Health code", "Inner Mongolia (CN-NM)", "1 hour"])
+          expect(text).toContain(w);
+      const zjHealth = page.locator("table[data-table=counts] tr", {
+        hasText: locale === "en" ? "Zhejiang Provincial Health" : "浙江省卫生健康委员会",
+      });
       expect(await zjHealth.locator("td").nth(0).textContent()).toBe("1"); // the agency heads the row (th), then revoked
       expect(text).not.toMatch(/Mei|urn:uuid|did:key/);
       await shot(page, `registry-${locale === "en" ? "en" : "zh"}-${size}`);
@@ -313,13 +381,21 @@ describe("web wallet and checkpoint page in Chromium", () => {
       const found = await audit(page, lang, o);
       if (found.length) findings.push(`${where}:\n${describeFindings(found)}`);
     };
-    for (const [lang, size] of [["zh-CN", "phone"], ["en", "desktop"], ["en", "phone"], ["zh-CN", "desktop"]] as const) {
+    for (const [lang, size] of [
+      ["zh-CN", "phone"],
+      ["en", "desktop"],
+      ["en", "phone"],
+      ["zh-CN", "desktop"],
+    ] as const) {
       const tag = `${lang === "en" ? "en" : "zh"}-${size}`;
       const context = await newContext(browser, size, lang);
       const wallet = watchErrors(await context.newPage(), errors, "a11y-wallet");
       await wallet.goto(`${system.wallet}/`);
       await ready(wallet);
-      const offer = await api(`${zj.url}/offers`, zj.token, { type: "HealthCode", claims: { healthStatus: "yellow", givenName: "Wei", familyName: "Zhang" } });
+      const offer = await api(`${zj.url}/offers`, zj.token, {
+        type: "HealthCode",
+        claims: { healthStatus: "yellow", givenName: "Wei", familyName: "Zhang" },
+      });
       await wallet.evaluate((uri) => (location.hash = `offer=${encodeURIComponent(uri)}`), offer.offerUri as string);
       await wallet.waitForSelector("#receive-result[data-outcome=received]");
       await check(wallet, lang, `wallet ${tag}`);
@@ -330,7 +406,8 @@ describe("web wallet and checkpoint page in Chromium", () => {
       await check(wallet, lang, `wallet QR dialog ${tag}`, { keyboard: false });
       for (let i = 0; i < 8; i++) {
         await wallet.keyboard.press(i % 3 === 2 ? "Shift+Tab" : "Tab");
-        if (!(await wallet.evaluate(() => document.activeElement?.closest("#qr-view") !== null))) findings.push(`wallet QR dialog ${tag}: focus left the dialog after ${i + 1} Tab presses`);
+        if (!(await wallet.evaluate(() => document.activeElement?.closest("#qr-view") !== null)))
+          findings.push(`wallet QR dialog ${tag}: focus left the dialog after ${i + 1} Tab presses`);
       }
       await wallet.keyboard.press("Escape");
       await context.close();
@@ -353,7 +430,13 @@ describe("web wallet and checkpoint page in Chromium", () => {
     }
 
     // The paper credential's page, on screen and as printed (A5).
-    const printed = await printPaperCredential({ issuerUrl: zj.url, token: zj.token, agency: { name: zj.name, region: zj.region }, type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" } });
+    const printed = await printPaperCredential({
+      issuerUrl: zj.url,
+      token: zj.token,
+      agency: { name: zj.name, region: zj.region },
+      type: "HealthCode",
+      claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" },
+    });
     const paperContext = await newContext(browser, "desktop", "zh-CN");
     const paper = await paperContext.newPage();
     await paper.setContent(printed.html);

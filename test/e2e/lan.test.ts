@@ -70,12 +70,21 @@ describe("LAN mode (issue 26 major 7)", () => {
     await wallet.goto(`${lan.wallet}/`);
     await ready(wallet);
     expect(await wallet.evaluate(() => window.isSecureContext)).toBe(true);
-    const res = await fetch(`${zj.url}/offers`, { method: "POST", headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "梅", familyName: "李" } }) });
+    const res = await fetch(`${zj.url}/offers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        type: "HealthCode",
+        claims: { healthStatus: "green", givenName: "梅", familyName: "李" },
+      }),
+    });
     const { offerUri } = (await res.json()) as { offerUri: string };
     expect(decodeURIComponent(offerUri)).toContain(`https://${LAN}:`);
     await wallet.evaluate((uri) => (location.hash = `offer=${encodeURIComponent(uri)}`), offerUri);
     await wallet.waitForSelector("#receive-result[data-outcome=received]", { timeout: 60_000 });
-    await expect.poll(() => wallet.locator("article.card").getAttribute("data-status"), { timeout: 30_000 }).toBe("valid");
+    await expect
+      .poll(() => wallet.locator("article.card").getAttribute("data-status"), { timeout: 30_000 })
+      .toBe("valid");
     // The holder's name as one name, family name first (issue 26 major 5).
     expect(await wallet.textContent("article.card [data-claim=name]")).toBe("李梅");
     await shot(wallet, "lan-wallet-zh-phone");

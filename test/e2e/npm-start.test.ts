@@ -27,11 +27,27 @@ describe("npm start and signals", () => {
       const [chainPort, base] = [await freePort(), await freePortBlock()];
       // npm as the user runs it (within `npm test`, the npm that runs the tests).
       const [command, ...pre] = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
-      const npm = spawn(command as string, [...pre, "start", "--", "--port", String(chainPort), "--base-port", String(base), "--state-dir", join(tmp, "state"), "--deployments", join(tmp, "deployments")], {
-        cwd: ROOT,
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const npm = spawn(
+        command as string,
+        [
+          ...pre,
+          "start",
+          "--",
+          "--port",
+          String(chainPort),
+          "--base-port",
+          String(base),
+          "--state-dir",
+          join(tmp, "state"),
+          "--deployments",
+          join(tmp, "deployments"),
+        ],
+        {
+          cwd: ROOT,
+          detached: true,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let out = "";
       npm.stdout.on("data", (d: Buffer) => (out += d.toString()));
       npm.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -46,7 +62,11 @@ describe("npm start and signals", () => {
         // The npm process alone, as `kill <pid>` would: not its process group.
         npm.kill(signal);
         await exited;
-        await expect.poll(async () => [await portOpen(chainPort), await portOpen(wallet), await portOpen(base + 101)], { timeout: 30_000 }).toEqual([false, false, false]);
+        await expect
+          .poll(async () => [await portOpen(chainPort), await portOpen(wallet), await portOpen(base + 101)], {
+            timeout: 30_000,
+          })
+          .toEqual([false, false, false]);
         expect(out).toMatch(/stopping …\nstopped\n/);
       } finally {
         // Whatever the outcome, nothing this test started stays running.

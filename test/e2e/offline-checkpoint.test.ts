@@ -31,18 +31,40 @@ async function ok(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return run;
 }
 async function issue(type: string, claims: object): Promise<string> {
-  const run = await ok(["issue", "--type", type, "--holder", holder, "--claims", JSON.stringify(claims)], issuer.clientEnv);
+  const run = await ok(
+    ["issue", "--type", type, "--holder", holder, "--claims", JSON.stringify(claims)],
+    issuer.clientEnv,
+  );
   return run.stdout.trim();
 }
 /** revoke / suspend / reinstate through the issuer service: returns once anchored on chain. */
 const changeStatus = (action: string, credential: string) => ok([action, writeTemp(credential)], issuer.clientEnv);
-async function sync(region: string, out: string, from?: string): Promise<{ block: { number: number; timestamp: number }; events: number; deltaBytes: number }> {
-  const run = await ok(["sync", ...chainArgs(), "--region", region, "--out", file(out), "--json", ...(from ? ["--from", file(from), "--delta-out", file(`${out}.delta`)] : [])]);
+async function sync(
+  region: string,
+  out: string,
+  from?: string,
+): Promise<{ block: { number: number; timestamp: number }; events: number; deltaBytes: number }> {
+  const run = await ok([
+    "sync",
+    ...chainArgs(),
+    "--region",
+    region,
+    "--out",
+    file(out),
+    "--json",
+    ...(from ? ["--from", file(from), "--delta-out", file(`${out}.delta`)] : []),
+  ]);
   return JSON.parse(run.stdout);
 }
 /** A static (one-way QR) presentation of `credential` by the holder for `region`'s checkpoints, made now. */
 async function present(credential: string, region = "CN-SH"): Promise<string> {
-  const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000), audience: regionAudience(region) });
+  const token = await presentCredential({
+    credential,
+    holder,
+    signer: holderSigner(holderKey),
+    issuedAt: Math.floor(Date.now() / 1000),
+    audience: regionAudience(region),
+  });
   const path = file(`vp-${Math.random().toString(36).slice(2)}.jwt`);
   writeFileSync(path, token);
   return path;
@@ -59,8 +81,28 @@ interface CliVerdict {
   withheld: number | null;
   bundle: { block: number; ageSeconds: number };
 }
-async function verify(region: string, bundle: string, token: string, extra: string[] = [], prefix?: string[]): Promise<{ code: number | null; v: CliVerdict }> {
-  const run = await runLaissez(["verify", "--bundle", file(bundle), "--region", region, "--state", file(`state-${region}.json`), "--json", ...extra, token], prefix ? { prefix } : {});
+async function verify(
+  region: string,
+  bundle: string,
+  token: string,
+  extra: string[] = [],
+  prefix?: string[],
+): Promise<{ code: number | null; v: CliVerdict }> {
+  const run = await runLaissez(
+    [
+      "verify",
+      "--bundle",
+      file(bundle),
+      "--region",
+      region,
+      "--state",
+      file(`state-${region}.json`),
+      "--json",
+      ...extra,
+      token,
+    ],
+    prefix ? { prefix } : {},
+  );
   expect(run.stderr).toBe("");
   return { code: run.code, v: JSON.parse(run.stdout) as CliVerdict };
 }
@@ -89,13 +131,30 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
     expect(v.issuer).toMatchObject({ name: "Zhejiang Provincial Health Commission", region: "CN-ZJ" });
     expect(v.type).toBe("HealthCode");
     expect(v.claims).toEqual({ healthStatus: "green" });
-    expect(v.checks.map((c) => c.code)).toEqual(expect.arrayContaining(["signature", "accreditation", "recognition", "schema", "status", "freshness", "holder_binding"]));
+    expect(v.checks.map((c) => c.code)).toEqual(
+      expect.arrayContaining([
+        "signature",
+        "accreditation",
+        "recognition",
+        "schema",
+        "status",
+        "freshness",
+        "holder_binding",
+      ]),
+    );
     expect(v.checks.every((c) => c.ok)).toBe(true);
   });
 
   it("verifies with networking unavailable (an empty network namespace)", async () => {
     // Proof that `laissez verify` needs no network: it runs where no connection can be opened.
-    const probe = execFileSync("unshare", ["-n", process.execPath, "-e", "fetch('http://127.0.0.1:8999').then(()=>console.log('net'),e=>console.log(e.cause?.code))"]).toString().trim();
+    const probe = execFileSync("unshare", [
+      "-n",
+      process.execPath,
+      "-e",
+      "fetch('http://127.0.0.1:8999').then(()=>console.log('net'),e=>console.log(e.cause?.code))",
+    ])
+      .toString()
+      .trim();
     expect(probe).toBe("ENETUNREACH");
     const { code, v } = await verify("CN-SH", "sh-1.json", await present(healthCode), [], ["unshare", "-n"]);
     expect([code, v.verdict]).toEqual([0, "accept"]);
@@ -105,7 +164,13 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
     await changeStatus("revoke", healthCode);
     // The checkpoint's clock 20 minutes after its bundle: still within the health code's hour.
     const at = (JSON.parse(readFileSync(file("sh-1.json"), "utf8")).payload.block.timestamp as number) + 1200;
-    const token = await presentCredential({ credential: healthCode, holder, signer: holderSigner(holderKey), issuedAt: at, audience: regionAudience("CN-SH") });
+    const token = await presentCredential({
+      credential: healthCode,
+      holder,
+      signer: holderSigner(holderKey),
+      issuedAt: at,
+      audience: regionAudience("CN-SH"),
+    });
     const { code, v } = await verify("CN-SH", "sh-1.json", writeTemp(token), ["--now", String(at)]);
     expect([code, v.verdict]).toEqual([0, "accept"]);
     expect(v.bundle.ageSeconds).toBe(1200);
@@ -151,38 +216,108 @@ describe("issue in CN-ZJ → verify offline at a CN-SH checkpoint → revoke →
     const [synced, verified] = await Promise.all([
       runLaissez(["sync", ...chainArgs(), "--region", "cn-nn", "--out", file("none.json")]),
       // Off the demo's defaults (--authority given) only the bundle knows the regions: the CN-NM bundle, asked for CN-XY.
-      runLaissez(["verify", "--bundle", file("nm-1.json"), "--region", "cn-xy", "--authority", demoAuthorityKey("CN-NM").address, "--state", file("state-xy.json"), "-"], { input: "x" }),
+      runLaissez(
+        [
+          "verify",
+          "--bundle",
+          file("nm-1.json"),
+          "--region",
+          "cn-xy",
+          "--authority",
+          demoAuthorityKey("CN-NM").address,
+          "--state",
+          file("state-xy.json"),
+          "-",
+        ],
+        { input: "x" },
+      ),
     ]);
-    expect([synced.code, synced.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-NN" for --region (did you mean CN-NM?); ${known}`)]);
-    expect([verified.code, verified.stderr]).toEqual([3, expect.stringContaining(`unknown region "CN-XY" for --region; ${known}`)]);
+    expect([synced.code, synced.stderr]).toEqual([
+      3,
+      expect.stringContaining(`unknown region "CN-NN" for --region (did you mean CN-NM?); ${known}`),
+    ]);
+    expect([verified.code, verified.stderr]).toEqual([
+      3,
+      expect.stringContaining(`unknown region "CN-XY" for --region; ${known}`),
+    ]);
   });
 
   it("a bundle past the type's maximum status age gives unknown, with the reason", async () => {
     const credential = await issue("HealthCode", { healthStatus: "green" });
     const { block } = await sync("CN-SH", "sh-5.json", "sh-4.json");
-    const token = await presentCredential({ credential, holder, signer: holderSigner(holderKey), issuedAt: block.timestamp + 3601, audience: regionAudience("CN-SH") });
+    const token = await presentCredential({
+      credential,
+      holder,
+      signer: holderSigner(holderKey),
+      issuedAt: block.timestamp + 3601,
+      audience: regionAudience("CN-SH"),
+    });
     const { code, v } = await verify("CN-SH", "sh-5.json", writeTemp(token), ["--now", String(block.timestamp + 3601)]);
     expect([code, v.verdict, v.reason]).toEqual([2, "unknown", "status_stale"]);
   });
 
   it("--format both: two formats on the same status bits; the SD-JWT VC discloses one claim, or what a challenge asks for; revoking it rejects both", async () => {
-    const run = await ok(["issue", "--type", "HealthCode", "--holder", holder, "--claims", JSON.stringify({ healthStatus: "green", givenName: "Mei" }), "--format", "both"], issuer.clientEnv);
+    const run = await ok(
+      [
+        "issue",
+        "--type",
+        "HealthCode",
+        "--holder",
+        holder,
+        "--claims",
+        JSON.stringify({ healthStatus: "green", givenName: "Mei" }),
+        "--format",
+        "both",
+      ],
+      issuer.clientEnv,
+    );
     const [jwtVc, sdJwtVc] = run.stdout.trim().split("\n") as [string, string];
     const sdPresentation = async (disclose = ["healthStatus"], challenge?: { audience: string; nonce: string }) =>
-      writeTemp(await presentSdJwtVc({ credential: sdJwtVc, disclose, signer: holderSigner(holderKey), issuedAt: Math.floor(Date.now() / 1000), ...(challenge ?? { audience: regionAudience("CN-SH") }) }));
+      writeTemp(
+        await presentSdJwtVc({
+          credential: sdJwtVc,
+          disclose,
+          signer: holderSigner(holderKey),
+          issuedAt: Math.floor(Date.now() / 1000),
+          ...(challenge ?? { audience: regionAudience("CN-SH") }),
+        }),
+      );
     await sync("CN-SH", "sh-6.json", "sh-5.json");
     let r = await verify("CN-SH", "sh-6.json", await sdPresentation());
-    expect([r.code, r.v.verdict, r.v.claims, r.v.withheld, r.v.format]).toEqual([0, "accept", { healthStatus: "green" }, 3, "sd_jwt_vc"]);
+    expect([r.code, r.v.verdict, r.v.claims, r.v.withheld, r.v.format]).toEqual([
+      0,
+      "accept",
+      { healthStatus: "green" },
+      3,
+      "sd_jwt_vc",
+    ]);
     expect((await verify("CN-SH", "sh-6.json", await present(jwtVc))).v.verdict).toBe("accept");
     // A challenge that asks for healthStatus: a presentation withholding it is refused, and the CLI says why.
     const challenge = { audience: "checkpoint:CN-SH:gate-3", nonce: "n-0123456789" };
     const asked = ["--audience", challenge.audience, "--nonce", challenge.nonce, "--claims", "healthStatus"];
     r = await verify("CN-SH", "sh-6.json", await sdPresentation(["givenName"], challenge), asked);
     expect([r.code, r.v.verdict, r.v.reason]).toEqual([1, "reject", "claims_not_disclosed"]);
-    const human = await runLaissez(["verify", "--bundle", file("sh-6.json"), "--region", "CN-SH", "--state", file("state-CN-SH.json"), ...asked, await sdPresentation(["givenName"], challenge)]);
-    expect(human.stdout).toMatch(/REJECT — claims_not_disclosed[\s\S]*did not show a claim this checkpoint asked for[\s\S]*not disclosed: healthStatus/);
+    const human = await runLaissez([
+      "verify",
+      "--bundle",
+      file("sh-6.json"),
+      "--region",
+      "CN-SH",
+      "--state",
+      file("state-CN-SH.json"),
+      ...asked,
+      await sdPresentation(["givenName"], challenge),
+    ]);
+    expect(human.stdout).toMatch(
+      /REJECT — claims_not_disclosed[\s\S]*did not show a claim this checkpoint asked for[\s\S]*not disclosed: healthStatus/,
+    );
     r = await verify("CN-SH", "sh-6.json", await sdPresentation(["healthStatus"], challenge), asked);
-    expect([r.code, r.v.verdict, r.v.claims, r.v.presentation?.mode]).toEqual([0, "accept", { healthStatus: "green" }, "challenge"]);
+    expect([r.code, r.v.verdict, r.v.claims, r.v.presentation?.mode]).toEqual([
+      0,
+      "accept",
+      { healthStatus: "green" },
+      "challenge",
+    ]);
     await changeStatus("revoke", sdJwtVc);
     await sync("CN-SH", "sh-7.json", "sh-6.json");
     r = await verify("CN-SH", "sh-7.json", await sdPresentation());

@@ -28,7 +28,13 @@ function sentinels(): { stateDir: string; deployments: string; intact(): boolean
   const deployments = mkdtempSync(join(tmpdir(), "laissez-guard-deployments-"));
   writeFileSync(join(stateDir, "system.json"), "running system's record");
   writeFileSync(join(deployments, "31337.json"), "running system's deployment");
-  return { stateDir, deployments, intact: () => readFileSync(join(stateDir, "system.json"), "utf8") === "running system's record" && readFileSync(join(deployments, "31337.json"), "utf8") === "running system's deployment" };
+  return {
+    stateDir,
+    deployments,
+    intact: () =>
+      readFileSync(join(stateDir, "system.json"), "utf8") === "running system's record" &&
+      readFileSync(join(deployments, "31337.json"), "utf8") === "running system's deployment",
+  };
 }
 
 describe("laissez up guards itself", () => {
@@ -37,12 +43,24 @@ describe("laissez up guards itself", () => {
     const busy = await occupy(base + 102); // the CN-SH checkpoint's port
     try {
       const s = sentinels();
-      const r = await runLaissez(["up", "--port", String(chainPort), "--base-port", String(base), "--state-dir", s.stateDir, "--deployments", s.deployments]);
+      const r = await runLaissez([
+        "up",
+        "--port",
+        String(chainPort),
+        "--base-port",
+        String(base),
+        "--state-dir",
+        s.stateDir,
+        "--deployments",
+        s.deployments,
+      ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`port ${base + 102} (checkpoint CN-SH) is already in use`);
       expect(s.intact()).toBe(true);
       expect(existsSync(join(s.stateDir, "laissez.lock"))).toBe(false); // its own lock released
-      expect(await new Promise((resolve) => occupy(chainPort).then((srv) => srv.close(() => resolve(true))))).toBe(true); // no chain was started
+      expect(await new Promise((resolve) => occupy(chainPort).then((srv) => srv.close(() => resolve(true))))).toBe(
+        true,
+      ); // no chain was started
     } finally {
       busy.close();
     }
@@ -54,16 +72,44 @@ describe("laissez up guards itself", () => {
     try {
       const s = sentinels();
       writeFileSync(join(s.stateDir, "laissez.lock"), `${holder.pid}\n`);
-      const held = await runLaissez(["up", "--port", String(chainPort), "--base-port", String(base), "--state-dir", s.stateDir, "--deployments", s.deployments]);
-      expect([held.code, held.stderr.includes(`in use by a running system (pid ${holder.pid})`), s.intact()]).toEqual([1, true, true]);
+      const held = await runLaissez([
+        "up",
+        "--port",
+        String(chainPort),
+        "--base-port",
+        String(base),
+        "--state-dir",
+        s.stateDir,
+        "--deployments",
+        s.deployments,
+      ]);
+      expect([held.code, held.stderr.includes(`in use by a running system (pid ${holder.pid})`), s.intact()]).toEqual([
+        1,
+        true,
+        true,
+      ]);
 
       // The holder is gone: its lock is stale. The start goes on to the ports (one is busy here, so it still stops there).
       holder.kill("SIGKILL");
       await new Promise((r) => holder.once("exit", r));
       const busy = await occupy(chainPort);
       try {
-        const stale = await runLaissez(["up", "--port", String(chainPort), "--base-port", String(base), "--state-dir", s.stateDir, "--deployments", s.deployments]);
-        expect([stale.code, stale.stderr.includes(`port ${chainPort} (the chain) is already in use`), s.intact()]).toEqual([1, true, true]);
+        const stale = await runLaissez([
+          "up",
+          "--port",
+          String(chainPort),
+          "--base-port",
+          String(base),
+          "--state-dir",
+          s.stateDir,
+          "--deployments",
+          s.deployments,
+        ]);
+        expect([
+          stale.code,
+          stale.stderr.includes(`port ${chainPort} (the chain) is already in use`),
+          s.intact(),
+        ]).toEqual([1, true, true]);
       } finally {
         busy.close();
       }
@@ -95,7 +141,11 @@ describe("laissez up guards itself", () => {
       expect([system.rpc, system.chainPid]).toEqual([anvil.url, undefined]);
       const zj = system.agencies[0]!;
       const call = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(zj.url + path, { method, headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        const res = await fetch(zj.url + path, {
+          method,
+          headers: { authorization: `Bearer ${zj.token}`, "content-type": "application/json" },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
         return { status: res.status, json: (await res.json()) as Record<string, unknown> };
       };
       const until = async (what: () => Promise<boolean>) => {
@@ -105,7 +155,11 @@ describe("laissez up guards itself", () => {
         }
       };
       const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
-      const issued = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+      const issued = await call("POST", "/credentials", {
+        type: "HealthCode",
+        subject: holder,
+        claims: { healthStatus: "green" },
+      });
       expect(issued.status).toBe(201);
       await new Promise((r) => setTimeout(r, 1500)); // anvil dumps its state every second
 
@@ -115,10 +169,17 @@ describe("laissez up guards itself", () => {
       await until(async () => (await call("GET", "/health")).json.status === "degraded");
       const revoke = await call("POST", "/credentials/status", { action: "revoke", ids: [issued.json.id] });
       expect([revoke.status, revoke.json.state]).toEqual([202, "pending"]);
-      expect(await Promise.race([system.chainLost, new Promise((r) => setTimeout(() => r("not lost"), 200))])).toBe("not lost");
+      expect(await Promise.race([system.chainLost, new Promise((r) => setTimeout(() => r("not lost"), 200))])).toBe(
+        "not lost",
+      );
 
       anvil = await startAnvil({ port: anvil.port, state });
-      const anchored = async () => ((await call("GET", `/credentials/${encodeURIComponent(issued.json.id as string)}`)).json.requests as { state: string }[])[0]?.state === "anchored";
+      const anchored = async () =>
+        (
+          (await call("GET", `/credentials/${encodeURIComponent(issued.json.id as string)}`)).json.requests as {
+            state: string;
+          }[]
+        )[0]?.state === "anchored";
       await until(async () => (await anchored()) && (await call("GET", "/health")).json.status === "ok");
     } finally {
       await system.stop();

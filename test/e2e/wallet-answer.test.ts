@@ -16,12 +16,33 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { challengeText, decodeJwt, deserializeBundle, expandPresentation, expandSdJwtPresentation, nobleVerifier, p256DidKey, splitSdJwt, type SerializedBundle, type SignedEnvelope } from "../../core/index.ts";
+import {
+  challengeText,
+  decodeJwt,
+  deserializeBundle,
+  expandPresentation,
+  expandSdJwtPresentation,
+  nobleVerifier,
+  p256DidKey,
+  splitSdJwt,
+  type SerializedBundle,
+  type SignedEnvelope,
+} from "../../core/index.ts";
 import type { RunningSystem } from "../../scripts/system.ts";
 import { checkReceived } from "../../wallet/receive.ts";
 import { qrPng, readQrPng } from "../../scripts/qr-file.ts";
 import { audit, describeFindings } from "../helpers/a11y.ts";
-import { launchChromium, newContext, ready, SHOTS, shot, stillVideoY4m, watchErrors, type Locale, type Size } from "../helpers/browser.ts";
+import {
+  launchChromium,
+  newContext,
+  ready,
+  SHOTS,
+  shot,
+  stillVideoY4m,
+  watchErrors,
+  type Locale,
+  type Size,
+} from "../helpers/browser.ts";
 import { startTestSystem } from "../helpers/system.ts";
 
 let system: RunningSystem;
@@ -32,8 +53,20 @@ const REVIEW = process.env.LAISSEZ_SHOTS_DIR;
 const HEALTH = { healthStatus: "green", givenName: "Mei", familyName: "Li" };
 const HIDPI = { deviceScaleFactor: 2 };
 
-async function api(url: string, token: string | undefined, body?: unknown, method = body ? "POST" : "GET"): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+async function api(
+  url: string,
+  token: string | undefined,
+  body?: unknown,
+  method = body ? "POST" : "GET",
+): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return (await res.json()) as Record<string, unknown>;
 }
@@ -49,7 +82,12 @@ async function keep(page: Page, name: string, fullPage = true): Promise<void> {
   }
 }
 
-async function openWallet(size: Size, locale: Locale, extra: Parameters<Browser["newContext"]>[0] = {}, on: Browser = browser): Promise<{ context: BrowserContext; page: Page }> {
+async function openWallet(
+  size: Size,
+  locale: Locale,
+  extra: Parameters<Browser["newContext"]>[0] = {},
+  on: Browser = browser,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await newContext(on, size, locale, extra);
   const page = watchErrors(await context.newPage(), errors, `wallet-${size}-${locale}`);
   await page.goto(`${system.wallet}/`);
@@ -58,7 +96,11 @@ async function openWallet(size: Size, locale: Locale, extra: Parameters<Browser[
 }
 
 /** Receives an offer through the wallet's own form, as `copies` copies. */
-async function receive(page: Page, offer: { type: string; claims: Record<string, unknown>; format?: string }, copies = 1): Promise<void> {
+async function receive(
+  page: Page,
+  offer: { type: string; claims: Record<string, unknown>; format?: string },
+  copies = 1,
+): Promise<void> {
   const { offerUri } = await api(`${zj().url}/offers`, zj().token, offer);
   const before = await page.locator("article.card").count();
   await page.fill("#offer", offerUri as string);
@@ -70,12 +112,18 @@ async function receive(page: Page, offer: { type: string; claims: Record<string,
 
 /** A fresh challenge from the CN-SH checkpoint service, as the QR text its page shows. */
 async function challenge(claims: string[]): Promise<{ text: string; nonce: string; audience: string }> {
-  const c = (await api(`${checkpoint()}/challenges${claims.length ? `?claims=${claims.join(",")}` : ""}`, undefined, undefined, "POST")) as { audience: string; nonce: string; expiresAt: number; claims: string[] };
+  const c = (await api(
+    `${checkpoint()}/challenges${claims.length ? `?claims=${claims.join(",")}` : ""}`,
+    undefined,
+    undefined,
+    "POST",
+  )) as { audience: string; nonce: string; expiresAt: number; claims: string[] };
   return { text: challengeText(c), nonce: c.nonce, audience: c.audience };
 }
 
 async function paste(page: Page, text: string): Promise<void> {
-  if ((await page.getAttribute("details.answer-paste", "open")) === null) await page.click("details.answer-paste summary");
+  if ((await page.getAttribute("details.answer-paste", "open")) === null)
+    await page.click("details.answer-paste summary");
   await page.fill("#challenge-text", text);
   await page.click("#challenge-read");
 }
@@ -84,7 +132,10 @@ async function paste(page: Page, text: string): Promise<void> {
 async function qrText(page: Page): Promise<string> {
   await page.waitForSelector("#qr svg");
   const text = readQrPng(await page.locator("#qr svg").screenshot());
-  expect(text, `QR version ${await page.getAttribute("#qr", "data-version")}, ${JSON.stringify(await page.locator("#qr svg").boundingBox())}`).toBeTruthy();
+  expect(
+    text,
+    `QR version ${await page.getAttribute("#qr", "data-version")}, ${JSON.stringify(await page.locator("#qr svg").boundingBox())}`,
+  ).toBeTruthy();
   return text as string;
 }
 
@@ -97,7 +148,11 @@ function linkable(text: string): { holder: string; id: string; status: string } 
   const vp = decodeJwt(expandPresentation(text)).payload;
   const inner = (vp.vp as { verifiableCredential: string[] }).verifiableCredential[0]!;
   const vc = decodeJwt(inner).payload;
-  return { holder: String(vp.iss), id: String(vc.jti), status: JSON.stringify((vc.vc as { credentialStatus: unknown }).credentialStatus) };
+  return {
+    holder: String(vp.iss),
+    id: String(vc.jti),
+    status: JSON.stringify((vc.vc as { credentialStatus: unknown }).credentialStatus),
+  };
 }
 
 beforeAll(async () => {
@@ -125,7 +180,9 @@ describe("the web wallet answers a checkpoint's request", () => {
     const choices = page.locator("#request-choice label.choice");
     expect(await choices.count()).toBe(2);
     expect(await choices.nth(0).textContent()).toContain("只出示：健康状态。不出示：名、姓。");
-    expect(await choices.nth(1).textContent()).toContain("此证件无法只出示部分信息：核验点将看到全部信息（健康状态、名、姓）。");
+    expect(await choices.nth(1).textContent()).toContain(
+      "此证件无法只出示部分信息：核验点将看到全部信息（健康状态、名、姓）。",
+    );
     expect(await page.textContent("#request-agree")).toBe("出示二维码");
     await choices.nth(1).click();
     expect(await page.textContent("#request-agree")).toBe("出示全部信息");
@@ -172,7 +229,9 @@ describe("the web wallet answers a checkpoint's request", () => {
     const answer = await wallet.locator("#qr svg").screenshot();
     const before = Number((await officer.getAttribute("#verdict", "data-scan")) ?? "0");
     await officer.setInputFiles("#image", { name: "answer.png", mimeType: "image/png", buffer: answer });
-    await expect.poll(async () => Number((await officer.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 }).toBe(before + 1);
+    await expect
+      .poll(async () => Number((await officer.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 })
+      .toBe(before + 1);
     expect(await officer.getAttribute("#verdict", "data-verdict")).toBe("accept");
     expect(await officer.textContent("[data-claim=healthStatus]")).toBe("绿码");
     expect(await officer.locator("#verdict-claims dd").count()).toBe(1);
@@ -186,7 +245,16 @@ describe("the web wallet answers a checkpoint's request", () => {
     for (const [text, outcome, words] of [
       ["LZCH1:checkpoint%3AX/short/1/", "malformed", "This request cannot be read"],
       ["hello", "not_challenge", "This is not a checkpoint's request"],
-      [challengeText({ audience: "checkpoint:CN-SH:gate-1", nonce: "A".repeat(22), expiresAt: Math.floor(Date.now() / 1000) - 5, claims: [] }), "expired", "This request expired at"],
+      [
+        challengeText({
+          audience: "checkpoint:CN-SH:gate-1",
+          nonce: "A".repeat(22),
+          expiresAt: Math.floor(Date.now() / 1000) - 5,
+          claims: [],
+        }),
+        "expired",
+        "This request expired at",
+      ],
     ] as const) {
       await paste(page, text);
       await page.waitForSelector(`#challenge-result[data-outcome=${outcome}]`);
@@ -195,13 +263,19 @@ describe("the web wallet answers a checkpoint's request", () => {
     }
     // A picture of the checkpoint's screen.
     const asked = await challenge([]);
-    await page.setInputFiles("#challenge-image", { name: "request.png", mimeType: "image/png", buffer: await qrPng(asked.text) });
+    await page.setInputFiles("#challenge-image", {
+      name: "request.png",
+      mimeType: "image/png",
+      buffer: await qrPng(asked.text),
+    });
     await page.waitForSelector("#request:not([hidden])", { timeout: 60_000 });
     expect(await page.textContent("[data-fact=claims]")).toBe("The whole credential (every detail)");
     expect(await page.textContent("#request-agree")).toBe("Show every detail");
     await page.click("#request-agree");
     const text = await qrText(page);
-    expect(await page.textContent("#qr-withheld")).toBe("This credential shows every detail: its format cannot show only part of it.");
+    expect(await page.textContent("#qr-withheld")).toBe(
+      "This credential shows every detail: its format cannot show only part of it.",
+    );
     const verdict = await verifyAt(text, { nonce: asked.nonce });
     expect(verdict.verdict).toBe("accept");
     await page.click("#qr-close");
@@ -209,8 +283,15 @@ describe("the web wallet answers a checkpoint's request", () => {
 
     // The camera, with Chromium's fake device showing the checkpoint's request.
     const cameraRequest = await challenge(["healthStatus"]);
-    const video = stillVideoY4m(await qrPng(cameraRequest.text), join(mkdtempSync(join(tmpdir(), "laissez-cam-")), "request.y4m"));
-    const camBrowser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${video}`]);
+    const video = stillVideoY4m(
+      await qrPng(cameraRequest.text),
+      join(mkdtempSync(join(tmpdir(), "laissez-cam-")), "request.y4m"),
+    );
+    const camBrowser = await launchChromium([
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
     try {
       const cam = await openWallet("phone", "en", { permissions: ["camera"] }, camBrowser);
       await receive(cam.page, { type: "HealthCode", claims: HEALTH, format: "sd_jwt_vc" });
@@ -231,7 +312,9 @@ describe("per-credential keys and batch copies in the web wallet (issue 15 item 
   it("three copies: three presentations with three holder keys, ids and status indices; the fourth is refused and the card says so", async () => {
     const { context, page } = await openWallet("phone", "zh-CN");
     await receive(page, { type: "HealthCode", claims: HEALTH }, 3);
-    expect(await page.textContent("#receive-result")).toBe("已领取：浙江省卫生健康委员会签发的健康码，共 3 份，每份只出示一次。");
+    expect(await page.textContent("#receive-result")).toBe(
+      "已领取：浙江省卫生健康委员会签发的健康码，共 3 份，每份只出示一次。",
+    );
     const card = page.locator("article.card");
     expect(await card.locator(".copies").getAttribute("data-unused")).toBe("3");
     const seen: ReturnType<typeof linkable>[] = [];
@@ -248,7 +331,9 @@ describe("per-credential keys and batch copies in the web wallet (issue 15 item 
     for (const k of ["holder", "id", "status"] as const) expect(new Set(seen.map((s) => s[k])).size, k).toBe(3);
     // The fourth: every copy was shown once; the wallet refuses rather than link the sightings.
     expect(await card.locator("button.show-qr").isDisabled()).toBe(true);
-    expect(await card.locator(".copies").textContent()).toBe("3 份都已出示过。请向发证机关重新领取一批：再次出示用过的副本会让核验点把您的几次出示联系起来。");
+    expect(await card.locator(".copies").textContent()).toBe(
+      "3 份都已出示过。请向发证机关重新领取一批：再次出示用过的副本会让核验点把您的几次出示联系起来。",
+    );
     await keep(page, "wallet-zh-phone-copies-used-up");
     // Used stays used across a reload (IndexedDB).
     await page.reload();
@@ -281,17 +366,51 @@ describe("per-credential keys and batch copies in the web wallet (issue 15 item 
     // The old layout: one non-extractable pair under "holder", a credential bound to it.
     const publicKey = await page.evaluate(async () => {
       const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-      const db = await new Promise<IDBDatabase>((resolve, reject) => Object.assign(indexedDB.open("laissez-wallet", 1), { onsuccess(this: IDBOpenDBRequest) { resolve(this.result); }, onerror: reject }));
-      await new Promise((resolve, reject) => Object.assign(db.transaction("keys", "readwrite").objectStore("keys").put(pair, "holder"), { onsuccess: resolve, onerror: reject }));
+      const db = await new Promise<IDBDatabase>((resolve, reject) =>
+        Object.assign(indexedDB.open("laissez-wallet", 1), {
+          onsuccess(this: IDBOpenDBRequest) {
+            resolve(this.result);
+          },
+          onerror: reject,
+        }),
+      );
+      await new Promise((resolve, reject) =>
+        Object.assign(db.transaction("keys", "readwrite").objectStore("keys").put(pair, "holder"), {
+          onsuccess: resolve,
+          onerror: reject,
+        }),
+      );
       return [...new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey))];
     });
     const did = p256DidKey(Uint8Array.from(publicKey));
-    const issued = await api(`${zj().url}/credentials`, zj().token, { type: "HealthCode", subject: did, claims: HEALTH });
-    const envelope = (await api(`${system.checkpoints["CN-ZJ"]}/bundle`, undefined)) as unknown as SignedEnvelope<SerializedBundle>;
-    const stored = checkReceived(issued.credential as string, did, { now: Math.floor(Date.now() / 1000), verify: { bundle: deserializeBundle(envelope.payload), verifier: nobleVerifier } });
+    const issued = await api(`${zj().url}/credentials`, zj().token, {
+      type: "HealthCode",
+      subject: did,
+      claims: HEALTH,
+    });
+    const envelope = (await api(
+      `${system.checkpoints["CN-ZJ"]}/bundle`,
+      undefined,
+    )) as unknown as SignedEnvelope<SerializedBundle>;
+    const stored = checkReceived(issued.credential as string, did, {
+      now: Math.floor(Date.now() / 1000),
+      verify: { bundle: deserializeBundle(envelope.payload), verifier: nobleVerifier },
+    });
     await page.evaluate(async (credential) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => Object.assign(indexedDB.open("laissez-wallet", 1), { onsuccess(this: IDBOpenDBRequest) { resolve(this.result); }, onerror: reject }));
-      await new Promise((resolve, reject) => Object.assign(db.transaction("credentials", "readwrite").objectStore("credentials").put(credential), { onsuccess: resolve, onerror: reject }));
+      const db = await new Promise<IDBDatabase>((resolve, reject) =>
+        Object.assign(indexedDB.open("laissez-wallet", 1), {
+          onsuccess(this: IDBOpenDBRequest) {
+            resolve(this.result);
+          },
+          onerror: reject,
+        }),
+      );
+      await new Promise((resolve, reject) =>
+        Object.assign(db.transaction("credentials", "readwrite").objectStore("credentials").put(credential), {
+          onsuccess: resolve,
+          onerror: reject,
+        }),
+      );
     }, stored);
     await page.reload();
     await ready(page);
@@ -312,9 +431,16 @@ describe("per-credential keys and batch copies in the web wallet (issue 15 item 
 describe("the new views, looked at and audited", () => {
   it("request, claim picker with the not-disclosed line, bound QR, copies card: zh and en, phone and desktop; axe and keyboard", async () => {
     const findings: string[] = [];
-    for (const [size, first] of [["phone", "zh-CN"], ["desktop", "en"]] as const) {
+    for (const [size, first] of [
+      ["phone", "zh-CN"],
+      ["desktop", "en"],
+    ] as const) {
       // The desktop shots at 1280×800, a laptop's screen.
-      const { context, page } = await openWallet(size, first, size === "desktop" ? { viewport: { width: 1280, height: 800 } } : {});
+      const { context, page } = await openWallet(
+        size,
+        first,
+        size === "desktop" ? { viewport: { width: 1280, height: 800 } } : {},
+      );
       await receive(page, { type: "HealthCode", claims: HEALTH, format: "sd_jwt_vc" });
       await receive(page, { type: "HealthCode", claims: HEALTH }, 3);
       for (const lang of first === "zh-CN" ? (["zh-CN", "en"] as const) : (["en", "zh-CN"] as const)) {
@@ -341,7 +467,9 @@ describe("the new views, looked at and audited", () => {
         await page.locator("article.card:not(:has(.copies))").locator("button.show-qr").click();
         await page.waitForSelector("#qr svg");
         await page.click("#qr-claims input[name=givenName]");
-        await expect.poll(() => page.textContent("#qr-withheld")).toBe(lang === "en" ? "Not shown: Family name" : "不出示：姓");
+        await expect
+          .poll(() => page.textContent("#qr-withheld"))
+          .toBe(lang === "en" ? "Not shown: Family name" : "不出示：姓");
         await keep(page, `wallet-${tag}-claim-picker`, false);
         const pickerFindings = await audit(page, lang, { keyboard: false });
         if (pickerFindings.length) findings.push(`picker ${tag}:\n${describeFindings(pickerFindings)}`);

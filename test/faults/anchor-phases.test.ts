@@ -40,7 +40,17 @@ async function startService(env: NodeJS.ProcessEnv = {}): Promise<void> {
   const child = spawn(process.execPath, [join(ROOT, "scripts/laissez.ts"), "issuer", "serve", "--agency", "0"], {
     cwd: ROOT,
     stdio: "ignore",
-    env: { ...process.env, LAISSEZ_RPC_URL: proxy.url, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_LOG: "off", LAISSEZ_ANCHOR_INTERVAL_MS: "50", LAISSEZ_RPC_TIMEOUT_MS: "30000", ...env },
+    env: {
+      ...process.env,
+      LAISSEZ_RPC_URL: proxy.url,
+      LAISSEZ_DEPLOYMENTS: deployments,
+      LAISSEZ_DB: db,
+      LAISSEZ_PORT: String(port),
+      LAISSEZ_LOG: "off",
+      LAISSEZ_ANCHOR_INTERVAL_MS: "50",
+      LAISSEZ_RPC_TIMEOUT_MS: "30000",
+      ...env,
+    },
   });
   const url = `http://127.0.0.1:${port}`;
   await until(async () => {
@@ -68,13 +78,22 @@ async function until(what: () => Promise<boolean> | boolean, ms = 120_000): Prom
 }
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(service!.url + path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(service!.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 /** The store as the killed process left it. */
-function stored(id: string): Promise<{ state: string | undefined; batch: { state: string; rawTx: string; txHash: string } | undefined }> {
-  return withStoreAt(db, async (s) => ({ state: (await s.outbox.statusOf(id)).at(-1)?.state, batch: await s.outbox.latestBatchOf(id) }));
+function stored(
+  id: string,
+): Promise<{ state: string | undefined; batch: { state: string; rawTx: string; txHash: string } | undefined }> {
+  return withStoreAt(db, async (s) => ({
+    state: (await s.outbox.statusOf(id)).at(-1)?.state,
+    batch: await s.outbox.latestBatchOf(id),
+  }));
 }
 
 const ledger = () => {
@@ -98,11 +117,48 @@ afterAll(async () => {
 });
 
 /** Each phase: the call held, where, and what the store says at the kill. */
-const PHASES: { name: string; method: string; at: HoldPoint; after?: string; outbox: string; batch: string | undefined; nodeHasIt: boolean }[] = [
-  { name: "accepted, nothing signed yet (the batch being sized)", method: "eth_estimateGas", at: "request", outbox: "pending", batch: undefined, nodeHasIt: false },
-  { name: "signed and stored, not broadcast", method: "eth_sendRawTransaction", at: "request", outbox: "sending", batch: "signed", nodeHasIt: false },
-  { name: "broadcast, the node's answer not received", method: "eth_sendRawTransaction", at: "response", outbox: "sending", batch: "signed", nodeHasIt: true },
-  { name: "sent, awaiting its receipt", method: "eth_getTransactionReceipt", at: "response", after: "eth_sendRawTransaction", outbox: "sending", batch: "signed", nodeHasIt: true },
+const PHASES: {
+  name: string;
+  method: string;
+  at: HoldPoint;
+  after?: string;
+  outbox: string;
+  batch: string | undefined;
+  nodeHasIt: boolean;
+}[] = [
+  {
+    name: "accepted, nothing signed yet (the batch being sized)",
+    method: "eth_estimateGas",
+    at: "request",
+    outbox: "pending",
+    batch: undefined,
+    nodeHasIt: false,
+  },
+  {
+    name: "signed and stored, not broadcast",
+    method: "eth_sendRawTransaction",
+    at: "request",
+    outbox: "sending",
+    batch: "signed",
+    nodeHasIt: false,
+  },
+  {
+    name: "broadcast, the node's answer not received",
+    method: "eth_sendRawTransaction",
+    at: "response",
+    outbox: "sending",
+    batch: "signed",
+    nodeHasIt: true,
+  },
+  {
+    name: "sent, awaiting its receipt",
+    method: "eth_getTransactionReceipt",
+    at: "response",
+    after: "eth_sendRawTransaction",
+    outbox: "sending",
+    batch: "signed",
+    nodeHasIt: true,
+  },
 ];
 
 /** Until anvil's state file holds the chain's head: a kill then loses nothing but what comes after. */
@@ -110,7 +166,11 @@ async function chainDumped(): Promise<void> {
   const head = Number(await anvil.rpc<string>("eth_blockNumber"));
   await until(() => {
     try {
-      return Number((JSON.parse(readFileSync(chainState, "utf8")) as { best_block_number: number | string }).best_block_number) >= head;
+      return (
+        Number(
+          (JSON.parse(readFileSync(chainState, "utf8")) as { best_block_number: number | string }).best_block_number,
+        ) >= head
+      );
     } catch {
       return false; // being written
     }
@@ -138,7 +198,11 @@ describe.each(KILLED)("$who SIGKILLed at each phase of anchoring", ({ who, kill 
       if (!service || service.child.exitCode !== null) await startService();
       // Earlier phases' blocks are in the chain's state file: only this phase's transaction may be lost with the kill.
       await chainDumped();
-      const issued = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+      const issued = await call("POST", "/credentials", {
+        type: "HealthCode",
+        subject: holder,
+        claims: { healthStatus: "green" },
+      });
       expect(issued.status).toBe(201);
       const id = issued.json.id as string;
       const { list, index } = (issued.json.status as { revocation: { list: number; index: number } }).revocation;
@@ -170,7 +234,11 @@ describe.each(KILLED)("$who SIGKILLed at each phase of anchoring", ({ who, kill 
       expect(updates).toHaveLength(1); // exactly once
       if (atKill.batch) expect(updates[0]!.transactionHash).toBe(atKill.batch.txHash); // the bytes signed before the kill
       const record = await call("GET", `/credentials/${encodeURIComponent(id)}`);
-      expect((record.json.requests as { state: string; transaction: string; block: number }[])[0]).toMatchObject({ state: "anchored", transaction: updates[0]!.transactionHash, block: updates[0]!.blockNumber });
+      expect((record.json.requests as { state: string; transaction: string; block: number }[])[0]).toMatchObject({
+        state: "anchored",
+        transaction: updates[0]!.transactionHash,
+        block: updates[0]!.blockNumber,
+      });
       provider.destroy();
     }, 300_000);
   }
@@ -183,14 +251,22 @@ describe("a chain restarted without its last blocks (a node that lost unflushed 
     await chainDumped();
     const older = join(dir, "chain-state-older.json");
     copyFileSync(chainState, older);
-    const issued = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+    const issued = await call("POST", "/credentials", {
+      type: "HealthCode",
+      subject: holder,
+      claims: { healthStatus: "green" },
+    });
     const id = issued.json.id as string;
     const { list, index } = (issued.json.status as { revocation: { list: number; index: number } }).revocation;
     expect((await call("POST", "/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
     await until(async () => (await stored(id)).state === "anchored");
     const firstHash = (await stored(id)).batch!.txHash;
 
-    const second = await call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+    const second = await call("POST", "/credentials", {
+      type: "HealthCode",
+      subject: holder,
+      claims: { healthStatus: "green" },
+    });
 
     // The node dies while the worker has work (a revocation taken meanwhile), and comes back from
     // a state file older than the anchored revocation's block. (An idle worker asks the node
@@ -199,14 +275,23 @@ describe("a chain restarted without its last blocks (a node that lost unflushed 
     anvil.child.kill("SIGKILL");
     await exited;
     expect((await call("POST", "/credentials/status", { action: "revoke", ids: [second.json.id] })).status).toBe(202);
-    await until(async () => ((await call("GET", "/health")).json as { anchoring: { lastError: unknown } }).anchoring.lastError !== null);
+    await until(
+      async () =>
+        ((await call("GET", "/health")).json as { anchoring: { lastError: unknown } }).anchoring.lastError !== null,
+    );
     copyFileSync(older, chainState);
     anvil = await startAnvil({ port: anvil.port, state: chainState });
     const { provider, status } = ledger();
     expect(await provider.getTransactionReceipt(firstHash)).toBeNull(); // the chain lost it
 
     // Re-queued and anchored again (the same nonce and calldata may well sign to the same bytes), now with a receipt on this chain.
-    await until(async () => (await stored(id)).state === "anchored" && (await stored(second.json.id as string)).state === "anchored" && (await status.getFunction("isSet")(list, index)), 20_000);
+    await until(
+      async () =>
+        (await stored(id)).state === "anchored" &&
+        (await stored(second.json.id as string)).state === "anchored" &&
+        (await status.getFunction("isSet")(list, index)),
+      20_000,
+    );
     expect((await provider.getTransactionReceipt((await stored(id)).batch!.txHash))?.status).toBe(1);
     const health = (await call("GET", "/health")).json as { anchoring: { requeued: Record<string, number> } };
     expect(health.anchoring.requeued.lost).toBe(1);

@@ -29,7 +29,11 @@ let token: string;
 let firstDeployment: string;
 
 async function startChain(): Promise<void> {
-  chain = spawn(process.execPath, [join(ROOT, "scripts/laissez.ts"), "chain", "--port", String(chainPort)], { cwd: ROOT, stdio: "ignore", detached: true });
+  chain = spawn(process.execPath, [join(ROOT, "scripts/laissez.ts"), "chain", "--port", String(chainPort)], {
+    cwd: ROOT,
+    stdio: "ignore",
+    detached: true,
+  });
   await waitForRpc(`http://127.0.0.1:${chainPort}`, 120_000);
 }
 /** A fresh node has nothing: deploy and seed again; the deterministic keys put the contracts at the same addresses. */
@@ -99,18 +103,28 @@ async function call(method: string, path: string, body?: unknown) {
   const json = (await res.json()) as Record<string, unknown>;
   return { status: res.status, json, code: (json.error as { code?: string } | undefined)?.code };
 }
-const issue = () => call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
+const issue = () =>
+  call("POST", "/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } });
 const revoke = (id: string) => call("POST", "/credentials/status", { action: "revoke", ids: [id] });
 const health = async () => {
   const res = await fetch(`${service!.url}/health`);
-  return { status: res.status, json: (await res.json()) as { status: string; anchoring?: { lastError: unknown; requeued: Record<string, number>; lastReconcile: unknown } } };
+  return {
+    status: res.status,
+    json: (await res.json()) as {
+      status: string;
+      anchoring?: { lastError: unknown; requeued: Record<string, number>; lastReconcile: unknown };
+    },
+  };
 };
 const credentialCount = () => withStoreAt(db, (s) => s.credentials.count());
 const stateOf = (id: string) => withStoreAt(db, async (s) => (await s.outbox.statusOf(id)).at(-1)?.state);
 async function until(what: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await what())) {
-    if (Date.now() > deadline) throw new Error(`condition not reached in time; issuer log tail: ${readFileSync(join(dir, "issuer.log"), "utf8").slice(-1500)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not reached in time; issuer log tail: ${readFileSync(join(dir, "issuer.log"), "utf8").slice(-1500)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -119,7 +133,10 @@ async function revokedOnChain(id: string): Promise<boolean> {
   const { revocation } = (await withStoreAt(db, (s) => s.credentials.get(id)))!;
   const provider = connectRpc(`http://127.0.0.1:${chainPort}`, { timeoutMs: 5000, chainId: 31337 });
   try {
-    return (await connectLedger(readDeployment(31337, deployments), provider).status.getFunction("isSet")(revocation.list, revocation.index)) as boolean;
+    return (await connectLedger(readDeployment(31337, deployments), provider).status.getFunction("isSet")(
+      revocation.list,
+      revocation.index,
+    )) as boolean;
   } finally {
     provider.destroy();
   }
@@ -168,7 +185,12 @@ describe("the issuer service when the chain fails", () => {
     await expectDegraded(second);
 
     await startResetChain();
-    await until(async () => (await stateOf(second)) === "anchored" && (await stateOf(first)) === "anchored" && (await revokedOnChain(first)));
+    await until(
+      async () =>
+        (await stateOf(second)) === "anchored" &&
+        (await stateOf(first)) === "anchored" &&
+        (await revokedOnChain(first)),
+    );
     expect(await revokedOnChain(second)).toBe(true);
     const h = await health();
     expect(h.json.status).toBe("ok");
@@ -180,7 +202,11 @@ describe("the issuer service when the chain fails", () => {
     const id = await issued();
     const other = await issued();
     const rpc = (method: string, params: unknown[]) =>
-      fetch(`http://127.0.0.1:${chainPort}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+      fetch(`http://127.0.0.1:${chainPort}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
     await rpc("evm_setAutomine", [false]); // test-only: the batch is sent and never mined
     expect((await revoke(id)).status).toBe(202);
     await until(async () => (await stateOf(id)) === "sending");
@@ -189,7 +215,13 @@ describe("the issuer service when the chain fails", () => {
     expect(await stateOf(id)).not.toBe("anchored");
 
     await startResetChain();
-    await until(async () => (await stateOf(id)) === "anchored" && (await stateOf(other)) === "anchored" && (await revokedOnChain(id)) && (await revokedOnChain(other)));
+    await until(
+      async () =>
+        (await stateOf(id)) === "anchored" &&
+        (await stateOf(other)) === "anchored" &&
+        (await revokedOnChain(id)) &&
+        (await revokedOnChain(other)),
+    );
     // Both resets lost an anchored batch; the stale transaction was refused (nonce ahead) or landed once.
     expect((await health()).json.anchoring!.requeued.lost).toBeGreaterThanOrEqual(2);
     expectAlive();
@@ -224,7 +256,8 @@ describe("the issuer service when the chain fails", () => {
     expect((await issue()).status).toBe(201);
     // Never anchored without a receipt: every batch still marked anchored is on the chain we talk to now.
     const provider = connectRpc(`http://127.0.0.1:${chainPort}`, { timeoutMs: 5000, chainId: 31337 });
-    for (const b of await withStoreAt(db, (s) => s.outbox.batches("anchored"))) expect((await provider.getTransactionReceipt(b.txHash))?.status).toBe(1);
+    for (const b of await withStoreAt(db, (s) => s.outbox.batches("anchored")))
+      expect((await provider.getTransactionReceipt(b.txHash))?.status).toBe(1);
     provider.destroy();
     expectAlive();
   }, 600_000);

@@ -35,11 +35,26 @@ function serve(env: NodeJS.ProcessEnv, rpc: string) {
     const child = spawn(process.execPath, [join(ROOT, "scripts/laissez.ts"), "issuer", "serve", "--agency", "0"], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, LAISSEZ_RPC_URL: rpc, LAISSEZ_DEPLOYMENTS: deployments, LAISSEZ_DB: join(mkdtempSync(join(dir, "db-")), "issuer.db"), LAISSEZ_PORT: String(p), LAISSEZ_LOG: "off", LAISSEZ_RPC_TIMEOUT_MS: "1000", ...env },
+      env: {
+        ...process.env,
+        LAISSEZ_RPC_URL: rpc,
+        LAISSEZ_DEPLOYMENTS: deployments,
+        LAISSEZ_DB: join(mkdtempSync(join(dir, "db-")), "issuer.db"),
+        LAISSEZ_PORT: String(p),
+        LAISSEZ_LOG: "off",
+        LAISSEZ_RPC_TIMEOUT_MS: "1000",
+        ...env,
+      },
     });
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    return { url: `http://127.0.0.1:${p}`, child, exited, stderr: () => stderr, stop: () => (child.exitCode === null ? (child.kill("SIGKILL"), exited) : exited) };
+    return {
+      url: `http://127.0.0.1:${p}`,
+      child,
+      exited,
+      stderr: () => stderr,
+      stop: () => (child.exitCode === null ? (child.kill("SIGKILL"), exited) : exited),
+    };
   });
 }
 
@@ -64,9 +79,16 @@ function forward(port: number, target: number): Promise<Server> {
 describe("an issuer holding a governing key", () => {
   it("refuses to start with any governing variable in its environment, naming it (never its value)", async () => {
     const key = demoAuthorityKey("CN-SH").privateKey;
-    const variables = ["LAISSEZ_AUTHORITY_KEY", "LAISSEZ_IDENTITY_OWNER_KEY", "LAISSEZ_DEPLOYER_KEY", "LAISSEZ_AGENCY_KEY"];
+    const variables = [
+      "LAISSEZ_AUTHORITY_KEY",
+      "LAISSEZ_IDENTITY_OWNER_KEY",
+      "LAISSEZ_DEPLOYER_KEY",
+      "LAISSEZ_AGENCY_KEY",
+    ];
     // All at once, each given two minutes to exit (a loaded machine starts Node slowly; the old code never exits).
-    const runs = await Promise.all(variables.map(async (variable) => ({ variable, s: await serve({ [variable]: key }, anvil.url) })));
+    const runs = await Promise.all(
+      variables.map(async (variable) => ({ variable, s: await serve({ [variable]: key }, anvil.url) })),
+    );
     const codes = await Promise.all(runs.map(({ s }) => exitWithin(s, 120_000)));
     runs.forEach(({ variable, s }, i) => {
       expect(codes[i], `${variable}: ${s.stderr()}`).not.toBe("running");
@@ -86,12 +108,21 @@ describe("an issuer holding a governing key", () => {
 
   it("started with the chain down: checks custody as soon as the chain answers, and /health says unhealthy with the reason code", async () => {
     const port = await freePort();
-    const s = await serve({ LAISSEZ_STATUS_WRITER_KEY: agencyControllerKey(1).privateKey, LAISSEZ_SIGNING_METHOD: "delegate-1" }, `http://127.0.0.1:${port}`);
+    const s = await serve(
+      { LAISSEZ_STATUS_WRITER_KEY: agencyControllerKey(1).privateKey, LAISSEZ_SIGNING_METHOD: "delegate-1" },
+      `http://127.0.0.1:${port}`,
+    );
     let proxy: Server | undefined;
     try {
       const health = async () => {
         const res = await fetch(`${s.url}/health`);
-        return { status: res.status, json: (await res.json()) as { status: string; custody?: { state: string; error?: { code: string; message: string } } } };
+        return {
+          status: res.status,
+          json: (await res.json()) as {
+            status: string;
+            custody?: { state: string; error?: { code: string; message: string } };
+          },
+        };
       };
       // Up and answering, degraded: the chain does not answer, custody is not known yet.
       for (let i = 0; ; i++) {
@@ -106,12 +137,19 @@ describe("an issuer holding a governing key", () => {
       }
       proxy = await forward(port, anvil.port);
       let h = await health();
-      for (const deadline = Date.now() + 120_000; h.json.status !== "unhealthy" && Date.now() < deadline; h = await health()) {
+      for (
+        const deadline = Date.now() + 120_000;
+        h.json.status !== "unhealthy" && Date.now() < deadline;
+        h = await health()
+      ) {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(h.status).toBe(503);
       expect(h.json.status).toBe("unhealthy");
-      expect(h.json.custody).toMatchObject({ state: "refused", error: { code: "governing_key_in_service", message: expect.stringContaining("LAISSEZ_STATUS_WRITER_KEY") } });
+      expect(h.json.custody).toMatchObject({
+        state: "refused",
+        error: { code: "governing_key_in_service", message: expect.stringContaining("LAISSEZ_STATUS_WRITER_KEY") },
+      });
       // It stays so: a governing key is no passing fault.
       await new Promise((r) => setTimeout(r, 1000));
       expect((await health()).json.status).toBe("unhealthy");

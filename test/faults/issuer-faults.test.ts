@@ -64,7 +64,16 @@ async function startService(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(ROOT, "scripts/laissez.ts"), "issuer", "serve", "--agency", "0"], {
     cwd: ROOT,
     stdio: "ignore",
-    env: { ...process.env, LAISSEZ_RPC_URL: proxy.url, LAISSEZ_DEPLOYMENTS: join(dir, "deployments"), LAISSEZ_DB: db, LAISSEZ_PORT: String(port), LAISSEZ_LOG: process.env.FAULTS_LOG ?? "off", LAISSEZ_ANCHOR_INTERVAL_MS: "50", LAISSEZ_PUBLIC_URL: "http://127.0.0.1:8701" },
+    env: {
+      ...process.env,
+      LAISSEZ_RPC_URL: proxy.url,
+      LAISSEZ_DEPLOYMENTS: join(dir, "deployments"),
+      LAISSEZ_DB: db,
+      LAISSEZ_PORT: String(port),
+      LAISSEZ_LOG: process.env.FAULTS_LOG ?? "off",
+      LAISSEZ_ANCHOR_INTERVAL_MS: "50",
+      LAISSEZ_PUBLIC_URL: "http://127.0.0.1:8701",
+    },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -87,14 +96,23 @@ const kill9 = (s: { child: ChildProcess }) =>
   });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${service!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${service!.url}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 async function get(path: string) {
   const res = await fetch(`${service!.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
-const issue = (key?: string) => post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } }, key ? { "idempotency-key": key } : {});
+const issue = (key?: string) =>
+  post(
+    "/credentials",
+    { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } },
+    key ? { "idempotency-key": key } : {},
+  );
 const readDb = <T>(sql: string): T[] => readRows<T>(db, sql);
 const inStore = <T>(look: (store: IssuerStore) => Promise<T>): Promise<T> => withStoreAt(db, look);
 const anchoredBatches = () => inStore(async (s) => (await s.outbox.batches("anchored")).length);
@@ -141,9 +159,15 @@ describe("issuer service faults", () => {
     expect(health.status).toBe(503);
     expect(((await health.json()) as { outbox: { depth: number } }).outbox.depth).toBe(1);
     await new Promise((res) => setTimeout(res, 1000));
-    expect(((await get(`/credentials/${encodeURIComponent(id)}`)).json.requests as { state: string }[])[0]!.state).not.toBe("anchored");
+    expect(
+      ((await get(`/credentials/${encodeURIComponent(id)}`)).json.requests as { state: string }[])[0]!.state,
+    ).not.toBe("anchored");
     await proxy.restore();
-    await until(async () => ((await get(`/credentials/${encodeURIComponent(id)}`)).json.requests as { state: string }[])[0]!.state === "anchored");
+    await until(
+      async () =>
+        ((await get(`/credentials/${encodeURIComponent(id)}`)).json.requests as { state: string }[])[0]!.state ===
+        "anchored",
+    );
     expect((await revocationEvents()).length - before).toBe(1);
   });
 
@@ -200,7 +224,9 @@ describe("issuer service faults", () => {
     const provider = connectRpc(chain.url);
     const { status } = connectLedger(readDeployment(31337, join(dir, "deployments")), provider);
     for (const id of ids) {
-      const c = (await get(`/credentials/${encodeURIComponent(id)}`)).json as { revocation: { list: number; index: number } };
+      const c = (await get(`/credentials/${encodeURIComponent(id)}`)).json as {
+        revocation: { list: number; index: number };
+      };
       expect(await status.getFunction("isSet")(c.revocation.list, c.revocation.index)).toBe(true);
     }
     provider.destroy();
@@ -213,16 +239,37 @@ describe("issuer service faults", () => {
   it("SIGKILL at random moments during batch redemption: every offer ends redeemed once (20 copies), none claimed for ever, no record orphaned", async () => {
     const audience = "http://127.0.0.1:8701"; // the service's LAISSEZ_PUBLIC_URL
     const offerToken = async () => {
-      const uri = (await post("/offers", { type: "HealthCode", claims: { healthStatus: "green" }, format: "jwt_vc" })).json.offerUri as string;
-      const code = JSON.parse(new URLSearchParams(uri.slice(uri.indexOf("?") + 1)).get("credential_offer")!).grants[PRE_AUTHORIZED_GRANT]["pre-authorized_code"] as string;
-      const res = await fetch(`${service!.url}${ENDPOINTS.token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString() });
+      const uri = (await post("/offers", { type: "HealthCode", claims: { healthStatus: "green" }, format: "jwt_vc" }))
+        .json.offerUri as string;
+      const code = JSON.parse(new URLSearchParams(uri.slice(uri.indexOf("?") + 1)).get("credential_offer")!).grants[
+        PRE_AUTHORIZED_GRANT
+      ]["pre-authorized_code"] as string;
+      const res = await fetch(`${service!.url}${ENDPOINTS.token}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString(),
+      });
       const t = (await res.json()) as { access_token: string; c_nonce: string };
       const keys = Array.from({ length: 20 }, createHolderKey);
-      const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience, nonce: t.c_nonce, issuedAt: Math.floor(Date.now() / 1000) })));
+      const proofs = await Promise.all(
+        keys.map((k) =>
+          createHolderProof({
+            holder: k.did,
+            signer: k.sign,
+            audience,
+            nonce: t.c_nonce,
+            issuedAt: Math.floor(Date.now() / 1000),
+          }),
+        ),
+      );
       return { token: t.access_token, body: JSON.stringify({ proofs: { jwt: proofs } }) };
     };
     const redeem = async (o: { token: string; body: string }) => {
-      const res = await fetch(`${service!.url}${ENDPOINTS.credential}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${o.token}` }, body: o.body });
+      const res = await fetch(`${service!.url}${ENDPOINTS.credential}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${o.token}` },
+        body: o.body,
+      });
       return { status: res.status, json: (await res.json()) as { credentials?: unknown[] } };
     };
     const credentials = () => readDb<{ n: number }>("SELECT count(*) AS n FROM credentials")[0]!.n;
@@ -243,12 +290,15 @@ describe("issuer service faults", () => {
       // The wallet retries with the same request: the batch (same records), or — it was finished before the kill — 401.
       const retry = await redeem(o);
       if (answered?.status === 200) expect(retry.status).toBe(401);
-      else if (retry.status !== 200) expect(readDb<{ n: number }>("SELECT count(*) AS n FROM offers WHERE credential_id IS NULL")[0]!.n).toBe(0);
+      else if (retry.status !== 200)
+        expect(readDb<{ n: number }>("SELECT count(*) AS n FROM offers WHERE credential_id IS NULL")[0]!.n).toBe(0);
       else expect(retry.json.credentials).toHaveLength(20);
     }
     // Every offer redeemed, once: its batch of 20, and nothing recorded beside the batches.
     expect(readDb("SELECT code_hash FROM offers WHERE credential_id IS NULL")).toEqual([]);
-    const batches = readDb<{ n: number }>("SELECT (SELECT count(*) FROM credential_copies c WHERE c.batch_id = o.credential_id) AS n FROM offers o");
+    const batches = readDb<{ n: number }>(
+      "SELECT (SELECT count(*) FROM credential_copies c WHERE c.batch_id = o.credential_id) AS n FROM offers o",
+    );
     expect(batches.map((b) => b.n)).toEqual(Array(6).fill(20));
     expect(credentials() - before).toBe(6 * 20);
   });

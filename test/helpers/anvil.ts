@@ -16,7 +16,10 @@ const require = createRequire(import.meta.url);
 function anvilBinary(): string {
   const exe = process.platform === "win32" ? "anvil.exe" : "anvil";
   const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
-  const candidates = [() => join(dirname(require.resolve(`${pkg}/package.json`)), "bin", exe), () => join(dirname(require.resolve("@foundry-rs/anvil/package.json")), exe)];
+  const candidates = [
+    () => join(dirname(require.resolve(`${pkg}/package.json`)), "bin", exe),
+    () => join(dirname(require.resolve("@foundry-rs/anvil/package.json")), exe),
+  ];
   for (const candidate of candidates) {
     try {
       const path = candidate();
@@ -57,12 +60,30 @@ export interface AnvilOptions {
  */
 export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode> {
   const port = options.port ?? (await freePort());
-  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--base-fee", "0", "--gas-price", "0", "--gas-limit", String(options.blockGasLimit ?? KIT_DEFAULTS.blockGasLimit), "--hardfork", "cancun", "--silent"];
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--chain-id",
+    "31337",
+    "--base-fee",
+    "0",
+    "--gas-price",
+    "0",
+    "--gas-limit",
+    String(options.blockGasLimit ?? KIT_DEFAULTS.blockGasLimit),
+    "--hardfork",
+    "cancun",
+    "--silent",
+  ];
   if (options.blockTime) args.push("--block-time", String(options.blockTime));
   if (options.state) args.push("--state", options.state, "--state-interval", "1");
   const child = spawn(anvilBinary(), args, { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`anvil exited with ${code} before answering`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`anvil exited with ${code} before answering`))),
+  );
   exited.catch(() => {});
   await Promise.race([waitForRpc(url, 30_000), exited]);
   let id = 0;
@@ -71,7 +92,11 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode>
     port,
     child,
     async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+      });
       const body = (await res.json()) as { result?: T; error?: { message: string } };
       if (body.error) throw new Error(`${method}: ${body.error.message}`);
       return body.result as T;

@@ -40,7 +40,14 @@ interface RpcError {
 }
 
 const PRIVATE_NAMESPACES = /^(hardhat|anvil|evm|debug|personal|ots|tenderly|txpool|miner|admin)_/;
-const NODE_SIGNING = new Set(["eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v3", "eth_signTypedData_v4"]);
+const NODE_SIGNING = new Set([
+  "eth_sendTransaction",
+  "eth_sign",
+  "eth_signTransaction",
+  "eth_signTypedData",
+  "eth_signTypedData_v3",
+  "eth_signTypedData_v4",
+]);
 
 export interface GuardOptions {
   readonly maxLogsRange?: number;
@@ -53,14 +60,29 @@ export type Upstream = string | { request(args: { method: string; params?: unkno
 /** One JSON-RPC request to the upstream, answered as a JSON-RPC response object. */
 function forwarder(upstream: Upstream): (req: RpcRequest) => Promise<unknown> {
   if (typeof upstream === "string") {
-    return async (req) => (await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(req) })).json();
+    return async (req) =>
+      (
+        await fetch(upstream, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(req),
+        })
+      ).json();
   }
   return async (req) => {
     try {
-      return { jsonrpc: "2.0", id: req.id ?? null, result: await upstream.request({ method: String(req.method), params: (req.params ?? []) as unknown[] }) };
+      return {
+        jsonrpc: "2.0",
+        id: req.id ?? null,
+        result: await upstream.request({ method: String(req.method), params: (req.params ?? []) as unknown[] }),
+      };
     } catch (e) {
       const error = e as { code?: number; message?: string; data?: unknown };
-      return { jsonrpc: "2.0", id: req.id ?? null, error: { code: error.code ?? -32603, message: error.message ?? String(e), data: error.data } };
+      return {
+        jsonrpc: "2.0",
+        id: req.id ?? null,
+        error: { code: error.code ?? -32603, message: error.message ?? String(e), data: error.data },
+      };
     }
   };
 }
@@ -72,21 +94,37 @@ export async function startBesuGuard(upstream: Upstream, options: GuardOptions =
   const refused: BesuGuard["refused"] = [];
 
   const call = forwarder(upstream);
-  const blockNumber = async (): Promise<bigint> => BigInt(((await call({ jsonrpc: "2.0", id: 0, method: "eth_blockNumber", params: [] })) as { result: string }).result);
+  const blockNumber = async (): Promise<bigint> =>
+    BigInt(
+      ((await call({ jsonrpc: "2.0", id: 0, method: "eth_blockNumber", params: [] })) as { result: string }).result,
+    );
   const resolveTag = async (tag: unknown): Promise<bigint> => {
-    if (tag === undefined || tag === null || tag === "latest" || tag === "pending" || tag === "safe" || tag === "finalized") return blockNumber();
+    if (
+      tag === undefined ||
+      tag === null ||
+      tag === "latest" ||
+      tag === "pending" ||
+      tag === "safe" ||
+      tag === "finalized"
+    )
+      return blockNumber();
     if (tag === "earliest") return 0n;
     return BigInt(tag as string);
   };
 
   /** Why Besu would refuse this request, or undefined when it would serve it. */
   const check = async (method: string, params: unknown[]): Promise<RpcError | undefined> => {
-    if (PRIVATE_NAMESPACES.test(method) || NODE_SIGNING.has(method)) return { code: -32601, message: "Method not found" };
+    if (PRIVATE_NAMESPACES.test(method) || NODE_SIGNING.has(method))
+      return { code: -32601, message: "Method not found" };
     if (method === "eth_getLogs") {
       const filter = (params[0] ?? {}) as { fromBlock?: unknown; toBlock?: unknown; blockHash?: unknown };
       if (filter.blockHash !== undefined) return undefined;
       const span = (await resolveTag(filter.toBlock)) - (await resolveTag(filter.fromBlock)) + 1n;
-      if (span > BigInt(maxLogsRange)) return { code: -32005, message: `Requested range exceeds maximum RPC range limit (${span} > ${maxLogsRange} blocks)` };
+      if (span > BigInt(maxLogsRange))
+        return {
+          code: -32005,
+          message: `Requested range exceeds maximum RPC range limit (${span} > ${maxLogsRange} blocks)`,
+        };
     }
     if (method === "eth_sendRawTransaction") {
       let tx: Transaction;
@@ -96,8 +134,16 @@ export async function startBesuGuard(upstream: Upstream, options: GuardOptions =
         return { code: -32602, message: "Invalid params" };
       }
       const fees = [tx.gasPrice, tx.maxFeePerGas, tx.maxPriorityFeePerGas].filter((f): f is bigint => f !== null);
-      if (fees.some((f) => f > 0n)) return { code: -32004, message: `Upfront cost exceeds account balance (fees ${fees.join("/")} wei; no account holds ether on the consortium chain)` };
-      if (tx.gasLimit > blockGasLimit) return { code: -32000, message: `Transaction gas limit ${tx.gasLimit} exceeds block gas limit ${blockGasLimit}` };
+      if (fees.some((f) => f > 0n))
+        return {
+          code: -32004,
+          message: `Upfront cost exceeds account balance (fees ${fees.join("/")} wei; no account holds ether on the consortium chain)`,
+        };
+      if (tx.gasLimit > blockGasLimit)
+        return {
+          code: -32000,
+          message: `Transaction gas limit ${tx.gasLimit} exceeds block gas limit ${blockGasLimit}`,
+        };
     }
     return undefined;
   };
@@ -127,7 +173,15 @@ export async function startBesuGuard(upstream: Upstream, options: GuardOptions =
         try {
           body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RpcRequest | RpcRequest[];
         } catch (e) {
-          response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: `Parse error: ${(e as Error).message}` } }));
+          response
+            .writeHead(200, { "content-type": "application/json" })
+            .end(
+              JSON.stringify({
+                jsonrpc: "2.0",
+                id: null,
+                error: { code: -32700, message: `Parse error: ${(e as Error).message}` },
+              }),
+            );
           return;
         }
         try {

@@ -2,13 +2,20 @@ import { Interface, isError, type Provider, type Signer } from "ethers";
 import { loadArtifact } from "../../services/chain/artifacts.ts";
 import hre from "hardhat";
 import { expect } from "vitest";
-import { applyConsortium, fundAccounts, type ConsortiumSpec, type SeededAgency } from "../../services/chain/consortium.ts";
+import {
+  applyConsortium,
+  fundAccounts,
+  type ConsortiumSpec,
+  type SeededAgency,
+} from "../../services/chain/consortium.ts";
 import { connectLedger, deployLedger, type Deployment, type Ledger } from "../../services/chain/ledger.ts";
 import { demoAccounts, demoConsortium, devDeployer } from "../../scripts/demo/consortium.ts";
 
 /** A fresh in-process EDR chain (Hardhat's simulated network) with the ledger deployed; `blockGasLimit` overrides Hardhat's. */
 export async function freshChain(options: { blockGasLimit?: bigint } = {}) {
-  const connection = await hre.network.create(options.blockGasLimit ? { override: { blockGasLimit: options.blockGasLimit } } : undefined);
+  const connection = await hre.network.create(
+    options.blockGasLimit ? { override: { blockGasLimit: options.blockGasLimit } } : undefined,
+  );
   const { ethers, networkHelpers } = connection;
   const provider = ethers.provider as unknown as Provider;
   const [funder] = await ethers.getSigners();
@@ -19,12 +26,17 @@ export async function freshChain(options: { blockGasLimit?: bigint } = {}) {
 }
 
 /** A fresh chain with the demo consortium seeded; `edit` changes the consortium before it goes on chain (e.g. an agency's name). */
-export async function seededChain(options: { blockGasLimit?: bigint; edit?: (spec: ConsortiumSpec) => ConsortiumSpec } = {}) {
+export async function seededChain(
+  options: { blockGasLimit?: bigint; edit?: (spec: ConsortiumSpec) => ConsortiumSpec } = {},
+) {
   const chain = await freshChain(options);
   const accounts = demoAccounts(chain.provider);
   await fundAccounts(chain.funder, [...accounts.authorities, ...accounts.controllers, ...accounts.writers], 10n ** 19n);
   const now = await chain.networkHelpers.time.latest();
-  const agencies: SeededAgency[] = await applyConsortium(chain.deployment, (options.edit ?? ((x) => x))(demoConsortium(chain.provider, now)));
+  const agencies: SeededAgency[] = await applyConsortium(
+    chain.deployment,
+    (options.edit ?? ((x) => x))(demoConsortium(chain.provider, now)),
+  );
   const as = (signer: Signer): Ledger => connectLedger(chain.deployment, signer);
   return { ...chain, accounts, agencies, now, as };
 }

@@ -57,13 +57,17 @@ export async function startHoldingProxy(upstream: string): Promise<HoldingProxy>
         }
         let answer: string;
         try {
-          answer = await (await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body: text })).text();
+          answer = await (
+            await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body: text })
+          ).text();
         } catch {
           response.destroy(); // the node is down: the client sees a dead node
           return;
         }
-        for (const c of calls) if (c.method === "eth_sendRawTransaction") sentRaw.push(String((c.params as unknown[])[0]));
-        for (const h of holds) if (h.after !== undefined && calls.some((c) => c.method === h.after)) h.after = undefined;
+        for (const c of calls)
+          if (c.method === "eth_sendRawTransaction") sentRaw.push(String((c.params as unknown[])[0]));
+        for (const h of holds)
+          if (h.after !== undefined && calls.some((c) => c.method === h.after)) h.after = undefined;
         if (armed?.at === "response") {
           holds.splice(holds.indexOf(armed), 1);
           held.add(response);

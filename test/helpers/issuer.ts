@@ -63,7 +63,9 @@ export async function withStoreAt<T>(file: string, look: (store: IssuerStore) =>
 export function atRest(file: string, table: "credentials" | "offers"): string {
   const d = new DatabaseSync(file, { readOnly: true });
   try {
-    return JSON.stringify(d.prepare(`SELECT * FROM ${table}`).all(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
+    return JSON.stringify(d.prepare(`SELECT * FROM ${table}`).all(), (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v,
+    );
   } finally {
     d.close();
   }

@@ -13,7 +13,10 @@ export interface RunResult {
 }
 
 /** Runs the `laissez` CLI as its own process, the way an operator would. */
-export function runLaissez(args: readonly string[], options: { env?: NodeJS.ProcessEnv; prefix?: readonly string[]; input?: string; cwd?: string } = {}): Promise<RunResult> {
+export function runLaissez(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; prefix?: readonly string[]; input?: string; cwd?: string } = {},
+): Promise<RunResult> {
   // A prefix wraps the command, e.g. ["unshare", "-n"] to run it with no network.
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, LAISSEZ, ...args] as [string, ...string[]];
   const child = spawn(command, rest, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
@@ -44,7 +47,11 @@ export function freePort(): Promise<number> {
 /** `laissez chain` (Hardhat's node) as a separate process on a free port. */
 export async function startChainProcess(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [LAISSEZ, "chain", "--port", String(port)], { cwd: ROOT, stdio: "ignore", detached: true });
+  const child = spawn(process.execPath, [LAISSEZ, "chain", "--port", String(port)], {
+    cwd: ROOT,
+    stdio: "ignore",
+    detached: true,
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitForRpc(url, 60_000);
   return {
@@ -63,7 +70,13 @@ export async function startChainProcess(): Promise<{ url: string; child: ChildPr
  * `laissez issuer serve --agency N` as its own process (SQLite in `db`), with its first operator
  * token made by `laissez issuer create-admin`; resolves once /health answers.
  */
-export async function startIssuerProcess(o: { rpc: string; deployments: string; db: string; agency?: number; env?: NodeJS.ProcessEnv }) {
+export async function startIssuerProcess(o: {
+  rpc: string;
+  deployments: string;
+  db: string;
+  agency?: number;
+  env?: NodeJS.ProcessEnv;
+}) {
   const admin = await runLaissez(["issuer", "create-admin", "--db", o.db]);
   if (admin.code !== 0) throw new Error(`create-admin failed: ${admin.stderr}`);
   const token = (JSON.parse(admin.stdout) as { token: string }).token;
@@ -72,7 +85,17 @@ export async function startIssuerProcess(o: { rpc: string; deployments: string; 
   const child = spawn(process.execPath, [LAISSEZ, "issuer", "serve", "--agency", String(o.agency ?? 0)], {
     cwd: ROOT,
     stdio: "ignore",
-    env: { ...process.env, LAISSEZ_RPC_URL: o.rpc, LAISSEZ_DEPLOYMENTS: o.deployments, LAISSEZ_DB: o.db, LAISSEZ_PORT: String(port), LAISSEZ_PUBLIC_URL: url, LAISSEZ_LOG: "off", LAISSEZ_ANCHOR_INTERVAL_MS: "50", ...o.env },
+    env: {
+      ...process.env,
+      LAISSEZ_RPC_URL: o.rpc,
+      LAISSEZ_DEPLOYMENTS: o.deployments,
+      LAISSEZ_DB: o.db,
+      LAISSEZ_PORT: String(port),
+      LAISSEZ_PUBLIC_URL: url,
+      LAISSEZ_LOG: "off",
+      LAISSEZ_ANCHOR_INTERVAL_MS: "50",
+      ...o.env,
+    },
   });
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`issuer service exited with ${child.exitCode}`);

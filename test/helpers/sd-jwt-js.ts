@@ -15,7 +15,16 @@ import type { SeededChain } from "./chain.ts";
 /** ethr-did-resolver over the test chain's DID registry (chain id 31337). */
 export function chainResolver(chain: Pick<SeededChain, "connection" | "deployment">): Resolver {
   return new Resolver(
-    getResolver({ networks: [{ name: "laissez", chainId: 31337, provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never, registry: chain.deployment.didRegistry }] }),
+    getResolver({
+      networks: [
+        {
+          name: "laissez",
+          chainId: 31337,
+          provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never,
+          registry: chain.deployment.didRegistry,
+        },
+      ],
+    }),
   );
 }
 
@@ -23,11 +32,16 @@ export function chainResolver(chain: Pick<SeededChain, "connection" | "deploymen
 export function es256kFromChain(resolver: Resolver, did: string): (data: string, sig: string) => Promise<boolean> {
   return async (data, sig) => {
     const doc = (await resolver.resolve(did)).didDocument;
-    const accounts = (doc?.verificationMethod ?? []).map((m) => (m.blockchainAccountId ?? "").split(":").at(-1)?.toLowerCase());
+    const accounts = (doc?.verificationMethod ?? []).map((m) =>
+      (m.blockchainAccountId ?? "").split(":").at(-1)?.toLowerCase(),
+    );
     const signature = base64urlDecode(sig);
     return ([0, 1] as const).some((bit) => {
       try {
-        const pub = secp256k1.Signature.fromBytes(signature, "compact").addRecoveryBit(bit).recoverPublicKey(digest(data)).toBytes(false);
+        const pub = secp256k1.Signature.fromBytes(signature, "compact")
+          .addRecoveryBit(bit)
+          .recoverPublicKey(digest(data))
+          .toBytes(false);
         return accounts.includes(secp256k1Address(pub)) && secp256k1.verify(signature, utf8(data), pub, { lowS: true });
       } catch {
         return false;
@@ -40,5 +54,10 @@ export function es256kFromChain(resolver: Resolver, did: string): (data: string,
 export async function kbVerifier(data: string, sig: string, payload: Record<string, unknown>): Promise<boolean> {
   const jwk = (payload.cnf as { jwk?: { x: string; y: string } } | undefined)?.jwk;
   if (!jwk) return false;
-  return p256.verify(base64urlDecode(sig), utf8(data), Uint8Array.from([4, ...base64urlDecode(jwk.x), ...base64urlDecode(jwk.y)]), { lowS: false });
+  return p256.verify(
+    base64urlDecode(sig),
+    utf8(data),
+    Uint8Array.from([4, ...base64urlDecode(jwk.x), ...base64urlDecode(jwk.y)]),
+    { lowS: false },
+  );
 }

@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { runLaissez, ROOT } from "./processes.ts";
 
 /** A caller's entry in the signer's config: the token is kept hashed. */
-export const caller = (token: string, keys: readonly string[]) => ({ tokenSha256: createHash("sha256").update(token).digest("hex"), keys });
+export const caller = (token: string, keys: readonly string[]) => ({
+  tokenSha256: createHash("sha256").update(token).digest("hex"),
+  keys,
+});
 
 /** Writes `config` (plus the signature log's path in `dir`) as the signer's config file; returns its path. */
 export function writeSignerConfig(dir: string, config: Record<string, unknown>): string {
@@ -15,8 +18,15 @@ export function writeSignerConfig(dir: string, config: Record<string, unknown>):
 }
 
 /** `laissez signer serve` as its own process on a free port: its URL once it prints it. */
-export async function startSignerProcess(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["scripts/laissez.ts", "signer", "serve", "--config", configPath, "--port", "0"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+export async function startSignerProcess(
+  configPath: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ["scripts/laissez.ts", "signer", "serve", "--config", configPath, "--port", "0"],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`signer exited with ${code}`)));
     let first = "";
@@ -36,7 +46,11 @@ export async function startSignerProcess(configPath: string, env: NodeJS.Process
 }
 
 /** Where Debian's softhsm2 puts its PKCS#11 module. */
-const SOFTHSM_LIBRARIES = ["/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so"];
+const SOFTHSM_LIBRARIES = [
+  "/usr/lib/softhsm/libsofthsm2.so",
+  "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+  "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+];
 export const softhsmLibrary = (): string | undefined => SOFTHSM_LIBRARIES.find((p) => existsSync(p));
 
 /**
@@ -44,7 +58,10 @@ export const softhsmLibrary = (): string | undefined => SOFTHSM_LIBRARIES.find((
  * machine is touched), user PIN in a file: the `pkcs11` section of a signer config, and the
  * environment (SOFTHSM2_CONF) every process using it needs.
  */
-export async function softhsmToken(dir: string, label = "laissez-test"): Promise<{ pkcs11: Record<string, string>; env: NodeJS.ProcessEnv }> {
+export async function softhsmToken(
+  dir: string,
+  label = "laissez-test",
+): Promise<{ pkcs11: Record<string, string>; env: NodeJS.ProcessEnv }> {
   const library = softhsmLibrary();
   if (!library) throw new Error("softhsm2 is not installed (apt-get install softhsm2; .ci/run installs it)");
   mkdirSync(join(dir, "tokens"), { recursive: true });
@@ -52,7 +69,11 @@ export async function softhsmToken(dir: string, label = "laissez-test"): Promise
   writeFileSync(conf, `directories.tokendir = ${join(dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   const env = { SOFTHSM2_CONF: conf };
   const { spawnSync } = await import("node:child_process");
-  const init = spawnSync("softhsm2-util", ["--init-token", "--free", "--label", label, "--pin", "246810", "--so-pin", "13579111"], { env: { ...process.env, ...env }, encoding: "utf8" });
+  const init = spawnSync(
+    "softhsm2-util",
+    ["--init-token", "--free", "--label", label, "--pin", "246810", "--so-pin", "13579111"],
+    { env: { ...process.env, ...env }, encoding: "utf8" },
+  );
   if (init.status !== 0) throw new Error(`softhsm2-util --init-token: ${init.stderr}`);
   const pinFile = join(dir, "pin");
   writeFileSync(pinFile, "246810\n", { mode: 0o600 });
@@ -60,8 +81,14 @@ export async function softhsmToken(dir: string, label = "laissez-test"): Promise
 }
 
 /** `laissez signer keygen`: the key generated inside the token; its public key (and address). */
-export async function keygen(configPath: string, key: string, env: NodeJS.ProcessEnv): Promise<{ publicKey: string; address?: string }> {
-  const r = await runLaissez(["signer", "keygen", "--config", configPath, "--key", key], { env: { ...process.env, ...env } });
+export async function keygen(
+  configPath: string,
+  key: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ publicKey: string; address?: string }> {
+  const r = await runLaissez(["signer", "keygen", "--config", configPath, "--key", key], {
+    env: { ...process.env, ...env },
+  });
   if (r.code !== 0) throw new Error(`keygen ${key}: ${r.stderr}`);
   return JSON.parse(r.stdout) as { publicKey: string; address?: string };
 }

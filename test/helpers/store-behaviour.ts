@@ -1,8 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_GENESIS, auditEntryHash, checkAuditChain, IDEMPOTENCY_WINDOW, type AuditRow, type IssuerStore } from "../../services/issuer/store.ts";
+import {
+  AUDIT_GENESIS,
+  auditEntryHash,
+  checkAuditChain,
+  IDEMPOTENCY_WINDOW,
+  type AuditRow,
+  type IssuerStore,
+} from "../../services/issuer/store.ts";
 
 const lists = { revocation: { id: 0, size: 131_072 }, suspension: { id: 1, size: 131_072 } };
-const record = (id: string, requestHash = "h", issuedAt = 1) => ({ id, type: "HealthCode", holder: "did:key:z", issuedAt, validUntil: issuedAt + 1, requestHash, lists });
+const record = (id: string, requestHash = "h", issuedAt = 1) => ({
+  id,
+  type: "HealthCode",
+  holder: "did:key:z",
+  issuedAt,
+  validUntil: issuedAt + 1,
+  requestHash,
+  lists,
+});
 
 async function rowsOf(store: IssuerStore): Promise<AuditRow[]> {
   const rows: AuditRow[] = [];
@@ -36,7 +51,8 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
     it("allocates distinct random indices, never two credentials on one index", async () => {
       const store = await open();
       const seen = new Set<number>();
-      for (let i = 0; i < 2000; i++) seen.add((await store.credentials.record(record(`c${i}`), undefined, "op")).revocation.index);
+      for (let i = 0; i < 2000; i++)
+        seen.add((await store.credentials.record(record(`c${i}`), undefined, "op")).revocation.index);
       expect(seen.size).toBe(2000);
       // Random, not sequential: 2,000 draws from 131,072 do not fit in the first 4,000.
       expect(Math.max(...seen)).toBeGreaterThan(4000);
@@ -48,7 +64,9 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       const store = await open();
       const tiny = { revocation: { id: 7, size: 1 }, suspension: { id: 8, size: 1 } };
       await store.credentials.record({ ...record("first"), lists: tiny }, undefined, "op");
-      await expect(store.credentials.record({ ...record("second"), lists: tiny }, undefined, "op")).rejects.toMatchObject({ code: "index_space_exhausted" });
+      await expect(
+        store.credentials.record({ ...record("second"), lists: tiny }, undefined, "op"),
+      ).rejects.toMatchObject({ code: "index_space_exhausted" });
       expect(await store.census()).toMatchObject({ credentials: 1, allocatedIndices: 2 });
       await store.close();
     });
@@ -91,10 +109,21 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       expect(await store.credentials.copiesOf("b")).toEqual(["a", "b", "c"]);
       expect(await store.credentials.copiesOf("batch-1")).toEqual(["a", "b", "c"]);
       expect(await store.credentials.batchOf("c")).toBe("batch-1");
-      expect(await store.credentials.recordBatch("batch-2", ["x", "y"].map((id) => record(id, "batch-hash")), "bk", "op")).toEqual(first);
-      await expect(store.credentials.recordBatch("batch-3", [record("z", "other")], "bk", "op")).rejects.toMatchObject({ code: "idempotency_conflict" });
+      expect(
+        await store.credentials.recordBatch(
+          "batch-2",
+          ["x", "y"].map((id) => record(id, "batch-hash")),
+          "bk",
+          "op",
+        ),
+      ).toEqual(first);
+      await expect(store.credentials.recordBatch("batch-3", [record("z", "other")], "bk", "op")).rejects.toMatchObject({
+        code: "idempotency_conflict",
+      });
       // A copy that cannot be recorded (its id taken) takes the whole batch with it.
-      await expect(store.credentials.recordBatch("batch-4", [record("fresh"), record("a")], undefined, "op")).rejects.toThrow();
+      await expect(
+        store.credentials.recordBatch("batch-4", [record("fresh"), record("a")], undefined, "op"),
+      ).rejects.toThrow();
       expect(await store.credentials.get("fresh")).toBeUndefined();
       expect(await store.credentials.copiesOf("solo")).toEqual([]);
       await store.credentials.record(record("solo"), undefined, "op");
@@ -106,16 +135,40 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
     it("records an offer's redemption once: a retry gets the same records, bound to the keys it names; another shape is refused", async () => {
       const store = await open();
       const as = (holder: string) => (id: string) => ({ ...record(id), holder });
-      const first = await store.credentials.recordForOffer("offer:1", ["o1", "o2"].map(as("did:key:a")), "op", "offer-batch");
-      expect(first.map((r) => [r.id, r.holder])).toEqual([["o1", "did:key:a"], ["o2", "did:key:a"]]);
-      const retry = await store.credentials.recordForOffer("offer:1", ["p1", "p2"].map(as("did:key:b")), "op", "another-batch");
-      expect(retry.map((r) => [r.id, r.holder, r.revocation])).toEqual(first.map((r) => [r.id, "did:key:b", r.revocation]));
+      const first = await store.credentials.recordForOffer(
+        "offer:1",
+        ["o1", "o2"].map(as("did:key:a")),
+        "op",
+        "offer-batch",
+      );
+      expect(first.map((r) => [r.id, r.holder])).toEqual([
+        ["o1", "did:key:a"],
+        ["o2", "did:key:a"],
+      ]);
+      const retry = await store.credentials.recordForOffer(
+        "offer:1",
+        ["p1", "p2"].map(as("did:key:b")),
+        "op",
+        "another-batch",
+      );
+      expect(retry.map((r) => [r.id, r.holder, r.revocation])).toEqual(
+        first.map((r) => [r.id, "did:key:b", r.revocation]),
+      );
       expect(await store.credentials.copiesOf("offer-batch")).toEqual(["o1", "o2"]);
       expect(await store.credentials.get("p1")).toBeUndefined();
-      await expect(store.credentials.recordForOffer("offer:1", ["q1"].map(as("did:key:c")), "op", "b")).rejects.toMatchObject({ code: "idempotency_conflict" });
-      await expect(store.credentials.recordForOffer("offer:1", ["q1", "q2"].map(as("did:key:c")), "op", undefined)).rejects.toMatchObject({ code: "idempotency_conflict" });
+      await expect(
+        store.credentials.recordForOffer("offer:1", ["q1"].map(as("did:key:c")), "op", "b"),
+      ).rejects.toMatchObject({ code: "idempotency_conflict" });
+      await expect(
+        store.credentials.recordForOffer("offer:1", ["q1", "q2"].map(as("did:key:c")), "op", undefined),
+      ).rejects.toMatchObject({ code: "idempotency_conflict" });
       const single = await store.credentials.recordForOffer("offer:2", [as("did:key:a")("s1")], "op", undefined);
-      expect((await store.credentials.recordForOffer("offer:2", [as("did:key:d")("s2")], "op", undefined)).map((r) => [r.id, r.holder])).toEqual([[single[0]!.id, "did:key:d"]]);
+      expect(
+        (await store.credentials.recordForOffer("offer:2", [as("did:key:d")("s2")], "op", undefined)).map((r) => [
+          r.id,
+          r.holder,
+        ]),
+      ).toEqual([[single[0]!.id, "did:key:d"]]);
       expect(await store.credentials.batchOf("s1")).toBeUndefined();
       expect((await store.census()).credentials).toBe(3);
       await store.close();
@@ -124,8 +177,17 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
     it("recordAll: one commit, each item on its own (a key repeated in the group replays the first)", async () => {
       const store = await open();
       await store.credentials.record(record("c0"), "taken", "op");
-      const item = (id: string, key: string | undefined, hash = "h") => ({ request: record(id, hash), idempotencyKey: key, operator: "op" });
-      const outcomes = await store.credentials.recordAll([item("g1", undefined), item("g2", "taken", "different"), item("g3", "fresh-key"), item("g4", "fresh-key")]);
+      const item = (id: string, key: string | undefined, hash = "h") => ({
+        request: record(id, hash),
+        idempotencyKey: key,
+        operator: "op",
+      });
+      const outcomes = await store.credentials.recordAll([
+        item("g1", undefined),
+        item("g2", "taken", "different"),
+        item("g3", "fresh-key"),
+        item("g4", "fresh-key"),
+      ]);
       expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, true]);
       expect(outcomes[3]).toMatchObject({ ok: true, value: { id: "g3" } });
       expect(await store.credentials.get("g2")).toBeUndefined();
@@ -139,7 +201,9 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       await store.credentials.record(record("c2"), undefined, "op");
       const [entry] = await store.outbox.enqueue(["c1"], "revoke", "op");
       expect(entry).toMatchObject({ state: "pending", list: 0, transaction: null });
-      await expect(store.outbox.enqueue(["c2", "nope"], "revoke", "op")).rejects.toMatchObject({ code: "unknown_credential" });
+      await expect(store.outbox.enqueue(["c2", "nope"], "revoke", "op")).rejects.toMatchObject({
+        code: "unknown_credential",
+      });
       expect(await store.outbox.depth()).toBe(1); // the failed request left nothing behind
       await store.outbox.enqueue(["c2"], "suspend", "op");
       const pending = await store.outbox.pendingOfOldestList(10);
@@ -148,12 +212,21 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       const signed = await store.outbox.recordSigned(plan, "0xraw", "0xhash", 10);
       expect((await store.outbox.statusOf("c1"))[0]!.state).toBe("sending");
       expect(await store.outbox.signedBatches()).toEqual([signed]);
-      expect(await store.outbox.latestBatchOf("c1")).toMatchObject({ id: signed.id, state: "signed", rawTx: "0xraw", txHash: "0xhash" });
+      expect(await store.outbox.latestBatchOf("c1")).toMatchObject({
+        id: signed.id,
+        state: "signed",
+        rawTx: "0xraw",
+        txHash: "0xhash",
+      });
       await store.outbox.requeue(signed, "replaced", 11);
       expect((await store.outbox.statusOf("c1"))[0]!.state).toBe("pending");
       const again = await store.outbox.recordSigned(plan, "0xraw2", "0xhash2", 12);
       expect(await store.outbox.markAnchored(again, 42, 13)).toBe(1);
-      expect((await store.outbox.statusOf("c1"))[0]).toMatchObject({ state: "anchored", transaction: "0xhash2", block: 42 });
+      expect((await store.outbox.statusOf("c1"))[0]).toMatchObject({
+        state: "anchored",
+        transaction: "0xhash2",
+        block: 42,
+      });
       expect(await store.outbox.lastAnchoredBlock()).toBe(42);
       expect(await store.outbox.anchoredBatches(10)).toEqual([{ ...again, block: 42 }]);
       expect((await store.outbox.batches("replaced")).map((b) => b.id)).toEqual([signed.id]);
@@ -164,12 +237,20 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
 
     it("hands out an offer once: code for a token once, one claim of racing ones, claims erased when done or expired", async () => {
       const store = await open();
-      const code = await store.offers.create({ type: "HealthCode", claims: { healthStatus: "green" }, validFor: 60, operator: "op", expiresAt: 1000 }, 1);
+      const code = await store.offers.create(
+        { type: "HealthCode", claims: { healthStatus: "green" }, validFor: 60, operator: "op", expiresAt: 1000 },
+        1,
+      );
       const redeemed = await store.offers.redeemCode(code, 2);
       expect(redeemed).toBeDefined();
       expect(await store.offers.redeemCode(code, 3)).toBeUndefined();
       const offer = await store.offers.forToken(redeemed!.accessToken, 4);
-      expect(offer).toMatchObject({ type: "HealthCode", claims: { healthStatus: "green" }, cNonce: redeemed!.cNonce, format: null });
+      expect(offer).toMatchObject({
+        type: "HealthCode",
+        claims: { healthStatus: "green" },
+        cNonce: redeemed!.cNonce,
+        format: null,
+      });
       const claims = await Promise.all(Array.from({ length: 5 }, () => store.offers.claim(redeemed!.accessToken, 5)));
       expect(claims.filter(Boolean)).toHaveLength(1);
       await store.offers.release(offer!.codeHash);
@@ -179,7 +260,10 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       expect(await store.offers.claim(redeemed!.accessToken, 6)).toBeDefined();
       await store.offers.complete(offer!.codeHash, "urn:uuid:done");
       expect(await store.offers.forToken(redeemed!.accessToken, 7)).toBeUndefined();
-      await store.offers.create({ type: "HealthCode", claims: { healthStatus: "red" }, validFor: 60, operator: "op", expiresAt: 10 }, 1);
+      await store.offers.create(
+        { type: "HealthCode", claims: { healthStatus: "red" }, validFor: 60, operator: "op", expiresAt: 10 },
+        1,
+      );
       expect((await store.census()).offersWaiting).toBe(1);
       expect(await store.offers.purgeExpired(11)).toBe(1);
       expect(await store.census()).toMatchObject({ offers: 2, offersWaiting: 0 });
@@ -191,7 +275,11 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
       await store.credentials.record(record("c1"), undefined, "op");
       await store.outbox.enqueue(["c1"], "revoke", "op");
       await store.audit("admin", "settings.change", "rate-limit", { from: 10, to: 20 });
-      expect((await store.auditLog()).map((a) => a.action)).toEqual(["settings.change", "credential.revoke", "credential.issue"]);
+      expect((await store.auditLog()).map((a) => a.action)).toEqual([
+        "settings.change",
+        "credential.revoke",
+        "credential.issue",
+      ]);
       expect((await store.auditLog(1))[0]).toMatchObject({ seq: 3, operator: "admin", detail: { from: 10, to: 20 } });
       const rows = await rowsOf(store);
       expect(rows[0]!.hash).toBe(auditEntryHash(AUDIT_GENESIS, rows[0]!));
@@ -202,7 +290,11 @@ export function shouldBehaveLikeAnIssuerStore(dialect: string, open: () => Promi
 
     it("never forks the chain under concurrent appends", async () => {
       const store = await open();
-      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store.operators.create(`o${i}`, ["issue"]) : store.audit("admin", "note", `n${i}`, {}))));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2 ? store.operators.create(`o${i}`, ["issue"]) : store.audit("admin", "note", `n${i}`, {}),
+        ),
+      );
       const rows = await rowsOf(store);
       expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(checkAuditChain(rows, []).ok).toBe(true);

@@ -33,7 +33,14 @@ export async function freePortBlock(): Promise<number> {
 /** The whole system (`laissez up`) in this process, on free ports, with its state in a temp dir. */
 export async function startTestSystem(o: Partial<SystemOptions> = {}): Promise<RunningSystem> {
   return startSystem(
-    { chainPort: await freePort(), basePort: await freePortBlock(), stateDir: mkdtempSync(join(tmpdir(), "laissez-system-")), deploymentsDir: mkdtempSync(join(tmpdir(), "laissez-deployments-")), syncIntervalMs: 500, ...o },
+    {
+      chainPort: await freePort(),
+      basePort: await freePortBlock(),
+      stateDir: mkdtempSync(join(tmpdir(), "laissez-system-")),
+      deploymentsDir: mkdtempSync(join(tmpdir(), "laissez-deployments-")),
+      syncIntervalMs: 500,
+      ...o,
+    },
     () => {},
   );
 }

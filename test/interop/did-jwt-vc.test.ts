@@ -31,11 +31,21 @@ async function resolveDidKey(did: string): Promise<DIDResolutionResult> {
   const key = holderPublicKey(did);
   if (!key) throw new Error(`not a P-256 did:key: ${did}`);
   const id = `${did}#${did.slice("did:key:".length)}`;
-  const publicKeyJwk = { kty: "EC", crv: "P-256", x: base64urlEncode(key.subarray(1, 33)), y: base64urlEncode(key.subarray(33)) };
+  const publicKeyJwk = {
+    kty: "EC",
+    crv: "P-256",
+    x: base64urlEncode(key.subarray(1, 33)),
+    y: base64urlEncode(key.subarray(33)),
+  };
   return {
     didResolutionMetadata: {},
     didDocumentMetadata: {},
-    didDocument: { id: did, verificationMethod: [{ id, type: "JsonWebKey2020", controller: did, publicKeyJwk }], authentication: [id], assertionMethod: [id] },
+    didDocument: {
+      id: did,
+      verificationMethod: [{ id, type: "JsonWebKey2020", controller: did, publicKeyJwk }],
+      authentication: [id],
+      assertionMethod: [id],
+    },
   };
 }
 
@@ -43,7 +53,16 @@ beforeAll(async () => {
   chain = await seededChain();
   now = await chain.networkHelpers.time.latest();
   resolver = new Resolver({
-    ...getResolver({ networks: [{ name: "laissez", chainId: 31337, provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never, registry: chain.deployment.didRegistry }] }),
+    ...getResolver({
+      networks: [
+        {
+          name: "laissez",
+          chainId: 31337,
+          provider: new BrowserProvider(chain.connection.provider as unknown as Eip1193Provider) as never,
+          registry: chain.deployment.didRegistry,
+        },
+      ],
+    }),
     key: resolveDidKey,
   }) as unknown as Parameters<typeof verifyCredential>[1];
 }, 120_000);
@@ -52,26 +71,60 @@ async function laissezCredential(alg: "ES256K" | "EdDSA"): Promise<string> {
   const agency = chain.agencies[0]!;
   const list = (id: number): string => statusListUrl("http://127.0.0.1:8701", 31337, id);
   return issueCredential({
-    key: demoIssuerKey(31337, 0, alg), holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
-    status: { revocation: { listUrl: list(agency.revocationList), index: 7 }, suspension: { listUrl: list(agency.suspensionList), index: 7 } },
-    id: `urn:uuid:did-jwt-vc-${alg}`, issuedAt: now, validUntil: now + 86_400,
+    key: demoIssuerKey(31337, 0, alg),
+    holder,
+    credentialType: "HealthCode",
+    claims: { healthStatus: "green" },
+    schema: demoSchema("HealthCode"),
+    status: {
+      revocation: { listUrl: list(agency.revocationList), index: 7 },
+      suspension: { listUrl: list(agency.suspensionList), index: 7 },
+    },
+    id: `urn:uuid:did-jwt-vc-${alg}`,
+    issuedAt: now,
+    validUntil: now + 86_400,
   });
 }
 
 describe("a Laissez credential in did-jwt-vc", () => {
-  it.each(["ES256K", "EdDSA"] as const)("verifies and validates (%s issuer key from the chain), with Status List 2021 entries", async (alg) => {
-    const jwt = await laissezCredential(alg);
-    const { verifiableCredential: vc, issuer } = await verifyCredential(jwt, resolver, { policies: { now: now + 60 } });
-    expect(issuer).toBe(vc.issuer.id);
-    expect(vc["@context"]).toEqual([VC_CONTEXT, STATUS_LIST_CONTEXT]);
-    expect((vc.credentialStatus as unknown as { type: string }[]).map((e) => e.type)).toEqual(["StatusList2021Entry", "StatusList2021Entry"]);
-    expect(vc.credentialSubject).toEqual({ id: holder, healthStatus: "green" });
-  });
+  it.each(["ES256K", "EdDSA"] as const)(
+    "verifies and validates (%s issuer key from the chain), with Status List 2021 entries",
+    async (alg) => {
+      const jwt = await laissezCredential(alg);
+      const { verifiableCredential: vc, issuer } = await verifyCredential(jwt, resolver, {
+        policies: { now: now + 60 },
+      });
+      expect(issuer).toBe(vc.issuer.id);
+      expect(vc["@context"]).toEqual([VC_CONTEXT, STATUS_LIST_CONTEXT]);
+      expect((vc.credentialStatus as unknown as { type: string }[]).map((e) => e.type)).toEqual([
+        "StatusList2021Entry",
+        "StatusList2021Entry",
+      ]);
+      expect(vc.credentialSubject).toEqual({ id: holder, healthStatus: "green" });
+    },
+  );
 
   it("verifies a holder's presentation of it, audience and challenge checked", async () => {
-    const vp = await presentCredential({ credential: await laissezCredential("ES256K"), holder, signer: holderSigner(holderSecret), issuedAt: now, audience: "checkpoint:CN-SH:1", nonce: "n-0001" });
-    const verified = await verifyPresentation(vp, resolver, { policies: { now: now + 60 }, audience: "checkpoint:CN-SH:1", challenge: "n-0001" });
+    const vp = await presentCredential({
+      credential: await laissezCredential("ES256K"),
+      holder,
+      signer: holderSigner(holderSecret),
+      issuedAt: now,
+      audience: "checkpoint:CN-SH:1",
+      nonce: "n-0001",
+    });
+    const verified = await verifyPresentation(vp, resolver, {
+      policies: { now: now + 60 },
+      audience: "checkpoint:CN-SH:1",
+      challenge: "n-0001",
+    });
     expect(verified.issuer).toBe(holder);
-    await expect(verifyPresentation(vp, resolver, { policies: { now: now + 60 }, audience: "checkpoint:CN-SH:1", challenge: "other" })).rejects.toThrow(/challenge/);
+    await expect(
+      verifyPresentation(vp, resolver, {
+        policies: { now: now + 60 },
+        audience: "checkpoint:CN-SH:1",
+        challenge: "other",
+      }),
+    ).rejects.toThrow(/challenge/);
   });
 });

@@ -43,11 +43,27 @@ async function statusListToken(uri: string): Promise<string> {
   const listId = parseStatusListUrl(uri)!.listId;
   const size = Number((await status.getFunction("getList")(listId)).size);
   const words = (await status.getFunction("getWords")(listId, 0, size / 256)) as bigint[];
-  return signStatusListToken({ sub: uri, iat: now, exp: now + 300, ttl: 300, status_list: { bits: 1, lst: encodeLst(wordsToTokenStatusList(words)) } }, key);
+  return signStatusListToken(
+    {
+      sub: uri,
+      iat: now,
+      exp: now + 300,
+      ttl: 300,
+      status_list: { bits: 1, lst: encodeLst(wordsToTokenStatusList(words)) },
+    },
+    key,
+  );
 }
 
 const sdJwtJs = (extra: object = {}) =>
-  new SDJwtVcInstance({ hasher: digest, verifier: es256kFromChain, kbVerifier, statusListFetcher: statusListToken, statusVerifier: es256kFromChain, ...extra });
+  new SDJwtVcInstance({
+    hasher: digest,
+    verifier: es256kFromChain,
+    kbVerifier,
+    statusListFetcher: statusListToken,
+    statusVerifier: es256kFromChain,
+    ...extra,
+  });
 
 async function bundleNow(): Promise<TrustBundle> {
   return (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
@@ -63,27 +79,74 @@ describe("SD-JWT VC interoperability with sd-jwt-js 0.19.0", () => {
   it("ours verifies in sd-jwt-js (key and status list from the chain); revoking on chain makes it fail there too", async () => {
     const agency = chain.agencies[0]!;
     const credential = await issueSdJwtVc({
-      key, holder, credentialType: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" }, schema: demoSchema("HealthCode"),
-      status: { revocation: { listUrl: statusListUrl(BASE, 31337, agency.revocationList), index: 11 }, suspension: { listUrl: statusListUrl(BASE, 31337, agency.suspensionList), index: 12 } },
-      id: "urn:uuid:interop-1", issuedAt: now, validUntil: now + 86400,
+      key,
+      holder,
+      credentialType: "HealthCode",
+      claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
+      schema: demoSchema("HealthCode"),
+      status: {
+        revocation: { listUrl: statusListUrl(BASE, 31337, agency.revocationList), index: 11 },
+        suspension: { listUrl: statusListUrl(BASE, 31337, agency.suspensionList), index: 12 },
+      },
+      id: "urn:uuid:interop-1",
+      issuedAt: now,
+      validUntil: now + 86400,
     });
-    const presentation = await presentSdJwtVc({ credential, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now, audience: "gate-1", nonce: "n-1" });
+    const presentation = await presentSdJwtVc({
+      credential,
+      disclose: ["healthStatus"],
+      signer: holderSigner(holderSecret),
+      issuedAt: now,
+      audience: "gate-1",
+      nonce: "n-1",
+    });
     const result = await sdJwtJs().verify(presentation, { keyBindingNonce: "n-1", currentDate: now + 5 });
     expect(result.payload).toMatchObject({ healthStatus: "green", vct: "HealthCode", iss: key.did });
     expect(result.payload).not.toHaveProperty("givenName");
     expect(result.kb?.payload).toMatchObject({ aud: "gate-1", nonce: "n-1" });
     // The same presentation in Laissez, offline from the bundle.
     const bundle = await bundleNow();
-    const ours = verifyPresentation(presentation, { bundle, region: "CN-SH", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-1" } });
+    const ours = verifyPresentation(presentation, {
+      bundle,
+      region: "CN-SH",
+      now: now + 5,
+      verifier: nativeVerifier,
+      challenge: { audience: "gate-1", nonce: "n-1" },
+    });
     expect(ours).toMatchObject({ verdict: "accept", claims: { healthStatus: "green" }, withheld: 3 });
     // sd-jwt-js never compares aud: ours refuses the same presentation at another gate.
-    expect(verifyPresentation(presentation, { bundle, region: "CN-SH", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-2", nonce: "n-1" } }).reason).toBe("wrong_audience");
+    expect(
+      verifyPresentation(presentation, {
+        bundle,
+        region: "CN-SH",
+        now: now + 5,
+        verifier: nativeVerifier,
+        challenge: { audience: "gate-2", nonce: "n-1" },
+      }).reason,
+    ).toBe("wrong_audience");
 
     const masks = toWordMasks([11], 131_072);
     // The agency's status writer (issue 14: not its controller) anchors the revocation.
-    await (await chain.as(chain.accounts.writers[0] as Signer).status.getFunction("updateStatus")(agency.revocationList, masks.wordIndices, masks.masks, true)).wait();
-    await expect(sdJwtJs().verify(presentation, { keyBindingNonce: "n-1", currentDate: now + 5 })).rejects.toThrow(/Status is not valid/);
-    expect(verifyPresentation(presentation, { bundle: await bundleNow(), region: "CN-SH", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-1" } }).reason).toBe("revoked");
+    await (
+      await chain.as(chain.accounts.writers[0] as Signer).status.getFunction("updateStatus")(
+        agency.revocationList,
+        masks.wordIndices,
+        masks.masks,
+        true,
+      )
+    ).wait();
+    await expect(sdJwtJs().verify(presentation, { keyBindingNonce: "n-1", currentDate: now + 5 })).rejects.toThrow(
+      /Status is not valid/,
+    );
+    expect(
+      verifyPresentation(presentation, {
+        bundle: await bundleNow(),
+        region: "CN-SH",
+        now: now + 5,
+        verifier: nativeVerifier,
+        challenge: { audience: "gate-1", nonce: "n-1" },
+      }).reason,
+    ).toBe("revoked");
   }, 60_000);
 
   it("theirs, made for an accredited agency's key, verifies in Laissez; their default 64-bit salts do not", async () => {
@@ -99,21 +162,42 @@ describe("SD-JWT VC interoperability with sd-jwt-js 0.19.0", () => {
         ...(saltGenerator ? { saltGenerator } : {}),
       });
     const payload = {
-      iss: key.did, vct: "HealthCode", iat: now, nbf: now, exp: now + 3600, jti: "urn:uuid:theirs-1", cnf: { jwk: holderJwk(holder)! },
+      iss: key.did,
+      vct: "HealthCode",
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      jti: "urn:uuid:theirs-1",
+      cnf: { jwk: holderJwk(holder)! },
       status: { status_list: { idx: 77, uri: statusListUrl(BASE, 31337, agency.revocationList) } },
-      healthStatus: "yellow", givenName: "Mei",
+      healthStatus: "yellow",
+      givenName: "Mei",
     };
     const frame = { _sd: ["healthStatus", "givenName"] } as never;
     const strong = make(() => randomBytes(16).toString("base64url"));
     const issued = await strong.issue(payload, frame, { header: { kid: key.kid } });
-    const presented = await strong.present(issued, { healthStatus: true } as never, { kb: { payload: { aud: "gate-1", nonce: "n-2", iat: now } } });
+    const presented = await strong.present(issued, { healthStatus: true } as never, {
+      kb: { payload: { aud: "gate-1", nonce: "n-2", iat: now } },
+    });
     const bundle = await bundleNow();
-    const params = { bundle, region: "CN-ZJ", now: now + 5, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-2" } };
-    expect(verifyPresentation(presented, params)).toMatchObject({ verdict: "accept", claims: { healthStatus: "yellow" }, credentialType: "HealthCode" });
+    const params = {
+      bundle,
+      region: "CN-ZJ",
+      now: now + 5,
+      verifier: nativeVerifier,
+      challenge: { audience: "gate-1", nonce: "n-2" },
+    };
+    expect(verifyPresentation(presented, params)).toMatchObject({
+      verdict: "accept",
+      claims: { healthStatus: "yellow" },
+      credentialType: "HealthCode",
+    });
 
     const weak = make(generateSalt); // sd-jwt-js asks its documented generateSalt for 16: 16 hex characters, 64 bits
     const weakIssued = await weak.issue(payload, frame, { header: { kid: key.kid } });
-    const weakPresented = await weak.present(weakIssued, { healthStatus: true } as never, { kb: { payload: { aud: "gate-1", nonce: "n-2", iat: now } } });
+    const weakPresented = await weak.present(weakIssued, { healthStatus: true } as never, {
+      kb: { payload: { aud: "gate-1", nonce: "n-2", iat: now } },
+    });
     expect(verifyPresentation(weakPresented, params).reason).toBe("sd_salt_too_short");
   }, 60_000);
 });

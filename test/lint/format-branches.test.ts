@@ -21,8 +21,14 @@ const BRANCHES: readonly (readonly [RegExp, string])[] = [
   [/["'`](dc\+sd-jwt|kb\+jwt|vc\+jwt|vp\+jwt)["'`]/, "a format's typ: its folder owns it"],
   [/["'`]LZP?\d+:/, "a format's QR prefix: its folder owns it (format.qr.prefix, format.paper.prefix)"],
   [/startsWith\((SD_)?COMPACT_PREFIX|startsWith\(PAPER_PREFIX/, "sniffs a QR form: ask formatOf"],
-  [/[!=]==\s*["'`](jwt_vc|sd_jwt_vc|jwt_vc_json)["'`]|["'`](jwt_vc|sd_jwt_vc|jwt_vc_json)["'`]\s*[!=]==/, "branches on a format's name: ask FORMATS[name]"],
-  [/\b(expandSdJwtPresentation|compactSdJwtPresentation|issueSdJwtVc|presentSdJwtVc|decodeSdJwtVc|decodeJwtVc)\(/, "calls one format's function: call the table's"],
+  [
+    /[!=]==\s*["'`](jwt_vc|sd_jwt_vc|jwt_vc_json)["'`]|["'`](jwt_vc|sd_jwt_vc|jwt_vc_json)["'`]\s*[!=]==/,
+    "branches on a format's name: ask FORMATS[name]",
+  ],
+  [
+    /\b(expandSdJwtPresentation|compactSdJwtPresentation|issueSdJwtVc|presentSdJwtVc|decodeSdJwtVc|decodeJwtVc)\(/,
+    "calls one format's function: call the table's",
+  ],
 ];
 
 function files(dir: string): string[] {
@@ -43,14 +49,23 @@ export function formatBranches(paths: readonly string[], read: (path: string) =>
     read(path)
       .split("\n")
       .forEach((line, i) => {
-        for (const [pattern, why] of BRANCHES) if (pattern.test(code(line))) found.push(`${path}:${i + 1}: ${why}: ${line.trim().slice(0, 100)}`);
+        for (const [pattern, why] of BRANCHES)
+          if (pattern.test(code(line))) found.push(`${path}:${i + 1}: ${why}: ${line.trim().slice(0, 100)}`);
       });
   }
   return found;
 }
 
 it("no format-specific branch outside its folder under core/formats/", () => {
-  const paths = PRODUCT.filter((d) => { try { return statSync(join(ROOT, d)).isDirectory(); } catch { return false; } }).flatMap(files).map((p) => relative(ROOT, join(ROOT, p)));
+  const paths = PRODUCT.filter((d) => {
+    try {
+      return statSync(join(ROOT, d)).isDirectory();
+    } catch {
+      return false;
+    }
+  })
+    .flatMap(files)
+    .map((p) => relative(ROOT, join(ROOT, p)));
   expect(paths.length).toBeGreaterThan(50);
   expect(formatBranches(paths, (p) => readFileSync(join(ROOT, p), "utf8"))).toEqual([]);
 });

@@ -48,13 +48,17 @@ describe("audit log as a hash chain, anchored on chain", () => {
   it("chains every entry to the one before; the status writer anchors the head; appended entries are unanchored, not broken", async () => {
     for (const name of ["alice", "bob", "carol", "dave"]) await store.operators.create(name, ["issue"]);
     await store.audit("admin", "settings.change", "rate-limit", { from: 10, to: 20 });
-    const rows = new DatabaseSync(store.path).prepare("SELECT * FROM audit ORDER BY seq").all() as unknown as AuditRow[];
+    const rows = new DatabaseSync(store.path)
+      .prepare("SELECT * FROM audit ORDER BY seq")
+      .all() as unknown as AuditRow[];
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     // The encoding is the documented one: SHA-256 of the JCS of { v, prev, seq, at, operator, action, subject, detail }.
     expect(rows[0]!.hash).toBe(auditEntryHash(AUDIT_GENESIS, rows[0]!));
     expect(rows[1]!.hash).toBe(auditEntryHash(rows[0]!.hash!, rows[1]!));
 
-    const audit = new AuditAnchorer(store, chain.deployment, chain.accounts.writers[1] as Signer, agency, { intervalMs: 0 });
+    const audit = new AuditAnchorer(store, chain.deployment, chain.accounts.writers[1] as Signer, agency, {
+      intervalMs: 0,
+    });
     expect(await audit.step(true)).toEqual(await store.auditChain.head());
     anchoredCount = (await store.auditChain.head()).count;
     expect(await lastAuditAnchor(ledger, agency)).toEqual({ count: 5, head: rows[4]!.hash });
@@ -80,7 +84,11 @@ describe("audit log as a hash chain, anchored on chain", () => {
       prev = auditEntryHash(prev, r);
       db.prepare("UPDATE audit SET hash = ? WHERE seq = ?").run(prev, r.seq);
     }
-    expect((await verifyAuditLog(path, ledger, agency)).broken).toMatchObject({ seq: 1, through: anchoredCount, reason: "anchor_mismatch" });
+    expect((await verifyAuditLog(path, ledger, agency)).broken).toMatchObject({
+      seq: 1,
+      through: anchoredCount,
+      reason: "anchor_mismatch",
+    });
   });
 
   it("names a deleted entry, and anchored entries cut off the end", async () => {
@@ -89,7 +97,11 @@ describe("audit log as a hash chain, anchored on chain", () => {
     expect((await verifyAuditLog(gap.path, ledger, agency)).broken).toMatchObject({ seq: 3, reason: "entry_missing" });
     const cut = copy("cut");
     cut.db.exec(`DELETE FROM audit WHERE seq >= ${anchoredCount}`);
-    expect((await verifyAuditLog(cut.path, ledger, agency)).broken).toMatchObject({ seq: anchoredCount, through: anchoredCount, reason: "entry_missing" });
+    expect((await verifyAuditLog(cut.path, ledger, agency)).broken).toMatchObject({
+      seq: anchoredCount,
+      through: anchoredCount,
+      reason: "entry_missing",
+    });
     // The limit: entries after the last anchor are only as safe as the file (hence anchoring after every status batch).
     const tail = copy("tail");
     tail.db.exec(`DELETE FROM audit WHERE seq > ${anchoredCount}`);
@@ -115,18 +127,42 @@ describe("audit log as a hash chain, anchored on chain", () => {
     const issuer = await startIssuerService(chain, 0);
     try {
       const token = (await issuer.store.operators.create("ops", ["issue", "revoke"])).token;
-      const post = (path: string, body: unknown) => fetch(`${issuer.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const post = (path: string, body: unknown) =>
+        fetch(`${issuer.url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
       const holder = p256DidKey(p256.getPublicKey(p256.utils.randomSecretKey(), false));
-      const { id } = (await (await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } })).json()) as { id: string };
+      const { id } = (await (
+        await post("/credentials", { type: "HealthCode", subject: holder, claims: { healthStatus: "green" } })
+      ).json()) as { id: string };
       expect((await post("/credentials/status", { ids: [id], action: "revoke" })).status).toBe(202);
       const writer = chain.accounts.writers[0] as Signer;
-      const audit = new AuditAnchorer(issuer.store, chain.deployment, writer, chain.agencies[0]!.address, { intervalMs: 300 });
-      const loop = startPublishing(new StatusPublisher(issuer.store, chain.deployment, writer), issuer.store, { intervalMs: 20, reconcileMs: 3_600_000, log: () => {}, audit });
+      const audit = new AuditAnchorer(issuer.store, chain.deployment, writer, chain.agencies[0]!.address, {
+        intervalMs: 300,
+      });
+      const loop = startPublishing(new StatusPublisher(issuer.store, chain.deployment, writer), issuer.store, {
+        intervalMs: 20,
+        reconcileMs: 3_600_000,
+        log: () => {},
+        audit,
+      });
       // The status batch lands, its `status.anchored` entry is written, then (within the interval) the head with it goes on chain.
-      for (let i = 0; i < 200 && (await lastAuditAnchor(ledger, chain.agencies[0]!.address)).count < (await issuer.store.auditChain.head()).count; i++) await new Promise((r) => setTimeout(r, 50));
+      for (
+        let i = 0;
+        i < 200 &&
+        (await lastAuditAnchor(ledger, chain.agencies[0]!.address)).count <
+          (await issuer.store.auditChain.head()).count;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 50));
       await loop.stop();
       expect((await issuer.store.auditLog(1))[0]!.action).toBe("status.anchored");
-      expect(await verifyAuditLog(issuer.store.path, ledger, chain.agencies[0]!.address)).toMatchObject({ ok: true, unanchored: 0 });
+      expect(await verifyAuditLog(issuer.store.path, ledger, chain.agencies[0]!.address)).toMatchObject({
+        ok: true,
+        unanchored: 0,
+      });
       expect((await audit.status()).lastAnchored?.count).toBe((await issuer.store.auditChain.head()).count);
     } finally {
       issuer.server.close();

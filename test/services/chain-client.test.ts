@@ -31,7 +31,14 @@ afterAll(async () => {
 describe("sync through a Besu-like node", () => {
   it("pages eth_getLogs within 5,000 blocks over a 12,000-block chain, and builds the same bundle", async () => {
     await chain.networkHelpers.mine(6_000);
-    await (await chain.as(chain.accounts.writers[0]!).status.getFunction("updateStatus")(chain.agencies[0]!.revocationList, [3], [1n << 7n], true)).wait();
+    await (
+      await chain.as(chain.accounts.writers[0]!).status.getFunction("updateStatus")(
+        chain.agencies[0]!.revocationList,
+        [3],
+        [1n << 7n],
+        true,
+      )
+    ).wait();
     await chain.networkHelpers.mine(6_000);
     const latest = await chain.provider.getBlockNumber();
     const direct = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas, toBlock: latest });
@@ -39,7 +46,9 @@ describe("sync through a Besu-like node", () => {
     const provider = connectRpc(guard.url);
     try {
       // One request over the whole chain is what Besu refuses…
-      await expect(provider.getLogs({ fromBlock: 0, toBlock: latest })).rejects.toThrow(/exceeds maximum RPC range limit/);
+      await expect(provider.getLogs({ fromBlock: 0, toBlock: latest })).rejects.toThrow(
+        /exceeds maximum RPC range limit/,
+      );
       const refusedBefore = guard.refused.length;
       // …and sync never asks for it.
       const viaGuard = await syncBundle(provider, chain.deployment, { schemas: demoSchemas, toBlock: latest });
@@ -58,8 +67,31 @@ describe("the anchoring worker on a chain with a small block gas limit", () => {
     const small = await seededChain({ blockGasLimit: 8_000_000n });
     const store = new SqliteIssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-gas-")), "issuer.db"));
     const a = small.agencies[0]!;
-    const lists = { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } };
-    const ids = await Promise.all(Array.from({ length: 1000 }, async (_, i) => (await store.credentials.record({ id: `urn:uuid:g${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op")).id));
+    const lists = {
+      revocation: { id: a.revocationList, size: 131_072 },
+      suspension: { id: a.suspensionList, size: 131_072 },
+    };
+    const ids = await Promise.all(
+      Array.from(
+        { length: 1000 },
+        async (_, i) =>
+          (
+            await store.credentials.record(
+              {
+                id: `urn:uuid:g${i}`,
+                type: "HealthCode",
+                holder: "did:key:z",
+                issuedAt: 1,
+                validUntil: 2,
+                requestHash: "h",
+                lists,
+              },
+              undefined,
+              "op",
+            )
+          ).id,
+      ),
+    );
     await store.outbox.enqueue(ids, "revoke", "op");
     const writer = small.accounts.writers[0]!;
     const status = small.as(writer).status;

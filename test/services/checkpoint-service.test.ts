@@ -44,18 +44,43 @@ beforeAll(async () => {
   chainNow = await chain.networkHelpers.time.latest();
   clock = { offset: 0 };
   bundlePath = join(mkdtempSync(join(tmpdir(), "laissez-cp-")), "bundle.json");
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: bundlePath, region: "CN-SH" });
+  const keeper = new BundleKeeper({
+    provider: chain.provider,
+    deployment: chain.deployment,
+    schemas: demoSchemas,
+    signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+    path: bundlePath,
+    region: "CN-SH",
+  });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started) + clock.offset;
-  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, now, log: () => {}, rateLimit: 1_000_000 });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: "CN-SH",
+    chainId: 31337,
+    checkpointId: AUDIENCE,
+    verifier: nativeVerifier,
+    now,
+    log: () => {},
+    rateLimit: 1_000_000,
+  });
   server = await listen(app, 0, "127.0.0.1");
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const agency = chain.agencies[0]!;
   credential = await issueCredential({
-    key: demoIssuerKey(31337, 0, "ES256K"), holder: holder.did, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
-    status: { revocation: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.revocationList), index: 7 }, suspension: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.suspensionList), index: 7 } },
-    id: "urn:uuid:challenge-test", issuedAt: chainNow, validUntil: chainNow + 86400,
+    key: demoIssuerKey(31337, 0, "ES256K"),
+    holder: holder.did,
+    credentialType: "HealthCode",
+    claims: { healthStatus: "green" },
+    schema: demoSchema("HealthCode"),
+    status: {
+      revocation: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.revocationList), index: 7 },
+      suspension: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.suspensionList), index: 7 },
+    },
+    id: "urn:uuid:challenge-test",
+    issuedAt: chainNow,
+    validUntil: chainNow + 86400,
   });
 });
 afterAll(() => {
@@ -68,9 +93,16 @@ async function challenge(agent: Agent): Promise<{ status: number; nonce?: string
   const res = await agent.request({ origin: url, path: "/challenges", method: "POST" });
   return { status: res.statusCode, ...((await res.body.json()) as { nonce?: string }) };
 }
-async function verify(nonce: string, vp?: string): Promise<{ status: number; body: { verdict?: string; reason?: string; error?: { code: string } } }> {
+async function verify(
+  nonce: string,
+  vp?: string,
+): Promise<{ status: number; body: { verdict?: string; reason?: string; error?: { code: string } } }> {
   const presentation = vp ?? (await present(credential, holder, chainNow + 1, { audience: AUDIENCE, nonce }));
-  const res = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation, nonce }) });
+  const res = await fetch(`${url}/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ presentation, nonce }),
+  });
   return { status: res.status, body: (await res.json()) as never };
 }
 async function usedChallenges(): Promise<number> {
@@ -102,20 +134,34 @@ describe("checkpoint challenges", () => {
     const { nonce } = await challenge(from("127.0.0.1"));
     const stranger = createHolderKey();
     // The genuine credential, presented under the stranger's key: refused, and the nonce not spent.
-    const junk = await verify(nonce!, await present(credential, stranger, chainNow + 1, { audience: AUDIENCE, nonce: nonce! }));
+    const junk = await verify(
+      nonce!,
+      await present(credential, stranger, chainNow + 1, { audience: AUDIENCE, nonce: nonce! }),
+    );
     expect([junk.status, junk.body.verdict, junk.body.reason]).toEqual([200, "reject", "holder_mismatch"]);
     const garbage = await verify(nonce!, "LZ1:not-a-presentation");
     expect([garbage.body.verdict, garbage.body.reason]).toEqual(["reject", "compact_malformed"]);
     const remembered = await usedChallenges();
     // Ten valid answers (each its own presentation) at once: exactly one accepted, the others replays.
-    const answers = await Promise.all(Array.from({ length: 10 }, async (_, i) => verify(nonce!, await present(credential, holder, chainNow + 1 + (i % 3), { audience: AUDIENCE, nonce: nonce! }))));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) =>
+        verify(
+          nonce!,
+          await present(credential, holder, chainNow + 1 + (i % 3), { audience: AUDIENCE, nonce: nonce! }),
+        ),
+      ),
+    );
     const verdicts = answers.map((a) => `${a.status} ${a.body.verdict} ${a.body.reason}`).sort();
     expect(verdicts).toEqual(["200 accept null", ...Array.from({ length: 9 }, () => "200 reject nonce_reused")]);
     expect(await usedChallenges()).toBe(remembered + 1);
   });
 
   it("a phone credential re-packed as paper (LZP1) is refused, never accepted as paper (issue 22 item 11)", async () => {
-    const res = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: compactCredential(credential) }) });
+    const res = await fetch(`${url}/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ presentation: compactCredential(credential) }),
+    });
     const body = (await res.json()) as { verdict: string; reason: string };
     // Issue 21 §1: the service judges paper text as the page and `laissez verify` do (it said presentation_required, the page phone_credential_on_paper).
     expect([res.status, body.verdict, body.reason]).toEqual([200, "reject", "phone_credential_on_paper"]);
@@ -141,15 +187,37 @@ describe("checkpoint challenges", () => {
 describe("checkpoint health", () => {
   it("says degraded, with the last error and the bundle's age, while syncs fail", async () => {
     const dead = connectRpc(`http://127.0.0.1:${await freePort()}`);
-    const keeper = new BundleKeeper({ provider: dead, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: bundlePath, region: "CN-SH" });
-    const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, log: () => {} });
+    const keeper = new BundleKeeper({
+      provider: dead,
+      deployment: chain.deployment,
+      schemas: demoSchemas,
+      signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+      path: bundlePath,
+      region: "CN-SH",
+    });
+    const { app } = createCheckpointApp({
+      keeper,
+      region: "CN-SH",
+      chainId: 31337,
+      checkpointId: AUDIENCE,
+      verifier: nativeVerifier,
+      log: () => {},
+    });
     const s = await listen(app, 0, "127.0.0.1");
     try {
-      const health = async (): Promise<{ status: string; bundle: { ageSeconds: number } | null; lastSyncError?: { message: string } }> => (await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/health`)).json() as never;
+      const health = async (): Promise<{
+        status: string;
+        bundle: { ageSeconds: number } | null;
+        lastSyncError?: { message: string };
+      }> => (await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/health`)).json() as never;
       expect((await health()).status).toBe("ok"); // resumed from the file, no sync tried yet
       await expect(keeper.sync()).rejects.toThrow();
       const failing = await health();
-      expect([failing.status, typeof failing.bundle?.ageSeconds, typeof failing.lastSyncError?.message]).toEqual(["degraded", "number", "string"]);
+      expect([failing.status, typeof failing.bundle?.ageSeconds, typeof failing.lastSyncError?.message]).toEqual([
+        "degraded",
+        "number",
+        "string",
+      ]);
     } finally {
       s.close();
       dead.destroy();

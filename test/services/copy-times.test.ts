@@ -11,17 +11,23 @@ import { COPY_TIME_SPREAD, copyTimes } from "../../services/issuer/copy-times.ts
 describe("batch copies' times", () => {
   it("stay within [max(now − spread, floor), now], distinct while the window allows", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1_700_000_000, max: 1_900_000_000 }), fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 1, max: 400 * 86_400 }), fc.integer({ min: 1, max: 20 }), (now, age, validFor, count) => {
-        const floor = now - age;
-        const times = copyTimes({ now, validFor, floor, count });
-        const spread = Math.min(COPY_TIME_SPREAD, Math.floor(validFor / 4), age);
-        expect(times).toHaveLength(count);
-        for (const t of times) {
-          expect(t).toBeLessThanOrEqual(now);
-          expect(t).toBeGreaterThanOrEqual(Math.max(now - spread, floor));
-        }
-        expect(new Set(times).size).toBe(Math.min(count, spread + 1));
-      }),
+      fc.property(
+        fc.integer({ min: 1_700_000_000, max: 1_900_000_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 1, max: 400 * 86_400 }),
+        fc.integer({ min: 1, max: 20 }),
+        (now, age, validFor, count) => {
+          const floor = now - age;
+          const times = copyTimes({ now, validFor, floor, count });
+          const spread = Math.min(COPY_TIME_SPREAD, Math.floor(validFor / 4), age);
+          expect(times).toHaveLength(count);
+          for (const t of times) {
+            expect(t).toBeLessThanOrEqual(now);
+            expect(t).toBeGreaterThanOrEqual(Math.max(now - spread, floor));
+          }
+          expect(new Set(times).size).toBe(Math.min(count, spread + 1));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -15,12 +15,22 @@ import type { ServiceErrorCode } from "../../services/http/errors.ts";
 import { listen } from "../../services/http/server.ts";
 import type { StoreError } from "../../services/issuer/store.ts";
 
-const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 600, keepAliveTimeoutMs: 2_000, maxConnections: 200, maxConnectionsPerClient: 10 };
+const LIMITS = {
+  headersTimeoutMs: 400,
+  requestTimeoutMs: 600,
+  keepAliveTimeoutMs: 2_000,
+  maxConnections: 200,
+  maxConnectionsPerClient: 10,
+};
 let server: Server;
 let port: number;
 const errors: Record<string, unknown>[] = [];
 
-const Item = z.object({ name: z.string(), tags: z.array(z.object({ k: z.string() })).optional(), meta: z.object({ n: z.number() }).optional() });
+const Item = z.object({
+  name: z.string(),
+  tags: z.array(z.object({ k: z.string() })).optional(),
+  meta: z.object({ n: z.number() }).optional(),
+});
 
 beforeAll(async () => {
   const app = createHttpApp({
@@ -32,9 +42,34 @@ beforeAll(async () => {
     },
     authenticate: async () => undefined,
     routes: [
-      route({ method: "post", path: "/items", summary: "", auth: "public", body: Item, responses: {}, handle: async ({ body }) => ({ status: 201, body }) }),
-      route({ method: "get", path: "/items/:a/:b", summary: "", auth: "public", responses: {}, handle: async ({ params }) => ({ status: 200, body: params }) }),
-      route({ method: "post", path: "/token", summary: "", auth: "public", bodyFormat: "form", noStore: true, body: z.object({ code: z.string() }), responses: {}, handle: async () => ({ status: 200, body: { token: "t" } }) }),
+      route({
+        method: "post",
+        path: "/items",
+        summary: "",
+        auth: "public",
+        body: Item,
+        responses: {},
+        handle: async ({ body }) => ({ status: 201, body }),
+      }),
+      route({
+        method: "get",
+        path: "/items/:a/:b",
+        summary: "",
+        auth: "public",
+        responses: {},
+        handle: async ({ params }) => ({ status: 200, body: params }),
+      }),
+      route({
+        method: "post",
+        path: "/token",
+        summary: "",
+        auth: "public",
+        bodyFormat: "form",
+        noStore: true,
+        body: z.object({ code: z.string() }),
+        responses: {},
+        handle: async () => ({ status: 200, body: { token: "t" } }),
+      }),
     ],
   });
   server = await listen(app, 0, "127.0.0.1", LIMITS);
@@ -53,7 +88,10 @@ interface Raw {
 }
 
 /** Writes `text` on a fresh socket (from `from`), reads until the server closes it or `waitMs` passes. */
-function raw(text: string | Buffer, o: { from?: string; waitMs?: number; keep?: (s: Socket) => void } = {}): Promise<Raw> {
+function raw(
+  text: string | Buffer,
+  o: { from?: string; waitMs?: number; keep?: (s: Socket) => void } = {},
+): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const socket = connect({ host: "127.0.0.1", port, ...(o.from ? { localAddress: o.from } : {}) });
@@ -62,7 +100,12 @@ function raw(text: string | Buffer, o: { from?: string; waitMs?: number; keep?: 
       clearTimeout(timer);
       socket.destroy();
       const [head = "", ...rest] = data.split("\r\n\r\n");
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head.toLowerCase(), body: rest.join("\r\n\r\n"), closedAfterMs: Date.now() - started });
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+        headers: head.toLowerCase(),
+        body: rest.join("\r\n\r\n"),
+        closedAfterMs: Date.now() - started,
+      });
     };
     const timer = setTimeout(finish, o.waitMs ?? 3_000);
     socket.on("data", (d) => (data += d.toString()));
@@ -77,8 +120,16 @@ function raw(text: string | Buffer, o: { from?: string; waitMs?: number; keep?: 
 }
 
 const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}): Buffer => {
-  const all = { host: "x", "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close", ...headers };
-  const head = `POST ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`;
+  const all = {
+    host: "x",
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+    ...headers,
+  };
+  const head = `POST ${path} HTTP/1.1\r\n${Object.entries(all)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\r\n")}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), Buffer.from(body)]);
 };
 const code = (r: Raw): string | undefined => (JSON.parse(r.body) as { error?: { code?: string } }).error?.code;
@@ -106,7 +157,9 @@ describe("HTTP edges", () => {
     const gz = await raw(post("/items", gzipSync('{"name":"a"}'), { "content-encoding": "gzip" }));
     const fake = await raw(post("/items", "not gzip at all", { "content-encoding": "gzip" }));
     const br = await raw(post("/items", "x", { "content-encoding": "br" }));
-    const latin = await raw(post("/items", Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d])));
+    const latin = await raw(
+      post("/items", Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d])),
+    );
     const big = await raw(post("/items", JSON.stringify({ name: "x".repeat(2000) })));
     expect([gz, fake, br, latin, big].map((r) => [r.status, code(r)])).toEqual([
       [415, "unsupported_content_encoding"],
@@ -118,13 +171,21 @@ describe("HTTP edges", () => {
   });
 
   it("refuses unknown fields at every depth of a JSON body (strict by default); forms ignore extra parameters (OAuth)", async () => {
-    const bodies = [{ name: "a", extra: 1 }, { name: "a", tags: [{ k: "x", v: 1 }] }, { name: "a", meta: { n: 1, m: 2 } }];
+    const bodies = [
+      { name: "a", extra: 1 },
+      { name: "a", tags: [{ k: "x", v: 1 }] },
+      { name: "a", meta: { n: 1, m: 2 } },
+    ];
     for (const b of bodies) {
       const r = await raw(post("/items", JSON.stringify(b)));
       expect([r.status, code(r)]).toEqual([400, "invalid_request"]);
     }
-    expect((await raw(post("/items", JSON.stringify({ name: "a", tags: [{ k: "x" }], meta: { n: 1 } })))).status).toBe(201);
-    const form = await raw(post("/token", "code=abc&unknown=1", { "content-type": "application/x-www-form-urlencoded" }));
+    expect((await raw(post("/items", JSON.stringify({ name: "a", tags: [{ k: "x" }], meta: { n: 1 } })))).status).toBe(
+      201,
+    );
+    const form = await raw(
+      post("/token", "code=abc&unknown=1", { "content-type": "application/x-www-form-urlencoded" }),
+    );
     expect(form.status).toBe(200);
   });
 
@@ -163,7 +224,10 @@ describe("HTTP edges", () => {
   it("many slow sockets from one address neither hold the server nor shut out another address", async () => {
     const slow: Socket[] = [];
     const refused: Promise<Raw>[] = [];
-    for (let i = 0; i < 40; i++) refused.push(raw("GET /items/a/b HTTP/1.1\r\nhost:", { from: "127.0.0.2", waitMs: 4_000, keep: (s) => slow.push(s) }));
+    for (let i = 0; i < 40; i++)
+      refused.push(
+        raw("GET /items/a/b HTTP/1.1\r\nhost:", { from: "127.0.0.2", waitMs: 4_000, keep: (s) => slow.push(s) }),
+      );
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     const other = await raw("GET /items/a/b HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", { from: "127.0.0.1" });

@@ -35,10 +35,30 @@ beforeAll(async () => {
   chain = await seededChain();
   issuer = await startIssuerService(chain, 0);
   token = (await issuer.store.operators.create("fuzz", ["admin", "issue", "revoke"])).token;
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-fuzz-")), "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({
+    provider: chain.provider,
+    deployment: chain.deployment,
+    schemas: demoSchemas,
+    signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+    path: join(mkdtempSync(join(tmpdir(), "laissez-fuzz-")), "bundle.json"),
+    region: "CN-SH",
+  });
   await keeper.sync();
-  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: chain.deployment.chainId, checkpointId: "checkpoint:CN-SH:fuzz", verifier: nativeVerifier, log: () => {} });
-  const server = await listen(app, 0, "127.0.0.1", { headersTimeoutMs: 1_000, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 1_000, maxConnections: 1_000, maxConnectionsPerClient: 1_000 });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: "CN-SH",
+    chainId: chain.deployment.chainId,
+    checkpointId: "checkpoint:CN-SH:fuzz",
+    verifier: nativeVerifier,
+    log: () => {},
+  });
+  const server = await listen(app, 0, "127.0.0.1", {
+    headersTimeoutMs: 1_000,
+    requestTimeoutMs: 1_500,
+    keepAliveTimeoutMs: 1_000,
+    maxConnections: 1_000,
+    maxConnectionsPerClient: 1_000,
+  });
   checkpoint = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, keeper };
 });
 afterAll(() => {
@@ -56,17 +76,54 @@ function random(seed: number): { int(n: number): number; pick<T>(xs: readonly T[
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)] as (typeof xs)[number] };
+  return {
+    int: (n) => Math.floor(next() * n),
+    pick: (xs) => xs[Math.floor(next() * xs.length)] as (typeof xs)[number],
+  };
 }
 
-const SEGMENTS = ["%ff", "%fe%ff", "%", "%zz", "%00", "..", "%2e%2e", "x".repeat(3000), "💥", "'; drop table credentials; --", "{id}", "-1", "0x00", "%c0%af", "a/b/c"];
+const SEGMENTS = [
+  "%ff",
+  "%fe%ff",
+  "%",
+  "%zz",
+  "%00",
+  "..",
+  "%2e%2e",
+  "x".repeat(3000),
+  "💥",
+  "'; drop table credentials; --",
+  "{id}",
+  "-1",
+  "0x00",
+  "%c0%af",
+  "a/b/c",
+];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "BREW", "G ET"];
-const TYPES = ["application/json", "application/jsonx", "application/json; charset=latin1", "application/json; charset=utf-16", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "application/json; charset=utf-8; q=1", "*/*"];
+const TYPES = [
+  "application/json",
+  "application/jsonx",
+  "application/json; charset=latin1",
+  "application/json; charset=utf-16",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "",
+  "application/json; charset=utf-8; q=1",
+  "*/*",
+];
 const ENCODINGS = [undefined, undefined, undefined, "gzip", "deflate", "br", "identity, gzip", "x-unknown"];
 
 /** A body that can never be a valid request: each mutation alone makes it invalid. */
 function malformedBody(r: ReturnType<typeof random>): Buffer {
-  const valid = JSON.stringify(r.pick([{ type: "HealthCode", subject: "did:key:z6Mk", claims: { healthStatus: "green" } }, { action: "revoke", ids: ["x"] }, { presentation: "LZ1:ABC" }, { name: "op", roles: ["issue"] }]));
+  const valid = JSON.stringify(
+    r.pick([
+      { type: "HealthCode", subject: "did:key:z6Mk", claims: { healthStatus: "green" } },
+      { action: "revoke", ids: ["x"] },
+      { presentation: "LZ1:ABC" },
+      { name: "op", roles: ["issue"] },
+    ]),
+  );
   const cases: (() => Buffer | string)[] = [
     () => valid.slice(0, r.int(valid.length)), // truncated
     () => valid.replace(/^\{/, '{"unknownField":1,'), // strict schemas refuse it
@@ -100,7 +157,10 @@ function malformedRequest(r: ReturnType<typeof random>, paths: readonly string[]
   // Mostly the true length; sometimes a shorter one (the rest is read as the next request).
   const length = r.int(8) === 0 ? Math.max(0, body.length - 1 - r.int(body.length + 1)) : body.length;
   headers.push(`content-length: ${length}`);
-  if (r.int(12) === 0) return Buffer.from(`${method} ${path} HTTP/1.1\r\n${headers.join("\r\n")}\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n`);
+  if (r.int(12) === 0)
+    return Buffer.from(
+      `${method} ${path} HTTP/1.1\r\n${headers.join("\r\n")}\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n`,
+    );
   return Buffer.concat([Buffer.from(`${method} ${path} HTTP/1.1\r\n${headers.join("\r\n")}\r\n\r\n`), body]);
 }
 
@@ -129,11 +189,11 @@ async function fuzz(url: string, seed: number): Promise<Map<number, number>> {
   const requests = Array.from({ length: REQUESTS_PER_SERVICE }, () => malformedRequest(r, paths));
   const statuses = new Map<number, number>();
   for (let i = 0; i < requests.length; i += 16) {
-    for (const list of await Promise.all(requests.slice(i, i + 16).map((b) => send(url, b)))) for (const s of list) statuses.set(s, (statuses.get(s) ?? 0) + 1);
+    for (const list of await Promise.all(requests.slice(i, i + 16).map((b) => send(url, b))))
+      for (const s of list) statuses.set(s, (statuses.get(s) ?? 0) + 1);
   }
   return statuses;
 }
-
 
 const serverErrors = (m: Map<number, number>): [number, number][] => [...m].filter(([s]) => s >= 500);
 

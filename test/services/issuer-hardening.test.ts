@@ -37,10 +37,18 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function call(method: string, path: string, o: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  o: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+) {
   const res = await fetch(base + path, {
     method,
-    headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.body !== undefined ? { "content-type": "application/json" } : {}), ...o.headers },
+    headers: {
+      ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+      ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
+      ...o.headers,
+    },
     ...(o.raw !== undefined ? { body: o.raw } : o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
   });
   const text = await res.text();
@@ -48,16 +56,22 @@ async function call(method: string, path: string, o: { token?: string; body?: un
   return { status: res.status, json, headers: res.headers, code: (json.error as { code?: string } | undefined)?.code };
 }
 const census = () => store.census();
-const issueEntries = async () => (await store.auditLog(1_000_000)).filter((a) => a.action === "credential.issue").length;
+const issueEntries = async () =>
+  (await store.auditLog(1_000_000)).filter((a) => a.action === "credential.issue").length;
 const holderOf = (key: Uint8Array) => p256DidKey(p256.getPublicKey(key, false));
 
 async function offerToken(claims: Record<string, string> = { healthStatus: "yellow" }) {
   const created = await call("POST", "/offers", { token: issuer, body: { type: "HealthCode", claims } });
   expect(created.status).toBe(201);
   expect(created.headers.get("cache-control")).toBe("no-store");
-  const code = (created.json.credential_offer as { grants: Record<string, { "pre-authorized_code": string }> }).grants[PRE_AUTHORIZED_GRANT]!["pre-authorized_code"];
+  const code = (created.json.credential_offer as { grants: Record<string, { "pre-authorized_code": string }> }).grants[
+    PRE_AUTHORIZED_GRANT
+  ]!["pre-authorized_code"];
   const form = new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString();
-  const token = await call("POST", "/token", { raw: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
+  const token = await call("POST", "/token", {
+    raw: form,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
   expect(token.status).toBe(200);
   expect(token.headers.get("cache-control")).toBe("no-store");
   return token.json as { access_token: string; c_nonce: string };
@@ -69,9 +83,24 @@ describe("issuer service under attack", () => {
     const credentialsBefore = (await census()).credentials;
     const auditBefore = await issueEntries();
     const keys = Array.from({ length: 8 }, () => p256.utils.randomSecretKey());
-    const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: holderOf(k), signer: holderSigner(k), audience: base, nonce: c_nonce, issuedAt: now() })));
+    const proofs = await Promise.all(
+      keys.map((k) =>
+        createHolderProof({
+          holder: holderOf(k),
+          signer: holderSigner(k),
+          audience: base,
+          nonce: c_nonce,
+          issuedAt: now(),
+        }),
+      ),
+    );
     const results = await Promise.all(
-      proofs.map((jwt) => call("POST", "/credential", { body: { format: "jwt_vc_json", proof: { proof_type: "jwt", jwt } }, headers: { authorization: `Bearer ${access_token}` } })),
+      proofs.map((jwt) =>
+        call("POST", "/credential", {
+          body: { format: "jwt_vc_json", proof: { proof_type: "jwt", jwt } },
+          headers: { authorization: `Bearer ${access_token}` },
+        }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -85,35 +114,72 @@ describe("issuer service under attack", () => {
     const key = p256.utils.randomSecretKey();
     const publicKey = p256.getPublicKey(key, false);
     for (const [how, subject] of Object.entries(jwkSpellings(publicKey))) {
-      const r = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subject, claims: { healthStatus: "green" } } });
+      const r = await call("POST", "/credentials", {
+        token: issuer,
+        body: { type: "HealthCode", subject, claims: { healthStatus: "green" } },
+      });
       expect([how, r.status, r.code]).toEqual([how, 422, "holder_did_noncanonical"]);
-      const copies = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subjects: [holderOf(p256.utils.randomSecretKey()), subject], claims: { healthStatus: "green" } } });
+      const copies = await call("POST", "/credentials", {
+        token: issuer,
+        body: {
+          type: "HealthCode",
+          subjects: [holderOf(p256.utils.randomSecretKey()), subject],
+          claims: { healthStatus: "green" },
+        },
+      });
       expect([how, copies.status, copies.code]).toEqual([how, 422, "holder_did_noncanonical"]);
     }
     // The key's did:key and its canonical did:jwk are one holder: not two copies.
-    const twice = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subjects: [p256DidKey(publicKey), p256DidJwk(publicKey)], claims: { healthStatus: "green" } } });
+    const twice = await call("POST", "/credentials", {
+      token: issuer,
+      body: {
+        type: "HealthCode",
+        subjects: [p256DidKey(publicKey), p256DidJwk(publicKey)],
+        claims: { healthStatus: "green" },
+      },
+    });
     expect([twice.status, twice.code]).toEqual([400, "invalid_request"]);
     expect((await census()).credentials).toBe(before);
 
     const { access_token, c_nonce } = await offerToken();
-    const proof = (holder: string) => createHolderProof({ holder, signer: holderSigner(key), audience: base, nonce: c_nonce, issuedAt: now() });
-    const redeem = (body: unknown) => call("POST", "/credential", { body, headers: { authorization: `Bearer ${access_token}` } });
-    const odd = await redeem({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: await proof(jwkSpellings(publicKey)["with an extra member"]!) } });
-    expect([odd.status, odd.code, (odd.json.error as { message: string }).message]).toEqual([400, "invalid_proof", expect.stringContaining("holder_did_noncanonical")]);
-    const both = await redeem({ format: "jwt_vc_json", proofs: { jwt: [await proof(p256DidKey(publicKey)), await proof(p256DidJwk(publicKey))] } });
+    const proof = (holder: string) =>
+      createHolderProof({ holder, signer: holderSigner(key), audience: base, nonce: c_nonce, issuedAt: now() });
+    const redeem = (body: unknown) =>
+      call("POST", "/credential", { body, headers: { authorization: `Bearer ${access_token}` } });
+    const odd = await redeem({
+      format: "jwt_vc_json",
+      proof: { proof_type: "jwt", jwt: await proof(jwkSpellings(publicKey)["with an extra member"]!) },
+    });
+    expect([odd.status, odd.code, (odd.json.error as { message: string }).message]).toEqual([
+      400,
+      "invalid_proof",
+      expect.stringContaining("holder_did_noncanonical"),
+    ]);
+    const both = await redeem({
+      format: "jwt_vc_json",
+      proofs: { jwt: [await proof(p256DidKey(publicKey)), await proof(p256DidJwk(publicKey))] },
+    });
     expect([both.status, both.code]).toEqual([400, "invalid_proof"]);
     expect((await census()).credentials).toBe(before);
     // The offer is still redeemable by the key under its canonical name.
-    const good = await redeem({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: await proof(p256DidKey(publicKey)) } });
+    const good = await redeem({
+      format: "jwt_vc_json",
+      proof: { proof_type: "jwt", jwt: await proof(p256DidKey(publicKey)) },
+    });
     expect(good.status).toBe(200);
   });
 
   it("keeps no request hash that a dictionary of claims can reverse", async () => {
     const subject = holderOf(p256.utils.randomSecretKey());
-    const r = await call("POST", "/credentials", { token: issuer, body: { type: "HealthCode", subject, claims: { healthStatus: "red" } } });
+    const r = await call("POST", "/credentials", {
+      token: issuer,
+      body: { type: "HealthCode", subject, claims: { healthStatus: "red" } },
+    });
     expect(r.status).toBe(201);
     const request_hash = (await store.credentials.get(r.json.id as string))!.requestHash;
-    const guesses = ["green", "yellow", "red"].map((healthStatus) => hashCanonical({ type: "HealthCode", subject, claims: { healthStatus }, validFor: undefined }));
+    const guesses = ["green", "yellow", "red"].map((healthStatus) =>
+      hashCanonical({ type: "HealthCode", subject, claims: { healthStatus }, validFor: undefined }),
+    );
     expect(guesses).not.toContain(request_hash);
   });
 
@@ -136,7 +202,10 @@ describe("issuer service under attack", () => {
   });
 
   it("operator tokens can be disabled and can expire: 401 at once", async () => {
-    const created = await call("POST", "/operators", { token: admin, body: { name: "temp", roles: ["issue"], expiresIn: 120 } });
+    const created = await call("POST", "/operators", {
+      token: admin,
+      body: { name: "temp", roles: ["issue"], expiresIn: 120 },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get("cache-control")).toBe("no-store");
     const { token, id } = created.json as { token: string; id: string };
@@ -145,7 +214,8 @@ describe("issuer service under attack", () => {
     skew += 121;
     expect((await probe()).code).toBe("unauthorized");
 
-    const other = (await call("POST", "/operators", { token: admin, body: { name: "clerk", roles: ["issue"] } })).json as { token: string; id: string };
+    const other = (await call("POST", "/operators", { token: admin, body: { name: "clerk", roles: ["issue"] } }))
+      .json as { token: string; id: string };
     expect((await call("GET", "/credentials/urn:uuid:nothing", { token: other.token })).status).toBe(404);
     const disabled = await call("POST", `/operators/${other.id}/disable`, { token: admin });
     expect(disabled.status).toBe(200);
@@ -180,7 +250,10 @@ describe("health before the agency's lists are known", () => {
     try {
       const first = await fetch(`${s.url}/health`);
       expect([first.status, ((await first.json()) as { lists: string }).lists]).toEqual([503, "unknown"]);
-      lists = { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } };
+      lists = {
+        revocation: { id: a.revocationList, size: 131_072 },
+        suspension: { id: a.suspensionList, size: 131_072 },
+      };
       const after = await fetch(`${s.url}/health`);
       expect([after.status, ((await after.json()) as { lists: string }).lists]).toEqual([200, "known"]);
     } finally {

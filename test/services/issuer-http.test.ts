@@ -41,7 +41,11 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
@@ -49,7 +53,11 @@ async function call(method: string, path: string, opts: { token?: string; body?:
       ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}),
       ...opts.headers,
     },
-    ...(opts.raw !== undefined ? { body: opts.raw } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    ...(opts.raw !== undefined
+      ? { body: opts.raw }
+      : opts.body !== undefined
+        ? { body: JSON.stringify(opts.body) }
+        : {}),
   });
   const text = await res.text();
   let json: Record<string, unknown> = {};
@@ -70,7 +78,12 @@ describe("issuer service over HTTP", () => {
     expect(r.status).toBe(201);
     expect(r.headers.get("x-request-id")).toBeTruthy();
     const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
-    const v = verifyCredential(r.json.credential as string, { bundle, region: "CN-SH", now: bundle.block.timestamp + 5, verifier: nativeVerifier });
+    const v = verifyCredential(r.json.credential as string, {
+      bundle,
+      region: "CN-SH",
+      now: bundle.block.timestamp + 5,
+      verifier: nativeVerifier,
+    });
     expect([v.verdict, v.reason, v.checks.at(-1)?.detail]).toEqual(["accept", null, expect.any(String)]);
     // No claims in the store: only what revocation and audit need.
     expect(atRest(store.path, "credentials")).not.toContain("green");
@@ -83,7 +96,9 @@ describe("issuer service over HTTP", () => {
     expect((await call("POST", "/credentials", { token: tokens.otherAgency, body: issueBody })).status).toBe(401);
     const r = await call("POST", "/credentials", { token: tokens.revoker, body: issueBody });
     expect([r.status, errorCode(r)]).toEqual([403, "forbidden"]);
-    expect((await call("POST", "/operators", { token: tokens.issuer, body: { name: "x", roles: ["admin"] } })).status).toBe(403);
+    expect(
+      (await call("POST", "/operators", { token: tokens.issuer, body: { name: "x", roles: ["admin"] } })).status,
+    ).toBe(403);
     expect(await credentialCount()).toBe(before);
     expect(r.text).not.toMatch(/at .*\.ts|lz_/); // no stack, no token in errors
   });
@@ -93,7 +108,11 @@ describe("issuer service over HTTP", () => {
     const cases: [Parameters<typeof call>[2], number, string][] = [
       [{ raw: "{not json" }, 400, "malformed_json"],
       [{ raw: '{"type":"HealthCode","type":"DriverLicence"}' }, 400, "malformed_json"],
-      [{ raw: JSON.stringify({ ...issueBody, claims: { healthStatus: "green", pad: "x".repeat(20_000) } }) }, 413, "payload_too_large"],
+      [
+        { raw: JSON.stringify({ ...issueBody, claims: { healthStatus: "green", pad: "x".repeat(20_000) } }) },
+        413,
+        "payload_too_large",
+      ],
       [{ body: { ...issueBody, type: "Passport" } }, 422, "unknown_type"],
       [{ body: { ...issueBody, claims: { healthStatus: "purple" } } }, 422, "schema_invalid"],
       [{ body: { ...issueBody, subject: "did:web:example" } }, 422, "invalid_holder"],
@@ -112,23 +131,43 @@ describe("issuer service over HTTP", () => {
   it("returns the same credential for a retried Idempotency-Key, also when the retries race", async () => {
     const headers = { "idempotency-key": "order-77" };
     const before = await credentialCount();
-    const results = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/credentials", { token: tokens.issuer, body: issueBody, headers })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        call("POST", "/credentials", { token: tokens.issuer, body: issueBody, headers }),
+      ),
+    );
     expect(new Set(results.map((r) => r.status))).toEqual(new Set([201]));
     expect(new Set(results.map((r) => r.json.credential)).size).toBe(1);
     // One credential under the key: one more in the store, and it is the one every retry got.
     expect((await credentialCount()) - before).toBe(1);
     expect((await store.credentials.byIdempotencyKey("order-77"))?.id).toBe(results[0]!.json.id);
-    const conflict = await call("POST", "/credentials", { token: tokens.issuer, body: { ...issueBody, claims: { healthStatus: "red" } }, headers });
+    const conflict = await call("POST", "/credentials", {
+      token: tokens.issuer,
+      body: { ...issueBody, claims: { healthStatus: "red" } },
+      headers,
+    });
     expect([conflict.status, errorCode(conflict)]).toEqual([409, "idempotency_conflict"]);
   });
 
   it("revokes: 202 pending, anchored by the worker with transaction and block, then served in the status list", async () => {
     const issued = await call("POST", "/credentials", { token: tokens.issuer, body: issueBody });
     const id = issued.json.id as string;
-    const r = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: [id] } });
+    const r = await call("POST", "/credentials/status", {
+      token: tokens.revoker,
+      body: { action: "revoke", ids: [id] },
+    });
     expect([r.status, r.json.state]).toEqual([202, "pending"]);
-    expect(((await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json.requests as { state: string }[])[0]!.state).toBe("pending");
-    const unknown = await call("POST", "/credentials/status", { token: tokens.revoker, body: { action: "revoke", ids: ["urn:uuid:not-ours"] } });
+    expect(
+      (
+        (await call("GET", `/credentials/${encodeURIComponent(id)}`, { token: tokens.revoker })).json.requests as {
+          state: string;
+        }[]
+      )[0]!.state,
+    ).toBe("pending");
+    const unknown = await call("POST", "/credentials/status", {
+      token: tokens.revoker,
+      body: { action: "revoke", ids: ["urn:uuid:not-ours"] },
+    });
     expect([unknown.status, errorCode(unknown)]).toEqual([404, "unknown_credential"]);
 
     await new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
@@ -140,7 +179,10 @@ describe("issuer service over HTTP", () => {
     const { revocation } = issued.json.status as { revocation: { list: number; index: number } };
     const list = await call("GET", `/status/31337/${revocation.list}`);
     expect(list.status).toBe(200);
-    const vc = decodeJwt(list.text).payload.vc as { type: string[]; credentialSubject: { encodedList: string; statusPurpose: string } };
+    const vc = decodeJwt(list.text).payload.vc as {
+      type: string[];
+      credentialSubject: { encodedList: string; statusPurpose: string };
+    };
     expect(vc.type).toContain("StatusList2021Credential");
     expect(vc.credentialSubject.statusPurpose).toBe("revocation");
     expect(getBit(decodeStatusList(vc.credentialSubject.encodedList), revocation.index)).toBe(true);
@@ -156,29 +198,57 @@ describe("issuer service over HTTP", () => {
     expect(metrics.text).toMatch(/laissez_credentials_issued_total\{type="HealthCode"\} \d+/);
     expect(metrics.text).toMatch(/http_request_duration_ms_bucket/);
     const doc = (await call("GET", "/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     expect(documented).toEqual([
-      "GET /.well-known/openid-credential-issuer", "GET /credentials/{id}", "GET /health", "GET /metrics", "GET /openapi.json", "GET /status/{chainId}/{listId}",
-      "POST /credential", "POST /credentials", "POST /credentials/status", "POST /offers", "POST /operators", "POST /operators/{id}/disable", "POST /token",
+      "GET /.well-known/openid-credential-issuer",
+      "GET /credentials/{id}",
+      "GET /health",
+      "GET /metrics",
+      "GET /openapi.json",
+      "GET /status/{chainId}/{listId}",
+      "POST /credential",
+      "POST /credentials",
+      "POST /credentials/status",
+      "POST /offers",
+      "POST /operators",
+      "POST /operators/{id}/disable",
+      "POST /token",
     ]);
     // Every documented route answers (not 404).
     for (const entry of documented) {
       const [method, path] = entry.split(" ") as [string, string];
-      const r = await call(method, path.replace("{id}", "x").replace("{chainId}", "31337").replace("{listId}", "0"), { token: tokens.admin, ...(method === "POST" ? { body: {} } : {}) });
+      const r = await call(method, path.replace("{id}", "x").replace("{chainId}", "31337").replace("{listId}", "0"), {
+        token: tokens.admin,
+        ...(method === "POST" ? { body: {} } : {}),
+      });
       expect(errorCode(r) === "not_found" && !path.includes("{"), entry).toBe(false);
     }
   });
 
   it("a wallet picks up a credential offer: pre-authorized code once, proof of its holder key, claims erased after", async () => {
-    const created = await call("POST", "/offers", { token: tokens.issuer, body: { type: "HealthCode", claims: { healthStatus: "yellow" } } });
+    const created = await call("POST", "/offers", {
+      token: tokens.issuer,
+      body: { type: "HealthCode", claims: { healthStatus: "yellow" } },
+    });
     expect(created.status).toBe(201);
     expect(created.json.offerUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer=/);
-    const offer = created.json.credential_offer as { credential_issuer: string; grants: Record<string, { "pre-authorized_code": string }> };
+    const offer = created.json.credential_offer as {
+      credential_issuer: string;
+      grants: Record<string, { "pre-authorized_code": string }>;
+    };
     const code = offer.grants["urn:ietf:params:oauth:grant-type:pre-authorized_code"]!["pre-authorized_code"];
     const meta = await call("GET", "/.well-known/openid-credential-issuer");
     expect(Object.keys(meta.json.credential_configurations_supported as object)).toContain("HealthCode");
 
-    const form = (c: string) => ({ raw: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:pre-authorized_code", "pre-authorized_code": c }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = (c: string) => ({
+      raw: new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        "pre-authorized_code": c,
+      }).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     const token = await call("POST", "/token", form(code));
     expect(token.status).toBe(200);
     const again = await call("POST", "/token", form(code));
@@ -187,16 +257,32 @@ describe("issuer service over HTTP", () => {
     const { access_token, c_nonce } = token.json as { access_token: string; c_nonce: string };
     const at = await chain.networkHelpers.time.latest();
     const proofWith = (o: { nonce?: string; key?: Uint8Array; audience?: string }) =>
-      createHolderProof({ holder, signer: holderSigner(o.key ?? holderKey), audience: o.audience ?? offer.credential_issuer, nonce: o.nonce ?? c_nonce, issuedAt: at });
+      createHolderProof({
+        holder,
+        signer: holderSigner(o.key ?? holderKey),
+        audience: o.audience ?? offer.credential_issuer,
+        nonce: o.nonce ?? c_nonce,
+        issuedAt: at,
+      });
     const redeem = async (jwt: string, bearer = access_token) =>
-      call("POST", "/credential", { body: { format: "jwt_vc_json", proof: { proof_type: "jwt", jwt } }, headers: { authorization: `Bearer ${bearer}` } });
-    for (const bad of [await proofWith({ nonce: "wrong" }), await proofWith({ key: p256.utils.randomSecretKey() }), await proofWith({ audience: "https://elsewhere" })]) {
+      call("POST", "/credential", {
+        body: { format: "jwt_vc_json", proof: { proof_type: "jwt", jwt } },
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+    for (const bad of [
+      await proofWith({ nonce: "wrong" }),
+      await proofWith({ key: p256.utils.randomSecretKey() }),
+      await proofWith({ audience: "https://elsewhere" }),
+    ]) {
       const r = await redeem(bad);
       expect([r.status, errorCode(r)]).toEqual([400, "invalid_proof"]);
     }
     const r = await redeem(await proofWith({}));
     expect(r.status).toBe(200);
-    const payload = decodeJwt(r.json.credential as string).payload as { sub: string; vc: { credentialSubject: unknown } };
+    const payload = decodeJwt(r.json.credential as string).payload as {
+      sub: string;
+      vc: { credentialSubject: unknown };
+    };
     expect(payload.sub).toBe(holder);
     expect(payload.vc.credentialSubject).toEqual({ healthStatus: "yellow" });
     const reuse = await redeem(await proofWith({}));

@@ -46,7 +46,11 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 async function post(path: string, body: unknown) {
-  const res = await fetch(`${base}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 const bundleNow = async () => (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
@@ -62,18 +66,39 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
     const now = await chain.networkHelpers.time.latest();
     const params = async () => ({ bundle: await bundleNow(), region: "CN-SH", now, verifier: nativeVerifier });
     let p = await params();
-    expect([verifyCredential(credential, p).verdict, verifyCredential(sdJwtVc, p).verdict]).toEqual(["accept", "accept"]);
+    expect([verifyCredential(credential, p).verdict, verifyCredential(sdJwtVc, p).verdict]).toEqual([
+      "accept",
+      "accept",
+    ]);
 
     expect((await post("/credentials/status", { action: "revoke", ids: [id] })).status).toBe(202);
     expect((await post("/credentials/status", { action: "suspend", ids: [suspended.json.id] })).status).toBe(202);
     await new StatusPublisher(store, chain.deployment, chain.accounts.writers[0] as Signer).drain();
     p = await params();
-    expect([verifyCredential(credential, p).reason, verifyCredential(sdJwtVc, p).reason]).toEqual(["revoked", "revoked"]);
-    const presentation = await presentSdJwtVc({ credential: suspended.json.credential as string, disclose: ["healthStatus"], signer: holderSigner(holderSecret), issuedAt: now, audience: regionAudience("CN-SH") });
+    expect([verifyCredential(credential, p).reason, verifyCredential(sdJwtVc, p).reason]).toEqual([
+      "revoked",
+      "revoked",
+    ]);
+    const presentation = await presentSdJwtVc({
+      credential: suspended.json.credential as string,
+      disclose: ["healthStatus"],
+      signer: holderSigner(holderSecret),
+      issuedAt: now,
+      audience: regionAudience("CN-SH"),
+    });
     expect(verifyPresentation(presentation, p).reason).toBe("suspended");
 
     const { status } = connectLedger(chain.deployment, chain.provider);
-    for (const [listId, index] of [[(both.json.status as { revocation: { list: number; index: number } }).revocation.list, (both.json.status as { revocation: { index: number } }).revocation.index], [(suspended.json.status as { suspension: { list: number } }).suspension.list, (suspended.json.status as { suspension: { index: number } }).suspension.index]] as [number, number][]) {
+    for (const [listId, index] of [
+      [
+        (both.json.status as { revocation: { list: number; index: number } }).revocation.list,
+        (both.json.status as { revocation: { index: number } }).revocation.index,
+      ],
+      [
+        (suspended.json.status as { suspension: { list: number } }).suspension.list,
+        (suspended.json.status as { suspension: { index: number } }).suspension.index,
+      ],
+    ] as [number, number][]) {
       const url = `${base}/status/31337/${listId}`;
       const w3c = await fetch(url);
       const ietf = await fetch(url, { headers: { accept: "application/statuslist+jwt" } });
@@ -84,7 +109,9 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
       expect(decoded.jwt.header).toMatchObject({ typ: "statuslist+jwt", alg: "ES256K" });
       expect(decoded.sub).toBe(url);
       // The agency's key signed it: the same check as the credentials (recover, compare with the bundle's delegate).
-      const signer = [0, 1].map((r) => nativeVerifier.recoverSecp256k1(decoded.jwt.signingInput, decoded.jwt.signature, r as 0 | 1));
+      const signer = [0, 1].map((r) =>
+        nativeVerifier.recoverSecp256k1(decoded.jwt.signingInput, decoded.jwt.signature, r as 0 | 1),
+      );
       expect(signer.some((k) => k !== null)).toBe(true);
       const standard = getListFromStatusListJWT(tokenText);
       expect(standard.getStatus(index)).toBe(1);
@@ -99,19 +126,43 @@ describe("issuer service: jwt_vc and SD-JWT VC", () => {
 
   it("offers: naming one format, or both for the wallet to choose", async () => {
     const key = holderKeyFromSecret(holderSecret);
-    const offer = async (format?: string) => ((await post("/offers", { type: "HealthCode", claims, ...(format ? { format } : {}) })).json.offerUri as string);
+    const offer = async (format?: string) =>
+      (await post("/offers", { type: "HealthCode", claims, ...(format ? { format } : {}) })).json.offerUri as string;
     const verify = { bundle: await bundleNow(), verifier: nativeVerifier };
     const now = await chain.networkHelpers.time.latest();
     const either = await offer();
     expect(decodeURIComponent(either)).toContain('"credential_configuration_ids":["HealthCode","HealthCode.sd-jwt"]');
-    const sd = await receiveOffer({ offerUri: either, key, fetch, now, verify, format: "sd_jwt_vc", allowHttpLoopback: true });
+    const sd = await receiveOffer({
+      offerUri: either,
+      key,
+      fetch,
+      now,
+      verify,
+      format: "sd_jwt_vc",
+      allowHttpLoopback: true,
+    });
     expect([isSdJwt(sd.jwt), sd.type]).toEqual([true, "HealthCode"]);
-    const plain = await receiveOffer({ offerUri: await offer("jwt_vc"), key, fetch, now, verify, format: "sd_jwt_vc", allowHttpLoopback: true });
+    const plain = await receiveOffer({
+      offerUri: await offer("jwt_vc"),
+      key,
+      fetch,
+      now,
+      verify,
+      format: "sd_jwt_vc",
+      allowHttpLoopback: true,
+    });
     expect(isSdJwt(plain.jwt)).toBe(false); // the offer named jwt_vc only: the wallet asked for what it named
     const only = await offer("sd_jwt_vc");
     expect(decodeURIComponent(only)).toContain('"credential_configuration_ids":["HealthCode.sd-jwt"]');
-    expect(isSdJwt((await receiveOffer({ offerUri: only, key, fetch, now, verify, allowHttpLoopback: true })).jwt)).toBe(true);
-    const meta = (await (await fetch(`${base}/.well-known/openid-credential-issuer`)).json()) as { credential_configurations_supported: Record<string, { format: string; vct?: string }> };
-    expect(meta.credential_configurations_supported["HealthCode.sd-jwt"]).toMatchObject({ format: "dc+sd-jwt", vct: "HealthCode" });
+    expect(
+      isSdJwt((await receiveOffer({ offerUri: only, key, fetch, now, verify, allowHttpLoopback: true })).jwt),
+    ).toBe(true);
+    const meta = (await (await fetch(`${base}/.well-known/openid-credential-issuer`)).json()) as {
+      credential_configurations_supported: Record<string, { format: string; vct?: string }>;
+    };
+    expect(meta.credential_configurations_supported["HealthCode.sd-jwt"]).toMatchObject({
+      format: "dc+sd-jwt",
+      vct: "HealthCode",
+    });
   });
 });

@@ -8,7 +8,15 @@ import { shouldBehaveLikeAnIssuerStore } from "../helpers/store-behaviour.ts";
 
 const lists = { revocation: { id: 0, size: 131_072 }, suspension: { id: 1, size: 131_072 } };
 const fresh = () => new SqliteIssuerStore(join(mkdtempSync(join(tmpdir(), "laissez-store-")), "issuer.db"));
-const record = (id: string, requestHash = "h") => ({ id, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash, lists });
+const record = (id: string, requestHash = "h") => ({
+  id,
+  type: "HealthCode",
+  holder: "did:key:z",
+  issuedAt: 1,
+  validUntil: 2,
+  requestHash,
+  lists,
+});
 
 shouldBehaveLikeAnIssuerStore("SQLite", async () => fresh());
 
@@ -17,7 +25,9 @@ describe("the SQLite store's file", () => {
   it("stores tokens hashed", async () => {
     const store = fresh();
     const { token } = await store.operators.create("alice", ["issue", "revoke"]);
-    const stored = new DatabaseSync(store.path).prepare("SELECT token_hash FROM operators").get() as { token_hash: Uint8Array };
+    const stored = new DatabaseSync(store.path).prepare("SELECT token_hash FROM operators").get() as {
+      token_hash: Uint8Array;
+    };
     expect(Buffer.from(stored.token_hash).toString()).not.toContain(token.slice(3, 20));
   });
 
@@ -25,7 +35,9 @@ describe("the SQLite store's file", () => {
     const store = fresh();
     const r = await store.credentials.record(record("c1"), undefined, "op");
     const raw = new DatabaseSync(store.path);
-    expect(() => raw.prepare("INSERT INTO allocated_indices VALUES (0, ?, 'x')").run(r.revocation.index)).toThrow(/UNIQUE|PRIMARY/);
+    expect(() => raw.prepare("INSERT INTO allocated_indices VALUES (0, ?, 'x')").run(r.revocation.index)).toThrow(
+      /UNIQUE|PRIMARY/,
+    );
     expect(() => raw.exec("DELETE FROM audit")).toThrow(/append-only/);
     expect(() => raw.exec("UPDATE audit SET operator = 'x'")).toThrow(/append-only/);
   });

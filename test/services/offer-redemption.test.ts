@@ -8,7 +8,17 @@
 import type { Server } from "node:http";
 import { getBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHolderProof, decodeJwt, ENDPOINTS, ethrDid, issuerKey, type KeySigner, PRE_AUTHORIZED_GRANT, SignerError, softwareSigner } from "../../core/index.ts";
+import {
+  createHolderProof,
+  decodeJwt,
+  ENDPOINTS,
+  ethrDid,
+  issuerKey,
+  type KeySigner,
+  PRE_AUTHORIZED_GRANT,
+  SignerError,
+  softwareSigner,
+} from "../../core/index.ts";
 import type { SqliteIssuerStore } from "../../services/issuer/store.ts";
 import { agencyControllerKey, agencySigningKey, DEMO_METHODS } from "../../scripts/demo/consortium.ts";
 import { createHolderKey, type SoftwareHolderKey } from "../../wallet/holder.ts";
@@ -41,25 +51,59 @@ const faulty = faultySigner(0);
 
 beforeAll(async () => {
   chain = await seededChain();
-  ({ store, server, url: base, now } = await startIssuerService(chain, 0, { key: issuerKey(ethrDid(31337, agencyControllerKey(0).address), DEMO_METHODS.ES256K, faulty.signer) }));
+  ({
+    store,
+    server,
+    url: base,
+    now,
+  } = await startIssuerService(chain, 0, {
+    key: issuerKey(ethrDid(31337, agencyControllerKey(0).address), DEMO_METHODS.ES256K, faulty.signer),
+  }));
   operator = (await store.operators.create("issuer", ["issue"])).token;
 });
 afterAll(() => server?.close());
 
 /** An operator's offer, its code exchanged for a token: what a wallet holds before the credential request. */
 async function offerToken(): Promise<{ access_token: string; c_nonce: string }> {
-  const res = await fetch(`${base}/offers`, { method: "POST", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green" }, format: "jwt_vc" }) });
+  const res = await fetch(`${base}/offers`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" },
+    body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green" }, format: "jwt_vc" }),
+  });
   const uri = ((await res.json()) as { offerUri: string }).offerUri;
-  const code = JSON.parse(new URLSearchParams(uri.slice(uri.indexOf("?") + 1)).get("credential_offer")!).grants[PRE_AUTHORIZED_GRANT]["pre-authorized_code"] as string;
+  const code = JSON.parse(new URLSearchParams(uri.slice(uri.indexOf("?") + 1)).get("credential_offer")!).grants[
+    PRE_AUTHORIZED_GRANT
+  ]["pre-authorized_code"] as string;
   const body = new URLSearchParams({ grant_type: PRE_AUTHORIZED_GRANT, "pre-authorized_code": code }).toString();
-  return (await (await fetch(`${base}${ENDPOINTS.token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body })).json()) as { access_token: string; c_nonce: string };
+  return (await (
+    await fetch(`${base}${ENDPOINTS.token}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+    })
+  ).json()) as { access_token: string; c_nonce: string };
 }
 
 async function redeem(t: { access_token: string; c_nonce: string }, keys: SoftwareHolderKey[], batch = true) {
-  const proofs = await Promise.all(keys.map((k) => createHolderProof({ holder: k.did, signer: k.sign, audience: base, nonce: t.c_nonce, issuedAt: now() })));
+  const proofs = await Promise.all(
+    keys.map((k) =>
+      createHolderProof({ holder: k.did, signer: k.sign, audience: base, nonce: t.c_nonce, issuedAt: now() }),
+    ),
+  );
   const request = batch ? { proofs: { jwt: proofs } } : { proof: { proof_type: "jwt", jwt: proofs[0] } };
-  const res = await fetch(`${base}${ENDPOINTS.credential}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.access_token}` }, body: JSON.stringify(request) });
-  return { status: res.status, body: (await res.json()) as { credentials?: { credential: string }[]; credential?: string; error?: { code: string } } };
+  const res = await fetch(`${base}${ENDPOINTS.credential}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${t.access_token}` },
+    body: JSON.stringify(request),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      credentials?: { credential: string }[];
+      credential?: string;
+      error?: { code: string };
+    },
+  };
 }
 
 const credentialCount = () => store.credentials.count();

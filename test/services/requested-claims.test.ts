@@ -50,18 +50,44 @@ beforeAll(async () => {
   const offer = await fetch(`${issuer.url}/offers`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" }, format: "sd_jwt_vc" }),
+    body: JSON.stringify({
+      type: "HealthCode",
+      claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
+      format: "sd_jwt_vc",
+    }),
   });
   expect(offer.status).toBe(201);
   const { offerUri } = (await offer.json()) as { offerUri: string };
   const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
-  stored = await receiveOffer({ offerUri, key: holder, fetch, now: chainNow, verify: { bundle, verifier: nobleVerifier }, allowHttpLoopback: true });
+  stored = await receiveOffer({
+    offerUri,
+    key: holder,
+    fetch,
+    now: chainNow,
+    verify: { bundle, verifier: nobleVerifier },
+    allowHttpLoopback: true,
+  });
 
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-claims-")), "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({
+    provider: chain.provider,
+    deployment: chain.deployment,
+    schemas: demoSchemas,
+    signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+    path: join(mkdtempSync(join(tmpdir(), "laissez-claims-")), "bundle.json"),
+    region: "CN-SH",
+  });
   await keeper.sync();
   const started = Math.floor(Date.now() / 1000);
   const now = (): number => chainNow + (Math.floor(Date.now() / 1000) - started);
-  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, now, log: () => {} });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: "CN-SH",
+    chainId: 31337,
+    checkpointId: AUDIENCE,
+    verifier: nativeVerifier,
+    now,
+    log: () => {},
+  });
   checkpoint = await listen(app, 0, "127.0.0.1");
   checkpointUrl = `http://127.0.0.1:${(checkpoint.address() as AddressInfo).port}`;
 }, 120_000);
@@ -91,14 +117,29 @@ interface VerdictBody {
   error?: { code: string };
 }
 async function verify(body: object): Promise<{ status: number; v: VerdictBody }> {
-  const res = await fetch(`${checkpointUrl}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${checkpointUrl}/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, v: (await res.json()) as VerdictBody };
 }
 /** The wallet answers a challenge: it discloses what the challenge asks (or, given, `disclose`), as QR text. */
-async function answer(c: Challenge, disclose?: readonly string[]): Promise<{ text: string; plan: ReturnType<typeof disclosurePlan> }> {
+async function answer(
+  c: Challenge,
+  disclose?: readonly string[],
+): Promise<{ text: string; plan: ReturnType<typeof disclosurePlan> }> {
   const target: PresentationTarget = { audience: c.audience, nonce: c.nonce, claims: c.claims };
   const plan = disclosurePlan(stored.jwt, undefined, disclose, target);
-  const text = presentationQrText(await present(stored.jwt, holder, chainNow + 1, target, plan.disclosed.map((d) => d.name)));
+  const text = presentationQrText(
+    await present(
+      stored.jwt,
+      holder,
+      chainNow + 1,
+      target,
+      plan.disclosed.map((d) => d.name),
+    ),
+  );
   return { text, plan };
 }
 
@@ -144,7 +185,11 @@ describe("a checkpoint's challenge asks for claims; the wallet discloses exactly
     const { text } = await answer(c, ["givenName"]);
     const { v } = await verify({ presentation: text, nonce: c.nonce });
     expect([v.verdict, v.claims]).toEqual(["accept", { givenName: "Mei" }]);
-    for (const bad of ["?claims=a%20b", `?claims=${Array.from({ length: 17 }, (_, i) => `c${i}`).join(",")}`, "?claims=__proto__,x;y"]) {
+    for (const bad of [
+      "?claims=a%20b",
+      `?claims=${Array.from({ length: 17 }, (_, i) => `c${i}`).join(",")}`,
+      "?claims=__proto__,x;y",
+    ]) {
       const { status, body } = await askFor(bad);
       expect([status, body.error?.code]).toEqual([400, "invalid_request"]);
     }

@@ -18,12 +18,37 @@ beforeEach(async () => {
 
 function issue(n: number): Promise<string[]> {
   const a = chain.agencies[0]!;
-  const lists = { revocation: { id: a.revocationList, size: 131_072 }, suspension: { id: a.suspensionList, size: 131_072 } };
-  return Promise.all(Array.from({ length: n }, async (_, i) => (await store.credentials.record({ id: `urn:uuid:c${i}`, type: "HealthCode", holder: "did:key:z", issuedAt: 1, validUntil: 2, requestHash: "h", lists }, undefined, "op")).id));
+  const lists = {
+    revocation: { id: a.revocationList, size: 131_072 },
+    suspension: { id: a.suspensionList, size: 131_072 },
+  };
+  return Promise.all(
+    Array.from(
+      { length: n },
+      async (_, i) =>
+        (
+          await store.credentials.record(
+            {
+              id: `urn:uuid:c${i}`,
+              type: "HealthCode",
+              holder: "did:key:z",
+              issuedAt: 1,
+              validUntil: 2,
+              requestHash: "h",
+              lists,
+            },
+            undefined,
+            "op",
+          )
+        ).id,
+    ),
+  );
 }
 
-const isSet = (list: number, index: number) => chain.as(writer()).status.getFunction("isSet")(list, index) as Promise<boolean>;
-const statusEvents = async () => (await chain.as(writer()).status.queryFilter("StatusUpdated", 0, "latest")) as EventLog[];
+const isSet = (list: number, index: number) =>
+  chain.as(writer()).status.getFunction("isSet")(list, index) as Promise<boolean>;
+const statusEvents = async () =>
+  (await chain.as(writer()).status.queryFilter("StatusUpdated", 0, "latest")) as EventLog[];
 
 describe("the anchoring worker", () => {
   it("batches pending requests into one transaction per list and marks them anchored from the receipt", async () => {
@@ -77,10 +102,24 @@ describe("the anchoring worker", () => {
 
   it("tells a node's permanent refusals of a stored transaction from transient failures", () => {
     expect(classifyRefusal(new Error("Known transaction: 0xab…"))).toBe("known");
-    expect(classifyRefusal(Object.assign(new Error("nonce has already been used"), { code: "NONCE_EXPIRED" }))).toBe("nonce_consumed");
-    expect(classifyRefusal(new Error("Nonce too high. Expected nonce to be 3 but got 5. Note that transactions can't be queued when automining."))).toBe("nonce_gap");
-    expect(classifyRefusal(Object.assign(new Error("insufficient funds for intrinsic transaction cost"), { code: "INSUFFICIENT_FUNDS" }))).toBe("insufficient_funds");
-    expect(classifyRefusal(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" }))).toBe("transient");
+    expect(classifyRefusal(Object.assign(new Error("nonce has already been used"), { code: "NONCE_EXPIRED" }))).toBe(
+      "nonce_consumed",
+    );
+    expect(
+      classifyRefusal(
+        new Error(
+          "Nonce too high. Expected nonce to be 3 but got 5. Note that transactions can't be queued when automining.",
+        ),
+      ),
+    ).toBe("nonce_gap");
+    expect(
+      classifyRefusal(
+        Object.assign(new Error("insufficient funds for intrinsic transaction cost"), { code: "INSUFFICIENT_FUNDS" }),
+      ),
+    ).toBe("insufficient_funds");
+    expect(
+      classifyRefusal(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" })),
+    ).toBe("transient");
     expect(classifyRefusal(Object.assign(new Error("request timeout"), { code: "TIMEOUT" }))).toBe("transient");
   });
 });

@@ -10,7 +10,14 @@ import { COMPROMISED, VERI_KEY } from "../../services/chain/consortium.ts";
 import { regionId, credentialTypeId } from "../../services/chain/ids.ts";
 import { syncBundle } from "../../services/checkpoint/sync.ts";
 import { nativeVerifier } from "../../services/crypto/native-verifier.ts";
-import { agencyControllerKey, agencySigningKey, DEMO_AGENCIES, DEMO_REGIONS, demoIssuerKey, demoSchema } from "../../scripts/demo/consortium.ts";
+import {
+  agencyControllerKey,
+  agencySigningKey,
+  DEMO_AGENCIES,
+  DEMO_REGIONS,
+  demoIssuerKey,
+  demoSchema,
+} from "../../scripts/demo/consortium.ts";
 import { demoSchemas } from "../../scripts/context.ts";
 import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { Wallet, getBytes, type Filter, type HDNodeWallet, type Provider } from "ethers";
@@ -21,10 +28,11 @@ let chain: SeededChain;
 function droppingTail(provider: Provider, drops: (filter: Filter) => boolean): Provider {
   return new Proxy(provider, {
     get(target, name) {
-      if (name === "getLogs") return async (filter: Filter) => {
-        const logs = await target.getLogs(filter);
-        return drops(filter) ? logs.slice(0, -1) : logs;
-      };
+      if (name === "getLogs")
+        return async (filter: Filter) => {
+          const logs = await target.getLogs(filter);
+          return drops(filter) ? logs.slice(0, -1) : logs;
+        };
       const value = Reflect.get(target, name, target) as unknown;
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -37,15 +45,26 @@ beforeAll(async () => {
   chain = await seededChain();
 });
 
-async function credentialSignedBy(key: ReturnType<typeof demoIssuerKey>, issuedAt: number, index: number, agencyIndex = 0): Promise<string> {
+async function credentialSignedBy(
+  key: ReturnType<typeof demoIssuerKey>,
+  issuedAt: number,
+  index: number,
+  agencyIndex = 0,
+): Promise<string> {
   const agency = chain.agencies[agencyIndex]!;
   return issueCredential({
-    key, holder, credentialType: "HealthCode", claims: { healthStatus: "green" }, schema: demoSchema("HealthCode"),
+    key,
+    holder,
+    credentialType: "HealthCode",
+    claims: { healthStatus: "green" },
+    schema: demoSchema("HealthCode"),
     status: {
       revocation: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.revocationList), index },
       suspension: { listUrl: statusListUrl("http://127.0.0.1:1", 31337, agency.suspensionList), index },
     },
-    id: `urn:uuid:test-${index}`, issuedAt, validUntil: issuedAt + 86400,
+    id: `urn:uuid:test-${index}`,
+    issuedAt,
+    validUntil: issuedAt + 86400,
   });
 }
 
@@ -55,7 +74,10 @@ describe("sync from the chain", () => {
     expect(Object.keys(bundle.regions)).toEqual([...DEMO_REGIONS]);
     expect(Object.keys(bundle.issuers)).toHaveLength(DEMO_AGENCIES.length);
     expect(bundle.credentialTypes.HealthCode?.schema).toEqual(demoSchema("HealthCode"));
-    expect([bundle.credentialTypes.HealthCode?.maxValidity, bundle.credentialTypes.DriverLicence?.paperAllowed]).toEqual([7 * 86400, true]);
+    expect([
+      bundle.credentialTypes.HealthCode?.maxValidity,
+      bundle.credentialTypes.DriverLicence?.paperAllowed,
+    ]).toEqual([7 * 86400, true]);
     expect(bundle.recognition["CN-SH"]?.["CN-ZJ"]).toEqual(["DriverLicence", "HealthCode"]);
     expect(Object.keys(bundle.statusLists)).toHaveLength(DEMO_AGENCIES.length * 2);
     // Each agency: its veriKey delegate and its Ed25519 attribute key; its controller (the DID owner) signs nothing.
@@ -68,7 +90,9 @@ describe("sync from the chain", () => {
   it("a delta from a bundle carries only the changes, and gives the same bundle as a full sync", async () => {
     const first = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
     const zj = chain.as(chain.accounts.authorities[0] as Signer).trust;
-    await (await zj.getFunction("setRecognition")(regionId("CN-ZJ"), regionId("CN-NM"), credentialTypeId("HealthCode"), true)).wait();
+    await (
+      await zj.getFunction("setRecognition")(regionId("CN-ZJ"), regionId("CN-NM"), credentialTypeId("HealthCode"), true)
+    ).wait();
     const next = await syncBundle(chain.provider, chain.deployment, { base: first.bundle, schemas: demoSchemas });
     expect(next.delta.events.map((e) => e.kind)).toEqual(["RecognitionSet"]);
     const full = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
@@ -78,22 +102,51 @@ describe("sync from the chain", () => {
   it("refuses when the node leaves out the registries' tail events, or an issuer's DID events", async () => {
     const { bundle: base } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
     const zj = chain.as(chain.accounts.authorities[0] as Signer).trust;
-    await (await zj.getFunction("setRecognition")(regionId("CN-ZJ"), regionId("CN-NM"), credentialTypeId("DriverLicence"), true)).wait();
-    await (await chain.as(controller(2)).did.getFunction("addDelegate")(chain.agencies[2]!.address, VERI_KEY, Wallet.createRandom().address, 86400)).wait();
+    await (
+      await zj.getFunction("setRecognition")(
+        regionId("CN-ZJ"),
+        regionId("CN-NM"),
+        credentialTypeId("DriverLicence"),
+        true,
+      )
+    ).wait();
+    await (
+      await chain.as(controller(2)).did.getFunction("addDelegate")(
+        chain.agencies[2]!.address,
+        VERI_KEY,
+        Wallet.createRandom().address,
+        86400,
+      )
+    ).wait();
     // A node (or a proxy in front of it) that drops the last log of each answer: no gap in the middle to see.
     const registries = (filter: Filter) => Array.isArray(filter.address);
     for (const drops of [registries, (filter: Filter) => !registries(filter)]) {
       const lossy = droppingTail(chain.provider, drops);
-      await expect(syncBundle(lossy, chain.deployment, { schemas: demoSchemas })).rejects.toMatchObject({ code: "sync_incomplete" });
-      await expect(syncBundle(lossy, chain.deployment, { base, schemas: demoSchemas })).rejects.toMatchObject({ code: "sync_incomplete" });
+      await expect(syncBundle(lossy, chain.deployment, { schemas: demoSchemas })).rejects.toMatchObject({
+        code: "sync_incomplete",
+      });
+      await expect(syncBundle(lossy, chain.deployment, { base, schemas: demoSchemas })).rejects.toMatchObject({
+        code: "sync_incomplete",
+      });
     }
-    expect((await syncBundle(chain.provider, chain.deployment, { base, schemas: demoSchemas })).delta.events.map((e) => e.kind)).toEqual(["RecognitionSet", "DidDelegateChanged"]);
+    expect(
+      (await syncBundle(chain.provider, chain.deployment, { base, schemas: demoSchemas })).delta.events.map(
+        (e) => e.kind,
+      ),
+    ).toEqual(["RecognitionSet", "DidDelegateChanged"]);
   });
 
   it("ignores DID events of identities that are not registered issuers", async () => {
     const stranger = Wallet.createRandom(chain.provider);
     await chain.networkHelpers.setBalance(stranger.address, 10n ** 18n);
-    await (await chain.as(stranger).did.getFunction("addDelegate")(stranger.address, VERI_KEY, Wallet.createRandom().address, 86400)).wait();
+    await (
+      await chain.as(stranger).did.getFunction("addDelegate")(
+        stranger.address,
+        VERI_KEY,
+        Wallet.createRandom().address,
+        86400,
+      )
+    ).wait();
     const { bundle, delta } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
     expect(bundle.keys[stranger.address.toLowerCase()]).toBeUndefined();
     expect(delta.events.some((e) => e.source === "did" && e.identity === stranger.address.toLowerCase())).toBe(false);
@@ -101,7 +154,12 @@ describe("sync from the chain", () => {
 
   it("refuses a base bundle whose block is not on this chain", async () => {
     const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
-    await expect(syncBundle(chain.provider, chain.deployment, { base: { ...bundle, block: { ...bundle.block, hash: "0x" + "00".repeat(32) } }, schemas: demoSchemas })).rejects.toMatchObject({ code: "delta_base_mismatch" });
+    await expect(
+      syncBundle(chain.provider, chain.deployment, {
+        base: { ...bundle, block: { ...bundle.block, hash: "0x" + "00".repeat(32) } },
+        schemas: demoSchemas,
+      }),
+    ).rejects.toMatchObject({ code: "delta_base_mismatch" });
   });
 });
 
@@ -109,7 +167,8 @@ describe("key rotation on the ERC-1056 registry", () => {
   it("the DID owner signs nothing, before or after changeOwner", async () => {
     const agency = chain.agencies[1]!;
     const now = await chain.networkHelpers.time.latest();
-    const ownerKey = (signer: Wallet | HDNodeWallet) => es256kIssuerKey(ethrDid(31337, agency.address), addressKeyId(signer.address), getBytes(signer.privateKey));
+    const ownerKey = (signer: Wallet | HDNodeWallet) =>
+      es256kIssuerKey(ethrDid(31337, agency.address), addressKeyId(signer.address), getBytes(signer.privateKey));
     const owner = agencyControllerKey(1);
     const byOwner = await credentialSignedBy(ownerKey(owner), now, 21, 1);
     const next = Wallet.createRandom(chain.provider);
@@ -118,7 +177,10 @@ describe("key rotation on the ERC-1056 registry", () => {
     const byNewOwner = await credentialSignedBy(ownerKey(next), now + 5, 22, 1);
     const { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
     expect(bundle.owners[agency.address.toLowerCase()]).toBe(next.address.toLowerCase());
-    for (const token of [byOwner, byNewOwner]) expect(verifyCredential(token, { bundle, region: "CN-ZJ", now: now + 10, verifier: nativeVerifier }).reason).toBe("unknown_key");
+    for (const token of [byOwner, byNewOwner])
+      expect(verifyCredential(token, { bundle, region: "CN-ZJ", now: now + 10, verifier: nativeVerifier }).reason).toBe(
+        "unknown_key",
+      );
   });
 
   it("keeps what a key signed before its planned rotation; rejects what a compromised key signed", async () => {
@@ -138,11 +200,16 @@ describe("key rotation on the ERC-1056 registry", () => {
     const afterRotation = await credentialSignedBy(oldKey, later, 12);
     // The new key's kid names the method ethr-did-resolver gives it (the bundle numbers them the same way).
     const rotated = (await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas })).bundle;
-    const newKey = es256kIssuerKey(ethrDid(31337, agency.address), verificationMethodOf(rotated, agency.address, { address: next.address }) as string, getBytes(next.privateKey));
+    const newKey = es256kIssuerKey(
+      ethrDid(31337, agency.address),
+      verificationMethodOf(rotated, agency.address, { address: next.address }) as string,
+      getBytes(next.privateKey),
+    );
     const byNewKey = await credentialSignedBy(newKey, later, 13);
 
     let { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
-    const check = (token: string) => verifyCredential(token, { bundle, region: "CN-SH", now: later + 1, verifier: nativeVerifier });
+    const check = (token: string) =>
+      verifyCredential(token, { bundle, region: "CN-SH", now: later + 1, verifier: nativeVerifier });
     expect(check(beforeRotation).verdict).toBe("accept");
     expect(check(afterRotation).reason).toBe("key_not_valid_at_issuance");
     expect(check(byNewKey).verdict).toBe("accept");
@@ -150,19 +217,30 @@ describe("key rotation on the ERC-1056 registry", () => {
     // A planned rotation effective immediately (revokeDelegate: zero validity) is not a compromise.
     await (await did.getFunction("revokeDelegate")(agency.address, VERI_KEY, next.address)).wait();
     ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
-    expect(verifyCredential(byNewKey, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).verdict).toBe("accept");
+    expect(
+      verifyCredential(byNewKey, { bundle, region: "CN-SH", now: later + 2, verifier: nativeVerifier }).verdict,
+    ).toBe("accept");
     // Re-added: its second window counts.
     await (await did.getFunction("addDelegate")(agency.address, VERI_KEY, next.address, 86400)).wait();
     const secondWindow = await chain.networkHelpers.time.latest();
     const inSecondWindow = await credentialSignedBy(newKey, secondWindow, 14);
     ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
-    expect(verifyCredential(inSecondWindow, { bundle, region: "CN-SH", now: secondWindow + 2, verifier: nativeVerifier }).verdict).toBe("accept");
+    expect(
+      verifyCredential(inSecondWindow, { bundle, region: "CN-SH", now: secondWindow + 2, verifier: nativeVerifier })
+        .verdict,
+    ).toBe("accept");
 
     // Compromise, recorded explicitly: everything the key signed goes, even from before.
     await (await did.getFunction("setAttribute")(agency.address, COMPROMISED, next.address, 1)).wait();
     ({ bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas }));
-    for (const token of [byNewKey, inSecondWindow]) expect(verifyCredential(token, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier }).reason).toBe("key_revoked");
-    expect(verifyCredential(beforeRotation, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier }).verdict).toBe("accept");
+    for (const token of [byNewKey, inSecondWindow])
+      expect(
+        verifyCredential(token, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier }).reason,
+      ).toBe("key_revoked");
+    expect(
+      verifyCredential(beforeRotation, { bundle, region: "CN-SH", now: secondWindow + 3, verifier: nativeVerifier })
+        .verdict,
+    ).toBe("accept");
   });
 });
 
@@ -173,12 +251,15 @@ describe("accreditation history on the TrustRegistry", () => {
     const key = demoIssuerKey(31337, 2, "ES256K");
     const start = await chain.networkHelpers.time.latest();
     const beforeRenewal = await credentialSignedBy(key, start, 31, 2);
-    await (await sh.getFunction("accredit")(agency.address, credentialTypeId("HealthCode"), start + 10, start + 365 * 86400)).wait();
+    await (
+      await sh.getFunction("accredit")(agency.address, credentialTypeId("HealthCode"), start + 10, start + 365 * 86400)
+    ).wait();
     await chain.networkHelpers.time.increase(20);
     const afterRenewal = await credentialSignedBy(key, start + 20, 32, 2);
     let { bundle } = await syncBundle(chain.provider, chain.deployment, { schemas: demoSchemas });
     const windows = () => bundle.issuers[agency.address.toLowerCase()]!.accreditations.HealthCode!.map((w) => w.end);
-    const check = (token: string) => verifyCredential(token, { bundle, region: "CN-SH", now: start + 30, verifier: nativeVerifier });
+    const check = (token: string) =>
+      verifyCredential(token, { bundle, region: "CN-SH", now: start + 30, verifier: nativeVerifier });
     expect(windows()).toEqual(["renewed", "scheduled"]);
     expect([check(beforeRenewal).verdict, check(afterRenewal).verdict]).toEqual(["accept", "accept"]);
 

@@ -43,7 +43,10 @@ import { VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 const REGION = "CN-SH";
 const file = JSON.parse(readFileSync(VECTOR_FILE, "utf8")) as VectorFile;
 const envelopeText = JSON.stringify(file.bundle);
-const bundle: TrustBundle = deserializeBundle(openEnvelope(envelopeText, { chainId: 31337, authorities: [file.authority], region: REGION }).payload as SerializedBundle);
+const bundle: TrustBundle = deserializeBundle(
+  openEnvelope(envelopeText, { chainId: 31337, authorities: [file.authority], region: REGION })
+    .payload as SerializedBundle,
+);
 // The vectors' region authority (test/vectors/generate.ts derives every key from its label).
 const authorityKey = sha256(utf8(`laissez test vector authority ${REGION}`));
 
@@ -51,7 +54,10 @@ interface Answer {
   readonly verdict: string;
   readonly reason: string | null;
 }
-const answer = (v: { verdict: string; reason?: string | null | undefined }): Answer => ({ verdict: v.verdict, reason: v.reason ?? null });
+const answer = (v: { verdict: string; reason?: string | null | undefined }): Answer => ({
+  verdict: v.verdict,
+  reason: v.reason ?? null,
+});
 
 let server: Server;
 let url: string;
@@ -72,7 +78,16 @@ beforeAll(async () => {
     region: REGION,
   });
   expect(keeper.current?.bundle.block).toEqual(bundle.block);
-  const { app } = createCheckpointApp({ keeper, region: REGION, chainId: 31337, checkpointId: "checkpoint:CN-SH:entrances", verifier: nativeVerifier, now: () => clock.now, log: () => {}, rateLimit: 1_000_000 });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: REGION,
+    chainId: 31337,
+    checkpointId: "checkpoint:CN-SH:entrances",
+    verifier: nativeVerifier,
+    now: () => clock.now,
+    log: () => {},
+    rateLimit: 1_000_000,
+  });
   server = await listen(app, 0, "127.0.0.1");
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -84,7 +99,11 @@ afterAll(() => {
 /** The service's verdict, or undefined when its request schema refuses the text (longer than a QR can hold four times over). */
 async function service(text: string, now: number): Promise<Answer | undefined> {
   clock.now = now;
-  const res = await fetch(`${url}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ presentation: text }) });
+  const res = await fetch(`${url}/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ presentation: text }),
+  });
   const body = (await res.json()) as { verdict: string; reason?: string; error?: { code: string } };
   if (res.status === 400 && body.error?.code === "invalid_request") return undefined;
   expect(res.status, JSON.stringify(body)).toBe(200);
@@ -96,7 +115,20 @@ let n = 0;
 async function cli(text: string, now: number): Promise<Answer> {
   const input = join(dir, `text-${n++}`);
   writeFileSync(input, text);
-  const args = parseCommandArgs(verifyCommand, ["--bundle", bundlePath, "--region", REGION, "--authority", file.authority, "--state", join(dir, "state.json"), "--now", String(now), "--json", input]);
+  const args = parseCommandArgs(verifyCommand, [
+    "--bundle",
+    bundlePath,
+    "--region",
+    REGION,
+    "--authority",
+    file.authority,
+    "--state",
+    join(dir, "state.json"),
+    "--now",
+    String(now),
+    "--json",
+    input,
+  ]);
   const out: string[] = [];
   const log = vi.spyOn(console, "log").mockImplementation((line: string) => void out.push(line));
   try {
@@ -108,7 +140,8 @@ async function cli(text: string, now: number): Promise<Answer> {
 }
 
 const challenges = new PageChallenges("checkpoint:CN-SH:page");
-const page = (text: string, now: number): Answer => answer(verifyScan(text, { bundle, region: REGION, now, keyCache: new Map(), challenges }));
+const page = (text: string, now: number): Answer =>
+  answer(verifyScan(text, { bundle, region: REGION, now, keyCache: new Map(), challenges }));
 
 /** A seeded sample of mutations: a character changed, cut short, junk appended, prefixes swapped, a `~` inserted. */
 function mutations(texts: readonly { text: string; now: number }[], count: number): { text: string; now: number }[] {
@@ -122,12 +155,21 @@ function mutations(texts: readonly { text: string; now: number }[], count: numbe
     const c = alphabet[rnd(alphabet.length)]!;
     const kind = rnd(6);
     const mutated =
-      kind === 0 ? text.slice(0, at) + c + text.slice(at + 1)
-      : kind === 1 ? text.slice(0, Math.max(1, at))
-      : kind === 2 ? text + c
-      : kind === 3 ? text.replace(/^LZP1:/, "LZ1:").replace(/^LZ1:/, "LZP1:").replace(/^LZ2:/, "LZP1:").replace(/^eyJ/, "LZP1:eyJ")
-      : kind === 4 ? `${text.slice(0, at)}~${text.slice(at)}`
-      : ` ${text}`;
+      kind === 0
+        ? text.slice(0, at) + c + text.slice(at + 1)
+        : kind === 1
+          ? text.slice(0, Math.max(1, at))
+          : kind === 2
+            ? text + c
+            : kind === 3
+              ? text
+                  .replace(/^LZP1:/, "LZ1:")
+                  .replace(/^LZ1:/, "LZP1:")
+                  .replace(/^LZ2:/, "LZP1:")
+                  .replace(/^eyJ/, "LZP1:eyJ")
+              : kind === 4
+                ? `${text.slice(0, at)}~${text.slice(at)}`
+                : ` ${text}`;
     if (mutated.trim() !== "") out.push({ text: mutated, now });
   }
   return out;
@@ -144,20 +186,40 @@ describe("the three entrances give one verdict per text", () => {
   it.each([...vectors, ...paper, ...mutated].map((t) => [t.name, t] as const))("%s", async (_name, t) => {
     const fromPage = page(t.text, t.now);
     const fromService = await service(t.text, t.now);
-    if (fromService !== undefined) expect({ text: t.text.slice(0, 12), service: fromService }).toEqual({ text: t.text.slice(0, 12), service: fromPage });
+    if (fromService !== undefined)
+      expect({ text: t.text.slice(0, 12), service: fromService }).toEqual({
+        text: t.text.slice(0, 12),
+        service: fromPage,
+      });
     else expect(t.text.length).toBeGreaterThan(4 * 4296);
     const fromCli = await cli(t.text, t.now);
     const { form } = formatOf(t.text.trim());
     if (form === "credential" || notLaissezText(t.text.trim())) {
       // A bare credential or a stranger's text: the checkpoint refuses it; the CLI verifies it as core's verifyToken does.
       // (or, for a text of no Laissez shape, "not a Laissez QR code")
-      expect({ text: t.text.slice(0, 12), page: fromPage.reason }).toEqual({ text: t.text.slice(0, 12), page: notLaissezText(t.text.trim()) ? "compact_malformed" : "presentation_required" });
-      expect({ cli: fromCli }).toEqual({ cli: answer(verifyToken(t.text.trim(), { bundle, region: REGION, now: t.now, verifier: nobleVerifier, keyCache: new Map() })) });
+      expect({ text: t.text.slice(0, 12), page: fromPage.reason }).toEqual({
+        text: t.text.slice(0, 12),
+        page: notLaissezText(t.text.trim()) ? "compact_malformed" : "presentation_required",
+      });
+      expect({ cli: fromCli }).toEqual({
+        cli: answer(
+          verifyToken(t.text.trim(), {
+            bundle,
+            region: REGION,
+            now: t.now,
+            verifier: nobleVerifier,
+            keyCache: new Map(),
+          }),
+        ),
+      });
     } else expect({ text: t.text.slice(0, 12), cli: fromCli }).toEqual({ text: t.text.slice(0, 12), cli: fromPage });
   });
 
   it("a credential printed for paper is accepted as paper at every entrance; a phone credential re-packed as paper refused at every one", async () => {
-    for (const [prefix, expected] of [["accept: a credential printed for paper", null], ["reject: a phone credential (bound to a holder key) lifted from a QR", "phone_credential_on_paper"]] as const) {
+    for (const [prefix, expected] of [
+      ["accept: a credential printed for paper", null],
+      ["reject: a phone credential (bound to a holder key) lifted from a QR", "phone_credential_on_paper"],
+    ] as const) {
       const v = file.vectors.find((x) => x.name.startsWith(prefix))!;
       const verdicts = [page(v.token, v.now), await service(v.token, v.now), await cli(v.token, v.now)];
       expect(verdicts).toEqual([0, 1, 2].map(() => ({ verdict: expected ? "reject" : "accept", reason: expected })));
@@ -169,9 +231,19 @@ describe("the three entrances give one verdict per text", () => {
     for (const t of paper) {
       const verdicts = [page(t.text, t.now), await service(t.text, t.now), await cli(t.text, t.now)];
       // Judged as paper everywhere (not malformed_jwt, not presentation_required): the type's paper policy and the identity claims decide.
-      const alone = answer(verifyPaperCredential(t.text, { bundle, region: REGION, now: t.now, verifier: nobleVerifier, keyCache: new Map() }));
+      const alone = answer(
+        verifyPaperCredential(t.text, {
+          bundle,
+          region: REGION,
+          now: t.now,
+          verifier: nobleVerifier,
+          keyCache: new Map(),
+        }),
+      );
       expect(verdicts).toEqual([alone, alone, alone]);
-      expect(["paper_identity_missing", "paper_not_allowed", "phone_credential_on_paper", null]).toContain(alone.reason);
+      expect(["paper_identity_missing", "paper_not_allowed", "phone_credential_on_paper", null]).toContain(
+        alone.reason,
+      );
     }
   });
 });

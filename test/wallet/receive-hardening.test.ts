@@ -21,7 +21,9 @@ afterAll(() => {
   }
 });
 
-async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; requests: string[] }> {
+async function serve(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; requests: string[] }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
@@ -33,11 +35,26 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void
 }
 
 const offerFor = (issuer: string, code = "secret-pre-authorized-code"): string =>
-  OFFER_URI_PREFIX + encodeURIComponent(JSON.stringify({ credential_issuer: issuer, credential_configuration_ids: ["HealthCode"], grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } } }));
+  OFFER_URI_PREFIX +
+  encodeURIComponent(
+    JSON.stringify({
+      credential_issuer: issuer,
+      credential_configuration_ids: ["HealthCode"],
+      grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } },
+    }),
+  );
 
 // Generous time (a loaded machine is slow to answer), but for the issuer that never answers.
 const receive = (offerUri: string, timeoutMs = 10_000) =>
-  receiveOffer({ offerUri, key: createHolderKey(), fetch, now: 0, verify: { bundle: {} as TrustBundle, verifier: nobleVerifier }, allowHttpLoopback: true, limits: { timeoutMs, maxBytes: 16 * 1024 } });
+  receiveOffer({
+    offerUri,
+    key: createHolderKey(),
+    fetch,
+    now: 0,
+    verify: { bundle: {} as TrustBundle, verifier: nobleVerifier },
+    allowHttpLoopback: true,
+    limits: { timeoutMs, maxBytes: 16 * 1024 },
+  });
 
 const codeOf = async (p: Promise<unknown>): Promise<{ code: string; message: string }> => {
   try {
@@ -83,22 +100,38 @@ describe("receive refuses a hostile offer", () => {
   it("caps the time and the size of the issuer's answers", async () => {
     const silent = await serve(() => undefined);
     const started = Date.now();
-    expect(await codeOf(receive(offerFor(silent.url), 1000))).toMatchObject({ code: "issuer_unreachable", message: "the issuer did not answer within 1 s" });
+    expect(await codeOf(receive(offerFor(silent.url), 1000))).toMatchObject({
+      code: "issuer_unreachable",
+      message: "the issuer did not answer within 1 s",
+    });
     expect(Date.now() - started).toBeLessThan(8_000);
-    const huge = await serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "x".repeat(1 << 20), c_nonce: "n" })));
+    const huge = await serve((_req, res) =>
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ access_token: "x".repeat(1 << 20), c_nonce: "n" })),
+    );
     expect(await codeOf(receive(offerFor(huge.url)))).toMatchObject({ code: "issuer_response_invalid" });
     const notJson = await serve((_req, res) => res.writeHead(200).end("<html>hello</html>"));
     expect(await codeOf(receive(offerFor(notJson.url)))).toMatchObject({ code: "issuer_response_invalid" });
   });
 
   it("prints the issuer's error code, never its text", async () => {
-    const phishing = { error: { code: "invalid_grant", message: "Your wallet is locked: call +86 000 or visit http://phish.example to unlock" } };
-    const issuer = await serve((_req, res) => res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(phishing)));
+    const phishing = {
+      error: {
+        code: "invalid_grant",
+        message: "Your wallet is locked: call +86 000 or visit http://phish.example to unlock",
+      },
+    };
+    const issuer = await serve((_req, res) =>
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(phishing)),
+    );
     const refused = await codeOf(receive(offerFor(issuer.url)));
     expect(refused.code).toBe("offer_refused");
     expect(refused.message).toContain("invalid_grant, HTTP 400");
     expect(refused.message).not.toMatch(/phish|call|unlock/);
-    const weirdCode = await serve((_req, res) => res.writeHead(400).end(JSON.stringify({ error: { code: "Visit http://phish.example" } })));
+    const weirdCode = await serve((_req, res) =>
+      res.writeHead(400).end(JSON.stringify({ error: { code: "Visit http://phish.example" } })),
+    );
     expect((await codeOf(receive(offerFor(weirdCode.url)))).message).toMatch(/\(HTTP 400\)$/);
   });
 });

@@ -32,7 +32,8 @@ let bundle: TrustBundle;
 let operator: string;
 const dir = mkdtempSync(join(tmpdir(), "laissez-restore-"));
 const noReuse = new Agent({ pipelining: 0 });
-const fetch = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: noReuse })) as unknown as typeof globalThis.fetch;
+const fetch = ((input: string, init?: RequestInit) =>
+  undiciFetch(input, { ...(init as object), dispatcher: noReuse })) as unknown as typeof globalThis.fetch;
 const WALLET_PASS = "plum river lantern 42";
 const BACKUP_PASS = "copper kettle meadow 7";
 const env = { ...process.env, LAISSEZ_WALLET_PASSPHRASE: WALLET_PASS, LAISSEZ_BACKUP_PASSPHRASE: BACKUP_PASS };
@@ -46,7 +47,11 @@ beforeAll(async () => {
 afterAll(() => issuer?.server.close());
 
 async function offer(claims: object): Promise<string> {
-  const res = await fetch(`${issuer.url}/offers`, { method: "POST", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", claims }) });
+  const res = await fetch(`${issuer.url}/offers`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" },
+    body: JSON.stringify({ type: "HealthCode", claims }),
+  });
   return ((await res.json()) as { offerUri: string }).offerUri;
 }
 
@@ -54,22 +59,40 @@ async function offer(claims: object): Promise<string> {
 async function walletWith(name: string, ...claims: object[]): Promise<{ path: string; wallet: FileWallet }> {
   const path = join(dir, `${name}.json`);
   const wallet = FileWallet.create(path, WALLET_PASS, createHolderKey().secret);
-  for (const c of claims) await wallet.put(await receiveOffer({ offerUri: await offer(c), key: wallet.key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true }));
+  for (const c of claims)
+    await wallet.put(
+      await receiveOffer({
+        offerUri: await offer(c),
+        key: wallet.key,
+        fetch,
+        now: issuer.now(),
+        verify: { bundle, verifier: nativeVerifier },
+        allowHttpLoopback: true,
+      }),
+    );
   return { path, wallet };
 }
 
-const ids = async (path: string): Promise<string[]> => (await FileWallet.open(path, WALLET_PASS).list()).map((c) => c.id).sort();
+const ids = async (path: string): Promise<string[]> =>
+  (await FileWallet.open(path, WALLET_PASS).list()).map((c) => c.id).sort();
 
 describe("laissez wallet restore", () => {
   it("a 1-credential backup restored over a 2-credential wallet merges: 3 credentials, each presentable with its own key", async () => {
     const old = await walletWith("old", { healthStatus: "green", givenName: "Mei" });
     const backup = join(dir, "old-backup.json");
     expect((await runLaissez(["wallet", "backup", "--out", backup, "--wallet", old.path], { env })).code).toBe(0);
-    const current = await walletWith("current", { healthStatus: "green", givenName: "Lei" }, { healthStatus: "yellow", givenName: "Lei" });
+    const current = await walletWith(
+      "current",
+      { healthStatus: "green", givenName: "Lei" },
+      { healthStatus: "yellow", givenName: "Lei" },
+    );
     const before = await ids(current.path);
 
     const restored = await runLaissez(["wallet", "restore", "--from", backup, "--wallet", current.path], { env });
-    expect([restored.code, restored.stdout]).toEqual([0, expect.stringContaining("1 new, 0 already here; the wallet now holds 3")]);
+    expect([restored.code, restored.stdout]).toEqual([
+      0,
+      expect.stringContaining("1 new, 0 already here; the wallet now holds 3"),
+    ]);
     const after = await ids(current.path);
     expect(after).toEqual([...before, ...(await ids(old.path))].sort());
 
@@ -78,19 +101,32 @@ describe("laissez wallet restore", () => {
     expect(merged.key.did).toBe(current.wallet.key.did);
     for (const c of await merged.list()) {
       const vp = await present(c.jwt, merged.keyFor(c), issuer.now(), { region: "CN-ZJ" });
-      expect(verifyPresentation(vp, { bundle, region: "CN-ZJ", now: issuer.now(), verifier: nativeVerifier }).verdict, c.id).toBe("accept");
+      expect(
+        verifyPresentation(vp, { bundle, region: "CN-ZJ", now: issuer.now(), verifier: nativeVerifier }).verdict,
+        c.id,
+      ).toBe("accept");
     }
 
     // Restored twice: nothing doubles.
     const again = await runLaissez(["wallet", "restore", "--from", backup, "--wallet", current.path], { env });
-    expect([again.code, again.stdout]).toEqual([0, expect.stringContaining("0 new, 1 already here; the wallet now holds 3")]);
+    expect([again.code, again.stdout]).toEqual([
+      0,
+      expect.stringContaining("0 new, 1 already here; the wallet now holds 3"),
+    ]);
     expect(await ids(current.path)).toEqual(after);
   });
 
   it("a copy presented since the backup stays used after restoring it", async () => {
     const path = join(dir, "copies.json");
     const wallet = FileWallet.create(path, WALLET_PASS, createHolderKey().secret);
-    const copies = await receiveCopies({ offerUri: await offer({ healthStatus: "green" }), keys: [createHolderKey(), createHolderKey()], fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
+    const copies = await receiveCopies({
+      offerUri: await offer({ healthStatus: "green" }),
+      keys: [createHolderKey(), createHolderKey()],
+      fetch,
+      now: issuer.now(),
+      verify: { bundle, verifier: nativeVerifier },
+      allowHttpLoopback: true,
+    });
     await wallet.putAll(copies);
     const backup = join(dir, "copies-backup.json");
     expect((await runLaissez(["wallet", "backup", "--out", backup, "--wallet", path], { env })).code).toBe(0);
@@ -105,8 +141,13 @@ describe("laissez wallet restore", () => {
     expect((await runLaissez(["wallet", "backup", "--out", backup, "--wallet", old.path], { env })).code).toBe(0);
     const current = await walletWith("r-current", { healthStatus: "yellow" }, { healthStatus: "red" });
     const before = await ids(current.path);
-    const replaced = await runLaissez(["wallet", "restore", "--replace", "--from", backup, "--wallet", current.path], { env });
-    expect([replaced.code, replaced.stdout]).toEqual([0, expect.stringContaining("the wallet as it was (2 credentials) is saved at ")]);
+    const replaced = await runLaissez(["wallet", "restore", "--replace", "--from", backup, "--wallet", current.path], {
+      env,
+    });
+    expect([replaced.code, replaced.stdout]).toEqual([
+      0,
+      expect.stringContaining("the wallet as it was (2 credentials) is saved at "),
+    ]);
     expect(await ids(current.path)).toEqual(await ids(old.path));
     const saved = readdirSync(dir).filter((f) => f.startsWith("r-current.json.before-restore-"));
     expect(saved).toHaveLength(1);
@@ -118,11 +159,18 @@ describe("laissez wallet restore", () => {
     const backup = join(dir, "p-backup.json");
     expect((await runLaissez(["wallet", "backup", "--out", backup, "--wallet", current.path], { env })).code).toBe(0);
     const before = readFileSync(current.path, "utf8");
-    const wrong = await runLaissez(["wallet", "restore", "--from", backup, "--wallet", current.path], { env: { ...env, LAISSEZ_BACKUP_PASSPHRASE: "not the right one at all" } });
-    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining("the backup passphrase does not open this backup")]);
+    const wrong = await runLaissez(["wallet", "restore", "--from", backup, "--wallet", current.path], {
+      env: { ...env, LAISSEZ_BACKUP_PASSPHRASE: "not the right one at all" },
+    });
+    expect([wrong.code, wrong.stderr]).toEqual([
+      1,
+      expect.stringContaining("the backup passphrase does not open this backup"),
+    ]);
     expect(wrong.stderr).not.toContain("damaged");
-    writeFileSync(join(dir, "junk.json"), "{\"format\":\"laissez-wallet/1\",\"salt\":");
-    const junk = await runLaissez(["wallet", "restore", "--from", join(dir, "junk.json"), "--wallet", current.path], { env });
+    writeFileSync(join(dir, "junk.json"), '{"format":"laissez-wallet/1","salt":');
+    const junk = await runLaissez(["wallet", "restore", "--from", join(dir, "junk.json"), "--wallet", current.path], {
+      env,
+    });
     expect([junk.code, junk.stderr]).toEqual([1, expect.stringContaining("is not a readable Laissez wallet backup")]);
     expect(readFileSync(current.path, "utf8")).toBe(before);
   });
@@ -136,7 +184,8 @@ describe("laissez wallet restore", () => {
   });
 
   it("the passphrase check knows Chinese sequences and common words", () => {
-    for (const weak of ["一二三四五六", "一二三四五六七八", "我爱你我爱你", "六五四三二一"]) expect(passphraseProblem(weak), weak).toBeDefined();
+    for (const weak of ["一二三四五六", "一二三四五六七八", "我爱你我爱你", "六五四三二一"])
+      expect(passphraseProblem(weak), weak).toBeDefined();
     expect(passphraseProblem("我的钱包很安全")).toBeUndefined();
   });
 });

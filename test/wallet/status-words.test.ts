@@ -14,7 +14,10 @@ import type { StoredCredential } from "../../wallet/store.ts";
 import { VECTOR_FILE, type VectorFile } from "../vectors/generate.ts";
 
 const file = JSON.parse(readFileSync(VECTOR_FILE, "utf8")) as VectorFile;
-const bundle = deserializeBundle(openEnvelope(JSON.stringify(file.bundle), { chainId: 31337, authorities: [file.authority], region: "CN-SH" }).payload as SerializedBundle);
+const bundle = deserializeBundle(
+  openEnvelope(JSON.stringify(file.bundle), { chainId: 31337, authorities: [file.authority], region: "CN-SH" })
+    .payload as SerializedBundle,
+);
 
 const EXPECTED: Record<string, StatusKind> = {
   revoked: "revoked",
@@ -29,13 +32,30 @@ const EXPECTED: Record<string, StatusKind> = {
   bad_signature: "invalid",
 };
 
-const stored = (token: string, region: string): StoredCredential => ({ id: "urn:x", jwt: token, type: "HealthCode", issuer: { did: "did:x", name: "Zhejiang Provincial Health Commission", region }, validUntil: 1_700_000_000, receivedAt: 0 });
+const stored = (token: string, region: string): StoredCredential => ({
+  id: "urn:x",
+  jwt: token,
+  type: "HealthCode",
+  issuer: { did: "did:x", name: "Zhejiang Provincial Health Commission", region },
+  validUntil: 1_700_000_000,
+  receivedAt: 0,
+});
 
 describe("a credential's status in the holder's terms", () => {
-  const cases = file.vectors.filter((v) => v.kind === "credential" && (v.expect.verdict === "accept" || Object.hasOwn(EXPECTED, v.expect.reason ?? "")));
+  const cases = file.vectors.filter(
+    (v) => v.kind === "credential" && (v.expect.verdict === "accept" || Object.hasOwn(EXPECTED, v.expect.reason ?? "")),
+  );
   it("the vectors cover every kind", () => {
     const kinds = new Set(cases.map((v) => (v.expect.verdict === "accept" ? "valid" : EXPECTED[v.expect.reason!])));
-    expect([...kinds].sort()).toEqual(["expired", "invalid", "not_accredited", "revoked", "suspended", "unknown", "valid"]);
+    expect([...kinds].sort()).toEqual([
+      "expired",
+      "invalid",
+      "not_accredited",
+      "revoked",
+      "suspended",
+      "unknown",
+      "valid",
+    ]);
   });
   it.each(cases.map((v) => [v.name, v] as const))("%s", (_n, v) => {
     const s = holderStatus(stored(v.token, v.region), bundle, v.now, nobleVerifier);
@@ -45,15 +65,35 @@ describe("a credential's status in the holder's terms", () => {
   });
 
   it("the CLI says each in words, with what to do next", () => {
-    const sync = (kind: StatusKind, reason: string | null): WalletSync => ({ source: "x", region: "CN-ZJ", block: 7, blockTime: 1_700_000_100, syncedAt: 0, regions: [], statuses: { "urn:x": { kind, reason } } });
+    const sync = (kind: StatusKind, reason: string | null): WalletSync => ({
+      source: "x",
+      region: "CN-ZJ",
+      block: 7,
+      blockTime: 1_700_000_100,
+      syncedAt: 0,
+      regions: [],
+      statuses: { "urn:x": { kind, reason } },
+    });
     const c = stored("x", "CN-ZJ");
     const say = (kind: StatusKind, reason: string | null) => statusLine(c, sync(kind, reason));
     expect(say("valid", null)).toBe("valid as of 2023-11-14T22:15:00Z (block 7)");
-    expect(say("revoked", "revoked")).toMatch(/^REVOKED by Zhejiang Provincial Health Commission: no longer valid, checkpoints refuse it; ask the agency why, or for a new one/);
-    expect(say("suspended", "suspended")).toMatch(/^SUSPENDED by Zhejiang Provincial Health Commission: not usable while suspended; ask the agency; once reinstated/);
-    expect(say("expired", "expired")).toMatch(/^EXPIRED on 2023-11-14T22:13:20Z: ask Zhejiang Provincial Health Commission for a new one/);
-    expect(say("not_accredited", "accreditation_withdrawn")).toMatch(/^ISSUER NO LONGER ACCREDITED \(The issuing agency's accreditation in force when it issued this was withdrawn for cause\): checkpoints refuse it; ask an agency accredited now/);
-    expect(say("unknown", "status_stale")).toMatch(/^status unknown \(The revocation data on this device is too old.*\): sync when you have a network/);
-    expect(say("invalid", "bad_signature")).toMatch(/^NOT VALID \(The signature does not match.*\): ask Zhejiang Provincial Health Commission to issue it again/);
+    expect(say("revoked", "revoked")).toMatch(
+      /^REVOKED by Zhejiang Provincial Health Commission: no longer valid, checkpoints refuse it; ask the agency why, or for a new one/,
+    );
+    expect(say("suspended", "suspended")).toMatch(
+      /^SUSPENDED by Zhejiang Provincial Health Commission: not usable while suspended; ask the agency; once reinstated/,
+    );
+    expect(say("expired", "expired")).toMatch(
+      /^EXPIRED on 2023-11-14T22:13:20Z: ask Zhejiang Provincial Health Commission for a new one/,
+    );
+    expect(say("not_accredited", "accreditation_withdrawn")).toMatch(
+      /^ISSUER NO LONGER ACCREDITED \(The issuing agency's accreditation in force when it issued this was withdrawn for cause\): checkpoints refuse it; ask an agency accredited now/,
+    );
+    expect(say("unknown", "status_stale")).toMatch(
+      /^status unknown \(The revocation data on this device is too old.*\): sync when you have a network/,
+    );
+    expect(say("invalid", "bad_signature")).toMatch(
+      /^NOT VALID \(The signature does not match.*\): ask Zhejiang Provincial Health Commission to issue it again/,
+    );
   });
 });

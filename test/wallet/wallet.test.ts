@@ -26,7 +26,8 @@ const dir = mkdtempSync(join(tmpdir(), "laissez-wallet-"));
 // issuer) for seconds, past the server's keep-alive timeout, and a pooled socket reused at that
 // moment is reset by the server: a race of the test's layout, not of the wallet.
 const noReuse = new Agent({ pipelining: 0 });
-const fetch = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: noReuse })) as unknown as typeof globalThis.fetch;
+const fetch = ((input: string, init?: RequestInit) =>
+  undiciFetch(input, { ...(init as object), dispatcher: noReuse })) as unknown as typeof globalThis.fetch;
 
 beforeAll(async () => {
   chain = await seededChain();
@@ -37,7 +38,11 @@ beforeAll(async () => {
 afterAll(() => issuer?.server.close());
 
 async function offer(claims: object): Promise<string> {
-  const res = await fetch(`${issuer.url}/offers`, { method: "POST", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ type: "HealthCode", claims }) });
+  const res = await fetch(`${issuer.url}/offers`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" },
+    body: JSON.stringify({ type: "HealthCode", claims }),
+  });
   return ((await res.json()) as { offerUri: string }).offerUri;
 }
 
@@ -47,7 +52,14 @@ describe("the citizen's wallet", () => {
     const path = join(dir, "wallet-1.json");
     const wallet = FileWallet.create(path, "correct horse battery staple", key.secret);
     const now = issuer.now();
-    const received = await receiveOffer({ offerUri: await offer({ healthStatus: "green" }), key: wallet.key, fetch, now, verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
+    const received = await receiveOffer({
+      offerUri: await offer({ healthStatus: "green" }),
+      key: wallet.key,
+      fetch,
+      now,
+      verify: { bundle, verifier: nativeVerifier },
+      allowHttpLoopback: true,
+    });
     await wallet.put(received);
     expect(received).toMatchObject({ type: "HealthCode", issuer: { region: "CN-ZJ" } });
 
@@ -61,16 +73,39 @@ describe("the citizen's wallet", () => {
 
     const vp = await present(stored!.jwt, reopened.key, now, { region: "CN-SH" });
     const v = verifyPresentation(vp, { bundle, region: "CN-SH", now, verifier: nativeVerifier });
-    expect([v.verdict, v.presentation, v.claims]).toEqual(["accept", { mode: "static", issuedAt: now, audience: "urn:laissez:region:CN-SH" }, { healthStatus: "green" }]);
+    expect([v.verdict, v.presentation, v.claims]).toEqual([
+      "accept",
+      { mode: "static", issuedAt: now, audience: "urn:laissez:region:CN-SH" },
+      { healthStatus: "green" },
+    ]);
     // The same static QR shown in another region is refused.
-    expect(verifyPresentation(vp, { bundle, region: "CN-ZJ", now, verifier: nativeVerifier }).reason).toBe("wrong_audience");
+    expect(verifyPresentation(vp, { bundle, region: "CN-ZJ", now, verifier: nativeVerifier }).reason).toBe(
+      "wrong_audience",
+    );
     const challenged = await present(stored!.jwt, reopened.key, now, { audience: "gate-1", nonce: "n-123" });
-    expect(verifyPresentation(challenged, { bundle, region: "CN-SH", now, verifier: nativeVerifier, challenge: { audience: "gate-1", nonce: "n-123" } }).verdict).toBe("accept");
+    expect(
+      verifyPresentation(challenged, {
+        bundle,
+        region: "CN-SH",
+        now,
+        verifier: nativeVerifier,
+        challenge: { audience: "gate-1", nonce: "n-123" },
+      }).verdict,
+    ).toBe("accept");
   });
 
   it("backs up and restores under a separate passphrase", async () => {
     const wallet = FileWallet.create(join(dir, "wallet-2.json"), "pass-a", createHolderKey().secret);
-    await wallet.put(await receiveOffer({ offerUri: await offer({ healthStatus: "yellow" }), key: wallet.key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true }));
+    await wallet.put(
+      await receiveOffer({
+        offerUri: await offer({ healthStatus: "yellow" }),
+        key: wallet.key,
+        fetch,
+        now: issuer.now(),
+        verify: { bundle, verifier: nativeVerifier },
+        allowHttpLoopback: true,
+      }),
+    );
     const backup = wallet.backup("backup-pass");
     const restored = FileWallet.restore(join(dir, "wallet-3.json"), backup, "backup-pass", "pass-c");
     expect(restored.key.did).toBe(wallet.key.did);
@@ -81,12 +116,42 @@ describe("the citizen's wallet", () => {
   it("refuses a used offer, a malformed offer, and a credential that names another holder", async () => {
     const uri = await offer({ healthStatus: "green" });
     const key = createHolderKey();
-    await receiveOffer({ offerUri: uri, key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
-    await expect(receiveOffer({ offerUri: uri, key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true })).rejects.toMatchObject({ code: "offer_refused" });
+    await receiveOffer({
+      offerUri: uri,
+      key,
+      fetch,
+      now: issuer.now(),
+      verify: { bundle, verifier: nativeVerifier },
+      allowHttpLoopback: true,
+    });
+    await expect(
+      receiveOffer({
+        offerUri: uri,
+        key,
+        fetch,
+        now: issuer.now(),
+        verify: { bundle, verifier: nativeVerifier },
+        allowHttpLoopback: true,
+      }),
+    ).rejects.toMatchObject({ code: "offer_refused" });
     expect(() => parseOffer("openid-credential-offer://?credential_offer=%7B%7D")).toThrow(/not a credential offer/);
-    const someoneElses = await receiveOffer({ offerUri: await offer({ healthStatus: "red" }), key, fetch, now: issuer.now(), verify: { bundle, verifier: nativeVerifier }, allowHttpLoopback: true });
-    expect(() => checkReceived(someoneElses.jwt, createHolderKey().did, { now: issuer.now(), verify: { bundle, verifier: nativeVerifier } })).toThrow(/another holder/);
+    const someoneElses = await receiveOffer({
+      offerUri: await offer({ healthStatus: "red" }),
+      key,
+      fetch,
+      now: issuer.now(),
+      verify: { bundle, verifier: nativeVerifier },
+      allowHttpLoopback: true,
+    });
+    expect(() =>
+      checkReceived(someoneElses.jwt, createHolderKey().did, {
+        now: issuer.now(),
+        verify: { bundle, verifier: nativeVerifier },
+      }),
+    ).toThrow(/another holder/);
     const tampered = someoneElses.jwt.slice(0, -4) + (someoneElses.jwt.endsWith("AAAA") ? "BBBB" : "AAAA");
-    expect(() => checkReceived(tampered, key.did, { now: issuer.now(), verify: { bundle, verifier: nativeVerifier } })).toThrow(/does not verify/);
+    expect(() =>
+      checkReceived(tampered, key.did, { now: issuer.now(), verify: { bundle, verifier: nativeVerifier } }),
+    ).toThrow(/does not verify/);
   });
 });

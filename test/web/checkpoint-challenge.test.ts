@@ -65,20 +65,58 @@ beforeAll(async () => {
     const res = await fetch(`${issuer.url}/offers`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" }, format }),
+      body: JSON.stringify({
+        type: "HealthCode",
+        claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" },
+        format,
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const { offerUri } = (await res.json()) as { offerUri: string };
-    credentials[format] = await receiveOffer({ offerUri, key: holder, fetch, now: chainNow, verify: { bundle, verifier: nobleVerifier }, allowHttpLoopback: true });
+    credentials[format] = await receiveOffer({
+      offerUri,
+      key: holder,
+      fetch,
+      now: chainNow,
+      verify: { bundle, verifier: nobleVerifier },
+      allowHttpLoopback: true,
+    });
   }
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-cp-page-")), "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({
+    provider: chain.provider,
+    deployment: chain.deployment,
+    schemas: demoSchemas,
+    signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+    path: join(mkdtempSync(join(tmpdir(), "laissez-cp-page-")), "bundle.json"),
+    region: "CN-SH",
+  });
   await keeper.sync();
-  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: AUDIENCE, verifier: nativeVerifier, pageDir: webDir("checkpoint"), log: () => {} });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: "CN-SH",
+    chainId: 31337,
+    checkpointId: AUDIENCE,
+    verifier: nativeVerifier,
+    pageDir: webDir("checkpoint"),
+    log: () => {},
+  });
   const server = await listen(app, 0, "127.0.0.1");
   servers.push(server);
   checkpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // The service takes any id up to 200 characters; a challenge's audience must be visible characters, at most 128.
-  const spaced = await listen(createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: "gate 3 (east)", verifier: nativeVerifier, pageDir: webDir("checkpoint"), log: () => {} }).app, 0, "127.0.0.1");
+  const spaced = await listen(
+    createCheckpointApp({
+      keeper,
+      region: "CN-SH",
+      chainId: 31337,
+      checkpointId: "gate 3 (east)",
+      verifier: nativeVerifier,
+      pageDir: webDir("checkpoint"),
+      log: () => {},
+    }).app,
+    0,
+    "127.0.0.1",
+  );
   servers.push(spaced);
   spacedUrl = `http://127.0.0.1:${(spaced.address() as AddressInfo).port}`;
   browser = await launchChromium();
@@ -104,7 +142,9 @@ async function openPage(size: Size, locale: Locale, url = checkpointUrl): Promis
   await page.goto(`${url}/`);
   await ready(page);
   // The page is ready after its first sync: it synced, or says why not.
-  expect(await page.getAttribute("#network", "data-outcome"), (await page.textContent("#network")) ?? "").toBe("synced");
+  expect(await page.getAttribute("#network", "data-outcome"), (await page.textContent("#network")) ?? "").toBe(
+    "synced",
+  );
   return page;
 }
 
@@ -138,7 +178,10 @@ async function scan(page: Page, text: string): Promise<{ verdict: string | null;
   await page.fill("#paste", text);
   await page.click("#verify");
   await expect.poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0")).toBe(before + 1);
-  return { verdict: await page.getAttribute("#verdict", "data-verdict"), reason: (await page.getAttribute("#verdict", "data-reason")) || null };
+  return {
+    verdict: await page.getAttribute("#verdict", "data-verdict"),
+    reason: (await page.getAttribute("#verdict", "data-reason")) || null,
+  };
 }
 
 /** Picks a QR image as the officer would with "Read a QR image", and waits for its verdict. */
@@ -146,19 +189,46 @@ async function pickImage(page: Page, png: Buffer): Promise<{ verdict: string | n
   const before = Number((await page.getAttribute("#verdict", "data-scan")) ?? "0");
   await page.setInputFiles("#image", { name: "answer.png", mimeType: "image/png", buffer: png });
   // jsQR in the page takes seconds on a loaded machine.
-  await expect.poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 }).toBe(before + 1);
-  return { verdict: await page.getAttribute("#verdict", "data-verdict"), reason: (await page.getAttribute("#verdict", "data-reason")) || null };
+  await expect
+    .poll(async () => Number((await page.getAttribute("#verdict", "data-scan")) ?? "0"), { timeout: 60_000 })
+    .toBe(before + 1);
+  return {
+    verdict: await page.getAttribute("#verdict", "data-verdict"),
+    reason: (await page.getAttribute("#verdict", "data-reason")) || null,
+  };
 }
 
 const fact = (page: Page, name: string): Promise<string | null> => page.textContent(`[data-fact=${name}]`);
 
 describe("the checkpoint page asks for a presentation bound to it (its own challenge, made offline)", () => {
   const WORDS = {
-    "zh-CN": { healthOnly: "健康状态", asks: "将要求出示：健康状态", mode: "已绑定本核验点的挑战", green: "绿码", left: /^剩余有效时间 [12]:\d\d$/, whole: "整个证件", answered: "已回应，挑战已结束。现在按静态二维码核验；下一位持证人需要时请生成新的挑战。" },
-    en: { healthOnly: "Health status", asks: "Will ask for: Health status", mode: "bound to this checkpoint's challenge", green: "green", left: /^Valid for [12]:\d\d$/, whole: "the whole credential", answered: "Answered: the challenge has ended. Static QR codes are verified again; make a new challenge when the next holder needs one." },
+    "zh-CN": {
+      healthOnly: "健康状态",
+      asks: "将要求出示：健康状态",
+      mode: "已绑定本核验点的挑战",
+      green: "绿码",
+      left: /^剩余有效时间 [12]:\d\d$/,
+      whole: "整个证件",
+      answered: "已回应，挑战已结束。现在按静态二维码核验；下一位持证人需要时请生成新的挑战。",
+    },
+    en: {
+      healthOnly: "Health status",
+      asks: "Will ask for: Health status",
+      mode: "bound to this checkpoint's challenge",
+      green: "green",
+      left: /^Valid for [12]:\d\d$/,
+      whole: "the whole credential",
+      answered:
+        "Answered: the challenge has ended. Static QR codes are verified again; make a new challenge when the next holder needs one.",
+    },
   } as const;
 
-  for (const [locale, size] of [["zh-CN", "phone"], ["en", "desktop"], ["en", "phone"], ["zh-CN", "desktop"]] as const) {
+  for (const [locale, size] of [
+    ["zh-CN", "phone"],
+    ["en", "desktop"],
+    ["en", "phone"],
+    ["zh-CN", "desktop"],
+  ] as const) {
     const tag = `${locale === "en" ? "en" : "zh"}-${size}`;
     const words = WORDS[locale];
 
@@ -176,7 +246,10 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       await shot(page, `challenge-${tag}-qr`, false);
 
       // What cannot answer leaves the challenge open: the core names why, the page says what to do.
-      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "reject", reason: "wrong_audience" });
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({
+        verdict: "reject",
+        reason: "wrong_audience",
+      });
       expect(await page.isVisible("#verdict-hint")).toBe(true);
       await shot(page, `challenge-${tag}-refused-static`, false);
       expect(await scan(page, credentials.jwt_vc.jwt)).toEqual({ verdict: "reject", reason: "presentation_required" });
@@ -184,7 +257,9 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
 
       const sd = await answer(page, "sd_jwt_vc", c);
       // Once as the officer's other inputs give it: a QR image (read in the page), elsewhere pasted text.
-      expect(size === "desktop" && locale === "en" ? await pickImage(page, await qrPng(sd)) : await scan(page, sd)).toEqual({ verdict: "accept", reason: null });
+      expect(
+        size === "desktop" && locale === "en" ? await pickImage(page, await qrPng(sd)) : await scan(page, sd),
+      ).toEqual({ verdict: "accept", reason: null });
       expect(await fact(page, "mode")).toBe(words.mode);
       expect(await fact(page, "asked")).toBe(words.healthOnly);
       expect(await fact(page, "disclosed")).toBe(words.healthOnly);
@@ -201,7 +276,10 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       // Answered, the challenge has ended: the next holder's static QR is verified as one, with no officer's step (issue 26 major 2).
       expect(await page.isVisible("#challenge-end")).toBe(false);
       expect(await page.textContent("#challenge-state")).toBe(words.answered);
-      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({
+        verdict: "accept",
+        reason: null,
+      });
       expect(await page.isVisible("[data-fact=asked]")).toBe(false);
       expect(await page.isVisible("#verdict-hint")).toBe(false);
       // The ended challenge's answer, shown again, is still judged against it.
@@ -233,20 +311,32 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
       await page.clock.fastForward(121_000);
       await expect.poll(() => page.getAttribute("#challenge", "data-state")).toBe("expired");
       expect(await page.isVisible("#challenge-qr")).toBe(false);
-      expect(await scan(page, await answer(page, "jwt_vc", late))).toEqual({ verdict: "reject", reason: "challenge_expired" });
+      expect(await scan(page, await answer(page, "jwt_vc", late))).toEqual({
+        verdict: "reject",
+        reason: "challenge_expired",
+      });
       await shot(page, `challenge-${tag}-expired`, false);
       // Expired, the challenge has ended: static QR codes are verified again with no officer's step (issue 26 major 2).
-      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({
+        verdict: "accept",
+        reason: null,
+      });
       expect(await page.isVisible("[data-fact=asked]")).toBe(false);
 
       // Ended by the officer: back to static QR codes, which the page accepts again.
       await startChallenge(page, "#challenge-new");
       await page.click("#challenge-end");
       expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
-      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+      expect(await scan(page, await answer(page, "sd_jwt_vc", { region: "CN-SH" }))).toEqual({
+        verdict: "accept",
+        reason: null,
+      });
       expect(await page.isVisible("[data-fact=asked]")).toBe(false);
       // Without a challenge too, a bare credential proves nothing about who holds it.
-      expect(await scan(page, credentials.sd_jwt_vc.jwt)).toEqual({ verdict: "reject", reason: "presentation_required" });
+      expect(await scan(page, credentials.sd_jwt_vc.jwt)).toEqual({
+        verdict: "reject",
+        reason: "presentation_required",
+      });
       expect(await page.isVisible("#verdict-hint")).toBe(false);
       await page.context().close();
     });
@@ -255,9 +345,14 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
   it("a checkpoint id the challenge form cannot carry: the page says so, and stays in static mode", async () => {
     const page = await openPage("phone", "en", spacedUrl);
     await page.click("#challenge-start");
-    await expect.poll(() => page.textContent("#challenge-summary")).toMatch(/^No challenge could be made: not a checkpoint challenge: the audience/);
+    await expect
+      .poll(() => page.textContent("#challenge-summary"))
+      .toMatch(/^No challenge could be made: not a checkpoint challenge: the audience/);
     expect(await page.getAttribute("#challenge", "data-state")).toBe("none");
-    expect(await scan(page, await answer(page, "jwt_vc", { region: "CN-SH" }))).toEqual({ verdict: "accept", reason: null });
+    expect(await scan(page, await answer(page, "jwt_vc", { region: "CN-SH" }))).toEqual({
+      verdict: "accept",
+      reason: null,
+    });
     await page.context().close();
   });
 
@@ -271,7 +366,10 @@ describe("the checkpoint page asks for a presentation bound to it (its own chall
     expect(await scan(page, await answer(page, "jwt_vc", c))).toEqual({ verdict: "accept", reason: null });
     expect(await page.getAttribute("#challenge", "data-state")).toBe("answered");
     // The holder's phone credential, lifted and re-packed as a paper QR text.
-    expect(await scan(page, compactCredential(credentials.jwt_vc.jwt))).toEqual({ verdict: "reject", reason: "phone_credential_on_paper" });
+    expect(await scan(page, compactCredential(credentials.jwt_vc.jwt))).toEqual({
+      verdict: "reject",
+      reason: "phone_credential_on_paper",
+    });
     await page.context().close();
   });
 

@@ -23,7 +23,10 @@ import { runLaissez } from "../helpers/processes.ts";
 const dir = mkdtempSync(join(tmpdir(), "laissez-glyphs-"));
 /** fontconfig with DejaVu alone: what a machine without the README's CJK font has. */
 const NO_CJK = join(dir, "fonts.conf");
-writeFileSync(NO_CJK, `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>${join(dir, "cache")}</cachedir></fontconfig>`);
+writeFileSync(
+  NO_CJK,
+  `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>${join(dir, "cache")}</cachedir></fontconfig>`,
+);
 const CLAIMS = { healthStatus: "green", givenName: "梅", familyName: "李", birthDate: "1990-04-12" };
 
 let paperFile: string;
@@ -31,11 +34,27 @@ let withFonts: Browser;
 let withoutFonts: Browser;
 
 beforeAll(async () => {
-  const html = paperCredentialHtml({ type: "HealthCode", claims: CLAIMS, agency: "Zhejiang Provincial Health Commission", region: "CN-ZJ", validFrom: 1_765_000_000, validUntil: 1_765_600_000, credentialId: "urn:uuid:0", qrSvg: await qrSvg("LZP1:TEST"), qrVersion: 3 });
+  const html = paperCredentialHtml({
+    type: "HealthCode",
+    claims: CLAIMS,
+    agency: "Zhejiang Provincial Health Commission",
+    region: "CN-ZJ",
+    validFrom: 1_765_000_000,
+    validUntil: 1_765_600_000,
+    credentialId: "urn:uuid:0",
+    qrSvg: await qrSvg("LZP1:TEST"),
+    qrVersion: 3,
+  });
   paperFile = join(dir, "paper.html");
   writeFileSync(paperFile, html);
   withFonts = await launchChromium();
-  withoutFonts = await (await import("playwright-core")).chromium.launch({ executablePath: process.env.LAISSEZ_CHROMIUM ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"], env: { ...process.env, FONTCONFIG_FILE: NO_CJK } });
+  withoutFonts = await (
+    await import("playwright-core")
+  ).chromium.launch({
+    executablePath: process.env.LAISSEZ_CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+    env: { ...process.env, FONTCONFIG_FILE: NO_CJK },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -104,9 +123,26 @@ describe("Chinese glyphs (issue 26 major 3)", () => {
 
   it("`laissez paper --pdf` refuses, naming the package, when no font has the holder's name; nothing is read or issued", async () => {
     const out = join(dir, "li.html");
-    const run = await runLaissez(["paper", "--service", "http://127.0.0.1:9", "--type", "HealthCode", "--claims", JSON.stringify(CLAIMS), "--bundle", join(dir, "absent.json"), "--out", out, "--pdf", join(dir, "li.pdf")], {
-      env: { ...process.env, FONTCONFIG_FILE: NO_CJK, LAISSEZ_ISSUER_TOKEN: "x" },
-    });
+    const run = await runLaissez(
+      [
+        "paper",
+        "--service",
+        "http://127.0.0.1:9",
+        "--type",
+        "HealthCode",
+        "--claims",
+        JSON.stringify(CLAIMS),
+        "--bundle",
+        join(dir, "absent.json"),
+        "--out",
+        out,
+        "--pdf",
+        join(dir, "li.pdf"),
+      ],
+      {
+        env: { ...process.env, FONTCONFIG_FILE: NO_CJK, LAISSEZ_ISSUER_TOKEN: "x" },
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/empty boxes: no installed font has .*李.*apt-get install -y fonts-noto-cjk/s);
   });

@@ -45,7 +45,8 @@ import { seededChain, type SeededChain } from "../helpers/chain.ts";
 import { startIssuerService } from "../helpers/issuer.ts";
 
 /** Bidi embeddings, overrides, isolates and marks; C0/C1 controls; line separators; BOM. */
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/u;
+const CONTROLS =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/u;
 const EVIL_AGENCY = "Zhejiang \u202eProvincial Health\u202c Commission\u2066";
 const EVIL_TYPE = "HealthCode\u202egpj.exe";
 
@@ -60,7 +61,9 @@ let genuine: string;
 let forged: string;
 
 beforeAll(async () => {
-  chain = await seededChain({ edit: (spec) => ({ ...spec, agencies: spec.agencies.map((a, i) => (i === 0 ? { ...a, name: EVIL_AGENCY } : a)) }) });
+  chain = await seededChain({
+    edit: (spec) => ({ ...spec, agencies: spec.agencies.map((a, i) => (i === 0 ? { ...a, name: EVIL_AGENCY } : a)) }),
+  });
   expect(chain.agencies[0]!.name).toBe(EVIL_AGENCY);
   chainNow = await chain.networkHelpers.time.latest();
   const issuer = await startIssuerService(chain, 0);
@@ -71,11 +74,24 @@ beforeAll(async () => {
   const res = await fetch(`${issuer.url}/offers`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ type: "HealthCode", claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" }, format: "jwt_vc" }),
+    body: JSON.stringify({
+      type: "HealthCode",
+      claims: { healthStatus: "green", givenName: "Mei", familyName: "Li", birthDate: "1990-04-12" },
+      format: "jwt_vc",
+    }),
   });
   expect(res.status, await res.clone().text()).toBe(201);
   const { offerUri } = (await res.json()) as { offerUri: string };
-  genuine = (await receiveOffer({ offerUri, key: holder, fetch, now: chainNow, verify: { bundle, verifier: nobleVerifier }, allowHttpLoopback: true })).jwt;
+  genuine = (
+    await receiveOffer({
+      offerUri,
+      key: holder,
+      fetch,
+      now: chainNow,
+      verify: { bundle, verifier: nobleVerifier },
+      allowHttpLoopback: true,
+    })
+  ).jwt;
   // A forger's own key, its own did:ethr, a type of its choosing: nothing on chain vouches for it.
   const forgerKey = secp256k1.utils.randomSecretKey();
   const forgerDid = ethrDid(31337, `0x${Buffer.from(secp256k1.getPublicKey(forgerKey, false)).toString("hex")}`);
@@ -90,9 +106,24 @@ beforeAll(async () => {
     issuedAt: chainNow - 10,
     validUntil: chainNow + 3600,
   });
-  const keeper = new BundleKeeper({ provider: chain.provider, deployment: chain.deployment, schemas: demoSchemas, signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)), path: join(mkdtempSync(join(tmpdir(), "laissez-cp-bidi-")), "bundle.json"), region: "CN-SH" });
+  const keeper = new BundleKeeper({
+    provider: chain.provider,
+    deployment: chain.deployment,
+    schemas: demoSchemas,
+    signerKey: softwareSigner("ES256K", getBytes(demoAuthorityKey("CN-SH").privateKey)),
+    path: join(mkdtempSync(join(tmpdir(), "laissez-cp-bidi-")), "bundle.json"),
+    region: "CN-SH",
+  });
   await keeper.sync();
-  const { app } = createCheckpointApp({ keeper, region: "CN-SH", chainId: 31337, checkpointId: "checkpoint:CN-SH:bidi", verifier: nativeVerifier, pageDir: webDir("checkpoint"), log: () => {} });
+  const { app } = createCheckpointApp({
+    keeper,
+    region: "CN-SH",
+    chainId: 31337,
+    checkpointId: "checkpoint:CN-SH:bidi",
+    verifier: nativeVerifier,
+    pageDir: webDir("checkpoint"),
+    log: () => {},
+  });
   const server = await listen(app, 0, "127.0.0.1");
   servers.push(server);
   checkpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -138,10 +169,15 @@ const texts = (page: Page, selector: string): Promise<string[]> =>
   });
 
 describe("text from the chain or a credential on the officer's screen (issue 22 item 12)", () => {
-  for (const [size, locale] of [["phone", "zh-CN"], ["desktop", "en"]] as const) {
+  for (const [size, locale] of [
+    ["phone", "zh-CN"],
+    ["desktop", "en"],
+  ] as const) {
     it(`an agency name with a right-to-left override is isolated, its controls shown, on an ACCEPT (${size}, ${locale})`, async () => {
       const page = await openPage(size, locale);
-      expect(await scan(page, presentationQrText(await present(genuine, holder, chainNow + 5, { region: "CN-SH" })))).toBe("accept");
+      expect(
+        await scan(page, presentationQrText(await present(genuine, holder, chainNow + 5, { region: "CN-SH" }))),
+      ).toBe("accept");
       const issuer = page.locator("#verdict [data-fact=issuer]");
       const shown = (await issuer.textContent()) ?? "";
       expect(shown).not.toMatch(CONTROLS);
@@ -156,7 +192,9 @@ describe("text from the chain or a credential on the officer's screen (issue 22 
 
     it(`a forged credential's stated type with an override is isolated and its controls shown, on a REJECT (${size}, ${locale})`, async () => {
       const page = await openPage(size, locale);
-      expect(await scan(page, presentationQrText(await present(forged, holder, chainNow + 5, { region: "CN-SH" })))).not.toBe("accept");
+      expect(
+        await scan(page, presentationQrText(await present(forged, holder, chainNow + 5, { region: "CN-SH" }))),
+      ).not.toBe("accept");
       const type = page.locator("#verdict [data-fact=type]");
       const shown = (await type.textContent()) ?? "";
       expect(shown).not.toMatch(CONTROLS);
@@ -186,7 +224,8 @@ describe("the officer's page (issue 26 minors)", () => {
       const r = n.getBoundingClientRect();
       return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight;
     });
-  const noSidewaysScroll = async (page: Page): Promise<void> => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const noSidewaysScroll = async (page: Page): Promise<void> =>
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
   it("zh-CN phone: random text, another region's QR, the pill in sight, the checks in Chinese, no sideways scroll", async () => {
     const page = await openPage("phone", "zh-CN");
@@ -195,7 +234,9 @@ describe("the officer's page (issue 26 minors)", () => {
     expect(await page.textContent("#verdict-reason")).toContain("不是 Laissez 二维码");
     await noSidewaysScroll(page);
 
-    expect(await scan(page, presentationQrText(await present(genuine, holder, chainNow + 5, { region: "CN-NM" })))).toBe("reject");
+    expect(
+      await scan(page, presentationQrText(await present(genuine, holder, chainNow + 5, { region: "CN-NM" }))),
+    ).toBe("reject");
     expect(await page.getAttribute("#verdict", "data-reason")).toBe("wrong_audience");
     expect(await page.textContent("#verdict-hint")).toBe("请持证人在钱包中选择 上海 (CN-SH)，再出示新的二维码。");
     expect(await page.isVisible("#verdict-hint")).toBe(true);
@@ -216,7 +257,12 @@ describe("the officer's page (issue 26 minors)", () => {
     // Past the health code's hour of revocation data, with no network to sync.
     await page.context().setOffline(true);
     await page.clock.fastForward(2 * 3600 * 1000);
-    expect(await scan(page, presentationQrText(await present(genuine, holder, chainNow + 2 * 3600 + 5, { region: "CN-SH" })))).toBe("unknown");
+    expect(
+      await scan(
+        page,
+        presentationQrText(await present(genuine, holder, chainNow + 2 * 3600 + 5, { region: "CN-SH" })),
+      ),
+    ).toBe("unknown");
     expect(await page.textContent("[data-fact=type]")).toContain("Health code");
     expect(await page.textContent("[data-fact=issuer]")).toContain("Provincial Health");
     expect(await page.textContent("[data-fact=region]")).toContain("Zhejiang (CN-ZJ)");
@@ -232,7 +278,9 @@ describe("the officer's page (issue 26 minors)", () => {
       await page.waitForSelector("[data-table=types]");
       await noSidewaysScroll(page);
       // Every cell is at least two characters wide (a schema hash wrapped one character a line made a 6,600-px page).
-      const narrowest = await page.$$eval("td, th", (cells) => Math.min(...cells.map((c) => c.getBoundingClientRect().width)));
+      const narrowest = await page.$$eval("td, th", (cells) =>
+        Math.min(...cells.map((c) => c.getBoundingClientRect().width)),
+      );
       expect(narrowest).toBeGreaterThan(24);
       expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(4000);
       await shot(page, `officer-registry-${locale}-phone`);

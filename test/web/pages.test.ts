@@ -9,7 +9,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkPlausible, parseAnchorFile, type DeviceTrust } from "../../core/anchor.ts";
 import { softwareSigner } from "../../core/signer.ts";
-import { bundleScope, deserializeBundle, serializeBundle, signEnvelope, type SerializedBundle, type SignedEnvelope } from "../../core/bundle-codec.ts";
+import {
+  bundleScope,
+  deserializeBundle,
+  serializeBundle,
+  signEnvelope,
+  type SerializedBundle,
+  type SignedEnvelope,
+} from "../../core/bundle-codec.ts";
 import { secp256k1Address } from "../../core/crypto.ts";
 import { DESCRIBED_REASONS, DESCRIBED_REASONS_ZH, describeReason } from "../../core/reasons.ts";
 import { applyStatusChanges, hasStatus } from "../../core/status-set.ts";
@@ -25,7 +32,18 @@ import { utf8 } from "../../core/encoding.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { p256 } from "@noble/curves/nist.js";
 import { ShiftHistory } from "../../services/checkpoint/web/shift-history.ts";
-import { claimRows, claimValue, dateTimeInWords, durationInWords, personName, pickLanguage, reasonText, t, timesInWords, typeName } from "../../web/i18n.ts";
+import {
+  claimRows,
+  claimValue,
+  dateTimeInWords,
+  durationInWords,
+  personName,
+  pickLanguage,
+  reasonText,
+  t,
+  timesInWords,
+  typeName,
+} from "../../web/i18n.ts";
 import { EN, ZH } from "../../web/messages.ts";
 import { appendCounts, recognitionMatrix, statusCounts } from "../../web/registry-model.ts";
 import { TrustStore } from "../../web/trust-store.ts";
@@ -39,9 +57,17 @@ const payload = vectors.bundle.payload as SerializedBundle;
 const NOW = payload.block.timestamp + 60;
 
 /** The vector bundle re-signed, with its block moved as a test needs. */
-async function signed(key: Uint8Array, block: Partial<SerializedBundle["block"]> = {}, change: (p: SerializedBundle) => SerializedBundle = (p) => p): Promise<string> {
+async function signed(
+  key: Uint8Array,
+  block: Partial<SerializedBundle["block"]> = {},
+  change: (p: SerializedBundle) => SerializedBundle = (p) => p,
+): Promise<string> {
   // The chain's record of CN-SH's authority is the signing key's address (the device follows the chain's record).
-  const p = change({ ...payload, block: { ...payload.block, ...block }, regions: { ...payload.regions, "CN-SH": { authority: address(key) } } });
+  const p = change({
+    ...payload,
+    block: { ...payload.block, ...block },
+    regions: { ...payload.regions, "CN-SH": { authority: address(key) } },
+  });
   return JSON.stringify(await signEnvelope(p, softwareSigner("ES256K", key), bundleScope(p, "CN-SH")));
 }
 
@@ -90,7 +116,9 @@ describe("languages", () => {
     expect(claimValue("birthDate", "1990-04-12", "zh-CN")).toBe("1990年4月12日");
     // 2026-01-01T00:30Z is still 31 December in New York, and 08:30 on 1 January in Shanghai.
     expect(dateTimeInWords(Date.UTC(2026, 0, 1, 0, 30) / 1000, "zh-CN", "Asia/Shanghai")).toBe("2026年1月1日 08:30");
-    expect(dateTimeInWords(Date.UTC(2026, 0, 1, 0, 30) / 1000, "en", "America/New_York")).toMatch(/^December 31, 2025 at 7:30\sPM$/);
+    expect(dateTimeInWords(Date.UTC(2026, 0, 1, 0, 30) / 1000, "en", "America/New_York")).toMatch(
+      /^December 31, 2025 at 7:30\sPM$/,
+    );
     expect(durationInWords(3600, "zh-CN")).toBe("1小时");
     expect(durationInWords(7 * 86400, "en")).toBe("7 days");
     expect(t("zh-CN", "checkpoint.title", { region: "上海 (CN-SH)" })).toBe("核验点 上海 (CN-SH)");
@@ -99,7 +127,9 @@ describe("languages", () => {
   it("words a native reader expects (issue 26 major 5): durations in whole units, status 'updated', names in Chinese order, one word for checkpoint", () => {
     expect(durationInWords(8, "zh-CN")).toBe("8 秒");
     // Core's check details carry unix times: the checks list shows them as dates.
-    expect(timesInWords("expired at 1767227400 (now 1767227401)", "zh-CN")).toBe(`expired at ${dateTimeInWords(1767227400, "zh-CN")} (now ${dateTimeInWords(1767227401, "zh-CN")})`);
+    expect(timesInWords("expired at 1767227400 (now 1767227401)", "zh-CN")).toBe(
+      `expired at ${dateTimeInWords(1767227400, "zh-CN")} (now ${dateTimeInWords(1767227401, "zh-CN")})`,
+    );
     expect(timesInWords("block 12345, index 99", "en")).toBe("block 12345, index 99");
     expect(t("zh-CN", "checkpoint.fact.dataValue", { age: durationInWords(8, "zh-CN") })).toBe("8 秒前更新");
     expect(durationInWords(4320, "zh-CN")).toBe("1小时12分");
@@ -113,8 +143,15 @@ describe("languages", () => {
     expect(personName({ familyName: "李", givenName: "梅" }, "en")).toBe("李梅");
     expect(personName({ familyName: "Li", givenName: "Mei" }, "zh-CN")).toBe("Li Mei");
     expect(personName({ familyName: "Li", givenName: "Mei" }, "en")).toBe("Mei Li");
-    const rows = claimRows({ healthStatus: "green", givenName: "梅", familyName: "李", birthDate: "1990-04-12" }, "zh-CN");
-    expect(rows.map((r) => [r.label, r.value])).toEqual([["健康状态", "绿码"], ["姓名", "李梅"], ["出生日期", "1990年4月12日"]]);
+    const rows = claimRows(
+      { healthStatus: "green", givenName: "梅", familyName: "李", birthDate: "1990-04-12" },
+      "zh-CN",
+    );
+    expect(rows.map((r) => [r.label, r.value])).toEqual([
+      ["健康状态", "绿码"],
+      ["姓名", "李梅"],
+      ["出生日期", "1990年4月12日"],
+    ]);
     // One word for a checkpoint in every Chinese string: 核验点 (docs/glossary.md).
     for (const value of Object.values(ZH)) expect(value).not.toMatch(/检查站|检查点|验证点/);
     for (const code of DESCRIBED_REASONS_ZH) expect(describeReason(code, "zh")).not.toMatch(/检查站|检查点|验证点/);
@@ -140,7 +177,10 @@ describe("the pinned trust anchor (issue 15 item 1)", () => {
     expect(await code(() => again.accept(attack, NOW))).toBe("bundle_untrusted_signer");
     expect(again.trust?.highestBlock).toBe(payload.block.number);
     // Not bricked: the genuine next bundle is accepted.
-    again.accept(await signed(genuineKey, { number: payload.block.number + 2, timestamp: payload.block.timestamp + 4 }), NOW);
+    again.accept(
+      await signed(genuineKey, { number: payload.block.number + 2, timestamp: payload.block.timestamp + 4 }),
+      NOW,
+    );
     expect(again.bundle?.block.number).toBe(payload.block.number + 2);
   });
 
@@ -150,12 +190,38 @@ describe("the pinned trust anchor (issue 15 item 1)", () => {
     store.offer(served, NOW);
     store.accept(await signed(genuineKey), NOW);
     const before = storage.getItem("laissez.checkpoint.bundle");
-    expect(await code(async () => store.accept(await signed(genuineKey, { number: Number.MAX_SAFE_INTEGER }), NOW))).toBe("bundle_implausible");
-    expect(await code(async () => store.accept(await signed(genuineKey, { number: payload.block.number + 1000, timestamp: payload.block.timestamp + 10 }), NOW))).toBe("bundle_implausible");
-    expect(await code(async () => store.accept(await signed(genuineKey, { number: payload.block.number + 1, timestamp: NOW + 3600 }), NOW))).toBe("bundle_implausible");
-    expect(await code(async () => store.accept(await signed(genuineKey, {}, (p) => ({ ...p, contracts: { ...p.contracts, statusRegistry: "0x" + "5".repeat(40) } })), NOW))).toBe("bundle_wrong_scope");
+    expect(
+      await code(async () => store.accept(await signed(genuineKey, { number: Number.MAX_SAFE_INTEGER }), NOW)),
+    ).toBe("bundle_implausible");
+    expect(
+      await code(async () =>
+        store.accept(
+          await signed(genuineKey, { number: payload.block.number + 1000, timestamp: payload.block.timestamp + 10 }),
+          NOW,
+        ),
+      ),
+    ).toBe("bundle_implausible");
+    expect(
+      await code(async () =>
+        store.accept(await signed(genuineKey, { number: payload.block.number + 1, timestamp: NOW + 3600 }), NOW),
+      ),
+    ).toBe("bundle_implausible");
+    expect(
+      await code(async () =>
+        store.accept(
+          await signed(genuineKey, {}, (p) => ({
+            ...p,
+            contracts: { ...p.contracts, statusRegistry: "0x" + "5".repeat(40) },
+          })),
+          NOW,
+        ),
+      ),
+    ).toBe("bundle_wrong_scope");
     expect(storage.getItem("laissez.checkpoint.bundle")).toBe(before);
-    store.accept(await signed(genuineKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
+    store.accept(
+      await signed(genuineKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }),
+      NOW,
+    );
   });
 
   it("a changed anchor needs the operator's anchor file; a malformed one is refused", async () => {
@@ -163,22 +229,41 @@ describe("the pinned trust anchor (issue 15 item 1)", () => {
     const store = new TrustStore("checkpoint", storage);
     store.offer(served, NOW);
     store.accept(await signed(genuineKey), NOW);
-    const file = JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: payload.chainId, authorities: [address(attackerKey)], contracts: payload.contracts });
+    const file = JSON.stringify({
+      kind: "laissez-anchor",
+      region: "CN-SH",
+      chainId: payload.chainId,
+      authorities: [address(attackerKey)],
+      contracts: payload.contracts,
+    });
     store.replace(parseAnchorFile(file, NOW));
     // Same ledger: the rollback state stays; the old bundle no longer verifies under the new key.
     expect(store.trust?.highestBlock).toBe(payload.block.number);
     expect(store.bundle).toBeUndefined();
-    store.accept(await signed(attackerKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }), NOW);
-    for (const bad of ["{", JSON.stringify({ kind: "x" }), JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: 1, authorities: ["0x12"] })]) {
+    store.accept(
+      await signed(attackerKey, { number: payload.block.number + 1, timestamp: payload.block.timestamp + 2 }),
+      NOW,
+    );
+    for (const bad of [
+      "{",
+      JSON.stringify({ kind: "x" }),
+      JSON.stringify({ kind: "laissez-anchor", region: "CN-SH", chainId: 1, authorities: ["0x12"] }),
+    ]) {
       expect(await code(() => parseAnchorFile(bad, NOW))).toBe("anchor_malformed");
     }
   });
 
   it("checkPlausible: a block number cannot exceed its chain time in seconds", async () => {
     const b = deserializeBundle(payload);
-    const trust: DeviceTrust = { anchor: { region: "CN-SH", chainId: b.chainId, authorities: [], contracts: null, pinnedAt: 0 }, highestBlock: 0, highestTimestamp: 0 };
+    const trust: DeviceTrust = {
+      anchor: { region: "CN-SH", chainId: b.chainId, authorities: [], contracts: null, pinnedAt: 0 },
+      highestBlock: 0,
+      highestTimestamp: 0,
+    };
     expect(() => checkPlausible(b, trust, NOW)).not.toThrow();
-    expect(await code(() => checkPlausible({ ...b, block: { ...b.block, number: b.block.timestamp + 1 } }, trust, NOW))).toBe("bundle_implausible");
+    expect(
+      await code(() => checkPlausible({ ...b, block: { ...b.block, number: b.block.timestamp + 1 } }, trust, NOW)),
+    ).toBe("bundle_implausible");
   });
 });
 
@@ -188,7 +273,13 @@ describe("the open registry and the shift history", () => {
     const [id, list] = Object.entries(b.statusLists).find(([, l]) => l.purpose === "revocation")!;
     const before = statusCounts(b)[list.issuer]!.revoked;
     const free = Array.from({ length: list.size }, (_, i) => i).find((i) => !hasStatus(list.set, i))!;
-    const after = { ...b, statusLists: { ...b.statusLists, [id]: { ...list, set: applyStatusChanges(list.set, list.size, new Map([[free, true]])) } } };
+    const after = {
+      ...b,
+      statusLists: {
+        ...b.statusLists,
+        [id]: { ...list, set: applyStatusChanges(list.set, list.size, new Map([[free, true]])) },
+      },
+    };
     expect(statusCounts(after)[list.issuer]!.revoked).toBe(before + 1);
     const series = appendCounts(appendCounts([], b), b);
     expect(series).toHaveLength(1);
@@ -215,9 +306,19 @@ describe("the checkpoint page's own challenges (issue 11)", () => {
     const token = (prefix: string) => vectors.vectors.find((v) => v.name.startsWith(prefix))!;
     const paper = token("accept: a credential printed for paper");
     const lifted = token("reject: a phone credential (bound to a holder key) lifted from a QR and re-packed as paper");
-    const ctx = { bundle, region: "CN-SH", now: paper.now, keyCache: new Map<string, Uint8Array>(), challenges: new PageChallenges("checkpoint:CN-SH:page") };
+    const ctx = {
+      bundle,
+      region: "CN-SH",
+      now: paper.now,
+      keyCache: new Map<string, Uint8Array>(),
+      challenges: new PageChallenges("checkpoint:CN-SH:page"),
+    };
     const printed = verifyScan(paper.token, ctx);
-    expect([printed.verdict, printed.reason, "presentation" in printed && printed.presentation?.mode]).toEqual(["accept", null, "paper"]);
+    expect([printed.verdict, printed.reason, "presentation" in printed && printed.presentation?.mode]).toEqual([
+      "accept",
+      null,
+      "paper",
+    ]);
     const phone = verifyScan(lifted.token, ctx);
     expect([phone.verdict, phone.reason]).toEqual(["reject", "phone_credential_on_paper"]);
     expect(describeReason("phone_credential_on_paper", "zh")).not.toMatch(/^检查未通过/);
@@ -233,7 +334,14 @@ describe("the checkpoint page's own challenges (issue 11)", () => {
     const ctx = { bundle, region: "CN-SH", now: accepted.now, keyCache: new Map<string, Uint8Array>(), challenges };
     const c = challenges.open([], accepted.now);
     const answer = (key: Uint8Array, at: number) =>
-      presentCredential({ credential: accepted.token, holder: p256DidKey(p256.getPublicKey(key, false)), signer: holderSigner(key), issuedAt: at, audience: c.audience, nonce: c.nonce });
+      presentCredential({
+        credential: accepted.token,
+        holder: p256DidKey(p256.getPublicKey(key, false)),
+        signer: holderSigner(key),
+        issuedAt: at,
+        audience: c.audience,
+        nonce: c.nonce,
+      });
     const junk = verifyScan(await answer(strangerKey, accepted.now), ctx);
     expect([junk.verdict, junk.reason]).toEqual(["reject", "holder_mismatch"]);
     expect(challenges.state(accepted.now)).toBe("open");
@@ -246,7 +354,12 @@ describe("the checkpoint page's own challenges (issue 11)", () => {
   it("a 128-bit nonce from the CSPRNG, this checkpoint as audience, 120 s, the claims sorted; its LZCH1 text reads back", () => {
     const challenges = new PageChallenges("checkpoint:CN-SH:8802");
     const c = challenges.open(["healthStatus", "familyName", "healthStatus"], 1000);
-    expect(readChallengeText(c.text)).toEqual({ audience: "checkpoint:CN-SH:8802", nonce: c.nonce, expiresAt: 1000 + CHALLENGE_SECONDS, claims: ["familyName", "healthStatus"] });
+    expect(readChallengeText(c.text)).toEqual({
+      audience: "checkpoint:CN-SH:8802",
+      nonce: c.nonce,
+      expiresAt: 1000 + CHALLENGE_SECONDS,
+      claims: ["familyName", "healthStatus"],
+    });
     expect(base64urlDecode(c.nonce, "nonce")).toHaveLength(16);
     const nonces = new Set(Array.from({ length: 200 }, () => challenges.open([], 1000).nonce));
     expect(nonces.size).toBe(200);

@@ -107,8 +107,32 @@ function noticeChanges(page: WalletPage): void {
     page.notes.delete("status-notice-list");
     return;
   }
-  const word = (kind: StatusKind): string => L.t(kind === "valid" ? "wallet.status.valid" : kind === "not_accredited" ? "wallet.status.notAccredited" : (`wallet.status.${kind}` as MessageKey));
-  say(page, "status-notice-list", () => el("ul", {}, ...changes.map(({ entry: { credential: c }, from, to }) => el("li", { "data-status": to }, L.t("wallet.notice.item", { type: typeName(c.type, L.lang), agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), from: word(from), to: word(to) })))));
+  const word = (kind: StatusKind): string =>
+    L.t(
+      kind === "valid"
+        ? "wallet.status.valid"
+        : kind === "not_accredited"
+          ? "wallet.status.notAccredited"
+          : (`wallet.status.${kind}` as MessageKey),
+    );
+  say(page, "status-notice-list", () =>
+    el(
+      "ul",
+      {},
+      ...changes.map(({ entry: { credential: c }, from, to }) =>
+        el(
+          "li",
+          { "data-status": to },
+          L.t("wallet.notice.item", {
+            type: typeName(c.type, L.lang),
+            agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang),
+            from: word(from),
+            to: word(to),
+          }),
+        ),
+      ),
+    ),
+  );
   byId("status-notice-ok").onclick = () => {
     const now = seenStatuses();
     for (const { entry, to } of changes) now[cardKey(entry.credential)] = to;
@@ -120,10 +144,18 @@ function noticeChanges(page: WalletPage): void {
 
 function renderBundle({ L, store, syncError }: WalletPage): void {
   const b = store.bundle;
-  const line = b ? L.t("wallet.bundle.synced", { time: dateTimeInWords(b.block.timestamp, L.lang), age: durationInWords(nowSeconds() - b.block.timestamp, L.lang) }) : L.t("wallet.bundle.none");
+  const line = b
+    ? L.t("wallet.bundle.synced", {
+        time: dateTimeInWords(b.block.timestamp, L.lang),
+        age: durationInWords(nowSeconds() - b.block.timestamp, L.lang),
+      })
+    : L.t("wallet.bundle.none");
   const node = byId("bundle-status");
   node.dataset.outcome = syncError ? "failed" : b ? "synced" : "none";
-  node.replaceChildren(...(syncError ? [problemNode(syncError, L, L.t("wallet.syncFailedLead")), " "] : []), el("span", { class: "as-of" }, line));
+  node.replaceChildren(
+    ...(syncError ? [problemNode(syncError, L, L.t("wallet.syncFailedLead")), " "] : []),
+    el("span", { class: "as-of" }, line),
+  );
 }
 
 function renderCards(page: WalletPage): void {
@@ -141,9 +173,21 @@ function renderCards(page: WalletPage): void {
   const control = active instanceof HTMLButtonElement ? [...active.classList].at(-1) : undefined;
   byId("cards").replaceChildren(
     ...(list.length === 0 ? [el("p", { class: "empty" }, L.t("wallet.empty"))] : []),
-    ...list.map((e) => credentialCard(e, { L, bundle: store.bundle, now, claimsHidden, onShowQr: (entry) => void showStaticQr(page, entry), onToggleClaims })),
+    ...list.map((e) =>
+      credentialCard(e, {
+        L,
+        bundle: store.bundle,
+        now,
+        claimsHidden,
+        onShowQr: (entry) => void showStaticQr(page, entry),
+        onToggleClaims,
+      }),
+    ),
   );
-  if (card && control) document.querySelector<HTMLElement>(`#cards article[data-id="${CSS.escape(card)}"] button.${CSS.escape(control)}`)?.focus();
+  if (card && control)
+    document
+      .querySelector<HTMLElement>(`#cards article[data-id="${CSS.escape(card)}"] button.${CSS.escape(control)}`)
+      ?.focus();
 }
 
 async function refresh(page: WalletPage): Promise<void> {
@@ -170,7 +214,11 @@ async function sync(page: WalletPage): Promise<void> {
  * Undefined, with a sentence for the holder, when every copy was used (another tab took the last)
  * or the key is not in this browser.
  */
-async function takeForPresenting(page: WalletPage, entry: WalletEntry, tell: (words: () => string, outcome: string) => void): Promise<{ credential: StoredCredential; key: HolderKey } | undefined> {
+async function takeForPresenting(
+  page: WalletPage,
+  entry: WalletEntry,
+  tell: (words: () => string, outcome: string) => void,
+): Promise<{ credential: StoredCredential; key: HolderKey } | undefined> {
   const { L } = page;
   const batch = entry.credential.copy?.batch;
   const credential = batch ? await page.wallet.takeCopy(batch) : entry.credential;
@@ -184,7 +232,10 @@ async function takeForPresenting(page: WalletPage, entry: WalletEntry, tell: (wo
 }
 
 /** What the QR view needs of any presentation of `c`. */
-function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type" | "health" | "status" | "returnFocus" | "regions"> {
+function qrBasics(
+  page: WalletPage,
+  c: StoredCredential,
+): Pick<QrRequest, "type" | "health" | "status" | "returnFocus" | "regions"> {
   const s = citizenStatus(c, page.store.bundle, nowSeconds(), page.L);
   const health = c.type === "HealthCode" ? credentialClaims(c.jwt).healthStatus : undefined;
   return {
@@ -194,7 +245,9 @@ function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type"
     ...(looksValid(s.kind) ? {} : { status: { kind: s.kind, word: s.word, why: s.why, next: s.next } }),
     // The issuing region first: where a citizen is shown a credential most often, the default
     // before the holder picks (and the choice is remembered).
-    regions: Object.keys(page.store.bundle?.regions ?? {}).sort((a, b) => Number(b === c.issuer.region) - Number(a === c.issuer.region) || a.localeCompare(b)),
+    regions: Object.keys(page.store.bundle?.regions ?? {}).sort(
+      (a, b) => Number(b === c.issuer.region) - Number(a === c.issuer.region) || a.localeCompare(b),
+    ),
   };
 }
 
@@ -205,7 +258,9 @@ function qrBasics(page: WalletPage, c: StoredCredential): Pick<QrRequest, "type"
  */
 function neededClaims(page: WalletPage, type: string): { initiallyShown?: string[] } {
   const schema = page.store.bundle?.credentialTypes[type]?.schema as { required?: unknown } | null | undefined;
-  const required = Array.isArray(schema?.required) ? schema.required.filter((r): r is string => typeof r === "string") : undefined;
+  const required = Array.isArray(schema?.required)
+    ? schema.required.filter((r): r is string => typeof r === "string")
+    : undefined;
   return required ? { initiallyShown: required } : {};
 }
 
@@ -214,32 +269,65 @@ async function showStaticQr(page: WalletPage, entry: WalletEntry): Promise<void>
   const taken = await takeForPresenting(page, entry, (words, outcome) => say(page, "present-result", words, outcome));
   if (!taken) return;
   const { credential: c, key } = taken;
-  await page.qr.show({
-    ...qrBasics(page, c),
-    ...(formatOfCredential(c.jwt).selective ? { disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })), ...neededClaims(page, c.type) } : {}),
-    make: async (region, disclose) => presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
-    // Another tab may have taken copies meanwhile: the card shows what is left now.
-  }, () => void refresh(page));
+  await page.qr.show(
+    {
+      ...qrBasics(page, c),
+      ...(formatOfCredential(c.jwt).selective
+        ? {
+            disclosable: Object.entries(credentialClaims(c.jwt)).map(([name, value]) => ({ name, value })),
+            ...neededClaims(page, c.type),
+          }
+        : {}),
+      make: async (region, disclose) =>
+        presentationQrText(await present(c.jwt, key, nowSeconds(), { region }, disclose)),
+      // Another tab may have taken copies meanwhile: the card shows what is left now.
+    },
+    () => void refresh(page),
+  );
 }
 
 /** The answer to a checkpoint's request: a presentation bound to its audience and nonce, disclosing what it asked for. */
-async function answerChallenge(page: WalletPage, challenge: Challenge, choice: RequestChoice, done: (words?: () => string, outcome?: string) => void): Promise<void> {
+async function answerChallenge(
+  page: WalletPage,
+  challenge: Challenge,
+  choice: RequestChoice,
+  done: (words?: () => string, outcome?: string) => void,
+): Promise<void> {
   const taken = await takeForPresenting(page, choice.entry, done);
   if (!taken) return;
   const { credential: c, key } = taken;
-  const target = { audience: challenge.audience, nonce: challenge.nonce, ...(challenge.claims.length ? { claims: challenge.claims } : {}) };
+  const target = {
+    audience: challenge.audience,
+    nonce: challenge.nonce,
+    ...(challenge.claims.length ? { claims: challenge.claims } : {}),
+  };
   const { plan } = choice;
-  const bound = { audience: challenge.audience, expiresAt: challenge.expiresAt, disclosed: plan.disclosed, withheld: plan.withheld, everything: !plan.selective };
-  await page.qr.show({ ...qrBasics(page, c), returnFocus: "#challenge-camera", bound, make: async () => presentationQrText(await present(c.jwt, key, nowSeconds(), target)) }, () => {
-    done();
-    void refresh(page);
-  });
+  const bound = {
+    audience: challenge.audience,
+    expiresAt: challenge.expiresAt,
+    disclosed: plan.disclosed,
+    withheld: plan.withheld,
+    everything: !plan.selective,
+  };
+  await page.qr.show(
+    {
+      ...qrBasics(page, c),
+      returnFocus: "#challenge-camera",
+      bound,
+      make: async () => presentationQrText(await present(c.jwt, key, nowSeconds(), target)),
+    },
+    () => {
+      done();
+      void refresh(page);
+    },
+  );
 }
 
 /** How many copies the holder asked for (1–20). */
 function copiesWanted(): number {
   const n = Number(byId<HTMLInputElement>("copies").value || "1");
-  if (!Number.isInteger(n) || n < 1 || n > MAX_COPIES) throw new WalletProblem("copies_invalid", `copies: ${byId<HTMLInputElement>("copies").value}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_COPIES)
+    throw new WalletProblem("copies_invalid", `copies: ${byId<HTMLInputElement>("copies").value}`);
   return n;
 }
 
@@ -255,12 +343,30 @@ async function receive(page: WalletPage, offerUri: string): Promise<void> {
     const bundle = store.bundle;
     if (!bundle) throw new WalletProblem("no_bundle", page.syncError?.details ?? "no bundle");
     const keys = await freshKeys(count);
-    const common = { offerUri, fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), now: nowSeconds(), verify: { bundle, verifier: nobleVerifier, keyCache }, allowHttpLoopback: DEVELOPMENT };
-    const received = count === 1 ? [await receiveOffer({ ...common, key: keys[0]!.key })] : await receiveBatch({ ...common, keys: keys.map((k) => k.key) });
+    const common = {
+      offerUri,
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+      now: nowSeconds(),
+      verify: { bundle, verifier: nobleVerifier, keyCache },
+      allowHttpLoopback: DEVELOPMENT,
+    };
+    const received =
+      count === 1
+        ? [await receiveOffer({ ...common, key: keys[0]!.key })]
+        : await receiveBatch({ ...common, keys: keys.map((k) => k.key) });
     await wallet.putReceived(received.map((credential, i) => ({ credential, pair: keys[i]!.pair })));
     const c = received[0]!;
-    const words = () => ({ type: typeName(c.type, L.lang), agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang), count });
-    say(page, "receive-result", () => L.t(count === 1 ? "wallet.received" : "wallet.received.copies", words()), "received");
+    const words = () => ({
+      type: typeName(c.type, L.lang),
+      agency: agencyName(c.issuer.name ?? c.issuer.did, L.lang),
+      count,
+    });
+    say(
+      page,
+      "receive-result",
+      () => L.t(count === 1 ? "wallet.received" : "wallet.received.copies", words()),
+      "received",
+    );
   } catch (e) {
     const problem = receiveProblem(e);
     showProblem(page, "receive-result", problem, "wallet.notReceivedLead");
@@ -283,7 +389,16 @@ async function main(): Promise<void> {
   const info = (await (await fetch("config.json")).json()) as WalletInfo;
   const store = new TrustStore("wallet", localStorage);
   store.offer({ region: info.region, chainId: info.chainId, authority: info.authority }, nowSeconds());
-  const page: WalletPage = { L, info, wallet: await IndexedDbWallet.open(), store, qr: new QrView(L), syncError: undefined, credentials: [], notes: new Map() };
+  const page: WalletPage = {
+    L,
+    info,
+    wallet: await IndexedDbWallet.open(),
+    store,
+    qr: new QrView(L),
+    syncError: undefined,
+    credentials: [],
+    notes: new Map(),
+  };
   new MoveView({
     L,
     wallet: page.wallet,
@@ -291,7 +406,11 @@ async function main(): Promise<void> {
     fail: (problem) => showProblem(page, "move-result", problem, "wallet.move.failedLead"),
     refresh: () => refresh(page),
   });
-  new RequestView({ L, entries: () => entries(page), onAgree: (challenge, choice, done) => answerChallenge(page, challenge, choice, done) });
+  new RequestView({
+    L,
+    entries: () => entries(page),
+    onAgree: (challenge, choice, done) => answerChallenge(page, challenge, choice, done),
+  });
   L.onChange(() => {
     renderBundle(page);
     renderCards(page);

@@ -38,6 +38,7 @@ export async function holderKeyFor(wallet: IndexedDbWallet, c: StoredCredential)
   } catch {
     named = undefined;
   }
-  if (!key || key.did !== named) throw new WalletKeyError("holder_key_missing", "this credential's key is not in this browser");
+  if (!key || key.did !== named)
+    throw new WalletKeyError("holder_key_missing", "this credential's key is not in this browser");
   return key;
 }

@@ -23,7 +23,8 @@ export interface MoveViewParts {
 
 function problemOf(e: unknown): Problem {
   const details = e instanceof Error ? e.message : String(e);
-  if (e instanceof WalletProblem) return { kind: e.kind, details, ...(e.kind === "passphrase_short" ? { params: { min: Number(details) } } : {}) };
+  if (e instanceof WalletProblem)
+    return { kind: e.kind, details, ...(e.kind === "passphrase_short" ? { params: { min: Number(details) } } : {}) };
   if (e instanceof TransferError) return { kind: e.code, details };
   return { kind: "unexpected", details };
 }
@@ -70,7 +71,13 @@ export class MoveView {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
     const count = unmovable.length;
-    this.p.say(() => [L.t("wallet.move.exported", { count: moved, file }), count ? L.t("wallet.move.unmovable", { count }) : ""].filter(Boolean).join(L.lang === "zh-CN" ? "" : " "), count ? "partial" : "exported");
+    this.p.say(
+      () =>
+        [L.t("wallet.move.exported", { count: moved, file }), count ? L.t("wallet.move.unmovable", { count }) : ""]
+          .filter(Boolean)
+          .join(L.lang === "zh-CN" ? "" : " "),
+      count ? "partial" : "exported",
+    );
   }
 
   private async import(file: File): Promise<void> {

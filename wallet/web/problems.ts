@@ -63,7 +63,8 @@ export function receiveProblem(e: unknown): Problem {
   const code = (e as { code?: unknown } | null)?.code;
   const kind = typeof code === "string" && Object.hasOwn(RECEIVE_CODES, code) ? RECEIVE_CODES[code]! : "unexpected";
   // The token step refused the pre-authorized code: a link opened a second time (citizens do), or one past its time.
-  if (kind === "offer_refused" && /refused the offer code \((invalid_grant|offer_used|offer_expired)/.test(details)) return { kind: "offer_used", details };
+  if (kind === "offer_refused" && /refused the offer code \((invalid_grant|offer_used|offer_expired)/.test(details))
+    return { kind: "offer_used", details };
   return { kind, details };
 }
 

@@ -28,7 +28,9 @@ export function suggestRegion(region: string): void {
 function suggestedRegion(): string | undefined {
   try {
     const s = JSON.parse(localStorage.getItem(SUGGESTED_KEY) ?? "null") as { region?: unknown; at?: unknown } | null;
-    return typeof s?.region === "string" && typeof s.at === "number" && nowSeconds() - s.at < SUGGESTION_SECONDS ? s.region : undefined;
+    return typeof s?.region === "string" && typeof s.at === "number" && nowSeconds() - s.at < SUGGESTION_SECONDS
+      ? s.region
+      : undefined;
   } catch {
     return undefined;
   }
@@ -75,7 +77,8 @@ export interface BoundQr {
 }
 
 /** Claim names in the language's list form. */
-export const claimList = (names: readonly string[], lang: "zh-CN" | "en"): string => names.map((n) => claimName(n, lang)).join(lang === "zh-CN" ? "、" : ", ");
+export const claimList = (names: readonly string[], lang: "zh-CN" | "en"): string =>
+  names.map((n) => claimName(n, lang)).join(lang === "zh-CN" ? "、" : ", ");
 
 /** The QR as a PNG: dark modules on white with the quiet zone, and the health colour as a border. */
 export async function qrPng(text: string, frame: string | undefined): Promise<Blob> {
@@ -91,20 +94,36 @@ export async function qrPng(text: string, frame: string | undefined): Promise<Bl
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(border, border, side - 2 * border, side - 2 * border);
   ctx.fillStyle = "#000000";
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.modules.get(r, c)) ctx.fillRect(border + (c + QUIET_ZONE) * scale, border + (r + QUIET_ZONE) * scale, scale, scale);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++)
+      if (qr.modules.get(r, c))
+        ctx.fillRect(border + (c + QUIET_ZONE) * scale, border + (r + QUIET_ZONE) * scale, scale, scale);
   return canvas.convertToBlob({ type: "image/png" });
 }
 
 const FRAME_COLOURS: Record<string, string> = { green: "#0f7b3a", yellow: "#f2c200", red: "#c5221f" };
 /** A credential that is not valid: red when revoked or invalid, grey otherwise (suspended, expired, issuer withdrawn), amber when unknown. */
-const STATUS_COLOURS: Record<string, string> = { revoked: "#a50e0e", invalid: "#a50e0e", suspended: "#5f6368", expired: "#5f6368", not_accredited: "#5f6368", unknown: "#8a4b00" };
+const STATUS_COLOURS: Record<string, string> = {
+  revoked: "#a50e0e",
+  invalid: "#a50e0e",
+  suspended: "#5f6368",
+  expired: "#5f6368",
+  not_accredited: "#5f6368",
+  unknown: "#8a4b00",
+};
 
 /** The frame's class and colour: the health colour only for a valid credential. */
 function frameOf(request: QrRequest): { className: string; colour: string | undefined } {
   const status = request.status;
-  if (status) return { className: `qr-frame not-valid status-${status.kind}`, colour: STATUS_COLOURS[status.kind] ?? STATUS_COLOURS.invalid };
+  if (status)
+    return {
+      className: `qr-frame not-valid status-${status.kind}`,
+      colour: STATUS_COLOURS[status.kind] ?? STATUS_COLOURS.invalid,
+    };
   const health = request.health;
-  return health && Object.hasOwn(FRAME_COLOURS, health) ? { className: `qr-frame health-${health}`, colour: FRAME_COLOURS[health] } : { className: "qr-frame", colour: undefined };
+  return health && Object.hasOwn(FRAME_COLOURS, health)
+    ? { className: `qr-frame health-${health}`, colour: FRAME_COLOURS[health] }
+    : { className: "qr-frame", colour: undefined };
 }
 
 export class QrView {
@@ -136,7 +155,9 @@ export class QrView {
 
   /** A modal dialog: Tab from its last control goes to its first, Shift+Tab from the first to the last. */
   private keepFocusInside(e: KeyboardEvent): void {
-    const controls = [...byId("qr-view").querySelectorAll<HTMLElement>("select, button, input")].filter((c) => !c.closest("[hidden]"));
+    const controls = [...byId("qr-view").querySelectorAll<HTMLElement>("select, button, input")].filter(
+      (c) => !c.closest("[hidden]"),
+    );
     const [first, last] = [controls[0], controls.at(-1)];
     if (!first || !last) return;
     if (e.shiftKey && document.activeElement === first) {
@@ -221,7 +242,9 @@ export class QrView {
     byId("qr").replaceChildren();
     const expired = byId("qr-expired");
     expired.hidden = false;
-    expired.textContent = this.L.t("wallet.request.expired", { time: dateTimeInWords(this.current?.request.bound?.expiresAt ?? 0, this.L.lang) });
+    expired.textContent = this.L.t("wallet.request.expired", {
+      time: dateTimeInWords(this.current?.request.bound?.expiresAt ?? 0, this.L.lang),
+    });
     byId("qr-countdown").textContent = "";
     clearInterval(this.timer);
   }
@@ -229,7 +252,9 @@ export class QrView {
   private renderCountdown(): void {
     if (!this.current) return;
     const bound = this.current.request.bound;
-    const left = bound ? Math.max(0, bound.expiresAt - nowSeconds()) : Math.max(0, QR_REFRESH_SECONDS - Math.floor((Date.now() - this.current.drawnAt) / 1000));
+    const left = bound
+      ? Math.max(0, bound.expiresAt - nowSeconds())
+      : Math.max(0, QR_REFRESH_SECONDS - Math.floor((Date.now() - this.current.drawnAt) / 1000));
     const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
     byId("qr-countdown").textContent = this.L.t(bound ? "wallet.qr.boundCountdown" : "wallet.qr.refresh", { time });
   }
@@ -241,7 +266,11 @@ export class QrView {
     picker.hidden = request.bound !== undefined || request.disclosable === undefined;
     const boxes = claims.map((c) => {
       const ticked = request.initiallyShown === undefined || request.initiallyShown.includes(c.name);
-      const box = el("input", { type: "checkbox", name: c.name, ...(ticked ? { checked: "" } : {}) }) as HTMLInputElement;
+      const box = el("input", {
+        type: "checkbox",
+        name: c.name,
+        ...(ticked ? { checked: "" } : {}),
+      }) as HTMLInputElement;
       box.addEventListener("change", () => void this.draw());
       return el("label", { "data-claim": c.name }, box, el("span", {}, ""));
     });
@@ -252,7 +281,9 @@ export class QrView {
   private chosenClaims(): string[] | undefined {
     const request = this.current?.request;
     if (request?.bound || request?.disclosable === undefined) return undefined;
-    return [...byId("qr-claims").querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((b) => b.checked).map((b) => b.name);
+    return [...byId("qr-claims").querySelectorAll<HTMLInputElement>("input[type=checkbox]")]
+      .filter((b) => b.checked)
+      .map((b) => b.name);
   }
 
   /** A static QR right after a checkpoint's request named a region: that region, said in a line (the holder may pick another). */
@@ -286,19 +317,27 @@ export class QrView {
     word.textContent = status?.word ?? "";
     const warning = byId("qr-warning");
     warning.hidden = !status;
-    warning.textContent = status ? [status.why, status.next].filter(Boolean).join(this.L.lang === "zh-CN" ? "" : " ") : "";
+    warning.textContent = status
+      ? [status.why, status.next].filter(Boolean).join(this.L.lang === "zh-CN" ? "" : " ")
+      : "";
     const size = qrSize(text);
     const numbers = { characters: size.characters, version: size.version ?? "—" };
     const meta = request.bound
       ? this.L.t("wallet.qr.boundMeta", { audience: request.bound.audience, ...numbers })
-      : this.L.t("wallet.qr.meta", { region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang), ...numbers });
+      : this.L.t("wallet.qr.meta", {
+          region: regionName(byId<HTMLSelectElement>("qr-region").value, this.L.lang),
+          ...numbers,
+        });
     const chosen = this.chosenClaims();
-    const shows = chosen && this.L.t("wallet.qr.shows", { shown: chosen.length, total: request.disclosable?.length ?? 0 });
+    const shows =
+      chosen && this.L.t("wallet.qr.shows", { shown: chosen.length, total: request.disclosable?.length ?? 0 });
     byId("qr-meta").textContent = shows ? `${shows} · ${meta}` : meta;
     const hint = byId("qr-suggested");
     const region = byId<HTMLSelectElement>("qr-region").value;
     hint.hidden = !this.suggested || this.suggested !== region;
-    hint.textContent = this.suggested ? this.L.t("wallet.qr.suggested", { region: regionName(this.suggested, this.L.lang) }) : "";
+    hint.textContent = this.suggested
+      ? this.L.t("wallet.qr.suggested", { region: regionName(this.suggested, this.L.lang) })
+      : "";
     this.renderClaimText(request);
     this.renderDisclosure(request);
     this.renderCountdown();
@@ -310,7 +349,8 @@ export class QrView {
     if (legend) legend.textContent = this.L.t("wallet.qr.claims");
     for (const c of request.disclosable ?? []) {
       const span = picker.querySelector(`label[data-claim="${CSS.escape(c.name)}"] span`);
-      if (span) span.textContent = ` ${claimName(c.name, this.L.lang)}${this.L.lang === "zh-CN" ? "：" : ": "}${claimValue(c.name, c.value, this.L.lang)}`;
+      if (span)
+        span.textContent = ` ${claimName(c.name, this.L.lang)}${this.L.lang === "zh-CN" ? "：" : ": "}${claimValue(c.name, c.value, this.L.lang)}`;
     }
   }
 
@@ -321,15 +361,35 @@ export class QrView {
     const shown = byId("qr-shown");
     shown.hidden = !bound;
     shown.replaceChildren(
-      ...(bound ? [el("p", { class: "qr-shown-title" }, this.L.t("wallet.qr.claims")), el("dl", {}, ...bound.disclosed.flatMap((c) => [el("dt", {}, claimName(c.name, lang)), el("dd", { "data-claim": c.name }, claimValue(c.name, c.value, lang))]))] : []),
+      ...(bound
+        ? [
+            el("p", { class: "qr-shown-title" }, this.L.t("wallet.qr.claims")),
+            el(
+              "dl",
+              {},
+              ...bound.disclosed.flatMap((c) => [
+                el("dt", {}, claimName(c.name, lang)),
+                el("dd", { "data-claim": c.name }, claimValue(c.name, c.value, lang)),
+              ]),
+            ),
+          ]
+        : []),
     );
     const chosen = this.chosenClaims();
-    const withheld = bound ? bound.withheld : chosen ? (request.disclosable ?? []).map((c) => c.name).filter((n) => !chosen.includes(n)) : undefined;
+    const withheld = bound
+      ? bound.withheld
+      : chosen
+        ? (request.disclosable ?? []).map((c) => c.name).filter((n) => !chosen.includes(n))
+        : undefined;
     const line = byId("qr-withheld");
     const everything = bound?.everything || (!bound && request.disclosable === undefined);
     line.hidden = withheld === undefined && !everything;
     line.dataset.withheld = (withheld ?? []).join(",");
-    line.textContent = everything ? this.L.t("wallet.qr.everything") : withheld?.length ? this.L.t("wallet.qr.withheld", { claims: claimList(withheld, lang) }) : this.L.t("wallet.qr.withheldNone");
+    line.textContent = everything
+      ? this.L.t("wallet.qr.everything")
+      : withheld?.length
+        ? this.L.t("wallet.qr.withheld", { claims: claimList(withheld, lang) })
+        : this.L.t("wallet.qr.withheldNone");
   }
 
   private async save(): Promise<void> {

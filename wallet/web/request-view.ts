@@ -15,7 +15,10 @@ import { challengeAnswer, type DisclosurePlan } from "../present.ts";
 import { cardKey } from "./cards.ts";
 import { claimList, suggestRegion } from "./qr-view.ts";
 
-export type RequestReading = { readonly challenge: Challenge } | { readonly problem: "not_challenge" | "malformed" } | { readonly problem: "expired"; readonly expiredAt: number };
+export type RequestReading =
+  | { readonly challenge: Challenge }
+  | { readonly problem: "not_challenge" | "malformed" }
+  | { readonly problem: "expired"; readonly expiredAt: number };
 
 /** What QR text is, as the wallet reads it at `now`: a live challenge, or why not. */
 export function readRequest(text: string, now: number): RequestReading {
@@ -37,10 +40,12 @@ export interface RequestChoice {
 
 /** The credentials that can answer: valid, with a copy left, holding every asked claim. */
 export function requestChoices(entries: readonly WalletEntry[], challenge: Challenge, now: number): RequestChoice[] {
-  const choices = entries.filter((e) => e.unused > 0 && e.credential.validUntil > now).flatMap((entry) => {
-    const { plan, missing } = challengeAnswer(entry.credential.jwt, challenge.claims);
-    return missing.length ? [] : [{ entry, plan }];
-  });
+  const choices = entries
+    .filter((e) => e.unused > 0 && e.credential.validUntil > now)
+    .flatMap((entry) => {
+      const { plan, missing } = challengeAnswer(entry.credential.jwt, challenge.claims);
+      return missing.length ? [] : [{ entry, plan }];
+    });
   // The one that shows least first: a selective answer before one that shows everything.
   return choices.sort((a, b) => Number(b.plan.selective) - Number(a.plan.selective));
 }
@@ -52,7 +57,11 @@ export interface RequestViewDeps {
   readonly L: PageLanguage;
   readonly entries: () => readonly WalletEntry[];
   /** The holder agreed: present `choice` bound to `challenge`; `done` runs when the QR is closed (or, with a sentence, when it cannot be shown). */
-  readonly onAgree: (challenge: Challenge, choice: RequestChoice, done: (words?: () => string, outcome?: string) => void) => Promise<void>;
+  readonly onAgree: (
+    challenge: Challenge,
+    choice: RequestChoice,
+    done: (words?: () => string, outcome?: string) => void,
+  ) => Promise<void>;
 }
 
 export class RequestView {
@@ -66,11 +75,18 @@ export class RequestView {
 
   constructor(d: RequestViewDeps) {
     this.d = d;
-    byId("challenge-read").addEventListener("click", () => this.read(byId<HTMLTextAreaElement>("challenge-text").value));
-    byId<HTMLInputElement>("challenge-image").addEventListener("change", (event) => void this.readImage(event.target as HTMLInputElement));
+    byId("challenge-read").addEventListener("click", () =>
+      this.read(byId<HTMLTextAreaElement>("challenge-text").value),
+    );
+    byId<HTMLInputElement>("challenge-image").addEventListener(
+      "change",
+      (event) => void this.readImage(event.target as HTMLInputElement),
+    );
     byId("challenge-camera").addEventListener("click", () => void this.scan());
     byId("request-agree").addEventListener("click", () => void this.agree());
-    byId("request-decline").addEventListener("click", () => this.close(() => this.d.L.t("wallet.request.declined"), "declined"));
+    byId("request-decline").addEventListener("click", () =>
+      this.close(() => this.d.L.t("wallet.request.declined"), "declined"),
+    );
     d.L.onChange(() => {
       byId("challenge-result").textContent = this.said();
       this.render();
@@ -157,7 +173,10 @@ export class RequestView {
   }
 
   private expired(c: Challenge): void {
-    this.close(() => this.d.L.t("wallet.request.expired", { time: dateTimeInWords(c.expiresAt, this.d.L.lang) }), "expired");
+    this.close(
+      () => this.d.L.t("wallet.request.expired", { time: dateTimeInWords(c.expiresAt, this.d.L.lang) }),
+      "expired",
+    );
   }
 
   private render(): void {
@@ -172,11 +191,23 @@ export class RequestView {
     const region = AUDIENCE_REGION.exec(c.audience)?.[1];
     // The checkpoint says where it is: the next static QR is suggested for that region (the holder may pick another).
     if (region) suggestRegion(region);
-    const who = region ? L.t("wallet.request.whoRegion", { audience: c.audience, region: regionName(region, L.lang) }) : c.audience;
-    const until = L.t("wallet.request.untilValue", { time: dateTimeInWords(c.expiresAt, L.lang), left: durationInWords(c.expiresAt - nowSeconds(), L.lang) });
+    const who = region
+      ? L.t("wallet.request.whoRegion", { audience: c.audience, region: regionName(region, L.lang) })
+      : c.audience;
+    const until = L.t("wallet.request.untilValue", {
+      time: dateTimeInWords(c.expiresAt, L.lang),
+      left: durationInWords(c.expiresAt - nowSeconds(), L.lang),
+    });
     const asks = c.claims.length ? claimList(c.claims, L.lang) : L.t("wallet.request.asksAll");
-    const row = (term: string, value: string, key: string): HTMLElement[] => [el("dt", {}, term), el("dd", { "data-fact": key }, value)];
-    byId("request-facts").replaceChildren(...row(L.t("wallet.request.who"), who, "audience"), ...row(L.t("wallet.request.until"), until, "expires"), ...row(L.t("wallet.request.asks"), asks, "claims"));
+    const row = (term: string, value: string, key: string): HTMLElement[] => [
+      el("dt", {}, term),
+      el("dd", { "data-fact": key }, value),
+    ];
+    byId("request-facts").replaceChildren(
+      ...row(L.t("wallet.request.who"), who, "audience"),
+      ...row(L.t("wallet.request.until"), until, "expires"),
+      ...row(L.t("wallet.request.asks"), asks, "claims"),
+    );
   }
 
   private renderChoices(): void {
@@ -185,27 +216,45 @@ export class RequestView {
     const options = this.choices.map((choice) => {
       const c = choice.entry.credential;
       const key = cardKey(c);
-      const radio = el("input", { type: "radio", name: "request-credential", value: key, ...(choice.entry === chosen ? { checked: "" } : {}) });
+      const radio = el("input", {
+        type: "radio",
+        name: "request-credential",
+        value: key,
+        ...(choice.entry === chosen ? { checked: "" } : {}),
+      });
       radio.addEventListener("change", () => this.renderAgree());
       return el(
         "label",
         { class: `choice${choice.plan.selective ? "" : " everything"}`, "data-id": key },
         radio,
-        el("span", { class: "choice-text" }, el("strong", {}, typeName(c.type, L.lang)), el("span", { class: "choice-issuer" }, agencyName(c.issuer.name ?? c.issuer.did, L.lang)), el("span", { class: "choice-plan" }, this.planText(choice.plan))),
+        el(
+          "span",
+          { class: "choice-text" },
+          el("strong", {}, typeName(c.type, L.lang)),
+          el("span", { class: "choice-issuer" }, agencyName(c.issuer.name ?? c.issuer.did, L.lang)),
+          el("span", { class: "choice-plan" }, this.planText(choice.plan)),
+        ),
       );
     });
     byId("request-choice").replaceChildren(el("legend", {}, L.t("wallet.request.choose")), ...options);
     byId("request-choice").hidden = options.length === 0;
-    const none = this.challenge?.claims.length ? L.t("wallet.request.none", { claims: claimList(this.challenge.claims, L.lang) }) : L.t("wallet.request.noneAll");
+    const none = this.challenge?.claims.length
+      ? L.t("wallet.request.none", { claims: claimList(this.challenge.claims, L.lang) })
+      : L.t("wallet.request.noneAll");
     byId("request-note").textContent = options.length ? "" : none;
     this.renderAgree();
   }
 
   private planText(plan: DisclosurePlan): string {
     const { L } = this.d;
-    const shown = claimList(plan.disclosed.map((d) => d.name), L.lang);
+    const shown = claimList(
+      plan.disclosed.map((d) => d.name),
+      L.lang,
+    );
     if (!plan.selective) return L.t("wallet.request.everything", { claims: shown });
-    return plan.withheld.length ? L.t("wallet.request.selective", { shown, withheld: claimList(plan.withheld, L.lang) }) : L.t("wallet.request.selectiveAll", { shown });
+    return plan.withheld.length
+      ? L.t("wallet.request.selective", { shown, withheld: claimList(plan.withheld, L.lang) })
+      : L.t("wallet.request.selectiveAll", { shown });
   }
 
   private chosen(): RequestChoice | undefined {
@@ -218,7 +267,9 @@ export class RequestView {
     const agree = byId<HTMLButtonElement>("request-agree");
     const choice = this.chosen();
     agree.hidden = choice === undefined;
-    agree.textContent = this.d.L.t(choice && !choice.plan.selective ? "wallet.request.agreeAll" : "wallet.request.agree");
+    agree.textContent = this.d.L.t(
+      choice && !choice.plan.selective ? "wallet.request.agreeAll" : "wallet.request.agree",
+    );
   }
 
   private async agree(): Promise<void> {

@@ -41,7 +41,13 @@ const DICTIONARY = utf8(
 export const COMPACT_DICTIONARY = DICTIONARY;
 
 /** `LZ1:`: a VP JWT, the credential inside it at most a JWT's size. */
-const LZ1: QrForm = { prefix: COMPACT_PREFIX, version: 1, dictionary: DICTIONARY, maxBytes: 2 * MAX_JWT_CHARS, carries: "presentation" };
+const LZ1: QrForm = {
+  prefix: COMPACT_PREFIX,
+  version: 1,
+  dictionary: DICTIONARY,
+  maxBytes: 2 * MAX_JWT_CHARS,
+  carries: "presentation",
+};
 
 /** The QR text of a VP JWT carrying one credential JWT. Throws `compact_unsupported` for other shapes. */
 export function compactPresentation(vpJwt: string): string {
@@ -51,7 +57,15 @@ export function compactPresentation(vpJwt: string): string {
   if (!vc) throw new CompactError("compact_unsupported", "the presentation does not carry exactly one credential JWT");
   const cut = vc.index + '"verifiableCredential":["'.length;
   const [vcHeader, vcPayload, vcSig] = segments(vc[1] as string);
-  return packQrText(LZ1, [vcHeader, vcPayload, vcSig, vpHeader, utf8(payloadText.slice(0, cut)), utf8(payloadText.slice(cut + (vc[1] as string).length)), vpSig]);
+  return packQrText(LZ1, [
+    vcHeader,
+    vcPayload,
+    vcSig,
+    vpHeader,
+    utf8(payloadText.slice(0, cut)),
+    utf8(payloadText.slice(cut + (vc[1] as string).length)),
+    vpSig,
+  ]);
 }
 
 /**

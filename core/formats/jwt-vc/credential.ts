@@ -1,5 +1,13 @@
 import { createJWS } from "did-jwt";
-import { type IssueCredentialParameters, IssueError, type PresentParameters, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, type StatusReference, VC_CONTEXT } from "../../credential.ts";
+import {
+  type IssueCredentialParameters,
+  IssueError,
+  type PresentParameters,
+  STATUS_LIST_CONTEXT,
+  STATUS_LIST_TYPES,
+  type StatusReference,
+  VC_CONTEXT,
+} from "../../credential.ts";
 import type { JsonValue } from "../../json.ts";
 import type { StatusPurpose } from "../../ledger-events.ts";
 import { validateSchema } from "../../schema.ts";
@@ -29,8 +37,10 @@ function statusEntry(purpose: StatusPurpose, ref: StatusReference): StatusEntry 
 /** Signs a jwt_vc credential (W3C VC, `vc` claim form) for a holder. Writes nothing anywhere. */
 export async function issueCredential(p: IssueCredentialParameters): Promise<string> {
   const problems = validateSchema(p.schema, p.claims);
-  if (problems.length > 0) throw new IssueError("schema_invalid", `claims do not match the ${p.credentialType} schema`, problems);
-  if ("id" in p.claims) throw new IssueError("invalid_request", "claims must not carry id: the subject is the holder DID");
+  if (problems.length > 0)
+    throw new IssueError("schema_invalid", `claims do not match the ${p.credentialType} schema`, problems);
+  if ("id" in p.claims)
+    throw new IssueError("invalid_request", "claims must not carry id: the subject is the holder DID");
   if (!(p.validUntil > p.issuedAt)) throw new IssueError("invalid_request", "validUntil must be after issuedAt");
   const payload = {
     iss: p.key.did,
@@ -43,7 +53,10 @@ export async function issueCredential(p: IssueCredentialParameters): Promise<str
       "@context": [VC_CONTEXT, STATUS_LIST_CONTEXT],
       type: ["VerifiableCredential", p.credentialType],
       credentialSubject: p.claims,
-      credentialStatus: [statusEntry("revocation", p.status.revocation), statusEntry("suspension", p.status.suspension)],
+      credentialStatus: [
+        statusEntry("revocation", p.status.revocation),
+        statusEntry("suspension", p.status.suspension),
+      ],
     },
   };
   // did-jwt types `typ` as "JWT" only; the header is ours to set.
@@ -61,4 +74,3 @@ export async function presentCredential(p: PresentParameters): Promise<string> {
   if (p.nonce !== undefined) payload.nonce = p.nonce;
   return createJWS(payload, p.signer, { alg: "ES256", typ: TYP.presentation as "JWT" });
 }
-

@@ -11,7 +11,8 @@ import { checkVpJwt } from "./presentation.ts";
 function credentialPayload(text: string): Record<string, JsonValue> | undefined {
   const { payload } = decodeJwt(text);
   const vp = payload.vp;
-  if (isObject(vp) && Array.isArray(vp.verifiableCredential) && typeof vp.verifiableCredential[0] === "string") return decodeJwt(vp.verifiableCredential[0]).payload;
+  if (isObject(vp) && Array.isArray(vp.verifiableCredential) && typeof vp.verifiableCredential[0] === "string")
+    return decodeJwt(vp.verifiableCredential[0]).payload;
   return isObject(payload.vc) ? payload : undefined;
 }
 
@@ -19,7 +20,10 @@ function statement(text: string): Statement | undefined {
   const payload = credentialPayload(text);
   if (!payload) return undefined;
   const vc = payload.vc;
-  const type = isObject(vc) && Array.isArray(vc.type) ? vc.type.find((t): t is string => typeof t === "string" && t !== "VerifiableCredential") : undefined;
+  const type =
+    isObject(vc) && Array.isArray(vc.type)
+      ? vc.type.find((t): t is string => typeof t === "string" && t !== "VerifiableCredential")
+      : undefined;
   return { id: payload.jti, issuer: payload.iss, holder: payload.sub, type, issuedAt: payload.iat };
 }
 
@@ -37,7 +41,10 @@ export const jwtVc = {
   wire: "jwt_vc_json",
   configurationSuffix: "",
   credentialTyp: TYP.credential,
-  metadata: (type) => ({ credential_definition: { type: ["VerifiableCredential", type] }, cryptographic_binding_methods_supported: ["did:key", "did:jwk"] }),
+  metadata: (type) => ({
+    credential_definition: { type: ["VerifiableCredential", type] },
+    cryptographic_binding_methods_supported: ["did:key", "did:jwk"],
+  }),
   selective: false,
   words: "jwt_vc (every claim shown)",
   presentedWords: "",
@@ -55,7 +62,15 @@ export const jwtVc = {
   issue: issueCredential,
   decode: decodeJwtVc,
   checkPresentation: checkVpJwt,
-  present: (p) => presentCredential({ credential: p.credential, holder: p.holder, signer: p.signer, issuedAt: p.issuedAt, ...(p.audience !== undefined ? { audience: p.audience } : {}), ...(p.nonce !== undefined ? { nonce: p.nonce } : {}) }),
+  present: (p) =>
+    presentCredential({
+      credential: p.credential,
+      holder: p.holder,
+      signer: p.signer,
+      issuedAt: p.issuedAt,
+      ...(p.audience !== undefined ? { audience: p.audience } : {}),
+      ...(p.nonce !== undefined ? { nonce: p.nonce } : {}),
+    }),
   claims,
   statement,
   qr: { prefix: COMPACT_PREFIX, compact: compactPresentation, expand: expandPresentation },

@@ -1,4 +1,10 @@
-import { isPaperSubject, parseStatusListUrl, STATUS_LIST_CONTEXT, STATUS_LIST_TYPES, VC_CONTEXT } from "../../credential.ts";
+import {
+  isPaperSubject,
+  parseStatusListUrl,
+  STATUS_LIST_CONTEXT,
+  STATUS_LIST_TYPES,
+  VC_CONTEXT,
+} from "../../credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "../../decoded-credential.ts";
 import { holderDidProblem } from "../../did.ts";
 import { isObject, type JsonValue } from "../../json.ts";
@@ -50,7 +56,13 @@ function readTimes(payload: Record<string, JsonValue>): CredentialTimes | undefi
 
 function readContent(payload: Record<string, JsonValue>, iss: string): CredentialContent | Problem {
   const vc = payload.vc;
-  if (!isObject(vc) || !isObject(vc.credentialSubject) || !Array.isArray(vc.type) || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
+  if (
+    !isObject(vc) ||
+    !isObject(vc.credentialSubject) ||
+    !Array.isArray(vc.type) ||
+    typeof payload.sub !== "string" ||
+    typeof payload.jti !== "string"
+  ) {
     return { reason: "malformed_credential", detail: "vc, vc.type, vc.credentialSubject, sub and jti are required" };
   }
   // The data model it follows comes first (VC Data Model 1.1, what did-jwt-vc checks): without it the same claims mean nothing defined.
@@ -58,14 +70,19 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   if (!Array.isArray(context) || context[0] !== VC_CONTEXT || !context.every((c) => typeof c === "string")) {
     return { reason: "context_invalid", detail: `vc.@context must be an array of URLs starting with ${VC_CONTEXT}` };
   }
-  if (vc.issuer !== undefined && (isObject(vc.issuer) ? vc.issuer.id : vc.issuer) !== iss) return { reason: "issuer_mismatch", detail: "vc.issuer differs from iss" };
+  if (vc.issuer !== undefined && (isObject(vc.issuer) ? vc.issuer.id : vc.issuer) !== iss)
+    return { reason: "issuer_mismatch", detail: "vc.issuer differs from iss" };
   if (vc.credentialSubject.id !== undefined && vc.credentialSubject.id !== payload.sub) {
     return { reason: "subject_mismatch", detail: "credentialSubject.id differs from sub" };
   }
   // The holder is a key in its one canonical spelling (issue 22 item 9): no key passes as several
   // holders. Or, printed on paper, no key at all (a paper subject: no phone can present it).
   const holderProblem = isPaperSubject(payload.sub) ? null : holderDidProblem(payload.sub);
-  if (holderProblem) return { reason: holderProblem, detail: `sub must be a P-256 did:key or did:jwk in its canonical spelling, or a paper subject` };
+  if (holderProblem)
+    return {
+      reason: holderProblem,
+      detail: `sub must be a P-256 did:key or did:jwk in its canonical spelling, or a paper subject`,
+    };
   const types = vc.type.filter((t): t is string => typeof t === "string" && t !== "VerifiableCredential");
   if (!vc.type.includes("VerifiableCredential") || types.length !== 1) {
     return { reason: "malformed_credential", detail: "vc.type must be VerifiableCredential plus one credential type" };
@@ -75,17 +92,37 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   const entries = Array.isArray(status) ? status : status === undefined ? [] : [status];
   // Status entries are terms of the Status List 2021 vocabulary: without its context they mean nothing defined.
   if (entries.length > 0 && !context.includes(STATUS_LIST_CONTEXT)) {
-    return { reason: "context_invalid", detail: `vc.@context must name ${STATUS_LIST_CONTEXT} for its credentialStatus` };
+    return {
+      reason: "context_invalid",
+      detail: `vc.@context must name ${STATUS_LIST_CONTEXT} for its credentialStatus`,
+    };
   }
-  return { id: payload.jti, holder: payload.sub, credentialType: types[0] as string, claims, status: entries.map(readStatusEntry) };
+  return {
+    id: payload.jti,
+    holder: payload.sub,
+    credentialType: types[0] as string,
+    claims,
+    status: entries.map(readStatusEntry),
+  };
 }
 
 /** A Status List 2021 entry as a status claim. */
 function readStatusEntry(e: JsonValue): StatusClaim | Problem {
-  if (!isObject(e) || e.type !== STATUS_LIST_TYPES.entry || typeof e.statusListCredential !== "string" || typeof e.statusListIndex !== "string") {
+  if (
+    !isObject(e) ||
+    e.type !== STATUS_LIST_TYPES.entry ||
+    typeof e.statusListCredential !== "string" ||
+    typeof e.statusListIndex !== "string"
+  ) {
     return { reason: "status_entry_malformed", detail: `credentialStatus entries must be ${STATUS_LIST_TYPES.entry}` };
   }
   const purpose = e.statusPurpose;
-  if (purpose !== "revocation" && purpose !== "suspension") return { reason: "status_purpose_mismatch", detail: `unknown status purpose ${String(purpose)}` };
-  return { purpose, listUrl: e.statusListCredential, list: parseStatusListUrl(e.statusListCredential), index: e.statusListIndex };
+  if (purpose !== "revocation" && purpose !== "suspension")
+    return { reason: "status_purpose_mismatch", detail: `unknown status purpose ${String(purpose)}` };
+  return {
+    purpose,
+    listUrl: e.statusListCredential,
+    list: parseStatusListUrl(e.statusListCredential),
+    index: e.statusListIndex,
+  };
 }

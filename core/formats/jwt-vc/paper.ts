@@ -10,7 +10,13 @@ import { COMPACT_DICTIONARY } from "./compact.ts";
 export const PAPER_PREFIX = "LZP1:";
 
 /** `LZP1:`: the credential alone, with the compact form's dictionary. */
-const LZP1: QrForm = { prefix: PAPER_PREFIX, version: 1, dictionary: COMPACT_DICTIONARY, maxBytes: MAX_JWT_CHARS, carries: "paper credential" };
+const LZP1: QrForm = {
+  prefix: PAPER_PREFIX,
+  version: 1,
+  dictionary: COMPACT_DICTIONARY,
+  maxBytes: MAX_JWT_CHARS,
+  carries: "paper credential",
+};
 
 /** The QR text of a credential JWT on paper. Throws `compact_unsupported` for anything but a compact JWS. */
 export function compactCredential(jwt: string): string {
@@ -24,4 +30,3 @@ export function expandCredential(text: string): string {
   r.end();
   return jwt;
 }
-

@@ -35,7 +35,13 @@ const DICTIONARY = utf8(
 export const SD_COMPACT_DICTIONARY = DICTIONARY;
 
 /** `LZ2:`: an SD-JWT presentation, at most an SD-JWT's size. */
-const LZ2: QrForm = { prefix: SD_COMPACT_PREFIX, version: 1, dictionary: DICTIONARY, maxBytes: MAX_SD_JWT_CHARS, carries: "SD-JWT presentation" };
+const LZ2: QrForm = {
+  prefix: SD_COMPACT_PREFIX,
+  version: 1,
+  dictionary: DICTIONARY,
+  maxBytes: MAX_SD_JWT_CHARS,
+  carries: "SD-JWT presentation",
+};
 
 /**
  * JSON text with its random parts as bytes: a base64url string of 32 bytes (a digest, a key
@@ -49,7 +55,8 @@ const B64_32 = 1;
 const HEX_20 = 2;
 const P256_XY = 3;
 const B64_16 = 4;
-const PACKABLE = /"x":"([A-Za-z0-9_-]{43})","y":"([A-Za-z0-9_-]{43})"|"([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})"|0x([0-9a-f]{40})/g;
+const PACKABLE =
+  /"x":"([A-Za-z0-9_-]{43})","y":"([A-Za-z0-9_-]{43})"|"([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})"|0x([0-9a-f]{40})/g;
 
 function packJson(bytes: Uint8Array): Uint8Array {
   if (bytes.some((b) => b < 5)) return Uint8Array.from([0, ...bytes]);
@@ -131,7 +138,10 @@ export function compactSdJwtPresentation(presentation: string): string {
     } else fields.push(new Uint8Array(0));
     fields.push(...parts.disclosures.map((d) => packJson(base64urlDecode(d, "disclosure"))));
   } catch (e) {
-    throw new CompactError("compact_unsupported", `not an SD-JWT presentation the compact form repacks: ${(e as Error).message}`);
+    throw new CompactError(
+      "compact_unsupported",
+      `not an SD-JWT presentation the compact form repacks: ${(e as Error).message}`,
+    );
   }
   const count: number[] = [];
   pushVarint(count, parts.disclosures.length);

@@ -26,11 +26,24 @@ export const sdJwtVc = {
   decode: decodeSdJwtVc,
   checkPresentation: checkSdJwtPresentation,
   present: (p) =>
-    presentSdJwtVc({ credential: p.credential, disclose: p.disclose ?? disclosableClaims(p.credential).map((c) => c.name), signer: p.signer, issuedAt: p.issuedAt, ...(p.audience !== undefined ? { audience: p.audience } : {}), ...(p.nonce !== undefined ? { nonce: p.nonce } : {}) }),
+    presentSdJwtVc({
+      credential: p.credential,
+      disclose: p.disclose ?? disclosableClaims(p.credential).map((c) => c.name),
+      signer: p.signer,
+      issuedAt: p.issuedAt,
+      ...(p.audience !== undefined ? { audience: p.audience } : {}),
+      ...(p.nonce !== undefined ? { nonce: p.nonce } : {}),
+    }),
   claims: (credential) => disclosableClaims(credential).map(({ name, value }) => ({ name, value })),
   statement(text) {
     const { payload } = decodeJwt(splitSdJwt(text).issuerJwt);
-    return { id: payload.jti, issuer: payload.iss, holder: jwkHolder(payload.cnf)?.did, type: typeof payload.vct === "string" ? payload.vct : undefined, issuedAt: payload.iat };
+    return {
+      id: payload.jti,
+      issuer: payload.iss,
+      holder: jwkHolder(payload.cnf)?.did,
+      type: typeof payload.vct === "string" ? payload.vct : undefined,
+      issuedAt: payload.iat,
+    };
   },
   qr: { prefix: SD_COMPACT_PREFIX, compact: compactSdJwtPresentation, expand: expandSdJwtPresentation },
 } as const satisfies Format;

@@ -34,10 +34,12 @@ export function decodeSdJwtVc(run: Run, token: string): DecodedCredential | unde
   const jwt = decodeToken(run, parts.issuerJwt);
   if (!jwt) return undefined;
   const { header, payload } = jwt;
-  if (header.typ !== SD_TYP.credential) return void run.fail("typ", "wrong_typ", `typ ${JSON.stringify(header.typ)} is not ${SD_TYP.credential}`);
+  if (header.typ !== SD_TYP.credential)
+    return void run.fail("typ", "wrong_typ", `typ ${JSON.stringify(header.typ)} is not ${SD_TYP.credential}`);
   run.pass("typ", SD_TYP.credential);
   const alg = header.alg;
-  if (alg !== "ES256K" && alg !== "EdDSA") return void run.fail("alg", "unsupported_alg", `issuer alg ${JSON.stringify(alg)} is not ES256K or EdDSA`);
+  if (alg !== "ES256K" && alg !== "EdDSA")
+    return void run.fail("alg", "unsupported_alg", `issuer alg ${JSON.stringify(alg)} is not ES256K or EdDSA`);
   if ("crit" in header || "jwk" in header || "jku" in header || "x5u" in header || "x5c" in header) {
     return void run.fail("alg", "unsupported_header", "crit, jwk, jku, x5u and x5c headers are not accepted");
   }
@@ -53,7 +55,10 @@ export function decodeSdJwtVc(run: Run, token: string): DecodedCredential | unde
     alg,
     signingInput: jwt.signingInput,
     signature: jwt.signature,
-    times: issuedAt === undefined || validUntil === undefined || validFrom === undefined ? undefined : { issuedAt, validFrom, validUntil },
+    times:
+      issuedAt === undefined || validUntil === undefined || validFrom === undefined
+        ? undefined
+        : { issuedAt, validFrom, validUntil },
     content: readContent(payload, parts.disclosures),
   };
 }
@@ -76,11 +81,18 @@ function readContent(payload: Record<string, JsonValue>, disclosures: readonly s
   }
   const smuggled = processed.disclosed.find((n) => REGISTERED_CLAIMS.has(n));
   if (smuggled) return { reason: "sd_claim_invalid", detail: `${smuggled} may not be selectively disclosed` };
-  if (typeof payload.vct !== "string" || typeof payload.jti !== "string") return { reason: "malformed_credential", detail: "vct and jti are required" };
+  if (typeof payload.vct !== "string" || typeof payload.jti !== "string")
+    return { reason: "malformed_credential", detail: "vct and jti are required" };
   const holder = jwkHolder(payload.cnf);
   if (!holder) return { reason: "holder_key_invalid", detail: "cnf.jwk must be a public P-256 key" };
   const claims: Record<string, JsonValue> = {};
-  for (const name of processed.disclosed) Object.defineProperty(claims, name, { value: processed.claims[name], enumerable: true, writable: true, configurable: true });
+  for (const name of processed.disclosed)
+    Object.defineProperty(claims, name, {
+      value: processed.claims[name],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   const status = isObject(payload.status) ? payload.status : {};
   return {
     id: payload.jti,
@@ -88,7 +100,10 @@ function readContent(payload: Record<string, JsonValue>, disclosures: readonly s
     credentialType: payload.vct,
     claims,
     withheld: processed.undisclosed,
-    status: [readStatusReference(status.status_list, "revocation"), ...(status.suspension_list === undefined ? [] : [readStatusReference(status.suspension_list, "suspension")])],
+    status: [
+      readStatusReference(status.status_list, "revocation"),
+      ...(status.suspension_list === undefined ? [] : [readStatusReference(status.suspension_list, "suspension")]),
+    ],
   };
 }
 
@@ -117,10 +132,19 @@ export interface KeyBinding {
  * JWT and the disclosures presented. The binding (aud, nonce, iat window) is checked by the
  * caller, as for a VP JWT. Returns the holder (did:key of `cnf`).
  */
-export function checkKeyBinding(run: Run, token: string, verify: (kb: DecodedJwt, publicKey: Uint8Array) => boolean): KeyBinding | undefined {
+export function checkKeyBinding(
+  run: Run,
+  token: string,
+  verify: (kb: DecodedJwt, publicKey: Uint8Array) => boolean,
+): KeyBinding | undefined {
   const parts = splitParts(run, token);
   if (!parts) return undefined;
-  if (!parts.kbJwt) return void run.fail("holder_binding", "key_binding_missing", "the SD-JWT carries no KB-JWT: a presentation must prove the holder key");
+  if (!parts.kbJwt)
+    return void run.fail(
+      "holder_binding",
+      "key_binding_missing",
+      "the SD-JWT carries no KB-JWT: a presentation must prove the holder key",
+    );
   let issuer: DecodedJwt;
   let kb: DecodedJwt;
   try {
@@ -129,16 +153,31 @@ export function checkKeyBinding(run: Run, token: string, verify: (kb: DecodedJwt
   } catch (e) {
     return void run.fail("format", e instanceof JwtFormatError ? e.code : "malformed_jwt", (e as Error).message);
   }
-  if (kb.header.typ !== SD_TYP.keyBinding) return void run.fail("typ", "wrong_typ", `KB-JWT typ ${JSON.stringify(kb.header.typ)} is not ${SD_TYP.keyBinding}`);
-  if (kb.header.alg !== "ES256") return void run.fail("alg", "unsupported_alg", `KB-JWT alg ${JSON.stringify(kb.header.alg)} is not ES256`);
+  if (kb.header.typ !== SD_TYP.keyBinding)
+    return void run.fail("typ", "wrong_typ", `KB-JWT typ ${JSON.stringify(kb.header.typ)} is not ${SD_TYP.keyBinding}`);
+  if (kb.header.alg !== "ES256")
+    return void run.fail("alg", "unsupported_alg", `KB-JWT alg ${JSON.stringify(kb.header.alg)} is not ES256`);
   run.pass("typ", `${SD_TYP.keyBinding} (key binding)`);
   const holder = jwkHolder(issuer.payload.cnf);
   if (!holder) return void run.fail("holder", "holder_key_invalid", "cnf.jwk must be a public P-256 key");
   if (!verify(kb, holder.publicKey)) return undefined;
-  if (kb.payload.sd_hash !== sdHash(parts.presented)) return void run.fail("holder_binding", "sd_hash_mismatch", "the KB-JWT's sd_hash does not cover the disclosures presented");
+  if (kb.payload.sd_hash !== sdHash(parts.presented))
+    return void run.fail(
+      "holder_binding",
+      "sd_hash_mismatch",
+      "the KB-JWT's sd_hash does not cover the disclosures presented",
+    );
   run.pass("holder_binding", "KB-JWT signed by the credential's cnf key over exactly what was presented");
   const { iat, aud, nonce, exp, nbf } = kb.payload;
-  return { holder: holder.did, mode: nonce === undefined ? "static" : "challenge", issuedAt: intClaim(iat), aud, nonce, exp, nbf };
+  return {
+    holder: holder.did,
+    mode: nonce === undefined ? "static" : "challenge",
+    issuedAt: intClaim(iat),
+    aud,
+    nonce,
+    exp,
+    nbf,
+  };
 }
 
 /**
@@ -147,14 +186,26 @@ export function checkKeyBinding(run: Run, token: string, verify: (kb: DecodedJwt
  * a static QR for this region) and the credential through the same trust checks as a jwt_vc.
  * The verdict carries only the disclosed claims and the count of undisclosed digests.
  */
-export function checkSdJwtPresentation(run: Run, p: VerifyPresentationParameters, token: string): Presented | undefined {
+export function checkSdJwtPresentation(
+  run: Run,
+  p: VerifyPresentationParameters,
+  token: string,
+): Presented | undefined {
   const kb = checkKeyBinding(run, token, (jwt, publicKey) => checkSignature(run, p, jwt, "ES256", { publicKey }));
   if (!kb) return undefined;
   const aud = Array.isArray(kb.aud) && kb.aud.length === 1 ? kb.aud[0] : kb.aud;
   const audience = typeof aud === "string" ? aud : "";
   // checkKeyBinding verified the KB-JWT with the very cnf key the credential's holder is derived from.
   return {
-    binding: { holder: kb.holder, mode: kb.mode, issuedAt: kb.issuedAt, audience, nonce: kb.nonce, exp: kb.exp, nbf: kb.nbf },
+    binding: {
+      holder: kb.holder,
+      mode: kb.mode,
+      issuedAt: kb.issuedAt,
+      audience,
+      nonce: kb.nonce,
+      exp: kb.exp,
+      nbf: kb.nbf,
+    },
     credential: token,
     holderMismatch: "the key binding is not by the credential's holder key",
   };

@@ -45,7 +45,8 @@ export const newSalt = (random: (n: number) => Uint8Array = randomBytes): string
 
 /** Encodes a disclosure (JSON of the array, base64url). Property names must not be `_sd` or `...`. */
 export function encodeDisclosure(salt: string, name: string | undefined, value: JsonValue): Disclosure {
-  if (name === "_sd" || name === "..." || name === "_sd_alg") throw new SdJwtError("sd_claim_invalid", `claim name ${name} is reserved`);
+  if (name === "_sd" || name === "..." || name === "_sd_alg")
+    throw new SdJwtError("sd_claim_invalid", `claim name ${name} is reserved`);
   const encoded = base64urlEncode(utf8(JSON.stringify(name === undefined ? [salt, value] : [salt, name, value])));
   return { encoded, digest: digestOf(encoded), salt, ...(name === undefined ? {} : { name }), value };
 }
@@ -65,19 +66,28 @@ export function saltBits(salt: string): number {
 export function decodeDisclosure(encoded: string): Disclosure {
   let value: JsonValue;
   try {
-    value = parseJson(fromUtf8(base64urlDecode(encoded, "disclosure"), "disclosure"), { maxDepth: 12, maxLength: 8192 });
+    value = parseJson(fromUtf8(base64urlDecode(encoded, "disclosure"), "disclosure"), {
+      maxDepth: 12,
+      maxLength: 8192,
+    });
   } catch (e) {
-    throw new SdJwtError("sd_disclosure_malformed", `disclosure is not base64url JSON: ${e instanceof JsonError ? e.code : (e as Error).message}`);
+    throw new SdJwtError(
+      "sd_disclosure_malformed",
+      `disclosure is not base64url JSON: ${e instanceof JsonError ? e.code : (e as Error).message}`,
+    );
   }
   if (!Array.isArray(value) || (value.length !== 2 && value.length !== 3) || typeof value[0] !== "string") {
     throw new SdJwtError("sd_disclosure_malformed", "a disclosure is [salt, name, value] or [salt, value]");
   }
   const salt = value[0];
-  if (saltBits(salt) < MIN_SALT_BITS) throw new SdJwtError("sd_salt_too_short", `salt of ${saltBits(salt)} bits; at least ${MIN_SALT_BITS} are required`);
+  if (saltBits(salt) < MIN_SALT_BITS)
+    throw new SdJwtError("sd_salt_too_short", `salt of ${saltBits(salt)} bits; at least ${MIN_SALT_BITS} are required`);
   if (value.length === 2) return { encoded, digest: digestOf(encoded), salt, value: value[1] as JsonValue };
   const name = value[1];
-  if (typeof name !== "string") throw new SdJwtError("sd_disclosure_malformed", "a disclosure's claim name must be a string");
-  if (name === "_sd" || name === "..." || name === "_sd_alg") throw new SdJwtError("sd_claim_invalid", `a disclosure may not name ${name}`);
+  if (typeof name !== "string")
+    throw new SdJwtError("sd_disclosure_malformed", "a disclosure's claim name must be a string");
+  if (name === "_sd" || name === "..." || name === "_sd_alg")
+    throw new SdJwtError("sd_claim_invalid", `a disclosure may not name ${name}`);
   return { encoded, digest: digestOf(encoded), salt, name, value: value[2] as JsonValue };
 }
 
@@ -92,15 +102,23 @@ export interface SdJwtParts {
 
 /** Splits the compact serialization. Throws `sd_jwt_malformed` for anything that is not one. */
 export function splitSdJwt(text: string): SdJwtParts {
-  if (typeof text !== "string" || text.length > MAX_SD_JWT_CHARS) throw new SdJwtError("sd_jwt_malformed", `an SD-JWT is a string of at most ${MAX_SD_JWT_CHARS} characters`);
+  if (typeof text !== "string" || text.length > MAX_SD_JWT_CHARS)
+    throw new SdJwtError("sd_jwt_malformed", `an SD-JWT is a string of at most ${MAX_SD_JWT_CHARS} characters`);
   const parts = text.split("~");
   if (parts.length < 2) throw new SdJwtError("sd_jwt_malformed", "an SD-JWT has at least one ~");
   const issuerJwt = parts[0] as string;
   const disclosures = parts.slice(1, -1);
   const last = parts[parts.length - 1] as string;
-  if (disclosures.length > MAX_DISCLOSURES) throw new SdJwtError("sd_jwt_malformed", `more than ${MAX_DISCLOSURES} disclosures`);
-  if (disclosures.some((d) => d.length === 0)) throw new SdJwtError("sd_jwt_malformed", "empty disclosure (two ~ in a row)");
-  return { issuerJwt, disclosures, kbJwt: last === "" ? null : last, presented: text.slice(0, text.length - last.length) };
+  if (disclosures.length > MAX_DISCLOSURES)
+    throw new SdJwtError("sd_jwt_malformed", `more than ${MAX_DISCLOSURES} disclosures`);
+  if (disclosures.some((d) => d.length === 0))
+    throw new SdJwtError("sd_jwt_malformed", "empty disclosure (two ~ in a row)");
+  return {
+    issuerJwt,
+    disclosures,
+    kbJwt: last === "" ? null : last,
+    presented: text.slice(0, text.length - last.length),
+  };
 }
 
 export const isSdJwt = (text: string): boolean => typeof text === "string" && text.includes("~");
@@ -128,13 +146,18 @@ const MAX_DEPTH = 24;
  * appears twice, a disclosure is unreferenced or presented twice, a claim name clashes, or a
  * disclosure's arity does not fit where its digest sits.
  */
-export function processPayload(payload: Record<string, JsonValue>, encodedDisclosures: readonly string[]): ProcessedPayload {
+export function processPayload(
+  payload: Record<string, JsonValue>,
+  encodedDisclosures: readonly string[],
+): ProcessedPayload {
   const alg = payload._sd_alg;
-  if (alg !== undefined && alg !== SD_ALG) throw new SdJwtError("sd_alg_unsupported", `_sd_alg ${JSON.stringify(alg).slice(0, 40)} is not ${SD_ALG}`);
+  if (alg !== undefined && alg !== SD_ALG)
+    throw new SdJwtError("sd_alg_unsupported", `_sd_alg ${JSON.stringify(alg).slice(0, 40)} is not ${SD_ALG}`);
   const byDigest = new Map<string, Disclosure>();
   for (const encoded of encodedDisclosures) {
     const d = decodeDisclosure(encoded);
-    if (byDigest.has(d.digest)) throw new SdJwtError("sd_disclosure_duplicate", "the same disclosure is presented twice");
+    if (byDigest.has(d.digest))
+      throw new SdJwtError("sd_disclosure_duplicate", "the same disclosure is presented twice");
     byDigest.set(d.digest, d);
   }
   const seen = new Set<string>();
@@ -156,10 +179,12 @@ export function processPayload(payload: Record<string, JsonValue>, encodedDisclo
       const out: JsonValue[] = [];
       for (const el of value) {
         if (isObject(el) && Object.hasOwn(el, "...")) {
-          if (Object.keys(el).length !== 1) throw new SdJwtError("sd_jwt_malformed", 'an array element digest is an object with "..." alone');
+          if (Object.keys(el).length !== 1)
+            throw new SdJwtError("sd_jwt_malformed", 'an array element digest is an object with "..." alone');
           const d = take(el["..."]);
           if (!d) continue;
-          if (d.name !== undefined) throw new SdJwtError("sd_disclosure_malformed", "a property disclosure is referenced as an array element");
+          if (d.name !== undefined)
+            throw new SdJwtError("sd_disclosure_malformed", "a property disclosure is referenced as an array element");
           out.push(walk(d.value, depth + 1, false));
         } else out.push(walk(el, depth + 1, false));
       }
@@ -180,8 +205,10 @@ export function processPayload(payload: Record<string, JsonValue>, encodedDisclo
           if (top) topUndisclosed++;
           continue;
         }
-        if (d.name === undefined) throw new SdJwtError("sd_disclosure_malformed", "an array-element disclosure is referenced as a property");
-        if (Object.hasOwn(out, d.name)) throw new SdJwtError("sd_claim_invalid", `claim ${d.name.slice(0, 40)} is already present`);
+        if (d.name === undefined)
+          throw new SdJwtError("sd_disclosure_malformed", "an array-element disclosure is referenced as a property");
+        if (Object.hasOwn(out, d.name))
+          throw new SdJwtError("sd_claim_invalid", `claim ${d.name.slice(0, 40)} is already present`);
         define(out, d.name, walk(d.value, depth + 1, false));
         if (top) topDisclosed.push(d.name);
       }
@@ -189,12 +216,17 @@ export function processPayload(payload: Record<string, JsonValue>, encodedDisclo
     return out;
   };
   const claims = walk(payload, 0, true) as Record<string, JsonValue>;
-  if (used.size !== byDigest.size) throw new SdJwtError("sd_disclosure_unreferenced", "a disclosure is not referenced by any digest");
+  if (used.size !== byDigest.size)
+    throw new SdJwtError("sd_disclosure_unreferenced", "a disclosure is not referenced by any digest");
   return { claims, disclosed: topDisclosed, undisclosed: topUndisclosed };
 }
 
 /** `_sd` for the given disclosures plus decoys up to `total` digests, sorted (order reveals nothing). */
-export function sdDigests(disclosures: readonly Disclosure[], total: number, random: (n: number) => Uint8Array = randomBytes): string[] {
+export function sdDigests(
+  disclosures: readonly Disclosure[],
+  total: number,
+  random: (n: number) => Uint8Array = randomBytes,
+): string[] {
   const digests = disclosures.map((d) => d.digest);
   // A decoy is the digest of random bytes: indistinguishable from a real one (RFC 9901 §4.2.5).
   while (digests.length < total) digests.push(base64urlEncode(sha256(random(32))));
@@ -205,4 +237,5 @@ export function sdDigests(disclosures: readonly Disclosure[], total: number, ran
 export const sdHash = (presented: string): string => digestOf(presented);
 
 /** The compact serialization of an issuer JWT and some of its disclosures, without key binding. */
-export const joinSdJwt = (issuerJwt: string, disclosures: readonly string[]): string => `${issuerJwt}~${disclosures.map((d) => `${d}~`).join("")}`;
+export const joinSdJwt = (issuerJwt: string, disclosures: readonly string[]): string =>
+  `${issuerJwt}~${disclosures.map((d) => `${d}~`).join("")}`;

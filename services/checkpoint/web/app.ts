@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   const info = (await (await fetch("checkpoint.json")).json()) as CheckpointInfo;
   const page = new CheckpointPage(L, info);
   wireInputs(page);
-  wireCamera(L, (text) => page.verify(text), (message) => page.note(L.t("checkpoint.camera.none", { message })));
+  wireCamera(
+    L,
+    (text) => page.verify(text),
+    (message) => page.note(L.t("checkpoint.camera.none", { message })),
+  );
   page.challengeView.wire();
   L.apply();
   await page.start();
@@ -45,7 +49,8 @@ function wireInputs(page: CheckpointPage): void {
     if (file) page.loadAnchor(await file.text());
   });
   byId("history-clear").addEventListener("click", () => page.clearHistory());
-  for (const event of ["online", "offline"]) window.addEventListener(event, () => (navigator.onLine ? void page.sync() : page.renderStatus()));
+  for (const event of ["online", "offline"])
+    window.addEventListener(event, () => (navigator.onLine ? void page.sync() : page.renderStatus()));
 }
 
 /** The camera: scans until a QR is read (or a minute passes, or the operator stops it). */

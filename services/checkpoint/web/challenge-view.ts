@@ -33,7 +33,9 @@ export class ChallengeView {
   }
 
   wire(): void {
-    byId<HTMLSelectElement>("challenge-type").addEventListener("change", (e) => this.pickType((e.target as HTMLSelectElement).value));
+    byId<HTMLSelectElement>("challenge-type").addEventListener("change", (e) =>
+      this.pickType((e.target as HTMLSelectElement).value),
+    );
     byId("challenge-claims").addEventListener("change", (e) => {
       const box = e.target as HTMLInputElement;
       if (box.checked) this.chosen.add(box.name);
@@ -96,11 +98,15 @@ export class ChallengeView {
 
   private describe(claims: readonly string[]): string {
     const { L } = this;
-    return claims.length ? claims.map((c) => claimName(c, L.lang)).join(L.lang === "zh-CN" ? "、" : ", ") : L.t("checkpoint.challenge.whole");
+    return claims.length
+      ? claims.map((c) => claimName(c, L.lang)).join(L.lang === "zh-CN" ? "、" : ", ")
+      : L.t("checkpoint.challenge.whole");
   }
 
   private renderSummary(): void {
-    byId("challenge-summary").textContent = this.L.t("checkpoint.challenge.summary", { what: this.describe(this.asked()) });
+    byId("challenge-summary").textContent = this.L.t("checkpoint.challenge.summary", {
+      what: this.describe(this.asked()),
+    });
   }
 
   /** A new challenge for what is ticked: its QR replaces the last one's. */
@@ -110,7 +116,9 @@ export class ChallengeView {
       c = this.challenges.open(this.asked(), nowSeconds());
     } catch (e) {
       // A checkpoint id the challenge form cannot carry (LAISSEZ_CHECKPOINT_ID with a space, or too long): said, not thrown.
-      byId("challenge-summary").textContent = this.L.t("checkpoint.challenge.failed", { message: (e as Error).message });
+      byId("challenge-summary").textContent = this.L.t("checkpoint.challenge.failed", {
+        message: (e as Error).message,
+      });
       return;
     }
     byId("challenge-qr").innerHTML = await qrSvg(c.text);
@@ -157,7 +165,9 @@ export class ChallengeView {
     byId("challenge-audience").textContent = L.t("checkpoint.challenge.audience", { id: c.audience });
     byId("challenge-qr").setAttribute("aria-label", L.t("checkpoint.challenge.qrLabel", { what }));
     const left = this.challenges.secondsLeft(nowSeconds());
-    byId("challenge-countdown").textContent = L.t("checkpoint.challenge.left", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
+    byId("challenge-countdown").textContent = L.t("checkpoint.challenge.left", {
+      time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`,
+    });
     const status = L.t(`checkpoint.challenge.${state}`);
     // Written only when it changes: a status region announces each change, not each second.
     if (byId("challenge-state").textContent !== status) byId("challenge-state").textContent = status;

@@ -88,10 +88,19 @@ export class CheckpointPage {
   private renderAnchor(): void {
     const { L } = this;
     const a = this.store.trust?.anchor;
-    byId("anchor-pinned").textContent = a ? L.t("checkpoint.anchor.pinned", { region: a.region, authority: a.authorities.join(", "), chainId: a.chainId, time: dateTimeInWords(a.pinnedAt, L.lang) }) : L.t("checkpoint.anchor.none");
+    byId("anchor-pinned").textContent = a
+      ? L.t("checkpoint.anchor.pinned", {
+          region: a.region,
+          authority: a.authorities.join(", "),
+          chainId: a.chainId,
+          time: dateTimeInWords(a.pinnedAt, L.lang),
+        })
+      : L.t("checkpoint.anchor.none");
     const m = this.store.servedMismatch;
     byId("anchor-changed").hidden = !m;
-    byId("anchor-changed").textContent = m ? L.t("checkpoint.anchor.changed", { served: `${m.region}, ${m.authority}, chain ${m.chainId}` }) : "";
+    byId("anchor-changed").textContent = m
+      ? L.t("checkpoint.anchor.changed", { served: `${m.region}, ${m.authority}, chain ${m.chainId}` })
+      : "";
   }
 
   renderHistory(): void {
@@ -99,9 +108,23 @@ export class CheckpointPage {
     const entries = this.history.entries;
     const count = { accept: 0, reject: 0, unknown: 0 };
     for (const e of entries) count[e.verdict]++;
-    byId("history-count").textContent = entries.length ? L.t("checkpoint.history.count", count) : L.t("checkpoint.history.empty");
+    byId("history-count").textContent = entries.length
+      ? L.t("checkpoint.history.count", count)
+      : L.t("checkpoint.history.empty");
     byId("history").replaceChildren(
-      ...entries.slice(0, 50).map((e) => el("li", { class: e.verdict }, el("time", {}, dateTimeInWords(e.at, L.lang)), " ", el("strong", {}, L.t(`checkpoint.verdict.${e.verdict}`)), " ", e.type ? isolated(typeName(e.type, L.lang)) : "—")),
+      ...entries
+        .slice(0, 50)
+        .map((e) =>
+          el(
+            "li",
+            { class: e.verdict },
+            el("time", {}, dateTimeInWords(e.at, L.lang)),
+            " ",
+            el("strong", {}, L.t(`checkpoint.verdict.${e.verdict}`)),
+            " ",
+            e.type ? isolated(typeName(e.type, L.lang)) : "—",
+          ),
+        ),
     );
   }
 
@@ -118,7 +141,9 @@ export class CheckpointPage {
     try {
       const { text, fromCache } = await downloadBundle(this.info.bundle);
       this.store.accept(text, nowSeconds());
-      this.networkNote = fromCache ? this.L.t("checkpoint.fromCache") : this.L.t("checkpoint.synced", { time: new Date().toLocaleTimeString(this.L.lang) });
+      this.networkNote = fromCache
+        ? this.L.t("checkpoint.fromCache")
+        : this.L.t("checkpoint.synced", { time: new Date().toLocaleTimeString(this.L.lang) });
       network.dataset.outcome = fromCache ? "cache" : "synced";
       this.challengeView.renderChoices();
     } catch (e) {
@@ -146,7 +171,16 @@ export class CheckpointPage {
     const result = byId("anchor-result");
     try {
       const anchor = parseAnchorFile(text, nowSeconds());
-      if (!confirm(L.t("checkpoint.anchor.confirm", { region: anchor.region, authority: anchor.authorities.join(", "), chainId: anchor.chainId }))) return;
+      if (
+        !confirm(
+          L.t("checkpoint.anchor.confirm", {
+            region: anchor.region,
+            authority: anchor.authorities.join(", "),
+            chainId: anchor.chainId,
+          }),
+        )
+      )
+        return;
       this.store.replace(anchor);
       result.textContent = L.t("checkpoint.anchor.loaded", { region: anchor.region });
       result.dataset.outcome = "loaded";
@@ -164,7 +198,13 @@ export class CheckpointPage {
     const bundle = this.store.bundle;
     // Only an open challenge asks for anything: an ended one no longer stands between the officer and static codes.
     const asked = this.challenges.state(nowSeconds()) === "open" ? this.challenges.current?.claims : undefined;
-    const verdict = verifyScan(trimmed, { bundle, region: this.region, now: nowSeconds(), keyCache: this.keyCache, challenges: this.challenges });
+    const verdict = verifyScan(trimmed, {
+      bundle,
+      region: this.region,
+      now: nowSeconds(),
+      keyCache: this.keyCache,
+      challenges: this.challenges,
+    });
     this.shown = { verdict, stated: statedFacts(trimmed, bundle), region: this.region, ...(asked ? { asked } : {}) };
     const type = ("credentialType" in verdict ? verdict.credentialType : undefined) ?? this.shown.stated.type ?? null;
     this.history.add({ at: nowSeconds(), verdict: verdict.verdict, type });

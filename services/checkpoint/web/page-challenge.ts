@@ -28,7 +28,10 @@ export class PageChallenges {
   private readonly used = new Map<string, number>();
   current: PageChallenge | undefined;
 
-  constructor(audience: string, random: (bytes: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n))) {
+  constructor(
+    audience: string,
+    random: (bytes: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n)),
+  ) {
     this.audience = audience;
     this.random = random;
   }
@@ -38,7 +41,12 @@ export class PageChallenges {
     for (const [nonce, expiresAt] of this.used) if (expiresAt < now) this.used.delete(nonce);
     const sorted = requestedClaims(claims.join(","));
     if (!sorted) throw new RangeError(`not a list of claim names: ${claims.join(",").slice(0, 80)}`);
-    const challenge: Challenge = { audience: this.audience, nonce: base64urlEncode(this.random(NONCE_BYTES)), expiresAt: now + CHALLENGE_SECONDS, claims: sorted };
+    const challenge: Challenge = {
+      audience: this.audience,
+      nonce: base64urlEncode(this.random(NONCE_BYTES)),
+      expiresAt: now + CHALLENGE_SECONDS,
+      claims: sorted,
+    };
     this.current = { ...challenge, text: challengeText(challenge) };
     return this.current;
   }
@@ -75,5 +83,10 @@ export class PageChallenges {
 /** The verdict for any scan once the page's challenge has expired: refused before any other check. */
 export function challengeExpiredVerdict(c: Challenge, now: number, block: Verdict["bundle"]["block"]): Verdict {
   const detail = `this checkpoint's challenge expired at ${c.expiresAt} (now ${now}): make a new one`;
-  return { verdict: "reject", reason: "challenge_expired", checks: [{ code: "presentation", ok: false, reason: "challenge_expired", detail }], bundle: { block, ageSeconds: Math.max(0, now - block.timestamp) } };
+  return {
+    verdict: "reject",
+    reason: "challenge_expired",
+    checks: [{ code: "presentation", ok: false, reason: "challenge_expired", detail }],
+    bundle: { block, ageSeconds: Math.max(0, now - block.timestamp) },
+  };
 }

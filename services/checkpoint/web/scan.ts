@@ -22,7 +22,6 @@ export interface ScanContext {
   readonly challenges: PageChallenges;
 }
 
-
 export function verifyScan(text: string, ctx: ScanContext): ShownVerdict {
   const { bundle, now, challenges } = ctx;
   // Said before anything else, even without a bundle; with one, verifyToken says the same (core's notLaissezText).
@@ -31,7 +30,12 @@ export function verifyScan(text: string, ctx: ScanContext): ShownVerdict {
   if (!bundle) return { verdict: "unknown", reason: "no_bundle", checks: [] };
   const params = { bundle, region: ctx.region, now, verifier: nobleVerifier, keyCache: ctx.keyCache };
   const c = challenges.current;
-  const bound = (ch: Challenge): ShownVerdict => verifyToken(text, { ...params, challenge: { audience: ch.audience, nonce: ch.nonce, claims: ch.claims }, consumeNonce: () => challenges.consume(ch.nonce) });
+  const bound = (ch: Challenge): ShownVerdict =>
+    verifyToken(text, {
+      ...params,
+      challenge: { audience: ch.audience, nonce: ch.nonce, claims: ch.claims },
+      consumeNonce: () => challenges.consume(ch.nonce),
+    });
   if (c && challenges.state(now) === "open") return bound(c);
   // No challenge, or it ended (answered or expired): static codes again, with no officer's step.
   // One core entry point decides presentation vs credential (issue 10 item 12): a bare credential carries no holder binding.

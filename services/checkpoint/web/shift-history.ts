@@ -29,7 +29,12 @@ export class ShiftHistory {
   }
 
   add(entry: ShiftEntry): void {
-    this.storage.setItem(KEY, JSON.stringify([{ at: entry.at, verdict: entry.verdict, type: entry.type }, ...this.entries].slice(0, MAX_ENTRIES)));
+    this.storage.setItem(
+      KEY,
+      JSON.stringify(
+        [{ at: entry.at, verdict: entry.verdict, type: entry.type }, ...this.entries].slice(0, MAX_ENTRIES),
+      ),
+    );
   }
 
   clear(): void {

@@ -40,12 +40,28 @@ export interface AuditHead {
 
 /** One entry's hash, given the previous one's. */
 export function auditEntryHash(prev: string, e: Omit<AuditRow, "hash">): string {
-  const text = canonicalize({ v: 1, prev, seq: e.seq, at: e.at, operator: e.operator, action: e.action, subject: e.subject, detail: e.detail });
+  const text = canonicalize({
+    v: 1,
+    prev,
+    seq: e.seq,
+    at: e.at,
+    operator: e.operator,
+    action: e.action,
+    subject: e.subject,
+    detail: e.detail,
+  });
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** The next entry after `last`, with its hash: what a dialect appends, atomically with reading `last`. */
-export function nextAuditRow(last: AuditHead, operator: string, action: string, subject: string, detail: unknown, now: number): AuditRow & { readonly hash: string } {
+export function nextAuditRow(
+  last: AuditHead,
+  operator: string,
+  action: string,
+  subject: string,
+  detail: unknown,
+  now: number,
+): AuditRow & { readonly hash: string } {
   const entry = { seq: last.count + 1, at: now, operator, action, subject, detail: JSON.stringify(detail) ?? "null" };
   return { ...entry, hash: auditEntryHash(last.head, entry) };
 }
@@ -67,7 +83,12 @@ export interface AuditReport {
    * `anchor_mismatch` (the log was rewritten and re-hashed: it disagrees with the head anchored
    * at `through`; the first entry that can have changed is `seq`).
    */
-  readonly broken: { readonly seq: number; readonly through?: number; readonly reason: "entry_altered" | "entry_missing" | "anchor_mismatch"; readonly message: string } | null;
+  readonly broken: {
+    readonly seq: number;
+    readonly through?: number;
+    readonly reason: "entry_altered" | "entry_missing" | "anchor_mismatch";
+    readonly message: string;
+  } | null;
 }
 
 /**
@@ -83,19 +104,41 @@ export function checkAuditChain(rows: Iterable<AuditRow>, anchors: readonly Anch
   let firstUnanchoredAt: number | null = null;
   const result = (broken: AuditReport["broken"]): AuditReport => {
     const unanchored = broken ? 0 : expected - 1 - (anchored?.count ?? 0);
-    return { ok: broken === null, entries: expected - 1, anchored, unanchored, oldestUnanchoredAt: unanchored > 0 ? firstUnanchoredAt : null, broken };
+    return {
+      ok: broken === null,
+      entries: expected - 1,
+      anchored,
+      unanchored,
+      oldestUnanchoredAt: unanchored > 0 ? firstUnanchoredAt : null,
+      broken,
+    };
   };
   for (const row of rows) {
     const seq = Number(row.seq);
     if (seq === (anchored?.count ?? 0) + 1) firstUnanchoredAt = Number(row.at);
-    if (seq !== expected) return result({ seq: expected, reason: "entry_missing", message: `entries ${expected}…${seq - 1} are missing (deleted)` });
+    if (seq !== expected)
+      return result({
+        seq: expected,
+        reason: "entry_missing",
+        message: `entries ${expected}…${seq - 1} are missing (deleted)`,
+      });
     const hash = auditEntryHash(prev, { ...row, seq, at: Number(row.at) });
-    if (row.hash !== hash) return result({ seq, reason: "entry_altered", message: `entry ${seq} does not hash to its stored hash: it, or its predecessor's hash, was changed` });
+    if (row.hash !== hash)
+      return result({
+        seq,
+        reason: "entry_altered",
+        message: `entry ${seq} does not hash to its stored hash: it, or its predecessor's hash, was changed`,
+      });
     for (; next < pending.length && pending[next]!.count === seq; next++) {
       const a = pending[next]!;
       if (a.head !== hash) {
         const from = (anchored?.count ?? 0) + 1;
-        return result({ seq: from, through: seq, reason: "anchor_mismatch", message: `entries ${from}…${seq} were rewritten: the head anchored in block ${a.block} (transaction ${a.transaction}) does not match` });
+        return result({
+          seq: from,
+          through: seq,
+          reason: "anchor_mismatch",
+          message: `entries ${from}…${seq} were rewritten: the head anchored in block ${a.block} (transaction ${a.transaction}) does not match`,
+        });
       }
       anchored = a;
     }
@@ -103,7 +146,12 @@ export function checkAuditChain(rows: Iterable<AuditRow>, anchors: readonly Anch
     expected = seq + 1;
   }
   const beyond = pending[next];
-  if (beyond) return result({ seq: expected, through: beyond.count, reason: "entry_missing", message: `the log ends at entry ${expected - 1}, but ${beyond.count} entries were anchored in block ${beyond.block}: entries ${expected}…${beyond.count} are missing` });
+  if (beyond)
+    return result({
+      seq: expected,
+      through: beyond.count,
+      reason: "entry_missing",
+      message: `the log ends at entry ${expected - 1}, but ${beyond.count} entries were anchored in block ${beyond.block}: entries ${expected}…${beyond.count} are missing`,
+    });
   return result(null);
 }
-

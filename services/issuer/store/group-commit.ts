@@ -20,9 +20,14 @@ export class GroupCommit {
     this.#credentials = credentials;
   }
 
-  record(request: Recording["request"], idempotencyKey: string | undefined, operator: string): Promise<CredentialRecord> {
+  record(
+    request: Recording["request"],
+    idempotencyKey: string | undefined,
+    operator: string,
+  ): Promise<CredentialRecord> {
     return new Promise((resolve, reject) => {
-      if (this.#waiting.push({ item: { request, idempotencyKey, operator }, resolve, reject }) === 1) setImmediate(() => void this.#flush());
+      if (this.#waiting.push({ item: { request, idempotencyKey, operator }, resolve, reject }) === 1)
+        setImmediate(() => void this.#flush());
     });
   }
 

@@ -7,7 +7,9 @@ import type { BatchPlan, CredentialRecord, PendingRequest } from "./types.ts";
  * a batch are. A dialect calls these and stores what they give; none of it is written in SQL.
  */
 
-export class StoreError extends CodedError<"index_space_exhausted" | "unknown_credential" | "idempotency_conflict" | "invalid_transition"> {}
+export class StoreError extends CodedError<
+  "index_space_exhausted" | "unknown_credential" | "idempotency_conflict" | "invalid_transition"
+> {}
 
 export const unixNow = (): number => Math.floor(Date.now() / 1000);
 
@@ -31,14 +33,21 @@ export function* candidateIndices(size: number): Generator<number> {
 
 /** What a dialect throws when no candidate index was free. */
 export const indexSpaceExhausted = (list: number): StoreError =>
-  new StoreError("index_space_exhausted", `status list ${list} is too full to allocate a random index: create a new list`);
+  new StoreError(
+    "index_space_exhausted",
+    `status list ${list} is too full to allocate a random index: create a new list`,
+  );
 
 /**
  * A stored issuance found under the request's Idempotency-Key: the same request (same keyed
  * hash) gets the stored record back; a different one is refused.
  */
-export function replayOf<T extends Pick<CredentialRecord, "requestHash">>(existing: T, requestHash: string | undefined): T {
-  if (existing.requestHash !== requestHash) throw new StoreError("idempotency_conflict", "this Idempotency-Key was used for a different request");
+export function replayOf<T extends Pick<CredentialRecord, "requestHash">>(
+  existing: T,
+  requestHash: string | undefined,
+): T {
+  if (existing.requestHash !== requestHash)
+    throw new StoreError("idempotency_conflict", "this Idempotency-Key was used for a different request");
   return existing;
 }
 
@@ -54,13 +63,19 @@ export const newRequestHashKey = (): Buffer => randomBytes(32);
 export const hashToken = (token: string): Buffer => createHash("sha256").update(token).digest();
 
 /** A new operator's id and bearer token (shown once). */
-export const newOperator = (): { id: string; token: string } => ({ id: `op_${randomBytes(8).toString("hex")}`, token: `lz_${randomBytes(32).toString("base64url")}` });
+export const newOperator = (): { id: string; token: string } => ({
+  id: `op_${randomBytes(8).toString("hex")}`,
+  token: `lz_${randomBytes(32).toString("base64url")}`,
+});
 
 /** A one-time pre-authorized code. */
 export const newOfferCode = (): string => randomBytes(32).toString("base64url");
 
 /** What a redeemed code gives: an access token and the c_nonce proofs must sign. */
-export const newAccessToken = (): { accessToken: string; cNonce: string } => ({ accessToken: randomBytes(32).toString("base64url"), cNonce: randomBytes(16).toString("base64url") });
+export const newAccessToken = (): { accessToken: string; cNonce: string } => ({
+  accessToken: randomBytes(32).toString("base64url"),
+  cNonce: randomBytes(16).toString("base64url"),
+});
 
 /**
  * How many pending requests of one list to read to plan a batch of `maxBits` distinct bits

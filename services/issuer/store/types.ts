@@ -60,7 +60,11 @@ export interface OperatorStore {
    * Creates an operator and returns its bearer token: shown once, stored only as a hash.
    * `expiresAt` (unix seconds) bounds a token handed to a temporary clerk or a script.
    */
-  create(name: string, roles: readonly Role[], o?: { by?: string; now?: number; expiresAt?: number }): Promise<{ operator: Operator; token: string }>;
+  create(
+    name: string,
+    roles: readonly Role[],
+    o?: { by?: string; now?: number; expiresAt?: number },
+  ): Promise<{ operator: Operator; token: string }>;
   /** Disables an operator's token for good (the row stays: the audit log names it). False if there is no such operator. */
   disable(id: string, by: string, now?: number): Promise<boolean>;
   /** The operator a bearer token belongs to while enabled and unexpired, or undefined. */
@@ -121,14 +125,24 @@ export interface CredentialStore {
    * own random indices. The Idempotency-Key sits on the first copy: a replay (same request
    * hash) returns the whole stored batch.
    */
-  recordBatch(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): Promise<CredentialRecord[]>;
+  recordBatch(
+    batchId: string,
+    copies: readonly IssuanceRequest[],
+    idempotencyKey: string | undefined,
+    operator: string,
+  ): Promise<CredentialRecord[]>;
   /**
    * The records of one offer's redemption, kept under the offer's own key: recorded once, all
    * copies in one transaction (as a batch when `batchId` is given, else the one credential); a
    * retry after a failure gets the same records again, bound to the holder keys the retry proves
    * (audited `offer.retry`); a retry of another shape is `idempotency_conflict`.
    */
-  recordForOffer(offerKey: string, copies: readonly IssuanceRequest[], operator: string, batchId: string | undefined): Promise<CredentialRecord[]>;
+  recordForOffer(
+    offerKey: string,
+    copies: readonly IssuanceRequest[],
+    operator: string,
+    batchId: string | undefined,
+  ): Promise<CredentialRecord[]>;
   get(id: string): Promise<CredentialRecord | undefined>;
   byIdempotencyKey(key: string): Promise<CredentialRecord | undefined>;
   /** Every copy of the credential `id` names (a copy's id or the batch's id), oldest first; a credential issued alone is its own only copy; nothing when unknown. */
@@ -189,7 +203,12 @@ export interface StoredBatch extends SignedBatch {
  */
 export interface OutboxStore {
   /** Queues status changes as `pending`, all or none (`unknown_credential` for an id not issued here). */
-  enqueue(credentialIds: readonly string[], action: StatusAction, operator: string, now?: number): Promise<OutboxEntry[]>;
+  enqueue(
+    credentialIds: readonly string[],
+    action: StatusAction,
+    operator: string,
+    now?: number,
+  ): Promise<OutboxEntry[]>;
   /** The status requests of a credential, oldest first. */
   statusOf(credentialId: string): Promise<OutboxEntry[]>;
   /** Requests not yet anchored. */
@@ -232,7 +251,10 @@ export interface RedeemableOffer {
  */
 export interface OfferStore {
   /** Records an offer (audited); returns its one-time pre-authorized code. */
-  create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string }, now?: number): Promise<string>;
+  create(
+    o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string },
+    now?: number,
+  ): Promise<string>;
   /** Exchanges a pre-authorized code (once, before expiry) for an access token and a c_nonce. */
   redeemCode(code: string, now: number): Promise<{ accessToken: string; cNonce: string } | undefined>;
   /** The offer an access token was issued for, while it is unredeemed, unclaimed and unexpired. */

@@ -13,7 +13,9 @@ export class Sqlite {
   constructor(path: string, schema: string) {
     this.#db = new DatabaseSync(path);
     // WAL + FULL: an answered request survives a crash or power loss; readers never block the writer.
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    this.#db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+    );
     this.#db.exec(schema);
   }
 
@@ -32,7 +34,8 @@ export class Sqlite {
   /** Adds a column that an older database file lacks (CREATE TABLE IF NOT EXISTS keeps old tables as they were). */
   addColumn(table: string, column: string, declaration: string): void {
     const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-    if (!columns.some((c) => c.name === column)) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+    if (!columns.some((c) => c.name === column))
+      this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
   }
 
   exec(text: string): void {

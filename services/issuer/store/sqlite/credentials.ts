@@ -1,4 +1,12 @@
-import { candidateIndices, IDEMPOTENCY_WINDOW, indexSpaceExhausted, keyedRequestHash, newRequestHashKey, replayOf, StoreError } from "../policy.ts";
+import {
+  candidateIndices,
+  IDEMPOTENCY_WINDOW,
+  indexSpaceExhausted,
+  keyedRequestHash,
+  newRequestHashKey,
+  replayOf,
+  StoreError,
+} from "../policy.ts";
 import type { CredentialRecord, CredentialStore, IssuanceRequest, Outcome, Recording } from "../types.ts";
 import type { Sqlite } from "./connection.ts";
 
@@ -28,7 +36,10 @@ export class SqliteCredentials implements CredentialStore {
   constructor(sql: Sqlite) {
     this.#sql = sql;
     sql.sql("INSERT OR IGNORE INTO service_secrets (name, secret) VALUES ('request_hash', ?)").run(newRequestHashKey());
-    this.#hashKey = Buffer.from((sql.sql("SELECT secret FROM service_secrets WHERE name = 'request_hash'").get() as { secret: Uint8Array }).secret);
+    this.#hashKey = Buffer.from(
+      (sql.sql("SELECT secret FROM service_secrets WHERE name = 'request_hash'").get() as { secret: Uint8Array })
+        .secret,
+    );
   }
 
   requestHash(request: unknown): string {
@@ -36,7 +47,8 @@ export class SqliteCredentials implements CredentialStore {
   }
 
   async forgetRequestHashes(now: number): Promise<number> {
-    const sql = "UPDATE credentials SET request_hash = '', idempotency_key = NULL WHERE issued_at < ? AND request_hash != ''";
+    const sql =
+      "UPDATE credentials SET request_hash = '', idempotency_key = NULL WHERE issued_at < ? AND request_hash != ''";
     return Number(this.#sql.sql(sql).run(now - IDEMPOTENCY_WINDOW).changes);
   }
 
@@ -63,17 +75,33 @@ export class SqliteCredentials implements CredentialStore {
   }
 
   #batchOf(id: string): string | undefined {
-    return (this.#sql.sql("SELECT batch_id FROM credential_copies WHERE credential_id = ?").get(id) as { batch_id: string } | undefined)?.batch_id;
+    return (
+      this.#sql.sql("SELECT batch_id FROM credential_copies WHERE credential_id = ?").get(id) as
+        { batch_id: string } | undefined
+    )?.batch_id;
   }
 
-  async recordBatch(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): Promise<CredentialRecord[]> {
+  async recordBatch(
+    batchId: string,
+    copies: readonly IssuanceRequest[],
+    idempotencyKey: string | undefined,
+    operator: string,
+  ): Promise<CredentialRecord[]> {
     return this.#recordBatchIn(batchId, copies, idempotencyKey, operator);
   }
 
-  #recordBatchIn(batchId: string, copies: readonly IssuanceRequest[], idempotencyKey: string | undefined, operator: string): CredentialRecord[] {
+  #recordBatchIn(
+    batchId: string,
+    copies: readonly IssuanceRequest[],
+    idempotencyKey: string | undefined,
+    operator: string,
+  ): CredentialRecord[] {
     return this.#sql.transaction(() => {
       const existing = idempotencyKey ? this.#byIdempotencyKey(idempotencyKey) : undefined;
-      if (existing) return this.#copiesOf(replayOf(existing, copies[0]?.requestHash).id).map((id) => this.getNow(id) as CredentialRecord);
+      if (existing)
+        return this.#copiesOf(replayOf(existing, copies[0]?.requestHash).id).map(
+          (id) => this.getNow(id) as CredentialRecord,
+        );
       const link = this.#sql.sql("INSERT INTO credential_copies (credential_id, batch_id, copy) VALUES (?, ?, ?)");
       return copies.map((r, i) => {
         const record = this.#recordIn(r, i === 0 ? idempotencyKey : undefined, operator);
@@ -83,14 +111,25 @@ export class SqliteCredentials implements CredentialStore {
     });
   }
 
-  async recordForOffer(offerKey: string, copies: readonly IssuanceRequest[], operator: string, batchId: string | undefined): Promise<CredentialRecord[]> {
+  async recordForOffer(
+    offerKey: string,
+    copies: readonly IssuanceRequest[],
+    operator: string,
+    batchId: string | undefined,
+  ): Promise<CredentialRecord[]> {
     return this.#sql.transaction(() => {
       const existing = this.#byIdempotencyKey(offerKey);
-      if (!existing) return batchId ? this.#recordBatchIn(batchId, copies, offerKey, operator) : [this.#recordIn(copies[0]!, offerKey, operator)];
+      if (!existing)
+        return batchId
+          ? this.#recordBatchIn(batchId, copies, offerKey, operator)
+          : [this.#recordIn(copies[0]!, offerKey, operator)];
       const ids = this.#copiesOf(existing.id);
       const batch = this.#batchOf(existing.id);
       if (ids.length !== copies.length || (batchId === undefined) !== (batch === undefined)) {
-        throw new StoreError("idempotency_conflict", `this offer was redeemed for ${ids.length} holder key(s) ${batch ? "as a batch (proofs)" : "(proof)"}: retry the same way`);
+        throw new StoreError(
+          "idempotency_conflict",
+          `this offer was redeemed for ${ids.length} holder key(s) ${batch ? "as a batch (proofs)" : "(proof)"}: retry the same way`,
+        );
       }
       const rebind = this.#sql.sql("UPDATE credentials SET holder = ? WHERE id = ? AND holder != ?");
       const records = ids.map((id, i) => {
@@ -132,13 +171,16 @@ export class SqliteCredentials implements CredentialStore {
   }
 
   #byIdempotencyKey(key: string): CredentialRecord | undefined {
-    const row = this.#sql.sql("SELECT * FROM credentials WHERE idempotency_key = ?").get(key) as CredentialRow | undefined;
+    const row = this.#sql.sql("SELECT * FROM credentials WHERE idempotency_key = ?").get(key) as
+      CredentialRow | undefined;
     return row && toRecord(row);
   }
 
   #copiesOf(id: string): string[] {
     const rows = this.#sql
-      .sql("SELECT credential_id FROM credential_copies WHERE batch_id = coalesce((SELECT batch_id FROM credential_copies WHERE credential_id = ?), ?) ORDER BY copy")
+      .sql(
+        "SELECT credential_id FROM credential_copies WHERE batch_id = coalesce((SELECT batch_id FROM credential_copies WHERE credential_id = ?), ?) ORDER BY copy",
+      )
       .all(id, id) as { credential_id: string }[];
     if (rows.length) return rows.map((r) => r.credential_id);
     return this.getNow(id) ? [id] : [];
@@ -147,21 +189,52 @@ export class SqliteCredentials implements CredentialStore {
   #recordIn(r: IssuanceRequest, idempotencyKey: string | undefined, operator: string): CredentialRecord {
     const existing = idempotencyKey ? this.#byIdempotencyKey(idempotencyKey) : undefined;
     if (existing) return replayOf(existing, r.requestHash);
-    const revocation = { list: r.lists.revocation.id, index: this.#allocate(r.lists.revocation.id, r.lists.revocation.size, r.id) };
-    const suspension = { list: r.lists.suspension.id, index: this.#allocate(r.lists.suspension.id, r.lists.suspension.size, r.id) };
+    const revocation = {
+      list: r.lists.revocation.id,
+      index: this.#allocate(r.lists.revocation.id, r.lists.revocation.size, r.id),
+    };
+    const suspension = {
+      list: r.lists.suspension.id,
+      index: this.#allocate(r.lists.suspension.id, r.lists.suspension.size, r.id),
+    };
     this.#sql
       .sql(
         `INSERT INTO credentials (id, type, holder, issued_at, valid_until, revocation_list, revocation_index,
          suspension_list, suspension_index, idempotency_key, request_hash, operator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
       )
-      .run(r.id, r.type, r.holder, r.issuedAt, r.validUntil, revocation.list, revocation.index, suspension.list, suspension.index, idempotencyKey ?? null, r.requestHash, operator);
+      .run(
+        r.id,
+        r.type,
+        r.holder,
+        r.issuedAt,
+        r.validUntil,
+        revocation.list,
+        revocation.index,
+        suspension.list,
+        suspension.index,
+        idempotencyKey ?? null,
+        r.requestHash,
+        operator,
+      );
     this.#sql.audit(operator, "credential.issue", r.id, { type: r.type, revocation, suspension }, r.issuedAt);
-    return { id: r.id, type: r.type, holder: r.holder, issuedAt: r.issuedAt, validUntil: r.validUntil, revocation, suspension, requestHash: r.requestHash };
+    return {
+      id: r.id,
+      type: r.type,
+      holder: r.holder,
+      issuedAt: r.issuedAt,
+      validUntil: r.validUntil,
+      revocation,
+      suspension,
+      requestHash: r.requestHash,
+    };
   }
 
   #allocate(list: number, size: number, credentialId: string): number {
-    const insert = this.#sql.sql("INSERT OR IGNORE INTO allocated_indices (list_id, idx, credential_id) VALUES (?, ?, ?)");
-    for (const index of candidateIndices(size)) if (Number(insert.run(list, index, credentialId).changes) === 1) return index;
+    const insert = this.#sql.sql(
+      "INSERT OR IGNORE INTO allocated_indices (list_id, idx, credential_id) VALUES (?, ?, ?)",
+    );
+    for (const index of candidateIndices(size))
+      if (Number(insert.run(list, index, credentialId).changes) === 1) return index;
     throw indexSpaceExhausted(list);
   }
 }

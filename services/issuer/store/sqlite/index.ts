@@ -29,9 +29,13 @@ export class SqliteIssuerStore implements IssuerStore {
 
   constructor(path: string) {
     this.path = path;
-    this.#sql = new Sqlite(path, OPERATORS_SCHEMA + CREDENTIALS_SCHEMA + OUTBOX_SCHEMA + OFFERS_SCHEMA + SETTINGS_SCHEMA + AUDIT_SCHEMA);
+    this.#sql = new Sqlite(
+      path,
+      OPERATORS_SCHEMA + CREDENTIALS_SCHEMA + OUTBOX_SCHEMA + OFFERS_SCHEMA + SETTINGS_SCHEMA + AUDIT_SCHEMA,
+    );
     this.auditChain = new SqliteAuditLog(this.#sql);
-    this.#sql.audit = (operator, action, subject, detail, now) => void this.auditChain.appendNow(operator, action, subject, detail, now);
+    this.#sql.audit = (operator, action, subject, detail, now) =>
+      void this.auditChain.appendNow(operator, action, subject, detail, now);
     this.operators = new SqliteOperators(this.#sql);
     this.credentials = new SqliteCredentials(this.#sql);
     this.outbox = new SqliteOutbox(this.#sql, this.credentials);
@@ -48,7 +52,9 @@ export class SqliteIssuerStore implements IssuerStore {
   }
 
   async saveSetting(name: string, value: unknown): Promise<void> {
-    this.#sql.sql("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, JSON.stringify(value));
+    this.#sql
+      .sql("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+      .run(name, JSON.stringify(value));
   }
 
   async audit(operator: string, action: string, subject: string, detail: unknown, now = unixNow()): Promise<void> {
@@ -56,7 +62,10 @@ export class SqliteIssuerStore implements IssuerStore {
   }
 
   async auditLog(limit = 100): Promise<AuditEntry[]> {
-    const rows = this.#sql.sql("SELECT * FROM audit ORDER BY seq DESC LIMIT ?").all(limit) as unknown as (Omit<AuditEntry, "detail"> & { detail: string })[];
+    const rows = this.#sql.sql("SELECT * FROM audit ORDER BY seq DESC LIMIT ?").all(limit) as unknown as (Omit<
+      AuditEntry,
+      "detail"
+    > & { detail: string })[];
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
   }
 
@@ -66,7 +75,9 @@ export class SqliteIssuerStore implements IssuerStore {
       operators: n("SELECT count(*) AS n FROM operators"),
       credentials: n("SELECT count(*) AS n FROM credentials"),
       allocatedIndices: n("SELECT count(*) AS n FROM allocated_indices"),
-      strayIndices: n("SELECT count(*) AS n FROM allocated_indices WHERE credential_id NOT IN (SELECT id FROM credentials)"),
+      strayIndices: n(
+        "SELECT count(*) AS n FROM allocated_indices WHERE credential_id NOT IN (SELECT id FROM credentials)",
+      ),
       outbox: n("SELECT count(*) AS n FROM outbox"),
       offersWaiting: n("SELECT count(*) AS n FROM offers WHERE claims IS NOT NULL AND credential_id IS NULL"),
       offers: n("SELECT count(*) AS n FROM offers"),

@@ -23,10 +23,17 @@ export class SqliteOffers implements OfferStore {
   }
 
   /** Records an offer; returns its one-time pre-authorized code. */
-  async create(o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string }, now = unixNow()): Promise<string> {
+  async create(
+    o: { type: string; claims: unknown; validFor: number; operator: string; expiresAt: number; format?: string },
+    now = unixNow(),
+  ): Promise<string> {
     const code = newOfferCode();
     this.#sql.transaction(() => {
-      this.#sql.sql("INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at, format) VALUES (?, ?, ?, ?, ?, ?, ?)").run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt, o.format ?? null);
+      this.#sql
+        .sql(
+          "INSERT INTO offers (code_hash, type, claims, valid_for, operator, expires_at, format) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(hashToken(code), o.type, JSON.stringify(o.claims), o.validFor, o.operator, o.expiresAt, o.format ?? null);
       this.#sql.audit(o.operator, "offer.create", o.type, { expiresAt: o.expiresAt }, now);
     });
     return code;
@@ -35,17 +42,22 @@ export class SqliteOffers implements OfferStore {
   /** Exchanges a pre-authorized code (once, before expiry) for an access token and a c_nonce. */
   async redeemCode(code: string, now: number): Promise<{ accessToken: string; cNonce: string } | undefined> {
     return this.#sql.transaction(() => {
-      const row = this.#sql.sql("SELECT expires_at, token_hash FROM offers WHERE code_hash = ?").get(hashToken(code)) as { expires_at: number; token_hash: Uint8Array | null } | undefined;
+      const row = this.#sql
+        .sql("SELECT expires_at, token_hash FROM offers WHERE code_hash = ?")
+        .get(hashToken(code)) as { expires_at: number; token_hash: Uint8Array | null } | undefined;
       if (!row || row.token_hash !== null || Number(row.expires_at) < now) return undefined;
       const { accessToken, cNonce } = newAccessToken();
-      this.#sql.sql("UPDATE offers SET token_hash = ?, c_nonce = ? WHERE code_hash = ?").run(hashToken(accessToken), cNonce, hashToken(code));
+      this.#sql
+        .sql("UPDATE offers SET token_hash = ?, c_nonce = ? WHERE code_hash = ?")
+        .run(hashToken(accessToken), cNonce, hashToken(code));
       return { accessToken, cNonce };
     });
   }
 
   /** The offer an access token was issued for, while it is unredeemed, unclaimed and unexpired. */
   async forToken(accessToken: string, now: number): Promise<RedeemableOffer | undefined> {
-    const sql = "SELECT code_hash, type, claims, valid_for, operator, c_nonce, format FROM offers WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?";
+    const sql =
+      "SELECT code_hash, type, claims, valid_for, operator, c_nonce, format FROM offers WHERE token_hash = ? AND credential_id IS NULL AND claimed_at IS NULL AND expires_at >= ?";
     return toOffer(this.#sql.sql(sql).get(hashToken(accessToken), now) as OfferRow | undefined);
   }
 
@@ -71,7 +83,10 @@ export class SqliteOffers implements OfferStore {
    * wait under its key for the retry (Credentials.recordForOffer).
    */
   async releaseAbandonedClaims(): Promise<number> {
-    return Number(this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE claimed_at IS NOT NULL AND credential_id IS NULL").run().changes);
+    return Number(
+      this.#sql.sql("UPDATE offers SET claimed_at = NULL WHERE claimed_at IS NOT NULL AND credential_id IS NULL").run()
+        .changes,
+    );
   }
 
   /** Marks an offer redeemed and erases its claims: they now live only in the holder's credential. */
@@ -81,7 +96,9 @@ export class SqliteOffers implements OfferStore {
 
   /** Erases the claims of offers that expired unredeemed. */
   async purgeExpired(now: number): Promise<number> {
-    return Number(this.#sql.sql("UPDATE offers SET claims = NULL WHERE expires_at < ? AND claims IS NOT NULL").run(now).changes);
+    return Number(
+      this.#sql.sql("UPDATE offers SET claims = NULL WHERE expires_at < ? AND claims IS NOT NULL").run(now).changes,
+    );
   }
 }
 
@@ -97,5 +114,13 @@ interface OfferRow {
 
 function toOffer(row: OfferRow | undefined): RedeemableOffer | undefined {
   if (!row || row.claims === null) return undefined;
-  return { codeHash: row.code_hash, type: row.type, claims: JSON.parse(row.claims) as unknown, validFor: Number(row.valid_for), operator: row.operator, cNonce: row.c_nonce, format: row.format ?? null };
+  return {
+    codeHash: row.code_hash,
+    type: row.type,
+    claims: JSON.parse(row.claims) as unknown,
+    validFor: Number(row.valid_for),
+    operator: row.operator,
+    cNonce: row.c_nonce,
+    format: row.format ?? null,
+  };
 }

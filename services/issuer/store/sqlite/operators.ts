@@ -18,11 +18,17 @@ export class SqliteOperators implements OperatorStore {
     sql.addColumn("operators", "expires_at", "INTEGER");
   }
 
-  async create(name: string, roles: readonly Role[], o: { by?: string; now?: number; expiresAt?: number } = {}): Promise<{ operator: Operator; token: string }> {
+  async create(
+    name: string,
+    roles: readonly Role[],
+    o: { by?: string; now?: number; expiresAt?: number } = {},
+  ): Promise<{ operator: Operator; token: string }> {
     const { by = "bootstrap", now = unixNow(), expiresAt = null } = o;
     const { id, token } = newOperator();
     this.#sql.transaction(() => {
-      this.#sql.sql("INSERT INTO operators (id, name, token_hash, roles, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(id, name, hashToken(token), roles.join(","), now, expiresAt);
+      this.#sql
+        .sql("INSERT INTO operators (id, name, token_hash, roles, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(id, name, hashToken(token), roles.join(","), now, expiresAt);
       this.#sql.audit(by, "operator.create", id, { name, roles, expiresAt }, now);
     });
     return { operator: { id, name, roles, ...(expiresAt === null ? {} : { expiresAt }) }, token };
@@ -39,9 +45,11 @@ export class SqliteOperators implements OperatorStore {
   /** The hash comparison is constant-time. */
   async authenticate(token: string, now = unixNow()): Promise<Operator | undefined> {
     const hash = hashToken(token);
-    const row = this.#sql.sql("SELECT id, name, roles, token_hash FROM operators WHERE token_hash = ? AND disabled = 0 AND (expires_at IS NULL OR expires_at > ?)").get(hash, now) as
-      | { id: string; name: string; roles: string; token_hash: Uint8Array }
-      | undefined;
+    const row = this.#sql
+      .sql(
+        "SELECT id, name, roles, token_hash FROM operators WHERE token_hash = ? AND disabled = 0 AND (expires_at IS NULL OR expires_at > ?)",
+      )
+      .get(hash, now) as { id: string; name: string; roles: string; token_hash: Uint8Array } | undefined;
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), hash)) return undefined;
     return { id: row.id, name: row.name, roles: row.roles.split(",") as Role[] };
   }
