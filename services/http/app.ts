@@ -343,16 +343,14 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     // A body left unread (refused before reading, or too large) is not drained: close instead.
     if (!req.complete) res.set("connection", "close");
     if (res.headersSent || res.destroyed) return;
-    res
-      .status(status)
-      .json({
-        error: {
-          code,
-          message: status >= 500 && code === "internal" ? "internal error" : (known?.message ?? "internal error"),
-          ...(details === undefined ? {} : { details }),
-          requestId: res.locals.requestId,
-        },
-      });
+    res.status(status).json({
+      error: {
+        code,
+        message: status >= 500 && code === "internal" ? "internal error" : (known?.message ?? "internal error"),
+        ...(details === undefined ? {} : { details }),
+        requestId: res.locals.requestId,
+      },
+    });
   });
   return app;
 }

@@ -173,15 +173,13 @@ export async function startBesuGuard(upstream: Upstream, options: GuardOptions =
         try {
           body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RpcRequest | RpcRequest[];
         } catch (e) {
-          response
-            .writeHead(200, { "content-type": "application/json" })
-            .end(
-              JSON.stringify({
-                jsonrpc: "2.0",
-                id: null,
-                error: { code: -32700, message: `Parse error: ${(e as Error).message}` },
-              }),
-            );
+          response.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id: null,
+              error: { code: -32700, message: `Parse error: ${(e as Error).message}` },
+            }),
+          );
           return;
         }
         try {
