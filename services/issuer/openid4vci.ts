@@ -59,113 +59,127 @@ const CredentialRequest = z.object({
 
 /** OpenID4VCI, pre-authorized code flow: an operator makes an offer, the citizen's wallet redeems it. */
 export function openid4vciRoutes(d: IssuerContext, issuance: Issuance): Route<unknown>[] {
-  return [
-    route<z.infer<typeof OfferRequest>>({
-      method: "post",
-      path: "/offers",
-      summary:
-        "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
-      auth: ["issue"],
-      body: OfferRequest,
-      noStore: true,
-      responses: {
-        201: "the offer and its openid-credential-offer URI",
-        422: "not accredited, unknown type or bad claims",
-      },
-      async handle({ body, caller }) {
-        await issuance.checkIssuable(body.type, body.claims, body.validFor);
-        const expiresAt = d.now() + OFFER_TTL;
-        const code = await d.store.offers.create(
-          {
-            type: body.type,
-            claims: body.claims,
-            validFor: body.validFor ?? 86400,
-            operator: caller?.id ?? "unknown",
-            expiresAt,
-            ...(body.format ? { format: body.format } : {}),
-          },
-          d.now(),
-        );
-        const formats: readonly CredentialFormat[] = body.format ? [body.format] : FORMAT_NAMES;
-        const ids = formats.map((f) => configurationId(body.type, f));
-        const offer: CredentialOffer = {
+  return [offerRoute(d, issuance), metadataRoute(d, issuance), tokenRoute(d), credentialRoute(d, issuance)];
+}
+
+/** `POST /offers`: the operator makes a one-use, short-lived offer for a citizen's wallet. */
+function offerRoute(d: IssuerContext, issuance: Issuance): Route<unknown> {
+  return route<z.infer<typeof OfferRequest>>({
+    method: "post",
+    path: "/offers",
+    summary: "Create a credential offer (OpenID4VCI pre-authorized code: one use, short expiry) for a citizen's wallet",
+    auth: ["issue"],
+    body: OfferRequest,
+    noStore: true,
+    responses: {
+      201: "the offer and its openid-credential-offer URI",
+      422: "not accredited, unknown type or bad claims",
+    },
+    async handle({ body, caller }) {
+      await issuance.checkIssuable(body.type, body.claims, body.validFor);
+      const expiresAt = d.now() + OFFER_TTL;
+      const code = await d.store.offers.create(
+        {
+          type: body.type,
+          claims: body.claims,
+          validFor: body.validFor ?? 86400,
+          operator: caller?.id ?? "unknown",
+          expiresAt,
+          ...(body.format ? { format: body.format } : {}),
+        },
+        d.now(),
+      );
+      const formats: readonly CredentialFormat[] = body.format ? [body.format] : FORMAT_NAMES;
+      const ids = formats.map((f) => configurationId(body.type, f));
+      const offer: CredentialOffer = {
+        credential_issuer: d.publicUrl,
+        credential_configuration_ids: ids,
+        grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } },
+      };
+      return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
+    },
+  });
+}
+
+/** The credential issuer metadata: one configuration per accredited type and format. */
+function metadataRoute(d: IssuerContext, issuance: Issuance): Route<unknown> {
+  return route({
+    method: "get",
+    path: ENDPOINTS.metadata,
+    summary: "OpenID4VCI credential issuer metadata",
+    auth: "public",
+    cors: true,
+    responses: { 200: "metadata" },
+    async handle() {
+      const types = await chainCall(issuance.listTypes());
+      return {
+        status: 200,
+        body: {
           credential_issuer: d.publicUrl,
-          credential_configuration_ids: ids,
-          grants: { [PRE_AUTHORIZED_GRANT]: { "pre-authorized_code": code } },
-        };
-        return { status: 201, body: { credential_offer: offer, offerUri: offerUri(offer), expiresAt } };
-      },
-    }),
-    route({
-      method: "get",
-      path: ENDPOINTS.metadata,
-      summary: "OpenID4VCI credential issuer metadata",
-      auth: "public",
-      cors: true,
-      responses: { 200: "metadata" },
-      async handle() {
-        const types = await chainCall(issuance.listTypes());
-        return {
-          status: 200,
-          body: {
-            credential_issuer: d.publicUrl,
-            token_endpoint: d.publicUrl + ENDPOINTS.token,
-            credential_endpoint: d.publicUrl + ENDPOINTS.credential,
-            batch_credential_issuance: { batch_size: MAX_COPIES },
-            credential_configurations_supported: Object.fromEntries(
-              types.flatMap((t) => FORMAT_NAMES.map((f) => [configurationId(t, f), credentialConfiguration(t, f)])),
-            ),
-          },
-        };
-      },
-    }),
-    route<z.infer<typeof TokenRequest>>({
-      method: "post",
-      path: ENDPOINTS.token,
-      summary: "Exchange a pre-authorized code (once) for an access token and a c_nonce",
-      auth: "public",
-      cors: true,
-      body: TokenRequest,
-      bodyFormat: "form",
-      noStore: true,
-      responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
-      async handle({ body }) {
-        const redeemed = await d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
-        if (!redeemed) throw new ServiceError("invalid_grant", "the pre-authorized code is unknown, used or expired");
-        const token: TokenResponse = {
-          access_token: redeemed.accessToken,
-          token_type: "Bearer",
-          expires_in: OFFER_TTL,
-          c_nonce: redeemed.cNonce,
-          c_nonce_expires_in: OFFER_TTL,
-        };
-        return { status: 200, body: token };
-      },
-    }),
-    route<z.infer<typeof CredentialRequest>>({
-      method: "post",
-      path: ENDPOINTS.credential,
-      summary: "The wallet redeems its offer, proving possession of its holder key (proof JWT with the c_nonce)",
-      auth: "public",
-      cors: true,
-      body: CredentialRequest,
-      noStore: true,
-      responses: {
-        200: "the credential bound to the proven holder key (proof), or one copy per proven key (proofs: credentials[])",
-        400: "invalid_proof",
-        401: "invalid_token",
-      },
-      async handle({ body, header }) {
-        const response = await redeemOffer(
-          d,
-          issuance,
-          /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1],
-          body,
-        );
-        return { status: 200, body: response };
-      },
-    }),
-  ];
+          token_endpoint: d.publicUrl + ENDPOINTS.token,
+          credential_endpoint: d.publicUrl + ENDPOINTS.credential,
+          batch_credential_issuance: { batch_size: MAX_COPIES },
+          credential_configurations_supported: Object.fromEntries(
+            types.flatMap((t) => FORMAT_NAMES.map((f) => [configurationId(t, f), credentialConfiguration(t, f)])),
+          ),
+        },
+      };
+    },
+  });
+}
+
+/** The token endpoint: a pre-authorized code, once, for an access token and a c_nonce. */
+function tokenRoute(d: IssuerContext): Route<unknown> {
+  return route<z.infer<typeof TokenRequest>>({
+    method: "post",
+    path: ENDPOINTS.token,
+    summary: "Exchange a pre-authorized code (once) for an access token and a c_nonce",
+    auth: "public",
+    cors: true,
+    body: TokenRequest,
+    bodyFormat: "form",
+    noStore: true,
+    responses: { 200: "access token", 400: "invalid_grant: unknown, used or expired code" },
+    async handle({ body }) {
+      const redeemed = await d.store.offers.redeemCode(body["pre-authorized_code"], d.now());
+      if (!redeemed) throw new ServiceError("invalid_grant", "the pre-authorized code is unknown, used or expired");
+      const token: TokenResponse = {
+        access_token: redeemed.accessToken,
+        token_type: "Bearer",
+        expires_in: OFFER_TTL,
+        c_nonce: redeemed.cNonce,
+        c_nonce_expires_in: OFFER_TTL,
+      };
+      return { status: 200, body: token };
+    },
+  });
+}
+
+/** The credential endpoint: the wallet redeems its offer with proof of its holder key(s). */
+function credentialRoute(d: IssuerContext, issuance: Issuance): Route<unknown> {
+  return route<z.infer<typeof CredentialRequest>>({
+    method: "post",
+    path: ENDPOINTS.credential,
+    summary: "The wallet redeems its offer, proving possession of its holder key (proof JWT with the c_nonce)",
+    auth: "public",
+    cors: true,
+    body: CredentialRequest,
+    noStore: true,
+    responses: {
+      200: "the credential bound to the proven holder key (proof), or one copy per proven key (proofs: credentials[])",
+      400: "invalid_proof",
+      401: "invalid_token",
+    },
+    async handle({ body, header }) {
+      const response = await redeemOffer(
+        d,
+        issuance,
+        /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header("authorization") ?? "")?.[1],
+        body,
+      );
+      return { status: 200, body: response };
+    },
+  });
 }
 
 /** A batch redemption's answer (OpenID4VCI 1.0): one credential per proof, in the proofs' order. */
