@@ -114,7 +114,15 @@ export async function fundAccounts(funder: Signer, accounts: readonly Signer[], 
  * Returns the agencies with their list ids.
  */
 export async function applyConsortium(deployment: Deployment, spec: ConsortiumSpec): Promise<SeededAgency[]> {
-  const gov = connectLedger(deployment, spec.governance);
+  checkRegionsKnown(spec);
+  await runPhase([governanceSteps(deployment, spec)]);
+  await runPhase(regionAuthoritySteps(deployment, spec));
+  await runPhase(agencyIdentitySteps(deployment, spec));
+  return createStatusLists(deployment, spec);
+}
+
+/** Every region an agency or a recognition names is one of the spec's regions. */
+function checkRegionsKnown(spec: ConsortiumSpec): void {
   const known = new Set(spec.regions.map((r) => r.code));
   for (const code of [
     ...spec.agencies.map((a) => a.region),
@@ -122,105 +130,105 @@ export async function applyConsortium(deployment: Deployment, spec: ConsortiumSp
   ]) {
     if (!known.has(code)) throw new Error(`consortium spec: unknown region ${code}`);
   }
+}
 
-  await runPhase([
-    [
-      ...spec.credentialTypes.map(
-        (t): Step =>
-          () =>
-            gov.trust.getFunction("registerCredentialType")(
-              credentialTypeId(t.name),
-              t.schemaHash,
-              t.schemaUri,
-              t.maxStatusAge,
-            ),
-      ),
-      ...spec.credentialTypes.map(
-        (t): Step =>
-          () =>
-            gov.trust.getFunction("setCredentialTypePolicy")(credentialTypeId(t.name), t.maxValidity, t.paperAllowed),
-      ),
-      ...spec.regions.map(
-        (r): Step =>
-          async () =>
-            gov.trust.getFunction("addRegion")(regionId(r.code), await r.authority.getAddress()),
-      ),
-    ],
-  ]);
-
-  // Each region authority registers and accredits its own agencies and sets its own policy.
-  await runPhase(
-    spec.regions.map((region) => {
-      const trust = connectLedger(deployment, region.authority).trust;
-      const queue: Step[] = [];
-      for (const agency of spec.agencies.filter((a) => a.region === region.code)) {
-        queue.push(async () =>
-          trust.getFunction("registerIssuer")(regionId(region.code), await agency.controller.getAddress(), agency.name),
-        );
-        for (const a of agency.accreditations) {
-          queue.push(async () =>
-            trust.getFunction("accredit")(
-              await agency.controller.getAddress(),
-              credentialTypeId(a.type),
-              a.validFrom,
-              a.validUntil,
-            ),
-          );
-        }
-      }
-      for (const r of spec.recognition.filter((x) => x.verifying === region.code)) {
-        queue.push(() =>
-          trust.getFunction("setRecognition")(
-            regionId(r.verifying),
-            regionId(r.issuing),
-            credentialTypeId(r.type),
-            true,
+/** Governance: credential types, their policies, and the regions with their authorities. */
+function governanceSteps(deployment: Deployment, spec: ConsortiumSpec): Step[] {
+  const gov = connectLedger(deployment, spec.governance);
+  return [
+    ...spec.credentialTypes.map(
+      (t): Step =>
+        () =>
+          gov.trust.getFunction("registerCredentialType")(
+            credentialTypeId(t.name),
+            t.schemaHash,
+            t.schemaUri,
+            t.maxStatusAge,
           ),
-        );
-      }
-      for (const s of region.bundleSigners ?? []) {
-        queue.push(() =>
-          trust.getFunction("addBundleSigner")(regionId(region.code), s.address, s.validFrom, s.validUntil),
-        );
-      }
-      return queue;
-    }),
-  );
-
-  // Each agency's identity owner publishes its signing keys in its DID and names its status writer.
-  await runPhase(
-    spec.agencies.map((agency) => {
-      const ledger = connectLedger(deployment, agency.controller);
-      return [
+    ),
+    ...spec.credentialTypes.map(
+      (t): Step =>
+        () =>
+          gov.trust.getFunction("setCredentialTypePolicy")(credentialTypeId(t.name), t.maxValidity, t.paperAllowed),
+    ),
+    ...spec.regions.map(
+      (r): Step =>
         async () =>
-          ledger.trust.getFunction("setStatusWriter")(
-            await agency.controller.getAddress(),
-            await agency.statusWriter.getAddress(),
-          ),
-        ...(agency.signingKeys ?? []).map(
-          (k): Step =>
-            async () =>
-              ledger.did.getFunction("addDelegate")(
-                await agency.controller.getAddress(),
-                VERI_KEY,
-                k.address,
-                k.validity,
-              ),
-        ),
-        ...(agency.ed25519Keys ?? []).map(
-          (k): Step =>
-            async () =>
-              ledger.did.getFunction("setAttribute")(
-                await agency.controller.getAddress(),
-                ED25519_ATTRIBUTE,
-                k.publicKey,
-                k.validity,
-              ),
-        ),
-      ];
-    }),
-  );
+          gov.trust.getFunction("addRegion")(regionId(r.code), await r.authority.getAddress()),
+    ),
+  ];
+}
 
+/** Each region authority registers and accredits its own agencies and sets its own policy: one queue per region. */
+function regionAuthoritySteps(deployment: Deployment, spec: ConsortiumSpec): Step[][] {
+  return spec.regions.map((region) => {
+    const trust = connectLedger(deployment, region.authority).trust;
+    const queue: Step[] = [];
+    for (const agency of spec.agencies.filter((a) => a.region === region.code)) {
+      queue.push(async () =>
+        trust.getFunction("registerIssuer")(regionId(region.code), await agency.controller.getAddress(), agency.name),
+      );
+      for (const a of agency.accreditations) {
+        queue.push(async () =>
+          trust.getFunction("accredit")(
+            await agency.controller.getAddress(),
+            credentialTypeId(a.type),
+            a.validFrom,
+            a.validUntil,
+          ),
+        );
+      }
+    }
+    for (const r of spec.recognition.filter((x) => x.verifying === region.code)) {
+      queue.push(() =>
+        trust.getFunction("setRecognition")(regionId(r.verifying), regionId(r.issuing), credentialTypeId(r.type), true),
+      );
+    }
+    for (const s of region.bundleSigners ?? []) {
+      queue.push(() =>
+        trust.getFunction("addBundleSigner")(regionId(region.code), s.address, s.validFrom, s.validUntil),
+      );
+    }
+    return queue;
+  });
+}
+
+/** Each agency's identity owner publishes its signing keys in its DID and names its status writer: one queue per agency. */
+function agencyIdentitySteps(deployment: Deployment, spec: ConsortiumSpec): Step[][] {
+  return spec.agencies.map((agency) => {
+    const ledger = connectLedger(deployment, agency.controller);
+    return [
+      async () =>
+        ledger.trust.getFunction("setStatusWriter")(
+          await agency.controller.getAddress(),
+          await agency.statusWriter.getAddress(),
+        ),
+      ...(agency.signingKeys ?? []).map(
+        (k): Step =>
+          async () =>
+            ledger.did.getFunction("addDelegate")(
+              await agency.controller.getAddress(),
+              VERI_KEY,
+              k.address,
+              k.validity,
+            ),
+      ),
+      ...(agency.ed25519Keys ?? []).map(
+        (k): Step =>
+          async () =>
+            ledger.did.getFunction("setAttribute")(
+              await agency.controller.getAddress(),
+              ED25519_ATTRIBUTE,
+              k.publicKey,
+              k.validity,
+            ),
+      ),
+    ];
+  });
+}
+
+/** Creates each agency's two status lists and returns the agencies with their list ids. */
+async function createStatusLists(deployment: Deployment, spec: ConsortiumSpec): Promise<SeededAgency[]> {
   // Each status writer creates its agency's two status lists. One queue: list creation's gas
   // depends on the registry's global state, and an estimate made while another agency's
   // creation lands can fall short (seen on EDR), so these go one after another.
