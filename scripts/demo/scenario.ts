@@ -64,28 +64,53 @@ const VERDICT_WORDS: Record<Verdict["verdict"], { zh: string; en: string }> = {
   unknown: { zh: "无法确定", en: "UNKNOWN" },
 };
 
-/** Runs the scenario against a running system, narrating each step in words. Returns the steps, each with the verdict it expected. */
-export async function runScenario(
-  system: RunningSystem,
-  say: (zh: string, en: string) => void = narrator("both"),
-): Promise<ScenarioStep[]> {
-  const steps: ScenarioStep[] = [];
-  const zj = system.agencies.find((a) => a.region === "CN-ZJ" && /Health/.test(a.name));
-  if (!zj) throw new Error("no CN-ZJ health agency in this system");
-  const keyCache = new Map<string, Uint8Array>();
-  const zjZh = agencyName(zj.name, "zh-CN");
-  const region = (code: string): { zh: string; en: string } => ({
-    zh: regionName(code, "zh-CN"),
-    en: regionName(code, "en"),
-  });
-  const check = (
+/** The narration, the steps so far and the offline check every checkpoint step makes. */
+interface Scene {
+  readonly system: RunningSystem;
+  readonly say: (zh: string, en: string) => void;
+  readonly steps: ScenarioStep[];
+  /** One offline verification at a checkpoint in `at`, narrated and recorded as a step. */
+  readonly check: (
     where: { zh: string; en: string },
     qr: string,
     bundle: TrustBundle,
     at: string,
     expected: Verdict["verdict"],
     expectedReason: string | null,
-  ): void => {
+  ) => void;
+}
+
+type Agency = RunningSystem["agencies"][number];
+type Issuer = ReturnType<typeof issuerClient>;
+type Credential = Awaited<ReturnType<typeof receiveOffer>>;
+type HolderKey = ReturnType<typeof createHolderKey>;
+
+const region = (code: string): { zh: string; en: string } => ({
+  zh: regionName(code, "zh-CN"),
+  en: regionName(code, "en"),
+});
+
+/** Runs the scenario against a running system, narrating each step in words. Returns the steps, each with the verdict it expected. */
+export async function runScenario(
+  system: RunningSystem,
+  say: (zh: string, en: string) => void = narrator("both"),
+): Promise<ScenarioStep[]> {
+  const zj = system.agencies.find((a) => a.region === "CN-ZJ" && /Health/.test(a.name));
+  if (!zj) throw new Error("no CN-ZJ health agency in this system");
+  const scene = newScene(system, say);
+  const { issuer, offer } = await offerHealthCode(scene, zj);
+  const { holder, credential } = await receiveHealthCode(scene, offer.offerUri);
+  const scanned = await showQrCode(scene, credential, holder);
+  const shBefore = await verifyOffline(scene, credential, holder, scanned);
+  const block = await revoke(scene, zj, issuer, credential);
+  await verifyAfterRevocation(scene, { credential, holder, scanned, shBefore, block });
+  return scene.steps;
+}
+
+function newScene(system: RunningSystem, say: (zh: string, en: string) => void): Scene {
+  const steps: ScenarioStep[] = [];
+  const keyCache = new Map<string, Uint8Array>();
+  const check: Scene["check"] = (where, qr, bundle, at, expected, expectedReason) => {
     const v = verifyPresentation(qr, { bundle, region: at, now: now(), verifier: nobleVerifier, keyCache });
     const ok = v.verdict === expected && v.reason === expectedReason;
     const mark = ok ? "✓" : "✗ (unexpected)";
@@ -96,7 +121,12 @@ export async function runScenario(
     );
     steps.push({ step: where.en, verdict: v.verdict, reason: v.reason, ok });
   };
+  return { system, say, steps, check };
+}
 
+/** 1. The CN-ZJ health agency offers Li Mei a green health code. */
+async function offerHealthCode({ say, steps }: Scene, zj: Agency) {
+  const zjZh = agencyName(zj.name, "zh-CN");
   say(
     `1. ${zjZh}（浙江）为李梅发出一个健康码领取邀请（绿码）。`,
     `1. ${zj.name} (CN-ZJ) offers Li Mei a health code (green).`,
@@ -107,14 +137,18 @@ export async function runScenario(
     claims: { healthStatus: "green", givenName: "Mei", familyName: "Li" },
   });
   steps.push({ step: "offer", ok: true });
+  return { issuer, offer };
+}
 
+/** 2. Her wallet receives it, proving the holder key and checking it against CN-ZJ's signed bundle. */
+async function receiveHealthCode({ system, say, steps }: Scene, offerUri: string) {
   say(
     "2. 她的钱包领取证件：用持有人密钥证明身份，并用浙江核验点的签名数据检查证件。",
     "2. Her wallet receives it: it proves the holder key, and checks the credential against CN-ZJ's signed bundle.",
   );
   const holder = createHolderKey();
   const credential = await receiveOffer({
-    offerUri: offer.offerUri,
+    offerUri,
     key: holder,
     fetch,
     now: now(),
@@ -126,7 +160,11 @@ export async function runScenario(
     `Received: ${typeName(credential.type, "en")}, valid until ${dateTimeInWords(credential.validUntil, "en")}.`,
   );
   steps.push({ step: "receive", ok: true });
+  return { holder, credential };
+}
 
+/** 3. The wallet shows a QR code made for CN-SH; the checkpoint reads it from the image. Returns what it read. */
+async function showQrCode({ say }: Scene, credential: Credential, holder: HolderKey): Promise<string> {
   say(
     "3. 钱包为上海的核验点生成一个二维码；核验点从图片中读取。",
     "3. The wallet shows a QR code made for CN-SH's checkpoints; the checkpoint reads it from the image.",
@@ -139,7 +177,16 @@ export async function runScenario(
     `   二维码：${size.characters} 个字符，版本 ${size.version}（纠错等级 M）。`,
     `The QR code: ${size.characters} characters, QR version ${size.version} at level M.`,
   );
+  return scanned;
+}
 
+/** 4. Offline checks: CN-SH accepts; CN-NM rejects the QR made for CN-SH, and one made for itself. Returns CN-SH's bundle. */
+async function verifyOffline(
+  { system, say, check }: Scene,
+  credential: Credential,
+  holder: HolderKey,
+  scanned: string,
+): Promise<TrustBundle> {
   say(
     "4. 上海的核验点在联网时同步，然后断网核验：",
     "4. A CN-SH checkpoint syncs while online, then verifies with no network:",
@@ -177,7 +224,12 @@ export async function runScenario(
     "reject",
     "region_not_recognized",
   );
+  return shBefore;
+}
 
+/** 5. The agency revokes the credential; waits until the revocation is anchored. Returns its block. */
+async function revoke({ say }: Scene, zj: Agency, issuer: Issuer, credential: Credential): Promise<number> {
+  const zjZh = agencyName(zj.name, "zh-CN");
   say(`5. ${zjZh}撤销这个健康码。`, `5. ${zj.name} revokes the credential.`);
   await issuer.call("POST /credentials/status", { action: "revoke", ids: [credential.id] });
   say("   发证机关已受理撤销，正在写入区块链……", "The agency accepted the revocation; anchoring it on the chain …");
@@ -190,7 +242,15 @@ export async function runScenario(
   }
   if (block === null) throw new Error("the revocation was not anchored within 20 s");
   say(`   撤销已写入区块 ${block}。`, `The revocation is on chain, in block ${block}.`);
+  return block;
+}
 
+/** 6. The offline CN-SH checkpoint still accepts on its old bundle; 7. after re-syncing, it rejects. */
+async function verifyAfterRevocation(
+  { system, say, check }: Scene,
+  s: { credential: Credential; holder: HolderKey; scanned: string; shBefore: TrustBundle; block: number },
+): Promise<void> {
+  const { credential, holder, scanned, shBefore, block } = s;
   say(
     "6. 上海的核验点仍在离线，用的是旧数据，因此还无法得知：",
     "6. The CN-SH checkpoint, still offline with its old bundle, cannot know yet:",
@@ -219,7 +279,6 @@ export async function runScenario(
     "reject",
     "revoked",
   );
-  return steps;
 }
 
 export const scenarioPassed = (steps: readonly ScenarioStep[]): boolean => steps.every((s) => s.ok);
