@@ -6,7 +6,7 @@ import {
   VC_CONTEXT,
 } from "../../credential.ts";
 import type { CredentialContent, CredentialTimes, DecodedCredential, StatusClaim } from "../../decoded-credential.ts";
-import { holderDidProblem } from "../../did.ts";
+import { holderDidSpellingProblem } from "../../did.ts";
 import { isObject, type JsonValue } from "../../json.ts";
 import { checkClaimTypes, decodeToken, intClaim, JWT_CLAIM_TYPES } from "../../token-checks.ts";
 import type { Problem, Run } from "../../verdict.ts";
@@ -77,7 +77,7 @@ function readContent(payload: Record<string, JsonValue>, iss: string): Credentia
   }
   // The holder is a key in its one canonical spelling (issue 22 item 9): no key passes as several
   // holders. Or, printed on paper, no key at all (a paper subject: no phone can present it).
-  const holderProblem = isPaperSubject(payload.sub) ? null : holderDidProblem(payload.sub);
+  const holderProblem = isPaperSubject(payload.sub) ? null : holderDidSpellingProblem(payload.sub);
   if (holderProblem)
     return {
       reason: holderProblem,
