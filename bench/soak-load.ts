@@ -10,6 +10,7 @@ import { createHolderKey, type SoftwareHolderKey } from "../wallet/holder.ts";
 import { present } from "../wallet/present.ts";
 import { presentationQrText } from "../wallet/qr.ts";
 import { receiveOffer } from "../wallet/receive.ts";
+import { issuerClient, type IssuerClient, type IssuerRoutes } from "../services/issuer/client.ts";
 
 /** What `laissez up` wrote to its state directory's system.json. */
 export interface SystemRecord {
@@ -55,7 +56,10 @@ export class Tally {
     row.set(status, (row.get(status) ?? 0) + 1);
     this.byOperation.set(operation, row);
     if (status < 500) return;
-    if (status === 503 && code !== undefined && DOCUMENTED_503.has(code)) this.documented503++;
+    // /health answers 503 `degraded` while a dependency recovers (docs/services.md: the chain away, an
+    // audit anchor the chain has not taken yet): the check's documented answer, not a failure.
+    const healthDegraded = status === 503 && operation.endsWith("health") && detail.includes('"status":"degraded"');
+    if (healthDegraded || (status === 503 && code !== undefined && DOCUMENTED_503.has(code))) this.documented503++;
     else {
       this.unexpected5xx++;
       if (this.samples5xx.length < 20) this.samples5xx.push(`${operation} → ${status} ${detail.slice(0, 300)}`);
@@ -202,13 +206,12 @@ export class SoakLoad {
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
-      this.tally.connectionErrors++;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      if (this.tally.samplesNoAnswer.length < 10)
-        this.tally.samplesNoAnswer.push(
-          `${operation} ${init.method ?? "GET"} ${url}: ${String(e)}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`,
-        );
-      this.tally.record(operation, 0, undefined, String(e));
+      this.noAnswer(
+        operation,
+        `${init.method ?? "GET"} ${url}`,
+        `${String(e)}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`,
+      );
       return { status: 0, json: {} };
     }
     const text = await res.text();
@@ -232,12 +235,28 @@ export class SoakLoad {
     });
   };
 
-  private operatorCall(operation: string, agency: RunningAgency, path: string, body: unknown) {
-    return this.call(operation, `${agency.url}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${agency.token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+  /** A request that got no HTTP answer, counted (the first ten kept as samples). */
+  private noAnswer(operation: string, request: string, failure: string): void {
+    this.tally.connectionErrors++;
+    if (this.tally.samplesNoAnswer.length < 10) this.tally.samplesNoAnswer.push(`${operation} ${request}: ${failure}`);
+    this.tally.record(operation, 0, undefined, failure);
+  }
+
+  private readonly clients = new Map<RunningAgency, IssuerClient>();
+
+  /** An operator route through the issuer service's one typed client, counted like every request. */
+  private async operatorCall<R extends "POST /credentials" | "POST /offers" | "POST /credentials/status">(
+    operation: string,
+    agency: RunningAgency,
+    route: R,
+    body: IssuerRoutes[R]["body"],
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    let client = this.clients.get(agency);
+    if (!client) this.clients.set(agency, (client = issuerClient(agency.url, { token: agency.token })));
+    const a = await client.send(route, body as never);
+    if (a.status === 0) this.noAnswer(operation, `${route} at ${agency.url}`, a.failure ?? "no answer");
+    else this.tally.record(operation, a.status, a.code, a.text);
+    return { status: a.status, json: a.json };
   }
 
   /** Remembers what the holder got: the credential to present, its status slots to check for reuse. */
@@ -263,7 +282,7 @@ export class SoakLoad {
     const agency = pick(this.system.agencies);
     const type = DEMO_AGENCIES[agency.index]!.types[0]!;
     const holder = createHolderKey();
-    const r = await this.operatorCall("issue", agency, "/credentials", {
+    const r = await this.operatorCall("issue", agency, "POST /credentials", {
       type,
       subject: holder.did,
       claims: DEMO_CLAIMS[type],
@@ -289,7 +308,7 @@ export class SoakLoad {
   async offer(): Promise<void> {
     const agency = pick(this.system.agencies);
     const type = DEMO_AGENCIES[agency.index]!.types[0]!;
-    const r = await this.operatorCall("offer", agency, "/offers", { type, claims: DEMO_CLAIMS[type] });
+    const r = await this.operatorCall("offer", agency, "POST /offers", { type, claims: DEMO_CLAIMS[type] });
     if (r.status !== 201) return;
     const bundle = await this.bundleOf(agency.region);
     if (!bundle) return;
@@ -322,7 +341,10 @@ export class SoakLoad {
     const h = pick(live);
     const roll = Math.random();
     const action = h.suspended && roll < 0.3 ? "reinstate" : roll < 0.65 ? "revoke" : "suspend";
-    const r = await this.operatorCall(`status.${action}`, h.agency, "/credentials/status", { action, ids: [h.id] });
+    const r = await this.operatorCall(`status.${action}`, h.agency, "POST /credentials/status", {
+      action,
+      ids: [h.id],
+    });
     if (r.status < 200 || r.status >= 300) return;
     if (action === "revoke") {
       h.revoked = true;

@@ -291,7 +291,7 @@ function judge(j: Judged): SoakResult & { memory: string[] } {
     "soak.responses_5xx": { value: t.unexpected5xx, unit: "responses ≥ 500 other than a documented 503" },
     "soak.responses_503_documented": {
       value: t.documented503,
-      unit: "503 chain_unavailable / bundle_unavailable (fail closed while the chain was away)",
+      unit: "503 chain_unavailable / bundle_unavailable (fail closed while the chain was away), /health degraded",
     },
     "soak.connection_errors": { value: t.connectionErrors, unit: "requests without an HTTP answer" },
     "soak.credentials_issued": { value: j.load.issued, unit: "credentials (POST /credentials and offers)" },
