@@ -229,8 +229,18 @@ describe("web wallet and checkpoint page in Chromium", () => {
 
     // Back online: the same file, picked again, is verified afresh against the new data.
     await context.setOffline(false);
-    await page.click("#sync");
-    await expect.poll(() => page.getAttribute("#network", "data-outcome")).toBe("synced");
+    // Synced again until it takes, as an officer would: the development chain mines a block per
+    // transaction, and a burst of them (revocation and audit anchors) can briefly outrun the
+    // seconds since the page's last block, which the page refuses as implausible (core/anchor.ts).
+    await expect
+      .poll(
+        async () => {
+          await page.click("#sync");
+          return page.getAttribute("#network", "data-outcome");
+        },
+        { timeout: 30_000, intervals: [2_000] },
+      )
+      .toBe("synced");
     await pickQr(page, qrImage);
     expect(await page.getAttribute("#verdict", "data-verdict")).toBe("reject");
     expect(await page.getAttribute("#verdict", "data-reason")).toBe("revoked");
