@@ -238,7 +238,7 @@ describe("web wallet and checkpoint page in Chromium", () => {
           await page.click("#sync");
           return page.getAttribute("#network", "data-outcome");
         },
-        { timeout: 30_000, intervals: [2_000] },
+        { timeout: 30_000, interval: 2_000 },
       )
       .toBe("synced");
     await pickQr(page, qrImage);
